@@ -1,0 +1,47 @@
+"""Discrepancy codes: every outcome that is not a clean posting gets one of these."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """The discrepancy codes the accountants work from (docs/RULES.md)."""
+
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+    AMBIGUOUS_MATCH = "AMBIGUOUS_MATCH"
+    ACCOUNT_CONFLICT = "ACCOUNT_CONFLICT"
+    UNDERPAYMENT = "UNDERPAYMENT"
+    OVERPAYMENT = "OVERPAYMENT"
+    PERIOD_MISSING = "PERIOD_MISSING"
+    DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
+    DUPLICATE_CROSS_CHANNEL = "DUPLICATE_CROSS_CHANNEL"
+    DUPLICATE_FILE = "DUPLICATE_FILE"
+    REGISTER_TOTAL_MISMATCH = "REGISTER_TOTAL_MISMATCH"
+    TRANSFER_MISMATCH = "TRANSFER_MISMATCH"
+    TRANSFER_MISSING = "TRANSFER_MISSING"
+    REGISTER_MISSING = "REGISTER_MISSING"
+    COMMISSION_MISMATCH = "COMMISSION_MISMATCH"
+    MALFORMED_LINE = "MALFORMED_LINE"
+    BAD_FILE = "BAD_FILE"
+
+
+# Russian titles used on report sheets; codes themselves stay as identifiers.
+TITLES_RU: dict[Code, str] = {
+    Code.UNKNOWN_ACCOUNT: "Не найден ПД / лицевой счёт",
+    Code.AMBIGUOUS_MATCH: "Неоднозначное соответствие",
+    Code.ACCOUNT_CONFLICT: "УИП и ЛС указывают на разные счета",
+    Code.UNDERPAYMENT: "Недоплата",
+    Code.OVERPAYMENT: "Переплата",
+    Code.PERIOD_MISSING: "Не указан период",
+    Code.DUPLICATE_PAYMENT: "Повторный платёж",
+    Code.DUPLICATE_CROSS_CHANNEL: "Платёж через два канала",
+    Code.DUPLICATE_FILE: "Повторный реестр",
+    Code.REGISTER_TOTAL_MISMATCH: "Итоги реестра не сходятся",
+    Code.TRANSFER_MISMATCH: "Сумма п/п не равна реестру",
+    Code.TRANSFER_MISSING: "Нет п/п по реестру",
+    Code.REGISTER_MISSING: "Нет реестра по п/п",
+    Code.COMMISSION_MISMATCH: "Комиссия не по тарифу",
+    Code.MALFORMED_LINE: "Нечитаемая строка",
+    Code.BAD_FILE: "Нечитаемый файл",
+}
