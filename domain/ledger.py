@@ -1,0 +1,148 @@
+"""Ledger rules: which accounts a payment, a transfer or a correction moves, as signed postings.
+
+Postings are signed kopecks, debit positive and credit negative, so every entry sums to zero.
+Accounts (docs/LEDGER.md): ``agent:<channel>`` (what the agent owes the РКЦ), ``bank:<account>``,
+``supplier:<inn>`` (owed to the supplier), ``commission:<channel>``, ``suspense``.
+
+Balances are shown in each account's natural sign: debit-normal accounts (agent, bank,
+commission) as debit minus credit, credit-normal ones (supplier, suspense) as credit minus debit,
+so a supplier's balance is the positive amount the center owes it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SUSPENSE = "suspense"
+POSTING_COLUMNS = ["pidx", "account", "amount", "service"]
+
+
+class UnbalancedEntry(Exception):
+    """Postings built for an entry do not sum to zero: a bug, never a data problem."""
+
+
+def agent_account(channel: str) -> str:
+    """Ledger account of the money an agent (channel) owes the center."""
+    return f"agent:{channel}"
+
+
+def commission_account(channel: str) -> str:
+    """Ledger account of the commission paid to an agent."""
+    return f"commission:{channel}"
+
+
+def supplier_account(inn: str) -> str:
+    """Ledger account of what the center owes a supplier."""
+    return f"supplier:{inn}"
+
+
+def bank_account(number: str) -> str:
+    """Ledger account of the center's bank account."""
+    return f"bank:{number}"
+
+
+def is_credit_normal(account: str) -> bool:
+    """Supplier and suspense accounts carry credit balances; the rest carry debit balances."""
+    return account == SUSPENSE or account.startswith("supplier:")
+
+
+def natural_balance(account: str, signed: int) -> int:
+    """The balance of ``account`` in its natural sign, from the signed sum of its postings."""
+    return -signed if is_credit_normal(account) else signed
+
+
+def payment_postings(payments: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFrame:
+    """Signed postings for a batch of payments.
+
+    ``payments``: ``pidx`` (the payment's position in the batch), ``channel``, ``amount``,
+    ``commission`` (kopecks, 0 when none). ``splits``: ``pidx``, ``supplier_inn``, ``service``,
+    ``amount``; a payment without splits goes to suspense. Each payment becomes one entry:
+    Dr agent (amount − commission), Dr commission, Cr suppliers (or Cr suspense).
+    Raises ``UnbalancedEntry`` if a payment's splits do not sum to its amount.
+    """
+    commission = payments["commission"].fillna(0).astype("int64")
+    net = payments["amount"].astype("int64") - commission
+    agent = pd.DataFrame(
+        {
+            "pidx": payments["pidx"].to_numpy(),
+            "account": "agent:" + payments["channel"].astype(str),
+            "amount": net.to_numpy(),
+            "service": None,
+        }
+    )
+    comm = pd.DataFrame(
+        {
+            "pidx": payments["pidx"].to_numpy(),
+            "account": "commission:" + payments["channel"].astype(str),
+            "amount": commission.to_numpy(),
+            "service": None,
+        }
+    )
+    credit = pd.DataFrame(
+        {
+            "pidx": splits["pidx"].to_numpy(),
+            "account": "supplier:" + splits["supplier_inn"].astype(str),
+            "amount": -splits["amount"].astype("int64").to_numpy(),
+            "service": splits["service"].to_numpy(),
+        }
+    )
+    unsplit = payments.loc[~payments["pidx"].isin(splits["pidx"]), ["pidx", "amount"]]
+    suspense = pd.DataFrame(
+        {
+            "pidx": unsplit["pidx"].to_numpy(),
+            "account": SUSPENSE,
+            "amount": -unsplit["amount"].astype("int64").to_numpy(),
+            "service": None,
+        }
+    )
+    postings = pd.concat([agent, comm, credit, suspense], ignore_index=True)
+    postings = postings[postings["amount"] != 0]
+    require_balanced(postings, payments["pidx"])
+    return postings.sort_values(["pidx", "amount"], kind="stable", ignore_index=True)
+
+
+def require_balanced(postings: pd.DataFrame, expected: pd.Series | None = None) -> None:
+    """Raise ``UnbalancedEntry`` unless every ``pidx`` group of postings sums to zero.
+
+    With ``expected`` given, every listed ``pidx`` must also have at least one posting.
+    """
+    sums = postings.groupby("pidx", sort=False)["amount"].sum()
+    bad = sums[sums != 0]
+    if len(bad):
+        sample = ", ".join(f"{k}: {v}" for k, v in bad.head(5).items())
+        raise UnbalancedEntry(f"{len(bad)} entries do not balance (pidx: sum) {sample}")
+    if expected is not None:
+        missing = set(expected) - set(sums.index)
+        if missing:
+            raise UnbalancedEntry(f"{len(missing)} entries have no postings, e.g. {sorted(missing)[:5]}")
+
+
+def reversal_postings(postings: pd.DataFrame) -> pd.DataFrame:
+    """The postings that undo ``postings``: same accounts, opposite signs."""
+    out = postings.copy()
+    out["amount"] = -out["amount"]
+    return out
+
+
+def reclass_postings(amount: int, splits: pd.DataFrame) -> pd.DataFrame:
+    """Move ``amount`` from suspense to suppliers: Dr suspense, Cr each supplier's part."""
+    if int(splits["amount"].sum()) != amount:
+        raise UnbalancedEntry(f"reclassification parts {int(splits['amount'].sum())} != {amount}")
+    debit = pd.DataFrame({"pidx": [0], "account": [SUSPENSE], "amount": [amount], "service": [None]})
+    credit = pd.DataFrame(
+        {
+            "pidx": 0,
+            "account": "supplier:" + splits["supplier_inn"].astype(str),
+            "amount": -splits["amount"].astype("int64"),
+            "service": splits["service"],
+        }
+    )
+    postings = pd.concat([debit, credit], ignore_index=True)
+    postings = postings[postings["amount"] != 0]
+    require_balanced(postings)
+    return postings
+
+
+def transfer_postings(bank: str, channel: str, amount: int) -> list[tuple[str, int]]:
+    """A п/п received from an agent: Dr bank, Cr agent."""
+    return [(bank_account(bank), amount), (agent_account(channel), -amount)]

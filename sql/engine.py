@@ -1,0 +1,55 @@
+"""Engines and migrations, built at run time from a URL (never at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the settings this project relies on.
+
+    SQLite gets foreign keys on, WAL journaling and a busy timeout so that a second process
+    waits for the writer instead of failing. PostgreSQL URLs are steered to psycopg 3.
+    """
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy issue BEGIN itself so a transaction really starts where we say it does.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    return create_engine(url, pool_pre_ping=True, insertmanyvalues_page_size=5000)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN IMMEDIATE
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration pointing at this package's migrations and ``engine``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database schema up to ``revision`` (the newest by default)."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def is_postgres(engine: Engine) -> bool:
+    """Whether ``engine`` talks to PostgreSQL (bulk paths use COPY there)."""
+    return engine.dialect.name == "postgresql"

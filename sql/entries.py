@@ -1,0 +1,137 @@
+"""Single ledger entries: п/п receipts, reversals and suspense → supplier reclassifications.
+
+The ledger is append-only: a correction is a new entry that reverses or reclassifies, never an
+edit. Each entry has a ``source_key`` so that writing it again is a no-op.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from domain.ledger import SUSPENSE, UnbalancedEntry, reclass_postings, transfer_postings
+from sql.posting import apply_batch
+
+
+class LedgerError(Exception):
+    """A correction that the ledger's current state does not allow."""
+
+
+def post_entry(
+    conn: Connection,
+    *,
+    kind: str,
+    source_key: str,
+    value_date: date,
+    postings: Sequence[tuple[str, int, str | None]],
+    payment_id: int | None = None,
+    reverses_id: int | None = None,
+    description: str = "",
+) -> int | None:
+    """Write one balanced entry; return its id, or None if ``source_key`` was already posted."""
+    if sum(amount for _, amount, _ in postings) != 0:
+        raise UnbalancedEntry(f"{source_key}: postings sum to {sum(a for _, a, _ in postings)}")
+    batch = str(uuid.uuid4())
+    row = conn.execute(
+        text(
+            "INSERT INTO ledger_entry (kind, source_key, payment_id, reverses_id, value_date, batch,"
+            " description) VALUES (:kind, :key, :pid, :rid, :vd, :batch, :desc)"
+            " ON CONFLICT (source_key) DO NOTHING RETURNING id"
+        ),
+        {"kind": kind, "key": source_key, "pid": payment_id, "rid": reverses_id, "vd": value_date,
+         "batch": batch, "desc": description},
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    legs = [{"e": row[0], "a": acc, "m": int(amt), "s": svc} for acc, amt, svc in postings if amt != 0]
+    conn.execute(
+        text("INSERT INTO ledger_posting (entry_id, account, amount, service) VALUES (:e, :a, :m, :s)"),
+        legs,
+    )
+    apply_batch(conn, batch)
+    return int(row[0])
+
+
+def post_transfer(
+    conn: Connection, *, bank: str, channel: str, amount: int, number: str, on: date, payer_account: str
+) -> int | None:
+    """Post a п/п received from an agent (Dr bank, Cr agent); idempotent per п/п."""
+    legs = [(acc, amt, None) for acc, amt in transfer_postings(bank, channel, amount)]
+    return post_entry(
+        conn,
+        kind="transfer",
+        source_key=f"transfer:{on.isoformat()}:{number}:{payer_account}",
+        value_date=on,
+        postings=legs,
+        description=f"п/п № {number} от {on:%d.%m.%Y}",
+    )
+
+
+def reverse_entry(conn: Connection, entry_id: int, *, on: date, reason: str) -> int | None:
+    """Write the entry that undoes ``entry_id``; idempotent (one reversal per entry)."""
+    kind = conn.execute(text("SELECT kind FROM ledger_entry WHERE id = :id"), {"id": entry_id}).scalar()
+    if kind is None:
+        raise LedgerError(f"no ledger entry {entry_id}")
+    if kind == "reversal":
+        raise LedgerError(f"entry {entry_id} is itself a reversal; post the original again instead")
+    legs = conn.execute(
+        text("SELECT account, amount, service FROM ledger_posting WHERE entry_id = :id ORDER BY id"),
+        {"id": entry_id},
+    ).all()
+    payment_id = conn.execute(
+        text("SELECT payment_id FROM ledger_entry WHERE id = :id"), {"id": entry_id}
+    ).scalar()
+    return post_entry(
+        conn,
+        kind="reversal",
+        source_key=f"reversal:{entry_id}",
+        value_date=on,
+        postings=[(acc, -amt, svc) for acc, amt, svc in legs],
+        payment_id=payment_id,
+        reverses_id=entry_id,
+        description=reason,
+    )
+
+
+def suspense_amount(conn: Connection, payment_id: int) -> int:
+    """How much of a payment sits in suspense now (credit, as a positive number)."""
+    signed = conn.execute(
+        text(
+            "SELECT COALESCE(SUM(p.amount), 0) FROM ledger_posting p JOIN ledger_entry e"
+            " ON e.id = p.entry_id WHERE e.payment_id = :pid AND p.account = :acc"
+        ),
+        {"pid": payment_id, "acc": SUSPENSE},
+    ).scalar()
+    return -int(signed or 0)
+
+
+def reclassify(
+    conn: Connection, payment_id: int, splits: pd.DataFrame, *, on: date, description: str
+) -> int | None:
+    """Move a suspense payment to its suppliers (Dr suspense, Cr suppliers) by a new entry.
+
+    ``splits`` (supplier_inn, service, amount) must sum to what the payment has in suspense.
+    Returns the new entry id, or None if this payment was already reclassified.
+    """
+    held = suspense_amount(conn, payment_id)
+    done = conn.execute(
+        text("SELECT id FROM ledger_entry WHERE source_key = :k"), {"k": f"reclass:{payment_id}"}
+    ).scalar()
+    if done is not None:
+        return None
+    if held <= 0:
+        raise LedgerError(f"payment {payment_id} has nothing in suspense")
+    legs = reclass_postings(held, splits)
+    return post_entry(
+        conn,
+        kind="reclass",
+        source_key=f"reclass:{payment_id}",
+        value_date=on,
+        postings=[(r.account, int(r.amount), r.service) for r in legs.itertuples()],
+        payment_id=payment_id,
+        description=description,
+    )

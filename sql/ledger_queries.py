@@ -1,0 +1,100 @@
+"""Reading the ledger: balances and the integrity checks behind ``rkc ledger check``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from domain.ledger import natural_balance
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with the ledger, as a value."""
+
+    kind: str  # unbalanced_entry | balance_mismatch | double_posting | empty_entry
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}: {self.detail}"
+
+
+def balances(conn: Connection) -> dict[str, int]:
+    """Balance per ledger account in its natural sign, from the postings (kopecks)."""
+    rows = conn.execute(
+        text("SELECT account, SUM(amount) FROM ledger_posting GROUP BY account ORDER BY account")
+    ).all()
+    return {account: natural_balance(account, int(total)) for account, total in rows}
+
+
+def balances_by_period(conn: Connection) -> pd.DataFrame:
+    """Movement per account and month of value date (``account``, ``period``, ``amount``)."""
+    frame = pd.read_sql_query(
+        text(
+            "SELECT p.account, e.value_date, SUM(p.amount) AS amount FROM ledger_posting p"
+            " JOIN ledger_entry e ON e.id = p.entry_id GROUP BY p.account, e.value_date"
+        ),
+        conn,
+    )
+    if frame.empty:
+        return pd.DataFrame(columns=["account", "period", "amount"])
+    frame["period"] = pd.to_datetime(frame["value_date"]).dt.strftime("%Y-%m")
+    out = frame.groupby(["account", "period"], as_index=False)["amount"].sum()
+    out["amount"] = [natural_balance(a, int(v)) for a, v in zip(out["account"], out["amount"], strict=True)]
+    return out.sort_values(["account", "period"], ignore_index=True)
+
+
+def supplier_balances(conn: Connection) -> pd.DataFrame:
+    """What the center owes each supplier (``inn``, ``name``, ``balance``), suppliers without money too."""
+    frame = pd.read_sql_query(
+        text(
+            "SELECT s.inn, s.name, -COALESCE(b.total, 0) AS balance FROM supplier s LEFT JOIN"
+            " (SELECT account, SUM(amount) AS total FROM ledger_posting GROUP BY account) b"
+            " ON b.account = 'supplier:' || s.inn ORDER BY s.inn"
+        ),
+        conn,
+    )
+    frame["balance"] = frame["balance"].astype("int64")
+    return frame
+
+
+def check_ledger(conn: Connection) -> list[Violation]:
+    """Every violation found in one pass: unbalanced or empty entries, stored balances that differ
+    from the postings, payments posted more than once (net of reversals)."""
+    found: list[Violation] = []
+    for entry_id, total, legs in conn.execute(
+        text(
+            "SELECT e.id, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_entry e"
+            " LEFT JOIN ledger_posting p ON p.entry_id = e.id GROUP BY e.id"
+            " HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) < 2 ORDER BY e.id"
+        )
+    ):
+        kind = "unbalanced_entry" if total else "empty_entry"
+        found.append(Violation(kind, f"entry {entry_id}", f"postings sum to {total} over {legs} legs"))
+    for account, stored, actual in conn.execute(
+        text(
+            "SELECT COALESCE(b.account, p.account), COALESCE(b.balance, 0), COALESCE(p.total, 0)"
+            " FROM ledger_balance b FULL OUTER JOIN"
+            " (SELECT account, SUM(amount) AS total FROM ledger_posting GROUP BY account) p"
+            " ON p.account = b.account WHERE COALESCE(b.balance, 0) <> COALESCE(p.total, 0)"
+            " ORDER BY 1"
+        )
+    ):
+        found.append(
+            Violation("balance_mismatch", account, f"stored balance {stored} != sum of postings {actual}")
+        )
+    for payment_id, times in conn.execute(
+        text(
+            "SELECT payment_id, SUM(CASE WHEN kind = 'payment' THEN 1 WHEN kind = 'reversal'"
+            " AND reverses_id IN (SELECT id FROM ledger_entry WHERE kind = 'payment') THEN -1 ELSE 0 END)"
+            " FROM ledger_entry WHERE payment_id IS NOT NULL GROUP BY payment_id"
+            " HAVING SUM(CASE WHEN kind = 'payment' THEN 1 WHEN kind = 'reversal'"
+            " AND reverses_id IN (SELECT id FROM ledger_entry WHERE kind = 'payment') THEN -1 ELSE 0 END) > 1"
+            " ORDER BY payment_id"
+        )
+    ):
+        found.append(Violation("double_posting", f"payment {payment_id}", f"posted {times} times"))
+    return found

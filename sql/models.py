@@ -1,0 +1,247 @@
+"""The database schema as SQLAlchemy 2.0 declarative models.
+
+Money columns are BIGINT kopecks. Identifiers are strings. The database enforces what it can:
+unique keys for files, payments and ledger entries, checks on amounts and statuses; the code checks
+the rest (entries balance) before commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments "INTEGER PRIMARY KEY"; PostgreSQL gets BIGINT identities.
+IdType = BigInteger().with_variant(Integer, "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Supplier(Base):
+    """A supplier (поставщик) from the suppliers directory, keyed by ИНН."""
+
+    __tablename__ = "supplier"
+    inn: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kpp: Mapped[str] = mapped_column(String(9), default="")
+    bank_account: Mapped[str] = mapped_column(String(20), default="")
+    bic: Mapped[str] = mapped_column(String(9), default="")
+    email: Mapped[str] = mapped_column(Text, default="")
+
+
+class ChargesImport(Base):
+    """One load of the billing export: which file, when, how many rows were taken or rejected."""
+
+    __tablename__ = "charges_import"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PaymentDocument(Base):
+    """A ПД: one receipt for one account (ЛС) and one month, keyed by its УИП."""
+
+    __tablename__ = "payment_document"
+    uip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account: Mapped[str] = mapped_column(String(32), index=True)  # normalised ЛС
+    account_raw: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    total: Mapped[int] = mapped_column(BigInteger)
+    payer: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    import_id: Mapped[int] = mapped_column(ForeignKey("charges_import.id"))
+    __table_args__ = (
+        CheckConstraint("total >= 0", name="total_nonneg"),
+        Index("ix_payment_document_account_period", "account", "period"),
+    )
+
+
+class ServiceLine(Base):
+    """One line of a ПД: a service owed to one supplier."""
+
+    __tablename__ = "service_line"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    uip: Mapped[str] = mapped_column(ForeignKey("payment_document.uip", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    supplier_inn: Mapped[str] = mapped_column(ForeignKey("supplier.inn"), index=True)
+    service: Mapped[str] = mapped_column(Text)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (
+        UniqueConstraint("uip", "line_no", name="uq_service_line_uip_line"),
+        CheckConstraint("amount >= 0", name="amount_nonneg"),
+    )
+
+
+class Register(Base):
+    """A payment register file from an agent, with its declared and parsed totals."""
+
+    __tablename__ = "register"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    run_date: Mapped[date] = mapped_column(Date, index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    declared_count: Mapped[int | None] = mapped_column(Integer)
+    declared_amount: Mapped[int | None] = mapped_column(BigInteger)
+    declared_transfer: Mapped[int | None] = mapped_column(BigInteger)
+    declared_commission: Mapped[int | None] = mapped_column(BigInteger)
+    payment_order_number: Mapped[str | None] = mapped_column(String(32))
+    payment_order_date: Mapped[date | None] = mapped_column(Date)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    amount_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected_lines: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('received', 'posted', 'quarantined', 'bad_file')", name="status_known"
+        ),
+    )
+
+
+class Payment(Base):
+    """A payment accepted from a register: one row per (channel, operation id, occurrence)."""
+
+    __tablename__ = "payment"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("register.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    operation_id: Mapped[str] = mapped_column(String(64))
+    occurrence: Mapped[int] = mapped_column(Integer, default=1)
+    line_no: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(Text)
+    paid_date: Mapped[date] = mapped_column(Date, index=True)
+    paid_time: Mapped[str | None] = mapped_column(String(8))
+    account_raw: Mapped[str | None] = mapped_column(String(64))
+    account: Mapped[str | None] = mapped_column(String(32), index=True)
+    uip: Mapped[str | None] = mapped_column(String(32), index=True)
+    els: Mapped[str | None] = mapped_column(String(13))
+    period: Mapped[str | None] = mapped_column(String(7))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    commission: Mapped[int] = mapped_column(BigInteger, default=0)
+    payer: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    matched_uip: Mapped[str | None] = mapped_column(String(32), index=True)  # None: suspense
+    match_rule: Mapped[str | None] = mapped_column(String(32))
+    __table_args__ = (
+        UniqueConstraint("channel", "operation_id", "occurrence", name="uq_payment_key"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("commission >= 0", name="commission_nonneg"),
+    )
+
+
+class LedgerEntry(Base):
+    """One balanced transaction of the ledger; append-only. ``source_key`` makes posting idempotent."""
+
+    __tablename__ = "ledger_entry"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    value_date: Mapped[date] = mapped_column(Date, index=True)
+    batch: Mapped[str] = mapped_column(String(36), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('payment', 'transfer', 'reversal', 'reclass')", name="kind_known"
+        ),
+    )
+
+
+class LedgerPosting(Base):
+    """One leg of an entry: signed kopecks on an account (debit positive, credit negative)."""
+
+    __tablename__ = "ledger_posting"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"), index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    service: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("amount <> 0", name="amount_nonzero"),)
+
+
+class LedgerBalance(Base):
+    """Running balance per ledger account, maintained with each posting batch and checked."""
+
+    __tablename__ = "ledger_balance"
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Discrepancy(Base):
+    """A discrepancy found in a run, with the provenance the accountants need."""
+
+    __tablename__ = "discrepancy"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    run_date: Mapped[date] = mapped_column(Date, index=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("register.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    file: Mapped[str | None] = mapped_column(Text)
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    raw: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Resolution(Base):
+    """An accountant's resolution of a suspense payment: who, from which file, to what."""
+
+    __tablename__ = "resolution"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), unique=True)
+    target_uip: Mapped[str] = mapped_column(ForeignKey("payment_document.uip"))
+    resolved_by: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(Text)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class Run(Base):
+    """One nightly run: its date, status and summary (the bridge)."""
+
+    __tablename__ = "run"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    run_date: Mapped[date] = mapped_column(Date, index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    summary: Mapped[str | None] = mapped_column(Text)
+    replay: Mapped[bool] = mapped_column(Boolean, default=False)

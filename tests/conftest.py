@@ -1,0 +1,103 @@
+"""Shared fixtures: engines on SQLite and PostgreSQL, the shared samples directory.
+
+PostgreSQL tests use a database of their own per test worker, created on first use and emptied
+between tests. Where PostgreSQL is unreachable they skip with the reason, except in CI
+(``CI=true``), where they fail: CI must test both databases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from sql.engine import make_engine, migrate
+from sql.models import Base
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT.parent / "shared" / "samples"
+PG_ADMIN_URL = os.environ.get("RKC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    """The shared specification samples (../shared/samples); skip when absent."""
+    if not SAMPLES.is_dir():
+        pytest.skip(f"shared samples not found at {SAMPLES}")
+    return SAMPLES
+
+
+def _pg_unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(f"PostgreSQL not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id: str) -> Iterator[str]:
+    """URL of a freshly created, migrated PostgreSQL database for this test worker."""
+    name = f"rkc_test_{worker_id}_{os.getpid()}"
+    try:
+        admin = sa.create_engine(
+            PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        _pg_unavailable(str(exc).splitlines()[0])
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    """xdist worker name, or ``main`` without xdist."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+def _empty_all(engine: sa.Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rkc.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    _empty_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    """An engine on the migrated, empty database of ``db_url``."""
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()

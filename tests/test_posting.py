@@ -1,0 +1,81 @@
+"""Posting payments: the worked example of docs/LEDGER.md, idempotency, conflicts, rollback."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from sql.ledger_queries import balances, check_ledger
+from sql.posting import PostingConflict, post_payments
+from sql.uow import UnitOfWork
+from tests.dbutil import new_register, payment_frame, split_frame
+
+A, B = "7707083893", "500100732259"
+
+
+def _post(engine: sa.Engine, payments, splits, name: str = "r.txt"):
+    with UnitOfWork(engine) as uow:
+        rid = new_register(uow.conn, name)
+        result = post_payments(uow.conn, rid, payments, splits)
+        uow.commit()
+    return result
+
+
+def test_worked_example_split_900_600_with_commission(engine: sa.Engine) -> None:
+    payments = payment_frame([{"operation_id": "123456", "amount": 150000, "commission": 1500}])
+    result = _post(engine, payments, split_frame([(0, A, "ЖКУ", 90000), (0, B, "ТКО", 60000)]))
+    assert (result.payments_new, result.entries, result.postings) == (1, 1, 4)
+    with engine.connect() as conn:
+        assert balances(conn) == {
+            "agent:sber": 148500,
+            "commission:sber": 1500,
+            f"supplier:{A}": 90000,
+            f"supplier:{B}": 60000,
+        }
+        assert check_ledger(conn) == []
+
+
+def test_unsplit_payment_goes_to_suspense(engine: sa.Engine) -> None:
+    _post(engine, payment_frame([{"operation_id": "1", "amount": 10000}]), split_frame([]))
+    with engine.connect() as conn:
+        assert balances(conn) == {"agent:sber": 10000, "suspense": 10000}
+
+
+def test_reposting_the_same_payments_inserts_nothing(engine: sa.Engine) -> None:
+    payments = payment_frame([{"operation_id": "1", "amount": 10000}, {"operation_id": "2", "amount": 500}])
+    splits = split_frame([(0, A, "ЖКУ", 10000)])
+    _post(engine, payments, splits, "a.txt")
+    again = _post(engine, payments, splits, "b.txt")
+    assert (again.payments_new, again.payments_known, again.entries, again.postings) == (0, 2, 0, 0)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_entry")).scalar() == 2
+        assert balances(conn)["agent:sber"] == 10500
+
+
+def test_same_key_with_other_amount_is_an_error_and_writes_nothing(engine: sa.Engine) -> None:
+    _post(engine, payment_frame([{"operation_id": "1", "amount": 10000}]), split_frame([]), "a.txt")
+    changed = payment_frame([{"operation_id": "1", "amount": 9999}, {"operation_id": "2", "amount": 1}])
+    with pytest.raises(PostingConflict, match="sber/1#1: posted 10000"):
+        _post(engine, changed, split_frame([]), "b.txt")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM payment")).scalar() == 1
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM register")).scalar() == 1
+
+
+def test_identical_payments_with_distinct_occurrence_are_both_posted(engine: sa.Engine) -> None:
+    payments = payment_frame(
+        [{"operation_id": "7", "amount": 100, "occurrence": 1}, {"operation_id": "7", "amount": 100, "occurrence": 2}]
+    )
+    result = _post(engine, payments, split_frame([]))
+    assert result.payments_new == 2
+
+
+def test_failure_inside_a_register_rolls_the_whole_register_back(engine: sa.Engine) -> None:
+    payments = payment_frame([{"operation_id": "1", "amount": 10000}])
+    with pytest.raises(RuntimeError, match="disk full"), UnitOfWork(engine) as uow:
+        rid = new_register(uow.conn)
+        post_payments(uow.conn, rid, payments, split_frame([]))
+        raise RuntimeError("disk full")
+    with engine.connect() as conn:
+        for table in ("register", "payment", "ledger_entry", "ledger_posting", "ledger_balance"):
+            assert conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0, table
