@@ -9,6 +9,7 @@ them. A file no parser claims, or that cannot be read at all, raises ``BadFile``
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,3 +74,12 @@ def pick_parser(path: Path, parsers: list[RegisterParser]) -> RegisterParser:
         names = ", ".join(p.name for p in claims)
         raise BadFile(path, f"claimed by several parsers ({names}); the configuration is ambiguous")
     return claims[0]
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's content, read in blocks (the register's identity)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
