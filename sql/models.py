@@ -127,9 +127,7 @@ class Register(Base):
     rejected_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     reason: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('received', 'posted', 'quarantined', 'bad_file')", name="status_known"
-        ),
+        CheckConstraint("status IN ('received', 'posted', 'quarantined', 'bad_file')", name="status_known"),
     )
 
 
@@ -178,9 +176,7 @@ class LedgerEntry(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('payment', 'transfer', 'reversal', 'reclass')", name="kind_known"
-        ),
+        CheckConstraint("kind IN ('payment', 'transfer', 'reversal', 'reclass')", name="kind_known"),
     )
 
 

@@ -25,7 +25,12 @@ def empty_database(engine: sa.Engine) -> None:
 def new_register(conn: sa.Connection, name: str = "r.txt", channel: str = "sber") -> int:
     """A register row to hang payments on."""
     return create_register(
-        conn, file=name, sha256=name.ljust(64, "0")[:64], channel=channel, fmt="text", run_date=date(2026, 3, 16)
+        conn,
+        file=name,
+        sha256=name.ljust(64, "0")[:64],
+        channel=channel,
+        fmt="text",
+        run_date=date(2026, 3, 16),
     )
 
 

@@ -64,7 +64,10 @@ def test_same_key_with_other_amount_is_an_error_and_writes_nothing(engine: sa.En
 
 def test_identical_payments_with_distinct_occurrence_are_both_posted(engine: sa.Engine) -> None:
     payments = payment_frame(
-        [{"operation_id": "7", "amount": 100, "occurrence": 1}, {"operation_id": "7", "amount": 100, "occurrence": 2}]
+        [
+            {"operation_id": "7", "amount": 100, "occurrence": 1},
+            {"operation_id": "7", "amount": 100, "occurrence": 2},
+        ]
     )
     result = _post(engine, payments, split_frame([]))
     assert result.payments_new == 2

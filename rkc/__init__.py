@@ -1,0 +1,1 @@
+"""The application layer: configuration, the working directory and the ``rkc`` command line."""

@@ -1,0 +1,140 @@
+"""The ``rkc`` command line: thin commands over the application's functions and flows."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain.money import format_amount, format_ru
+from parsers.base import BadFile
+from rkc.config import ConfigError, init_home, load_config
+from rkc.context import open_database
+
+app = typer.Typer(
+    help="rkc: nightly reconciliation of ЖКУ payments for a regional settlement center (РКЦ).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+charges_app = typer.Typer(help="Billing charges (ПД) and the suppliers directory.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger: balances and integrity checks.", no_args_is_help=True)
+app.add_typer(charges_app, name="charges")
+app.add_typer(ledger_app, name="ledger")
+
+out = Console()
+err = Console(stderr=True)
+
+Home = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", envvar="RKC_HOME", help="Working directory (default: $RKC_HOME or the current one)."
+    ),
+]
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and leave with a non-zero exit code."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(ctx: typer.Context, home: Home = None) -> None:
+    """Commands take --home (or $RKC_HOME) for the working directory made by `rkc init`."""
+    ctx.obj = {"home": home}
+
+
+def _home(ctx: typer.Context, home: Path | None) -> Path | None:
+    return home or (ctx.obj or {}).get("home")
+
+
+@app.command()
+def init(ctx: typer.Context, home: Home = None) -> None:
+    """Create the working directory: config, inbox/outbox folders and a migrated database."""
+    try:
+        config, created = init_home(_home(ctx, home))
+        open_database(config).dispose()
+    except ConfigError as exc:
+        fail(str(exc))
+    state = "written" if created else "kept (already there)"
+    out.print(f"Working directory {config.home}: configuration {state}; database ready.")
+    out.print(f"Channels: {', '.join(config.channels)}. Drop registers into {config.inbox}/<channel>/.")
+
+
+@charges_app.command("import")
+def charges_import(
+    ctx: typer.Context,
+    charges: Annotated[Path, typer.Argument(help="Billing export CSV (uip;account;period;supplier_inn;…).")],
+    suppliers: Annotated[Path | None, typer.Option(help="Suppliers directory CSV (inn;name;kpp;…).")] = None,
+    home: Home = None,
+) -> None:
+    """Import the billing export; corrected ПД replace stored ones until money is posted to them."""
+    from rkc.app import import_charges_files
+
+    try:
+        config = load_config(_home(ctx, home))
+        report = import_charges_files(config, charges, suppliers)
+    except (ConfigError, BadFile, FileNotFoundError) as exc:
+        fail(str(exc))
+    for error in report.errors:
+        err.print(f"rejected {error.file}:{error.line_no}: {error.reason}", highlight=False, soft_wrap=True)
+    out.print(
+        f"Imported {report.documents_new} new and {report.documents_replaced} corrected ПД "
+        f"({report.lines} service lines); {report.suppliers} suppliers; {len(report.errors)} rows rejected."
+    )
+
+
+@ledger_app.command("balances")
+def ledger_balances(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object: account → amount.")] = False,
+    home: Home = None,
+) -> None:
+    """Balance of every ledger account (suppliers and suspense as amounts owed)."""
+    from sql.ledger_queries import balances
+
+    try:
+        engine = open_database(load_config(_home(ctx, home)))
+    except ConfigError as exc:
+        fail(str(exc))
+    with engine.connect() as conn:
+        found = balances(conn)
+    engine.dispose()
+    if as_json:
+        sys.stdout.write(
+            json.dumps({k: format_amount(v) for k, v in found.items()}, ensure_ascii=False) + "\n"
+        )
+        return
+    table = Table("Счёт (account)", "Сальдо (balance)")
+    for account, value in found.items():
+        table.add_row(account, format_ru(value))
+    out.print(table)
+
+
+@ledger_app.command("check")
+def ledger_check(ctx: typer.Context, home: Home = None) -> None:
+    """Check the ledger: every entry balances, balances equal postings, no payment posted twice.
+
+    Exits 0 when clean, 1 with every violation listed.
+    """
+    from sql.ledger_queries import check_ledger
+
+    try:
+        engine = open_database(load_config(_home(ctx, home)))
+    except ConfigError as exc:
+        fail(str(exc))
+    with engine.connect() as conn:
+        violations = check_ledger(conn)
+    engine.dispose()
+    if not violations:
+        out.print("Ledger is consistent: every entry balances, balances equal postings.")
+        return
+    for violation in violations:
+        out.print(str(violation), highlight=False, soft_wrap=True)
+    out.print(f"{len(violations)} violations found.")
+    raise typer.Exit(1)

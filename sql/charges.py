@@ -1,0 +1,133 @@
+"""Storing the billing export: suppliers, ПД and their service lines.
+
+The newest export of a ПД replaces the stored one until a payment has been posted against it
+(matched to it, or resolved to it by an accountant); after that a correction is refused with a
+reason, because the money already split must keep matching the lines it was split by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from domain.records import LineError, Supplier
+from parsers.charges import ChargesFile
+from sql.bulk import bulk_insert
+from sql.models import ChargesImport
+from sql.models import Supplier as SupplierRow
+
+
+@dataclass(frozen=True)
+class ChargesReport:
+    """The outcome of one charges import."""
+
+    import_id: int
+    documents_new: int
+    documents_replaced: int
+    lines: int
+    errors: tuple[LineError, ...]
+
+
+def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
+    """Insert suppliers or update their details; returns how many rows were written."""
+    if not suppliers:
+        return 0
+    rows = [
+        {
+            "inn": s.inn,
+            "name": s.name,
+            "kpp": s.kpp,
+            "bank_account": s.bank_account,
+            "bic": s.bic,
+            "email": s.email,
+        }
+        for s in suppliers
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(SupplierRow)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["inn"],
+        set_={c: stmt.excluded[c] for c in ("name", "kpp", "bank_account", "bic", "email")},
+    )
+    conn.execute(stmt, rows)
+    return len(rows)
+
+
+def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
+    """Store a parsed billing export inside the caller's transaction."""
+    lines = charges.lines
+    errors = list(charges.errors)
+    known_suppliers = set(conn.execute(select(SupplierRow.inn)).scalars())
+    unknown = ~lines["supplier_inn"].isin(known_suppliers)
+    bad_docs = set(lines.loc[unknown, "uip"])
+    locked = _locked_documents(conn, set(lines["uip"]))
+    for row in lines[lines["uip"].isin(bad_docs | locked)].itertuples():
+        if row.uip in locked:
+            reason = "ПД already has payments posted against it; the correction is not applied"
+        elif row.supplier_inn not in known_suppliers:
+            reason = f"supplier {row.supplier_inn} is not in the suppliers directory"
+        else:
+            reason = "another line of this ПД was rejected"
+        errors.append(LineError(charges.file, int(row.line_no), reason, ""))
+    lines = lines[~lines["uip"].isin(bad_docs | locked)]
+
+    docs = _documents(lines)
+    existing = _existing(conn, docs["uip"])
+    import_id = int(
+        conn.execute(
+            insert(ChargesImport)
+            .values(file=charges.file, sha256=charges.sha256, rows=charges.rows, documents=len(docs),
+                    rejected=len(errors))
+            .returning(ChargesImport.id)
+        ).scalar_one()
+    )  # fmt: skip
+    if existing:
+        _delete_documents(conn, existing)
+    docs["import_id"] = import_id
+    bulk_insert(conn, "payment_document", docs, ["uip", "account", "account_raw", "period", "total", "payer",
+                                                   "address", "import_id"])  # fmt: skip
+    service = lines.copy()
+    service["line_no"] = service.groupby("uip", sort=False).cumcount() + 1
+    bulk_insert(conn, "service_line", service, ["uip", "line_no", "supplier_inn", "service", "amount"])
+    errors.sort(key=lambda e: e.line_no)
+    return ChargesReport(import_id, len(docs) - len(existing), len(existing), len(service), tuple(errors))
+
+
+def _documents(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per ПД with its total, in file order."""
+    grouped = lines.groupby("uip", sort=False)
+    docs = grouped[["account", "account_raw", "period", "payer", "address"]].first()
+    docs["total"] = grouped["amount"].sum()
+    return docs.reset_index()
+
+
+def _locked_documents(conn: Connection, uips: set[str]) -> set[str]:
+    """ПД of this file that already have money posted against them."""
+    if not uips:
+        return set()
+    paid = conn.execute(
+        text(
+            "SELECT DISTINCT matched_uip FROM payment WHERE matched_uip IS NOT NULL"
+            " UNION SELECT target_uip FROM resolution"
+        )
+    ).scalars()
+    return uips & set(paid)
+
+
+def _existing(conn: Connection, uips: pd.Series) -> list[str]:
+    stored = set(conn.execute(text("SELECT uip FROM payment_document")).scalars())
+    return [u for u in uips if u in stored]
+
+
+def _delete_documents(conn: Connection, uips: list[str]) -> None:
+    """Drop stored ПД that this export replaces (their lines go with them)."""
+    for start in range(0, len(uips), 5000):
+        part = uips[start : start + 5000]
+        params = {f"u{i}": u for i, u in enumerate(part)}
+        names = ", ".join(f":u{i}" for i in range(len(part)))
+        conn.execute(text(f"DELETE FROM service_line WHERE uip IN ({names})"), params)  # noqa: S608
+        conn.execute(text(f"DELETE FROM payment_document WHERE uip IN ({names})"), params)  # noqa: S608
