@@ -1,4 +1,8 @@
-"""Bulk writes: COPY on PostgreSQL, executemany elsewhere; never row-by-row ORM adds."""
+"""Bulk writes: COPY on PostgreSQL, executemany elsewhere; never row-by-row ORM adds.
+
+Also the allocation of id blocks, so that rows of several tables can be written by COPY with
+their foreign keys already known instead of being read back.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,62 @@ import io
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
+
+POSTING_LOCK = 0x726B63  # "rkc": one advisory lock serialises writers of the ledger on PostgreSQL
+
+
+def lock_ledger(conn: Connection) -> None:
+    """Serialise ledger writers for the rest of the transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock (re-entrant within the transaction). SQLite:
+    the engine already opens every transaction with ``BEGIN IMMEDIATE``, which is the same thing.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POSTING_LOCK})
+
+
+def allocate_ids(conn: Connection, table: str, count: int) -> range:
+    """Reserve ``count`` consecutive ids of ``table`` (call under ``lock_ledger``)."""
+    if count <= 0:
+        return range(0)
+    if conn.dialect.name == "postgresql":
+        last = conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:t, 'id'),"
+                " nextval(pg_get_serial_sequence(:t, 'id')) + :n - 1)"
+            ),
+            {"t": table, "n": count},
+        ).scalar_one()
+        return range(int(last) - count + 1, int(last) + 1)
+    top = conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()  # noqa: S608
+    return range(int(top) + 1, int(top) + 1 + count)
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
     """Insert ``frame[columns]`` into ``table`` in bulk and return the row count.
 
-    PostgreSQL gets one ``COPY … FROM STDIN`` in CSV form; other databases get one executemany.
-    NULLs travel as empty unquoted fields, so empty strings become NULL on PostgreSQL.
+    PostgreSQL gets one ``COPY … FROM STDIN`` of CSV written by pyarrow (NULL is an empty
+    unquoted field, strings are quoted); other databases get one executemany.
     """
     if frame.empty:
         return 0
     cols = list(columns)
     if conn.dialect.name == "postgresql":
-        buffer = io.StringIO()
-        frame[cols].to_csv(buffer, index=False, header=False, na_rep="")
+        buffer = io.BytesIO()
+        arrow = pa.Table.from_pandas(frame[cols], preserve_index=False)
+        pacsv.write_csv(arrow, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         driver = conn.connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             names = ", ".join(cols)
             with cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
+                copy.write(buffer.getbuffer())
         return len(frame)
-    records = _records(frame[cols])
     placeholders = ", ".join(f":{c}" for c in cols)
-    conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})"), records)  # noqa: S608
+    statement = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})")  # noqa: S608
+    conn.execute(statement, _records(frame[cols]))
     return len(frame)
 
 

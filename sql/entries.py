@@ -14,7 +14,8 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from domain.ledger import SUSPENSE, UnbalancedEntry, reclass_postings, transfer_postings
-from sql.posting import apply_batch
+from sql.bulk import lock_ledger
+from sql.posting import apply_entries
 
 
 class LedgerError(Exception):
@@ -36,6 +37,7 @@ def post_entry(
     if sum(amount for _, amount, _ in postings) != 0:
         raise UnbalancedEntry(f"{source_key}: postings sum to {sum(a for _, a, _ in postings)}")
     batch = str(uuid.uuid4())
+    lock_ledger(conn)
     row = conn.execute(
         text(
             "INSERT INTO ledger_entry (kind, source_key, payment_id, reverses_id, value_date, batch,"
@@ -47,12 +49,18 @@ def post_entry(
     ).first()  # fmt: skip
     if row is None:
         return None
-    legs = [{"e": row[0], "a": acc, "m": int(amt), "s": svc} for acc, amt, svc in postings if amt != 0]
+    nonzero = [(acc, amt, svc) for acc, amt, svc in postings if amt != 0]
+    legs = [
+        {"e": row[0], "l": i, "a": acc, "m": int(amt), "s": svc}
+        for i, (acc, amt, svc) in enumerate(nonzero, 1)
+    ]
     conn.execute(
-        text("INSERT INTO ledger_posting (entry_id, account, amount, service) VALUES (:e, :a, :m, :s)"),
+        text(
+            "INSERT INTO ledger_posting (entry_id, leg, account, amount, service) VALUES (:e, :l, :a, :m, :s)"
+        ),
         legs,
     )
-    apply_batch(conn, batch)
+    apply_entries(conn, int(row[0]), int(row[0]), 1)
     return int(row[0])
 
 
@@ -79,7 +87,7 @@ def reverse_entry(conn: Connection, entry_id: int, *, on: date, reason: str) -> 
     if kind == "reversal":
         raise LedgerError(f"entry {entry_id} is itself a reversal; post the original again instead")
     legs = conn.execute(
-        text("SELECT account, amount, service FROM ledger_posting WHERE entry_id = :id ORDER BY id"),
+        text("SELECT account, amount, service FROM ledger_posting WHERE entry_id = :id ORDER BY leg"),
         {"id": entry_id},
     ).all()
     payment_id = conn.execute(

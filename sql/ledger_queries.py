@@ -14,7 +14,8 @@ from domain.ledger import natural_balance
 class Violation:
     """One thing wrong with the ledger, as a value."""
 
-    kind: str  # unbalanced_entry | balance_mismatch | double_posting | empty_entry
+    # unbalanced_entry | empty_entry | balance_mismatch | double_posting | orphan_posting | unknown_payment
+    kind: str
     subject: str
     detail: str
 
@@ -63,13 +64,14 @@ def supplier_balances(conn: Connection) -> pd.DataFrame:
 
 def check_ledger(conn: Connection) -> list[Violation]:
     """Every violation found in one pass: unbalanced or empty entries, stored balances that differ
-    from the postings, payments posted more than once (net of reversals)."""
+    from the postings, payments posted more than once (net of reversals), postings without an
+    entry and entries naming a payment that is not stored."""
     found: list[Violation] = []
     for entry_id, total, legs in conn.execute(
         text(
-            "SELECT e.id, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_entry e"
+            "SELECT e.id, COALESCE(SUM(p.amount), 0), COUNT(p.entry_id) FROM ledger_entry e"
             " LEFT JOIN ledger_posting p ON p.entry_id = e.id GROUP BY e.id"
-            " HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) < 2 ORDER BY e.id"
+            " HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.entry_id) < 2 ORDER BY e.id"
         )
     ):
         kind = "unbalanced_entry" if total else "empty_entry"
@@ -97,4 +99,20 @@ def check_ledger(conn: Connection) -> list[Violation]:
         )
     ):
         found.append(Violation("double_posting", f"payment {payment_id}", f"posted {times} times"))
+    for entry_id, legs in conn.execute(
+        text(
+            "SELECT p.entry_id, COUNT(*) FROM ledger_posting p WHERE NOT EXISTS"
+            " (SELECT 1 FROM ledger_entry e WHERE e.id = p.entry_id) GROUP BY p.entry_id ORDER BY 1"
+        )
+    ):
+        found.append(Violation("orphan_posting", f"entry {entry_id}", f"{legs} postings with no entry"))
+    for entry_id, payment_id in conn.execute(
+        text(
+            "SELECT e.id, e.payment_id FROM ledger_entry e WHERE e.payment_id IS NOT NULL AND NOT EXISTS"
+            " (SELECT 1 FROM payment p WHERE p.id = e.payment_id) ORDER BY 1"
+        )
+    ):
+        found.append(
+            Violation("unknown_payment", f"entry {entry_id}", f"names payment {payment_id}, not stored")
+        )
     return found

@@ -136,24 +136,24 @@ class Payment(Base):
 
     __tablename__ = "payment"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    register_id: Mapped[int] = mapped_column(ForeignKey("register.id"), index=True)
+    register_id: Mapped[int] = mapped_column(BigInteger, index=True)  # no FK trigger: see LedgerEntry
     channel: Mapped[str] = mapped_column(String(64))
     operation_id: Mapped[str] = mapped_column(String(64))
     occurrence: Mapped[int] = mapped_column(Integer, default=1)
     line_no: Mapped[int] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(Text)
-    paid_date: Mapped[date] = mapped_column(Date, index=True)
+    paid_date: Mapped[date] = mapped_column(Date)
     paid_time: Mapped[str | None] = mapped_column(String(8))
     account_raw: Mapped[str | None] = mapped_column(String(64))
-    account: Mapped[str | None] = mapped_column(String(32), index=True)
-    uip: Mapped[str | None] = mapped_column(String(32), index=True)
+    account: Mapped[str | None] = mapped_column(String(32))
+    uip: Mapped[str | None] = mapped_column(String(32))
     els: Mapped[str | None] = mapped_column(String(13))
     period: Mapped[str | None] = mapped_column(String(7))
     amount: Mapped[int] = mapped_column(BigInteger)
     commission: Mapped[int] = mapped_column(BigInteger, default=0)
     payer: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
-    matched_uip: Mapped[str | None] = mapped_column(String(32), index=True)  # None: suspense
+    matched_uip: Mapped[str | None] = mapped_column(String(32))  # None: suspense
     match_rule: Mapped[str | None] = mapped_column(String(32))
     __table_args__ = (
         UniqueConstraint("channel", "operation_id", "occurrence", name="uq_payment_key"),
@@ -163,16 +163,20 @@ class Payment(Base):
 
 
 class LedgerEntry(Base):
-    """One balanced transaction of the ledger; append-only. ``source_key`` makes posting idempotent."""
+    """One balanced transaction of the ledger; append-only. ``source_key`` makes posting idempotent.
+
+    ``payment_id`` has no foreign-key trigger: a million-payment register would pay one trigger
+    call per row. ``check_ledger`` finds entries that name an unknown payment instead.
+    """
 
     __tablename__ = "ledger_entry"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
     source_key: Mapped[str] = mapped_column(String(200), unique=True)
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
-    value_date: Mapped[date] = mapped_column(Date, index=True)
-    batch: Mapped[str] = mapped_column(String(36), index=True)
+    value_date: Mapped[date] = mapped_column(Date)
+    batch: Mapped[str] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     __table_args__ = (
@@ -181,12 +185,16 @@ class LedgerEntry(Base):
 
 
 class LedgerPosting(Base):
-    """One leg of an entry: signed kopecks on an account (debit positive, credit negative)."""
+    """One leg of an entry: signed kopecks on an account (debit positive, credit negative).
+
+    Keyed by (entry, leg) so one index serves both identity and the join from entries; no
+    foreign-key trigger for the same reason as ``ledger_entry.payment_id`` (checked instead).
+    """
 
     __tablename__ = "ledger_posting"
-    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"), index=True)
-    account: Mapped[str] = mapped_column(String(64), index=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    leg: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(BigInteger)
     service: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (CheckConstraint("amount <> 0", name="amount_nonzero"),)

@@ -1,10 +1,12 @@
-"""Posting payments to the ledger: set-based, idempotent, one transaction per register.
+"""Posting payments to the ledger: bulk, idempotent, one transaction per register.
 
-The batch is staged in temporary tables and moved with ``INSERT … SELECT … ON CONFLICT DO
-NOTHING``, so posting the same payments again inserts nothing, and two runs racing on the same
-payments cannot both post them (the second waits on the first's keys, then finds them taken).
-A payment key seen before with a different amount raises ``PostingConflict`` before anything is
-written. Entries are checked to balance before the caller commits.
+Ledger writers are serialised (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite),
+so the check for payments already posted cannot race with another run. Only the payment keys
+are staged; payments already posted are skipped (a replay inserts nothing), a key posted before
+with another amount raises ``PostingConflict`` before anything is written, and the new rows go
+straight into ``payment``, ``ledger_entry`` and ``ledger_posting`` by COPY with pre-allocated
+ids. The unique keys of the schema stay as the last line of defence. Entries are checked to
+balance before the caller commits.
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
 from domain.ledger import UnbalancedEntry, payment_postings
-from sql.bulk import bulk_insert
+from sql.bulk import allocate_ids, bulk_insert, lock_ledger
 
-STAGE_PAYMENT_COLUMNS = [
-    "pidx", "channel", "operation_id", "occurrence", "line_no", "raw", "paid_date", "paid_time",
+PAYMENT_TABLE_COLUMNS = [
+    "id", "register_id", "channel", "operation_id", "occurrence", "line_no", "raw", "paid_date", "paid_time",
     "account_raw", "account", "uip", "els", "period", "amount", "commission", "payer", "address",
-    "matched_uip", "match_rule", "source_key",
+    "matched_uip", "match_rule",
 ]  # fmt: skip
-PAYMENT_TABLE_COLUMNS = [c for c in STAGE_PAYMENT_COLUMNS if c not in ("pidx", "source_key")]
+KEY_COLUMNS = ["pidx", "channel", "operation_id", "occurrence", "amount", "commission"]
 
 
 class PostingConflict(Exception):
@@ -46,34 +49,6 @@ def payment_source_key(channel: pd.Series, operation_id: pd.Series, occurrence: 
     return "payment:" + channel.astype(str) + ":" + operation_id.astype(str) + ":" + occurrence.astype(str)
 
 
-def _create_stage_tables(conn: Connection) -> None:
-    pg = conn.dialect.name == "postgresql"
-    temp = "TEMPORARY" if pg else "TEMP"
-    suffix = " ON COMMIT DROP" if pg else ""
-    conn.execute(text("DROP TABLE IF EXISTS stage_payment"))
-    conn.execute(text("DROP TABLE IF EXISTS stage_posting"))
-    conn.execute(
-        text(
-            f"CREATE {temp} TABLE stage_payment (pidx BIGINT PRIMARY KEY, channel TEXT, operation_id TEXT,"
-            " occurrence INTEGER, line_no INTEGER, raw TEXT, paid_date DATE, paid_time TEXT,"
-            " account_raw TEXT, account TEXT, uip TEXT, els TEXT, period TEXT, amount BIGINT,"
-            " commission BIGINT, payer TEXT, address TEXT, matched_uip TEXT, match_rule TEXT,"
-            f" source_key TEXT){suffix}"
-        )
-    )
-    conn.execute(
-        text(
-            f"CREATE {temp} TABLE stage_posting (pidx BIGINT, account TEXT, amount BIGINT,"
-            f" service TEXT){suffix}"
-        )
-    )
-
-
-def _drop_stage_tables(conn: Connection) -> None:
-    conn.execute(text("DROP TABLE IF EXISTS stage_payment"))
-    conn.execute(text("DROP TABLE IF EXISTS stage_posting"))
-
-
 def post_payments(
     conn: Connection, register_id: int, payments: pd.DataFrame, splits: pd.DataFrame
 ) -> PostingResult:
@@ -82,87 +57,101 @@ def post_payments(
     ``payments`` has the payment columns plus ``pidx`` (unique in the batch), ``channel``,
     ``occurrence``, ``matched_uip`` and ``match_rule`` (None for suspense); ``splits`` has
     ``pidx``, ``supplier_inn``, ``service``, ``amount``. Runs inside the caller's transaction:
-    the caller commits (or a failure rolls the whole register back).
+    the caller commits, and a failure rolls the whole register back.
     """
     batch = str(uuid.uuid4())
     if payments.empty:
         return PostingResult(batch, 0, 0, 0, 0)
     frame = payments.copy()
     frame["commission"] = frame["commission"].fillna(0).astype("int64")
-    frame["source_key"] = payment_source_key(frame["channel"], frame["operation_id"], frame["occurrence"])
     postings = payment_postings(frame[["pidx", "channel", "amount", "commission"]], splits)
 
-    _create_stage_tables(conn)
-    bulk_insert(conn, "stage_payment", frame, STAGE_PAYMENT_COLUMNS)
-    _refuse_conflicts(conn)
-    cols = ", ".join(PAYMENT_TABLE_COLUMNS)
-    inserted = conn.execute(
-        text(
-            f"INSERT INTO payment (register_id, {cols}) SELECT :rid, {cols} FROM stage_payment"  # noqa: S608
-            " WHERE true ORDER BY pidx ON CONFLICT (channel, operation_id, occurrence) DO NOTHING"
-        ),
-        {"rid": register_id},
-    ).rowcount
-    entries = conn.execute(
-        text(
-            "INSERT INTO ledger_entry (kind, source_key, payment_id, value_date, batch, description)"
-            " SELECT 'payment', s.source_key, p.id, s.paid_date, :batch, '' FROM stage_payment s"
-            " JOIN payment p ON p.channel = s.channel AND p.operation_id = s.operation_id"
-            " AND p.occurrence = s.occurrence"
-            " WHERE p.register_id = :rid ORDER BY s.pidx ON CONFLICT (source_key) DO NOTHING"
-        ),
-        {"batch": batch, "rid": register_id},
-    ).rowcount
-    bulk_insert(conn, "stage_posting", postings, ["pidx", "account", "amount", "service"])
-    posted = conn.execute(
-        text(
-            "INSERT INTO ledger_posting (entry_id, account, amount, service)"
-            " SELECT e.id, sp.account, sp.amount, sp.service FROM stage_posting sp"
-            " JOIN stage_payment s ON s.pidx = sp.pidx"
-            " JOIN ledger_entry e ON e.source_key = s.source_key AND e.batch = :batch"
-        ),
-        {"batch": batch},
-    ).rowcount
-    _drop_stage_tables(conn)
-    apply_batch(conn, batch)
-    return PostingResult(batch, inserted, len(frame) - inserted, entries, posted)
+    lock_ledger(conn)
+    known = _known_payments(conn, frame)
+    new = frame[~frame["pidx"].isin(known)].copy()
+    new["id"] = np.asarray(allocate_ids(conn, "payment", len(new)), dtype="int64")
+    new["entry_id"] = np.asarray(allocate_ids(conn, "ledger_entry", len(new)), dtype="int64")
+    new["register_id"] = register_id
+    bulk_insert(conn, "payment", new, PAYMENT_TABLE_COLUMNS)
+
+    entries = pd.DataFrame(
+        {
+            "id": new["entry_id"],
+            "kind": "payment",
+            "source_key": payment_source_key(new["channel"], new["operation_id"], new["occurrence"]),
+            "payment_id": new["id"],
+            "value_date": new["paid_date"],
+            "batch": batch,
+            "description": "",
+        }
+    )
+    bulk_insert(conn, "ledger_entry", entries, list(entries.columns))
+    legs = postings.merge(new[["pidx", "entry_id"]], on="pidx", how="inner")
+    legs["leg"] = legs.groupby("pidx", sort=False).cumcount() + 1
+    bulk_insert(conn, "ledger_posting", legs, ["entry_id", "leg", "account", "amount", "service"])
+    if len(new):
+        apply_entries(conn, int(new["entry_id"].min()), int(new["entry_id"].max()), len(new))
+    return PostingResult(batch, len(new), len(frame) - len(new), len(entries), len(legs))
 
 
-def _refuse_conflicts(conn: Connection) -> None:
-    rows = conn.execute(
+def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
+    """``pidx`` of the batch's payments already posted; raise on a key posted with another amount."""
+    temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
+    conn.execute(text("DROP TABLE IF EXISTS stage_key"))
+    conn.execute(
+        text(
+            f"{temp} stage_key (pidx BIGINT, channel TEXT, operation_id TEXT, occurrence INTEGER,"
+            " amount BIGINT, commission BIGINT)"
+        )
+    )
+    bulk_insert(conn, "stage_key", frame, KEY_COLUMNS)
+    join = (
+        " FROM stage_key s JOIN payment p ON p.channel = s.channel"
+        " AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence"
+    )
+    conflicts = conn.execute(
         text(
             "SELECT s.channel, s.operation_id, s.occurrence, s.amount, p.amount, s.commission, p.commission"
-            " FROM stage_payment s JOIN payment p ON p.channel = s.channel"
-            " AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence"
-            " WHERE p.amount <> s.amount OR p.commission <> s.commission LIMIT 10"
+            + join
+            + " WHERE p.amount <> s.amount OR p.commission <> s.commission ORDER BY s.pidx LIMIT 10"
         )
     ).all()
-    if rows:
+    if conflicts:
         listed = "; ".join(
             f"{ch}/{op}#{occ}: posted {old} (commission {oc}), now {new} (commission {nc})"
-            for ch, op, occ, new, old, nc, oc in rows
+            for ch, op, occ, new, old, nc, oc in conflicts
         )
         raise PostingConflict(f"payments already posted with other amounts: {listed}")
+    known = pd.read_sql_query(text("SELECT s.pidx" + join), conn)["pidx"]
+    conn.execute(text("DROP TABLE stage_key"))
+    return set(known.tolist())
 
 
-def apply_batch(conn: Connection, batch: str) -> None:
-    """Check that the batch's entries balance, then add its postings to the running balances."""
+def apply_entries(conn: Connection, first_id: int, last_id: int, count: int) -> None:
+    """Check the entries with ids in [first_id, last_id] (``count`` of them, all just written):
+    every one has at least two legs and sums to zero. Then add their postings to the running
+    balances. Raises ``UnbalancedEntry`` so the caller's transaction rolls back."""
+    span = {"lo": first_id, "hi": last_id}
     unbalanced = conn.execute(
         text(
-            "SELECT e.id, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_entry e"
-            " LEFT JOIN ledger_posting p ON p.entry_id = e.id WHERE e.batch = :batch"
-            " GROUP BY e.id HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) < 2 LIMIT 10"
+            "SELECT entry_id, SUM(amount), COUNT(*) FROM ledger_posting WHERE entry_id BETWEEN :lo AND :hi"
+            " GROUP BY entry_id HAVING SUM(amount) <> 0 OR COUNT(*) < 2 LIMIT 10"
         ),
-        {"batch": batch},
+        span,
     ).all()
     if unbalanced:
         raise UnbalancedEntry(f"entries that do not balance (id, sum, legs): {unbalanced}")
+    with_legs = conn.execute(
+        text("SELECT COUNT(DISTINCT entry_id) FROM ledger_posting WHERE entry_id BETWEEN :lo AND :hi"), span
+    ).scalar_one()
+    if with_legs != count:
+        raise UnbalancedEntry(f"{count - with_legs} of {count} new entries have no postings")
     conn.execute(
         text(
             "INSERT INTO ledger_balance (account, balance)"
-            " SELECT p.account, SUM(p.amount) FROM ledger_posting p"
-            " JOIN ledger_entry e ON e.id = p.entry_id WHERE e.batch = :batch GROUP BY p.account"
+            " SELECT account, SUM(amount) FROM ledger_posting WHERE entry_id BETWEEN :lo AND :hi"
+            " GROUP BY account"
             " ON CONFLICT (account) DO UPDATE SET balance = ledger_balance.balance + excluded.balance"
         ),
-        {"batch": batch},
+        span,
     )

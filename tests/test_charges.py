@@ -71,9 +71,15 @@ def _write(path: Path, rows: list[str]) -> Path:
 
 
 def test_corrected_document_replaces_until_money_is_posted(engine: sa.Engine, tmp_path: Path) -> None:
-    first = _write(tmp_path / "a.csv", ["U1;1001;2026-02;7707083893;ЖКУ;100.00;A;B", "U2;1002;2026-02;7707083893;ЖКУ;5;A;B"])
+    first = _write(
+        tmp_path / "a.csv",
+        ["U1;1001;2026-02;7707083893;ЖКУ;100.00;A;B", "U2;1002;2026-02;7707083893;ЖКУ;5;A;B"],
+    )
     _load(engine, first)
-    fixed = _write(tmp_path / "b.csv", ["U1;1001;2026-02;7707083893;ЖКУ;120.00;A;B", "U1;1001;2026-02;7830002293;Свет;30;A;B"])
+    fixed = _write(
+        tmp_path / "b.csv",
+        ["U1;1001;2026-02;7707083893;ЖКУ;120.00;A;B", "U1;1001;2026-02;7830002293;Свет;30;A;B"],
+    )
     report = _load(engine, fixed)
     assert (report.documents_new, report.documents_replaced, report.errors) == (0, 1, ())
     with engine.connect() as conn:
@@ -81,11 +87,17 @@ def test_corrected_document_replaces_until_money_is_posted(engine: sa.Engine, tm
         assert conn.execute(sa.text("SELECT COUNT(*) FROM service_line WHERE uip = 'U1'")).scalar() == 2
 
     with UnitOfWork(engine) as uow:  # money is posted against U1 ...
-        payments = payment_frame([{"operation_id": "1", "amount": 15000, "matched_uip": "U1", "match_rule": "uip"}])
-        post_payments(uow.conn, new_register(uow.conn), payments, split_frame([(0, "7707083893", "ЖКУ", 15000)]))
+        payments = payment_frame(
+            [{"operation_id": "1", "amount": 15000, "matched_uip": "U1", "match_rule": "uip"}]
+        )
+        post_payments(
+            uow.conn, new_register(uow.conn), payments, split_frame([(0, "7707083893", "ЖКУ", 15000)])
+        )
         uow.commit()
     late = _write(tmp_path / "c.csv", ["U1;1001;2026-02;7707083893;ЖКУ;1.00;A;B"])
     report = _load(engine, late)  # ... so a later correction is refused with a reason
-    assert [e.reason for e in report.errors] == ["ПД already has payments posted against it; the correction is not applied"]
+    assert [e.reason for e in report.errors] == [
+        "ПД already has payments posted against it; the correction is not applied"
+    ]
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT total FROM payment_document WHERE uip = 'U1'")).scalar() == 15000

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:51:14.958072
+Create Date: 2026-11-23 09:00:42.299252
 """
 
 from __future__ import annotations
@@ -40,6 +40,73 @@ def upgrade() -> None:
         sa.Column("balance", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("account", name=op.f("pk_ledger_balance")),
     )
+    op.create_table(
+        "ledger_entry",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("source_key", sa.String(length=200), nullable=False),
+        sa.Column("payment_id", sa.BigInteger(), nullable=True),
+        sa.Column("reverses_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("value_date", sa.Date(), nullable=False),
+        sa.Column("batch", sa.String(length=36), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('payment', 'transfer', 'reversal', 'reclass')", name=op.f("ck_ledger_entry_kind_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reverses_id"], ["ledger_entry.id"], name=op.f("fk_ledger_entry_reverses_id_ledger_entry")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entry")),
+        sa.UniqueConstraint("source_key", name=op.f("uq_ledger_entry_source_key")),
+    )
+    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_entry_payment_id"), ["payment_id"], unique=False)
+
+    op.create_table(
+        "ledger_posting",
+        sa.Column("entry_id", sa.BigInteger(), nullable=False),
+        sa.Column("leg", sa.Integer(), nullable=False),
+        sa.Column("account", sa.String(length=64), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("service", sa.Text(), nullable=True),
+        sa.CheckConstraint("amount <> 0", name=op.f("ck_ledger_posting_amount_nonzero")),
+        sa.PrimaryKeyConstraint("entry_id", "leg", name=op.f("pk_ledger_posting")),
+    )
+    op.create_table(
+        "payment",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("register_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("operation_id", sa.String(length=64), nullable=False),
+        sa.Column("occurrence", sa.Integer(), nullable=False),
+        sa.Column("line_no", sa.Integer(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("paid_date", sa.Date(), nullable=False),
+        sa.Column("paid_time", sa.String(length=8), nullable=True),
+        sa.Column("account_raw", sa.String(length=64), nullable=True),
+        sa.Column("account", sa.String(length=32), nullable=True),
+        sa.Column("uip", sa.String(length=32), nullable=True),
+        sa.Column("els", sa.String(length=13), nullable=True),
+        sa.Column("period", sa.String(length=7), nullable=True),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("commission", sa.BigInteger(), nullable=False),
+        sa.Column("payer", sa.Text(), nullable=True),
+        sa.Column("address", sa.Text(), nullable=True),
+        sa.Column("matched_uip", sa.String(length=32), nullable=True),
+        sa.Column("match_rule", sa.String(length=32), nullable=True),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_payment_amount_positive")),
+        sa.CheckConstraint("commission >= 0", name=op.f("ck_payment_commission_nonneg")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment")),
+        sa.UniqueConstraint("channel", "operation_id", "occurrence", name="uq_payment_key"),
+    )
+    with op.batch_alter_table("payment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payment_register_id"), ["register_id"], unique=False)
+
     op.create_table(
         "register",
         sa.Column(
@@ -103,65 +170,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("inn", name=op.f("pk_supplier")),
     )
     op.create_table(
-        "payment",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("register_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("channel", sa.String(length=64), nullable=False),
-        sa.Column("operation_id", sa.String(length=64), nullable=False),
-        sa.Column("occurrence", sa.Integer(), nullable=False),
-        sa.Column("line_no", sa.Integer(), nullable=False),
-        sa.Column("raw", sa.Text(), nullable=False),
-        sa.Column("paid_date", sa.Date(), nullable=False),
-        sa.Column("paid_time", sa.String(length=8), nullable=True),
-        sa.Column("account_raw", sa.String(length=64), nullable=True),
-        sa.Column("account", sa.String(length=32), nullable=True),
-        sa.Column("uip", sa.String(length=32), nullable=True),
-        sa.Column("els", sa.String(length=13), nullable=True),
-        sa.Column("period", sa.String(length=7), nullable=True),
-        sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.Column("commission", sa.BigInteger(), nullable=False),
-        sa.Column("payer", sa.Text(), nullable=True),
-        sa.Column("address", sa.Text(), nullable=True),
-        sa.Column("matched_uip", sa.String(length=32), nullable=True),
-        sa.Column("match_rule", sa.String(length=32), nullable=True),
-        sa.CheckConstraint("amount > 0", name=op.f("ck_payment_amount_positive")),
-        sa.CheckConstraint("commission >= 0", name=op.f("ck_payment_commission_nonneg")),
-        sa.ForeignKeyConstraint(
-            ["register_id"], ["register.id"], name=op.f("fk_payment_register_id_register")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment")),
-        sa.UniqueConstraint("channel", "operation_id", "occurrence", name="uq_payment_key"),
-    )
-    with op.batch_alter_table("payment", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_payment_account"), ["account"], unique=False)
-        batch_op.create_index(batch_op.f("ix_payment_matched_uip"), ["matched_uip"], unique=False)
-        batch_op.create_index(batch_op.f("ix_payment_paid_date"), ["paid_date"], unique=False)
-        batch_op.create_index(batch_op.f("ix_payment_register_id"), ["register_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_payment_uip"), ["uip"], unique=False)
-
-    op.create_table(
-        "payment_document",
-        sa.Column("uip", sa.String(length=32), nullable=False),
-        sa.Column("account", sa.String(length=32), nullable=False),
-        sa.Column("account_raw", sa.String(length=64), nullable=False),
-        sa.Column("period", sa.String(length=7), nullable=False),
-        sa.Column("total", sa.BigInteger(), nullable=False),
-        sa.Column("payer", sa.Text(), nullable=False),
-        sa.Column("address", sa.Text(), nullable=False),
-        sa.Column("import_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.CheckConstraint("total >= 0", name=op.f("ck_payment_document_total_nonneg")),
-        sa.ForeignKeyConstraint(
-            ["import_id"], ["charges_import.id"], name=op.f("fk_payment_document_import_id_charges_import")
-        ),
-        sa.PrimaryKeyConstraint("uip", name=op.f("pk_payment_document")),
-    )
-    with op.batch_alter_table("payment_document", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_payment_document_account"), ["account"], unique=False)
-        batch_op.create_index("ix_payment_document_account_period", ["account", "period"], unique=False)
-
-    op.create_table(
         "discrepancy",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -189,35 +197,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_discrepancy_run_date"), ["run_date"], unique=False)
 
     op.create_table(
-        "ledger_entry",
+        "payment_document",
+        sa.Column("uip", sa.String(length=32), nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("account_raw", sa.String(length=64), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("payer", sa.Text(), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("import_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.CheckConstraint("total >= 0", name=op.f("ck_payment_document_total_nonneg")),
+        sa.ForeignKeyConstraint(
+            ["import_id"], ["charges_import.id"], name=op.f("fk_payment_document_import_id_charges_import")
+        ),
+        sa.PrimaryKeyConstraint("uip", name=op.f("pk_payment_document")),
+    )
+    with op.batch_alter_table("payment_document", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payment_document_account"), ["account"], unique=False)
+        batch_op.create_index("ix_payment_document_account_period", ["account", "period"], unique=False)
+
+    op.create_table(
+        "resolution",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("source_key", sa.String(length=200), nullable=False),
-        sa.Column("payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("reverses_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("value_date", sa.Date(), nullable=False),
-        sa.Column("batch", sa.String(length=36), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("target_uip", sa.String(length=32), nullable=False),
+        sa.Column("resolved_by", sa.Text(), nullable=False),
+        sa.Column("source_file", sa.Text(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('payment', 'transfer', 'reversal', 'reclass')", name=op.f("ck_ledger_entry_kind_known")
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["ledger_entry.id"], name=op.f("fk_resolution_entry_id_ledger_entry")
         ),
         sa.ForeignKeyConstraint(
-            ["payment_id"], ["payment.id"], name=op.f("fk_ledger_entry_payment_id_payment")
+            ["payment_id"], ["payment.id"], name=op.f("fk_resolution_payment_id_payment")
         ),
         sa.ForeignKeyConstraint(
-            ["reverses_id"], ["ledger_entry.id"], name=op.f("fk_ledger_entry_reverses_id_ledger_entry")
+            ["target_uip"], ["payment_document.uip"], name=op.f("fk_resolution_target_uip_payment_document")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entry")),
-        sa.UniqueConstraint("source_key", name=op.f("uq_ledger_entry_source_key")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resolution")),
+        sa.UniqueConstraint("payment_id", name=op.f("uq_resolution_payment_id")),
     )
-    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ledger_entry_batch"), ["batch"], unique=False)
-        batch_op.create_index(batch_op.f("ix_ledger_entry_payment_id"), ["payment_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_ledger_entry_value_date"), ["value_date"], unique=False)
-
     op.create_table(
         "service_line",
         sa.Column(
@@ -245,89 +266,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_service_line_supplier_inn"), ["supplier_inn"], unique=False)
         batch_op.create_index(batch_op.f("ix_service_line_uip"), ["uip"], unique=False)
 
-    op.create_table(
-        "ledger_posting",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("account", sa.String(length=64), nullable=False),
-        sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.Column("service", sa.Text(), nullable=True),
-        sa.CheckConstraint("amount <> 0", name=op.f("ck_ledger_posting_amount_nonzero")),
-        sa.ForeignKeyConstraint(
-            ["entry_id"], ["ledger_entry.id"], name=op.f("fk_ledger_posting_entry_id_ledger_entry")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_posting")),
-    )
-    with op.batch_alter_table("ledger_posting", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ledger_posting_account"), ["account"], unique=False)
-        batch_op.create_index(batch_op.f("ix_ledger_posting_entry_id"), ["entry_id"], unique=False)
-
-    op.create_table(
-        "resolution",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("target_uip", sa.String(length=32), nullable=False),
-        sa.Column("resolved_by", sa.Text(), nullable=False),
-        sa.Column("source_file", sa.Text(), nullable=False),
-        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["entry_id"], ["ledger_entry.id"], name=op.f("fk_resolution_entry_id_ledger_entry")
-        ),
-        sa.ForeignKeyConstraint(
-            ["payment_id"], ["payment.id"], name=op.f("fk_resolution_payment_id_payment")
-        ),
-        sa.ForeignKeyConstraint(
-            ["target_uip"], ["payment_document.uip"], name=op.f("fk_resolution_target_uip_payment_document")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_resolution")),
-        sa.UniqueConstraint("payment_id", name=op.f("uq_resolution_payment_id")),
-    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Revert this revision."""
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_table("resolution")
-    with op.batch_alter_table("ledger_posting", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_posting_entry_id"))
-        batch_op.drop_index(batch_op.f("ix_ledger_posting_account"))
-
-    op.drop_table("ledger_posting")
     with op.batch_alter_table("service_line", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_service_line_uip"))
         batch_op.drop_index(batch_op.f("ix_service_line_supplier_inn"))
 
     op.drop_table("service_line")
-    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_entry_value_date"))
-        batch_op.drop_index(batch_op.f("ix_ledger_entry_payment_id"))
-        batch_op.drop_index(batch_op.f("ix_ledger_entry_batch"))
-
-    op.drop_table("ledger_entry")
-    with op.batch_alter_table("discrepancy", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_discrepancy_run_date"))
-        batch_op.drop_index(batch_op.f("ix_discrepancy_code"))
-
-    op.drop_table("discrepancy")
+    op.drop_table("resolution")
     with op.batch_alter_table("payment_document", schema=None) as batch_op:
         batch_op.drop_index("ix_payment_document_account_period")
         batch_op.drop_index(batch_op.f("ix_payment_document_account"))
 
     op.drop_table("payment_document")
-    with op.batch_alter_table("payment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_payment_uip"))
-        batch_op.drop_index(batch_op.f("ix_payment_register_id"))
-        batch_op.drop_index(batch_op.f("ix_payment_paid_date"))
-        batch_op.drop_index(batch_op.f("ix_payment_matched_uip"))
-        batch_op.drop_index(batch_op.f("ix_payment_account"))
+    with op.batch_alter_table("discrepancy", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_discrepancy_run_date"))
+        batch_op.drop_index(batch_op.f("ix_discrepancy_code"))
 
-    op.drop_table("payment")
+    op.drop_table("discrepancy")
     op.drop_table("supplier")
     with op.batch_alter_table("run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_run_run_date"))
@@ -338,6 +298,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_register_channel"))
 
     op.drop_table("register")
+    with op.batch_alter_table("payment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payment_register_id"))
+
+    op.drop_table("payment")
+    op.drop_table("ledger_posting")
+    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_entry_payment_id"))
+
+    op.drop_table("ledger_entry")
     op.drop_table("ledger_balance")
     op.drop_table("charges_import")
     # ### end Alembic commands ###

@@ -1,0 +1,113 @@
+"""Benchmark: post 1,000,000 payments (about 3,000,000 postings) into PostgreSQL, then replay.
+
+Usage: .venv/bin/python benchmarks/bench_posting.py [--payments N] [--url URL]
+Creates (and drops) a scratch database ``rkc_bench_posting`` on the server of ``--url``.
+Targets (docs/PERFORMANCE.md): first posting ≤ 20 s, replay inserting 0 rows ≤ 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from sql.engine import make_engine, migrate
+from sql.posting import post_payments
+from sql.registers import create_register
+from sql.uow import UnitOfWork
+
+SUPPLIERS = [f"77{i:08d}" for i in range(200)]
+
+
+def make_batch(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``n`` payments, 90 % split over 1–3 suppliers (about 2 lines on average), 10 % to suspense."""
+    rng = np.random.default_rng(seed)
+    amount = rng.integers(10_000, 1_000_000, n)
+    payments = pd.DataFrame(
+        {
+            "pidx": np.arange(n),
+            "channel": "sber",
+            "operation_id": pd.Series(np.arange(n) + 10_000_000).astype(str),
+            "occurrence": 1,
+            "line_no": np.arange(n) + 1,
+            "raw": "15-03-2026;10-27-38;8625;8625099V;123456;000012345678;ИВАНОВ И И;Г ИПАТОВО;0226;1500,00",
+            "paid_date": "2026-03-15",
+            "paid_time": "10:27:38",
+            "account_raw": "000012345678",
+            "account": "12345678",
+            "uip": None,
+            "els": None,
+            "period": "2026-02",
+            "amount": amount,
+            "commission": 0,
+            "payer": "ИВАНОВ И И",
+            "address": "Г ИПАТОВО",
+            "matched_uip": "U",
+            "match_rule": "uip",
+        }
+    )
+    matched = rng.random(n) < 0.9
+    lines = np.where(matched, rng.integers(1, 4, n), 0)
+    pidx = np.repeat(np.arange(n), lines)
+    order = np.arange(len(pidx)) - np.repeat(np.cumsum(lines) - lines, lines)
+    count = np.repeat(lines, lines)
+    base = np.repeat(amount, lines) // np.maximum(count, 1)
+    last = order == count - 1
+    split_amount = np.where(last, np.repeat(amount, lines) - base * (count - 1), base)
+    splits = pd.DataFrame(
+        {
+            "pidx": pidx,
+            "supplier_inn": np.array(SUPPLIERS)[rng.integers(0, len(SUPPLIERS), len(pidx))],
+            "service": np.array(["ЖКУ", "Электроэнергия", "Вода"])[order],
+            "amount": split_amount,
+        }
+    )
+    payments.loc[~matched, ["matched_uip", "match_rule"]] = None
+    return payments, splits
+
+
+def post(engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame, name: str) -> tuple[float, object]:
+    """Post one register and return (seconds, result)."""
+    start = time.perf_counter()
+    with UnitOfWork(engine) as uow:
+        rid = create_register(
+            uow.conn, file=name, sha256=name.ljust(64, "0"), channel="sber", fmt="text",
+            run_date=pd.Timestamp("2026-03-16").date(),
+        )  # fmt: skip
+        result = post_payments(uow.conn, rid, payments, splits)
+        uow.commit()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--payments", type=int, default=1_000_000)
+    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_posting WITH (FORCE)"))
+        conn.execute(sa.text("CREATE DATABASE rkc_bench_posting"))
+    engine = make_engine(args.url.rsplit("/", 1)[0] + "/rkc_bench_posting")
+    migrate(engine)
+    try:
+        payments, splits = make_batch(args.payments)
+        first, result = post(engine, payments, splits, "first.txt")
+        with engine.connect() as conn:
+            postings = conn.execute(sa.text("SELECT COUNT(*) FROM ledger_posting")).scalar()
+        print(f"payments={len(payments):,} splits={len(splits):,} postings={postings:,}")
+        print(f"first posting: {first:.1f} s ({result})")
+        again, result = post(engine, payments, splits, "replay.txt")
+        print(f"replay: {again:.1f} s ({result})")
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_posting WITH (FORCE)"))
+
+
+if __name__ == "__main__":
+    main()
