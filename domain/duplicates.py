@@ -1,0 +1,122 @@
+"""Duplicate payments (DOMAIN.md section 5): the same operation again, or one payment via two channels.
+
+- A payment's key is ``(channel, operation_id, occurrence)``; ``occurrence`` numbers repeats of one
+  operation id inside one file (1, 2, …, in line order), so two identical legitimate payments in a
+  file are both kept, while the same file's lines sent again collide with keys already posted.
+- DUPLICATE_PAYMENT: the key was posted before (the caller loads those keys from the ledger), or an
+  earlier file of this batch holds it; the first by (``register_id``, ``line_no``) is kept.
+- DUPLICATE_CROSS_CHANNEL: the same payment through different channels: same ПД (``uip``; the
+  matched ПД is best, so that a ЛС-only bank line and an ИПД-carrying ГИС ЖКХ notification meet)
+  or, without one, the same ЛС, with the same amount and date. Repeats are paired in order (the
+  first bank line with the first notification, …). Of a pair the copy kept is: one posted on an
+  earlier night, else the channel first in ``priority``, else the channel name first
+  alphabetically; every other copy is flagged and must not be posted. The result does not depend
+  on row order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from domain._vec import concat_flags, flags, text
+from domain.codes import Code
+
+KEY_COLUMNS = ["channel", "operation_id", "occurrence"]
+
+
+def number_occurrences(payments: pd.DataFrame, *, file_column: str = "register_id") -> pd.Series:
+    """``occurrence`` (int64, from 1) of each payment's operation id within its file and channel.
+
+    ``payments``: ``channel``, ``operation_id``, ``line_no`` and, when the frame holds several
+    files, ``file_column``. Repeats are numbered in line order. Aligned to ``payments.index``.
+    """
+    keys = [c for c in (file_column, "channel", "operation_id") if c in payments.columns]
+    frame = payments[[*keys, "line_no"]].reset_index(drop=True)
+    ordered = frame.sort_values([*keys, "line_no"], kind="stable")
+    occ = ordered.groupby(keys, sort=False, dropna=False).cumcount() + 1
+    return pd.Series(occ.sort_index().to_numpy(dtype=np.int64), index=payments.index, name="occurrence")
+
+
+def mark_duplicates(payments: pd.DataFrame, posted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """DUPLICATE_PAYMENT flags for payments whose key was posted before or repeats an earlier file.
+
+    ``payments``: ``payment_id``, ``KEY_COLUMNS``, ``line_no`` and optionally ``register_id``;
+    ``posted``: the keys (``KEY_COLUMNS``) already in the ledger.
+    """
+    cols = ["payment_id", *KEY_COLUMNS, "line_no"] + (["register_id"] if "register_id" in payments else [])
+    p = payments[cols].reset_index(drop=True)
+    p["operation_id"] = p["operation_id"].astype(object)
+    out = []
+    if posted is not None and len(posted):
+        prior = posted[KEY_COLUMNS].drop_duplicates().assign(_posted=True)
+        prior["operation_id"] = prior["operation_id"].astype(object)
+        prior["occurrence"] = prior["occurrence"].astype(np.int64)
+        hit = p.merge(prior, on=KEY_COLUMNS, how="left")["_posted"].notna().to_numpy()
+        if hit.any():
+            out.append(
+                flags(p["payment_id"].to_numpy()[hit], Code.DUPLICATE_PAYMENT, "операция уже проведена ранее")
+            )
+        p = p[~hit]
+    order = ["register_id", "line_no"] if "register_id" in p else ["line_no", "payment_id"]
+    p = p.sort_values([*KEY_COLUMNS, *order], kind="stable")
+    again = p.duplicated(KEY_COLUMNS, keep="first").to_numpy()
+    if again.any():
+        out.append(
+            flags(
+                p["payment_id"].to_numpy()[again],
+                Code.DUPLICATE_PAYMENT,
+                "операция повторяется в другом реестре",
+            )
+        )
+    return concat_flags(out)
+
+
+def cross_channel_duplicates(
+    payments: pd.DataFrame, *, previous: pd.DataFrame | None = None, priority: Sequence[str] = ()
+) -> pd.DataFrame:
+    """DUPLICATE_CROSS_CHANNEL flags for the copies of a payment seen through another channel.
+
+    ``payments``: ``payment_id``, ``channel``, ``uip`` (the matched ПД, else the payment's own УИП,
+    else None), ``account``, ``amount``, ``paid_date``, ``paid_time``, ``operation_id``;
+    ``previous``: the same columns (without ``payment_id``) for payments posted on earlier nights,
+    which are always the copy kept. ``priority``: channel names, most trusted first.
+    """
+    cols = ["channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]
+    cur = payments[["payment_id", *cols]].assign(_new=1)
+    frames = [cur]
+    if previous is not None and len(previous):
+        frames.append(previous[cols].assign(payment_id=-1, _new=0))
+    a = pd.concat(frames, ignore_index=True)
+    uip, acc = text(a["uip"]), text(a["account"])
+    ident = np.where(pd.notna(uip), "ПД " + pd.Series(uip, dtype=object).fillna(""), None)
+    ident = np.where(pd.isna(ident) & pd.notna(acc), "ЛС " + pd.Series(acc, dtype=object).fillna(""), ident)
+    a["_id"] = ident
+    a = a[pd.notna(ident) & pd.notna(text(a["paid_date"]))]
+    group = ["_id", "amount", "paid_date"]
+    a = a[a.groupby(group)["channel"].transform("nunique").to_numpy() > 1]
+    if a.empty:
+        return concat_flags([])
+    rank = {name: i for i, name in enumerate(priority)}
+    a = a.assign(
+        _prio=a["channel"].map(rank).fillna(len(rank)).astype(np.int64),
+        paid_time=a["paid_time"].astype(object).fillna(""),
+        operation_id=a["operation_id"].astype(object).fillna(""),
+    )
+    a = a.sort_values([*group, "channel", "_new", "paid_time", "operation_id", "payment_id"], kind="stable")
+    a["_k"] = a.groupby([*group, "channel"], sort=False).cumcount()
+    a = a.sort_values([*group, "_k", "_new", "_prio", "channel"], kind="stable")
+    first = a.groupby([*group, "_k"], sort=False).cumcount().to_numpy() == 0
+    keep_channel = a["channel"].where(first).ffill()
+    keep_op = a["operation_id"].where(first).ffill()
+    dup = ~first & (a["_new"].to_numpy() == 1)
+    if not dup.any():
+        return concat_flags([])
+    detail = (
+        "тот же платёж принят по каналу " + keep_channel[dup].astype(str) + " (операция " + keep_op[dup] + ")"
+    )
+    return concat_flags(
+        [flags(a["payment_id"].to_numpy()[dup], Code.DUPLICATE_CROSS_CHANNEL, detail.to_numpy())]
+    )
