@@ -1,0 +1,208 @@
+"""Tie each register to the agent's п/п in the bank statement (DOMAIN.md section 3.4).
+
+Passes over the open registers and the unused incoming transfers; a transfer is used at most once
+and a pass that finds several candidates for a register, or several registers for a transfer,
+ties nothing (no ambiguous match):
+
+1. ``number_date``: the п/п number (leading zeros ignored) and date declared in the register's
+   footer, and the payer is compatible (the agent's INN / account from the config, where known);
+2. ``purpose_amount``: the agent's payer INN or account, the register's net amount, and the purpose
+   text "… по реестру № N от DD.MM.YYYY" naming the register's date (and number, where known);
+3. ``purpose``: as 2 without the amount: the agent paid a different sum for this register.
+
+A tied register whose transfer differs from its net amount (amount − commission) is
+TRANSFER_MISMATCH, with the difference; an untied one is TRANSFER_MISSING. Incoming transfers from
+known agents that no register claims are REGISTER_MISSING.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from domain._vec import text
+from domain.codes import Code
+from domain.money import format_amount
+from domain.records import BankTransfer
+
+TIED = "tied"
+REGISTER_COLUMNS = [
+    "register_id",
+    "channel",
+    "payer_inn",
+    "payer_account",
+    "order_number",
+    "order_date",
+    "net_amount",
+    "register_date",
+    "register_number",
+]
+TIE_COLUMNS = [
+    "register_id",
+    "status",
+    "rule",
+    "transfer_number",
+    "transfer_date",
+    "transfer_amount",
+    "transfer_line_no",
+    "difference",
+]
+TIE_FLAG_COLUMNS = ["register_id", "transfer_line_no", "code", "detail"]
+
+_PURPOSE = re.compile(
+    r"реестр\w*\s*(?:№|N|No\.?|#)?\s*(?P<number>[\w\-/]+?)?\s*от\s*"
+    r"(?P<d>\d{1,2})[.\-/](?P<m>\d{1,2})[.\-/](?P<y>\d{4}|\d{2})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TieResult:
+    """``registers``: ``TIE_COLUMNS``, one row per register; ``flags``: ``TIE_FLAG_COLUMNS``."""
+
+    registers: pd.DataFrame
+    flags: pd.DataFrame
+
+
+def _number(values: pd.Series) -> np.ndarray:
+    """П/п and register numbers compare without spaces and leading zeros."""
+    s = pd.Series(text(values), dtype=object)
+    return s.str.replace(r"\s+", "", regex=True).str.lstrip("0").to_numpy(dtype=object)
+
+
+def parse_purpose(purpose: pd.Series) -> pd.DataFrame:
+    """The register number and date a payment purpose names: columns ``ref_number``, ``ref_date``."""
+    m = pd.Series(purpose, dtype=object).fillna("").astype(str).str.extract(_PURPOSE)
+    year = m["y"].where(m["y"].str.len() == 4, "20" + m["y"].fillna(""))
+    iso = year + "-" + m["m"].str.zfill(2) + "-" + m["d"].str.zfill(2)
+    ref_date = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").dt.date
+    return pd.DataFrame({"ref_number": _number(m["number"]), "ref_date": ref_date.astype(object)})
+
+
+def transfers_frame(transfers: Sequence[BankTransfer]) -> pd.DataFrame:
+    """Incoming transfers as a frame (fields of ``BankTransfer``), positional index ``t``."""
+    rows = [asdict(t) for t in transfers if t.incoming]
+    cols = list(BankTransfer.__dataclass_fields__)
+    return pd.DataFrame(rows, columns=cols).reset_index(drop=True)
+
+
+def _unique_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Keep register–transfer pairs where each side has exactly one candidate."""
+    one_r = pairs.groupby("r")["t"].transform("size") == 1
+    one_t = pairs.groupby("t")["r"].transform("size") == 1
+    return pairs[one_r & one_t]
+
+
+def tie_registers(
+    registers: pd.DataFrame, transfers: Sequence[BankTransfer], *, agents: pd.DataFrame | None = None
+) -> TieResult:
+    """Tie ``registers`` (``REGISTER_COLUMNS``; dates as ``datetime.date``, net in kopecks) to transfers.
+
+    ``agents``: extra known agents (``payer_inn``, ``payer_account``) for REGISTER_MISSING, beyond
+    those the registers name.
+    """
+    reg = registers.reindex(columns=REGISTER_COLUMNS).reset_index(drop=True)
+    reg = reg.assign(
+        r=np.arange(len(reg)),
+        num=_number(reg["order_number"]),
+        rnum=_number(reg["register_number"]),
+        inn=text(reg["payer_inn"]),
+        acc=text(reg["payer_account"]),
+    )
+    tr = transfers_frame(transfers)
+    tr = pd.concat([tr, parse_purpose(tr["purpose"])], axis=1)
+    tr = tr.assign(
+        t=np.arange(len(tr)),
+        tnum=_number(tr["number"]),
+        tinn=text(tr["payer_inn"]),
+        tacc=text(tr["payer_account"]),
+    )
+
+    pairs = reg.merge(tr, how="cross")
+    compatible = (pairs["inn"].isna() | (pairs["inn"] == pairs["tinn"])) & (
+        pairs["acc"].isna() | (pairs["acc"] == pairs["tacc"])
+    )
+    payer_known = pairs["inn"].notna() | pairs["acc"].notna()
+    by_number = (
+        compatible
+        & pairs["num"].notna()
+        & (pairs["num"] == pairs["tnum"])
+        & (pairs["order_date"] == pairs["date"])
+    )
+    names_register = (
+        pairs["register_date"].notna()
+        & (pairs["ref_date"] == pairs["register_date"])
+        & (pairs["rnum"].isna() | (pairs["rnum"] == pairs["ref_number"]))
+    )
+    by_purpose = compatible & payer_known & names_register
+    same_amount = pairs["amount"] == pairs["net_amount"]
+    tied = []
+    for rule, mask in (
+        ("number_date", by_number),
+        ("purpose_amount", by_purpose & same_amount),
+        ("purpose", by_purpose),
+    ):
+        done_r = {r for p in tied for r in p["r"]}
+        done_t = {t for p in tied for t in p["t"]}
+        cand = pairs[mask & ~pairs["r"].isin(done_r) & ~pairs["t"].isin(done_t)]
+        tied.append(_unique_pairs(cand).assign(rule=rule))
+    hit = pd.concat(tied, ignore_index=True).set_index("r")
+
+    out = reg[["register_id", "r", "net_amount"]].join(
+        hit[["rule", "number", "date", "amount", "line_no"]], on="r"
+    )
+    found = out["rule"].notna()
+    diff = (out["amount"] - out["net_amount"]).where(found)
+    status = np.where(
+        ~found, str(Code.TRANSFER_MISSING), np.where(diff == 0, TIED, str(Code.TRANSFER_MISMATCH))
+    )
+    result = pd.DataFrame(
+        {
+            "register_id": out["register_id"],
+            "status": status,
+            "rule": out["rule"].astype(object),
+            "transfer_number": out["number"].astype(object),
+            "transfer_date": out["date"].astype(object),
+            "transfer_amount": out["amount"].astype("Int64"),
+            "transfer_line_no": out["line_no"].astype("Int64"),
+            "difference": diff.astype("Int64"),
+        }
+    )
+
+    fl = []
+    bad = result["status"] == str(Code.TRANSFER_MISMATCH)
+    for row in result[bad].itertuples():  # registers per night: dozens, not payments
+        fl.append(
+            (
+                row.register_id,
+                row.transfer_line_no,
+                str(Code.TRANSFER_MISMATCH),
+                f"п/п № {row.transfer_number} на {format_amount(row.transfer_amount)}, "
+                f"расхождение {format_amount(row.difference)}",
+            )
+        )
+    for row in result[~found].itertuples():
+        fl.append((row.register_id, pd.NA, str(Code.TRANSFER_MISSING), "п/п по реестру не найдено в выписке"))
+    known_inn = set(reg["inn"].dropna()) | set(text(agents["payer_inn"]) if agents is not None else [])
+    known_acc = set(reg["acc"].dropna()) | set(text(agents["payer_account"]) if agents is not None else [])
+    known_inn.discard(None)
+    known_acc.discard(None)
+    unused = tr[~tr["t"].isin(hit["t"]) & (tr["tinn"].isin(known_inn) | tr["tacc"].isin(known_acc))]
+    for t in unused.itertuples():
+        fl.append(
+            (
+                pd.NA,
+                t.line_no,
+                str(Code.REGISTER_MISSING),
+                f"п/п № {t.number} от {t.date:%d.%m.%Y} на {format_amount(t.amount)} от "
+                f"{t.payer_name or t.payer_inn}: реестр не получен",
+            )
+        )
+    flags = pd.DataFrame(fl, columns=TIE_FLAG_COLUMNS).astype(
+        {"register_id": object, "transfer_line_no": "Int64"}
+    )
+    return TieResult(registers=result, flags=flags)

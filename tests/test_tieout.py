@@ -1,0 +1,161 @@
+"""Tying registers to their п/п: by number and date, by payer + purpose (+ amount); missing sides."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from domain.records import BankTransfer
+from domain.tieout import parse_purpose, tie_registers
+
+SBER_INN, SBER_ACC = "7707083893", "30101810400000000225"
+D = date(2026, 3, 16)
+
+
+def reg(**kw) -> dict:
+    base = {
+        "register_id": 1,
+        "channel": "sber",
+        "payer_inn": SBER_INN,
+        "payer_account": None,
+        "order_number": "517",
+        "order_date": D,
+        "net_amount": 148500,
+        "register_date": date(2026, 3, 15),
+        "register_number": None,
+    }
+    return {**base, **kw}
+
+
+def tr(**kw) -> BankTransfer:
+    base = {
+        "number": "517",
+        "date": D,
+        "amount": 148500,
+        "incoming": True,
+        "payer_name": "ПАО Сбербанк",
+        "payer_inn": SBER_INN,
+        "payer_account": SBER_ACC,
+        "purpose": "",
+        "line_no": 10,
+    }
+    return BankTransfer(**{**base, **kw})
+
+
+# (case, registers, transfers, expected [(status, rule, difference)], extra flag codes)
+CASES = [
+    ("number and date", [reg()], [tr()], [("tied", "number_date", 0)], []),
+    (
+        "leading zeros in number",
+        [reg(order_number="0517")],
+        [tr(number="517")],
+        [("tied", "number_date", 0)],
+        [],
+    ),
+    (
+        "amount differs",
+        [reg()],
+        [tr(amount=148000)],
+        [("TRANSFER_MISMATCH", "number_date", -500)],
+        ["TRANSFER_MISMATCH"],
+    ),
+    (
+        "wrong date",
+        [reg()],
+        [tr(date=date(2026, 3, 17))],
+        [("TRANSFER_MISSING", None, None)],
+        ["TRANSFER_MISSING", "REGISTER_MISSING"],
+    ),
+    (
+        "other payer with the same number",
+        [reg()],
+        [tr(payer_inn="500100732259")],
+        [("TRANSFER_MISSING", None, None)],
+        ["TRANSFER_MISSING"],
+    ),
+    (
+        "by purpose and amount",
+        [reg(order_number=None)],
+        [tr(number="9", purpose="Перечисление средств по реестру № 44 от 15.03.2026, без НДС")],
+        [("tied", "purpose_amount", 0)],
+        [],
+    ),
+    (
+        "purpose with two-digit year",
+        [reg(order_number=None)],
+        [tr(number="9", purpose="по реестру N44 от 15-03-26")],
+        [("tied", "purpose_amount", 0)],
+        [],
+    ),
+    (
+        "purpose, other amount",
+        [reg(order_number=None)],
+        [tr(number="9", amount=100, purpose="по реестру № 44 от 15.03.2026")],
+        [("TRANSFER_MISMATCH", "purpose", -148400)],
+        ["TRANSFER_MISMATCH"],
+    ),
+    (
+        "purpose names another register number",
+        [reg(order_number=None, register_number="45")],
+        [tr(number="9", purpose="по реестру № 44 от 15.03.2026")],
+        [("TRANSFER_MISSING", None, None)],
+        ["TRANSFER_MISSING", "REGISTER_MISSING"],
+    ),
+    ("no transfer", [reg()], [], [("TRANSFER_MISSING", None, None)], ["TRANSFER_MISSING"]),
+    (
+        "transfer used once",
+        [reg(register_id=1), reg(register_id=2)],
+        [tr()],
+        [("TRANSFER_MISSING", None, None), ("TRANSFER_MISSING", None, None)],
+        ["TRANSFER_MISSING", "TRANSFER_MISSING", "REGISTER_MISSING"],
+    ),
+    (
+        "two registers two transfers",
+        [reg(register_id=1), reg(register_id=2, order_number="518", net_amount=5)],
+        [tr(number="518", amount=5, line_no=20), tr()],
+        [("tied", "number_date", 0), ("tied", "number_date", 0)],
+        [],
+    ),
+    (
+        "outgoing ignored",
+        [reg()],
+        [tr(incoming=False)],
+        [("TRANSFER_MISSING", None, None)],
+        ["TRANSFER_MISSING"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "regs", "trs", "expected", "codes"), CASES, ids=[c[0] for c in CASES])
+def test_tie(case: str, regs: list, trs: list, expected: list, codes: list[str]) -> None:
+    result = tie_registers(pd.DataFrame(regs), trs)
+    r = result.registers.astype(object)
+    got = list(
+        zip(
+            r["status"],
+            r["rule"].where(r["rule"].notna(), None),
+            r["difference"].where(r["difference"].notna(), None),
+            strict=True,
+        )
+    )
+    assert got == expected
+    assert sorted(result.flags["code"]) == sorted(codes)
+
+
+def test_register_missing_for_known_agent_only() -> None:
+    stranger = tr(number="1", payer_inn="500100732259", payer_account="40702810000000000001")
+    agents = pd.DataFrame({"payer_inn": ["1234567890"], "payer_account": [None]})
+    known = tr(number="2", payer_inn="1234567890", payer_account="1", line_no=33, amount=777)
+    result = tie_registers(pd.DataFrame([reg()]), [tr(), stranger, known], agents=agents)
+    flags = result.flags[result.flags["code"] == "REGISTER_MISSING"]
+    assert flags["transfer_line_no"].tolist() == [33]
+    assert "7.77" in flags["detail"].iloc[0]
+
+
+def test_parse_purpose() -> None:
+    p = parse_purpose(pd.Series(["Оплата по реестру № 0012 от 01.02.2026", "без реестра", None]))
+    assert p["ref_number"].tolist()[0] == "12"
+    assert p["ref_date"].tolist()[0] == date(2026, 2, 1)
+    assert pd.isna(p["ref_date"][1]) and pd.isna(p["ref_date"][2])
