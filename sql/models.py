@@ -125,9 +125,56 @@ class Register(Base):
     amount_total: Mapped[int] = mapped_column(BigInteger, default=0)
     rejected_lines: Mapped[int] = mapped_column(Integer, default=0)
     rejected_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    posted_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    suspense_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    duplicate_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    quarantined_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission_total: Mapped[int] = mapped_column(BigInteger, default=0)
     reason: Mapped[str | None] = mapped_column(Text)
+    stored_path: Mapped[str | None] = mapped_column(Text)  # where the file went: archive or quarantine
+    tie_status: Mapped[str | None] = mapped_column(String(32))  # tied | TRANSFER_MISMATCH | TRANSFER_MISSING
+    tie_rule: Mapped[str | None] = mapped_column(String(32))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("bank_transfer.id"))
     __table_args__ = (
-        CheckConstraint("status IN ('received', 'posted', 'quarantined', 'bad_file')", name="status_known"),
+        CheckConstraint(
+            "status IN ('received', 'posted', 'quarantined', 'bad_file', 'duplicate')", name="status_known"
+        ),
+    )
+
+
+class BankStatementFile(Base):
+    """A bank statement file (1CClientBankExchange) read once, by content hash."""
+
+    __tablename__ = "bank_statement"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    account: Mapped[str] = mapped_column(String(20))
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
+    opening: Mapped[int] = mapped_column(BigInteger)
+    closing: Mapped[int] = mapped_column(BigInteger)
+    run_date: Mapped[date] = mapped_column(Date)
+
+
+class BankTransfer(Base):
+    """An incoming п/п from a bank statement; tied to at most one register."""
+
+    __tablename__ = "bank_transfer"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statement.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    payer_name: Mapped[str] = mapped_column(Text, default="")
+    payer_inn: Mapped[str] = mapped_column(String(12), default="")
+    payer_account: Mapped[str] = mapped_column(String(20), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str | None] = mapped_column(String(64))  # the agent's channel, when the payer is known
+    register_id: Mapped[int | None] = mapped_column(BigInteger)  # set when tied
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)  # the ledger entry of the receipt
+    __table_args__ = (
+        UniqueConstraint("date", "number", "payer_account", "amount", name="uq_bank_transfer_identity"),
     )
 
 
@@ -209,20 +256,27 @@ class LedgerBalance(Base):
 
 
 class Discrepancy(Base):
-    """A discrepancy found in a run, with the provenance the accountants need."""
+    """A discrepancy found in a run, carrying its own provenance: duplicates and rejected lines
+    are never stored as payments, yet the accountants need file, line and raw text for each."""
 
     __tablename__ = "discrepancy"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     run_date: Mapped[date] = mapped_column(Date, index=True)
     code: Mapped[str] = mapped_column(String(32), index=True)
-    register_id: Mapped[int | None] = mapped_column(ForeignKey("register.id"))
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    register_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payment_id: Mapped[int | None] = mapped_column(BigInteger)
     channel: Mapped[str | None] = mapped_column(String(64))
     file: Mapped[str | None] = mapped_column(Text)
     line_no: Mapped[int | None] = mapped_column(Integer)
-    raw: Mapped[str | None] = mapped_column(Text)
+    operation_id: Mapped[str | None] = mapped_column(String(64))
+    paid_date: Mapped[date | None] = mapped_column(Date)
+    account_raw: Mapped[str | None] = mapped_column(String(64))
+    uip: Mapped[str | None] = mapped_column(String(32))
+    payer: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[str | None] = mapped_column(Text)
 
 
 class Resolution(Base):
