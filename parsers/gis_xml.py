@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from domain.identifiers.account import compact as compact_account
@@ -49,81 +51,55 @@ SOAP_NAMESPACES = ("http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.o
 
 NOTIFICATION = f"{{{NS_PAYMENT}}}NotificationOfOrderExecutionType"
 NOTIFICATION_139 = f"{{{NS_PAYMENT}}}NotificationOfOrderExecution139Type"
+SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 _ORDER_INFO = f"{{{NS_PB}}}OrderInfo"
-_RECIPIENT_INFO = f"{{{NS_PB}}}RecipientInfo"
-_SUPPLIER_INFO = f"{{{NS_PB}}}SupplierInfo"
-_SUPPLIER_NAME = f"{{{NS_PB}}}SupplierName"
-_RECIPIENT_INN = f"{{{NS_OB}}}INN"
-_ADDRESS_AND_CONSUMER = f"{{{NS_PB}}}AddressAndConsumer"
 _IND = f"{{{NS_PB}}}Ind"
-_FIO = tuple(f"{{{NS_IB}}}{name}" for name in ("Surname", "FirstName", "Patronymic"))
 _SOAP_BODIES = {f"{{{ns}}}Body" for ns in SOAP_NAMESPACES}
 
-# The fields read from one notification, in the order of the row tuple built per notification.
-FIELDS = ("line_no", "raw", "operation_id", "order_date", "amount_text", "uip", "els", "account_raw",
-          "year", "month", "payer", "supplier_inn")  # fmt: skip
+# The fields read from one notification, in the order of the row list built per notification.
+FIELDS = (
+    "line_no", "raw", "operation_id", "order_date", "amount_text", "uip", "els", "account_raw",
+    "year", "month", "supplier_name", "supplier_inn", "surname", "first_name", "patronymic",
+)  # fmt: skip
 _SLOT = {name: i for i, name in enumerate(FIELDS)}
-_ORDER_SLOTS = {
-    f"{{{NS_PB}}}OrderID": _SLOT["operation_id"],
-    f"{{{NS_PB}}}OrderDate": _SLOT["order_date"],
-    f"{{{NS_PB}}}Amount": _SLOT["amount_text"],
-    f"{{{NS_BB}}}PaymentDocumentID": _SLOT["uip"],
-    f"{{{NS_AB}}}UnifiedAccountNumber": _SLOT["els"],
-    f"{{{NS_AB}}}AccountNumber": _SLOT["account_raw"],
-    f"{{{NS_BASE}}}Year": _SLOT["year"],
-    f"{{{NS_BASE}}}Month": _SLOT["month"],
+# Leaf element -> (the parent it must have, its slot). The parent check keeps a same-named element
+# elsewhere (e.g. the recipient's own FIO under ``Entpr``) out of the row.
+_LEAVES: dict[str, tuple[str, int]] = {
+    f"{{{NS_PB}}}OrderID": (_ORDER_INFO, _SLOT["operation_id"]),
+    f"{{{NS_PB}}}OrderDate": (_ORDER_INFO, _SLOT["order_date"]),
+    f"{{{NS_PB}}}Amount": (_ORDER_INFO, _SLOT["amount_text"]),
+    f"{{{NS_BB}}}PaymentDocumentID": (_ORDER_INFO, _SLOT["uip"]),
+    f"{{{NS_AB}}}UnifiedAccountNumber": (_ORDER_INFO, _SLOT["els"]),
+    f"{{{NS_AB}}}AccountNumber": (_ORDER_INFO, _SLOT["account_raw"]),
+    f"{{{NS_BASE}}}Year": (_ORDER_INFO, _SLOT["year"]),
+    f"{{{NS_BASE}}}Month": (_ORDER_INFO, _SLOT["month"]),
+    f"{{{NS_PB}}}SupplierName": (f"{{{NS_PB}}}SupplierInfo", _SLOT["supplier_name"]),
+    f"{{{NS_OB}}}INN": (f"{{{NS_PB}}}RecipientInfo", _SLOT["supplier_inn"]),
+    f"{{{NS_IB}}}Surname": (_IND, _SLOT["surname"]),
+    f"{{{NS_IB}}}FirstName": (_IND, _SLOT["first_name"]),
+    f"{{{NS_IB}}}Patronymic": (_IND, _SLOT["patronymic"]),
 }
+_EVENT_TAGS = (*_LEAVES, NOTIFICATION, NOTIFICATION_139)
+_TEXT_FIELDS = FIELDS[2:]
 
 RAW_LIMIT = 2000
 MAX_OPERATION_ID = 32
-_XMLNS = re.compile(r'\s+xmlns(?::[\w.\-]+)?="[^"]*"')  # in-scope declarations lxml repeats per element
 _ROOT_RE = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?importNotificationsOfOrderExecutionRequest[\s/>]")
 _FIRST_TAG = re.compile(rb"<[A-Za-z_]")
 _DOCTYPES = tuple("<!DOCTYPE".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be"))
-_XML_DATE = r"\d{4}-\d{2}-\d{2}(?:Z|[+-]\d{2}:\d{2})?"
+_XML_DATE = r"^\d{4}-\d{2}-\d{2}(?:Z|[+-]\d{2}:\d{2})?$"
+_BAD_DOCTYPE = "the XML declares a DOCTYPE (DTDs and entities are refused)"
 
 
-def _text(node: etree._Element) -> str | None:
-    text = node.text
-    if text is None:
-        return None
-    return text.strip() or None
-
-
-def _payer(address_and_consumer: etree._Element) -> str | None:
-    """The consumer's full name when the payer is an individual (``Ind``)."""
-    ind = address_and_consumer.find(_IND)
-    if ind is None:
-        return None
-    parts = [ind.findtext(tag) for tag in _FIO]
-    return " ".join(p.strip() for p in parts if p and p.strip()) or None
-
-
-def read_notification(note: etree._Element) -> list[str | int | None]:
-    """The fields of one notification as a row in ``FIELDS`` order (texts as written, stripped)."""
-    row: list[str | int | None] = [None] * len(FIELDS)
-    row[0] = note.sourceline
-    raw = _XMLNS.sub("", etree.tostring(note, encoding="unicode", with_tail=False))
-    row[1] = raw[:RAW_LIMIT]
-    consumer = None
-    for part in note:
-        tag = part.tag
-        if tag == _ORDER_INFO:
-            for field in part:
-                slot = _ORDER_SLOTS.get(field.tag)
-                if slot is not None:
-                    row[slot] = _text(field)
-                elif field.tag == _ADDRESS_AND_CONSUMER:
-                    consumer = _payer(field)
-        elif tag == _RECIPIENT_INFO:
-            inn = part.find(_RECIPIENT_INN)
-            row[11] = None if inn is None else _text(inn)
-        elif tag == _SUPPLIER_INFO:
-            name = part.findtext(_SUPPLIER_NAME)
-            row[10] = name.strip() or None if name else None
-    if row[10] is None:
-        row[10] = consumer
-    return row
+def raw_xml(note: etree._Element) -> str:
+    """The notification's XML for provenance, without the namespace declarations lxml repeats on
+    its start tag (the notification has no attributes of its own), cut to ``RAW_LIMIT``."""
+    text = etree.tostring(note, encoding="unicode", with_tail=False)
+    end = text.find(">")
+    cut = text.find(" xmlns", 0, end)
+    if cut != -1:
+        text = text[:cut] + text[end - 1 if text[end - 1] == "/" else end :]
+    return text[:RAW_LIMIT]
 
 
 def _amount_or_none(text: str | None) -> int | None:
@@ -166,44 +142,75 @@ class GisXmlParser:
         """Stream the notifications as chunks; ``BadFile`` (possibly mid-stream) if unreadable."""
         path = Path(path)
         if has_doctype(read_head(path)):
-            raise BadFile(path, "the XML declares a DOCTYPE (DTDs and entities are refused)")
+            raise BadFile(path, _BAD_DOCTYPE)
         try:
             yield from self._chunks(path)
         except etree.XMLSyntaxError as exc:
             raise BadFile(path, f"not well-formed XML: {exc}") from exc
 
     def _chunks(self, path: Path) -> Iterator[Chunk]:
+        # End events for the few leaves we read and for the notifications: cheaper than walking
+        # each notification's children from Python (see docs/PERFORMANCE.md).
         events = etree.iterparse(
-            str(path), events=("end",), tag=(NOTIFICATION, NOTIFICATION_139), resolve_entities=False,
-            no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
+            str(path), events=("end",), tag=_EVENT_TAGS, resolve_entities=False, no_network=True,
+            load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False,
         )  # fmt: skip
-        rows: list[list[str | int | None]] = []
+        leaves, notification, width = _LEAVES, NOTIFICATION, len(FIELDS)
+        rows: list[list] = []
         errors: list[LineError] = []
+        row: list = [None] * width
         seen = 0
-        for _, note in events:
+        for _, element in events:
+            leaf = leaves.get(element.tag)
+            if leaf is not None:
+                if element.getparent().tag == leaf[0]:
+                    row[leaf[1]] = element.text
+                continue
             if seen == 0:
-                self._check_document(path, note)
+                self._check_document(path, element)
             seen += 1
-            self._read(path, note, rows, errors)
-            note.clear(keep_tail=False)
-            parent = note.getparent()
-            while note.getprevious() is not None:
-                del parent[0]  # earlier notifications: already read, only their shells remain
+            if element.tag != notification:
+                raise BadFile(path, f"line {element.sourceline}: a notification of another kind")
+            row[0], row[1] = element.sourceline, raw_xml(element)
+            reason = self.validator.errors(element) if self.validator is not None else None
+            if reason is None:
+                rows.append(row)
+            else:
+                amount = _amount_or_none(row[_SLOT["amount_text"]])
+                errors.append(LineError(str(path), row[0], reason, row[1], amount))
+            row = [None] * width
+            self._release(path, element)
             if len(rows) + len(errors) >= self.chunk_rows:
                 yield self._chunk(path, rows, errors)
                 rows, errors = [], []
         if seen == 0:
             root = events.root
-            if root is not None and (root.getroottree().docinfo.internalDTD is not None):
-                raise BadFile(path, "the XML declares a DOCTYPE (DTDs and entities are refused)")
+            if root is not None and root.getroottree().docinfo.internalDTD is not None:
+                raise BadFile(path, _BAD_DOCTYPE)
             raise BadFile(path, "no NotificationOfOrderExecutionType in the file")
         yield self._chunk(path, rows, errors)
+
+    @staticmethod
+    def _release(path: Path, note: etree._Element) -> None:
+        """Free a read notification and everything before it in the request (memory stays flat).
+
+        The request holds only a signature and notifications (XSD); anything else before this
+        notification would have leaked its fields into it, so it makes the file bad.
+        """
+        note.clear(keep_tail=False)
+        request = note.getparent()
+        if request.tag != REQUEST:
+            raise BadFile(path, f"line {note.sourceline}: a notification outside the request")
+        while (previous := note.getprevious()) is not None:
+            if previous.tag != NOTIFICATION and previous.tag != SIGNATURE:
+                raise BadFile(path, f"line {previous.sourceline}: unexpected element {previous.tag}")
+            del request[0]
 
     def _check_document(self, path: Path, note: etree._Element) -> None:
         """Refuse a DOCTYPE and a notification outside the request (at the root or in a SOAP Body)."""
         docinfo = note.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
-            raise BadFile(path, "the XML declares a DOCTYPE (DTDs and entities are refused)")
+            raise BadFile(path, _BAD_DOCTYPE)
         if note.tag == NOTIFICATION_139:
             raise BadFile(path, "NotificationOfOrderExecution139Type notifications are not supported")
         request = note.getparent()
@@ -213,82 +220,93 @@ class GisXmlParser:
         if holder is not None and holder.tag not in _SOAP_BODIES:
             raise BadFile(path, "the request is neither the document root nor in a SOAP Body")
 
-    def _read(self, path: Path, note: etree._Element, rows: list, errors: list[LineError]) -> None:
-        """Read one notification into ``rows``, or into ``errors`` when it is invalid."""
-        if note.tag != NOTIFICATION or note.getparent().tag != REQUEST:
-            raise BadFile(path, f"line {note.sourceline}: notifications of a different kind or place")
-        row = read_notification(note)
-        reason = self.validator.errors(note) if self.validator is not None else None
-        if reason is not None:
-            errors.append(LineError(str(path), row[0], reason, row[1], _amount_or_none(row[4])))
-        else:
-            rows.append(row)
-
-    def _chunk(self, path: Path, rows: list, errors: list[LineError]) -> Chunk:
-        """Normalise a batch of rows into a payment frame; rows that fail basic checks become errors."""
+    def _chunk(self, path: Path, rows: list[list], errors: list[LineError]) -> Chunk:
+        """Normalise a batch of rows (vectorized, pyarrow); rows failing basic checks become errors."""
         columns = list(zip(*rows, strict=True)) if rows else [()] * len(FIELDS)
-        table = pd.DataFrame(
-            {name: pd.Series(col, dtype=object) for name, col in zip(FIELDS, columns, strict=True)}
-        )
-        table["line_no"] = table["line_no"].astype("int64")
-        reasons = _check(table)
-        bad = reasons != ""
-        for idx in reasons.index[bad]:
-            raw_amount = table.at[idx, "amount_text"]
-            errors.append(
-                LineError(str(path), int(table.at[idx, "line_no"]), reasons[idx], table.at[idx, "raw"],
-                          _amount_or_none(raw_amount))
-            )  # fmt: skip
-        good = table[~bad]
+        text = {name: _trimmed(col) for name, col in zip(FIELDS[2:], columns[2:], strict=True)}
+        line_no, raw = columns[0], columns[1]  # kept as Python objects: no copy through arrow
+        reasons = _reasons(text)
+        bad = pc.invert(pc.equal(reasons, ""))
+        bad_rows = pc.indices_nonzero(bad).to_pylist()
+        for i in bad_rows:
+            amount = _amount_or_none(text["amount_text"][i].as_py())
+            errors.append(LineError(str(path), line_no[i], reasons[i].as_py(), raw[i], amount))
+        if bad_rows:
+            good = pc.invert(bad)
+            keep = good.to_numpy(zero_copy_only=False)
+            line_no = [v for v, k in zip(line_no, keep, strict=True) if k]
+            raw = [v for v, k in zip(raw, keep, strict=True) if k]
+            text = {name: pc.filter(values, good) for name, values in text.items()}
+        # binary_join_element_wise with null_handling="skip" drops rows in pyarrow 26: fill instead
+        parts = [pc.fill_null(text[name], "") for name in ("surname", "first_name", "patronymic")]
+        fio = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, " "))
+        fio = pc.replace_substring(fio, "  ", " ")  # a missing first name (XSD: required)
+        payer = pc.coalesce(text["supplier_name"], pc.if_else(pc.equal(fio, ""), None, fio))
+        account_raw = _objects(text["account_raw"])
         payments = pd.DataFrame(
             {
-                "line_no": good["line_no"],
-                "raw": good["raw"],
-                "operation_id": good["operation_id"],
-                "paid_date": good["order_date"].str.slice(0, 10).astype(object),
-                "account_raw": good["account_raw"],
-                "account": _compact(good["account_raw"]),
-                "uip": good["uip"],
-                "els": good["els"],
-                "period": _period(good["year"], good["month"]),
-                "amount": good["amount_text"].astype("int64"),
-                "payer": good["payer"],
-                "supplier_inn": good["supplier_inn"],
+                "line_no": pd.Series(line_no, dtype="int64"),
+                "raw": pd.Series(raw, dtype=object),
+                "operation_id": _objects(text["operation_id"]),
+                "paid_date": _objects(pc.utf8_slice_codeunits(text["order_date"], 0, 10)),
+                "account_raw": account_raw,
+                "account": _compact(account_raw),
+                "uip": _objects(text["uip"]),
+                "els": _objects(text["els"]),
+                "period": _objects(_period(text["year"], text["month"])),
+                "amount": pc.cast(text["amount_text"], pa.int64()).to_numpy(zero_copy_only=False),
+                "payer": _objects(payer),
+                "supplier_inn": _objects(text["supplier_inn"]),
             }
         )
-        payments = conform_payments(payments.reset_index(drop=True))
-        payments = payments.astype({c: object for c in payments.columns if payments[c].dtype == "str"})
+        payments = conform_payments(payments)
         errors.sort(key=lambda e: e.line_no)
         meta = {"schema": "xsd" if self.validator is not None else "none"}
         return Chunk(payments=payments, errors=tuple(errors), declared=None, meta=meta)
 
 
-def _check(table: pd.DataFrame) -> pd.Series:
-    """Per row, why it cannot be a payment ("" when it can): the checks that hold without an XSD."""
-    reasons = pd.Series("", index=table.index, dtype=object)
-    op = table["operation_id"]
-    reasons[op.isna()] += "OrderID missing; "
-    reasons[op.notna() & (op.str.len() > MAX_OPERATION_ID)] += f"OrderID longer than {MAX_OPERATION_ID}; "
-    dates = table["order_date"]
-    shaped = dates.str.fullmatch(_XML_DATE).fillna(False).astype(bool)
-    parsed = pd.to_datetime(dates.where(shaped).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    reasons[parsed.isna()] += "OrderDate missing or not a date; "
-    amount = table["amount_text"]
-    reasons[~amount.str.fullmatch(r"[0-9]{1,18}").fillna(False).astype(bool)] += (
-        "Amount missing or not a whole number of kopecks; "
-    )
-    return reasons.str.rstrip("; ")
+def _trimmed(values: tuple) -> pa.Array:
+    """Texts as a string array, surrounding whitespace removed, empty as null."""
+    trimmed = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
+    return pc.if_else(pc.equal(trimmed, ""), None, trimmed)
+
+
+def _objects(values: pa.Array) -> pd.Series:
+    """A pandas object column (None for null): the payment frame keeps identifiers as ``str``."""
+    return pd.Series(values.to_pylist(), dtype=object)
 
 
 def _compact(raw: pd.Series) -> pd.Series:
     """ЛС in the matching form (``domain.identifiers.account.compact``); None where absent."""
-    values = [None if value is None else compact_account(value) for value in raw]
-    return pd.Series(values, index=raw.index, dtype=object)
+    return pd.Series([None if v is None else compact_account(v) for v in raw], index=raw.index, dtype=object)
 
 
-def _period(year: pd.Series, month: pd.Series) -> pd.Series:
-    """``YYYY-MM`` from ``Year``/``Month``; None where either is absent or unreadable."""
-    ok = year.str.fullmatch(r"\d{4}").fillna(False) & month.str.fullmatch(r"0?[1-9]|1[0-2]").fillna(False)
-    ok = ok.astype(bool)
-    text = year.where(ok) + "-" + month.where(ok).str.zfill(2)
-    return text.astype(object).where(ok, None)
+def _matches(values: pa.Array, pattern: str) -> pa.Array:
+    return pc.fill_null(pc.match_substring_regex(values, pattern), False)
+
+
+def _reasons(text: dict[str, pa.Array]) -> pa.Array:
+    """Per row, why it cannot be a payment ("" when it can): the checks that hold without an XSD.
+
+    ``Amount`` must be what ``domain.money.parse_kopecks`` reads (ASCII digits), at most 18 of
+    them so that it fits int64.
+    """
+    op, dates, amount = text["operation_id"], text["order_date"], text["amount_text"]
+    day = pc.strptime(pc.utf8_slice_codeunits(dates, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
+    checks = [
+        (pc.is_null(op), "OrderID missing"),
+        (pc.fill_null(pc.greater(pc.utf8_length(op), MAX_OPERATION_ID), False),
+         f"OrderID longer than {MAX_OPERATION_ID}"),
+        (pc.or_(pc.invert(_matches(dates, _XML_DATE)), pc.is_null(day)), "OrderDate missing or not a date"),
+        (pc.invert(_matches(amount, r"^[0-9]{1,18}$")), "Amount missing or not a whole number of kopecks"),
+    ]  # fmt: skip
+    parts = [pc.if_else(mask, label, "") for mask, label in checks]
+    joined = pc.binary_join_element_wise(*parts, "; ")
+    return pc.utf8_trim(joined, "; ")
+
+
+def _period(year: pa.Array, month: pa.Array) -> pa.Array:
+    """``YYYY-MM`` from ``Year``/``Month``; null where either is absent or unreadable."""
+    ok = pc.and_(_matches(year, r"^\d{4}$"), _matches(month, r"^(0?[1-9]|1[0-2])$"))
+    text = pc.binary_join_element_wise(year, pc.utf8_lpad(pc.utf8_ltrim(month, "0"), 2, "0"), "-")
+    return pc.if_else(ok, text, None)

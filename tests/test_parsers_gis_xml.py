@@ -315,3 +315,28 @@ def test_libxml2_layer_holds_without_the_byte_scan(
     # the first notification's end event sees the DOCTYPE, unless libxml2's own guard stops first
     assert "DOCTYPE" in info.value.reason or "amplification" in info.value.reason
     assert time.perf_counter() - started < 1
+
+
+def test_stray_element_in_the_request_is_a_bad_file(tmp_path: Path) -> None:
+    stray = "<pb:OrderInfo><pb:OrderID>" + "S" * 32 + "</pb:OrderID></pb:OrderInfo>"
+    error = _bad(tmp_path, OPEN + _note() + stray + _note("H" * 32) + CLOSE)
+    assert "unexpected element" in error.reason
+
+
+def test_recipient_fio_is_not_taken_for_the_payer(tmp_path: Path) -> None:
+    ib = 'xmlns:ib="http://dom.gosuslugi.ru/schema/integration/individual-registry-base/"'
+    recipient = (
+        '<pb:RecipientInfo><ob:INN xmlns:ob="http://dom.gosuslugi.ru/schema/integration/organizations-base/">'
+        f"500100732259</ob:INN><pb:Entpr {ib}><ib:Surname>Петров</ib:Surname>"
+        "<ib:FirstName>Пётр</ib:FirstName></pb:Entpr></pb:RecipientInfo>"
+    )
+    consumer = (
+        f"<pb:AddressAndConsumer><pb:Ind {ib}><ib:Surname>Сидорова</ib:Surname><ib:FirstName>Анна"
+        "</ib:FirstName></pb:Ind></pb:AddressAndConsumer></pb:OrderInfo>"
+    )
+    note = (
+        _note().replace("<pb:OrderInfo>", recipient + "<pb:OrderInfo>").replace("</pb:OrderInfo>", consumer)
+    )
+    (chunk,) = _all(GisXmlParser(), _write(tmp_path, OPEN + note + CLOSE))
+    assert chunk.payments["payer"].tolist() == ["Сидорова Анна"]
+    assert chunk.payments["supplier_inn"].tolist() == ["500100732259"]
