@@ -31,9 +31,7 @@ err = Console(stderr=True)
 
 Home = Annotated[
     Path | None,
-    typer.Option(
-        "--home", envvar="RKC_HOME", help="Working directory (default: $RKC_HOME or the current one)."
-    ),
+    typer.Option("--home", envvar="RKC_HOME", help="Working directory (default: $RKC_HOME or the current one)."),
 ]
 
 
@@ -106,9 +104,7 @@ def ledger_balances(
         found = balances(conn)
     engine.dispose()
     if as_json:
-        sys.stdout.write(
-            json.dumps({k: format_amount(v) for k, v in found.items()}, ensure_ascii=False) + "\n"
-        )
+        sys.stdout.write(json.dumps({k: format_amount(v) for k, v in found.items()}, ensure_ascii=False) + "\n")
         return
     table = Table("Счёт (account)", "Сальдо (balance)")
     for account, value in found.items():

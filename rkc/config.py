@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
 
 CONFIG_NAME = "rkc.yaml"
@@ -19,15 +20,6 @@ FORMATS = ("text", "xlsx", "gis_xml")
 
 class ConfigError(Exception):
     """The configuration file is missing or wrong; the message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class Tariff:
-    """An agent's commission tariff: percent of the payment within [minimum, maximum] kopecks."""
-
-    percent: Decimal = Decimal(0)
-    minimum: int = 0
-    maximum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +32,7 @@ class Channel:
     agent_name: str = ""
     agent_inn: str = ""
     agent_account: str = ""
-    tariff: Tariff = field(default_factory=Tariff)
+    tariff: Tariff = field(default_factory=lambda: Tariff(Decimal(0)))
     priority: int = 100
 
 
@@ -103,9 +95,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
         url = f"sqlite:///{(root / url.removeprefix('sqlite:///')).resolve()}"
     xsd = data.get("gis_xsd_dir")
-    channels = {
-        name: _channel(name, spec or {}, source) for name, spec in (data.get("channels") or {}).items()
-    }
+    channels = {name: _channel(name, spec or {}, source) for name, spec in (data.get("channels") or {}).items()}
     if not channels:
         raise ConfigError(f"{source}: `channels` is empty; at least one channel is needed")
     return Config(
@@ -134,7 +124,8 @@ def _channel(name: str, spec: dict[str, Any], source: str) -> Channel:
         percent = Decimal(str(commission.get("percent", "0")))
         minimum = parse_amount(str(commission.get("min") or "0"))
         maximum = parse_amount(str(commission["max"])) if commission.get("max") not in (None, "") else None
-    except (InvalidOperation, AmountError) as exc:
+        tariff = Tariff(percent, minimum, maximum)
+    except (InvalidOperation, AmountError, ValueError) as exc:
         raise ConfigError(f"{where}.commission: {exc}") from exc
     return Channel(
         name=name,
@@ -143,7 +134,7 @@ def _channel(name: str, spec: dict[str, Any], source: str) -> Channel:
         agent_name=str(agent.get("name", "")),
         agent_inn=str(agent.get("inn", "")),
         agent_account=str(agent.get("account", "")),
-        tariff=Tariff(percent, minimum, maximum),
+        tariff=tariff,
         priority=int(spec.get("priority", 100)),
     )
 

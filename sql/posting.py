@@ -42,6 +42,7 @@ class PostingResult:
     payments_known: int
     entries: int
     postings: int
+    ids: pd.DataFrame | None = None  # pidx -> id of each payment this call stored
 
 
 def payment_source_key(channel: pd.Series, operation_id: pd.Series, occurrence: pd.Series) -> pd.Series:
@@ -91,7 +92,8 @@ def post_payments(
     bulk_insert(conn, "ledger_posting", legs, ["entry_id", "leg", "account", "amount", "service"])
     if len(new):
         apply_entries(conn, int(new["entry_id"].min()), int(new["entry_id"].max()), len(new))
-    return PostingResult(batch, len(new), len(frame) - len(new), len(entries), len(legs))
+    ids = new[["pidx", "id"]].reset_index(drop=True)
+    return PostingResult(batch, len(new), len(frame) - len(new), len(entries), len(legs), ids)
 
 
 def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:

@@ -1,0 +1,204 @@
+"""Posting one register of the night in one transaction, then filing it away.
+
+Everything about a register (its row, its payments, their ledger entries, its discrepancies) is
+committed together or not at all, so a run killed between two registers leaves no half-posted
+register; the file is moved to the archive (or quarantine) only after the commit, and a file
+found committed but not moved is finished by the next run.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, update
+
+from domain.codes import Code
+from rkc.config import Config
+from rkc.decide import NightPlan, read_plan_payments
+from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake, read_errors
+from sql.bulk import bulk_insert
+from sql.models import Register
+from sql.posting import post_payments
+from sql.registers import create_register, finish_register
+from sql.uow import UnitOfWork
+
+DISCREPANCY_COLUMNS = [
+    "run_date", "code", "register_id", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date",
+    "account_raw", "uip", "payer", "address", "amount", "detail", "raw",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RegisterOutcome:
+    """The bridge of one register and where its file went (JSON-able)."""
+
+    file: str
+    sha256: str
+    channel: str
+    format: str
+    status: str
+    register_id: int | None
+    lines: int = 0
+    rejected_lines: int = 0
+    amount_total: int = 0
+    posted: int = 0
+    suspense: int = 0
+    rejected: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    stored_path: str = ""
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        """Plain dict for passing between tasks."""
+        return asdict(self)
+
+
+def commit_register(
+    config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date
+) -> RegisterOutcome:
+    """Post (or quarantine, or skip) one file of the night and move it where it belongs."""
+    if intake.status in (DUPLICATE_FILE, RECOVERED):
+        return _finish_known(config, engine, intake, run_date)
+    if intake.status == BAD_FILE:
+        return _bad_file(config, engine, intake, run_date)
+    if plan is None:
+        raise ValueError("a parsed register needs the night's plan")
+    reason = plan.quarantined.get(intake.sha256)
+    payments = read_plan_payments(plan, intake.sha256)
+    errors = read_errors(intake.errors_path)
+    parts = pd.read_parquet(plan.parts_path)
+    flags = pd.read_parquet(plan.flags_path)
+    rejected = int(errors["amount"].fillna(0).sum())
+    amount_total = int(payments["amount"].sum()) + rejected
+    with UnitOfWork(engine) as uow:
+        status = "quarantined" if reason else "posted"
+        rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
+                              fmt=intake.format, run_date=run_date, status=status,
+                              declared=intake.declared_totals(), reason=reason)  # fmt: skip
+        to_post = payments[payments["outcome"].isin(["posted", "suspense"])].copy()
+        to_post["pidx"] = to_post["payment_id"]
+        to_post["matched_uip"] = to_post["matched_uip"].where(to_post["outcome"] == "posted", None)
+        splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
+        result = post_payments(uow.conn, rid, to_post, splits)
+        db_ids = _db_ids(result.ids)
+        known = to_post[~to_post["pidx"].isin(db_ids.index)]  # posted meanwhile by another run
+        outcome_amount = payments.groupby("outcome")["amount"].sum()
+        stored_now = to_post["pidx"].isin(db_ids.index)
+        amounts = {
+            "posted": int(to_post.loc[to_post["outcome"].eq("posted") & stored_now, "amount"].sum()),
+            "suspense": int(to_post.loc[to_post["outcome"].eq("suspense") & stored_now, "amount"].sum()),
+            "duplicate": int(outcome_amount.get("duplicate", 0)) + int(known["amount"].sum()),
+            "quarantined": amount_total if reason else 0,
+            "rejected": 0 if reason else rejected,
+        }  # fmt: skip
+        rows = _discrepancies(payments, flags, errors, db_ids, intake, rid, run_date, reason)
+        bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
+        commission = int(to_post["commission"].fillna(0).sum())
+        finish_register(uow.conn, rid, lines=intake.lines, amount_total=amount_total, rejected_lines=len(errors),
+                        rejected_amount=rejected, posted_amount=amounts["posted"],
+                        suspense_amount=amounts["suspense"], duplicate_amount=amounts["duplicate"],
+                        quarantined_amount=amounts["quarantined"], commission_total=commission)  # fmt: skip
+        uow.commit()
+    where = config.quarantine if reason else config.archive
+    stored = _move(Path(intake.path), where / run_date.isoformat() / intake.channel, reason)
+    _set_stored(engine, rid, stored)
+    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status, rid, intake.lines,
+                           len(errors), amount_total, stored_path=str(stored), reason=reason or "",
+                           **amounts)  # fmt: skip
+
+
+def _db_ids(ids: pd.DataFrame | None) -> pd.Series:
+    if ids is None or ids.empty:
+        return pd.Series(dtype="int64")
+    return ids.set_index("pidx")["id"]
+
+
+def _discrepancies(
+    payments: pd.DataFrame, flags: pd.DataFrame, errors: pd.DataFrame, db_ids: pd.Series, intake: Intake,
+    rid: int, run_date: date, reason: str | None,
+) -> pd.DataFrame:  # fmt: skip
+    """Every discrepancy of the register with its provenance, ready for the discrepancy table."""
+    mine = flags[flags["payment_id"].isin(payments["payment_id"])]
+    rows = mine.merge(payments, on="payment_id", how="left")
+    rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
+    rows["uip"] = rows["uip"].where(rows["uip"].notna(), None)
+    bad = pd.DataFrame(
+        {"code": Code.MALFORMED_LINE.value, "line_no": errors["line_no"], "raw": errors["raw"],
+         "amount": errors["amount"], "detail": errors["reason"]}
+    )  # fmt: skip
+    frames = [rows, bad]
+    if reason:
+        total = int(payments["amount"].sum()) + int(errors["amount"].fillna(0).sum())
+        frames.append(pd.DataFrame([{"code": Code.REGISTER_TOTAL_MISMATCH.value, "amount": total, "detail": reason}]))
+    out = pd.concat(frames, ignore_index=True)
+    out["run_date"] = run_date.isoformat()
+    out["register_id"] = rid
+    out["channel"] = intake.channel
+    out["file"] = intake.name
+    out["amount"] = out["amount"].astype("Int64")
+    out["line_no"] = out["line_no"].astype("Int64")
+    for column in DISCREPANCY_COLUMNS:
+        if column not in out.columns:
+            out[column] = None
+    return out[DISCREPANCY_COLUMNS]
+
+
+def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) -> RegisterOutcome:
+    with UnitOfWork(engine) as uow:
+        rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
+                              fmt=intake.format or "unknown", run_date=run_date, status="bad_file",
+                              reason=intake.reason)  # fmt: skip
+        row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "register_id": rid,
+                             "channel": intake.channel, "file": intake.name, "detail": intake.reason}])  # fmt: skip
+        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        uow.commit()
+    stored = _move(Path(intake.path), config.quarantine / run_date.isoformat() / intake.channel, intake.reason)
+    _set_stored(engine, rid, stored)
+    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "bad_file", rid,
+                           stored_path=str(stored), reason=intake.reason)  # fmt: skip
+
+
+def _finish_known(config: Config, engine: Engine, intake: Intake, run_date: date) -> RegisterOutcome:
+    """A file whose content was received before: finish a recovered one, skip a duplicate."""
+    stored = _move(Path(intake.path), config.archive / run_date.isoformat() / intake.channel, None)
+    if intake.status == RECOVERED:
+        _set_stored(engine, intake.known_register_id, stored)
+        return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "recovered",
+                               intake.known_register_id, stored_path=str(stored),
+                               reason="posted by an earlier run that stopped before filing it")  # fmt: skip
+    detail = f"тот же файл уже получен (реестр {intake.known_register_id})"
+    with UnitOfWork(engine) as uow:
+        row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.DUPLICATE_FILE.value,
+                             "register_id": intake.known_register_id, "channel": intake.channel,
+                             "file": intake.name, "detail": detail}])  # fmt: skip
+        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        uow.commit()
+    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "duplicate_file",
+                           intake.known_register_id, stored_path=str(stored), reason=detail)  # fmt: skip
+
+
+def _move(source: Path, folder: Path, reason: str | None) -> Path:
+    """Move ``source`` into ``folder`` without overwriting; write ``<name>.reason.txt`` beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    counter = 1
+    while target.exists():
+        target = folder / f"{source.stem}.{counter}{source.suffix}"
+        counter += 1
+    shutil.move(str(source), target)
+    if reason:
+        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+def _set_stored(engine: Engine, register_id: int | None, stored: Path) -> None:
+    if register_id is None:
+        return
+    with UnitOfWork(engine) as uow:
+        uow.conn.execute(update(Register).where(Register.id == register_id).values(stored_path=str(stored)))
+        uow.commit()

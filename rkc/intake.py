@@ -1,0 +1,150 @@
+"""Intake of one register file: identify, parse, and leave the result as files in the work dir.
+
+Runs once per file and may run in parallel: it only reads the database (has this content been
+received before?) and writes nothing there. Its result is a small JSON-able ``Intake`` that
+names the Parquet files holding the parsed payments and the rejected lines, so that the flow's
+tasks pass paths and ids, never DataFrames.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from domain.records import DeclaredTotals, empty_payments
+from parsers.base import BadFile, file_sha256, read_head
+from parsers.registry import build_parser
+from rkc.config import Config
+from sql.models import Register
+
+PARSED, BAD_FILE, DUPLICATE_FILE, RECOVERED = "parsed", "bad_file", "duplicate_file", "recovered"
+ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What intake made of one file (JSON-able: it travels between flow tasks)."""
+
+    path: str
+    channel: str
+    sha256: str
+    status: str  # parsed | bad_file | duplicate_file | recovered
+    format: str = ""
+    reason: str = ""
+    payments_path: str | None = None
+    errors_path: str | None = None
+    declared: dict = field(default_factory=dict)
+    lines: int = 0
+    known_register_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The file's name."""
+        return Path(self.path).name
+
+    def declared_totals(self) -> DeclaredTotals | None:
+        """The register's declared control totals, if the format has them."""
+        if not self.declared:
+            return None
+        values = dict(self.declared)
+        if values.get("payment_order_date"):
+            values["payment_order_date"] = date.fromisoformat(values["payment_order_date"])
+        return DeclaredTotals(**values)
+
+    def to_dict(self) -> dict:
+        """Plain dict for passing between tasks."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Intake:
+        """Inverse of ``to_dict``."""
+        return cls(**data)
+
+
+def collect_inbox(config: Config) -> list[tuple[str, Path]]:
+    """New files in each channel's inbox as (channel, path), in a stable order."""
+    found = []
+    for channel in sorted(config.channels):
+        folder = config.inbox / channel
+        if folder.is_dir():
+            found += [(channel, p) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    return found
+
+
+def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: Path) -> Intake:
+    """Read one file of ``channel`` into ``work_dir``; never raises on bad data (BAD_FILE instead)."""
+    sha = file_sha256(path)
+    with engine.connect() as conn:
+        known = conn.execute(
+            select(Register.id, Register.status, Register.stored_path).where(Register.sha256 == sha)
+        ).first()
+    if known is not None:
+        register_id, status, stored = known
+        # A register committed but not yet moved (the run died in between) is finished, not a duplicate.
+        recovered = status != "duplicate" and (stored is None or not Path(stored).exists())
+        return Intake(
+            str(path), channel, sha, RECOVERED if recovered else DUPLICATE_FILE, known_register_id=register_id
+        )
+    spec = config.channels[channel]
+    parser = build_parser(spec.format, spec.dialect, config.gis_xsd_dir)
+    try:
+        if not parser.identify(path, read_head(path)):
+            raise BadFile(path, f"not a {parser.name} register (the format configured for channel {channel})")
+        payments, errors, declared = _parse_all(parser, path)
+    except BadFile as exc:
+        return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    payments_path = work_dir / f"{sha}.payments.parquet"
+    errors_path = work_dir / f"{sha}.errors.parquet"
+    write_payments(payments, payments_path)
+    errors.to_parquet(errors_path, index=False)
+    declared_dict = {}
+    if declared is not None:
+        declared_dict = asdict(declared)
+        if declared.payment_order_date is not None:
+            declared_dict["payment_order_date"] = declared.payment_order_date.isoformat()
+    return Intake(
+        str(path), channel, sha, PARSED, parser.name, payments_path=str(payments_path),
+        errors_path=str(errors_path), declared=declared_dict, lines=len(payments) + len(errors),
+    )  # fmt: skip
+
+
+def _parse_all(parser, path: Path) -> tuple[pd.DataFrame, pd.DataFrame, DeclaredTotals | None]:  # type: ignore[no-untyped-def]
+    """Drain the parser's chunks into one payments frame and one errors frame."""
+    frames, errors, declared = [], [], None
+    for chunk in parser.parse(path):
+        if len(chunk.payments):
+            frames.append(chunk.payments)
+        errors += [(e.line_no, e.reason, e.raw, e.amount) for e in chunk.errors]
+        if chunk.declared is not None:
+            declared = chunk.declared
+    payments = pd.concat(frames, ignore_index=True) if frames else empty_payments()
+    error_frame = pd.DataFrame(errors, columns=ERROR_COLUMNS).astype({"line_no": "int64", "amount": "Int64"})
+    return payments, error_frame, declared
+
+
+def write_payments(payments: pd.DataFrame, path: Path) -> None:
+    """Write a payments frame to Parquet; the services tuples travel as JSON text (Parquet has no
+    tuple of (code, kopecks))."""
+    frame = payments.copy()
+    frame["services"] = frame["services"].map(lambda s: None if s is None else json.dumps(list(s), ensure_ascii=False))
+    frame.to_parquet(path, index=False)
+
+
+def read_payments(path: str | Path) -> pd.DataFrame:
+    """Payments written by intake, with the services column back as tuples."""
+    frame = pd.read_parquet(path)
+    frame["services"] = frame["services"].map(
+        lambda s: None if s is None or s != s else tuple((c, int(a)) for c, a in json.loads(s))
+    )
+    return frame
+
+
+def read_errors(path: str | Path) -> pd.DataFrame:
+    """Rejected lines written by intake (line_no, reason, raw, amount)."""
+    return pd.read_parquet(path)
