@@ -119,9 +119,7 @@ def main() -> None:
             started = time.perf_counter()
             generate(path, rows)
             size_mb = path.stat().st_size / 2**20
-            print(
-                f"generated {rows:,} notifications, {size_mb:.0f} MiB in {time.perf_counter() - started:.1f} s"
-            )
+            print(f"generated {rows:,} notifications, {size_mb:.0f} MiB in {time.perf_counter() - started:.1f} s")
             got, errors, seconds, peak = run(path, xsd)
             rate = got / seconds if seconds else 0
             print(

@@ -67,9 +67,7 @@ def _as_json(chunks: list[Chunk]) -> dict:
     payments = pd.concat([c.payments for c in chunks], ignore_index=True)
     records = json.loads(payments.to_json(orient="records", force_ascii=False))
     errors = [
-        {"line_no": e.line_no, "reason": e.reason, "amount": e.amount, "raw": e.raw}
-        for c in chunks
-        for e in c.errors
+        {"line_no": e.line_no, "reason": e.reason, "amount": e.amount, "raw": e.raw} for c in chunks for e in c.errors
     ]
     return {"payments": records, "errors": errors, "declared": [c.declared for c in chunks if c.declared]}
 
@@ -152,9 +150,7 @@ def test_unreadable_fields_are_line_errors_and_the_rest_is_read(tmp_path: Path) 
 # --- identify -------------------------------------------------------------------------------------
 
 NOT_CLAIMED = {
-    "text register": "01.05.2024;12:00:00;1234;5678;000123456;Иванов;ул. Ленина 1;042024;1500,00\n".encode(
-        "cp1251"
-    ),
+    "text register": "01.05.2024;12:00:00;1234;5678;000123456;Иванов;ул. Ленина 1;042024;1500,00\n".encode("cp1251"),
     "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
     "empty": b"",
     "cancellation request": (
@@ -189,9 +185,7 @@ def test_identify_claims_samples_and_pick_parser_agrees(sample: Path) -> None:
 
 LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-    + "".join(
-        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10)
-    )
+    + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10))
     + "]>\n"
     + OPEN
     + _note(purpose="&lol9;")
@@ -250,9 +244,7 @@ def test_truncated_file_raises_from_the_iterator(tmp_path: Path) -> None:
     [
         (b"just text, not xml", "well-formed"),
         (
-            ('<?xml version="1.0" encoding="UTF-8"?>' + OPEN + _note(purpose="Оплата") + CLOSE).encode(
-                "cp1251"
-            ),
+            ('<?xml version="1.0" encoding="UTF-8"?>' + OPEN + _note(purpose="Оплата") + CLOSE).encode("cp1251"),
             "well-formed",
         ),
         (OPEN + CLOSE, "no NotificationOfOrderExecutionType"),
@@ -298,9 +290,7 @@ def test_schema_that_would_import_from_the_network_is_refused(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("kind", ["laughs", "xxe"])
-def test_libxml2_layer_holds_without_the_byte_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
-) -> None:
+def test_libxml2_layer_holds_without_the_byte_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     """Even if the prolog scan missed a DOCTYPE, the parser settings and the docinfo check hold."""
     monkeypatch.setattr("parsers.gis_xml.has_doctype", lambda head: False)
     secret = tmp_path / "secret.txt"
@@ -334,9 +324,16 @@ def test_recipient_fio_is_not_taken_for_the_payer(tmp_path: Path) -> None:
         f"<pb:AddressAndConsumer><pb:Ind {ib}><ib:Surname>Сидорова</ib:Surname><ib:FirstName>Анна"
         "</ib:FirstName></pb:Ind></pb:AddressAndConsumer></pb:OrderInfo>"
     )
-    note = (
-        _note().replace("<pb:OrderInfo>", recipient + "<pb:OrderInfo>").replace("</pb:OrderInfo>", consumer)
-    )
+    note = _note().replace("<pb:OrderInfo>", recipient + "<pb:OrderInfo>").replace("</pb:OrderInfo>", consumer)
     (chunk,) = _all(GisXmlParser(), _write(tmp_path, OPEN + note + CLOSE))
     assert chunk.payments["payer"].tolist() == ["Сидорова Анна"]
     assert chunk.payments["supplier_inn"].tolist() == ["500100732259"]
+
+
+def test_all_notifications_invalid_gives_an_empty_typed_frame(tmp_path: Path, xsd_dir: Path) -> None:
+    path = _write(tmp_path, OPEN + _note(amount="x") + "\n" + _note(amount="-1") + CLOSE)
+    for parser in (GisXmlParser(), GisXmlParser(xsd_dir)):
+        (chunk,) = _all(parser, path)
+        assert chunk.payments.empty and list(chunk.payments.columns) == list(PAYMENT_COLUMNS)
+        assert chunk.payments["amount"].dtype == "int64"
+        assert [e.line_no for e in chunk.errors] == [1, 2]
