@@ -98,7 +98,7 @@ def commit_register(
         }  # fmt: skip
         rows = _discrepancies(payments, flags, errors, db_ids, intake, rid, run_date, reason)
         bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
-        commission = int(to_post["commission"].fillna(0).sum())
+        commission = int(payments["commission"].fillna(0).sum())  # the agent kept it on every line
         finish_register(uow.conn, rid, lines=intake.lines, amount_total=amount_total, rejected_lines=len(errors),
                         rejected_amount=rejected, posted_amount=amounts["posted"],
                         suspense_amount=amounts["suspense"], duplicate_amount=amounts["duplicate"],

@@ -1,0 +1,54 @@
+"""The run summary (``out/<date>/run-summary.json``) and the bridge that must close to zero."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from domain.bridge import BRIDGE_COLUMNS, check_bridge, render_register, render_totals
+
+BRIDGE_FIELDS = ["amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined"]
+
+
+def bridge_frame(outcomes: list[dict]) -> pd.DataFrame:
+    """The bridge of the night's registers (``BRIDGE_COLUMNS``), from the posting outcomes."""
+    rows = [{"register_id": i, **{k: int(o[k]) for k in BRIDGE_FIELDS}} for i, o in enumerate(outcomes)]
+    frame = pd.DataFrame(rows, columns=["register_id", *BRIDGE_FIELDS])
+    frame["residual"] = frame["amount_total"] - frame[BRIDGE_FIELDS[1:]].sum(axis=1)
+    return frame[BRIDGE_COLUMNS]
+
+
+def discrepancy_counts(engine: Engine, run_date: date) -> dict[str, int]:
+    """How many discrepancies of each code the run recorded."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT code, COUNT(*) FROM discrepancy WHERE run_date = :d GROUP BY code ORDER BY code"),
+            {"d": run_date},
+        ).all()
+    return {code: int(count) for code, count in rows}
+
+
+def write_summary(out_dir: Path, run_date: date, outcomes: list[dict], counts: dict[str, int], extra: dict) -> Path:
+    """Write ``run-summary.json``; raise ``BridgeError`` first if any register's residual is not 0."""
+    frame = bridge_frame(outcomes)
+    check_bridge(frame)
+    registers = [
+        render_register(
+            {"file": o["file"], "sha256": o["sha256"], "channel": o["channel"], "format": o["format"],
+             "status": o["status"], "lines": o["lines"], "rejected_lines": o["rejected_lines"]},
+            {k: int(o[k]) for k in BRIDGE_FIELDS},
+        )
+        for o in outcomes
+    ]  # fmt: skip
+    totals = render_totals(
+        frame, lines=sum(o["lines"] for o in outcomes), rejected_lines=sum(o["rejected_lines"] for o in outcomes)
+    )
+    summary = {"date": run_date.isoformat(), "registers": registers, "totals": totals, "discrepancies": counts, **extra}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "run-summary.json"
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path

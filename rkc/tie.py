@@ -1,0 +1,202 @@
+"""Bank statements: read them, keep their incoming п/п, tie open registers to them, post receipts.
+
+A register stays open until its п/п arrives (a late п/п is tied on a later night); TRANSFER_MISSING
+is reported every night it is still missing. Incoming transfers from a configured agent are posted
+as received money (Dr bank, Cr agent) once each, tied or not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, insert, select, text, update
+
+from domain.codes import Code
+from domain.records import BankTransfer
+from domain.tieout import REGISTER_COLUMNS, TIED, tie_registers
+from parsers.base import BadFile, file_sha256
+from rkc.commit import _move
+from rkc.config import Config
+from sql.bulk import bulk_insert
+from sql.entries import post_transfer
+from sql.models import BankStatementFile, Register
+from sql.models import BankTransfer as TransferRow
+from sql.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class TieSummary:
+    """What the tie-out of a night did (JSON-able)."""
+
+    statements: int
+    transfers_new: int
+    tied: int
+    mismatched: int
+    missing: int
+    registers_missing: int
+    bad_statements: list[str]
+
+
+def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int, int, list[str]]:
+    """Store every new statement of ``inbox/statements`` and its incoming transfers; file them away."""
+    from parsers.statement_1c import parse_statement
+
+    folder = config.statements_inbox
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
+    agents = {c.agent_inn: c.name for c in config.channels.values() if c.agent_inn}
+    accounts = {c.agent_account: c.name for c in config.channels.values() if c.agent_account}
+    read, added, bad = 0, 0, []
+    for path in files:
+        sha = file_sha256(path)
+        try:
+            statement = parse_statement(path)
+        except BadFile as exc:
+            bad.append(f"{path.name}: {exc.reason}")
+            _record_bad_statement(engine, path, exc.reason, run_date)
+            _move(path, config.quarantine / run_date.isoformat() / "statements", exc.reason)
+            continue
+        with UnitOfWork(engine) as uow:
+            known = uow.conn.execute(select(BankStatementFile.id).where(BankStatementFile.sha256 == sha)).scalar()
+            if known is None:
+                sid = uow.conn.execute(
+                    insert(BankStatementFile).values(
+                        file=path.name, sha256=sha, account=statement.account, date_from=statement.date_from,
+                        date_to=statement.date_to, opening=statement.opening, closing=statement.closing,
+                        run_date=run_date,
+                    ).returning(BankStatementFile.id)
+                ).scalar_one()  # fmt: skip
+                incoming = [t for t in statement.transfers if t.incoming]
+                rows = pd.DataFrame(
+                    [{"statement_id": sid, "number": t.number, "date": t.date.isoformat(), "amount": t.amount,
+                      "payer_name": t.payer_name, "payer_inn": t.payer_inn, "payer_account": t.payer_account,
+                      "purpose": t.purpose,
+                      "channel": agents.get(t.payer_inn) or accounts.get(t.payer_account)} for t in incoming]
+                )  # fmt: skip
+                added += _insert_new_transfers(uow.conn, rows)
+            uow.commit()
+        read += 1
+        _move(path, config.archive / run_date.isoformat() / "statements", None)
+    return read, added, bad
+
+
+def _insert_new_transfers(conn, rows: pd.DataFrame) -> int:  # type: ignore[no-untyped-def]
+    """Insert transfers not seen in an earlier (overlapping) statement."""
+    if rows.empty:
+        return 0
+    existing = pd.read_sql_query(text("SELECT date, number, payer_account, amount FROM bank_transfer"), conn)
+    existing["date"] = existing["date"].astype(str)
+    key = ["date", "number", "payer_account", "amount"]
+    merged = rows.merge(existing.astype({"number": str, "payer_account": str}), on=key, how="left", indicator=True)
+    new = merged[merged["_merge"] == "left_only"].drop(columns="_merge").drop_duplicates(key)
+    bulk_insert(conn, "bank_transfer", new, list(rows.columns))
+    return len(new)
+
+
+def _record_bad_statement(engine: Engine, path: Path, reason: str, run_date: date) -> None:
+    with UnitOfWork(engine) as uow:
+        row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "channel": "statements",
+                             "file": path.name, "detail": reason}])  # fmt: skip
+        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        uow.commit()
+
+
+def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
+    """Read new statements, tie open registers to unused transfers, post the receipts."""
+    statements, added, bad = read_statements(config, engine, run_date)
+    with UnitOfWork(engine) as uow:
+        conn = uow.conn
+        registers = _open_registers(conn, config)
+        transfers = _unused_transfers(conn)
+        agents = pd.DataFrame(
+            [{"payer_inn": c.agent_inn, "payer_account": c.agent_account} for c in config.channels.values()]
+        )
+        result = tie_registers(registers, transfers, agents=agents)
+        by_line = {t.line_no: t for t in transfers}
+        tied = mismatched = missing = 0
+        for row in result.registers.itertuples():
+            if row.status in (TIED, Code.TRANSFER_MISMATCH.value):
+                transfer = by_line[int(row.transfer_line_no)]
+                conn.execute(update(TransferRow).where(TransferRow.id == transfer.line_no)
+                             .values(register_id=int(row.register_id)))  # fmt: skip
+                tied += row.status == TIED
+                mismatched += row.status != TIED
+            else:
+                missing += 1
+            transfer_id = None if pd.isna(row.transfer_line_no) else int(row.transfer_line_no)
+            conn.execute(update(Register).where(Register.id == int(row.register_id))
+                         .values(tie_status=row.status, tie_rule=row.rule, transfer_id=transfer_id))  # fmt: skip
+        _record_tie_flags(conn, result.flags, by_line, run_date)
+        _post_receipts(conn, config)
+        uow.commit()
+    registers_missing = int((result.flags["code"] == Code.REGISTER_MISSING.value).sum())
+    return TieSummary(statements, added, tied, mismatched, missing, registers_missing, bad)
+
+
+def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    frame = pd.read_sql_query(
+        text(
+            # What the agent owes for the register: its declared transfer total, else every readable
+            # line's amount less commission (rejected and duplicate lines were paid by payers too).
+            "SELECT r.id AS register_id, r.channel, r.payment_order_number AS order_number,"
+            " r.payment_order_date AS order_date,"
+            " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
+            " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
+            " FROM register r WHERE r.status = 'posted'"
+            " AND (r.tie_status IS NULL OR r.tie_status = 'TRANSFER_MISSING') ORDER BY r.id"
+        ),
+        conn,
+    )
+    frame["payer_inn"] = frame["channel"].map(lambda c: config.channels[c].agent_inn if c in config.channels else None)
+    frame["payer_account"] = frame["channel"].map(
+        lambda c: config.channels[c].agent_account if c in config.channels else None
+    )
+    frame["order_date"] = pd.to_datetime(frame["order_date"]).dt.date
+    frame["register_date"] = pd.to_datetime(frame["register_date"]).dt.date
+    frame["register_number"] = None
+    frame["net_amount"] = frame["net_amount"].astype("int64")
+    frame["order_number"] = frame["order_number"].astype(object)
+    return frame[REGISTER_COLUMNS]
+
+
+def _unused_transfers(conn) -> list[BankTransfer]:  # type: ignore[no-untyped-def]
+    """Transfers not tied to a register yet; ``line_no`` carries the row id to find them again."""
+    rows = conn.execute(select(TransferRow).where(TransferRow.register_id.is_(None)).order_by(TransferRow.id)).scalars()
+    return [
+        BankTransfer(number=r.number, date=r.date, amount=r.amount, incoming=True, payer_name=r.payer_name,
+                     payer_inn=r.payer_inn, payer_account=r.payer_account, purpose=r.purpose, line_no=r.id)
+        for r in rows
+    ]  # fmt: skip
+
+
+def _record_tie_flags(conn, flags: pd.DataFrame, by_line: dict, run_date: date) -> None:  # type: ignore[no-untyped-def]
+    if flags.empty:
+        return
+    rows = []
+    for flag in flags.itertuples():
+        transfer = by_line.get(int(flag.transfer_line_no)) if pd.notna(flag.transfer_line_no) else None
+        rid = None if pd.isna(flag.register_id) else int(flag.register_id)
+        rows.append({"run_date": run_date.isoformat(), "code": flag.code, "register_id": rid,
+                     "amount": transfer.amount if transfer else None, "detail": flag.detail,
+                     "operation_id": transfer.number if transfer else None,
+                     "paid_date": transfer.date.isoformat() if transfer else None,
+                     "payer": transfer.payer_name if transfer else None})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame["amount"] = frame["amount"].astype("Int64")
+    bulk_insert(conn, "discrepancy", frame, list(frame.columns))
+
+
+def _post_receipts(conn, config: Config) -> None:  # type: ignore[no-untyped-def]
+    """Dr bank, Cr agent for every transfer from a known agent not posted yet."""
+    rows = (
+        conn.execute(select(TransferRow).where(TransferRow.entry_id.is_(None), TransferRow.channel.is_not(None)))
+        .scalars()
+        .all()
+    )
+    for row in rows:
+        entry = post_transfer(conn, bank=config.center_account, channel=row.channel, amount=row.amount,
+                              number=row.number, on=row.date, payer_account=row.payer_account)  # fmt: skip
+        if entry is not None:
+            conn.execute(update(TransferRow).where(TransferRow.id == row.id).values(entry_id=entry))
