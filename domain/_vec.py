@@ -70,21 +70,3 @@ def concat_flags(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return empty_flags()
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["payment_id", "code"], kind="stable", ignore_index=True)
-
-
-def unique_lookup(doc_keys: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """For each query key: the position of the one doc with that key, -1 if none, -2 if several.
-
-    Keys are non-negative int64; a negative query key means "no key" and gives -1. Sort-based, so
-    it costs O((n + m) log n) with no Python loop.
-    """
-    order = np.argsort(doc_keys, kind="stable")
-    sorted_keys = doc_keys[order]
-    left = np.searchsorted(sorted_keys, query, side="left")
-    right = np.searchsorted(sorted_keys, query, side="right")
-    count = right - left
-    out = np.full(len(query), -1, dtype=np.int64)
-    one = (count == 1) & (query >= 0)
-    out[one] = order[left[one]]
-    out[(count > 1) & (query >= 0)] = -2
-    return out

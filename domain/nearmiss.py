@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from domain._vec import text
+from domain.chargeindex import ChargeIndex
 from domain.matching import documents
 
 PROPOSAL_COLUMNS = ["payment_id", "uip", "account", "period", "reason"]
@@ -74,13 +75,11 @@ def _variants(accounts: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.
                 out_reason.append(np.full(keep.sum(), REASON_TRANSPOSITION, dtype=object))
     if not out_owner:
         return np.empty(0, np.int64), np.empty(0, object), np.empty(0, object)
-    values = np.concatenate(
-        [v.view(f"S{v.shape[1]}").ravel().astype(str) for v in out_value if len(v)] or [[]]
-    )
+    values = np.concatenate([v.view(f"S{v.shape[1]}").ravel().astype(str) for v in out_value if len(v)] or [[]])
     return np.concatenate(out_owner), values.astype(object), np.concatenate(out_reason)
 
 
-def propose_near_misses(payments: pd.DataFrame, charges: pd.DataFrame, *, limit: int = 5) -> pd.DataFrame:
+def propose_near_misses(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex, *, limit: int = 5) -> pd.DataFrame:
     """Proposals for suspense payments: ``PROPOSAL_COLUMNS``, at most ``limit`` per payment and reason.
 
     ``payments``: the payments left in suspense with ``payment_id``, ``account``, ``period`` and
@@ -120,9 +119,7 @@ def propose_near_misses(payments: pd.DataFrame, charges: pd.DataFrame, *, limit:
         cand = pd.concat([cand, by_addr[cand.columns]], ignore_index=True)
 
     if cand.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROPOSAL_COLUMNS}).astype(
-            {"payment_id": "int64"}
-        )
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROPOSAL_COLUMNS}).astype({"payment_id": "int64"})
     # Per proposed account: the ПД of the payment's own period if any, else the latest period's.
     cand["want"] = period[cand["row"].to_numpy()]
     same = cand["period"].to_numpy(dtype=object) == cand["want"].to_numpy(dtype=object)

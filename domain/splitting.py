@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from domain._vec import INT64_MAX, concat_flags, flags, fmt_amounts, text
+from domain.chargeindex import ChargeIndex, codes_in
 from domain.codes import Code
 
+_RANK_BY_SHIFTS = 16  # portions up to this many lines are ranked without sorting
 PART_COLUMNS = ["payment_id", "uip", "supplier_inn", "service", "amount"]
 
 
@@ -62,67 +64,72 @@ def _group(keys_sorted: np.ndarray, order: np.ndarray, amount: np.ndarray, n_gro
     return _Lines(order, start, count, total, weight)
 
 
-def _tie_order(doc: np.ndarray, charges: pd.DataFrame, amount: np.ndarray) -> np.ndarray:
-    """Line indices sorted by (ПД, supplier INN, service, amount): deterministic tie order."""
-    inn, inn_u = pd.factorize(pd.Series(charges["supplier_inn"], dtype=object), sort=True)
-    svc, svc_u = pd.factorize(pd.Series(charges["service"], dtype=object), sort=True)
-    n_inn, n_svc = len(inn_u) + 1, len(svc_u) + 1  # +1: missing (-1) becomes 0
-    n_doc = int(doc.max()) + 1 if len(doc) else 0
-    if n_doc * n_inn * n_svc < 2**62:
-        key = (doc.astype(np.int64) * n_inn + (inn + 1)) * n_svc + (svc + 1)
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        if not (sorted_key[1:] == sorted_key[:-1]).any():
-            return order
-    return np.lexsort((amount, svc, inn, doc))
+def _ranks(portion: np.ndarray, rem: np.ndarray, max_size: int) -> np.ndarray:
+    """Rank of each row within its portion by remainder descending, then by position (tie order).
+
+    Rows of a portion are contiguous. Portions are small (a ПД has a handful of lines), so the rank
+    is counted by comparing each row with its neighbours 1..max_size-1 away: a few passes over the
+    arrays instead of a sort; large portions fall back to a lexsort.
+    """
+    n = len(portion)
+    if max_size > _RANK_BY_SHIFTS:
+        order = np.lexsort((np.arange(n), -rem, portion))
+        p = portion[order]
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n) - np.searchsorted(p, p, side="left")
+        return rank
+    rank = np.zeros(n, dtype=np.int64)
+    for s in range(1, max_size):
+        same = portion[s:] == portion[:-s]  # row i and row i + s belong to one portion
+        # the earlier row i outranks i + s when its remainder is not smaller, and vice versa
+        rank[s:] += same & (rem[:-s] >= rem[s:])
+        rank[:-s] += same & (rem[s:] > rem[:-s])
+    return rank
 
 
 def _allocate(
-    amount: np.ndarray, group: np.ndarray, lines: _Lines
+    amount: np.ndarray, group: np.ndarray, lines: _Lines | ChargeIndex
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split each ``amount`` over the lines of its ``group``: (portion index, line index, part)."""
     n_rows = lines.count[group]
     rows = int(n_rows.sum())
-    portion = np.repeat(np.arange(len(amount)), n_rows)
     offs = np.cumsum(n_rows) - n_rows
-    within = np.arange(rows) - np.repeat(offs, n_rows)
-    pos = np.repeat(lines.start[group], n_rows) + within
+    start = lines.start[group]
+    portion = np.repeat(np.arange(len(amount)), n_rows)
+    pos = np.arange(rows) + (start - offs)[portion]
     w = lines.weight[pos]
-    big_w = np.repeat(lines.total[group], n_rows)
-    zero = big_w == 0  # a group that owes nothing: split equally
-    w = np.where(zero, 1, w)
-    big_w = np.where(zero, np.repeat(n_rows, n_rows), big_w)
-    a = np.repeat(amount, n_rows)
+    total = lines.total[group]
+    zero = total == 0  # a group that owes nothing: split equally
+    if zero.any():
+        w = np.where(zero[portion], 1, w)
+        total = np.where(zero, n_rows, total)
 
-    base = np.empty(rows, dtype=np.int64)
-    rem = np.empty(rows, dtype=np.int64)
-    risky = (w > 0) & (a > INT64_MAX // np.maximum(w, 1))
-    safe = ~risky
-    prod = a[safe] * w[safe]
-    base[safe], rem[safe] = np.divmod(prod, big_w[safe])
-    if risky.any():  # rare: amounts near 10^17 kopecks; exact on Python ints, only these rows
-        prod_o = a[risky].astype(object) * w[risky].astype(object)
-        base[risky] = (prod_o // big_w[risky].astype(object)).astype(np.int64)
-        rem[risky] = (prod_o % big_w[risky].astype(object)).astype(np.int64)
+    # w <= total, so amount × total bounds every product: only those portions risk overflow
+    risky_p = amount > INT64_MAX // np.maximum(total, 1)
+    if not risky_p.any():
+        base, rem = np.divmod(amount[portion] * w, total[portion])
+    else:  # rare: amounts near 10^17 kopecks; exact on Python ints, only these rows
+        risky = risky_p[portion]
+        safe = ~risky
+        base = np.empty(rows, dtype=np.int64)
+        rem = np.empty(rows, dtype=np.int64)
+        base[safe], rem[safe] = np.divmod(amount[portion[safe]] * w[safe], total[portion[safe]])
+        prod = amount[portion[risky]].astype(object) * w[risky].astype(object)
+        den = total[portion[risky]].astype(object)
+        base[risky] = (prod // den).astype(np.int64)
+        rem[risky] = (prod % den).astype(np.int64)
 
     left = amount - (np.add.reduceat(base, offs) if rows else np.zeros(0, np.int64))
-    idx = np.flatnonzero(np.repeat(left > 0, n_rows))
-    if len(idx):
-        idx = idx[np.lexsort((within[idx], -rem[idx], portion[idx]))]
+    short = left > 0
+    if short.any():
+        idx = np.flatnonzero(short[portion])
         p = portion[idx]
-        rank = np.arange(len(idx)) - np.searchsorted(p, p, side="left")
+        rank = _ranks(p, rem[idx], int(n_rows[short].max()))
         base[idx[rank < left[p]]] += 1
     return portion, lines.order[pos], base
 
 
-def _services(
-    m: pd.DataFrame,
-    doc: np.ndarray,
-    charges: pd.DataFrame,
-    line_doc: np.ndarray,
-    tie: np.ndarray,
-    amount: np.ndarray,
-) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+def _services(m: pd.DataFrame, doc: np.ndarray, ix: ChargeIndex) -> tuple[np.ndarray, tuple | None]:
     """Allocate multi-service payments by the bank's split; returns (used mask, allocation)."""
     used = np.zeros(len(m), dtype=bool)
     if "services" not in m.columns:
@@ -135,72 +142,70 @@ def _services(
     if ex.empty:
         return used, None
     row = ex.index.to_numpy()
-    code = text(ex.str[0])
     raw_kop = ex.str[1]
     kop = pd.to_numeric(raw_kop, errors="coerce")
     kop_ok = kop.notna().to_numpy() & (kop.fillna(-1).to_numpy() >= 0)
     kop_i = np.zeros(len(ex), dtype=np.int64)
     # kopecks arrive as ints; read them from the original objects, never through float
     kop_i[kop_ok] = raw_kop[kop_ok].astype(np.int64).to_numpy()
-    codes, _ = pd.factorize(np.concatenate([text(charges["service"]), code]))
-    l_svc, p_svc = codes[: len(line_doc)], codes[len(line_doc) :]
-    n_svc = int(codes.max()) + 2 if len(codes) else 1
-    l_key = line_doc.astype(np.int64) * n_svc + (l_svc + 1)
-    p_key = doc[row].astype(np.int64) * n_svc + (p_svc + 1)
+    p_svc = codes_in(pd.Series(text(ex.str[0]), dtype=object), ix.services)
+    n_svc = len(ix.services) + 1
+    l_key = ix.line_doc * n_svc + (ix.line_service + 1)
+    p_key = doc[row] * n_svc + (p_svc + 1)
     keys, l_grp = np.unique(l_key, return_inverse=True)
-    g = np.searchsorted(keys, p_key)
-    found = (g < len(keys)) & (keys[np.minimum(g, len(keys) - 1)] == p_key) & (p_svc >= 0) & kop_ok
+    g = np.minimum(np.searchsorted(keys, p_key), len(keys) - 1)
+    found = (keys[g] == p_key) & (p_svc >= 0) & kop_ok
     paid = m["amount"].to_numpy(dtype=np.int64)
     ok_row = pd.Series(found).groupby(row).all()
     sums = pd.Series(kop_i).groupby(row).sum()
-    good_rows = ok_row.index.to_numpy()[
-        (ok_row.to_numpy()) & (sums.to_numpy() == paid[ok_row.index.to_numpy()])
-    ]
+    idx = ok_row.index.to_numpy()
+    good_rows = idx[ok_row.to_numpy() & (sums.to_numpy() == paid[idx])]
     used[good_rows] = True
     take = np.isin(row, good_rows)
-    order2 = tie[np.argsort(l_grp[tie], kind="stable")]
-    lines2 = _group(l_grp[order2], order2, amount, len(keys))
+    order2 = ix.order[np.argsort(l_grp[ix.order], kind="stable")]  # keeps the tie order in a group
+    lines2 = _group(l_grp[order2], order2, ix.charges["amount"].to_numpy(dtype=np.int64), len(keys))
     portion, line, part = _allocate(kop_i[take], g[take], lines2)
     return used, (row[take][portion], line, part)
 
 
-def split_payments(matched: pd.DataFrame, charges: pd.DataFrame) -> SplitResult:
+def split_payments(matched: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) -> SplitResult:
     """Split matched payments over their ПД's service lines (rules in the module docstring).
 
     ``matched``: ``payment_id``, ``uip`` (the matched ПД; rows with None are skipped), ``amount``
-    (int64 kopecks) and optionally ``services``. ``charges``: ``CHARGE_COLUMNS``. A ``uip`` that is
-    not in ``charges`` is a bug of the caller and raises ``ValueError``.
+    (int64 kopecks) and optionally ``services``, and ``doc`` (from ``match_payments`` with the same
+    ``ChargeIndex``). ``charges``: ``CHARGE_COLUMNS`` or the night's ``ChargeIndex``. A ``uip`` that
+    is not in the charges is a caller's bug: ``ValueError``.
     """
+    ix = charges if isinstance(charges, ChargeIndex) else ChargeIndex.build(charges)
     m = matched[pd.Series(matched["uip"]).notna().to_numpy()].reset_index(drop=True)
-    line_doc, doc_u = pd.factorize(pd.Series(charges["uip"], dtype=object))
-    amount = charges["amount"].to_numpy(dtype=np.int64)
-    doc = pd.Index(doc_u).get_indexer(m["uip"].to_numpy(dtype=object))
+    if "doc" in m.columns:  # match_payments' ПД positions in this same index: no second hash lookup
+        doc = m["doc"].to_numpy(dtype=np.int64)
+    else:
+        doc = codes_in(m["uip"], ix.uips)
     if (doc < 0).any():
         raise ValueError(f"payments matched to ПД not in charges: {m['uip'][doc < 0].head(5).tolist()}")
-    tie = _tie_order(line_doc, charges, amount)
-    lines = _group(line_doc[tie], tie, amount, len(doc_u))
     paid = m["amount"].to_numpy(dtype=np.int64)
     pid = m["payment_id"].to_numpy(dtype=np.int64)
 
-    used, by_service = _services(m, doc, charges, line_doc, tie, amount)
-    plain = np.flatnonzero(~used)
-    portion, line, part = _allocate(paid[plain], doc[plain], lines)
+    used, by_service = _services(m, doc, ix)
+    plain = np.flatnonzero(~used) if by_service is not None else np.arange(len(m))
+    portion, line, part = _allocate(paid[plain], doc[plain], ix)
     rows, lns, parts = [plain[portion]], [line], [part]
     if by_service is not None:
         rows.append(by_service[0])
         lns.append(by_service[1])
         parts.append(by_service[2])
-    row, ln = np.concatenate(rows), np.concatenate(lns)
+    row, ln = (np.concatenate(rows), np.concatenate(lns)) if len(rows) > 1 else (rows[0], lns[0])
     out = pd.DataFrame(
         {
             "payment_id": pid[row],
-            "uip": charges["uip"].array.take(ln),
-            "supplier_inn": charges["supplier_inn"].array.take(ln),
-            "service": charges["service"].array.take(ln),
-            "amount": np.concatenate(parts),
+            "uip": ix.text("uip", ln),
+            "supplier_inn": ix.text("supplier_inn", ln),
+            "service": ix.text("service", ln),
+            "amount": np.concatenate(parts) if len(parts) > 1 else parts[0],
         }
     )
-    total = lines.total[doc]
+    total = ix.total[doc]
     fl = []
     over, under = paid > total, paid < total
     for mask, code in ((over, Code.OVERPAYMENT), (under, Code.UNDERPAYMENT)):

@@ -108,12 +108,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "uip", "paid", "services", "expected", "codes"), CASES, ids=[c[0] for c in CASES]
-)
-def test_rule(
-    case: str, uip: str, paid: int, services: tuple | None, expected: dict, codes: list[str]
-) -> None:
+@pytest.mark.parametrize(("case", "uip", "paid", "services", "expected", "codes"), CASES, ids=[c[0] for c in CASES])
+def test_rule(case: str, uip: str, paid: int, services: tuple | None, expected: dict, codes: list[str]) -> None:
     matched = pd.DataFrame({"payment_id": [3], "uip": [uip], "amount": [paid], "services": [services]})
     result = split_payments(matched, CHARGES)
     parts = result.parts
@@ -148,18 +144,12 @@ def test_huge_amounts_do_not_overflow() -> None:
 
 # ---- invariants ----------------------------------------------------------------------------
 
-line = st.tuples(
-    st.sampled_from(["A", "B", "C"]), st.sampled_from(["el", "gas", "heat"]), st.integers(0, 10**6)
-)
-docs = st.dictionaries(
-    st.sampled_from(["P1", "P2", "P3", "P4"]), st.lists(line, min_size=1, max_size=5), min_size=1
-)
+line = st.tuples(st.sampled_from(["A", "B", "C"]), st.sampled_from(["el", "gas", "heat"]), st.integers(0, 10**6))
+docs = st.dictionaries(st.sampled_from(["P1", "P2", "P3", "P4"]), st.lists(line, min_size=1, max_size=5), min_size=1)
 
 
 def _canon(parts: pd.DataFrame) -> list[tuple]:
-    return sorted(
-        map(tuple, parts[["payment_id", "uip", "supplier_inn", "service", "amount"]].to_numpy().tolist())
-    )
+    return sorted(map(tuple, parts[["payment_id", "uip", "supplier_inn", "service", "amount"]].to_numpy().tolist()))
 
 
 @settings(max_examples=80, deadline=None)
@@ -185,3 +175,29 @@ def test_parts_sum_and_order_independence(docs: dict, pays: list, seed: int) -> 
     again = split_payments(m.sample(frac=1, random_state=seed), ch.sample(frac=1, random_state=seed + 1))
     assert _canon(again.parts) == _canon(result.parts)
     pd.testing.assert_frame_equal(again.flags, result.flags)
+
+
+@pytest.mark.parametrize("shifts", [16, 0], ids=["neighbour ranks", "sort fallback"])
+def test_many_equal_lines_leftover_in_tie_order(monkeypatch: pytest.MonkeyPatch, shifts: int) -> None:
+    import domain.splitting as splitting
+
+    monkeypatch.setattr(splitting, "_RANK_BY_SHIFTS", shifts)
+    ch = charges([("M", f"{i:02d}", "s", 100) for i in range(20)])
+    parts = split_payments(pd.DataFrame({"payment_id": [1], "uip": ["M"], "amount": [7]}), ch).parts
+    got = parts.set_index("supplier_inn")["amount"]
+    assert got.sum() == 7 and got[[f"{i:02d}" for i in range(7)]].tolist() == [1] * 7
+
+
+def test_with_index_and_doc_positions_from_matching() -> None:
+    from domain.chargeindex import ChargeIndex
+    from domain.matching import match_payments
+
+    ix = ChargeIndex.build(CHARGES)
+    pays = pd.DataFrame(
+        {"payment_id": [1, 2], "uip": ["U2", "nope"], "account": [None, None], "period": None, "amount": [750, 5]}
+    )
+    m = match_payments(pays, ix).matches.assign(amount=pays["amount"])
+    with_doc = split_payments(m, ix).parts
+    without = split_payments(m.drop(columns="doc"), CHARGES).parts
+    pd.testing.assert_frame_equal(with_doc, without)
+    assert with_doc["amount"].tolist() == [450, 300]

@@ -1,0 +1,189 @@
+"""An integer index over the night's charges, built once and shared by matching and splitting.
+
+Strings are hashed once: every key column of the charges (УИП, ЛС, period, supplier INN, service)
+becomes int codes into an Arrow dictionary, and payments are later looked up against those
+dictionaries (``codes_in``) instead of being re-hashed together with the charges for every file.
+Lines are sorted once into ПД groups in the deterministic tie order (ПД, INN, service, amount)
+that the largest-remainder split needs.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def to_arrow(values: pd.Series | np.ndarray | list) -> pa.Array:
+    """A (large) string Arrow array of identifier text; None/NaN become null, zero-copy when possible."""
+    arr = (
+        pa.array(values, from_pandas=True)
+        if isinstance(values, pd.Series)
+        else pa.array(np.asarray(values, dtype=object), from_pandas=True)
+    )
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def _blank(dictionary: pa.Array) -> int:
+    """Position of the empty string in a dictionary, or -1."""
+    return pc.index(dictionary, pa.scalar("", pa.large_string())).as_py()
+
+
+def encode(values: pd.Series | np.ndarray, *, sort: bool = False) -> tuple[np.ndarray, pa.Array]:
+    """Int64 codes (-1 for null or empty) and the dictionary; with ``sort`` codes follow text order.
+
+    Without ``sort`` codes are numbered by first appearance.
+    """
+    enc = pc.dictionary_encode(to_arrow(values))
+    codes = pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64)
+    dictionary = enc.dictionary
+    blank = _blank(dictionary)
+    if blank >= 0:
+        codes[codes == blank] = -1
+    if sort and len(dictionary):
+        order = pc.array_sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+        dictionary = dictionary.take(pa.array(order))
+    return codes, dictionary
+
+
+def codes_in(values: pd.Series | np.ndarray, dictionary: pa.Array) -> np.ndarray:
+    """Codes of ``values`` in an existing dictionary: -1 for null, empty or absent values."""
+    idx = pc.index_in(to_arrow(values), value_set=dictionary)
+    codes = pc.fill_null(idx, -1).to_numpy().astype(np.int64)
+    blank = _blank(dictionary)
+    if blank >= 0:
+        codes[codes == blank] = -1
+    return codes
+
+
+def strings(dictionary: pa.Array, codes: np.ndarray) -> np.ndarray:
+    """Object array of the texts of ``codes`` (None for -1): for the few rows that need text."""
+    taken = dictionary.take(pa.array(codes, mask=codes < 0))
+    return np.asarray(taken.to_pylist(), dtype=object)
+
+
+def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """First row of each code 0..n-1 when codes are numbered by first appearance (-1 if none)."""
+    first = np.full(n, -1, dtype=np.int64)
+    if len(codes):
+        prev = np.maximum.accumulate(codes)
+        opens = np.empty(len(codes), dtype=bool)
+        opens[0] = codes[0] >= 0
+        opens[1:] = codes[1:] > prev[:-1]
+        rows = np.flatnonzero(opens)
+        first[codes[rows]] = rows
+    return first
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeIndex:
+    """Charges as integer arrays. ПД ``d`` has lines ``order[start[d]:start[d] + count[d]]``."""
+
+    charges: pd.DataFrame
+    uips: pa.Array  # ПД keys; code d is ПД d
+    line_doc: np.ndarray
+    accounts: pa.Array
+    doc_account: np.ndarray  # code into ``accounts``, -1 if none
+    periods: pa.Array  # sorted, so a larger code is a later month
+    doc_period: np.ndarray
+    line_service: np.ndarray  # code into ``services``
+    services: pa.Array  # sorted
+    line_inn: np.ndarray  # code into ``inns``
+    inns: pa.Array  # sorted
+    order: np.ndarray  # line indices sorted by (ПД, INN, service, amount)
+    start: np.ndarray
+    count: np.ndarray
+    total: np.ndarray  # int64 kopecks per ПД
+    weight: np.ndarray  # line amounts in ``order``
+
+    @property
+    def n_docs(self) -> int:
+        """Number of ПД."""
+        return len(self.uips)
+
+    @classmethod
+    def build(cls, charges: pd.DataFrame) -> ChargeIndex:
+        """Index ``charges`` (``CHARGE_COLUMNS``). A line without a ПД key is a bug: ``ValueError``."""
+        amount = charges["amount"].to_numpy(dtype=np.int64)
+        # Arrow hashing releases the GIL: the key columns are encoded two at a time.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            f_uip = pool.submit(encode, charges["uip"])
+            f_acc = pool.submit(encode, charges["account"])
+            f_per = pool.submit(encode, charges["period"], sort=True)
+            f_inn = pool.submit(encode, charges["supplier_inn"], sort=True)
+            f_svc = pool.submit(encode, charges["service"], sort=True)
+            (line_doc, uips), (l_acc, accounts), (l_per, periods) = f_uip.result(), f_acc.result(), f_per.result()
+            (l_inn, inns), (l_svc, services) = f_inn.result(), f_svc.result()
+        if (line_doc < 0).any():
+            raise ValueError("charge lines without a ПД key (uip)")
+        n_doc = len(uips)
+        first = first_rows(line_doc, n_doc)
+        n_inn, n_svc = len(inns) + 1, len(services) + 1
+        if n_doc * n_inn * n_svc < 2**62:
+            key = (line_doc * n_inn + (l_inn + 1)) * n_svc + (l_svc + 1)
+            order = np.argsort(key, kind="stable")
+            sk = key[order]
+            if len(sk) > 1 and (sk[1:] == sk[:-1]).any():  # same ПД, INN and service: amount decides
+                order = np.lexsort((amount, l_svc, l_inn, line_doc))
+        else:
+            order = np.lexsort((amount, l_svc, l_inn, line_doc))
+        count = np.bincount(line_doc, minlength=n_doc).astype(np.int64)
+        start = np.cumsum(count) - count
+        weight = amount[order]
+        total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
+        return cls(
+            charges,
+            uips,
+            line_doc,
+            accounts,
+            l_acc[first],
+            periods,
+            l_per[first],
+            l_svc,
+            services,
+            l_inn,
+            inns,
+            order,
+            start,
+            count,
+            total.astype(np.int64),
+            weight,
+        )
+
+    def text(self, column: str, lines: np.ndarray) -> pd.Series:
+        """``uip``, ``supplier_inn`` or ``service`` of the given line indices, as a ``str`` Series.
+
+        Taken from the small dictionaries by code, which is far cheaper than gathering the strings.
+        """
+        codes, dictionary = {
+            "uip": (self.line_doc, self.uips),
+            "supplier_inn": (self.line_inn, self.inns),
+            "service": (self.line_service, self.services),
+        }[column]
+        c = codes[lines]
+        return pd.Series(dictionary.take(pa.array(c, mask=c < 0)), dtype="str")
+
+    def documents(self) -> pd.DataFrame:
+        """One row per ПД: ``uip``, ``account``, ``period``, ``address``, ``total``, ``lines``."""
+        first = first_rows(self.line_doc, self.n_docs)
+        return pd.DataFrame(
+            {
+                "uip": np.asarray(self.uips.to_pylist(), dtype=object),
+                "account": strings(self.accounts, self.doc_account),
+                "period": strings(self.periods, self.doc_period),
+                "address": self.charges["address"].to_numpy(dtype=object)[first],
+                "total": self.total,
+                "lines": self.count,
+            }
+        )
