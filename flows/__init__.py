@@ -1,0 +1,1 @@
+"""Prefect flows: thin wiring over the application's plain functions (``rkc.*``)."""

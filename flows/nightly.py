@@ -1,0 +1,136 @@
+"""The nightly run: inbox → intake → decisions → posting per register → tie-out → resolutions →
+report and summary. Tasks pass paths and small dicts; the work is in ``rkc.*``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.common import config_and_engine, retry_on_io
+from rkc.commit import commit_register
+from rkc.decide import NightPlan, decide_night
+from rkc.intake import PARSED, Intake, collect_inbox, take_in
+from rkc.report import write_report
+from rkc.resolve import apply_resolutions
+from rkc.runlock import run_lock
+from rkc.summary import discrepancy_counts, write_summary
+from rkc.tie import tie_out
+from sql.engine import migrate
+
+
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
+def intake(home: str, channel: str, path: str, work_dir: str) -> dict:
+    """Identify and parse one file into the work directory."""
+    config, engine = config_and_engine(home)
+    try:
+        return take_in(config, engine, channel, Path(path), Path(work_dir)).to_dict()
+    finally:
+        engine.dispose()
+
+
+@task
+def decide(home: str, intakes: list[dict], work_dir: str) -> dict:
+    """Decide every payment of the night (no ledger writes)."""
+    config, engine = config_and_engine(home)
+    try:
+        return decide_night(config, engine, [Intake.from_dict(i) for i in intakes], Path(work_dir)).to_dict()
+    finally:
+        engine.dispose()
+
+
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
+def post_register(home: str, intake_: dict, plan: dict | None, run_date: date) -> dict:
+    """Post one register in one transaction and file it away."""
+    config, engine = config_and_engine(home)
+    try:
+        night = NightPlan.from_dict(plan) if plan else None
+        return commit_register(config, engine, Intake.from_dict(intake_), night, run_date).to_dict()
+    finally:
+        engine.dispose()
+
+
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
+def tie(home: str, run_date: date) -> dict:
+    """Read bank statements and tie registers to their п/п."""
+    config, engine = config_and_engine(home)
+    try:
+        return tie_out(config, engine, run_date).__dict__
+    finally:
+        engine.dispose()
+
+
+@task
+def resolutions(home: str, run_date: date) -> dict:
+    """Apply the accountants' resolution workbooks."""
+    config, engine = config_and_engine(home)
+    try:
+        return apply_resolutions(config, engine, run_date).__dict__
+    finally:
+        engine.dispose()
+
+
+@task
+def report(home: str, run_date: date, outcomes: list[dict], plan: dict | None, extra: dict) -> dict:
+    """Write the discrepancy report and the run summary (which checks the bridge closes)."""
+    config, engine = config_and_engine(home)
+    try:
+        out_dir = config.out / run_date.isoformat()
+        files = write_report(config, engine, run_date, outcomes, NightPlan.from_dict(plan) if plan else None)
+        counts = discrepancy_counts(engine, run_date)
+        summary = write_summary(out_dir, run_date, outcomes, counts, {**extra, "report": files})
+        return {"summary": str(summary), **files, "discrepancies": counts}
+    finally:
+        engine.dispose()
+
+
+@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
+def nightly(home: str | None = None, run_date: date | None = None) -> dict:
+    """Reconcile one night: every register in the inboxes, the bank statement, the resolutions."""
+    logger = get_run_logger()
+    config, engine = config_and_engine(home)
+    home = str(config.home)
+    run_date = run_date or date.today()
+    migrate(engine)
+    with run_lock(config, engine):
+        work_dir = str(config.home / "work" / run_date.isoformat())
+        files = collect_inbox(config)
+        logger.info("%d new files in the inboxes", len(files))
+        futures = intake.map(home, [c for c, _ in files], [str(p) for _, p in files], work_dir)
+        intakes = [f.result() for f in futures]
+        parsed = [i for i in intakes if i["status"] == PARSED]
+        plan = decide(home, intakes, work_dir) if parsed else None
+        outcomes = [post_register(home, i, plan, run_date) for i in intakes]  # one ledger writer at a time
+        tie_summary = tie(home, run_date)
+        resolution_summary = resolutions(home, run_date)
+        bridged = [o for o in outcomes if o["status"] in ("posted", "quarantined")]
+        skipped = [o for o in outcomes if o not in bridged]
+        extra = {"skipped_files": skipped, "tie_out": tie_summary, "resolutions": resolution_summary}
+        result = report(home, run_date, bridged, plan, extra)
+    engine.dispose()
+    if not files:
+        logger.info("Nothing new in the inboxes: nothing was posted.")
+    _artifacts(bridged, result)
+    return {"date": run_date.isoformat(), "files": len(files), "registers": bridged, "skipped": skipped, **result}
+
+
+def _artifacts(outcomes: list[dict], result: dict) -> None:
+    """The bridge as a table and the discrepancy counts as markdown, for the Prefect UI."""
+    from domain.money import format_amount
+
+    rows = [
+        {"file": o["file"], "channel": o["channel"], "status": o["status"],
+         **{k: format_amount(o[k]) for k in ("amount_total", "posted", "suspense", "rejected", "duplicate",
+                                               "quarantined")}}
+        for o in outcomes
+    ]  # fmt: skip
+    create_table_artifact(rows, key="nightly-bridge", description="Bridge per register (rubles)")
+    counts = "\n".join(f"| {code} | {n} |" for code, n in result.get("discrepancies", {}).items()) or "| — | 0 |"
+    create_markdown_artifact(
+        f"# Discrepancies\n\n| code | count |\n|---|---|\n{counts}\n\nReport: [{result.get('xlsx')}]"
+        f"(file://{result.get('xlsx')})\n",
+        key="nightly-discrepancies",
+    )

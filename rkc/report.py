@@ -1,0 +1,98 @@
+"""Gathering the night's report data from the database and handing it to ``reports``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from rkc.config import Config
+from rkc.decide import NightPlan
+from rkc.intake import read_payments
+
+REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "lines", "rejected_lines", "amount_total",
+                   "posted", "suspense", "rejected", "duplicate", "quarantined"]  # fmt: skip
+
+
+def write_report(
+    config: Config, engine: Engine, run_date: date, outcomes: list[dict], plan: NightPlan | None
+) -> dict[str, str]:
+    """Write the discrepancy report (XLSX and HTML) into ``out/<date>/``; return their paths."""
+    from reports.run_report import RunReportData, write_run_report
+
+    registers = pd.DataFrame(outcomes, columns=[*REGISTER_FIELDS, "sha256"])
+    registers["residual"] = registers["amount_total"] - registers[
+        ["posted", "suspense", "rejected", "duplicate", "quarantined"]
+    ].sum(axis=1)
+    with engine.connect() as conn:
+        tieout = _tieout(conn, run_date)
+        discrepancies = pd.read_sql_query(
+            text(
+                "SELECT code, register_id, payment_id, channel, file, line_no, operation_id, paid_date, account_raw,"
+                " uip, payer, address, amount, detail, raw FROM discrepancy WHERE run_date = :d ORDER BY id"
+            ),
+            conn,
+            params={"d": run_date},
+        )
+        proposals = _proposals(conn, plan)
+    for column in ("payment_id", "amount", "line_no", "register_id"):
+        discrepancies[column] = discrepancies[column].astype("Int64")
+    data = RunReportData(run_date, registers.drop(columns="sha256"), tieout, discrepancies, proposals)
+    xlsx, html = write_run_report(data, config.out / run_date.isoformat())
+    return {"xlsx": str(xlsx), "html": str(html)}
+
+
+def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Every register still open or tied tonight, and the transfers no register claims."""
+    registers = pd.read_sql_query(
+        text(
+            "SELECT r.id AS register_id, r.file, r.channel, r.payment_order_number, r.payment_order_date,"
+            " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
+            " t.number AS transfer_number, t.date AS transfer_date, t.amount AS transfer_amount,"
+            " t.payer_name, r.tie_status AS status, r.tie_rule AS rule"
+            " FROM register r LEFT JOIN bank_transfer t ON t.id = r.transfer_id"
+            " WHERE r.status = 'posted' AND (r.run_date = :d OR r.tie_status IS NULL"
+            " OR r.tie_status <> 'tied') ORDER BY r.id"
+        ),
+        conn,
+        params={"d": run_date},
+    )
+    missing = pd.read_sql_query(
+        text(
+            "SELECT NULL AS register_id, operation_id AS transfer_number, paid_date AS transfer_date,"
+            " amount AS transfer_amount, payer AS payer_name, code AS status, detail AS rule"
+            " FROM discrepancy WHERE run_date = :d AND code = 'REGISTER_MISSING'"
+        ),
+        conn,
+        params={"d": run_date},
+    )
+    frame = pd.concat([registers, missing], ignore_index=True) if len(missing) else registers
+    frame["difference"] = (frame["transfer_amount"] - frame["net_amount"]).astype("Int64")
+    for column in ("register_id", "net_amount", "transfer_amount"):
+        frame[column] = frame[column].astype("Int64")
+    frame["status"] = frame["status"].fillna("TRANSFER_MISSING")
+    return frame
+
+
+def _proposals(conn, plan: NightPlan | None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Near-miss proposals with the night's payment ids turned into stored payment ids."""
+    from domain.nearmiss import PROPOSAL_COLUMNS
+
+    if plan is None:
+        return pd.DataFrame(columns=PROPOSAL_COLUMNS)
+    proposals = pd.read_parquet(plan.proposals_path)
+    if proposals.empty:
+        return proposals
+    night = read_payments(plan.payments_path)
+    night = night[night["payment_id"].isin(proposals["payment_id"])][["payment_id", "channel", "operation_id",
+                                                                      "occurrence"]]  # fmt: skip
+    stored = pd.read_sql_query(
+        text("SELECT id, channel, operation_id, occurrence FROM payment WHERE matched_uip IS NULL"), conn
+    )
+    stored["operation_id"] = stored["operation_id"].astype(object)
+    night["operation_id"] = night["operation_id"].astype(object)
+    ids = night.merge(stored, on=["channel", "operation_id", "occurrence"], how="inner")
+    out = proposals.merge(ids[["payment_id", "id"]], on="payment_id", how="inner")
+    out["payment_id"] = out["id"]
+    return out[PROPOSAL_COLUMNS]
