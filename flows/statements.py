@@ -1,0 +1,36 @@
+"""Supplier statements for a period: usable alone (monthly), or from ``rkc statements``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from prefect import flow, get_run_logger
+
+from flows.common import config_and_engine
+from sql.engine import migrate
+
+
+def previous_month(today: date | None = None) -> str:
+    """``YYYY-MM`` of the month before ``today``: what a statement run on the 1st covers."""
+    today = today or date.today()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+@flow(name="supplier-statements", log_prints=True)
+def supplier_statements(period: str | None = None, home: str | None = None) -> dict:
+    """Write every supplier's statement for ``period`` (default: the previous month)."""
+    from reports.statements import write_statements
+
+    period = period or previous_month()
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise ValueError(f"period must be YYYY-MM, got {period!r}")
+    config, engine = config_and_engine(home)
+    try:
+        migrate(engine)
+        files = write_statements(engine, period, config.out)
+    finally:
+        engine.dispose()
+    get_run_logger().info("%d statement files for %s in %s", len(files), period, config.out / "statements" / period)
+    return {"period": period, "files": [str(f) for f in files]}
