@@ -134,3 +134,7 @@ def ledger_check(ctx: typer.Context, home: Home = None) -> None:
         out.print(str(violation), highlight=False, soft_wrap=True)
     out.print(f"{len(violations)} violations found.")
     raise typer.Exit(1)
+
+
+# The flow-driven commands register themselves on ``app``.
+from rkc import cli_flows  # noqa: E402, F401

@@ -1,0 +1,154 @@
+"""CLI commands that drive the Prefect flows: run, statements, generate, demo."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from domain.money import format_ru
+from parsers.base import BadFile
+from rkc.cli import Home, _home, app, err, fail, out
+from rkc.config import ConfigError, init_home, load_config, resolve_home
+
+
+def _prefect_env(home: Path) -> None:
+    """Quiet, offline Prefect with its state in the working directory; before any flow import."""
+    from flows.common import quiet_offline
+
+    quiet_offline(home)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--date must be YYYY-MM-DD, got {value!r}")
+    return None
+
+
+def print_bridge(result: dict) -> None:
+    """The night's bridge per register, in rubles, as accountants read it."""
+    table = Table("Файл", "Канал", "Статус", "Поступило", "Проведено", "Невыясн.", "Отклонено", "Дубли",
+                  "Карантин", title=f"Сверка за {result['date']}")  # fmt: skip
+    for r in result["registers"]:
+        amounts = [format_ru(r[k]) for k in ("amount_total", "posted", "suspense", "rejected", "duplicate",
+                                             "quarantined")]  # fmt: skip
+        table.add_row(r["file"], r["channel"], r["status"], *amounts)
+    out.print(table)
+    for s in result.get("skipped", []):
+        out.print(f"{s['file']} ({s['channel']}): {s['status']} — {s.get('reason', '')}", highlight=False)
+    counts = ", ".join(f"{k} {v}" for k, v in result.get("discrepancies", {}).items()) or "none"
+    out.print(f"Discrepancies: {counts}")
+    out.print(f"Report: {result.get('xlsx')}\nSummary: {result.get('summary')}")
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    run_date: Annotated[str | None, typer.Option("--date", help="Operating date YYYY-MM-DD (default: today).")] = None,
+    home: Home = None,
+) -> None:
+    """Run the night: read every inbox, post, tie to the bank statement, write the report."""
+    when = _parse_date(run_date)
+    try:
+        config = load_config(_home(ctx, home))
+    except ConfigError as exc:
+        fail(str(exc))
+    _prefect_env(config.home)
+    from flows.nightly import nightly
+
+    with out.status("Reconciling the night…"):
+        result = nightly(home=str(config.home), run_date=when)
+    print_bridge(result)
+
+
+@app.command()
+def statements(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option(help="Statement period YYYY-MM.")],
+    home: Home = None,
+) -> None:
+    """Write every supplier's statement for a period into out/statements/<period>/<inn>/."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        fail(f"--period must be YYYY-MM, got {period!r}")
+    try:
+        config = load_config(_home(ctx, home))
+    except ConfigError as exc:
+        fail(str(exc))
+    _prefect_env(config.home)
+    from flows.statements import supplier_statements
+
+    with out.status(f"Writing statements for {period}…"):
+        result = supplier_statements(period=period, home=str(config.home))
+    out.print(f"{len(result['files'])} files in {config.out / 'statements' / period}")
+
+
+@app.command()
+def generate(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write the generated center.")],
+    accounts: Annotated[int, typer.Option(min=1, help="Number of accounts (лицевые счета).")] = 1000,
+    payments: Annotated[int, typer.Option(min=1, help="Number of payments across all registers.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+) -> None:
+    """Generate a synthetic settlement center: suppliers, charges, registers, a bank statement."""
+    from rkc.generator import generate as make
+
+    with out.status("Generating…"):
+        day = make(directory, accounts=accounts, payments=payments, seed=seed)
+    out.print(f"Generated day {day.run_date} in {day.dir}: {len(day.registers)} registers, "
+              f"{len(day.statements)} statements; manifest {day.manifest}")  # fmt: skip
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Working directory for the demo.")] = Path("rkc-demo"),
+    accounts: Annotated[int, typer.Option(min=1)] = 2000,
+    payments: Annotated[int, typer.Option(min=1)] = 10000,
+    seed: Annotated[int, typer.Option()] = 1,
+) -> None:
+    """The whole system on SQLite: generate a day, import charges, run the night, write statements."""
+    import os
+
+    os.environ.pop("RKC_DATABASE_URL", None)  # the demo is the embedded default
+    home = resolve_home(directory)
+    _prefect_env(home)
+    try:
+        config, _ = init_home(home)
+        _enable_shared_schemas(config.home)
+        from flows.charges import charges_import
+        from flows.nightly import nightly
+        from flows.statements import supplier_statements
+        from rkc.generator import generate as make
+
+        with out.status("Generating a synthetic settlement center…"):
+            day = make(config.home, accounts=accounts, payments=payments, seed=seed)
+        with out.status("Importing charges…"):
+            charges_import(charges=str(day.charges_csv), suppliers=str(day.suppliers_csv), home=str(config.home))
+        with out.status("Reconciling the night…"):
+            result = nightly(home=str(config.home), run_date=day.run_date)
+        with out.status("Writing supplier statements…"):
+            period = day.run_date.strftime("%Y-%m")
+            written = supplier_statements(period=period, home=str(config.home))
+    except (ConfigError, BadFile) as exc:
+        fail(str(exc))
+    print_bridge(result)
+    out.print(f"Supplier statements ({len(written['files'])} files): {config.out / 'statements' / period}")
+    out.print(f"Ledger: rkc ledger balances --home {config.home}")
+
+
+def _enable_shared_schemas(home: Path) -> None:
+    """Point the demo's configuration at the official ГИС ЖКХ schemas when a checkout has them."""
+    candidate = Path(__file__).resolve().parents[2] / "shared" / "samples" / "gis-zhkh-xsd-14.4.0.1"
+    path = home / "rkc.yaml"
+    text = path.read_text(encoding="utf-8")
+    if candidate.is_dir() and re.search(r"^gis_xsd_dir:\s*$", text, flags=re.M):
+        path.write_text(re.sub(r"^gis_xsd_dir:\s*$", f"gis_xsd_dir: {candidate}", text, flags=re.M), encoding="utf-8")
+    elif not candidate.is_dir():
+        err.print("ГИС ЖКХ schemas not found beside the checkout: notifications are checked without the XSD.")
