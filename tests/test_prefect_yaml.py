@@ -1,0 +1,66 @@
+"""prefect.yaml validated offline: entrypoints load, parameters validate, schedules parse."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from prefect import Flow
+from prefect.client.schemas.schedules import CronSchedule
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOYMENTS = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+
+
+def _load_flow(entrypoint: str) -> Flow:
+    path, name = entrypoint.split(":")
+    spec = importlib.util.spec_from_file_location(f"entry_{Path(path).stem}", ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=[d["name"] for d in DEPLOYMENTS])
+def test_entrypoint_loads_and_parameters_validate(deployment: dict) -> None:
+    flow = _load_flow(deployment["entrypoint"])
+    assert isinstance(flow, Flow)
+    flow.validate_parameters(deployment.get("parameters") or {})
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=[d["name"] for d in DEPLOYMENTS])
+def test_schedules_parse_and_pool_is_set(deployment: dict) -> None:
+    for schedule in deployment["schedules"]:
+        parsed = CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
+        assert parsed.timezone == "Europe/Moscow"
+    assert deployment["work_pool"]["name"] == "rkc-process"
+    env = deployment["work_pool"]["job_variables"]["env"]
+    assert env["DO_NOT_TRACK"] == "1" and env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+
+
+def test_nightly_runs_at_0230_moscow_one_at_a_time() -> None:
+    nightly = next(d for d in DEPLOYMENTS if d["name"] == "nightly")
+    assert nightly["concurrency_limit"] == 1
+    from cronsim import CronSim
+
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    nxt = next(CronSim(nightly["schedules"][0]["cron"], start))
+    assert (nxt.day, nxt.hour, nxt.minute) == (24, 2, 30)
+
+
+def test_no_absolute_paths() -> None:
+    def strings(node: object):  # type: ignore[no-untyped-def]
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+
+    text = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    assert not [s for s in strings(text) if s.startswith("/")]
