@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from domain.chargeindex import ChargeIndex
 from domain.commission import check_commission
 from domain.duplicates import cross_channel_duplicates, mark_duplicates, number_occurrences
 from domain.matching import MATCHED, match_payments
@@ -75,7 +76,8 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
     dup_flags = mark_duplicates(live.rename(columns={"register_key": "register_id"}), posted=known)
     live = live[~live["payment_id"].isin(dup_flags["payment_id"])]
 
-    matched = match_payments(live, charges)
+    index = ChargeIndex.build(charges)  # hashed once, shared by matching, splitting and near misses
+    matched = match_payments(live, index)
     m = matched.matches.set_index("payment_id")
     own_uip = live.set_index("payment_id")["uip"]
     cross_input = live.assign(uip=live["payment_id"].map(m["uip"]).fillna(live["payment_id"].map(own_uip)))
@@ -88,16 +90,16 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
     winners = live.loc[is_matched, ["payment_id", "amount", "services"]].assign(
         uip=ok.loc[is_matched, "uip"].to_numpy()
     )
-    split = split_payments(winners, charges)
+    split = split_payments(winners, index)
     tariffs = {c.name: c.tariff for c in config.channels.values()}
     commission_flags = check_commission(live, tariffs)
     suspense = live.loc[~is_matched]
-    proposals = propose_near_misses(suspense, charges)
+    proposals = propose_near_misses(suspense, index)
 
-    index = payments.set_index("payment_id").index
+    ids = payments.set_index("payment_id").index
     dup_ids = pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]])
-    payments.loc[index.isin(dup_ids), "outcome"] = "duplicate"
-    won = index.isin(winners["payment_id"])
+    payments.loc[ids.isin(dup_ids), "outcome"] = "duplicate"
+    won = ids.isin(winners["payment_id"])
     payments.loc[won, "outcome"] = "posted"
     payments.loc[won, "matched_uip"] = payments.loc[won, "payment_id"].map(m["uip"])
     payments.loc[won, "match_rule"] = payments.loc[won, "payment_id"].map(m["rule"])
