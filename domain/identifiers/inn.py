@@ -35,7 +35,7 @@ def calc_check_digits(number: str) -> str:
 
 def compact(number: str) -> str:
     """The ИНН without spaces, dashes or dots."""
-    return strip_separators(number).strip()
+    return strip_separators(number)
 
 
 def validate(number: str) -> str:
@@ -48,7 +48,7 @@ def validate(number: str) -> str:
     if len(value) not in (10, 12):
         raise InvalidIdentifier(f"ИНН must have 10 or 12 digits, got {len(value)}: {number!r}")
     expected = calc_check_digits(value[:-1] if len(value) == 10 else value[:-2])
-    actual = value[-len(expected):]
+    actual = value[-len(expected) :]
     if actual != expected:
         raise InvalidIdentifier(f"ИНН check digits {actual} do not match the expected {expected}: {number!r}")
     return value
