@@ -1,0 +1,236 @@
+"""The discrepancy report of a nightly run, for the accountants: one XLSX and the same as HTML.
+
+Sheets: «Сводка» (the bridge per register and in total), «Сверка с выпиской» (each register tied
+to its п/п in the bank statement), then one sheet per discrepancy code present, with every
+affected payment and its provenance (file, line, raw text). Suspense sheets (UNKNOWN_ACCOUNT,
+AMBIGUOUS_MATCH) also carry the near-miss proposals («Возможно») and the two columns the
+accountant fills to resolve a payment («Верный ЛС или УИП», «Кто решил»), read back by
+``reports.resolutions.read_resolutions``. Cell conventions: ``reports.xlsx``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from domain.codes import TITLES_RU, Code
+from domain.nearmiss import PROPOSAL_COLUMNS
+from reports.render import date_text, money_ru, render_html, text_column
+from reports.xlsx import Col, SheetSpec, sheet_title, write_workbook
+
+SUMMARY_TITLE = "Сводка"
+TIEOUT_TITLE = "Сверка с выпиской"
+PAYMENT_ID_HEADER = "ID платежа"
+TARGET_HEADER = "Верный ЛС или УИП"
+RESOLVER_HEADER = "Кто решил"
+PROPOSALS_HEADER = "Возможно"
+SUSPENSE_CODES = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH)
+
+STATUS_RU = {
+    "received": "принят",
+    "posted": "проведён",
+    "quarantined": "карантин",
+    "bad_file": "нечитаемый файл",
+    "duplicate": "повторный файл",
+}
+REASON_RU = {"digit": "одна цифра", "transposition": "перестановка цифр", "address": "тот же адрес"}
+
+REGISTER_COLUMNS = [
+    ("register_id", Col("Реестр", "int")),
+    ("file", Col("Файл")),
+    ("channel", Col("Канал")),
+    ("format", Col("Формат")),
+    ("status", Col("Статус")),
+    ("lines", Col("Строк", "int")),
+    ("rejected_lines", Col("Отклонено строк", "int")),
+    ("amount_total", Col("Поступило", "money")),
+    ("posted", Col("Проведено", "money")),
+    ("suspense", Col("Невыясненные", "money")),
+    ("rejected", Col("Отклонено", "money")),
+    ("duplicate", Col("Дубликаты", "money")),
+    ("quarantined", Col("Карантин", "money")),
+    ("residual", Col("Остаток", "money")),
+]
+TIEOUT_COLUMNS = [
+    ("register_id", Col("Реестр", "int")),
+    ("file", Col("Файл")),
+    ("channel", Col("Канал")),
+    ("payment_order_number", Col("№ п/п по реестру")),
+    ("payment_order_date", Col("Дата п/п по реестру", "date")),
+    ("net_amount", Col("К перечислению по реестру", "money")),
+    ("transfer_number", Col("№ п/п в выписке")),
+    ("transfer_date", Col("Дата п/п в выписке", "date")),
+    ("transfer_amount", Col("Сумма п/п", "money")),
+    ("payer_name", Col("Плательщик п/п")),
+    ("status", Col("Результат")),
+    ("rule", Col("Правило")),
+    ("difference", Col("Разница", "money")),
+]
+DISCREPANCY_COLUMNS = [
+    ("payment_id", Col(PAYMENT_ID_HEADER, "int")),
+    ("register_id", Col("Реестр", "int")),
+    ("channel", Col("Канал")),
+    ("file", Col("Файл")),
+    ("line_no", Col("Строка", "int")),
+    ("operation_id", Col("Номер операции")),
+    ("paid_date", Col("Дата платежа", "date")),
+    ("account_raw", Col("ЛС в реестре")),
+    ("uip", Col("УИП")),
+    ("payer", Col("Плательщик")),
+    ("address", Col("Адрес")),
+    ("amount", Col("Сумма", "money")),
+    ("detail", Col("Описание")),
+    ("raw", Col("Исходная строка")),
+]
+RESOLUTION_COLUMNS = [
+    ("proposals", Col(PROPOSALS_HEADER)),
+    ("target", Col(TARGET_HEADER, "input")),
+    ("resolved_by", Col(RESOLVER_HEADER, "input")),
+]
+
+
+@dataclass(frozen=True)
+class RunReportData:
+    """Everything the report shows; money in int kopecks (nullable ``Int64`` where it may be unknown).
+
+    registers: register_id, file, channel, format, status, lines, rejected_lines, amount_total,
+    posted, suspense, rejected, duplicate, quarantined, residual. tieout: register_id (nullable),
+    file, channel, payment_order_number, payment_order_date, net_amount, transfer_number,
+    transfer_date, transfer_amount, payer_name, status ('tied' | TRANSFER_MISMATCH |
+    TRANSFER_MISSING | REGISTER_MISSING), rule, difference. discrepancies: code, register_id,
+    payment_id, channel, file, line_no, operation_id, paid_date, account_raw, uip, payer, address,
+    amount, detail, raw. proposals: ``domain.nearmiss.PROPOSAL_COLUMNS``.
+    """
+
+    run_date: date
+    registers: pd.DataFrame
+    tieout: pd.DataFrame
+    discrepancies: pd.DataFrame
+    proposals: pd.DataFrame
+
+
+def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
+    """The stable names of a run's report: ``discrepancies-<YYYY-MM-DD>.xlsx`` and ``.html``."""
+    stem = f"discrepancies-{run_date.isoformat()}"
+    return out_dir / f"{stem}.xlsx", out_dir / f"{stem}.html"
+
+
+def write_run_report(data: RunReportData, out_dir: Path) -> tuple[Path, Path]:
+    """Write the run's discrepancy report as XLSX and HTML into ``out_dir``; return both paths."""
+    xlsx_path, html_path = report_paths(data.run_date, out_dir)
+    registers = _frame(data.registers, REGISTER_COLUMNS).sort_values("register_id", ignore_index=True)
+    registers["status"] = registers["status"].map(lambda s: STATUS_RU.get(s, s))
+    tieout = _frame(data.tieout, TIEOUT_COLUMNS)
+    tieout["status"] = tieout["status"].map(_tie_status)
+    total = _total_row(registers)
+    sections = _sections(data.discrepancies, data.proposals)
+
+    sheets = [
+        SheetSpec(SUMMARY_TITLE, [c for _, c in REGISTER_COLUMNS], registers, tail=total),
+        SheetSpec(TIEOUT_TITLE, [c for _, c in TIEOUT_COLUMNS], tieout),
+    ]
+    for code, title, frame, columns in sections:
+        sheets.append(SheetSpec(sheet_title(title, code), [c for _, c in columns], frame))
+    write_workbook(xlsx_path, sheets)
+
+    render_html(
+        "run_report.html.j2",
+        html_path,
+        run_date=data.run_date.strftime("%d.%m.%Y"),
+        summary=_html_table(pd.concat([registers, total], ignore_index=True), REGISTER_COLUMNS),
+        tieout=_html_table(tieout, TIEOUT_COLUMNS),
+        index=[(title, code, len(frame), _sum_ru(frame["amount"])) for code, title, frame, _ in sections],
+        sections=[
+            {"code": code, "title": title, "table": _html_table(frame, [c for c in cols if c[1].kind != "input"])}
+            for code, title, frame, cols in sections
+        ],
+    )
+    return xlsx_path, html_path
+
+
+def _frame(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> pd.DataFrame:
+    """The report's columns in order; a column the caller did not supply is empty."""
+    names = [name for name, _ in columns]
+    return frame.reindex(columns=names).reset_index(drop=True)
+
+
+def _tie_status(status: object) -> object:
+    if status == "tied":
+        return "сверено"
+    try:
+        return TITLES_RU[Code(str(status))]
+    except ValueError:
+        return status
+
+
+def _total_row(registers: pd.DataFrame) -> pd.DataFrame:
+    """«Итого»: counts and every bridge amount summed in int kopecks (no formulas in the sheet)."""
+    row: dict[str, object] = {name: None for name, _ in REGISTER_COLUMNS}
+    row["file"] = "Итого"
+    for name, col in REGISTER_COLUMNS:
+        if col.kind == "money" or name in ("lines", "rejected_lines"):
+            row[name] = int(pd.array(registers[name], dtype="Int64").sum()) if len(registers) else 0
+    return pd.DataFrame([row], columns=[n for n, _ in REGISTER_COLUMNS])
+
+
+def _proposal_text(proposals: pd.DataFrame) -> pd.Series:
+    """Per payment id: its proposals as one line, e.g. «ЛС 1234 → ПД U1 (2026-02), одна цифра»."""
+    p = proposals.reindex(columns=PROPOSAL_COLUMNS)
+    if p.empty:
+        return pd.Series(dtype=object)
+    reason = p["reason"].map(lambda r: REASON_RU.get(r, r))
+    text = "ЛС " + text_column(p["account"]) + " → ПД " + text_column(p["uip"])
+    text = text + " (" + text_column(p["period"]) + "), " + text_column(reason)
+    return pd.Series(text, index=p["payment_id"].astype("int64").to_numpy()).groupby(level=0).agg("; ".join)
+
+
+def _sections(discrepancies: pd.DataFrame, proposals: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame, list]]:
+    """(code, title, frame, columns) per code present, in the order of ``domain.codes.Code``."""
+    d = discrepancies.reindex(columns=["code", *[n for n, _ in DISCREPANCY_COLUMNS]])
+    order = {c.value: i for i, c in enumerate(Code)}
+    codes = sorted(pd.unique(d["code"].dropna().astype(str)), key=lambda c: (order.get(c, len(order)), c))
+    proposal_text = _proposal_text(proposals)
+    out = []
+    for code in codes:
+        frame = d[d["code"].astype(str) == code].drop(columns="code")
+        frame = frame.sort_values(["register_id", "line_no"], kind="stable", ignore_index=True)
+        columns = list(DISCREPANCY_COLUMNS)
+        if code in SUSPENSE_CODES:
+            pid = pd.array(frame["payment_id"], dtype="Int64")
+            frame["proposals"] = proposal_text.reindex(np.asarray(pid.fillna(-1), dtype=np.int64)).to_numpy()
+            frame["target"] = None
+            frame["resolved_by"] = None
+            columns += RESOLUTION_COLUMNS
+        title = TITLES_RU.get(Code(code), code) if code in order else code
+        out.append((code, title, frame, columns))
+    return out
+
+
+def _sum_ru(values: pd.Series) -> str:
+    total = pd.array(values, dtype="Int64").sum()
+    return str(money_ru(pd.Series([0 if pd.isna(total) else int(total)]))[0])
+
+
+def _html_table(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> dict:
+    """Headers, per-column CSS classes and rows of display text (escaped by the template)."""
+    cells = []
+    for name, col in columns:
+        values = frame[name] if name in frame else pd.Series([None] * len(frame))
+        if col.kind == "money":
+            cells.append(money_ru(values))
+        elif col.kind == "date":
+            cells.append(date_text(values))
+        elif col.kind == "int":
+            cells.append(text_column(pd.Series(pd.array(values, dtype="Int64"), dtype=object)))
+        else:
+            cells.append(text_column(values))
+    rows = list(zip(*cells, strict=True)) if cells else []
+    return {
+        "headers": [c.header for _, c in columns],
+        "classes": ["num" if c.kind in ("money", "int") else "" for _, c in columns],
+        "rows": rows,
+    }
