@@ -1,0 +1,9 @@
+"""Synthetic data: a whole settlement center's day (suppliers, charges, registers, a statement).
+
+``generate(dir, accounts=…, payments=…, seed=…)`` writes it and returns a ``GeneratedDay``; the
+manifest it writes lists every planted defect and the totals a correct run must find.
+"""
+
+from rkc.generator.core import GeneratedDay, generate
+
+__all__ = ["GeneratedDay", "generate"]

@@ -1,0 +1,137 @@
+"""``generate``: one synthetic day of a settlement center, written to a directory, with a manifest.
+
+Layout written under ``dir``: ``suppliers.csv``, ``charges.csv``, ``inbox/<channel>/`` registers
+(``sber``: three Sber classic files; ``portal``: one XLSX; ``gis``: one ГИС ЖКХ XML),
+``inbox/statements/`` the bank statement, and ``manifest.json`` with the facts a test needs.
+The channels, agents, tariffs and the center's account come from ``dir/rkc.yaml`` when it exists,
+else from the default configuration. Deterministic: one seed, one ``numpy`` generator, no clock.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from domain.commission import expected_commission
+from domain.identifiers import inn
+from rkc.config import CONFIG_NAME, Config, default_config_text, load_config, parse_config
+from rkc.generator import payments as pay
+from rkc.generator.gis import write_gis
+from rkc.generator.manifest import build_manifest
+from rkc.generator.portal import write_portal
+from rkc.generator.sber import RegisterFile, write_sber
+from rkc.generator.statement import Transfer, agent_transfer, write_statement
+from rkc.generator.world import make_accounts, make_suppliers, make_world, month_before, write_charges, write_suppliers
+
+DEFAULT_RUN_DATE = date(2026, 11, 20)
+SHARES = {"sber": 0.55, "portal": 0.2, "gis": 0.25}  # accounts' habitual channels
+BAD_FOOTER_OFF = (1, 50_000)  # the spoilt footer claims one more line and 500.00 more
+
+
+@dataclass(frozen=True)
+class GeneratedDay:
+    """The files of one generated day."""
+
+    dir: Path
+    run_date: date
+    suppliers_csv: Path
+    charges_csv: Path
+    registers: list[Path]
+    statements: list[Path]
+    manifest: Path  # JSON: per file the defects planted, expected counts and sums (kopecks)
+
+
+def _config(directory: Path) -> Config:
+    if (directory / CONFIG_NAME).is_file():
+        return load_config(directory)
+    return parse_config(yaml.safe_load(default_config_text()), directory)
+
+
+def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int = 1,
+             run_date: date | None = None) -> GeneratedDay:  # fmt: skip
+    """Write a synthetic center's day into ``dir`` (see the module doc); same seed, same bytes.
+
+    ``run_date`` is the night of the run (default 2026-11-20): payments are of the day before,
+    the billing period is the month before, the statement and the п/п are of ``run_date``.
+    """
+    if accounts < 5:
+        raise ValueError(f"need at least 5 accounts, got {accounts}")
+    directory = Path(dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    config = _config(directory)
+    if "sber" not in config.channels:
+        raise ValueError("the configuration has no `sber` channel; the generator writes its registers there")
+    run = run_date or DEFAULT_RUN_DATE
+    op_day = run - timedelta(days=1)
+    rng = np.random.default_rng(seed)
+
+    suppliers = make_suppliers(rng, accounts)
+    world = make_world(rng, suppliers, make_accounts(rng, accounts), month_before(run))
+    encoding, decimal = ("cp1251", ",") if rng.random() < 0.5 else ("utf-8", ".")
+    suppliers_csv, charges_csv = directory / "suppliers.csv", directory / "charges.csv"
+    write_suppliers(suppliers_csv, suppliers)
+    write_charges(charges_csv, world, encoding=encoding, decimal=decimal)
+
+    shares = {c: s for c, s in SHARES.items() if c in config.channels}
+    plan = pay.plan_payments(rng, world, payments, shares)
+    pay.assign_operations(rng, plan, op_day.strftime("%Y%m%d"))
+    commission = np.zeros(len(plan.doc), dtype=np.int64)
+    for name in np.unique(plan.channel):
+        sel = plan.channel == name
+        commission[sel] = expected_commission(plan.amount[sel], config.channels[name].tariff)
+
+    numbers = iter(int(v) for v in rng.choice(np.arange(100, 9999), size=16, replace=False))
+    files: list[RegisterFile] = []
+    inbox = config.inbox
+    for file_no in (pay.MAIN, pay.SECOND, pay.BAD_FOOTER):
+        rows = plan.rows("sber", file_no)
+        order = (str(next(numbers)), run)
+        name = f"reestr_5230_{op_day:%d%m%Y}_{file_no + 1:02d}.txt"
+        files.append(write_sber(inbox / "sber" / name, plan, rows, world, op_day=op_day, commission=commission,
+                                rng=rng, register_no=str(next(numbers)), payment_order=order,
+                                footer_off=BAD_FOOTER_OFF if file_no == pay.BAD_FOOTER else (0, 0)))  # fmt: skip
+    if "portal" in shares:
+        rows = plan.rows("portal")
+        files.append(write_portal(inbox / "portal" / f"portal_{op_day:%Y%m%d}.xlsx", plan, rows, world,
+                                  op_day=op_day, rng=rng, register_no=str(next(numbers))))  # fmt: skip
+    if "gis" in shares:
+        rows = plan.rows("gis")
+        files.append(write_gis(inbox / "gis" / f"notifications_{op_day:%Y%m%d}.xml", plan, rows, world,
+                               op_day=op_day, rng=rng, register_no=str(next(numbers))))  # fmt: skip
+    for f in files:
+        if f.payment_order is None:
+            f.payment_order = (str(next(numbers)), run)
+
+    # the late п/п: the portal's money has not arrived yet (else the last register's)
+    late = next((f for f in files if f.channel == "portal"), files[-1])
+    center_inn = _center_inn(rng)
+    center = (config.center_name, center_inn, config.center_account)
+    transfers = [agent_transfer(config.channels[f.channel], center, f.payment_order[0], f.payment_order[1],
+                                f.transfer, f.register_no, f.register_date)
+                 for f in files if f is not late]  # fmt: skip
+    opening = int(rng.integers(50_000_000, 500_000_000))
+    sup = suppliers.iloc[int(rng.integers(len(suppliers)))]
+    transfers.append(Transfer(str(int(rng.integers(1, 999))), run, opening // 3, False, center,
+                              (sup["name"], sup["inn"], sup["bank_account"]),
+                              f"Перечисление собранных платежей за ЖКУ по агентскому договору за {op_day:%d.%m.%Y}. "
+                              "НДС не облагается", sup["bic"]))  # fmt: skip
+    statement = write_statement(inbox / "statements" / f"kl_to_1c_{run:%Y%m%d}.txt", account=config.center_account,
+                                bic=config.center_bic, day=run, opening=opening, transfers=transfers)  # fmt: skip
+
+    manifest = directory / "manifest.json"
+    facts = build_manifest(directory, seed=seed, run=run, op_day=op_day, world=world, plan=plan, files=files,
+                           late=late, statement=statement, charges=(charges_csv, encoding, decimal),
+                           suppliers_csv=suppliers_csv, center_inn=center_inn, commission=commission)  # fmt: skip
+    manifest.write_text(json.dumps(facts, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return GeneratedDay(directory, run, suppliers_csv, charges_csv, [f.path for f in files],
+                        [Path(statement["file"])], manifest)  # fmt: skip
+
+
+def _center_inn(rng: np.random.Generator) -> str:
+    base = "2608" + "".join(str(d) for d in rng.integers(0, 10, 5))
+    return base + inn.calc_check_digits(base)

@@ -1,0 +1,129 @@
+"""The manifest of a generated day: what each file holds, the defects planted and what a run should find.
+
+Amounts are integer kopecks. ``expected`` states what a correct nightly run makes of the day:
+the quarantined register, the rejected line, the duplicate copies that must not be posted, the
+unknown accounts going to suspense, and the register whose п/п is missing from the statement.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from rkc.generator import payments as pay
+from rkc.generator.payments import Plan
+from rkc.generator.sber import RegisterFile
+from rkc.generator.world import World
+
+DESCRIPTIONS = {
+    "unknown_account": "payment to an account the center does not know (UNKNOWN_ACCOUNT, suspense)",
+    "partial": "payment below the ПД total (UNDERPAYMENT, split pro rata)",
+    "over": "payment above the ПД total (OVERPAYMENT, split pro rata)",
+    "no_period": "payment by ЛС without a period (PERIOD_MISSING, matched to the latest ПД)",
+    "account_zeros": "account printed with leading zeros added or dropped against the receipt",
+    "malformed": "line with an impossible date (MALFORMED_LINE); its amount is in the footer",
+    "identical": "two identical legitimate payments in one file (both kept)",
+    "duplicate": "the same operation in two files of one channel (DUPLICATE_PAYMENT, the copy)",
+    "cross_channel": "the same payment in the sber register and as a ГИС ЖКХ notification "
+    "(DUPLICATE_CROSS_CHANNEL; the channel of lower priority is not posted)",
+    "bad_footer": "footer count and sum off (REGISTER_TOTAL_MISMATCH, register quarantined)",
+    "late_transfer": "register whose п/п is not in today's statement (TRANSFER_MISSING)",
+}
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _where(plan: Plan, files: list[RegisterFile], row: int, root: Path) -> dict[str, object]:
+    for f in files:
+        if (f.rows == row).any():
+            return {"file": _rel(f.path, root), "line": f.line_of(row), "operation_id": str(plan.op[row]),
+                    "amount": int(plan.amount[row])}  # fmt: skip
+    raise ValueError(f"plan row {row} is in no file")
+
+
+def _order(f: RegisterFile) -> dict[str, object] | None:
+    if f.payment_order is None:
+        return None
+    return {"number": f.payment_order[0], "date": f.payment_order[1].isoformat()}
+
+
+def _defect(plan: Plan, files: list[RegisterFile], rows: list[int], root: Path, key: str) -> dict[str, object]:
+    places = [_where(plan, files, r, root) for r in rows]
+    return {"description": DESCRIPTIONS[key], "count": len(rows), "amount": int(plan.amount[rows].sum()),
+            "where": places}  # fmt: skip
+
+
+def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: World, plan: Plan,
+                   files: list[RegisterFile], late: RegisterFile, statement: dict[str, object],
+                   charges: tuple[Path, str, str], suppliers_csv: Path, center_inn: str,
+                   commission: np.ndarray) -> dict[str, object]:  # fmt: skip
+    """The manifest's content (JSON-ready)."""
+    d = plan.defects
+    bad = next(f for f in files if f.declared.get("count", 0) != len(f.rows))
+    partial = np.flatnonzero(plan.kind == pay.PARTIAL).tolist()
+    over = np.flatnonzero(plan.kind == pay.OVER).tolist()
+    in_bad = set(bad.rows.tolist())
+    defects = {key: _defect(plan, files, d[key], root, key)
+               for key in ("unknown_account", "no_period", "account_zeros", "malformed", "identical")}  # fmt: skip
+    defects["identical"]["where"] += [_where(plan, files, r, root) for r in d["identical_copy"]]
+    defects["identical"]["count"] = 2
+    defects["duplicate"] = _defect(plan, files, d["duplicate_copy"], root, "duplicate")
+    defects["duplicate"]["original"] = [_where(plan, files, r, root) for r in d["duplicate"]]
+    defects["cross_channel"] = _defect(plan, files, d["cross_channel"], root, "cross_channel")
+    defects["cross_channel"]["copy"] = [_where(plan, files, r, root) for r in d["cross_channel_copy"]]
+    defects["cross_channel"]["uip"] = [world.doc_uip[int(plan.doc[r])].as_py() for r in d["cross_channel"]]
+    for key, rows in (("partial", partial), ("over", over)):
+        kept = [r for r in rows if r not in in_bad]
+        defects[key] = {"description": DESCRIPTIONS[key], "count": len(kept), "amount": int(plan.amount[kept].sum())}
+    defects["bad_footer"] = {"description": DESCRIPTIONS["bad_footer"], "file": _rel(bad.path, root),
+                             "lines": len(bad.rows), "amount": bad.amount, "declared": bad.declared}  # fmt: skip
+    defects["late_transfer"] = {"description": DESCRIPTIONS["late_transfer"], "file": _rel(late.path, root),
+                                "transfer": late.transfer, "payment_order": _order(late)}  # fmt: skip
+    registers = []
+    for f in files:
+        registers.append({
+            "file": _rel(f.path, root), "channel": f.channel, "format": f.format, "lines": len(f.rows),
+            "first_line": f.first_line, "amount": f.amount, "commission": f.commission, "transfer": f.transfer,
+            "register_no": f.register_no, "register_date": f.register_date.isoformat(),
+            "payment_order": {"number": f.payment_order[0], "date": f.payment_order[1].isoformat(),
+                              "in_statement": f is not late} if f.payment_order else None,
+            "declared": f.declared, "expected_status": "quarantined" if f is bad else "ok",
+            "by_kind": {pay.KIND_NAMES[k]: int((plan.kind[f.rows] == k).sum()) for k in range(4)},
+        })  # fmt: skip
+    dup_rows = d["duplicate_copy"] + d["cross_channel_copy"]
+    posted_or_suspense = [f for f in files if f is not bad]
+    total = sum(f.amount for f in files)
+    expected = {
+        "payment_lines": len(plan.doc), "amount_total": total,
+        "quarantined": {"registers": 1, "lines": len(bad.rows), "amount": bad.amount},
+        "rejected": {"lines": len(d["malformed"]), "amount": int(plan.amount[d["malformed"]].sum())},
+        "duplicates": {"lines": len(dup_rows), "amount": int(plan.amount[dup_rows].sum()),
+                       "duplicate_payment": len(d["duplicate_copy"]), "cross_channel": len(d["cross_channel_copy"])},
+        "suspense": {"lines": len(d["unknown_account"]), "amount": int(plan.amount[d["unknown_account"]].sum())},
+        "transfer_missing": [_rel(late.path, root)],
+        "registers_tied": [_rel(f.path, root) for f in posted_or_suspense if f is not late],
+    }  # fmt: skip
+    expected["posted_amount"] = (total - expected["quarantined"]["amount"] - expected["rejected"]["amount"]
+                                 - expected["duplicates"]["amount"] - expected["suspense"]["amount"])  # fmt: skip
+    charges_csv, encoding, decimal = charges
+    return {
+        "seed": seed, "run_date": run.isoformat(), "operating_day": op_day.isoformat(),
+        "billing_period": world.period.strftime("%Y-%m"), "previous_period": world.old_period.strftime("%Y-%m"),
+        "money": "kopecks",
+        "center": {"inn": center_inn, "bank_account": statement["account"]},
+        "suppliers": {"file": _rel(suppliers_csv, root), "count": len(world.suppliers),
+                      "inns": world.suppliers["inn"].tolist()},
+        "charges": {"file": _rel(charges_csv, root), "encoding": encoding, "decimal": decimal,
+                    "accounts": len(world.account), "documents": len(world.doc_acc),
+                    "documents_previous_period": int(world.doc_old.sum()), "lines": len(world.line_doc),
+                    "amount": int(world.line_amount.sum())},
+        "registers": registers,
+        "statements": [{**statement, "file": _rel(Path(statement["file"]), root)}],
+        "defects": defects,
+        "expected": expected,
+        "commission_total": int(commission.sum()),
+    }  # fmt: skip
