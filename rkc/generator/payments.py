@@ -175,7 +175,7 @@ def assign_operations(rng: np.random.Generator, plan: Plan, op_day_code: str) ->
         rows = np.flatnonzero((plan.channel == name) & fresh)
         seq = rng.permutation(len(rows))
         if name == "gis":
-            ids = join([op_day_code, zfill(seq + 1, 16)], "")
+            ids = join([op_day_code, zfill(seq + 1, 24)], "")  # OrderID: exactly 32 (XSD)
         elif name == "portal":
             ids = join(["P" + op_day_code[2:], zfill(seq + 1, 8)], "")
         else:

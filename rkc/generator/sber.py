@@ -49,13 +49,16 @@ class RegisterFile:
 BRANCH = "5230"
 
 
-def _cashiers(rng: np.random.Generator, n: int) -> pa.Array:
-    """Tellers (``5230099V``), self-service devices (``60234118``) and the online bank (``SBOL``)."""
-    u = rng.random(n)
-    teller = join([BRANCH, zfill(rng.integers(1, 200, n), 3)], "")
-    teller = join([teller, "V"], "")
-    device = zfill(rng.integers(600_000, 700_000, n) * 100 + rng.integers(0, 100, n), 8)
-    return where(u < 0.35, teller, where(u < 0.55, device, "SBOL"))
+def _cashiers(operation_ids: np.ndarray) -> pa.Array:
+    """Tellers (``5230099V``), self-service devices (``60234118``) and the online bank (``SBOL``).
+
+    A function of the operation id, so a line sent twice is the same line twice.
+    """
+    op = np.asarray(operation_ids).astype(np.int64)
+    u = (op * 2_654_435_761) % 1000
+    teller = join([BRANCH, zfill(op % 199 + 1, 3), "V"], "")
+    device = zfill(60_000_000 + op % 1_000_000, 8)
+    return where(u < 350, teller, where(u < 550, device, "SBOL"))
 
 
 def bank_address(address: pa.Array) -> pa.Array:
@@ -86,7 +89,8 @@ def write_sber(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_day
     dates = where(bad, f"31-02-{op_day.year}", day)
     amount = plan.amount[rows]
     comm = commission[rows]
-    body = join([dates, hms(plan.seconds[rows], "-"), BRANCH, _cashiers(rng, n), pa.array(plan.op[rows].tolist()),
+    ops = plan.op[rows]
+    body = join([dates, hms(plan.seconds[rows], "-"), BRANCH, _cashiers(ops), pa.array(ops.tolist()),
                  plan.account_raw.take(idx), pc.utf8_upper(plan.payer.take(idx)),
                  bank_address(plan.address.take(idx)), periods, money(amount, ","), money(amount - comm, ","),
                  money(comm, ",")], ";")  # fmt: skip
