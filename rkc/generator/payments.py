@@ -150,7 +150,7 @@ def _plant(rng: np.random.Generator, plan: Plan, world: World) -> None:
     # the account printed the other way round from the receipt: zeros added or dropped
     flip_pool = np.flatnonzero(((plan.channel == "sber") | (plan.channel == "portal")) & (plan.kind != UNKNOWN)
                                & (plan.file != BAD_FOOTER))  # fmt: skip
-    flips = _choose(rng, flip_pool, max(2, n // 50), taken)
+    flips = _choose(rng, flip_pool, min(1000, max(2, n // 50)), taken)
     raw = np.asarray(plan.account_raw.to_numpy(zero_copy_only=False), dtype=object)
     compact = np.asarray(world.account.take(pa.array(world.doc_acc[plan.doc[flips]])).to_numpy(zero_copy_only=False))
     padded = np.char.zfill(compact.astype(str), 12).astype(object)
