@@ -13,6 +13,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from reports.xlsx import Col
+
 NBSP = "\u00a0"
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
@@ -73,3 +75,24 @@ def render_html(template: str, path: Path, **context: object) -> Path:
             out.write(chunk)
     os.replace(tmp, path)
     return path
+
+
+def html_table(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> dict:
+    """Headers, per-column CSS classes and rows of display text (escaped by the template)."""
+    cells = []
+    for name, col in columns:
+        values = frame[name] if name in frame else pd.Series([None] * len(frame))
+        if col.kind == "money":
+            cells.append(money_ru(values))
+        elif col.kind == "date":
+            cells.append(date_text(values))
+        elif col.kind == "int":
+            cells.append(text_column(pd.Series(pd.array(values, dtype="Int64"), dtype=object)))
+        else:
+            cells.append(text_column(values))
+    rows = list(zip(*cells, strict=True)) if cells else []
+    return {
+        "headers": [c.header for _, c in columns],
+        "classes": ["num" if c.kind in ("money", "int") else "" for _, c in columns],
+        "rows": rows,
+    }

@@ -19,7 +19,7 @@ import pandas as pd
 
 from domain.codes import TITLES_RU, Code
 from domain.nearmiss import PROPOSAL_COLUMNS
-from reports.render import date_text, money_ru, render_html, text_column
+from reports.render import html_table, money_ru, render_html, text_column
 from reports.xlsx import Col, SheetSpec, sheet_title, write_workbook
 
 SUMMARY_TITLE = "Сводка"
@@ -141,11 +141,11 @@ def write_run_report(data: RunReportData, out_dir: Path) -> tuple[Path, Path]:
         "run_report.html.j2",
         html_path,
         run_date=data.run_date.strftime("%d.%m.%Y"),
-        summary=_html_table(pd.concat([registers, total], ignore_index=True), REGISTER_COLUMNS),
-        tieout=_html_table(tieout, TIEOUT_COLUMNS),
+        summary=html_table(pd.concat([registers, total], ignore_index=True), REGISTER_COLUMNS),
+        tieout=html_table(tieout, TIEOUT_COLUMNS),
         index=[(title, code, len(frame), _sum_ru(frame["amount"])) for code, title, frame, _ in sections],
         sections=[
-            {"code": code, "title": title, "table": _html_table(frame, [c for c in cols if c[1].kind != "input"])}
+            {"code": code, "title": title, "table": html_table(frame, [c for c in cols if c[1].kind != "input"])}
             for code, title, frame, cols in sections
         ],
     )
@@ -213,24 +213,3 @@ def _sections(discrepancies: pd.DataFrame, proposals: pd.DataFrame) -> list[tupl
 def _sum_ru(values: pd.Series) -> str:
     total = pd.array(values, dtype="Int64").sum()
     return str(money_ru(pd.Series([0 if pd.isna(total) else int(total)]))[0])
-
-
-def _html_table(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> dict:
-    """Headers, per-column CSS classes and rows of display text (escaped by the template)."""
-    cells = []
-    for name, col in columns:
-        values = frame[name] if name in frame else pd.Series([None] * len(frame))
-        if col.kind == "money":
-            cells.append(money_ru(values))
-        elif col.kind == "date":
-            cells.append(date_text(values))
-        elif col.kind == "int":
-            cells.append(text_column(pd.Series(pd.array(values, dtype="Int64"), dtype=object)))
-        else:
-            cells.append(text_column(values))
-    rows = list(zip(*cells, strict=True)) if cells else []
-    return {
-        "headers": [c.header for _, c in columns],
-        "classes": ["num" if c.kind in ("money", "int") else "" for _, c in columns],
-        "rows": rows,
-    }

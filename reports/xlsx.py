@@ -111,7 +111,7 @@ def _array(values: object) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values  # type: ignore[return-value]
 
 
-def _strings(values: pd.Series) -> pa.Array:
+def strings(values: pd.Series) -> pa.Array:
     """Values as Arrow strings; missing stays null (never the text 'None' or 'nan')."""
     s = pd.Series(values, dtype=object)
     s = s.where(s.notna(), None).astype("string[pyarrow]")
@@ -125,8 +125,8 @@ def _escape(s: pa.ChunkedArray) -> pa.Array:
     return s
 
 
-def _kopecks_text(values: pd.Series) -> pa.Array:
-    """Int kopecks as exact two-decimal text (``-1234.56``); null where missing."""
+def kopecks_text(values: pd.Series, decimal: str = ".") -> pa.Array:
+    """Int kopecks as exact two-decimal text (``-1234.56``, or ``-1234,56``); null where missing."""
     k = pd.array(pd.Series(values), dtype="Int64")
     mask = np.asarray(k.isna())
     raw = np.asarray(k.fillna(0), dtype=np.int64)
@@ -134,7 +134,7 @@ def _kopecks_text(values: pd.Series) -> pa.Array:
     whole = pa.array(a // 100).cast(pa.string())
     frac = pc.utf8_lpad(pa.array(a % 100).cast(pa.string()), 2, "0")
     sign = pa.array(np.where(raw < 0, "-", ""), type=pa.string())
-    text = pc.binary_join_element_wise(sign, whole, ".", frac, "")
+    text = pc.binary_join_element_wise(sign, whole, decimal, frac, "")
     return pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), text)
 
 
@@ -152,7 +152,7 @@ def _cells(col: Col, values: pd.Series, refs: pa.Array, st: _Styles) -> pa.Array
     if col.kind == "input":
         return pc.binary_join_element_wise('<c r="', refs, f'" s="{st.input}"/>', "")
     if col.kind == "text":
-        raw = _strings(values)
+        raw = strings(values)
         style = pc.if_else(pa.array(guarded(values).to_numpy()), f' s="{st.quoted}"', "")
         body = _escape(raw)
         cell = pc.binary_join_element_wise(
@@ -161,7 +161,7 @@ def _cells(col: Col, values: pd.Series, refs: pa.Array, st: _Styles) -> pa.Array
         empty = pc.or_kleene(pc.is_null(raw), pc.equal(raw, ""))
         return pc.if_else(pc.fill_null(empty, True), "", cell)
     if col.kind == "money":
-        v, s = _kopecks_text(values), st.money
+        v, s = kopecks_text(values), st.money
     elif col.kind == "date":
         v, s = _date_serials(values), st.date
     elif col.kind == "int":

@@ -1,0 +1,245 @@
+"""Supplier statements for a month: XLSX, a machine-readable CSV register and HTML per supplier.
+
+Written to ``<out_root>/statements/<YYYY-MM>/<inn>/`` for every supplier with movements in the
+period or a non-zero balance:
+
+- ``statement-<period>-<inn>.xlsx``: «Выписка» (details, opening balance, totals by kind, closing
+  balance), «Поступления по дням» (payments by value date and channel), «Корректировки»
+  (reclassifications from suspense, reversals and any other movement, one row per posting);
+- ``register-<period>-<inn>.csv``: one line per supplier posting (payment part, reclass part,
+  reversal part), ``;``-separated, cp1251, CRLF, header row, decimal comma, and a control-total
+  footer line ``ИТОГО;<count>;…;<sum>`` (docs/REPORTS.md);
+- ``statement-<period>-<inn>.html``: the XLSX content as a page (jinja2, autoescaped).
+
+A statement holds that supplier's postings only, and its movements sum to closing − opening of
+the supplier's ledger account (checked before anything is written: a difference is a bug).
+All suppliers come from three set-based queries (``sql.reporting``); display columns are built
+vectorized over all suppliers at once and then sliced per supplier.
+"""
+
+from __future__ import annotations
+
+import calendar
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Engine
+
+from reports.render import html_table, render_html
+from reports.xlsx import DANGEROUS_START, Col, SheetSpec, kopecks_text, strings, write_workbook
+from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
+
+KIND_RU = {"payment": "Платеж", "reclass": "Разнесение невыясненного", "reversal": "Сторно",
+           "transfer": "Перечисление"}  # fmt: skip
+MONTHS_RU = ["", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
+             "октябрь", "ноябрь", "декабрь"]  # fmt: skip
+CSV_HEADER = ["Дата проводки", "Вид", "Канал", "Номер операции", "Дата платежа", "Лицевой счет", "УИП",
+              "Плательщик", "Адрес", "Услуга", "Сумма"]  # fmt: skip
+CSV_ENCODING = "cp1251"
+
+SUMMARY_COLUMNS = [("label", Col("Показатель")), ("value", Col("Значение")), ("count", Col("Количество", "int")),
+                   ("amount", Col("Сумма", "money"))]  # fmt: skip
+DAILY_COLUMNS = [("value_date", Col("Дата", "date")), ("channel", Col("Канал")), ("count", Col("Платежей", "int")),
+                 ("amount", Col("Сумма", "money"))]  # fmt: skip
+CORRECTION_COLUMNS = [
+    ("value_date", Col("Дата", "date")),
+    ("kind_ru", Col("Вид")),
+    ("channel", Col("Канал")),
+    ("operation_id", Col("Номер операции")),
+    ("paid_date", Col("Дата платежа", "date")),
+    ("account_raw", Col("Лицевой счет")),
+    ("doc_uip", Col("УИП")),
+    ("payer", Col("Плательщик")),
+    ("service", Col("Услуга")),
+    ("amount", Col("Сумма", "money")),
+    ("description", Col("Основание")),
+]
+
+
+class StatementError(Exception):
+    """A statement's movements do not add up to its balances: a bug, never bad input."""
+
+
+def statement_dir(out_root: Path, period: str, inn: str) -> Path:
+    """Where a supplier's statement files go."""
+    return out_root / "statements" / period / inn
+
+
+def write_statements(conn_or_engine: Connection | Engine, period: str, out_root: Path) -> list[Path]:
+    """Write every supplier's statement for ``period`` (``YYYY-MM``); return the paths written."""
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            return write_statements(conn, period, out_root)
+    conn = conn_or_engine
+    start, _ = period_bounds(period)
+    directory = supplier_directory(conn)
+    balances = supplier_period_balances(conn, period)
+    moves = supplier_movements(conn, period)
+
+    suppliers = directory.merge(balances, on="inn", how="outer").fillna({"opening": 0, "closing": 0})
+    suppliers[["opening", "closing"]] = suppliers[["opening", "closing"]].astype("int64")
+    for column in ("name", "kpp", "bank_account", "bic"):
+        suppliers[column] = suppliers[column].astype(object).where(suppliers[column].notna(), "")
+    moved = moves.groupby("inn")["amount"].agg(["sum", "size"])
+    suppliers["moved"] = suppliers["inn"].map(moved["sum"]).fillna(0).astype("int64")
+    suppliers["rows"] = suppliers["inn"].map(moved["size"]).fillna(0).astype("int64")
+    bad = suppliers[suppliers["closing"] - suppliers["opening"] != suppliers["moved"]]
+    if len(bad):
+        raise StatementError(f"movements differ from closing - opening for suppliers {bad['inn'].tolist()[:10]}")
+    keep = (suppliers["rows"] > 0) | (suppliers["opening"] != 0) | (suppliers["closing"] != 0)
+    suppliers = suppliers[keep].sort_values("inn", ignore_index=True)
+
+    moves["kind_ru"] = moves["kind"].map(lambda k: KIND_RU.get(k, k))
+    moves["doc_uip"] = moves["resolved_uip"].fillna(moves["matched_uip"]).fillna(moves["uip"])
+    lines = _csv_lines(moves)
+    bounds = _slices(moves["inn"], suppliers["inn"])
+    payments = moves[moves["kind"] == "payment"]
+    daily = (
+        payments.groupby(["inn", "value_date", "channel"], dropna=False, sort=True)["amount"]
+        .agg(count="size", amount="sum")
+        .reset_index()
+    )
+    daily_bounds = _slices(daily["inn"], suppliers["inn"])
+    corrections = moves[moves["kind"] != "payment"]
+    corr_bounds = _slices(corrections["inn"], suppliers["inn"])
+
+    title_period = f"{MONTHS_RU[start.month]} {start.year}"
+    last_day = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    span = f"{start:%d.%m.%Y} – {last_day:%d.%m.%Y}"
+    written: list[Path] = []
+    for i, s in enumerate(suppliers.itertuples(index=False)):
+        folder = statement_dir(out_root, period, s.inn)
+        folder.mkdir(parents=True, exist_ok=True)
+        mine = moves.iloc[bounds[i][0] : bounds[i][1]]
+        day = daily.iloc[daily_bounds[i][0] : daily_bounds[i][1]].reset_index(drop=True)
+        corr = corrections.iloc[corr_bounds[i][0] : corr_bounds[i][1]].reset_index(drop=True)
+        summary = _summary(s, mine, span)
+        stem = f"{period}-{s.inn}"
+        csv_path = folder / f"register-{stem}.csv"
+        _write_csv(csv_path, lines[bounds[i][0] : bounds[i][1]], int(mine["amount"].sum()))
+        xlsx_path = write_workbook(
+            folder / f"statement-{stem}.xlsx",
+            [
+                SheetSpec("Выписка", _cols(SUMMARY_COLUMNS), summary),
+                SheetSpec("Поступления по дням", _cols(DAILY_COLUMNS), day[[n for n, _ in DAILY_COLUMNS]],
+                          tail=_total(day, DAILY_COLUMNS, "channel")),
+                SheetSpec("Корректировки", _cols(CORRECTION_COLUMNS), corr[[n for n, _ in CORRECTION_COLUMNS]],
+                          tail=_total(corr, CORRECTION_COLUMNS, "kind_ru")),
+            ],
+        )  # fmt: skip
+        html_path = render_html(
+            "statement.html.j2",
+            folder / f"statement-{stem}.html",
+            title=f"Выписка по расчётам с поставщиком за {title_period}",
+            supplier=s,
+            summary=html_table(summary, SUMMARY_COLUMNS),
+            daily=html_table(pd.concat([day, _total(day, DAILY_COLUMNS, "channel")]), DAILY_COLUMNS),
+            corrections=html_table(pd.concat([corr, _total(corr, CORRECTION_COLUMNS, "kind_ru")]),
+                                   CORRECTION_COLUMNS),
+        )  # fmt: skip
+        written += [xlsx_path, csv_path, html_path]
+    return written
+
+
+def _cols(columns: list[tuple[str, Col]]) -> list[Col]:
+    return [c for _, c in columns]
+
+
+def _slices(keys: pd.Series, inns: pd.Series) -> list[tuple[int, int]]:
+    """Row ranges of each supplier in a frame sorted by ``inn`` (empty range when absent)."""
+    sorted_keys = keys.to_numpy(dtype=object).astype(str)
+    wanted = inns.to_numpy(dtype=object).astype(str)
+    lo = np.searchsorted(sorted_keys, wanted, side="left")
+    hi = np.searchsorted(sorted_keys, wanted, side="right")
+    return list(zip(lo.tolist(), hi.tolist(), strict=True))
+
+
+def _summary(s: object, mine: pd.DataFrame, span: str) -> pd.DataFrame:
+    """The «Выписка» sheet: supplier details, opening, movement totals by kind, closing."""
+    rows: list[tuple[str, str | None, int | None, int | None]] = [
+        ("Поставщик", s.name, None, None),  # type: ignore[attr-defined]
+        ("ИНН / КПП", f"{s.inn} / {s.kpp}" if s.kpp else s.inn, None, None),  # type: ignore[attr-defined]
+        ("Расчётный счёт", s.bank_account, None, None),  # type: ignore[attr-defined]
+        ("БИК", s.bic, None, None),  # type: ignore[attr-defined]
+        ("Период", span, None, None),
+        ("Входящий остаток (задолженность РКЦ перед поставщиком)", None, None, int(s.opening)),  # type: ignore[attr-defined]
+    ]
+    by_kind = mine.groupby("kind")["amount"].agg(["size", "sum"])
+    known = ["payment", "reclass", "reversal"]
+    labels = {"payment": "Поступило платежей", "reclass": "Разнесено из невыясненных", "reversal": "Сторно"}
+    for kind in known:
+        count, total = (
+            (int(by_kind.at[kind, "size"]), int(by_kind.at[kind, "sum"])) if kind in by_kind.index else (0, 0)
+        )
+        rows.append((labels[kind], None, count, total))
+    other = by_kind.drop(index=[k for k in known if k in by_kind.index])
+    rows.append(("Прочие движения", None, int(other["size"].sum()), int(other["sum"].sum())))
+    rows.append(("Итого движение за период", None, len(mine), int(mine["amount"].sum())))
+    rows.append(("Исходящий остаток", None, None, int(s.closing)))  # type: ignore[attr-defined]
+    frame = pd.DataFrame(rows, columns=["label", "value", "count", "amount"])
+    frame["count"] = frame["count"].astype("Int64")
+    frame["amount"] = frame["amount"].astype("Int64")
+    return frame
+
+
+def _total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -> pd.DataFrame:
+    """An «Итого» row: the amount summed (int kopecks), and the count where the table has one."""
+    row: dict[str, object] = {name: None for name, _ in columns}
+    row[label_at] = "Итого"
+    row["amount"] = int(frame["amount"].sum()) if len(frame) else 0
+    if "count" in row:
+        row["count"] = int(frame["count"].sum()) if len(frame) else 0
+    return pd.DataFrame([row], columns=[n for n, _ in columns])
+
+
+def _csv_field(values: pd.Series, *, guard: bool = True) -> pa.Array:
+    """CSV-safe text: ``'`` before a leading ``= + - @`` tab or CR (formula injection), quoted when
+    it holds ``;``, ``"`` or a line break; missing values are empty."""
+    s = pc.fill_null(strings(values), "")
+    if guard:
+        s = pc.if_else(pc.match_substring_regex(s, DANGEROUS_START), pc.binary_join_element_wise("'", s, ""), s)
+    needs = pc.match_substring_regex(s, '[;"\r\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(s, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, s)
+
+
+def _ru_dates(iso: pd.Series) -> pa.Array:
+    """``YYYY-MM-DD`` text as ``DD.MM.YYYY`` (empty when missing)."""
+    s = pc.fill_null(strings(iso), "")
+    out = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(s, 8, 10), pc.utf8_slice_codeunits(s, 5, 7), pc.utf8_slice_codeunits(s, 0, 4), "."
+    )
+    return pc.if_else(pc.equal(s, ""), "", out)
+
+
+def _csv_lines(moves: pd.DataFrame) -> list[str]:
+    """One CSV line per movement (all suppliers), in ``moves`` order."""
+    if moves.empty:
+        return []
+    fields = [
+        _ru_dates(moves["value_date"]),
+        _csv_field(moves["kind_ru"]),
+        _csv_field(moves["channel"]),
+        _csv_field(moves["operation_id"]),
+        _ru_dates(moves["paid_date"]),
+        _csv_field(moves["account_raw"]),
+        _csv_field(moves["doc_uip"]),
+        _csv_field(moves["payer"]),
+        _csv_field(moves["address"]),
+        _csv_field(moves["service"]),
+        kopecks_text(moves["amount"], decimal=","),  # our own number: never guarded
+    ]
+    return pc.binary_join_element_wise(*fields, ";").to_pylist()
+
+
+def _write_csv(path: Path, lines: list[str], total: int) -> None:
+    """Header, lines, footer ``ИТОГО;<count>;;…;<sum>``; cp1251 (unencodable characters become ?)."""
+    amount = kopecks_text(pd.Series([total]), decimal=",")[0].as_py()
+    footer = ";".join(["ИТОГО", str(len(lines))] + [""] * (len(CSV_HEADER) - 3) + [amount])
+    text = "\r\n".join([";".join(CSV_HEADER), *lines, footer]) + "\r\n"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(text.encode(CSV_ENCODING, errors="replace"))
+    tmp.replace(path)

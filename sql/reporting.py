@@ -1,0 +1,99 @@
+"""Read-only queries behind the supplier statements: one set-based query each, for all suppliers.
+
+A period is a calendar month ``YYYY-MM`` of ledger entry value dates. Amounts are returned in the
+supplier accounts' natural sign (credit positive: what the center owes the supplier), see
+``domain.ledger.natural_balance``. Nothing here writes.
+
+The movements query returns every supplier posting of the period with what the supplier needs to
+recognise it: the entry (kind, value date, description), the payment behind it when there is one
+(LEFT JOIN: a correction may name no payment) and the accountant's resolution for a reclass. On
+PostgreSQL it streams through ``COPY`` (``sql.queries.read_frame``); the period bounds are
+validated dates written into the query as literals so that path needs no bind parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from sql.queries import read_frame
+
+SUPPLIER_PREFIX = "supplier:"
+MOVEMENT_COLUMNS = [
+    "inn", "entry_id", "leg", "kind", "value_date", "payment_id", "reverses_id", "description", "channel",
+    "operation_id", "paid_date", "account_raw", "uip", "matched_uip", "resolved_uip", "payer", "address",
+    "service", "amount",
+]  # fmt: skip
+_TEXT = (
+    "inn", "kind", "value_date", "description", "channel", "operation_id", "paid_date", "account_raw", "uip",
+    "matched_uip", "resolved_uip", "payer", "address", "service",
+)  # fmt: skip
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First day of the month ``YYYY-MM`` and first day of the next; ValueError for anything else."""
+    if not isinstance(period, str) or not re.fullmatch(r"\d{4}-\d{2}", period):
+        raise ValueError(f"period must be YYYY-MM, got {period!r}")
+    year, month = int(period[:4]), int(period[5:])
+    start = date(year, month, 1)  # ValueError for month 13 etc.
+    end = date(year + month // 12, month % 12 + 1, 1)
+    return start, end
+
+
+def supplier_directory(conn: Connection) -> pd.DataFrame:
+    """The suppliers' details: ``inn``, ``name``, ``kpp``, ``bank_account``, ``bic`` (text)."""
+    query = "SELECT inn, name, kpp, bank_account, bic FROM supplier ORDER BY inn"
+    return read_frame(conn, query, strings=("inn", "name", "kpp", "bank_account", "bic"))
+
+
+def supplier_period_balances(conn: Connection, period: str) -> pd.DataFrame:
+    """Per supplier account with postings: ``inn``, ``opening`` (everything before the period) and
+    ``closing`` (everything through its last day), in kopecks, natural sign."""
+    start, end = period_bounds(period)
+    query = (
+        "SELECT SUBSTR(p.account, 10) AS inn,"  # noqa: S608 — the only literals are datetime.date values
+        f" SUM(CASE WHEN e.value_date < '{start.isoformat()}' THEN p.amount ELSE 0 END) AS before_start,"
+        f" SUM(CASE WHEN e.value_date < '{end.isoformat()}' THEN p.amount ELSE 0 END) AS before_end"
+        " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
+        f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%' GROUP BY p.account"
+    )
+    frame = read_frame(conn, query, strings=("inn",))
+    # Postings are signed debit-positive; a supplier account is credit-normal.
+    return pd.DataFrame(
+        {
+            "inn": frame["inn"].astype(object),
+            "opening": -frame["before_start"].fillna(0).astype("int64"),
+            "closing": -frame["before_end"].fillna(0).astype("int64"),
+        }
+    )
+
+
+def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
+    """Every supplier posting with a value date in the period (``MOVEMENT_COLUMNS``), amount in the
+    natural sign (a payment received is positive, its reversal negative), ordered by supplier,
+    value date, entry and leg."""
+    start, end = period_bounds(period)
+    query = (
+        "SELECT SUBSTR(p.account, 10) AS inn, p.entry_id, p.leg, e.kind, e.value_date, e.payment_id,"  # noqa: S608
+        " e.reverses_id, e.description, pay.channel, pay.operation_id, pay.paid_date, pay.account_raw,"
+        " pay.uip, pay.matched_uip, r.target_uip AS resolved_uip, pay.payer, pay.address, p.service,"
+        " -p.amount AS amount"
+        " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
+        " LEFT JOIN payment pay ON pay.id = e.payment_id"
+        " LEFT JOIN resolution r ON r.entry_id = e.id"
+        f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
+        f" AND e.value_date >= '{start.isoformat()}' AND e.value_date < '{end.isoformat()}'"
+    )
+    frame = read_frame(conn, query, strings=_TEXT)
+    for column in ("entry_id", "leg", "amount"):
+        frame[column] = frame[column].astype("int64")
+    for column in ("payment_id", "reverses_id"):
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    for column in ("value_date", "paid_date"):  # ISO text on both databases (SQLite may add a time)
+        text = frame[column].astype("string[pyarrow]").str.slice(0, 10)
+        frame[column] = text.astype(object).where(text.notna(), None)
+    frame = frame.sort_values(["inn", "value_date", "entry_id", "leg"], kind="stable", ignore_index=True)
+    return frame[MOVEMENT_COLUMNS]
