@@ -10,7 +10,7 @@ their conversion (dates, exact money from float cells, identifiers kept as text)
 The "Итого" row gives the declared totals: the amount (Сумма column), the commission
 (Комиссия column) and the count when the row carries one (a number in the marker cell's text,
 "Итого: 3", or a whole number in another non-money column). Empty rows are skipped. After the
-Итого row, rows that look like payments (a date and an amount) are errors (``LineError``: they
+Итого row, rows that look like payments (a readable date and an amount) are errors (``LineError``: they
 then count against the totals and quarantine the register, since money after the totals is
 either a second register pasted below or an edit after the totals were made); any other row
 there (signatures, "К перечислению", notes) is ignored.
@@ -177,7 +177,7 @@ class XlsxRegisterParser:
             # hot loop (one pass per row): a row with a real date cell is a payment row, no more checks
             if type(row[date_col]) not in date_types:
                 if declared is not None:
-                    if _filled(row[date_col]) and _filled(row[amount_col]):
+                    if not cells.paid_date(row[date_col])[2] and _filled(row[amount_col]):  # a text date
                         late.append(self._late(path, line_no, row, columns))
                     continue
                 marker = is_total(row)
