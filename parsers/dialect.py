@@ -1,0 +1,307 @@
+"""Declarative description of a text register dialect, loaded from one YAML file per bank.
+
+A dialect says how to read one bank's text register: encoding, separator, header or skipped
+rows, where each payment field sits (a column position counted from 1, negative from the end,
+a header column name, or a ``KEY:value`` field found anywhere in the line), the date, time and
+period spellings, the amount spelling, the footer with the control totals, the multi-service
+``service_code;amount`` pairs and the cheap ``identify`` rule. The format is documented for
+accountants in ``docs/DIALECTS.md``; ``load_dialect`` refuses a wrong file with an error naming
+the file and the key, so a typo never turns into a silently wrong parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+# Payment fields a dialect may place. branch, cashier and transfer_amount are read and checked but
+# only the raw line keeps them: the payment frame has no columns for them.
+FIELDS = (
+    "operation_id", "date", "time", "branch", "cashier", "account", "payer", "address", "period",
+    "amount", "transfer_amount", "commission", "uip", "els", "supplier_inn",
+)  # fmt: skip
+FOOTER_FIELDS = ("count", "amount", "transfer", "commission", "payment_order_number", "payment_order_date")
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp1251", "cp866")
+TOP_KEYS = (
+    "name", "description", "encoding", "separator", "skip_lines", "header", "trailing_separator",
+    "field_count", "fields", "date_formats", "time_formats", "period_formats", "amount", "footer",
+    "services", "identify",
+)  # fmt: skip
+MAX_SERVICES = 50  # service pairs on one line; more is not a register line
+
+# Format tokens per kind -> (regex group name, regex). Longest token first so yyyy wins over yy.
+_TOKENS: dict[str, list[tuple[str, str, str]]] = {
+    "date": [("yyyy", "y", r"\d{4}"), ("yy", "yy", r"\d{2}"), ("dd", "d", r"\d{2}"), ("mm", "m", r"\d{2}")],
+    "time": [("hh", "h", r"[01]\d|2[0-3]"), ("mm", "mi", r"[0-5]\d"), ("ss", "s", r"[0-5]\d")],
+    "period": [("yyyy", "y", r"\d{4}"), ("yy", "yy", r"\d{2}"), ("mm", "m", r"0[1-9]|1[0-2]")],
+}
+_REQUIRED_TOKENS = {"date": ({"d", "m"}, {"y", "yy"}), "time": ({"h", "mi"}, None), "period": ({"m"}, {"y", "yy"})}
+
+
+class DialectError(ValueError):
+    """A dialect file that is wrong: names the file and the key."""
+
+    def __init__(self, source: str | Path, key: str, problem: str) -> None:
+        super().__init__(f"dialect {source}: {key}: {problem}")
+        self.source, self.key, self.problem = str(source), key, problem
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """Where a field sits: exactly one of a column (1-based, negative from the end), header names,
+    or a ``KEY:`` prefix searched in the whole line."""
+
+    column: int | None = None
+    names: tuple[str, ...] = ()
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Footer:
+    """The control-totals line: starts with ``prefix``; ``fields`` are 1-based positions after it."""
+
+    prefix: str
+    fields: Mapping[str, int]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Services:
+    """Multi-service lines: ``service_code;amount`` pairs from column ``after_column + 1`` up to the
+    ``trailing_columns`` last columns."""
+
+    after_column: int
+    trailing_columns: int
+
+
+@dataclass(frozen=True)
+class Identify:
+    """The cheap identification rule: regexes for the header line and for the first data line."""
+
+    header: str | None = None
+    first_line: str | None = None
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """A loaded, validated dialect (see the module docstring and docs/DIALECTS.md)."""
+
+    name: str
+    source: str
+    description: str
+    encoding: str
+    separator: str
+    skip_lines: int
+    header: bool
+    trailing_separator: bool
+    field_count: int | None
+    fields: Mapping[str, FieldRef]
+    date_formats: tuple[str, ...]
+    time_formats: tuple[str, ...]
+    period_formats: tuple[str, ...]
+    decimal: str  # ",", "." or "any"
+    amount_unit: str  # "rubles" or "kopecks"
+    footer: Footer | None
+    services: Services | None
+    identify: Identify
+
+    def valid_width(self, n: int) -> bool:
+        """Whether a data line with ``n`` fields has this dialect's shape."""
+        if self.services is None:
+            return self.field_count is None or n == self.field_count
+        pairs = n - self.services.after_column - self.services.trailing_columns
+        return 2 <= pairs <= 2 * MAX_SERVICES and pairs % 2 == 0
+
+    def width_text(self) -> str:
+        """The expected field count, for error messages."""
+        if self.services is None:
+            return str(self.field_count)
+        s = self.services
+        return f"{s.after_column} + 2 per service + {s.trailing_columns}"
+
+
+def format_regex(kind: str, spec: str) -> str:
+    """A date/time/period spelling such as ``dd.mm.yyyy`` as an anchored regex with named groups."""
+    out, i, seen = [], 0, set()
+    low = spec.lower()
+    while i < len(low):
+        for token, group, pattern in _TOKENS[kind]:
+            if low.startswith(token, i):
+                if group in seen:
+                    raise ValueError(f"token {token!r} twice in {spec!r}")
+                seen.add(group)
+                out.append(f"(?P<{group}>{pattern})")
+                i += len(token)
+                break
+        else:
+            if low[i].isalnum():
+                raise ValueError(f"unknown token at {spec[i:]!r} in {spec!r}")
+            out.append(re.escape(low[i]))
+            i += 1
+    needed, year = _REQUIRED_TOKENS[kind]
+    if not needed <= seen or (year is not None and not seen & year) or {"y", "yy"} <= seen:
+        raise ValueError(f"{spec!r} lacks a part of the {kind} or repeats the year")
+    return "^" + "".join(out) + "$"
+
+
+def _fail(source: Path | str, key: str, problem: str) -> DialectError:
+    return DialectError(source, key, problem)
+
+
+def _get(raw: Mapping[str, Any], source: Path, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+    value = raw.get(key.rsplit(".", 1)[-1], default)
+    if value is not default and (not isinstance(value, kind) or (isinstance(value, bool) and kind is int)):
+        raise _fail(source, key, f"must be {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def _keys(raw: Any, source: Path, where: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise _fail(source, where or "(top)", "must be a mapping of keys to values")
+    for key in raw:
+        if key not in allowed:
+            raise _fail(source, f"{where}.{key}" if where else str(key), f"unknown key; allowed: {', '.join(allowed)}")
+    return raw
+
+
+def _field(source: Path, key: str, value: Any, header: bool) -> FieldRef:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value == 0:
+            raise _fail(source, key, "columns are counted from 1 (negative: from the end)")
+        return FieldRef(column=value)
+    if isinstance(value, str | list):
+        names = (value,) if isinstance(value, str) else tuple(value)
+        if not header or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise _fail(source, key, "a column name needs `header: true` and non-empty names")
+        return FieldRef(names=tuple(n.strip().lower() for n in names))
+    if isinstance(value, Mapping) and set(value) == {"key"} and isinstance(value["key"], str) and value["key"]:
+        return FieldRef(key=value["key"])
+    raise _fail(source, key, f"must be a column number, a header name or {{key: PREFIX}}, got {value!r}")
+
+
+def _formats(source: Path, raw: Mapping[str, Any], key: str, kind: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = raw.get(key, list(default))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise _fail(source, key, "must be a non-empty list of spellings")
+    for spec in value:
+        try:
+            format_regex(kind, spec)
+        except ValueError as exc:
+            raise _fail(source, key, str(exc)) from None
+    return tuple(value)
+
+
+def _regex(source: Path, key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _fail(source, key, "must be a regular expression in quotes")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise _fail(source, key, f"not a valid regular expression: {exc}") from None
+    return value
+
+
+def _footer(source: Path, raw: Any) -> Footer | None:
+    if raw is None:
+        return None
+    raw = _keys(raw, source, "footer", ("prefix", "fields", "required"))
+    prefix = _get(raw, source, "footer.prefix", str, None)
+    if not prefix:
+        raise _fail(source, "footer.prefix", "required: the text the footer line starts with")
+    fields = _keys(raw.get("fields", {}), source, "footer.fields", FOOTER_FIELDS)
+    for key, pos in fields.items():
+        if not isinstance(pos, int) or isinstance(pos, bool) or pos < 1:
+            raise _fail(source, f"footer.fields.{key}", "must be a column number from 1")
+    required = _get(raw, source, "footer.required", bool, False)
+    return Footer(prefix, MappingProxyType(dict(fields)), required)
+
+
+def _services(source: Path, raw: Any) -> Services | None:
+    if raw is None:
+        return None
+    raw = _keys(raw, source, "services", ("after_column", "trailing_columns"))
+    after = _get(raw, source, "services.after_column", int, None)
+    tail = _get(raw, source, "services.trailing_columns", int, 0)
+    if after is None or after < 0 or tail < 0:
+        raise _fail(source, "services.after_column", "required, a column number ≥ 0")
+    return Services(after, tail)
+
+
+def _check_layout(d: Mapping[str, Any], source: Path, fields: dict[str, FieldRef], services: Services | None) -> None:
+    if "date" not in fields:
+        raise _fail(source, "fields.date", "required")
+    if "amount" not in fields and services is None:
+        raise _fail(source, "fields.amount", "required (or `services` pairs to sum)")
+    if not {"account", "uip", "els"} & set(fields):
+        raise _fail(source, "fields", "needs at least one of account, uip, els to identify the payment")
+    columns = [(k, f.column) for k, f in fields.items() if f.column is not None]
+    if len({c for _, c in columns}) != len(columns):
+        raise _fail(source, "fields", "two fields share one column")
+    width = d.get("field_count")
+    for key, col in columns:
+        if services is not None:
+            if col > services.after_column or -col > services.trailing_columns:
+                raise _fail(source, f"fields.{key}", "falls among the service pairs (use negative numbers after them)")
+        elif width is not None and abs(col) > width:
+            raise _fail(source, f"fields.{key}", f"column {col} beyond field_count {width}")
+    if services is None and width is None and not d.get("header"):
+        raise _fail(source, "field_count", "required without a header row or services")
+
+
+def load_dialect(path: str | Path) -> Dialect:
+    """Read and validate a dialect YAML file; ``DialectError`` names the file and the bad key."""
+    source = Path(path)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, yaml.YAMLError) as exc:
+        raise _fail(source, "(file)", f"cannot be read as YAML: {exc}") from None
+    d = _keys(raw, source, "", TOP_KEYS)
+    name = _get(d, source, "name", str, source.stem)
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+        raise _fail(source, "name", "letters, digits, _ and - only")
+    encoding = _get(d, source, "encoding", str, "auto").lower()
+    if encoding not in ENCODINGS:
+        raise _fail(source, "encoding", f"one of {', '.join(ENCODINGS)}")
+    separator = _get(d, source, "separator", str, ";")
+    if not separator or "\n" in separator or "\r" in separator:
+        raise _fail(source, "separator", "must be a non-empty text without line breaks")
+    header = _get(d, source, "header", bool, False)
+    skip = _get(d, source, "skip_lines", int, 0)
+    width = _get(d, source, "field_count", int, None)
+    if skip < 0 or (width is not None and width < 1):
+        raise _fail(source, "skip_lines" if skip < 0 else "field_count", "must be positive")
+    services = _services(source, d.get("services"))
+    raw_fields = _keys(d.get("fields"), source, "fields", FIELDS)
+    fields = {k: _field(source, f"fields.{k}", v, header) for k, v in raw_fields.items()}
+    _check_layout(d, source, fields, services)
+    amount = _keys(d.get("amount", {}), source, "amount", ("decimal", "unit"))
+    decimal = str(amount.get("decimal", "any"))
+    unit = str(amount.get("unit", "rubles"))
+    if decimal not in (",", ".", "any") or unit not in ("rubles", "kopecks"):
+        raise _fail(source, "amount", 'decimal is ",", "." or any; unit is rubles or kopecks')
+    ident = _keys(d.get("identify", {}), source, "identify", ("header", "first_line"))
+    identify = Identify(_regex(source, "identify.header", ident.get("header")),
+                        _regex(source, "identify.first_line", ident.get("first_line")))  # fmt: skip
+    if identify.first_line is None and identify.header is None:
+        raise _fail(source, "identify", "needs first_line or header: identification must stay conservative")
+    return Dialect(
+        name=name, source=str(source), description=str(d.get("description", "")).strip(), encoding=encoding,
+        separator=separator, skip_lines=skip, header=header,
+        trailing_separator=_get(d, source, "trailing_separator", bool, False), field_count=width,
+        fields=MappingProxyType(fields),
+        date_formats=_formats(source, d, "date_formats", "date", ("dd.mm.yyyy",)),
+        time_formats=_formats(source, d, "time_formats", "time", ("hh:mm:ss",)),
+        period_formats=_formats(source, d, "period_formats", "period", ("mmyy",)),
+        decimal=decimal, amount_unit=unit, footer=_footer(source, d.get("footer")), services=services,
+        identify=identify,
+    )  # fmt: skip

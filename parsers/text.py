@@ -1,0 +1,251 @@
+"""Text registers (CSV/TXT from banks), read by a declarative dialect (``parsers.dialect``).
+
+One parser class serves every bank: a ``Dialect`` loaded from one YAML file says where each
+field is and how it is spelled, so a new bank is a new YAML file, not new code
+(docs/DIALECTS.md). The file is streamed in blocks of whole lines (``parsers.text_source``);
+each block is split and normalised column-wise with pyarrow (``parsers.text_columns``) and
+yielded as one ``Chunk``. A line that cannot be read becomes a ``LineError`` (with its amount when
+readable, for the control totals); the footer becomes ``DeclaredTotals`` on the last chunk.
+
+``BadFile`` when the file is empty, binary, not text in the dialect's encodings, has a line over
+64 KiB, has no data lines, or lacks a required footer. The last two are only known at the end:
+callers must treat an exception during the iteration as BAD_FILE for the whole file and discard
+the chunks already received (as for every parser).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from domain.records import DeclaredTotals, LineError, synthetic_operation_id
+from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
+from parsers.dialect import Dialect, load_dialect
+from parsers.text_footer import parse_footer
+from parsers.text_rows import Layout, parse_rows, resolve_header
+from parsers.text_source import (
+    BLOCK_BYTES,
+    MAX_LINE_BYTES,
+    codec_of,
+    decode_block,
+    detect_encoding,
+    looks_binary,
+    read_blocks,
+)  # fmt: skip
+
+# Every byte but the control characters of ``text_rows.CONTROLS``: deleting them leaves only the controls.
+_NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (9, 10, 13)) or b == 0x7F))
+DIALECTS_DIR = Path(__file__).resolve().with_name("dialects")
+
+
+def builtin_dialects() -> list[str]:
+    """Names of the dialects shipped in ``parsers/dialects/``."""
+    return sorted(p.stem for p in DIALECTS_DIR.glob("*.yaml"))
+
+
+@dataclass
+class _State:
+    """What one parse carries from block to block."""
+
+    skip_left: int
+    layout: Layout | None
+    declared: DeclaredTotals | None = None
+    footer_line: int | None = None
+    data_lines: int = 0
+    seen: dict[str, int] = field(default_factory=dict)  # raw line -> occurrences (synthetic ids)
+
+
+class TextRegisterParser:
+    """Register parser for one text dialect; name ``text:<dialect>``, format ``text``."""
+
+    format = "text"
+
+    def __init__(self, dialect: Dialect, *, block_bytes: int = BLOCK_BYTES, workers: int | None = None) -> None:
+        self.dialect = dialect
+        self.name = f"text:{dialect.name}"
+        self.block_bytes = block_bytes
+        self.workers = workers or min(2, os.cpu_count() or 1)
+        ident = dialect.identify
+        self._header_re = re.compile(ident.header, re.IGNORECASE) if ident.header else None
+        self._first_re = re.compile(ident.first_line) if ident.first_line else None
+
+    @classmethod
+    def from_dialect(cls, name_or_path: str | Path) -> TextRegisterParser:
+        """The parser of a built-in dialect (``sber_classic``) or of a dialect YAML file's path."""
+        text = str(name_or_path)
+        if isinstance(name_or_path, str) and re.fullmatch(r"[A-Za-z0-9_\-]+", text):
+            builtin = DIALECTS_DIR / f"{text}.yaml"
+            if builtin.is_file():
+                return cls(load_dialect(builtin))
+            raise ValueError(f"unknown text dialect {text!r}; built-in: {', '.join(builtin_dialects())}")
+        return cls(load_dialect(Path(name_or_path)))
+
+    def _encoding(self, head: bytes) -> str:
+        return detect_encoding(head) if self.dialect.encoding == "auto" else self.dialect.encoding
+
+    def identify(self, path: Path, head: bytes) -> bool:
+        """Whether the first data line (and the header, for header dialects) fits this dialect."""
+        d = self.dialect
+        if not head or looks_binary(head):
+            return False
+        text = head.removeprefix(b"\xef\xbb\xbf").decode(codec_of(self._encoding(head)), errors="replace")
+        lines = text.split("\n")
+        if len(head) >= HEAD_BYTES and len(lines) > 1:
+            lines = lines[:-1]  # the head may cut the last line
+        candidates = (line.rstrip("\r\x1a") for line in lines[d.skip_lines :])
+        nonblank = (line for line in candidates if line.strip())
+        layout = Layout.fixed(d)
+        if d.header:
+            header = next(nonblank, None)
+            if header is None or (self._header_re is not None and not self._header_re.search(header)):
+                return False
+            try:
+                layout = resolve_header(d, header, str(path))
+            except BadFile:
+                return False
+        first = next(nonblank, None)
+        if first is None or (d.footer is not None and first.startswith(d.footer.prefix)):
+            return False
+        if not layout.line_fits(first):
+            return False
+        return self._first_re is None or self._first_re.search(first) is not None
+
+    def parse(self, path: Path) -> Iterator[Chunk]:
+        """Stream the register as chunks (one per block of lines); ``BadFile`` if unreadable.
+
+        Blocks are prepared in order (preamble, footer, line numbers: the state of the file) and
+        their rows normalised by up to ``workers`` threads (pyarrow releases the GIL); chunks are
+        yielded in file order, at most ``workers`` + 1 of them in memory.
+        """
+        path = Path(path)
+        file = str(path)
+        head = read_head(path)
+        if not head.strip(b" \t\r\n\x1a"):
+            raise BadFile(path, "empty file")
+        if looks_binary(head):
+            raise BadFile(path, "binary data, not a text register")
+        encoding = self._encoding(head)
+        codec = codec_of(encoding)
+        if codec == "utf-8" and self.dialect.encoding != "auto":
+            _strict_head(path, head, codec)
+        d = self.dialect
+        state = _State(skip_left=d.skip_lines, layout=None if d.header else Layout.fixed(d))
+        meta = {"dialect": d.name, "encoding": encoding}
+        pending: Chunk | None = None
+        with path.open("rb") as handle, ThreadPoolExecutor(self.workers, "text-parse") as pool:
+            inflight: deque[Future[Chunk]] = deque()
+            for first_line, block in read_blocks(handle, file, self.block_bytes):
+                job = self._prepare(file, first_line, block, codec, state, encoding)
+                if job is not None:
+                    inflight.append(pool.submit(self._rows, file, state.layout, meta, *job))
+                while inflight and (len(inflight) > self.workers or inflight[0].done()):
+                    if pending is not None:
+                        yield pending
+                    pending = self._ordered(inflight.popleft().result(), state)
+            while inflight:
+                if pending is not None:
+                    yield pending
+                pending = self._ordered(inflight.popleft().result(), state)
+        if state.data_lines == 0:
+            raise BadFile(path, "no data lines" if state.layout is not None else "no header row")
+        if d.footer is not None and d.footer.required and state.footer_line is None:
+            raise BadFile(path, f"no footer line starting with {d.footer.prefix!r} (the file may be cut short)")
+        if pending is not None:
+            yield replace(pending, declared=state.declared)
+
+    def _prepare(
+        self, file: str, first_line: int, block: bytes, codec: str, state: _State, encoding: str
+    ) -> tuple | None:
+        """One block, in file order: split into lines, drop the preamble and blank lines, read the
+        footer, mark lines that are rejected whatever they hold. None when no line is left."""
+        d = self.dialect
+        # CRLF to LF on the bytes (cheaper than on the text or per line); the block ends before
+        # its last LF, so a CR may be left at its very end. Ctrl-Z (DOS end of file) ends a file.
+        block = block.replace(b"\r\n", b"\n").removesuffix(b"\r").removesuffix(b"\x1a")
+        controls = bool(block.translate(None, _NOT_CONTROL))
+        text, bad_lines = decode_block(block, codec)
+        lines = pc.split_pattern(pa.array([text], pa.string()), "\n").flatten()
+        del text
+        lengths = pc.utf8_length(lines).to_numpy()
+        if len(lengths) and lengths.max() > MAX_LINE_BYTES:
+            at = first_line + int(np.argmax(lengths > MAX_LINE_BYTES))
+            raise BadFile(file, f"line {at} is longer than {MAX_LINE_BYTES} characters")
+        line_no = np.arange(first_line, first_line + len(lines), dtype=np.int64)
+        keep = pc.not_equal(pc.utf8_trim_whitespace(lines), "").to_numpy(zero_copy_only=False)
+        start = min(state.skip_left, len(lines))
+        keep[:start] = False
+        state.skip_left -= start
+        if state.layout is None:  # header dialect: the first non-blank line names the columns
+            found = np.flatnonzero(keep)
+            if not len(found):
+                return None
+            at = int(found[0])
+            state.layout = resolve_header(d, lines[at].as_py(), file, int(line_no[at]))
+            keep[: at + 1] = False
+        errors: list[LineError] = []
+        if d.footer is not None:
+            is_footer = pc.fill_null(pc.starts_with(lines, d.footer.prefix), False).to_numpy(zero_copy_only=False)
+            for i in np.flatnonzero(is_footer & keep):
+                raw, n = lines[int(i)].as_py(), int(line_no[i])
+                if state.footer_line is not None:
+                    errors.append(LineError(file, n, "a second footer line", raw))
+                    continue
+                state.footer_line = n
+                state.declared, problem = parse_footer(d, raw)
+                if problem:
+                    errors.append(LineError(file, n, problem, raw))
+            keep &= ~is_footer
+        forced: dict[int, str] = {int(line_no[i]): f"not valid {encoding} text" for i in bad_lines if keep[i]}
+        if state.footer_line is not None:
+            for n in line_no[keep & (line_no > state.footer_line)]:
+                forced.setdefault(int(n), "data after the footer line")
+        rows = np.flatnonzero(keep)
+        state.data_lines += len(rows)
+        if not len(rows) and not errors:
+            return None
+        data = lines if len(rows) == len(lines) else lines.filter(pa.array(keep))
+        return data, line_no[rows], forced, controls, errors
+
+    def _rows(
+        self, file: str, layout: Layout, meta: dict[str, str], lines: pa.Array, line_no: np.ndarray,
+        forced: dict[int, str], controls: bool, errors: list[LineError],
+    ) -> Chunk:  # fmt: skip
+        """The payments and line errors of a prepared block (runs in a worker thread)."""
+        payments, row_errors = parse_rows(self.dialect, layout, file, lines, line_no, forced, controls)
+        errors = sorted(errors + row_errors, key=lambda e: e.line_no)
+        return Chunk(payments=payments, errors=tuple(errors), declared=None, meta=dict(meta))
+
+    def _ordered(self, chunk: Chunk, state: _State) -> Chunk:
+        """Steps that need the chunks in file order: synthetic operation ids for dialects without one.
+
+        The id is derived from the line itself and how often that exact line occurred so far, so
+        two identical legitimate payments stay two, and a file sent again gets the same ids.
+        """
+        if "operation_id" in self.dialect.fields or not len(chunk.payments):
+            return chunk
+        seen = state.seen
+        ids = []
+        for text in chunk.payments["raw"]:
+            seen[text] = seen.get(text, 0) + 1
+            ids.append(synthetic_operation_id(text, seen[text]))
+        chunk.payments["operation_id"] = pd.Series(ids, index=chunk.payments.index, dtype=object)
+        return chunk
+
+
+def _strict_head(path: Path, head: bytes, codec: str) -> None:
+    """A dialect with a fixed UTF-8 encoding refuses a file whose start is not UTF-8 at all."""
+    try:
+        head.decode(codec)
+    except UnicodeDecodeError as exc:
+        if not (exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"):
+            raise BadFile(path, f"not {codec} text (byte {exc.start})") from None

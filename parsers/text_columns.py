@@ -1,0 +1,124 @@
+"""Vectorized normalisation of text register fields (pyarrow compute), shared by ``parsers.text``.
+
+Each function takes whole columns (pyarrow string arrays, null where the field is empty) and
+returns whole columns: dates to ISO, times to ``HH:MM:SS``, periods to ``YYYY-MM`` (null when
+junk), amounts to int64 kopecks (null when unreadable), accounts to the matching form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from domain.identifiers.account import compact as compact_account
+from parsers.dialect import format_regex
+
+MAX_WHOLE_DIGITS = 15  # rubles: 10^15 kopecks stays far inside int64 even summed over a file
+_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+
+
+def trimmed(values: pa.Array) -> pa.Array:
+    """Strings without surrounding whitespace; empty as null."""
+    out = pc.utf8_trim_whitespace(values)
+    valid = pc.fill_null(pc.not_equal(out, ""), False)
+    if out.offset or valid.offset or out.type != pa.string():
+        return pc.if_else(valid, out, pa.scalar(None, pa.string()))
+    # Same offsets and data, the "not empty" bits as the validity bitmap: no copy of the strings.
+    _, offsets, data = out.buffers()
+    return pa.StringArray.from_buffers(len(out), offsets, data, valid.buffers()[1])
+
+
+def _extract_any(values: pa.Array, kind: str, specs: tuple[str, ...]) -> dict[str, pa.Array]:
+    """Named groups of the first spelling in ``specs`` that matches, per row (null: none matched)."""
+    groups: dict[str, pa.Array] = {}
+    taken = pc.is_null(values)
+    for spec in specs:
+        if groups and pc.all(taken).as_py():
+            break  # every row matched an earlier spelling (or is null): skip the other regexes
+        found = pc.extract_regex(values, format_regex(kind, spec))
+        # Only rows no earlier spelling matched: a row's groups all come from one spelling.
+        use = pc.and_(pc.fill_null(pc.is_valid(found), False), pc.invert(taken))
+        taken = pc.or_(taken, use)
+        for i in range(found.type.num_fields):
+            name = found.type.field(i).name
+            part = pc.if_else(use, pc.struct_field(found, [i]), pa.scalar(None, pa.string()))
+            groups[name] = pc.coalesce(groups[name], part) if name in groups else part
+    none = pa.nulls(len(values), pa.string())
+    for name in ("d", "m", "y", "yy", "h", "mi", "s"):
+        groups.setdefault(name, none)
+    return groups
+
+
+def _year(groups: dict[str, pa.Array]) -> pa.Array:
+    return pc.coalesce(groups["y"], pc.binary_join_element_wise(pa.scalar("20"), groups["yy"], ""))
+
+
+def dates(values: pa.Array, specs: tuple[str, ...]) -> pa.Array:
+    """ISO dates ``YYYY-MM-DD``; null where no spelling matches or the day does not exist."""
+    g = _extract_any(values, "date", specs)
+    year = _year(g)
+    iso = pc.binary_join_element_wise(year, g["m"], g["d"], "-")
+    # Arrow's strptime takes 31-02 for 03-03: check the day against the month's length in numpy.
+    y, m, d = (pc.fill_null(pc.cast(v, pa.int64()), 0).to_numpy() for v in (year, g["m"], g["d"]))
+    month = ((y - 1970) * 12 + np.clip(m, 1, 12) - 1).astype("datetime64[M]")
+    days = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= days)
+    return pc.if_else(pa.array(ok), iso, pa.scalar(None, pa.string()))
+
+
+def times(values: pa.Array, specs: tuple[str, ...]) -> pa.Array:
+    """``HH:MM:SS``; null where no spelling matches (seconds default to 00)."""
+    g = _extract_any(values, "time", specs)
+    seconds = pc.if_else(pc.is_valid(g["mi"]), pc.coalesce(g["s"], "00"), pa.scalar(None, pa.string()))
+    return pc.binary_join_element_wise(g["h"], g["mi"], seconds, ":")
+
+
+def periods(values: pa.Array, specs: tuple[str, ...]) -> pa.Array:
+    """``YYYY-MM``; null where absent or junk (a bad period is not a bad line)."""
+    g = _extract_any(values, "period", specs)
+    return pc.binary_join_element_wise(_year(g), g["m"], "-")
+
+
+def amounts(values: pa.Array, decimal: str, unit: str) -> pa.Array:
+    """Kopecks (int64) from ``1 500,00``/``000150000``; null where unreadable or too large."""
+    cleaned = values
+    for space in _SPACES:
+        cleaned = pc.replace_substring(cleaned, space, "")
+    if unit == "kopecks":
+        ok = pc.match_substring_regex(cleaned, rf"^\d{{1,{MAX_WHOLE_DIGITS + 2}}}$")
+        safe = pc.if_else(ok, cleaned, pa.scalar(None, pa.string()))
+        return pc.cast(safe, pa.int64())
+    sep = {",": ",", ".": r"\.", "any": "[.,]"}[decimal]
+    found = pc.extract_regex(cleaned, rf"^(?P<w>\d{{1,{MAX_WHOLE_DIGITS}}})(?:{sep}(?P<f>\d{{1,2}}))?$")
+    whole = pc.cast(pc.struct_field(found, [0]), pa.int64())
+    frac = pc.struct_field(found, [1])
+    # An absent fraction group is "" in the struct; pad "5" to "50" (5,5 = 5 rubles 50 kopecks).
+    frac = pc.cast(pc.utf8_rpad(pc.if_else(pc.equal(frac, ""), "00", frac), 2, "0"), pa.int64())
+    kop = pc.add(pc.multiply(whole, 100), frac)
+    return pc.if_else(pc.is_valid(found), kop, pa.scalar(None, pa.int64()))
+
+
+def compact_accounts(raw: pa.Array) -> np.ndarray:
+    """``domain.identifiers.account.compact`` of every value (object array, None where null).
+
+    The common spelling (letters and digits only) is handled in bulk: strip leading zeros; the
+    rest (spaces, dashes, other characters) goes through ``compact`` itself so the two agree.
+    """
+    simple = pc.fill_null(pc.match_substring_regex(raw, r"^[0-9A-Za-zА-Яа-яЁё]+$"), True)
+    stripped = pc.utf8_ltrim(raw, "0")
+    zero = pc.and_(pc.equal(stripped, ""), pc.greater(pc.utf8_length(raw), 0))
+    fast = pc.if_else(zero, "0", stripped).to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(~simple.to_numpy(zero_copy_only=False))
+    if len(rest):
+        raw_values = raw.to_numpy(zero_copy_only=False)
+        for i in rest:
+            fast[i] = compact_account(raw_values[i])
+    return fast
+
+
+def objects(values: pa.Array) -> np.ndarray:
+    """A numpy object array of ``str`` (None for null): the payment frame's identifier columns."""
+    if values.null_count == len(values):
+        return np.full(len(values), None, dtype=object)
+    return values.to_numpy(zero_copy_only=False)

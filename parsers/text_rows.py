@@ -1,0 +1,282 @@
+"""Data lines of a text register to a payment frame and line errors, column-wise with pyarrow.
+
+Lines are split once; lines of the same field count are read together (a multi-service file has
+a few widths), every field is normalised as a whole column (``parsers.text_columns``) and each
+check yields a mask. Only the rejected lines are visited one by one, to write their reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from domain.records import LineError, conform_payments
+from parsers import text_columns as tc
+from parsers.base import BadFile
+from parsers.dialect import MAX_SERVICES, Dialect
+
+MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters (DOMAIN.md)
+CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the fields are in this file: 1-based columns (negative from the end) and KEY prefixes."""
+
+    dialect: Dialect
+    columns: Mapping[str, int]
+    keys: Mapping[str, str]
+    width: int | None  # fixed field count; None for multi-service lines
+
+    @classmethod
+    def fixed(cls, d: Dialect) -> Layout:
+        """The layout of a dialect without a header row."""
+        columns = {k: f.column for k, f in d.fields.items() if f.column is not None}
+        keys = {k: f.key for k, f in d.fields.items() if f.key is not None}
+        return cls(d, columns, keys, d.field_count if d.services is None else None)
+
+    def valid(self, n: np.ndarray) -> np.ndarray:
+        """Per line, whether ``n`` fields is this layout's shape."""
+        s = self.dialect.services
+        if s is None:
+            return np.ones(len(n), dtype=bool) if self.width is None else n == self.width
+        pairs = n - s.after_column - s.trailing_columns
+        return (pairs >= 2) & (pairs <= 2 * MAX_SERVICES) & (pairs % 2 == 0)
+
+    def line_fits(self, line: str) -> bool:
+        """Whether one line has a valid field count (with the optional trailing separator)."""
+        sep = self.dialect.separator
+        n = np.array([line.count(sep) + 1])
+        if self.valid(n)[0]:
+            return True
+        return bool(self.dialect.trailing_separator and line.endswith(sep) and self.valid(n - 1)[0])
+
+    def width_text(self) -> str:
+        """The expected field count, for error messages."""
+        return self.dialect.width_text() if self.width is None else str(self.width)
+
+
+def resolve_header(d: Dialect, line: str, file: str, line_no: int | None = None) -> Layout:
+    """The layout named by a header row; ``BadFile`` when a named column is missing."""
+    names = [n.strip().lower() for n in line.split(d.separator)]
+    if d.trailing_separator and len(names) > 1 and names[-1] == "":
+        names.pop()
+    columns: dict[str, int] = {}
+    for key, ref in d.fields.items():
+        if ref.column is not None:
+            columns[key] = ref.column
+        elif ref.names:
+            at = next((names.index(a) for a in ref.names if a in names), None)
+            if at is None:
+                where = f"header row (line {line_no})" if line_no else "header row"
+                raise BadFile(file, f"{where} lacks the column {ref.names[0]!r} ({key})")
+            columns[key] = at + 1
+    keys = {k: f.key for k, f in d.fields.items() if f.key is not None}
+    return Layout(d, columns, keys, d.field_count or len(names))
+
+
+def obj(values: np.ndarray) -> pd.Series:
+    """An object column (pandas would infer its ``str`` dtype, and NaN for None, from strings)."""
+    return pd.Series(values, dtype=object)
+
+
+def _mask(values: pa.Array) -> np.ndarray:
+    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
+
+
+def _split(layout: Layout, lines: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Lines split into fields, the field count per line (a trailing separator not counted where
+    that makes the count valid) and whether the trailing separator was dropped."""
+    sep = layout.dialect.separator
+    lists = pc.split_pattern(lines, sep)
+    n = pc.list_value_length(lists).to_numpy().astype(np.int64)
+    cut = np.zeros(len(n), dtype=bool)
+    if layout.dialect.trailing_separator:
+        cut = _mask(pc.ends_with(lines, sep)) & ~layout.valid(n) & layout.valid(n - 1)
+        n = n - cut
+    return lists, n, cut
+
+
+def _read_fields(
+    layout: Layout, lines: pa.Array, lists: pa.Array, n: np.ndarray, cut: np.ndarray, ok: np.ndarray
+) -> tuple[dict, np.ndarray, list]:
+    """Field columns (trimmed, null when empty) of the lines with a valid shape, grouped by width.
+
+    Returns the fields, the row order they come in (indices into ``lines``) and, per width group,
+    the service pairs as (rows, code columns, amount columns) for multi-service dialects.
+    """
+    d = layout.dialect
+    parts: dict[str, list[pa.Array]] = {k: [] for k in (*layout.columns, *layout.keys)}
+    order: list[np.ndarray] = []
+    services: list[tuple[int, list[pa.Array], list[pa.Array]]] = []
+    shape = n * 2 + cut  # lines of one group share the width and the dropped trailing separator
+    for key_value in np.unique(shape[ok]):
+        width = int(key_value) // 2
+        in_group = ok & (shape == key_value)
+        if in_group.all():
+            sel, group_lists, sub = np.arange(len(n)), lists, lines
+        else:
+            sel = np.flatnonzero(in_group)
+            index = pa.array(sel)
+            group_lists, sub = lists.take(index), lines.take(index)
+        for key, col in layout.columns.items():
+            at = col - 1 if col > 0 else width + col
+            parts[key].append(tc.trimmed(pc.list_element(group_lists, at)))
+        for key, prefix in layout.keys.items():
+            sep = re.escape(d.separator)
+            pattern = rf"(?i)(?:^|{sep})\s*{re.escape(prefix)}(?P<v>[^{sep}]*)"
+            parts[key].append(tc.trimmed(pc.struct_field(pc.extract_regex(sub, pattern), [0])))
+        if d.services is not None:
+            k = (width - d.services.after_column - d.services.trailing_columns) // 2
+            first = d.services.after_column
+            codes = [tc.trimmed(pc.list_element(group_lists, first + 2 * j)) for j in range(k)]
+            amounts = [tc.trimmed(pc.list_element(group_lists, first + 2 * j + 1)) for j in range(k)]
+            services.append((len(sel), codes, amounts))
+        order.append(sel)
+    fields = {k: pa.concat_arrays(v) if v else pa.array([], pa.string()) for k, v in parts.items()}
+    return fields, (np.concatenate(order) if order else np.zeros(0, np.int64)), services
+
+
+def _services(d: Dialect, groups: list) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Per row: the services tuples, their kopeck sum (-1 when a pair is unreadable) and a bad mask."""
+    if d.services is None:
+        return None, np.zeros(0, np.int64), np.zeros(0, bool)
+    tuples, sums, bad = [], [], []
+    for rows, codes, amounts in groups:
+        kop = [tc.amounts(a, d.decimal, d.amount_unit) for a in amounts]
+        broken = np.zeros(rows, dtype=bool)
+        total = np.zeros(rows, dtype=np.int64)
+        for c, k in zip(codes, kop, strict=True):
+            broken |= _mask(pc.is_null(c)) | _mask(pc.is_null(k))
+            total += pc.fill_null(k, 0).to_numpy()
+        # Per pair position, the (code, kopecks) of every row; then per row, its pairs in order.
+        pairs = [list(zip(c.to_pylist(), k.to_pylist(), strict=True)) for c, k in zip(codes, kop, strict=True)]
+        tuples += list(zip(*pairs, strict=True))
+        sums.append(total)
+        bad.append(broken)
+    out = np.empty(len(tuples), dtype=object)
+    out[:] = tuples
+    return out, np.concatenate(sums), np.concatenate(bad)
+
+
+def parse_rows(
+    d: Dialect, layout: Layout, file: str, lines: pa.Array, line_no: np.ndarray, forced: dict[int, str],
+    controls: bool = True,
+) -> tuple[pd.DataFrame, list[LineError]]:  # fmt: skip
+    """Payments (``PAYMENT_COLUMNS``) and the rejected lines among ``lines`` (numbered ``line_no``)."""
+    lists, n, cut = _split(layout, lines)
+    shaped = layout.valid(n)
+    errors = []
+    for i in np.flatnonzero(~shaped):
+        reason = f"expected {layout.width_text()} fields, found {int(n[i])}"
+        if int(line_no[i]) in forced:
+            reason = f"{forced[int(line_no[i])]}; {reason}"
+        errors.append(LineError(file, int(line_no[i]), reason, lines[int(i)].as_py()))
+    f, order, service_groups = _read_fields(layout, lines, lists, n, cut, shaped)
+    # Everything below is in ``order`` (rows grouped by width); sorted back at the end.
+    if len(order) != len(lines):
+        lines, line_no = lines.take(pa.array(order, pa.int64())), line_no[order]
+    else:
+        line_no = line_no[order]
+        if not (order[1:] > order[:-1]).all():
+            lines = lines.take(pa.array(order, pa.int64()))
+    rows = len(order)
+    none = pa.nulls(rows, pa.string())
+    get = lambda key: f.get(key, none)  # noqa: E731
+    services, svc_sum, svc_bad = _services(d, service_groups)
+    if "amount" in f:
+        amount = tc.amounts(f["amount"], d.decimal, d.amount_unit)
+    else:  # no total column: the pairs are the payment
+        amount = pa.array(np.where(svc_bad, 0, svc_sum), pa.int64(), mask=svc_bad)
+    transfer = tc.amounts(get("transfer_amount"), d.decimal, d.amount_unit)
+    commission = tc.amounts(get("commission"), d.decimal, d.amount_unit)
+    paid_date = tc.dates(get("date"), d.date_formats)
+    paid_time = tc.times(get("time"), d.time_formats)
+    amt = pc.fill_null(amount, 0).to_numpy()
+    tr = pc.fill_null(transfer, 0).to_numpy()
+    com = pc.fill_null(commission, 0).to_numpy()
+    has_amt, has_tr, has_com = (_mask(pc.is_valid(a)) for a in (amount, transfer, commission))
+    # Commission: the column, else what the bank kept (amount − transfer), else NA.
+    com_out = np.where(has_com, com, amt - tr)
+    com_known = has_com | (has_tr & has_amt)
+    ids = [get(k) for k in ("account", "uip", "els")]
+    checks: list[tuple[np.ndarray, str]] = [
+        (_mask(pc.is_null(paid_date)), "date missing or unreadable"),
+        (_mask(pc.is_valid(get("time"))) & _mask(pc.is_null(paid_time)), "time unreadable"),
+        (_mask(pc.and_(pc.and_(pc.is_null(ids[0]), pc.is_null(ids[1])), pc.is_null(ids[2]))),
+         "no account, УИП or ЕЛС"),
+        (_mask(pc.greater(pc.utf8_length(ids[0]), MAX_ID)), f"account longer than {MAX_ID} characters"),
+        (_mask(pc.greater(pc.utf8_length(ids[1]), MAX_ID)), f"УИП longer than {MAX_ID} characters"),
+        (~has_amt, "amount missing or unreadable"),
+        (has_amt & (amt == 0), "amount is zero"),
+        (_mask(pc.is_valid(get("transfer_amount"))) & ~has_tr, "transfer amount unreadable"),
+        (_mask(pc.is_valid(get("commission"))) & ~has_com, "commission unreadable"),
+        (has_amt & com_known & ((com_out < 0) | (com_out > amt)), "commission or transfer exceeds the amount"),
+        (has_amt & has_tr & has_com & (amt - com != tr), "amount − commission ≠ transfer amount"),
+    ]  # fmt: skip
+    if controls:  # the caller found control characters somewhere in the block
+        checks.append((_mask(pc.match_substring_regex(lines, CONTROLS)), "control characters in the line"))
+    if "operation_id" in d.fields:
+        op = get("operation_id")
+        checks.append((_mask(pc.is_null(op)), "operation id missing"))
+        checks.append((_mask(pc.greater(pc.utf8_length(op), MAX_ID)), f"operation id longer than {MAX_ID}"))
+    if services is not None:
+        checks.append((svc_bad, "a service code or amount is missing or unreadable"))
+        if "amount" in f:
+            checks.append((has_amt & ~svc_bad & (svc_sum != amt), "service amounts do not add up to the amount"))
+    forced_rows = np.zeros(rows, dtype=bool)
+    if forced:
+        forced_rows = np.isin(line_no, np.fromiter(forced, np.int64, len(forced)))
+    bad = forced_rows.copy()
+    for mask, _ in checks:
+        bad |= mask
+    for i in np.flatnonzero(bad):
+        reasons = [forced[int(line_no[i])]] if forced_rows[i] else []
+        reasons += [label for mask, label in checks if mask[i]]
+        readable = int(amt[i]) if has_amt[i] else None
+        errors.append(LineError(file, int(line_no[i]), "; ".join(reasons), lines[int(i)].as_py(), readable))
+    good = ~bad
+    keep = pa.array(good)
+    sort = np.argsort(line_no[good], kind="stable")
+    identity = bool(good.all()) and bool((sort[1:] > sort[:-1]).all())
+    take = pa.array(sort, pa.int64())
+
+    def pick(values: pa.Array) -> pa.Array:
+        return values if identity else values.filter(keep).take(take)
+
+    def col(values: pa.Array) -> pd.Series:
+        return obj(tc.objects(pick(values)))
+
+    raw = tc.objects(pick(lines))
+    # Dialects without operation ids get synthetic ones from the parser, in file order.
+    op_ids = col(get("operation_id")) if "operation_id" in d.fields else obj(np.full(len(raw), None))
+    account_raw = pick(get("account"))
+    frame = pd.DataFrame(
+        {
+            "line_no": line_no[good][sort],
+            "raw": obj(raw),
+            "operation_id": op_ids,
+            "paid_date": col(paid_date),
+            "paid_time": col(paid_time),
+            "account_raw": obj(tc.objects(account_raw)),
+            "account": obj(tc.compact_accounts(account_raw)),
+            "uip": col(get("uip")),
+            "els": col(get("els")),
+            "period": col(tc.periods(get("period"), d.period_formats)),
+            "amount": amt[good][sort],
+            "commission": pd.arrays.IntegerArray(com_out[good][sort], ~com_known[good][sort]),
+            "payer": col(get("payer")),
+            "address": col(get("address")),
+            "supplier_inn": col(get("supplier_inn")),
+            "services": obj(services[good][sort] if services is not None else np.full(len(raw), None)),
+        },
+        copy=False,
+    )
+    errors.sort(key=lambda e: e.line_no)
+    return conform_payments(frame), errors
