@@ -106,6 +106,9 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
     corrections = moves[moves["kind"] != "payment"]
     corr_bounds = _slices(corrections["inn"], suppliers["inn"])
 
+    by_kind = moves.groupby(["inn", "kind"])["amount"].agg(["size", "sum"])
+    kinds = {inn: frame.droplevel(0) for inn, frame in by_kind.groupby(level=0)}
+    empty_kinds = by_kind.iloc[0:0].droplevel(0)
     title_period = f"{MONTHS_RU[start.month]} {start.year}"
     last_day = start.replace(day=calendar.monthrange(start.year, start.month)[1])
     span = f"{start:%d.%m.%Y} – {last_day:%d.%m.%Y}"
@@ -113,13 +116,12 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
     for i, s in enumerate(suppliers.itertuples(index=False)):
         folder = statement_dir(out_root, period, s.inn)
         folder.mkdir(parents=True, exist_ok=True)
-        mine = moves.iloc[bounds[i][0] : bounds[i][1]]
         day = daily.iloc[daily_bounds[i][0] : daily_bounds[i][1]].reset_index(drop=True)
         corr = corrections.iloc[corr_bounds[i][0] : corr_bounds[i][1]].reset_index(drop=True)
-        summary = _summary(s, mine, span)
+        summary = _summary(s, kinds.get(s.inn, empty_kinds), span)
         stem = f"{period}-{s.inn}"
         csv_path = folder / f"register-{stem}.csv"
-        _write_csv(csv_path, lines[bounds[i][0] : bounds[i][1]], int(mine["amount"].sum()))
+        _write_csv(csv_path, lines[bounds[i][0] : bounds[i][1]], int(s.moved))
         xlsx_path = write_workbook(
             folder / f"statement-{stem}.xlsx",
             [
@@ -157,7 +159,7 @@ def _slices(keys: pd.Series, inns: pd.Series) -> list[tuple[int, int]]:
     return list(zip(lo.tolist(), hi.tolist(), strict=True))
 
 
-def _summary(s: object, mine: pd.DataFrame, span: str) -> pd.DataFrame:
+def _summary(s: object, by_kind: pd.DataFrame, span: str) -> pd.DataFrame:
     """The «Выписка» sheet: supplier details, opening, movement totals by kind, closing."""
     rows: list[tuple[str, str | None, int | None, int | None]] = [
         ("Поставщик", s.name, None, None),  # type: ignore[attr-defined]
@@ -167,7 +169,6 @@ def _summary(s: object, mine: pd.DataFrame, span: str) -> pd.DataFrame:
         ("Период", span, None, None),
         ("Входящий остаток (задолженность РКЦ перед поставщиком)", None, None, int(s.opening)),  # type: ignore[attr-defined]
     ]
-    by_kind = mine.groupby("kind")["amount"].agg(["size", "sum"])
     known = ["payment", "reclass", "reversal"]
     labels = {"payment": "Поступило платежей", "reclass": "Разнесено из невыясненных", "reversal": "Сторно"}
     for kind in known:
@@ -177,7 +178,7 @@ def _summary(s: object, mine: pd.DataFrame, span: str) -> pd.DataFrame:
         rows.append((labels[kind], None, count, total))
     other = by_kind.drop(index=[k for k in known if k in by_kind.index])
     rows.append(("Прочие движения", None, int(other["size"].sum()), int(other["sum"].sum())))
-    rows.append(("Итого движение за период", None, len(mine), int(mine["amount"].sum())))
+    rows.append(("Итого движение за период", None, int(s.rows), int(s.moved)))  # type: ignore[attr-defined]
     rows.append(("Исходящий остаток", None, None, int(s.closing)))  # type: ignore[attr-defined]
     frame = pd.DataFrame(rows, columns=["label", "value", "count", "amount"])
     frame["count"] = frame["count"].astype("Int64")

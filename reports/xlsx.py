@@ -81,10 +81,10 @@ def sheet_title(text: str, fallback: str) -> str:
     return cleaned if 0 < len(cleaned) <= 31 else fallback[:31]
 
 
-def guarded(values: pd.Series) -> pd.Series:
-    """Boolean per value: text a spreadsheet would read as a formula or an error when typed."""
-    s = pd.Series(values, dtype=object).astype("string[pyarrow]")
-    return (s.str.contains(DANGEROUS_START, regex=True) | s.isin(EXCEL_ERRORS)).fillna(False).astype(bool)
+def guarded(values: pa.Array) -> pa.Array:
+    """Boolean per text value: would a spreadsheet read it as a formula or an error when typed?"""
+    hit = pc.or_(pc.match_substring_regex(values, DANGEROUS_START), pc.is_in(values, pa.array(EXCEL_ERRORS)))
+    return pc.fill_null(hit, False)
 
 
 class _Styles:
@@ -111,11 +111,14 @@ def _array(values: object) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values  # type: ignore[return-value]
 
 
-def strings(values: pd.Series) -> pa.Array:
+def strings(values: pd.Series | np.ndarray) -> pa.Array:
     """Values as Arrow strings; missing stays null (never the text 'None' or 'nan')."""
-    s = pd.Series(values, dtype=object)
-    s = s.where(s.notna(), None).astype("string[pyarrow]")
-    return _array(pa.array(s)).cast(pa.string())
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    try:
+        return pa.array(arr, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text (ids as ints, say): convert each value
+        s = pd.Series(arr, dtype=object)
+        return _array(pa.array(s.where(s.notna(), None).astype("string[pyarrow]"))).cast(pa.string())
 
 
 def _escape(s: pa.ChunkedArray) -> pa.Array:
@@ -146,14 +149,14 @@ def _date_serials(values: pd.Series) -> pa.Array:
     return pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), out)
 
 
-def _cells(col: Col, values: pd.Series, refs: pa.Array, st: _Styles) -> pa.Array:
+def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: _Styles) -> pa.Array:
     """SpreadsheetML ``<c>`` elements for one column ("" where the cell is empty)."""
     n = len(refs)
     if col.kind == "input":
         return pc.binary_join_element_wise('<c r="', refs, f'" s="{st.input}"/>', "")
     if col.kind == "text":
-        raw = strings(values)
-        style = pc.if_else(pa.array(guarded(values).to_numpy()), f' s="{st.quoted}"', "")
+        raw = values if isinstance(values, pa.Array) else strings(values)
+        style = pc.if_else(guarded(raw), f' s="{st.quoted}"', "")
         body = _escape(raw)
         cell = pc.binary_join_element_wise(
             '<c r="', refs, '"', style, ' t="inlineStr"><is><t xml:space="preserve">', body, "</t></is></c>", ""
@@ -175,14 +178,14 @@ def _cells(col: Col, values: pd.Series, refs: pa.Array, st: _Styles) -> pa.Array
     return pc.fill_null(cell, "")
 
 
-def _rows_xml(spec: SheetSpec, st: _Styles) -> list[str]:
-    """``<row>`` elements: the header, the body, then the tail."""
-    out = []
+def _render(spec: SheetSpec, st: _Styles) -> tuple[list[str], list[float]]:
+    """The sheet's ``<row>`` elements (header, body, tail) and the column widths that fit them."""
     header = "".join(
         f'<c r="{get_column_letter(i)}1" s="{st.header}" t="inlineStr"><is><t>{_xml_text(c.header)}</t></is></c>'
         for i, c in enumerate(spec.columns, 1)
     )
-    out.append(f'<row r="1">{header}</row>')
+    out = [f'<row r="1">{header}</row>']
+    longest = [_min_width(c) for c in spec.columns]
     start = 2
     for frame in (spec.body, spec.tail):
         if frame is None or frame.empty:
@@ -192,41 +195,31 @@ def _rows_xml(spec: SheetSpec, st: _Styles) -> list[str]:
         rows = pa.array(np.arange(start, start + len(frame))).cast(pa.string())
         cells = []
         for i, col in enumerate(spec.columns):
+            values: pd.Series | pa.Array = frame.iloc[:, i]
+            if col.kind == "text":
+                values = strings(values)
+                widest = pc.max(pc.utf8_length(values)).as_py()
+                longest[i] = max(longest[i], widest or 0)
             refs = pc.binary_join_element_wise(get_column_letter(i + 1), rows, "")
-            cells.append(_cells(col, frame.iloc[:, i], refs, st))
+            cells.append(_cells(col, values, refs, st))
         xml = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "")
         out.extend(xml.to_pylist())
         start += len(frame)
-    return out
+    widths = [
+        c.width if c.width is not None else float(min(max(n + 2, MIN_WIDTH), MAX_WIDTH))
+        for c, n in zip(spec.columns, longest, strict=True)
+    ]
+    return out, widths
+
+
+def _min_width(col: Col) -> int:
+    """Characters a column needs whatever its data: the header (it wraps beyond 30) or the kind's."""
+    return max(min(len(col.header), 30), {"money": 16, "date": 11, "input": 24}.get(col.kind, 0))
 
 
 def _xml_text(text: str) -> str:
     text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _widths(spec: SheetSpec) -> list[float]:
-    """Column widths that fit the header (wrapped at 30) and the data (capped at ``MAX_WIDTH``)."""
-    out = []
-    frames = [f for f in (spec.body, spec.tail) if f is not None and not f.empty]
-    for i, col in enumerate(spec.columns):
-        if col.width is not None:
-            out.append(col.width)
-            continue
-        longest = min(len(col.header), 30)
-        if col.kind == "money":
-            longest = max(longest, 16)
-        elif col.kind == "date":
-            longest = max(longest, 11)
-        elif col.kind == "input":
-            longest = max(longest, 24)
-        else:
-            for f in frames:
-                lengths = pd.Series(f.iloc[:, i], dtype=object).dropna().astype(str).str.len()
-                if len(lengths):
-                    longest = max(longest, int(lengths.max()))
-        out.append(float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH)))
-    return out
 
 
 def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
@@ -239,27 +232,28 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
         ws = wb.create_sheet(spec.title)
         if styles is None:
             styles = _Styles(ws)
-        for i, width in enumerate(_widths(spec), 1):
+        rows, widths = _render(spec, styles)
+        for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         for i in spec.hidden_columns:
             ws.column_dimensions[get_column_letter(i + 1)].hidden = True
         ws.freeze_panes = "A2"
         last = get_column_letter(len(spec.columns))
         ws.auto_filter.ref = f"A1:{last}{1 + len(spec.body)}"
-        made.append((ws, spec))
+        made.append((ws, spec, rows))
     skeleton = path.with_name(path.name + ".skeleton")
     final_tmp = path.with_name(path.name + ".tmp")
     try:
         wb.save(skeleton)
-        parts = {ws.path.lstrip("/"): spec for ws, spec in made}  # ids are assigned on save
+        parts = {ws.path.lstrip("/"): (spec, rows) for ws, spec, rows in made}  # ids are assigned on save
         with zipfile.ZipFile(skeleton) as src, zipfile.ZipFile(final_tmp, "w", zipfile.ZIP_DEFLATED) as dst:
             for item in src.infolist():
                 data = src.read(item.filename)
-                spec = parts.get(item.filename)
-                if spec is None:
+                part = parts.get(item.filename)
+                if part is None:
                     dst.writestr(item, data)
                     continue
-                _splice(dst, item.filename, data.decode("utf-8"), spec, styles)  # type: ignore[arg-type]
+                _splice(dst, item.filename, data.decode("utf-8"), *part)
         os.replace(final_tmp, path)
     finally:
         skeleton.unlink(missing_ok=True)
@@ -267,7 +261,7 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
     return path
 
 
-def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, st: _Styles) -> None:
+def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, rows: list[str]) -> None:
     """Write the sheet part with the rows put into openpyxl's empty ``sheetData`` and a dimension."""
     match = re.search(r"<sheetData\s*/>|<sheetData>\s*</sheetData>", xml)
     if match is None:
@@ -279,7 +273,6 @@ def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, st: _Sty
     with dst.open(name, "w", force_zip64=True) as out:
         out.write(head.encode("utf-8"))
         out.write(b"<sheetData>")
-        rows = _rows_xml(spec, st)
         for i in range(0, len(rows), 5000):
             out.write("".join(rows[i : i + 5000]).encode("utf-8"))
         out.write(b"</sheetData>")
