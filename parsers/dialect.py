@@ -29,7 +29,7 @@ FIELDS = (
 FOOTER_FIELDS = ("count", "amount", "transfer", "commission", "payment_order_number", "payment_order_date")
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp1251", "cp866")
 TOP_KEYS = (
-    "name", "description", "encoding", "separator", "skip_lines", "header", "trailing_separator",
+    "format", "name", "description", "encoding", "separator", "skip_lines", "header", "trailing_separator",
     "field_count", "fields", "date_formats", "time_formats", "period_formats", "amount", "footer",
     "services", "identify",
 )  # fmt: skip
@@ -258,6 +258,15 @@ def _check_layout(d: Mapping[str, Any], source: Path, fields: dict[str, FieldRef
         raise _fail(source, "field_count", "required without a header row or services")
 
 
+def is_text_dialect(path: Path) -> bool:
+    """Whether a YAML file declares ``format: text`` (the dialects folder also holds XLSX profiles)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return False
+    return isinstance(raw, Mapping) and raw.get("format") == "text"
+
+
 def load_dialect(path: str | Path) -> Dialect:
     """Read and validate a dialect YAML file; ``DialectError`` names the file and the bad key."""
     source = Path(path)
@@ -266,6 +275,8 @@ def load_dialect(path: str | Path) -> Dialect:
     except (OSError, UnicodeError, yaml.YAMLError) as exc:
         raise _fail(source, "(file)", f"cannot be read as YAML: {exc}") from None
     d = _keys(raw, source, "", TOP_KEYS)
+    if d.get("format", "text") != "text":
+        raise _fail(source, "format", f"{d.get('format')!r} is not a text register dialect (format: text)")
     name = _get(d, source, "name", str, source.stem)
     if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
         raise _fail(source, "name", "letters, digits, _ and - only")

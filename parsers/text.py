@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from domain.records import DeclaredTotals, LineError, synthetic_operation_id
 from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
-from parsers.dialect import Dialect, load_dialect
+from parsers.dialect import Dialect, is_text_dialect, load_dialect
 from parsers.text_footer import parse_footer
 from parsers.text_rows import Layout, parse_rows, resolve_header
 from parsers.text_source import (
@@ -49,8 +49,8 @@ DIALECTS_DIR = Path(__file__).resolve().with_name("dialects")
 
 
 def builtin_dialects() -> list[str]:
-    """Names of the dialects shipped in ``parsers/dialects/``."""
-    return sorted(p.stem for p in DIALECTS_DIR.glob("*.yaml"))
+    """Names of the text dialects shipped in ``parsers/dialects/`` (files with ``format: text``)."""
+    return sorted(p.stem for p in DIALECTS_DIR.glob("*.yaml") if is_text_dialect(p))
 
 
 @dataclass
@@ -85,7 +85,7 @@ class TextRegisterParser:
         text = str(name_or_path)
         if isinstance(name_or_path, str) and re.fullmatch(r"[A-Za-z0-9_\-]+", text):
             builtin = DIALECTS_DIR / f"{text}.yaml"
-            if builtin.is_file():
+            if builtin.is_file() and is_text_dialect(builtin):
                 return cls(load_dialect(builtin))
             raise ValueError(f"unknown text dialect {text!r}; built-in: {', '.join(builtin_dialects())}")
         return cls(load_dialect(Path(name_or_path)))

@@ -161,7 +161,10 @@ def _services(d: Dialect, groups: list) -> tuple[np.ndarray | None, np.ndarray, 
         sums.append(total)
         bad.append(broken)
     out = np.empty(len(tuples), dtype=object)
-    out[:] = tuples
+    for i, pairs_of_row in enumerate(tuples):  # element-wise: numpy would make equal-length tuples 2-D
+        out[i] = pairs_of_row
+    if not groups:
+        return out, np.zeros(0, np.int64), np.zeros(0, bool)
     return out, np.concatenate(sums), np.concatenate(bad)
 
 
