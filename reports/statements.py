@@ -92,10 +92,10 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
     keep = (suppliers["rows"] > 0) | (suppliers["opening"] != 0) | (suppliers["closing"] != 0)
     suppliers = suppliers[keep].sort_values("inn", ignore_index=True)
 
-    moves["kind_ru"] = moves["kind"].map(lambda k: KIND_RU.get(k, k))
+    moves["kind_ru"] = moves["kind"].map(KIND_RU).fillna(moves["kind"])
     moves["doc_uip"] = moves["resolved_uip"].fillna(moves["matched_uip"]).fillna(moves["uip"])
-    lines = _csv_lines(moves)
     bounds = _slices(moves["inn"], suppliers["inn"])
+    bodies = _csv_bodies(_csv_lines(moves), bounds)
     payments = moves[moves["kind"] == "payment"]
     daily = (
         payments.groupby(["inn", "value_date", "channel"], dropna=False, sort=True)["amount"]
@@ -121,7 +121,7 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
         summary = _summary(s, kinds.get(s.inn, empty_kinds), span)
         stem = f"{period}-{s.inn}"
         csv_path = folder / f"register-{stem}.csv"
-        _write_csv(csv_path, lines[bounds[i][0] : bounds[i][1]], int(s.moved))
+        _write_csv(csv_path, bodies[i], int(s.rows), int(s.moved))
         xlsx_path = write_workbook(
             folder / f"statement-{stem}.xlsx",
             [
@@ -216,10 +216,10 @@ def _ru_dates(iso: pd.Series) -> pa.Array:
     return pc.if_else(pc.equal(s, ""), "", out)
 
 
-def _csv_lines(moves: pd.DataFrame) -> list[str]:
+def _csv_lines(moves: pd.DataFrame) -> pa.Array:
     """One CSV line per movement (all suppliers), in ``moves`` order."""
     if moves.empty:
-        return []
+        return pa.array([], type=pa.string())
     fields = [
         _ru_dates(moves["value_date"]),
         _csv_field(moves["kind_ru"]),
@@ -233,14 +233,26 @@ def _csv_lines(moves: pd.DataFrame) -> list[str]:
         _csv_field(moves["service"]),
         kopecks_text(moves["amount"], decimal=","),  # our own number: never guarded
     ]
-    return pc.binary_join_element_wise(*fields, ";").to_pylist()
+    return pc.binary_join_element_wise(*fields, ";")
 
 
-def _write_csv(path: Path, lines: list[str], total: int) -> None:
+def _csv_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[str]:
+    """Each supplier's lines joined by CRLF, in one Arrow call over contiguous per-supplier ranges."""
+    if not bounds:
+        return []
+    starts = [lo for lo, _ in bounds]
+    if any(hi != nxt for (_, hi), nxt in zip(bounds, [*starts[1:], bounds[-1][1]], strict=True)):
+        raise StatementError("movements are not contiguous per supplier")  # a bug in the ordering
+    offsets = pa.array([*starts, bounds[-1][1]], type=pa.int32())
+    lists = pa.ListArray.from_arrays(offsets, lines.cast(pa.string()))
+    return pc.binary_join(lists, "\r\n").to_pylist()
+
+
+def _write_csv(path: Path, body: str, count: int, total: int) -> None:
     """Header, lines, footer ``ИТОГО;<count>;;…;<sum>``; cp1251 (unencodable characters become ?)."""
     amount = kopecks_text(pd.Series([total]), decimal=",")[0].as_py()
-    footer = ";".join(["ИТОГО", str(len(lines))] + [""] * (len(CSV_HEADER) - 3) + [amount])
-    text = "\r\n".join([";".join(CSV_HEADER), *lines, footer]) + "\r\n"
+    footer = ";".join(["ИТОГО", str(count)] + [""] * (len(CSV_HEADER) - 3) + [amount])
+    text = "\r\n".join([";".join(CSV_HEADER), *([body] if count else []), footer]) + "\r\n"
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(text.encode(CSV_ENCODING, errors="replace"))
     tmp.replace(path)

@@ -113,6 +113,8 @@ def _array(values: object) -> pa.Array:
 
 def strings(values: pd.Series | np.ndarray) -> pa.Array:
     """Values as Arrow strings; missing stays null (never the text 'None' or 'nan')."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _array(pa.array(values.array)).cast(pa.string())  # already Arrow memory: no copy of the text
     arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
     try:
         return pa.array(arr, type=pa.string(), from_pandas=True)

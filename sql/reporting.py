@@ -7,17 +7,21 @@ supplier accounts' natural sign (credit positive: what the center owes the suppl
 The movements query returns every supplier posting of the period with what the supplier needs to
 recognise it: the entry (kind, value date, description), the payment behind it when there is one
 (LEFT JOIN: a correction may name no payment) and the accountant's resolution for a reclass. On
-PostgreSQL it streams through ``COPY`` (``sql.queries.read_frame``); the period bounds are
+PostgreSQL it streams through ``COPY`` into Arrow (``read_text_frame``); the period bounds are
 validated dates written into the query as literals so that path needs no bind parameters.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection, text
 
 from sql.queries import read_frame
 
@@ -31,6 +35,31 @@ _TEXT = (
     "inn", "kind", "value_date", "description", "channel", "operation_id", "paid_date", "account_raw", "uip",
     "matched_uip", "resolved_uip", "payer", "address", "service",
 )  # fmt: skip
+
+
+def read_text_frame(conn: Connection, query: str, strings: tuple[str, ...]) -> pd.DataFrame:
+    """A query's rows with the ``strings`` columns as Arrow-backed text (pandas ``str``), never objects.
+
+    PostgreSQL streams ``COPY … TO STDOUT`` into pyarrow's CSV reader; the text columns stay in
+    Arrow memory, which the reports hand to pyarrow compute without converting 2M Python strings.
+    """
+    if conn.dialect.name != "postgresql":
+        frame = pd.read_sql_query(text(query), conn)
+    else:
+        buffer = io.BytesIO()
+        driver = conn.connection.driver_connection
+        with (
+            driver.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy,
+        ):
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in strings}, strings_can_be_null=True)
+        frame = pacsv.read_csv(buffer, convert_options=convert).to_pandas()
+    for column in strings:
+        frame[column] = frame[column].astype("str")
+    return frame
 
 
 def period_bounds(period: str) -> tuple[date, date]:
@@ -87,13 +116,15 @@ def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
         f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
         f" AND e.value_date >= '{start.isoformat()}' AND e.value_date < '{end.isoformat()}'"
     )
-    frame = read_frame(conn, query, strings=_TEXT)
+    frame = read_text_frame(conn, query, _TEXT)
     for column in ("entry_id", "leg", "amount"):
         frame[column] = frame[column].astype("int64")
     for column in ("payment_id", "reverses_id"):
         frame[column] = pd.array(frame[column], dtype="Int64")
     for column in ("value_date", "paid_date"):  # ISO text on both databases (SQLite may add a time)
-        text = frame[column].astype("string[pyarrow]").str.slice(0, 10)
-        frame[column] = text.astype(object).where(text.notna(), None)
-    frame = frame.sort_values(["inn", "value_date", "entry_id", "leg"], kind="stable", ignore_index=True)
-    return frame[MOVEMENT_COLUMNS]
+        frame[column] = frame[column].str.slice(0, 10)
+    # Sorted on integer codes (text sorts are the slow part at two million rows).
+    inn = pd.factorize(frame["inn"], sort=True)[0]
+    day = pd.factorize(frame["value_date"], sort=True)[0]
+    order = np.lexsort((frame["leg"].to_numpy(), frame["entry_id"].to_numpy(), day, inn))
+    return frame.take(order).reset_index(drop=True)[MOVEMENT_COLUMNS]
