@@ -27,7 +27,7 @@ import os
 import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +71,6 @@ class SheetSpec:
     columns: Sequence[Col]
     body: pd.DataFrame
     tail: pd.DataFrame | None = None
-    hidden_columns: Sequence[int] = field(default_factory=tuple)  # 0-based; kept, just narrow and hidden
 
 
 def sheet_title(text: str, fallback: str) -> str:
@@ -237,8 +236,6 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
         rows, widths = _render(spec, styles)
         for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
-        for i in spec.hidden_columns:
-            ws.column_dimensions[get_column_letter(i + 1)].hidden = True
         ws.freeze_panes = "A2"
         last = get_column_letter(len(spec.columns))
         ws.auto_filter.ref = f"A1:{last}{1 + len(spec.body)}"
