@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,8 @@ class Config:
 
 def default_config_text() -> str:
     """The configuration file `rkc init` writes."""
-    return resources.files("rkc").joinpath("default_config.yaml").read_text(encoding="utf-8")
+    # Beside this module; importlib.resources trips over setuptools' editable-install finder here.
+    return Path(__file__).with_name("default_config.yaml").read_text(encoding="utf-8")
 
 
 def resolve_home(home: str | Path | None) -> Path:

@@ -163,7 +163,8 @@ def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-un
 
 def _unused_transfers(conn) -> list[BankTransfer]:  # type: ignore[no-untyped-def]
     """Transfers not tied to a register yet; ``line_no`` carries the row id to find them again."""
-    rows = conn.execute(select(TransferRow).where(TransferRow.register_id.is_(None)).order_by(TransferRow.id)).scalars()
+    table = TransferRow.__table__
+    rows = conn.execute(select(table).where(table.c.register_id.is_(None)).order_by(table.c.id)).all()
     return [
         BankTransfer(number=r.number, date=r.date, amount=r.amount, incoming=True, payer_name=r.payer_name,
                      payer_inn=r.payer_inn, payer_account=r.payer_account, purpose=r.purpose, line_no=r.id)
@@ -190,11 +191,8 @@ def _record_tie_flags(conn, flags: pd.DataFrame, by_line: dict, run_date: date) 
 
 def _post_receipts(conn, config: Config) -> None:  # type: ignore[no-untyped-def]
     """Dr bank, Cr agent for every transfer from a known agent not posted yet."""
-    rows = (
-        conn.execute(select(TransferRow).where(TransferRow.entry_id.is_(None), TransferRow.channel.is_not(None)))
-        .scalars()
-        .all()
-    )
+    table = TransferRow.__table__
+    rows = conn.execute(select(table).where(table.c.entry_id.is_(None), table.c.channel.is_not(None))).all()
     for row in rows:
         entry = post_transfer(conn, bank=config.center_account, channel=row.channel, amount=row.amount,
                               number=row.number, on=row.date, payer_account=row.payer_account)  # fmt: skip
