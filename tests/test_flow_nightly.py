@@ -1,0 +1,147 @@
+"""The nightly flow under prefect_test_harness on a generated day, on SQLite and PostgreSQL:
+end to end against the generator's manifest, the replay, a crash between registers and two runs
+at once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from prefect.testing.utilities import prefect_test_harness
+
+from domain.money import format_amount
+from rkc.app import import_charges_files
+from rkc.config import init_home, load_config
+from rkc.generator import generate
+from sql.engine import make_engine
+from sql.ledger_queries import balances, check_ledger
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _day(root: Path, db_url: str | None, monkeypatch: pytest.MonkeyPatch):
+    if db_url is None:
+        monkeypatch.delenv("RKC_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    config, _ = init_home(root)
+    day = generate(config.home, accounts=150, payments=600, seed=5)
+    import_charges_files(load_config(root), day.charges_csv, day.suppliers_csv)
+    return load_config(root), day
+
+
+def _ledger(config) -> tuple[dict, list, int]:
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        state = balances(conn), check_ledger(conn), conn.execute(sa.text("SELECT COUNT(*) FROM ledger_entry")).scalar()
+    engine.dispose()
+    return state
+
+
+def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) -> None:
+    from flows.nightly import nightly
+
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    result = nightly(home=str(config.home), run_date=day.run_date)
+
+    summary = json.loads(Path(result["summary"]).read_text(encoding="utf-8"))
+    expected = json.loads(day.manifest.read_text(encoding="utf-8"))["expected"]
+    totals = summary["totals"]
+    assert totals["residual"] == "0.00"
+    assert totals["amount_total"] == format_amount(expected["amount_total"])
+    assert totals["posted_amount"] == format_amount(expected["posted_amount"])
+    assert totals["suspense_amount"] == format_amount(expected["suspense"]["amount"])
+    assert totals["quarantined_amount"] == format_amount(expected["quarantined"]["amount"])
+    assert totals["rejected_amount"] == format_amount(expected["rejected"]["amount"])
+    assert totals["duplicate_amount"] == format_amount(expected["duplicates"]["amount"])
+    codes = summary["discrepancies"]
+    for code in ("DUPLICATE_PAYMENT", "DUPLICATE_CROSS_CHANNEL", "REGISTER_TOTAL_MISMATCH", "MALFORMED_LINE",
+                 "UNKNOWN_ACCOUNT", "TRANSFER_MISSING"):  # fmt: skip
+        assert codes.get(code, 0) >= 1, code
+    assert Path(result["xlsx"]).is_file() and Path(result["html"]).is_file()
+    assert not [p for c in config.channels for p in (config.inbox / c).iterdir()]  # everything filed away
+    assert list((config.quarantine / day.run_date.isoformat()).rglob("*.reason.txt"))
+
+    first_balances, violations, entries = _ledger(config)
+    assert violations == []
+    supplier_total = sum(v for k, v in first_balances.items() if k.startswith("supplier:"))
+    assert supplier_total == expected["posted_amount"]
+
+    again = nightly(home=str(config.home), run_date=day.run_date)  # the same night again: nothing new
+    assert again["files"] == 0 and again["registers"] == []
+    archived = next((config.archive / day.run_date.isoformat() / "sber").iterdir())
+    shutil.copy(archived, config.inbox / "sber" / archived.name)  # an agent sends a file twice
+    third = nightly(home=str(config.home), run_date=day.run_date)
+    assert [s["status"] for s in third["skipped"]] == ["duplicate_file"]
+    assert _ledger(config)[0] == first_balances and _ledger(config)[2] == entries
+
+
+def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypatch) -> None:
+    import rkc.commit
+    from flows import nightly as nightly_module
+
+    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)  # the same day, undisturbed, on SQLite
+    nightly_module.nightly(home=str(reference.home), run_date=ref_day.run_date)
+    expected_balances = _ledger(reference)[0]
+
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    real = rkc.commit.commit_register
+    calls = {"n": 0}
+
+    def dies_on_second_register(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed between two registers")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nightly_module, "commit_register", dies_on_second_register)
+    with pytest.raises(BaseException, match="killed"):
+        nightly_module.nightly(home=str(config.home), run_date=day.run_date)
+    posted_before, violations, _ = _ledger(config)
+    assert violations == [] and posted_before  # the first register is whole, nothing half-posted
+
+    monkeypatch.setattr(nightly_module, "commit_register", real)
+    nightly_module.nightly(home=str(config.home), run_date=day.run_date)
+    final, violations, _ = _ledger(config)
+    assert violations == []
+    assert final == expected_balances
+
+
+@pytest.mark.postgres
+def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_url, monkeypatch) -> None:
+    from flows.nightly import nightly
+    from tests.dbutil import empty_database
+
+    engine = make_engine(pg_url)
+    empty_database(engine)
+    engine.dispose()
+    config, day = _day(tmp_path / "home", pg_url, monkeypatch)
+    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
+    nightly(home=str(reference.home), run_date=ref_day.run_date)
+    monkeypatch.setenv("RKC_DATABASE_URL", pg_url)
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            nightly(home=str(config.home), run_date=day.run_date)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    final, violations, _ = _ledger(config)
+    assert violations == []
+    assert final == _ledger(reference)[0]
