@@ -136,6 +136,5 @@ def _empty_night() -> pd.DataFrame:
 
 
 def read_plan_payments(plan: NightPlan, sha256: str) -> pd.DataFrame:
-    """The decided payments of one register."""
-    frame = read_payments(plan.payments_path)
-    return frame[frame["sha256"] == sha256].reset_index(drop=True)
+    """The decided payments of one register (filtered while reading: the file holds the whole night)."""
+    return read_payments(plan.payments_path, filters=[("sha256", "==", sha256)]).reset_index(drop=True)

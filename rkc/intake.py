@@ -136,9 +136,9 @@ def write_payments(payments: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False)
 
 
-def read_payments(path: str | Path) -> pd.DataFrame:
-    """Payments written by intake, with the services column back as tuples."""
-    frame = pd.read_parquet(path)
+def read_payments(path: str | Path, filters: list | None = None) -> pd.DataFrame:
+    """Payments written by intake, with the services column back as tuples; ``filters`` as pyarrow's."""
+    frame = pd.read_parquet(path, filters=filters)
     frame["services"] = frame["services"].map(
         lambda s: None if s is None or s != s else tuple((c, int(a)) for c, a in json.loads(s))
     )
