@@ -8,7 +8,6 @@ found committed but not moved is finished by the next run.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import Engine, update
 from domain.codes import Code
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
+from rkc.filing import file_away
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake, read_errors
 from sql.bulk import bulk_insert
 from sql.models import Register
@@ -105,7 +105,7 @@ def commit_register(
                         quarantined_amount=amounts["quarantined"], commission_total=commission)  # fmt: skip
         uow.commit()
     where = config.quarantine if reason else config.archive
-    stored = _move(Path(intake.path), where / run_date.isoformat() / intake.channel, reason)
+    stored = file_away(Path(intake.path), where / run_date.isoformat() / intake.channel, reason)
     _set_stored(engine, rid, stored)
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status, rid, intake.lines,
                            len(errors), amount_total, stored_path=str(stored), reason=reason or "",
@@ -157,7 +157,7 @@ def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) ->
                              "channel": intake.channel, "file": intake.name, "detail": intake.reason}])  # fmt: skip
         bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
         uow.commit()
-    stored = _move(Path(intake.path), config.quarantine / run_date.isoformat() / intake.channel, intake.reason)
+    stored = file_away(Path(intake.path), config.quarantine / run_date.isoformat() / intake.channel, intake.reason)
     _set_stored(engine, rid, stored)
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "bad_file", rid,
                            stored_path=str(stored), reason=intake.reason)  # fmt: skip
@@ -165,7 +165,7 @@ def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) ->
 
 def _finish_known(config: Config, engine: Engine, intake: Intake, run_date: date) -> RegisterOutcome:
     """A file whose content was received before: finish a recovered one, skip a duplicate."""
-    stored = _move(Path(intake.path), config.archive / run_date.isoformat() / intake.channel, None)
+    stored = file_away(Path(intake.path), config.archive / run_date.isoformat() / intake.channel, None)
     if intake.status == RECOVERED:
         _set_stored(engine, intake.known_register_id, stored)
         return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "recovered",
@@ -180,20 +180,6 @@ def _finish_known(config: Config, engine: Engine, intake: Intake, run_date: date
         uow.commit()
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "duplicate_file",
                            intake.known_register_id, stored_path=str(stored), reason=detail)  # fmt: skip
-
-
-def _move(source: Path, folder: Path, reason: str | None) -> Path:
-    """Move ``source`` into ``folder`` without overwriting; write ``<name>.reason.txt`` beside it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / source.name
-    counter = 1
-    while target.exists():
-        target = folder / f"{source.stem}.{counter}{source.suffix}"
-        counter += 1
-    shutil.move(str(source), target)
-    if reason:
-        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
-    return target
 
 
 def _set_stored(engine: Engine, register_id: int | None, stored: Path) -> None:

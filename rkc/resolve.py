@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine, insert, text
 
 from domain.identifiers.account import compact as compact_account
 from domain.splitting import split_payments
-from rkc.commit import _move
 from rkc.config import Config
+from rkc.filing import file_away
 from sql.entries import reclassify, suspense_amount
 from sql.models import Resolution
 from sql.uow import UnitOfWork
@@ -52,7 +52,7 @@ def apply_resolutions(config: Config, engine: Engine, run_date: date) -> Resolut
                 else:
                     notes.append(f"{book.name}:{request.row}: payment {request.payment_id}: {reason}")
         rejected += notes
-        _move(book, config.archive / run_date.isoformat() / "resolutions", "\n".join(notes) or None)
+        file_away(book, config.archive / run_date.isoformat() / "resolutions", "\n".join(notes) or None)
     return ResolutionSummary(len(books), applied, rejected)
 
 

@@ -18,8 +18,8 @@ from domain.codes import Code
 from domain.records import BankTransfer
 from domain.tieout import REGISTER_COLUMNS, TIED, tie_registers
 from parsers.base import BadFile, file_sha256
-from rkc.commit import _move
 from rkc.config import Config
+from rkc.filing import file_away
 from sql.bulk import bulk_insert
 from sql.entries import post_transfer
 from sql.models import BankStatementFile, Register
@@ -56,7 +56,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int
         except BadFile as exc:
             bad.append(f"{path.name}: {exc.reason}")
             _record_bad_statement(engine, path, exc.reason, run_date)
-            _move(path, config.quarantine / run_date.isoformat() / "statements", exc.reason)
+            file_away(path, config.quarantine / run_date.isoformat() / "statements", exc.reason)
             continue
         with UnitOfWork(engine) as uow:
             known = uow.conn.execute(select(BankStatementFile.id).where(BankStatementFile.sha256 == sha)).scalar()
@@ -78,7 +78,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int
                 added += _insert_new_transfers(uow.conn, rows)
             uow.commit()
         read += 1
-        _move(path, config.archive / run_date.isoformat() / "statements", None)
+        file_away(path, config.archive / run_date.isoformat() / "statements", None)
     return read, added, bad
 
 
