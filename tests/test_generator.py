@@ -5,18 +5,25 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from domain.identifiers import bank_account, inn
 from domain.records import LineError
 from parsers.base import read_head
 from parsers.charges import read_charges, read_suppliers
+from rkc.config import default_config_text, parse_config
 from rkc.generator import GeneratedDay, generate
+from rkc.generator.multiservice import SPLIT_ERROR, service_pairs
+from rkc.generator.world import make_accounts, make_suppliers, make_world, month_before
 
 ACCOUNTS, PAYMENTS = 150, 400
+CHANNELS = ["sber", "sber", "sber", "rshb", "online", "portal", "gis"]  # the registers' folders, in order
 
 
 def _digest(root: Path) -> dict[str, str]:
@@ -41,10 +48,30 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path, day: Genera
     assert _digest(again.dir) == first
     changed = {k for k, v in _digest(other.dir).items() if first.get(k) != v}
     assert {"charges.csv", "suppliers.csv", "manifest.json"} <= changed
+    registers = {p.relative_to(day.dir).as_posix() for p in day.registers}
+    assert len(registers) == len(CHANNELS) and registers <= set(first)  # every register is byte-identical again
+    other_registers = {p.relative_to(other.dir).as_posix() for p in other.registers}
+    assert other_registers <= changed  # ... and another seed changes each of them
+
+
+def test_default_configuration_has_a_channel_for_every_shipped_format(tmp_path: Path) -> None:
+    from parsers.text import builtin_dialects
+
+    config = parse_config(yaml.safe_load(default_config_text()), tmp_path)
+    kinds = {(c.format, c.dialect) for c in config.channels.values()}
+    shipped = {("text", d) for d in builtin_dialects()} | {("xlsx", "xlsx_portal"), ("gis_xml", None)}
+    assert kinds == shipped
+    for c in config.channels.values():
+        assert c.agent_name and inn.is_valid(c.agent_inn), c
+        assert len(c.agent_account) == 20 and c.agent_account.isdigit(), c
+    # a п/п is credited to the channel whose agent sent it: no two channels may share an agent
+    assert len({c.agent_inn for c in config.channels.values()}) == len(config.channels)
+    assert len({c.agent_account for c in config.channels.values()}) == len(config.channels)
+    assert len({c.priority for c in config.channels.values()}) == len(config.channels)
 
 
 def test_layout_and_channels(day: GeneratedDay, manifest: dict) -> None:
-    assert [p.parent.name for p in day.registers] == ["sber", "sber", "sber", "portal", "gis"]
+    assert [p.parent.name for p in day.registers] == CHANNELS
     assert [p.parent.name for p in day.statements] == ["statements"]
     assert all(p.is_relative_to(day.dir / "inbox") for p in day.registers + day.statements)
     assert sum(r["lines"] for r in manifest["registers"]) == PAYMENTS == manifest["expected"]["payment_lines"]
@@ -76,10 +103,12 @@ def test_charges_import_cleanly(day: GeneratedDay, manifest: dict) -> None:
     assert charges.lines["account_raw"].str.startswith("0").any()
 
 
-def _parser(channel: str, samples: Path):
+def _parser(register_format: str, samples: Path):
+    """The parser of a manifest's ``format`` (``text:<dialect>``, ``xlsx:<profile>``, ``gis_xml``)."""
     from parsers.registry import build_parser
 
-    fmt = {"sber": ("text", "sber_classic"), "portal": ("xlsx", "xlsx_portal"), "gis": ("gis_xml", None)}[channel]
+    kind, _, dialect = register_format.partition(":")
+    fmt = (kind, dialect or None)
     if fmt[0] == "text" and importlib.util.find_spec("parsers.text") is None:
         pytest.skip("the text register parser (parsers/text.py) is not in the tree yet")
     if fmt[0] == "xlsx" and importlib.util.find_spec("parsers.xlsx") is None:
@@ -94,18 +123,20 @@ def _parse(parser, path: Path) -> tuple[pd.DataFrame, list[LineError], list]:
     return payments, [e for c in chunks for e in c.errors], [c.declared for c in chunks if c.declared]
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(len(CHANNELS)))
 def test_every_register_parses_and_ties(day: GeneratedDay, manifest: dict, index: int, samples_dir: Path) -> None:
     reg = manifest["registers"][index]
     path = day.dir / reg["file"]
-    parser = _parser(reg["channel"], samples_dir)
+    parser = _parser(reg["format"], samples_dir)
     assert parser.identify(path, read_head(path))
     payments, errors, declared = _parse(parser, path)
-    malformed = [w for w in manifest["defects"]["malformed"]["where"] if w["file"] == reg["file"]]
-    assert [(e.line_no, e.amount) for e in errors] == [(w["line"], w["amount"]) for w in malformed]
+    planted = sorted((w["line"], w["amount"]) for key in ("malformed", "service_split")
+                     for w in manifest["defects"][key]["where"] if w["file"] == reg["file"])  # fmt: skip
+    assert [(e.line_no, e.amount) for e in errors] == planted
     assert len(payments) + len(errors) == reg["lines"]
     assert int(payments["amount"].sum()) + sum(e.amount or 0 for e in errors) == reg["amount"]
-    if reg["channel"] == "gis":
+    assert int(payments["commission"].fillna(0).sum()) <= reg["commission"]
+    if not reg["declared"]:  # ГИС ЖКХ and the "|" register carry no control totals
         assert declared == []
         return
     (totals,) = declared
@@ -113,15 +144,54 @@ def test_every_register_parses_and_ties(day: GeneratedDay, manifest: dict, index
     assert tied == (reg["expected_status"] == "ok")
     if reg["expected_status"] == "ok":
         assert totals.commission == reg["commission"]
-    if reg["channel"] == "sber":
+        assert totals.transfer in (None, reg["transfer"])  # the portal's Итого has no transfer column
+    if "payment_order_number" in reg["declared"]:
         assert (totals.payment_order_number, totals.payment_order_date.isoformat()) == (
             reg["payment_order"]["number"], reg["payment_order"]["date"])  # fmt: skip
+
+
+def test_each_register_is_identified_by_its_own_parser_only(day: GeneratedDay, manifest: dict,
+                                                            samples_dir: Path) -> None:  # fmt: skip
+    from parsers.dialect import is_text_dialect
+    from parsers.text import DIALECTS_DIR, builtin_dialects
+
+    formats = [f"text:{d}" for d in builtin_dialects()] + ["gis_xml"]
+    formats += [f"xlsx:{p.stem}" for p in sorted(DIALECTS_DIR.glob("*.yaml")) if not is_text_dialect(p)]
+    parsers = {f: _parser(f, samples_dir) for f in formats}
+    assert {r["format"] for r in manifest["registers"]} == set(formats)  # every format and dialect is written
+    for reg in manifest["registers"]:
+        path = day.dir / reg["file"]
+        head = read_head(path)
+        assert [f for f, parser in parsers.items() if parser.identify(path, head)] == [reg["format"]], reg["file"]
+
+
+def test_multiservice_split_follows_the_receipt(day: GeneratedDay, manifest: dict, samples_dir: Path) -> None:
+    (reg,) = [r for r in manifest["registers"] if r["format"] == "text:sber_multiservice"]
+    payments, errors, _ = _parse(_parser(reg["format"], samples_dir), day.dir / reg["file"])
+    assert [e.reason for e in errors] == ["service amounts do not add up to the amount"]
+    assert manifest["defects"]["service_split"]["count"] == 1
+    pairs = payments[["line_no", "account", "period", "amount", "services"]].explode("services")
+    pairs["service"], pairs["paid"] = pairs["services"].str[0], pairs["services"].str[1].astype("int64")
+    pairs["first"] = ~pairs["line_no"].duplicated()
+    lines = read_charges(day.charges_csv).lines[["account", "period", "service", "amount"]]
+    totals = lines.groupby(["account", "period"])["amount"].sum().rename("owed_total").reset_index()
+    got = pairs.merge(lines, on=["account", "period", "service"], how="left").merge(totals, on=["account", "period"])
+    assert got["amount_y"].notna().all()  # every service is a line of the receipt (ЛС and period)
+    assert not got.duplicated(["line_no", "service"]).any()
+    over = got["amount_x"] > got["owed_total"]
+    assert (got["paid"] > 0).all()
+    assert (got.loc[~(over & got["first"]), "paid"] <= got.loc[~(over & got["first"]), "amount_y"]).all()
+    full = got[got["amount_x"] == got["owed_total"]]
+    assert len(full) and (full["paid"] == full["amount_y"]).all()  # a full payment pays each line in full
+    per_payment = got.groupby("line_no").agg(paid=("paid", "sum"), amount=("amount_x", "first"))
+    assert (per_payment["paid"] == per_payment["amount"]).all()
+    assert {"partial", "full"} <= {k for k, v in reg["by_kind"].items() if v}
 
 
 def test_planted_defects_are_where_the_manifest_says(day: GeneratedDay, manifest: dict, samples_dir: Path) -> None:
     frames = {}
     for reg in manifest["registers"]:
-        payments, _, _ = _parse(_parser(reg["channel"], samples_dir), day.dir / reg["file"])
+        payments, _, _ = _parse(_parser(reg["format"], samples_dir), day.dir / reg["file"])
         frames[reg["file"]] = payments.set_index("line_no")
     d = manifest["defects"]
 
@@ -178,8 +248,56 @@ def test_bridge_of_expected_amounts(manifest: dict) -> None:
              + e["suspense"]["amount"])  # fmt: skip
     assert parts == e["amount_total"]
     assert e["quarantined"]["registers"] == 1 and e["duplicates"]["lines"] == 2
+    assert e["rejected"]["lines"] == manifest["defects"]["malformed"]["count"] + manifest["defects"]["service_split"][
+        "count"] == 2  # fmt: skip
 
 
 def test_too_few_payments_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least"):
         generate(tmp_path, accounts=50, payments=5)
+
+
+def test_service_pairs_full_partial_over_and_spoilt() -> None:
+    rng = np.random.default_rng(3)
+    world = make_world(rng, make_suppliers(rng, 40), make_accounts(rng, 40), month_before(date(2026, 11, 20)))
+    doc = np.array([0, 1, 2, 0])
+    total = world.doc_total[doc]
+    amount = np.array([total[0], total[1] // 3, total[2] + 12_345, total[3]])
+    texts = service_pairs(world, doc, amount, np.array([False, False, False, True])).to_pylist()
+
+    def owed(d: int) -> list[tuple[str, int]]:
+        sel = np.flatnonzero(world.line_doc == d)
+        return list(zip(world.line_service.take(sel).to_pylist(), world.line_amount[sel].tolist(), strict=True))
+
+    def parsed(text: str) -> list[tuple[str, int]]:
+        fields = text.split(";")
+        return [(c, int(a.replace(",", ""))) for c, a in zip(fields[::2], fields[1::2], strict=True)]
+
+    assert parsed(texts[0]) == owed(0)  # full: every line as billed
+    partial = parsed(texts[1])  # the receipt's lines in order until the money runs out
+    assert sum(a for _, a in partial) == amount[1] and partial[:-1] == owed(1)[: len(partial) - 1]
+    assert partial[-1][0] == owed(1)[len(partial) - 1][0] and 0 < partial[-1][1] <= owed(1)[len(partial) - 1][1]
+    over = parsed(texts[2])  # every line, the excess on the first (the managing company's)
+    assert over[1:] == owed(2)[1:] and over[0] == (owed(2)[0][0], owed(2)[0][1] + 12_345)
+    spoilt = parsed(texts[3])
+    assert sum(a for _, a in spoilt) == amount[3] + SPLIT_ERROR and spoilt[1:] == owed(0)[1:]
+
+
+def test_a_tiny_center_writes_only_registers_with_lines(tmp_path: Path, samples_dir: Path) -> None:
+    day = generate(tmp_path, accounts=5, payments=20, seed=2)  # too few accounts for every channel
+    manifest = json.loads(day.manifest.read_text(encoding="utf-8"))
+    assert manifest["expected"]["payment_lines"] == sum(r["lines"] for r in manifest["registers"])
+    for reg in manifest["registers"]:
+        assert reg["lines"] > 0
+        payments, errors, _ = _parse(_parser(reg["format"], samples_dir), day.dir / reg["file"])
+        assert len(payments) + len(errors) == reg["lines"]
+
+
+def test_channels_missing_from_the_configuration_get_no_register(tmp_path: Path) -> None:
+    data = yaml.safe_load(default_config_text())
+    data["channels"] = {k: v for k, v in data["channels"].items() if k in ("sber", "portal", "gis")}
+    (tmp_path / "rkc.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    day = generate(tmp_path, accounts=ACCOUNTS, payments=PAYMENTS, seed=7)
+    assert [p.parent.name for p in day.registers] == ["sber", "sber", "sber", "portal", "gis"]
+    manifest = json.loads(day.manifest.read_text(encoding="utf-8"))
+    assert manifest["defects"]["service_split"]["count"] == 0 and manifest["expected"]["rejected"]["lines"] == 1

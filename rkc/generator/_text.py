@@ -48,6 +48,16 @@ def money(kopecks: np.ndarray, sep: str = ".") -> pa.Array:
     return join([nums(a // 100), _KOP.take(pa.array(a % 100))], sep)
 
 
+def grouped(kopecks: np.ndarray, sep: str = ",") -> pa.Array:
+    """Kopecks as people type them: ``1 234 567,89`` (thousands apart by a space; under a billion rubles)."""
+    a = np.asarray(kopecks, dtype=np.int64)
+    rub = a // 100
+    units = zfill(rub % 1000, 3)
+    rubles = where(rub >= 1_000_000, join([nums(rub // 1_000_000), zfill(rub // 1000 % 1000, 3), units], " "),
+                   where(rub >= 1000, join([nums(rub // 1000), units], " "), nums(rub)))  # fmt: skip
+    return join([rubles, _KOP.take(pa.array(a % 100))], sep)
+
+
 def join(columns: Sequence[Column], sep: str) -> pa.Array:
     """Row-wise join of equally long string columns (or constant strings) with ``sep``."""
     cols = [c if isinstance(c, str) else arr(c) for c in columns]

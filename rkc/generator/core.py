@@ -1,8 +1,10 @@
 """``generate``: one synthetic day of a settlement center, written to a directory, with a manifest.
 
 Layout written under ``dir``: ``suppliers.csv``, ``charges.csv``, ``inbox/<channel>/`` registers
-(``sber``: three Sber classic files; ``portal``: one XLSX; ``gis``: one ГИС ЖКХ XML),
-``inbox/statements/`` the bank statement, and ``manifest.json`` with the facts a test needs.
+(``sber``: three Sber classic files; ``rshb``: one Sber multi-service file; ``online``: one ``|``
+file with a header row; ``portal``: one XLSX; ``gis``: one ГИС ЖКХ XML), ``inbox/statements/`` the
+bank statement, and ``manifest.json`` with the facts a test needs. A channel missing from the
+configuration gets no register (``sber`` is required: it carries most planted defects).
 The channels, agents, tariffs and the center's account come from ``dir/rkc.yaml`` when it exists,
 else from the default configuration. Deterministic: one seed, one ``numpy`` generator, no clock.
 """
@@ -23,13 +25,16 @@ from rkc.config import CONFIG_NAME, Config, default_config_text, load_config, pa
 from rkc.generator import payments as pay
 from rkc.generator.gis import write_gis
 from rkc.generator.manifest import build_manifest
+from rkc.generator.multiservice import write_multiservice
+from rkc.generator.pipe import write_pipe
 from rkc.generator.portal import write_portal
 from rkc.generator.sber import RegisterFile, write_sber
 from rkc.generator.statement import Transfer, agent_transfer, write_statement
 from rkc.generator.world import make_accounts, make_suppliers, make_world, month_before, write_charges, write_suppliers
 
 DEFAULT_RUN_DATE = date(2026, 11, 20)
-SHARES = {"sber": 0.55, "portal": 0.2, "gis": 0.25}  # accounts' habitual channels
+# accounts' habitual channels; the portal's share is capped (payments.PORTAL_CAP), sber takes the rest
+SHARES = {"sber": 0.45, pay.MULTISERVICE: 0.08, pay.ONLINE: 0.07, "portal": 0.15, "gis": 0.25}
 BAD_FOOTER_OFF = (1, 50_000)  # the spoilt footer claims one more line and 500.00 more
 
 
@@ -61,7 +66,7 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     """
     if accounts < 5:
         raise ValueError(f"need at least 5 accounts, got {accounts}")
-    directory = Path(dir)
+    directory = Path(dir).resolve()  # rkc.yaml's paths come out absolute; the manifest is relative to this
     directory.mkdir(parents=True, exist_ok=True)
     config = _config(directory)
     if "sber" not in config.channels:
@@ -85,7 +90,7 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
         sel = plan.channel == name
         commission[sel] = expected_commission(plan.amount[sel], config.channels[name].tariff)
 
-    numbers = iter(int(v) for v in rng.choice(np.arange(100, 9999), size=16, replace=False))
+    numbers = iter(int(v) for v in rng.choice(np.arange(100, 9999), size=24, replace=False))
     files: list[RegisterFile] = []
     inbox = config.inbox
     for file_no in (pay.MAIN, pay.SECOND, pay.BAD_FOOTER):
@@ -95,13 +100,22 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
         files.append(write_sber(inbox / "sber" / name, plan, rows, world, op_day=op_day, commission=commission,
                                 rng=rng, register_no=str(next(numbers)), payment_order=order,
                                 footer_off=BAD_FOOTER_OFF if file_no == pay.BAD_FOOTER else (0, 0)))  # fmt: skip
-    if "portal" in shares:
-        rows = plan.rows("portal")
-        files.append(write_portal(inbox / "portal" / f"portal_{op_day:%Y%m%d}.xlsx", plan, rows, world,
+    # a channel without payments that day sends no register (a register without lines is a bad file)
+    multi, online, portal, gis = (plan.rows(c) for c in (pay.MULTISERVICE, pay.ONLINE, "portal", "gis"))
+    if len(multi):
+        register_no, order = str(next(numbers)), (str(next(numbers)), run)
+        files.append(write_multiservice(inbox / pay.MULTISERVICE / f"reestr_ms_{op_day:%d%m%Y}.txt", plan, multi,
+                                        world, channel=pay.MULTISERVICE, op_day=op_day, commission=commission,
+                                        register_no=register_no, payment_order=order))  # fmt: skip
+    if len(online):
+        files.append(write_pipe(inbox / pay.ONLINE / f"payments_{op_day:%Y%m%d}.csv", plan, online, world,
+                                channel=pay.ONLINE, op_day=op_day, commission=commission, rng=rng,
+                                register_no=str(next(numbers))))  # fmt: skip
+    if len(portal):
+        files.append(write_portal(inbox / "portal" / f"portal_{op_day:%Y%m%d}.xlsx", plan, portal, world,
                                   op_day=op_day, rng=rng, register_no=str(next(numbers))))  # fmt: skip
-    if "gis" in shares:
-        rows = plan.rows("gis")
-        files.append(write_gis(inbox / "gis" / f"notifications_{op_day:%Y%m%d}.xml", plan, rows, world,
+    if len(gis):
+        files.append(write_gis(inbox / "gis" / f"notifications_{op_day:%Y%m%d}.xml", plan, gis, world,
                                op_day=op_day, rng=rng, register_no=str(next(numbers))))  # fmt: skip
     for f in files:
         if f.payment_order is None:

@@ -24,6 +24,8 @@ DESCRIPTIONS = {
     "no_period": "payment by ЛС without a period (PERIOD_MISSING, matched to the latest ПД)",
     "account_zeros": "account printed with leading zeros added or dropped against the receipt",
     "malformed": "line with an impossible date (MALFORMED_LINE); its amount is in the footer",
+    "service_split": "multi-service line whose service amounts do not add up to its amount (MALFORMED_LINE); "
+    "its amount is in the footer",
     "identical": "two identical legitimate payments in one file (both kept)",
     "duplicate": "the same operation in two files of one channel (DUPLICATE_PAYMENT, the copy)",
     "cross_channel": "the same payment in the sber register and as a ГИС ЖКХ notification "
@@ -63,12 +65,13 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
                    commission: np.ndarray) -> dict[str, object]:  # fmt: skip
     """The manifest's content (JSON-ready)."""
     d = plan.defects
-    bad = next(f for f in files if f.declared.get("count", 0) != len(f.rows))
+    bad = next(f for f in files if "count" in f.declared and f.declared["count"] != len(f.rows))
     partial = np.flatnonzero(plan.kind == pay.PARTIAL).tolist()
     over = np.flatnonzero(plan.kind == pay.OVER).tolist()
     in_bad = set(bad.rows.tolist())
     defects = {key: _defect(plan, files, d[key], root, key)
-               for key in ("unknown_account", "no_period", "account_zeros", "malformed", "identical")}  # fmt: skip
+               for key in ("unknown_account", "no_period", "account_zeros", "malformed", "service_split",
+                           "identical")}  # fmt: skip
     defects["identical"]["where"] += [_where(plan, files, r, root) for r in d["identical_copy"]]
     defects["identical"]["count"] = 2
     defects["duplicate"] = _defect(plan, files, d["duplicate_copy"], root, "duplicate")
@@ -95,12 +98,13 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
             "by_kind": {pay.KIND_NAMES[k]: int((plan.kind[f.rows] == k).sum()) for k in range(4)},
         })  # fmt: skip
     dup_rows = d["duplicate_copy"] + d["cross_channel_copy"]
+    rejected = d["malformed"] + d["service_split"]
     posted_or_suspense = [f for f in files if f is not bad]
     total = sum(f.amount for f in files)
     expected = {
         "payment_lines": len(plan.doc), "amount_total": total,
         "quarantined": {"registers": 1, "lines": len(bad.rows), "amount": bad.amount},
-        "rejected": {"lines": len(d["malformed"]), "amount": int(plan.amount[d["malformed"]].sum())},
+        "rejected": {"lines": len(rejected), "amount": int(plan.amount[rejected].sum())},
         "duplicates": {"lines": len(dup_rows), "amount": int(plan.amount[dup_rows].sum()),
                        "duplicate_payment": len(d["duplicate_copy"]), "cross_channel": len(d["cross_channel_copy"])},
         "suspense": {"lines": len(d["unknown_account"]), "amount": int(plan.amount[d["unknown_account"]].sum())},

@@ -18,6 +18,7 @@ from rkc.generator.world import ACCOUNT_LIMIT, World
 FULL, PARTIAL, OVER, UNKNOWN = 0, 1, 2, 3
 KIND_NAMES = ("full", "partial", "over", "unknown")
 MAIN, SECOND, BAD_FOOTER = 0, 1, 2  # the sber channel's files of the day
+MULTISERVICE, ONLINE = "rshb", "online"  # the channels of the Sber multi-service and the "|" registers
 PORTAL_CAP = 100_000  # XLSX rows are slow to write and read: the portal's share is capped
 MIN_PAYMENTS = 20
 
@@ -67,7 +68,9 @@ def plan_payments(rng: np.random.Generator, world: World, payments: int, shares:
         p[names.index("portal")] = min(p[names.index("portal")], PORTAL_CAP / payments)
     p[names.index("sber")] += 1 - p.sum()
     habit = np.asarray(names, dtype=object)[rng.choice(len(names), size=n_acc, p=p)]
-    habit[: min(3, n_acc)] = "sber"  # the sber files always have accounts to hold the defects
+    # the sber files always have accounts to hold the defects, every other text register one at least
+    forced = (["sber"] * 3 + [c for c in (MULTISERVICE, ONLINE) if c in shares])[: min(n_acc, base)]
+    habit[: len(forced)] = forced
 
     n_docs = len(world.doc_acc)
     current = np.flatnonzero(~world.doc_old)
@@ -75,12 +78,12 @@ def plan_payments(rng: np.random.Generator, world: World, payments: int, shares:
     take_old = rng.random(base) < (0.1 if len(old) else 0.0)
     doc = np.where(take_old, old[rng.integers(0, max(len(old), 1), base)] if len(old) else 0,
                    current[rng.integers(0, len(current), base)])  # fmt: skip
-    doc[: min(3, base)] = np.arange(min(3, base))  # ... and ПД of those accounts to pay
+    doc[: len(forced)] = np.arange(len(forced))  # ... and ПД of those accounts to pay
     del n_docs
     total = world.doc_total[doc]
     u = rng.random(base)
     kind = np.where(u < 0.78, FULL, np.where(u < 0.90, PARTIAL, OVER))
-    kind[: min(3, base)] = FULL
+    kind[: len(forced)] = FULL
     share = rng.uniform(0.2, 0.95, base)
     partial = np.maximum(100, (total * share).astype(np.int64) // 100 * 100)
     partial = np.where(partial >= total, total - 1, partial)
@@ -146,6 +149,7 @@ def _plant(rng: np.random.Generator, plan: Plan, world: World) -> None:
     identical = _choose(rng, ordinary, 1, taken)
     dup = _choose(rng, ordinary, 1, taken)
     no_period = _choose(rng, ordinary, max(1, n // 2000), taken)
+    service_split = _choose(rng, np.flatnonzero((plan.channel == MULTISERVICE) & (plan.kind == FULL)), 1, taken)
     plan.period[no_period] = -1
     # the account printed the other way round from the receipt: zeros added or dropped
     flip_pool = np.flatnonzero(((plan.channel == "sber") | (plan.channel == "portal")) & (plan.kind != UNKNOWN)
@@ -159,6 +163,7 @@ def _plant(rng: np.random.Generator, plan: Plan, world: World) -> None:
     plan.defects.update(
         cross_channel=cross.tolist(), malformed=malformed.tolist(), identical=identical.tolist(),
         duplicate=dup.tolist(), no_period=no_period.tolist(), account_zeros=flips.tolist(),
+        service_split=service_split.tolist(),
     )  # fmt: skip
     plan.defects["identical_copy"] = _append(plan, identical).tolist()
     plan.defects["duplicate_copy"] = _append(plan, dup, file=SECOND).tolist()
@@ -178,6 +183,8 @@ def assign_operations(rng: np.random.Generator, plan: Plan, op_day_code: str) ->
             ids = join([op_day_code, zfill(seq + 1, 24)], "")  # OrderID: exactly 32 (XSD)
         elif name == "portal":
             ids = join(["P" + op_day_code[2:], zfill(seq + 1, 8)], "")
+        elif name == ONLINE:
+            ids = join(["A-", zfill(seq + 1, 8)], "")
         else:
             ids = nums(int(rng.integers(100_000_000, 800_000_000)) + seq * 7)
         plan.op[rows] = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)

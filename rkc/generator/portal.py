@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rkc.generator._text import arr, encode_lines, join, money, nums, where, zfill
+from rkc.generator._text import arr, encode_lines, grouped, join, money, nums, where
 from rkc.generator.payments import Plan
 from rkc.generator.sber import RegisterFile
 from rkc.generator.world import World
@@ -112,10 +112,7 @@ def write_portal(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_d
     labels = [None, world.period.strftime("%m.%Y"), world.old_period.strftime("%m.%Y")]
     period = where(plan.period[rows] == 1, labels[2], where(plan.period[rows] == 0, labels[1], ""))
     amount = plan.amount[rows]
-    rub = amount // 100  # "1 234,56": thousands apart (payments stay under a million rubles)
-    grouped = where(rub >= 1000, join([nums(rub // 1000), zfill(rub % 1000, 3)], " "), nums(rub))
-    pretty = join([grouped, zfill(amount % 100, 2)], ",")
-    sums = where(as_text, _text_cells("H", r, arr(pretty)), _num_cells("H", r, money(amount), 2))
+    sums = where(as_text, _text_cells("H", r, grouped(amount)), _num_cells("H", r, money(amount), 2))
     cells = join([
         dates, _text_cells("B", r, pa.array(plan.op[rows].tolist())), _text_cells("C", r, uip),
         _text_cells("D", r, plan.account_raw.take(idx)), _text_cells("E", r, plan.payer.take(idx)),
@@ -143,4 +140,3 @@ def write_portal(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_d
         zf.writestr(_entry("xl/worksheets/sheet1.xml"), sheet)
     declared = {"count": n, "amount": total, "commission": 0}
     return RegisterFile(path, "portal", "xlsx:xlsx_portal", rows, first, total, 0, register_no, op_day, None, declared)
-

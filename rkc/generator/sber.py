@@ -49,16 +49,16 @@ class RegisterFile:
 BRANCH = "5230"
 
 
-def _cashiers(operation_ids: np.ndarray) -> pa.Array:
+def cashiers(operation_ids: np.ndarray, branch: str = BRANCH, online: str = "SBOL") -> pa.Array:
     """Tellers (``5230099V``), self-service devices (``60234118``) and the online bank (``SBOL``).
 
     A function of the operation id, so a line sent twice is the same line twice.
     """
     op = np.asarray(operation_ids).astype(np.int64)
     u = (op * 2_654_435_761) % 1000
-    teller = join([BRANCH, zfill(op % 199 + 1, 3), "V"], "")
+    teller = join([branch, zfill(op % 199 + 1, 3), "V"], "")
     device = zfill(60_000_000 + op % 1_000_000, 8)
-    return where(u < 350, teller, where(u < 550, device, "SBOL"))
+    return where(u < 350, teller, where(u < 550, device, online))
 
 
 def bank_address(address: pa.Array) -> pa.Array:
@@ -90,20 +90,30 @@ def write_sber(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_day
     amount = plan.amount[rows]
     comm = commission[rows]
     ops = plan.op[rows]
-    body = join([dates, hms(plan.seconds[rows], "-"), BRANCH, _cashiers(ops), pa.array(ops.tolist()),
+    body = join([dates, hms(plan.seconds[rows], "-"), BRANCH, cashiers(ops), pa.array(ops.tolist()),
                  plan.account_raw.take(idx), pc.utf8_upper(plan.payer.take(idx)),
                  bank_address(plan.address.take(idx)), periods, money(amount, ","), money(amount - comm, ","),
                  money(comm, ",")], ";")  # fmt: skip
     total, fee = int(amount.sum()), int(comm.sum())
-    count_off, amount_off = footer_off
-    fee_off = amount_off // 100  # the spoilt footer keeps the 1 % look
-    declared = {"count": n + count_off, "amount": total + amount_off, "transfer": total - fee + amount_off - fee_off,
-                "commission": fee + fee_off, "payment_order_number": payment_order[0],
-                "payment_order_date": payment_order[1].isoformat()}  # fmt: skip
-    footer = ";".join(["=" + str(declared["count"]), *(money(np.array([declared[k]]), ",")[0].as_py()
-                       for k in ("amount", "transfer", "commission")),
-                       payment_order[0], payment_order[1].strftime("%d-%m-%Y")])  # fmt: skip
+    declared = control_totals(n, total, fee, payment_order, footer_off)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(encode_lines(body, "cp1251", "\r\n") + (footer + "\r\n").encode("cp1251"))
+    path.write_bytes(encode_lines(body, "cp1251", "\r\n") + (footer_line(declared) + "\r\n").encode("cp1251"))
     return RegisterFile(path, "sber", "text:sber_classic", rows, 1, total, fee, register_no, op_day,
                         payment_order, declared)  # fmt: skip
+
+
+def control_totals(lines: int, total: int, fee: int, payment_order: tuple[str, date],
+                   footer_off: tuple[int, int] = (0, 0)) -> dict[str, object]:  # fmt: skip
+    """The footer's figures (kopecks) as the manifest records them; ``footer_off`` spoils count and sum."""
+    count_off, amount_off = footer_off
+    fee_off = amount_off // 100  # the spoilt footer keeps the 1 % look
+    return {"count": lines + count_off, "amount": total + amount_off, "transfer": total - fee + amount_off - fee_off,
+            "commission": fee + fee_off, "payment_order_number": payment_order[0],
+            "payment_order_date": payment_order[1].isoformat()}  # fmt: skip
+
+
+def footer_line(declared: dict[str, object]) -> str:
+    """The Sber footer ``=count;amount;transfer;commission;п/п number;п/п date`` of ``control_totals``."""
+    sums = money(np.array([declared[k] for k in ("amount", "transfer", "commission")]), ",").to_pylist()
+    day = date.fromisoformat(str(declared["payment_order_date"]))
+    return ";".join(["=" + str(declared["count"]), *sums, str(declared["payment_order_number"]), f"{day:%d-%m-%Y}"])
