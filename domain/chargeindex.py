@@ -175,7 +175,8 @@ class ChargeIndex:
         return pd.Series(dictionary.take(pa.array(c, mask=c < 0)), dtype="str")
 
     def documents(self) -> pd.DataFrame:
-        """One row per ПД: ``uip``, ``account``, ``period``, ``address``, ``total``, ``lines``."""
+        """One row per ПД: ``uip``, ``account``, ``period``, ``address`` (missing when the charges
+        were read without it), ``total``, ``lines``."""
         first = first_rows(self.line_doc, self.n_docs)
 
         def text_of(dictionary: pa.Array, codes: np.ndarray) -> pd.Series:
@@ -186,7 +187,9 @@ class ChargeIndex:
                 "uip": pd.Series(self.uips, dtype="str"),
                 "account": text_of(self.accounts, self.doc_account),
                 "period": text_of(self.periods, self.doc_period),
-                "address": self.charges["address"].to_numpy(dtype=object)[first],
+                "address": text_of(to_arrow(self.charges["address"]), first)
+                if "address" in self.charges.columns
+                else pd.Series([None] * self.n_docs, dtype="str"),
                 "total": self.total,
                 "lines": self.count,
             }

@@ -16,16 +16,20 @@ import pandas as pd
 from sqlalchemy import Engine, update
 
 from domain.codes import Code
+from domain.records import PAYMENT_COLUMNS
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away
-from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake, read_errors
+from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
+from rkc.workfiles import read_errors
 from sql.bulk import bulk_insert
 from sql.models import Register
 from sql.posting import post_payments
 from sql.registers import create_register, finish_register
 from sql.uow import UnitOfWork
 
+# The intake columns posting stores (the services were already split by the decision step).
+STORED_COLUMNS = [c for c in PAYMENT_COLUMNS if c != "services"]
 DISCREPANCY_COLUMNS = [
     "run_date", "code", "register_id", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date",
     "account_raw", "uip", "payer", "address", "amount", "detail", "raw",
@@ -69,10 +73,10 @@ def commit_register(
     if plan is None:
         raise ValueError("a parsed register needs the night's plan")
     reason = plan.quarantined.get(intake.sha256)
-    payments = read_plan_payments(plan, intake.sha256)
+    payments = read_plan_payments(plan, intake, STORED_COLUMNS)
     errors = read_errors(intake.errors_path)
-    parts = pd.read_parquet(plan.parts_path)
-    flags = pd.read_parquet(plan.flags_path)
+    parts = pd.read_parquet(plan.path(intake.sha256, "parts"))
+    flags = pd.read_parquet(plan.path(intake.sha256, "flags"))
     rejected = int(errors["amount"].fillna(0).sum())
     amount_total = int(payments["amount"].sum()) + rejected
     with UnitOfWork(engine) as uow:

@@ -2,8 +2,10 @@
 cross-channel copies, splitting, commission, near misses.
 
 All registers of the night are decided together (a cross-channel copy may sit in another file)
-but nothing is written to the ledger here: the outcome of every payment goes to Parquet files in
-the work directory, and posting then takes them register by register.
+but nothing is written to the ledger here. Only the columns the rules need are read (not the raw
+lines, payers or printed ЛС), and the outcome goes to small Parquet files per register in the
+work directory, row for row beside intake's payment file, so that posting reads its own
+register's files and nothing else.
 """
 
 from __future__ import annotations
@@ -24,21 +26,40 @@ from domain.records import LineError
 from domain.splitting import split_payments
 from domain.totals import check_register_totals
 from rkc.config import Config
-from rkc.intake import PARSED, Intake, read_errors, read_payments, write_payments
-from sql.queries import load_charges, posted_keys, previous_payments
+from rkc.intake import PARSED, Intake
+from rkc.workfiles import read_errors, read_payments
+from sql.queries import load_charges, load_document_addresses, posted_keys, previous_payments
 
 FLAG_COLUMNS = ["payment_id", "code", "detail"]
+# What the rules read of each payment; ``raw``, ``payer`` and ``account_raw`` stay in the intake file,
+# and ``address`` is read later for the few payments left in suspense.
+DECIDE_COLUMNS = [
+    "line_no", "operation_id", "paid_date", "paid_time", "account", "uip", "els", "period", "amount", "commission",
+    "supplier_inn", "services",
+]  # fmt: skip
+# Per register, one row per payment of the intake file, in its order.
+DECISION_COLUMNS = ["payment_id", "occurrence", "outcome", "matched_uip", "match_rule"]
+# The charge columns the rules use, per service line (addresses are read per ПД, when needed).
+CHARGE_NEEDS = ("uip", "account", "period", "supplier_inn", "service", "amount")
 
 
 @dataclass(frozen=True)
 class NightPlan:
-    """Where the night's decisions are (JSON-able), and which registers are quarantined why."""
+    """Where the night's decisions are (JSON-able), and which registers are quarantined why.
 
-    payments_path: str
-    parts_path: str
-    flags_path: str
+    Per register (by sha256) three files: ``decisions`` (``DECISION_COLUMNS``), ``parts`` (the
+    supplier split of its matched payments) and ``flags`` (its discrepancies); ``payment_id`` is
+    the night's numbering. The proposals carry the payment key (channel, operation id,
+    occurrence) so that the report can find the stored payment.
+    """
+
+    work_dir: str
     proposals_path: str
     quarantined: dict[str, str]  # sha256 -> reason
+
+    def path(self, sha256: str, kind: str) -> Path:
+        """The ``decisions``, ``parts`` or ``flags`` file of one register."""
+        return Path(self.work_dir) / f"night.{sha256}.{kind}.parquet"
 
     def to_dict(self) -> dict:
         """Plain dict for passing between tasks."""
@@ -51,73 +72,122 @@ class NightPlan:
 
 
 def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir: Path) -> NightPlan:
-    """Decide the outcome of every payment of the night's parsed registers."""
-    parsed = [i for i in intakes if i.status == PARSED]
-    frames, quarantined = [], {}
-    for key, intake in enumerate(parsed):
-        payments = read_payments(intake.payments_path)
-        errors = read_errors(intake.errors_path)
-        check = check_register_totals(payments, _line_errors(intake, errors), intake.declared_totals())
-        if not check.ok:
-            quarantined[intake.sha256] = check.reason
-        frames.append(payments.assign(sha256=intake.sha256, register_key=key, channel=intake.channel))
-    payments = pd.concat(frames, ignore_index=True) if frames else _empty_night()
-    payments["payment_id"] = np.arange(len(payments), dtype="int64")
-    payments["occurrence"] = number_occurrences(payments, file_column="register_key")
-    payments["outcome"] = np.where(payments["sha256"].isin(quarantined), "quarantined", "suspense")
-    payments["matched_uip"] = None
-    payments["match_rule"] = None
+    """Decide the outcome of every payment of the night's parsed registers.
 
-    live = payments[payments["outcome"] != "quarantined"]
+    ``payment_id`` is the row position in the night's frame; ``live`` marks the payments still in
+    play (not quarantined, not a duplicate), and each rule gets only the columns it reads, so the
+    night is held once in memory, not copied step after step.
+    """
+    parsed = [i for i in intakes if i.status == PARSED]
+    payments, quarantined = _read_night(parsed)
+    live = payments["outcome"].to_numpy() != "quarantined"
     with engine.connect() as conn:
-        charges = load_charges(conn)
-        known = posted_keys(conn, live[["channel", "operation_id", "occurrence"]])
-        previous = previous_payments(conn, sorted(set(live["paid_date"].dropna().astype(str))))
-    dup_flags = mark_duplicates(live.rename(columns={"register_key": "register_id"}), posted=known)
-    live = live[~live["payment_id"].isin(dup_flags["payment_id"])]
+        known = posted_keys(conn, payments.loc[live, ["channel", "operation_id", "occurrence"]])
+        previous = previous_payments(conn, sorted(set(payments.loc[live, "paid_date"].dropna().astype(str))))
+        charges = load_charges(conn, CHARGE_NEEDS)
+    dup_columns = ["payment_id", "channel", "operation_id", "occurrence", "line_no", "register_key"]
+    dup_flags = mark_duplicates(
+        payments.loc[live, dup_columns].rename(columns={"register_key": "register_id"}), posted=known
+    )
+    live[dup_flags["payment_id"].to_numpy(dtype=np.int64)] = False
 
     index = ChargeIndex.build(charges)  # hashed once, shared by matching, splitting and near misses
-    matched = match_payments(live, index)
-    m = matched.matches.set_index("payment_id")
-    own_uip = live.set_index("payment_id")["uip"]
-    cross_input = live.assign(uip=live["payment_id"].map(m["uip"]).fillna(live["payment_id"].map(own_uip)))
+    del charges
+    matched = match_payments(payments.loc[live, ["payment_id", "uip", "account", "period"]], index)
+    m = matched.matches
+    rows = m["payment_id"].to_numpy(dtype=np.int64)
+    cross_columns = ["payment_id", "channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]
+    cross_input = payments.loc[live, cross_columns]
+    matched_uip = m["uip"].to_numpy(dtype=object)  # same rows, same order as cross_input
+    cross_input["uip"] = np.where(pd.isna(matched_uip), cross_input["uip"].to_numpy(dtype=object), matched_uip)
     priority = [c.name for c in sorted(config.channels.values(), key=lambda c: (c.priority, c.name))]
     cross_flags = cross_channel_duplicates(cross_input, previous=previous, priority=priority)
-    live = live[~live["payment_id"].isin(cross_flags["payment_id"])]
+    del cross_input
+    live[cross_flags["payment_id"].to_numpy(dtype=np.int64)] = False
 
-    ok = m.loc[live["payment_id"]]
-    is_matched = (ok["status"] == MATCHED).to_numpy()
-    winners = live.loc[is_matched, ["payment_id", "amount", "services"]].assign(
-        uip=ok.loc[is_matched, "uip"].to_numpy()
-    )
+    won = np.zeros(len(payments), dtype=bool)
+    won[rows[(m["status"] == MATCHED).to_numpy()]] = True
+    won &= live
+    winners = payments.loc[won, ["payment_id", "amount", "services"]]
+    by_id = m.set_index("payment_id")
+    winners = winners.assign(uip=by_id.loc[winners["payment_id"], "uip"].to_numpy(),
+                             doc=by_id.loc[winners["payment_id"], "doc"].to_numpy())  # fmt: skip
     split = split_payments(winners, index)
     tariffs = {c.name: c.tariff for c in config.channels.values()}
-    commission_flags = check_commission(live, tariffs)
-    suspense = live.loc[~is_matched]
-    proposals = propose_near_misses(suspense, index)
+    commission_flags = check_commission(payments.loc[live, ["payment_id", "channel", "amount", "commission"]], tariffs)
+    suspense = payments.loc[live & ~won, ["payment_id", "account", "period", "register_key", "row"]]
+    proposals = _near_misses(engine, parsed, suspense, index)
 
-    ids = payments.set_index("payment_id").index
-    dup_ids = pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]])
-    payments.loc[ids.isin(dup_ids), "outcome"] = "duplicate"
-    won = ids.isin(winners["payment_id"])
-    payments.loc[won, "outcome"] = "posted"
-    payments.loc[won, "matched_uip"] = payments.loc[won, "payment_id"].map(m["uip"])
-    payments.loc[won, "match_rule"] = payments.loc[won, "payment_id"].map(m["rule"])
-    live_ids = set(live["payment_id"])
-    match_flags = matched.flags[matched.flags["payment_id"].isin(live_ids)]
+    outcome = payments["outcome"].to_numpy(dtype=object)
+    outcome[pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]]).to_numpy(dtype=np.int64)] = "duplicate"
+    outcome[won] = "posted"
+    payments["outcome"] = outcome
+    payments.loc[won, "matched_uip"] = winners["uip"].to_numpy()
+    payments.loc[won, "match_rule"] = by_id.loc[winners["payment_id"], "rule"].to_numpy()
+    match_flags = matched.flags[live[matched.flags["payment_id"].to_numpy(dtype=np.int64)]]
     flags = pd.concat([dup_flags, cross_flags, match_flags, split.flags, commission_flags], ignore_index=True)[
         FLAG_COLUMNS
     ]
 
-    work_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: work_dir / f"night.{name}.parquet" for name in ("payments", "parts", "flags", "proposals")}
-    write_payments(payments, paths["payments"])
-    split.parts.to_parquet(paths["parts"], index=False)
-    flags.astype({"code": str, "detail": str}).to_parquet(paths["flags"], index=False)
-    proposals.to_parquet(paths["proposals"], index=False)
-    return NightPlan(
-        str(paths["payments"]), str(paths["parts"]), str(paths["flags"]), str(paths["proposals"]), quarantined
-    )
+    plan = NightPlan(str(work_dir), str(work_dir / "night.proposals.parquet"), quarantined)
+    _write_plan(plan, parsed, payments, split.parts, flags, proposals)
+    return plan
+
+
+def _read_night(parsed: list[Intake]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The night's payments (``DECIDE_COLUMNS`` plus register, row, id, occurrence and a first
+    outcome) and the registers whose control totals do not tie, with the reason."""
+    frames, quarantined = [], {}
+    for key, intake in enumerate(parsed):
+        payments = read_payments(intake.payments_path, columns=DECIDE_COLUMNS)
+        errors = read_errors(intake.errors_path)
+        check = check_register_totals(payments, _line_errors(intake, errors), intake.declared_totals())
+        if not check.ok:
+            quarantined[intake.sha256] = check.reason
+        frames.append(payments.assign(register_key=key, row=np.arange(len(payments)), channel=intake.channel,
+                                      outcome="quarantined" if not check.ok else "suspense"))  # fmt: skip
+    payments = pd.concat(frames, ignore_index=True) if frames else _empty_night()
+    del frames
+    payments["payment_id"] = np.arange(len(payments), dtype="int64")
+    payments["occurrence"] = number_occurrences(payments, file_column="register_key")
+    payments["matched_uip"] = None
+    payments["match_rule"] = None
+    return payments, quarantined
+
+
+def _near_misses(engine: Engine, parsed: list[Intake], suspense: pd.DataFrame, index: ChargeIndex) -> pd.DataFrame:
+    """Near-miss proposals for the payments left in suspense. Addresses are read only now, and only
+    theirs (from each register's intake file) and the ПД's (one per ПД, not per service line)."""
+    addresses = np.full(len(suspense), None, dtype=object)
+    for key, intake in enumerate(parsed):
+        mine = (suspense["register_key"] == key).to_numpy()
+        if mine.any():
+            column = read_payments(intake.payments_path, columns=["address"])["address"]
+            addresses[mine] = column.to_numpy(dtype=object)[suspense["row"].to_numpy()[mine]]
+    doc_addresses = None
+    if pd.notna(addresses).any():
+        with engine.connect() as conn:
+            doc_addresses = load_document_addresses(conn)
+    return propose_near_misses(suspense.assign(address=addresses), index, doc_addresses=doc_addresses)
+
+
+def _write_plan(
+    plan: NightPlan, parsed: list[Intake], payments: pd.DataFrame, parts: pd.DataFrame, flags: pd.DataFrame,
+    proposals: pd.DataFrame,
+) -> None:  # fmt: skip
+    """Write each register's decisions, parts and flags, and the night's proposals with payment keys."""
+    Path(plan.work_dir).mkdir(parents=True, exist_ok=True)
+    register_of = payments["register_key"].to_numpy()  # payment_id is the row position
+    flags = flags.astype({"code": str, "detail": str})
+    part_register = register_of[parts["payment_id"].to_numpy(dtype=np.int64)]
+    flag_register = register_of[flags["payment_id"].to_numpy(dtype=np.int64)]
+    for key, intake in enumerate(parsed):
+        mine = register_of == key
+        payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True).to_parquet(plan.path(intake.sha256, "decisions"))
+        parts[part_register == key].to_parquet(plan.path(intake.sha256, "parts"), index=False)
+        flags[flag_register == key].to_parquet(plan.path(intake.sha256, "flags"), index=False)
+    keys = payments[["channel", "operation_id", "occurrence"]].iloc[proposals["payment_id"].to_numpy(dtype=np.int64)]
+    proposals.assign(**{c: keys[c].to_numpy() for c in keys.columns}).to_parquet(plan.proposals_path, index=False)
 
 
 def _line_errors(intake: Intake, errors: pd.DataFrame) -> list[LineError]:
@@ -131,10 +201,15 @@ def _line_errors(intake: Intake, errors: pd.DataFrame) -> list[LineError]:
 def _empty_night() -> pd.DataFrame:
     from domain.records import empty_payments
 
-    return empty_payments().assign(sha256=pd.Series(dtype=object), register_key=pd.Series(dtype="int64"),
-                                   channel=pd.Series(dtype=object))  # fmt: skip
+    return empty_payments()[DECIDE_COLUMNS].assign(register_key=pd.Series(dtype="int64"),
+                                                   row=pd.Series(dtype="int64"), channel=pd.Series(dtype=object),
+                                                   outcome=pd.Series(dtype=object))  # fmt: skip
 
 
-def read_plan_payments(plan: NightPlan, sha256: str) -> pd.DataFrame:
-    """The decided payments of one register (filtered while reading: the file holds the whole night)."""
-    return read_payments(plan.payments_path, filters=[("sha256", "==", sha256)]).reset_index(drop=True)
+def read_plan_payments(plan: NightPlan, intake: Intake, columns: list[str] | None = None) -> pd.DataFrame:
+    """One register's payments (all columns, or ``columns``) with their decisions and channel."""
+    payments = read_payments(intake.payments_path, columns=columns)
+    decisions = pd.read_parquet(plan.path(intake.sha256, "decisions"))
+    if len(decisions) != len(payments):
+        raise RuntimeError(f"{intake.name}: {len(decisions)} decisions for {len(payments)} payments")
+    return payments.assign(channel=intake.channel, **{c: decisions[c] for c in DECISION_COLUMNS})

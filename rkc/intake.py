@@ -8,22 +8,20 @@ tasks pass paths and ids, never DataFrames.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import Engine, select
 
-from domain.records import DeclaredTotals, empty_payments
-from parsers.base import BadFile, file_sha256, read_head
+from domain.records import DeclaredTotals
+from parsers.base import BadFile, RegisterParser, file_sha256, read_head
 from parsers.registry import build_parser
 from rkc.config import Config
+from rkc.workfiles import PaymentFileWriter, write_errors
 from sql.models import Register
 
 PARSED, BAD_FILE, DUPLICATE_FILE, RECOVERED = "parsed", "bad_file", "duplicate_file", "recovered"
-ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]
 
 
 @dataclass(frozen=True)
@@ -92,17 +90,17 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         )
     spec = config.channels[channel]
     parser = build_parser(spec.format, spec.dialect, config.gis_xsd_dir)
-    try:
-        if not parser.identify(path, read_head(path)):
-            raise BadFile(path, f"not a {parser.name} register (the format configured for channel {channel})")
-        payments, errors, declared = _parse_all(parser, path)
-    except BadFile as exc:
-        return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason)
     work_dir.mkdir(parents=True, exist_ok=True)
     payments_path = work_dir / f"{sha}.payments.parquet"
     errors_path = work_dir / f"{sha}.errors.parquet"
-    write_payments(payments, payments_path)
-    errors.to_parquet(errors_path, index=False)
+    try:
+        if not parser.identify(path, read_head(path)):
+            raise BadFile(path, f"not a {parser.name} register (the format configured for channel {channel})")
+        rows, errors, declared = _parse_to(parser, path, payments_path)
+    except BadFile as exc:
+        payments_path.unlink(missing_ok=True)  # a bad file is quarantined whole: drop what was read
+        return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason)
+    write_errors(errors, errors_path)
     declared_dict = {}
     if declared is not None:
         declared_dict = asdict(declared)
@@ -110,41 +108,21 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
             declared_dict["payment_order_date"] = declared.payment_order_date.isoformat()
     return Intake(
         str(path), channel, sha, PARSED, parser.name, payments_path=str(payments_path),
-        errors_path=str(errors_path), declared=declared_dict, lines=len(payments) + len(errors),
+        errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors),
     )  # fmt: skip
 
 
-def _parse_all(parser, path: Path) -> tuple[pd.DataFrame, pd.DataFrame, DeclaredTotals | None]:  # type: ignore[no-untyped-def]
-    """Drain the parser's chunks into one payments frame and one errors frame."""
-    frames, errors, declared = [], [], None
-    for chunk in parser.parse(path):
-        if len(chunk.payments):
-            frames.append(chunk.payments)
-        errors += [(e.line_no, e.reason, e.raw, e.amount) for e in chunk.errors]
-        if chunk.declared is not None:
-            declared = chunk.declared
-    payments = pd.concat(frames, ignore_index=True) if frames else empty_payments()
-    error_frame = pd.DataFrame(errors, columns=ERROR_COLUMNS).astype({"line_no": "int64", "amount": "Int64"})
-    return payments, error_frame, declared
-
-
-def write_payments(payments: pd.DataFrame, path: Path) -> None:
-    """Write a payments frame to Parquet; the services tuples travel as JSON text (Parquet has no
-    tuple of (code, kopecks))."""
-    frame = payments.copy()
-    frame["services"] = frame["services"].map(lambda s: None if s is None else json.dumps(list(s), ensure_ascii=False))
-    frame.to_parquet(path, index=False)
-
-
-def read_payments(path: str | Path, filters: list | None = None) -> pd.DataFrame:
-    """Payments written by intake, with the services column back as tuples; ``filters`` as pyarrow's."""
-    frame = pd.read_parquet(path, filters=filters)
-    frame["services"] = frame["services"].map(
-        lambda s: None if s is None or s != s else tuple((c, int(a)) for c, a in json.loads(s))
-    )
-    return frame
-
-
-def read_errors(path: str | Path) -> pd.DataFrame:
-    """Rejected lines written by intake (line_no, reason, raw, amount)."""
-    return pd.read_parquet(path)
+def _parse_to(
+    parser: RegisterParser, path: Path, payments_path: Path
+) -> tuple[int, list[tuple[int, str, str, int | None]], DeclaredTotals | None]:
+    """Stream the parser's chunks into ``payments_path``; return the payment count, the rejected
+    lines and the declared totals. Only one chunk is in memory at a time."""
+    errors: list[tuple[int, str, str, int | None]] = []
+    declared = None
+    with PaymentFileWriter(payments_path) as writer:
+        for chunk in parser.parse(path):
+            writer.write(chunk.payments)
+            errors += [(e.line_no, e.reason, e.raw, e.amount) for e in chunk.errors]
+            if chunk.declared is not None:
+                declared = chunk.declared
+    return writer.rows, errors, declared

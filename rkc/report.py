@@ -9,7 +9,6 @@ from sqlalchemy import Engine, text
 
 from rkc.config import Config
 from rkc.decide import NightPlan
-from rkc.intake import read_payments
 
 REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "lines", "rejected_lines", "amount_total",
                    "posted", "suspense", "rejected", "duplicate", "quarantined"]  # fmt: skip
@@ -83,15 +82,13 @@ def _proposals(conn, plan: NightPlan | None) -> pd.DataFrame:  # type: ignore[no
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
     proposals = pd.read_parquet(plan.proposals_path)
     if proposals.empty:
-        return proposals
-    night = read_payments(plan.payments_path)
-    night = night[night["payment_id"].isin(proposals["payment_id"])][["payment_id", "channel", "operation_id",
-                                                                      "occurrence"]]  # fmt: skip
+        return proposals[PROPOSAL_COLUMNS]
     stored = pd.read_sql_query(
         text("SELECT id, channel, operation_id, occurrence FROM payment WHERE matched_uip IS NULL"), conn
     )
     stored["operation_id"] = stored["operation_id"].astype(object)
-    night["operation_id"] = night["operation_id"].astype(object)
+    night = proposals[["payment_id", "channel", "operation_id", "occurrence"]].drop_duplicates("payment_id")
+    night = night.astype({"operation_id": object})
     ids = night.merge(stored, on=["channel", "operation_id", "occurrence"], how="inner")
     out = proposals.merge(ids[["payment_id", "id"]], on="payment_id", how="inner")
     out["payment_id"] = out["id"]

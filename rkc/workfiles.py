@@ -1,0 +1,102 @@
+"""The night's work files: parsed payments and rejected lines as Parquet with a fixed schema.
+
+Intake writes a register's payments chunk by chunk as the parser yields them (memory stays
+bounded by one chunk, whatever the file size); the decision step reads only the columns it needs
+and posting reads its own register's file. Text stays in Arrow on the way back (pandas ``str``
+columns), never millions of Python ``str`` objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from domain.records import PAYMENT_COLUMNS
+
+_ARROW_TYPES = {"int64": pa.int64(), "Int64": pa.int64(), "object": pa.string()}
+# The services tuples of multi-service registers travel as JSON text: Parquet has no tuple type.
+PAYMENT_SCHEMA = pa.schema([pa.field(name, _ARROW_TYPES[dtype]) for name, dtype in PAYMENT_COLUMNS.items()])
+ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]
+ERROR_SCHEMA = pa.schema(
+    [("line_no", pa.int64()), ("reason", pa.string()), ("raw", pa.string()), ("amount", pa.int64())]
+)
+
+
+def _services_json(services: pd.Series) -> pd.Series:
+    """The services column as JSON text; only the multi-service rows are converted."""
+    out = pd.Series(None, index=services.index, dtype=object)
+    present = services.notna()
+    if present.any():
+        out[present] = services[present].map(lambda s: json.dumps(list(s), ensure_ascii=False))
+    return out
+
+
+def payments_table(payments: pd.DataFrame) -> pa.Table:
+    """A payment frame (``PAYMENT_COLUMNS``) as an Arrow table of ``PAYMENT_SCHEMA``."""
+    frame = payments[list(PAYMENT_COLUMNS)].assign(services=_services_json(payments["services"]))
+    return pa.Table.from_pandas(frame, schema=PAYMENT_SCHEMA, preserve_index=False)
+
+
+class PaymentFileWriter:
+    """Append payment chunks to one Parquet file (one row group per chunk); ``rows`` counts them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self._writer = pq.ParquetWriter(path, PAYMENT_SCHEMA)
+
+    def write(self, payments: pd.DataFrame) -> None:
+        """Append one chunk."""
+        if len(payments):
+            self._writer.write_table(payments_table(payments))
+            self.rows += len(payments)
+
+    def close(self) -> None:
+        """Finish the file (an empty register still gets a valid file with the schema)."""
+        self._writer.close()
+
+    def __enter__(self) -> PaymentFileWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def write_payments(payments: pd.DataFrame, path: Path) -> None:
+    """Write a whole payment frame at once."""
+    with PaymentFileWriter(path) as writer:
+        writer.write(payments)
+
+
+def read_payments(path: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Payments written by intake (all columns, or ``columns``): text as pandas ``str``, the
+    services column (when read) back as tuples of (code, kopecks)."""
+    frame = pq.read_table(path, columns=list(columns) if columns is not None else None).to_pandas()
+    if "services" in frame.columns:
+        services = frame["services"]
+        out = pd.Series(None, index=frame.index, dtype=object)
+        present = services.notna()
+        if present.any():
+            out[present] = services[present].map(lambda s: tuple((c, int(a)) for c, a in json.loads(s)))
+        frame["services"] = out
+    return frame
+
+
+def write_errors(errors: Sequence[tuple[int, str, str, int | None]], path: Path) -> None:
+    """Write rejected lines as (line_no, reason, raw, amount) rows."""
+    columns = list(zip(*errors, strict=True)) if errors else [[], [], [], []]
+    arrays = [pa.array(list(values), type=f.type) for values, f in zip(columns, ERROR_SCHEMA, strict=True)]
+    pq.write_table(pa.Table.from_arrays(arrays, schema=ERROR_SCHEMA), path)
+
+
+def read_errors(path: str | Path) -> pd.DataFrame:
+    """Rejected lines written by intake: ``line_no``, ``reason``, ``raw``, ``amount`` (Int64)."""
+    # int64 with nulls must not pass through float: read as the nullable integer type
+    frame = pq.read_table(path).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return frame.astype({"line_no": "int64"})
