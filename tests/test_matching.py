@@ -145,6 +145,22 @@ def test_normalize_address() -> None:
     assert a[0] == a[1] == "ИПАТОВО ЛЕНИНА 1 2"
 
 
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("д5 к 2 стр.3 кв12", "5 2 3 12"),  # letters glued to numbers are split, then dropped as place words
+        ("Д.К.Г 12А", "12 А"),  # neighbouring place words, each cut
+        ("пер.Мира_7", "МИРА 7"),  # punctuation and _ separate tokens
+        ("  ул.   Ёлочная ,  дом 3/1 ", "ЕЛОЧНАЯ 3 1"),
+        ("Кирова", "КИРОВА"),  # a place word inside a name stays
+        (None, ""),
+        ("", ""),
+    ],
+)
+def test_normalize_address_cases(address: str | None, expected: str) -> None:
+    assert normalize_address(pd.Series([address], dtype=object))[0] == expected
+
+
 # ---- invariants ----------------------------------------------------------------------------
 
 accounts = st.sampled_from(["100", "200", "300", "400", "555", None])
