@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,11 +31,10 @@ ERROR_SCHEMA = pa.schema(
 
 def _services_json(services: pd.Series) -> pd.Series:
     """The services column as JSON text; only the multi-service rows are converted."""
-    out = pd.Series(None, index=services.index, dtype=object)
-    present = services.notna()
-    if present.any():
-        out[present] = services[present].map(lambda s: json.dumps(list(s), ensure_ascii=False))
-    return out
+    out = np.full(len(services), None, dtype=object)
+    present = services.notna().to_numpy()
+    out[present] = [json.dumps(list(s), ensure_ascii=False) for s in services[present]]
+    return pd.Series(out, index=services.index, dtype=object)
 
 
 def payments_table(payments: pd.DataFrame) -> pa.Table:
@@ -77,14 +77,20 @@ def write_payments(payments: pd.DataFrame, path: Path) -> None:
 def read_payments(path: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Payments written by intake (all columns, or ``columns``): text as pandas ``str``, the
     services column (when read) back as tuples of (code, kopecks)."""
-    frame = pq.read_table(path, columns=list(columns) if columns is not None else None).to_pandas()
+    table = pq.read_table(path, columns=list(columns) if columns is not None else None)
+    # int64 with nulls (the commission) must not pass through float: nullable integers, then the
+    # columns that can hold no null back to plain int64
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    for name in frame.columns:
+        if PAYMENT_COLUMNS.get(name) == "int64":
+            frame[name] = frame[name].astype("int64")
     if "services" in frame.columns:
         services = frame["services"]
-        out = pd.Series(None, index=frame.index, dtype=object)
-        present = services.notna()
-        if present.any():
-            out[present] = services[present].map(lambda s: tuple((c, int(a)) for c, a in json.loads(s)))
-        frame["services"] = out
+        out = np.full(len(frame), None, dtype=object)
+        present = services.notna().to_numpy()
+        for i, text in zip(np.flatnonzero(present), services[present], strict=True):  # numpy would nest tuples
+            out[i] = tuple((c, int(a)) for c, a in json.loads(text))
+        frame["services"] = pd.Series(out, index=frame.index, dtype=object)
     return frame
 
 
