@@ -11,9 +11,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
+COPY_BATCH_ROWS = 50_000  # rows formatted per CSV batch while the previous one is sent
 POSTING_LOCK = 0x726B63  # "rkc": one advisory lock serialises writers of the ledger on PostgreSQL
 
 
@@ -45,30 +48,24 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequ
     """Insert ``frame[columns]`` into ``table`` in bulk and return the row count.
 
     PostgreSQL gets one ``COPY … FROM STDIN`` of CSV written by pyarrow (NULL is an empty
-    unquoted field, strings are quoted); other databases get one executemany.
+    unquoted field, strings are quoted when needed), in batches handed to a writer thread so that
+    the server takes in one batch while the next is formatted; other databases get one
+    executemany.
     """
     if frame.empty:
         return 0
     cols = list(columns)
     if conn.dialect.name == "postgresql":
-        buffer = io.BytesIO()
-        arrow = pa.Table.from_pandas(_plain_strings(frame[cols]), preserve_index=False)
-        pacsv.write_csv(arrow, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        arrow = arrow_table(frame, cols)
+        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
         driver = conn.connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
-            names = ", ".join(cols)
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-                # PostgreSQL text cannot hold NUL, which raw lines from outside may carry: escape it
-                # visibly. Only text can contain the byte, so replacing it in the CSV is exact.
-                # Undecodable bytes kept in a raw line become U+FFFD rather than failing the COPY.
-                data = buffer.getvalue()
-                if b"\x00" in data:
-                    data = data.replace(b"\x00", b"\\x00")
-                try:
-                    data.decode("utf-8")
-                except UnicodeDecodeError:
-                    data = data.decode("utf-8", errors="replace").encode("utf-8")
-                copy.write(data)
+            statement = f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
+            with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+                for batch in arrow.to_batches(max_chunksize=COPY_BATCH_ROWS):
+                    buffer = io.BytesIO()
+                    pacsv.write_csv(batch, buffer, options)
+                    copy.write(buffer.getbuffer())
         return len(frame)
     placeholders = ", ".join(f":{c}" for c in cols)
     statement = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})")  # noqa: S608
@@ -76,17 +73,25 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequ
     return len(frame)
 
 
-def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as Python objects before Arrow takes them.
+def arrow_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
+    """``frame[columns]`` as an Arrow table for COPY, built column by column.
 
-    Handing pandas 3's Arrow-backed ``str`` columns straight to ``pa.Table.from_pandas`` produced
-    corrupted bytes in the CSV (seen on the discrepancy rows of a nightly run); converting the text
-    columns to objects first is the safe path and costs little next to the COPY itself.
+    Text stays Arrow when pandas already holds it so (``str`` columns), Python objects are
+    converted once. PostgreSQL text cannot hold NUL, which raw lines from outside may carry: it is
+    escaped visibly. The table is validated in full (offsets, UTF-8) so that a conversion fault
+    raises here instead of reaching the database as garbage.
     """
-    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype) and frame[c].dtype != object]
-    if not text:
-        return frame
-    return frame.astype({c: object for c in text})
+    arrays = []
+    for name in columns:
+        array = pa.array(frame[name], from_pandas=True)
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            array = array.cast(pa.large_string())
+            if pc.any(pc.match_substring(array, "\x00")).as_py():
+                array = pc.replace_substring(array, "\x00", "\\x00")
+        arrays.append(array)
+    table = pa.table(arrays, names=list(columns))
+    table.validate(full=True)
+    return table
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
