@@ -179,7 +179,11 @@ class BankTransfer(Base):
 
 
 class Payment(Base):
-    """A payment accepted from a register: one row per (channel, operation id, occurrence)."""
+    """A payment accepted from a register: one row per (channel, operation id, occurrence).
+
+    Its source line is not copied here: the register file is archived with its sha256
+    (``Register.stored_path``) and ``line_no`` points into it; discrepancies carry their raw line.
+    """
 
     __tablename__ = "payment"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
@@ -187,8 +191,7 @@ class Payment(Base):
     channel: Mapped[str] = mapped_column(String(64))
     operation_id: Mapped[str] = mapped_column(String(64))
     occurrence: Mapped[int] = mapped_column(Integer, default=1)
-    line_no: Mapped[int] = mapped_column(Integer)
-    raw: Mapped[str] = mapped_column(Text)
+    line_no: Mapped[int] = mapped_column(Integer)  # the raw line: the archived register file, at this line
     paid_date: Mapped[date] = mapped_column(Date)
     paid_time: Mapped[str | None] = mapped_column(String(8))
     account_raw: Mapped[str | None] = mapped_column(String(64))

@@ -22,7 +22,7 @@ from domain.ledger import UnbalancedEntry, payment_postings
 from sql.bulk import allocate_ids, bulk_insert, lock_ledger
 
 PAYMENT_TABLE_COLUMNS = [
-    "id", "register_id", "channel", "operation_id", "occurrence", "line_no", "raw", "paid_date", "paid_time",
+    "id", "register_id", "channel", "operation_id", "occurrence", "line_no", "paid_date", "paid_time",
     "account_raw", "account", "uip", "els", "period", "amount", "commission", "payer", "address",
     "matched_uip", "match_rule",
 ]  # fmt: skip
