@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from markupsafe import Markup
 
 from reports.xlsx import Col, kopecks_text, strings
 
@@ -65,6 +66,24 @@ def text_column(values: pd.Series) -> np.ndarray:
     return np.asarray(pc.fill_null(strings(values), "").to_pylist(), dtype=object)
 
 
+def _display(values: pd.Series, kind: str) -> pa.Array:
+    """One column's display text as an Arrow string array ("" where missing)."""
+    if kind == "money":
+        return pa.array(money_ru(values), pa.string())
+    if kind == "date":
+        return pa.array(date_text(values), pa.string())
+    if kind == "int":
+        values = pd.Series(pd.array(values, dtype="Int64"), dtype=object)
+    return pc.fill_null(strings(values), "").cast(pa.string())
+
+
+def escape_html(values: pa.Array) -> pa.Array:
+    """HTML-escape text the way markupsafe does (``& < > " '``), vectorized."""
+    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
+        values = pc.replace_substring(values, old, new)
+    return values
+
+
 def render_html(template: str, path: Path, **context: object) -> Path:
     """Render ``reports/templates/<template>`` (autoescaped) to ``path``, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,21 +96,26 @@ def render_html(template: str, path: Path, **context: object) -> Path:
 
 
 def html_table(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> dict:
-    """Headers, per-column CSS classes and rows of display text (escaped by the template)."""
+    """Headers and the table body, rendered column-wise with Arrow (a jinja loop per cell took
+    ~12 s for 200,000 discrepancies). Every cell is escaped by ``escape_html`` before it becomes
+    markup; the template autoescapes the headers and trusts only the body built here."""
+    n = len(frame)
     cells = []
     for name, col in columns:
-        values = frame[name] if name in frame else pd.Series([None] * len(frame))
-        if col.kind == "money":
-            cells.append(money_ru(values))
-        elif col.kind == "date":
-            cells.append(date_text(values))
-        elif col.kind == "int":
-            cells.append(text_column(pd.Series(pd.array(values, dtype="Int64"), dtype=object)))
-        else:
-            cells.append(text_column(values))
-    rows = list(zip(*cells, strict=True)) if cells else []
-    return {
-        "headers": [c.header for _, c in columns],
-        "classes": ["num" if c.kind in ("money", "int") else "" for _, c in columns],
-        "rows": rows,
-    }
+        values = frame[name] if name in frame else pd.Series([None] * n)
+        opening = '<td class="num">' if col.kind in ("money", "int") else "<td>"
+        cells.append(pc.binary_join_element_wise(opening, escape_html(_display(values, col.kind)), "</td>", ""))
+    if n and cells:
+        rows = pc.binary_join_element_wise("    <tr>", *cells, "</tr>\n", "")
+        body = "".join(rows.to_pylist()) if n < 10_000 else _join(rows)
+    else:
+        body = ""
+    return {"headers": [c.header for _, c in columns], "body": Markup(body)}  # noqa: S704 - cells escaped above
+
+
+def _join(rows: pa.Array) -> str:
+    """All rows as one string, taken from the array's data buffer instead of a Python list."""
+    rows = rows.cast(pa.large_string())
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + len(rows) + 1]
+    data = rows.buffers()[2]
+    return bytes(memoryview(data)[offsets[0] : offsets[-1]]).decode("utf-8")

@@ -242,3 +242,30 @@ def test_empty_night_still_writes_summary_and_tieout(tmp_path: Path) -> None:
 ])  # fmt: skip
 def test_sheet_titles_follow_excel_rules(title: str, fallback: str, expected: str) -> None:
     assert sheet_title(title, fallback) == expected
+
+
+def test_html_table_body_is_escaped_cell_by_cell() -> None:
+    from reports.render import html_table
+    from reports.xlsx import Col
+
+    frame = pd.DataFrame({"who": ['<b a="1">&\'x\'</b>', None], "amount": [123456, None], "line": [7, None]})
+    table = html_table(frame, [("who", Col("Кто")), ("amount", Col("Сумма", "money")), ("line", Col("Стр.", "int"))])
+    assert table["headers"] == ["Кто", "Сумма", "Стр."]
+    assert str(table["body"]) == (
+        '    <tr><td>&lt;b a=&#34;1&#34;&gt;&amp;&#39;x&#39;&lt;/b&gt;</td><td class="num">1\u00a0234,56</td>'
+        '<td class="num">7</td></tr>\n'
+        '    <tr><td></td><td class="num"></td><td class="num"></td></tr>\n'
+    )
+
+
+def test_html_table_large_body_taken_from_the_arrow_buffer() -> None:
+    from reports.render import html_table
+    from reports.xlsx import Col
+
+    n = 12_345  # above the size where the body is cut from the Arrow buffer
+    frame = pd.DataFrame({"who": [f"Ёж {i} <x>" for i in range(n)]}).iloc[1:]  # a slice: offsets not at 0
+    body = str(html_table(frame, [("who", Col("Кто"))])["body"])
+    lines = body.splitlines()
+    assert len(lines) == n - 1
+    assert lines[0] == "    <tr><td>Ёж 1 &lt;x&gt;</td></tr>"
+    assert lines[-1] == f"    <tr><td>Ёж {n - 1} &lt;x&gt;</td></tr>"
