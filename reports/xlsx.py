@@ -245,7 +245,9 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
     try:
         wb.save(skeleton)
         parts = {ws.path.lstrip("/"): (spec, rows) for ws, spec, rows in made}  # ids are assigned on save
-        with zipfile.ZipFile(skeleton) as src, zipfile.ZipFile(final_tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        with zipfile.ZipFile(skeleton) as src, zipfile.ZipFile(
+            final_tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1  # 3× faster than the default, ~15 % larger
+        ) as dst:
             for item in src.infolist():
                 data = src.read(item.filename)
                 part = parts.get(item.filename)

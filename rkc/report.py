@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 
 from rkc.config import Config
 from rkc.decide import NightPlan
+from sql.queries import read_frame
 
 REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "lines", "rejected_lines", "amount_total",
                    "posted", "suspense", "rejected", "duplicate", "quarantined"]  # fmt: skip
@@ -26,14 +27,14 @@ def write_report(
     ].sum(axis=1)
     with engine.connect() as conn:
         tieout = _tieout(conn, run_date)
-        discrepancies = pd.read_sql_query(
-            text(
-                "SELECT code, register_id, payment_id, channel, file, line_no, operation_id, paid_date, account_raw,"
-                " uip, payer, address, amount, detail, raw FROM discrepancy WHERE run_date = :d ORDER BY id"
-            ),
+        discrepancies = read_frame(
             conn,
-            params={"d": run_date},
-        )
+            "SELECT code, register_id, payment_id, channel, file, line_no, operation_id, paid_date, account_raw,"
+            " uip, payer, address, amount, detail, raw FROM discrepancy WHERE run_date = :d ORDER BY id",
+            {"d": run_date},
+            strings=("code", "channel", "file", "operation_id", "account_raw", "uip", "payer", "address", "detail",
+                     "raw"),
+        )  # fmt: skip
         proposals = _proposals(conn, plan)
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")

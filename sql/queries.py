@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
 
 from domain.records import CHARGE_COLUMNS
 from sql.bulk import bulk_insert
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # SQLAlchemy's :name, not PostgreSQL's ::cast
 
 
 def read_frame(
@@ -20,8 +24,17 @@ def read_frame(
     than row fetching for millions of rows). Columns in ``strings`` stay text (leading zeros): Python
     objects (None for NULL), or with ``arrow`` pandas ``str`` columns that keep the text in Arrow
     (for millions of rows: a fraction of the memory of ``str`` objects)."""
-    if conn.dialect.name != "postgresql" or params:
-        frame = pd.read_sql_query(text(query), conn, params=params)
+    if conn.dialect.name != "postgresql":
+        # numpy_nullable: integer columns with NULLs come as Int64 straight from the Python ints
+        frame = pd.read_sql_query(text(query), conn, params=params, dtype_backend="numpy_nullable")
+        for column in frame.columns:
+            if column in strings:
+                continue
+            values = frame[column]
+            if isinstance(values.dtype, pd.Int64Dtype) and not values.isna().any():
+                frame[column] = values.astype("int64")
+            elif isinstance(values.dtype, pd.StringDtype):  # SQLite hands dates back as text, too
+                frame[column] = values.astype(object).where(values.notna(), None)
         for column in strings:
             frame[column] = frame[column].astype("str" if arrow else object)
             if not arrow:
@@ -29,20 +42,32 @@ def read_frame(
         return frame
     buffer = io.BytesIO()
     driver = conn.connection.driver_connection
+    # COPY takes no server-side parameters: psycopg binds ``%(name)s`` on the client, safely quoted
+    statement = _NAMED.sub(r"%(\1)s", query.replace("%", "%%")) if params else query
     with (
         driver.cursor() as cursor,
-        cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy,
+        cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)", params or None) as copy,
     ):  # type: ignore[union-attr]
         for block in copy:
             buffer.write(block)
     buffer.seek(0)
     convert = pacsv.ConvertOptions(column_types={c: "string" for c in strings}, strings_can_be_null=True)
     table = pacsv.read_csv(buffer, convert_options=convert)
-    frame = table.to_pandas()
+    frame = _exact_ints(table)
     if arrow:
         return frame
     for column in strings:
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def _exact_ints(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()`` where integer columns holding NULLs become nullable ``Int64`` instead of
+    float (amounts and ids stay exact), and the others plain ``int64``."""
+    frame = table.to_pandas(types_mapper=lambda t: pd.Int64Dtype() if pa.types.is_integer(t) else None)
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_integer(column.type) and column.null_count == 0:
+            frame[name] = frame[name].astype("int64")
     return frame
 
 
