@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,38 +179,58 @@ def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: _Styles) 
     return pc.fill_null(cell, "")
 
 
-def _render(spec: SheetSpec, st: _Styles) -> tuple[list[str], list[float]]:
-    """The sheet's ``<row>`` elements (header, body, tail) and the column widths that fit them."""
-    header = "".join(
-        f'<c r="{get_column_letter(i)}1" s="{st.header}" t="inlineStr"><is><t>{_xml_text(c.header)}</t></is></c>'
-        for i, c in enumerate(spec.columns, 1)
-    )
-    out = [f'<row r="1">{header}</row>']
+RENDER_SLICE = 20_000  # rows rendered to XML at a time: memory stays bounded whatever the sheet's size
+
+
+def _widths(spec: SheetSpec) -> list[float]:
+    """Column widths that fit the header and the longest text of each text column."""
     longest = [_min_width(c) for c in spec.columns]
-    start = 2
     for frame in (spec.body, spec.tail):
         if frame is None or frame.empty:
             continue
         if frame.shape[1] != len(spec.columns):
             raise ValueError(f"sheet {spec.title!r}: {frame.shape[1]} columns for {len(spec.columns)} headers")
-        rows = pa.array(np.arange(start, start + len(frame))).cast(pa.string())
-        cells = []
         for i, col in enumerate(spec.columns):
-            values: pd.Series | pa.Array = frame.iloc[:, i]
             if col.kind == "text":
-                values = strings(values)
-                widest = pc.max(pc.utf8_length(values)).as_py()
+                widest = pc.max(pc.utf8_length(strings(frame.iloc[:, i]))).as_py()
                 longest[i] = max(longest[i], widest or 0)
-            refs = pc.binary_join_element_wise(get_column_letter(i + 1), rows, "")
-            cells.append(_cells(col, values, refs, st))
-        xml = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "")
-        out.extend(xml.to_pylist())
-        start += len(frame)
-    widths = [
+    return [
         c.width if c.width is not None else float(min(max(n + 2, MIN_WIDTH), MAX_WIDTH))
         for c, n in zip(spec.columns, longest, strict=True)
     ]
-    return out, widths
+
+
+def _render(spec: SheetSpec, st: _Styles) -> Iterator[bytes]:
+    """The sheet's ``<row>`` elements (header, body, tail) as UTF-8, ``RENDER_SLICE`` rows at a time."""
+    header = "".join(
+        f'<c r="{get_column_letter(i)}1" s="{st.header}" t="inlineStr"><is><t>{_xml_text(c.header)}</t></is></c>'
+        for i, c in enumerate(spec.columns, 1)
+    )
+    yield f'<row r="1">{header}</row>'.encode()
+    start = 2
+    for frame in (spec.body, spec.tail):
+        if frame is None or frame.empty:
+            continue
+        for first in range(0, len(frame), RENDER_SLICE):
+            part = frame.iloc[first : first + RENDER_SLICE]
+            rows = pa.array(np.arange(start, start + len(part))).cast(pa.string())
+            cells = []
+            for i, col in enumerate(spec.columns):
+                values: pd.Series | pa.Array = part.iloc[:, i]
+                if col.kind == "text":
+                    values = strings(values)
+                refs = pc.binary_join_element_wise(get_column_letter(i + 1), rows, "")
+                cells.append(_cells(col, values, refs, st))
+            xml = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "")
+            yield concat_utf8(xml)
+            start += len(part)
+
+
+def concat_utf8(values: pa.Array) -> bytes:
+    """All strings of ``values`` concatenated, cut from the array's data buffer (no Python str)."""
+    values = values.cast(pa.large_string())
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+    return bytes(memoryview(values.buffers()[2])[offsets[0] : offsets[-1]])
 
 
 def _min_width(col: Col) -> int:
@@ -233,18 +253,17 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
         ws = wb.create_sheet(spec.title)
         if styles is None:
             styles = _Styles(ws)
-        rows, widths = _render(spec, styles)
-        for i, width in enumerate(widths, 1):
+        for i, width in enumerate(_widths(spec), 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
         last = get_column_letter(len(spec.columns))
         ws.auto_filter.ref = f"A1:{last}{1 + len(spec.body)}"
-        made.append((ws, spec, rows))
+        made.append((ws, spec))
     skeleton = path.with_name(path.name + ".skeleton")
     final_tmp = path.with_name(path.name + ".tmp")
     try:
         wb.save(skeleton)
-        parts = {ws.path.lstrip("/"): (spec, rows) for ws, spec, rows in made}  # ids are assigned on save
+        parts = {ws.path.lstrip("/"): spec for ws, spec in made}  # ids are assigned on save
         with zipfile.ZipFile(skeleton) as src, zipfile.ZipFile(
             final_tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1  # 3× faster than the default, ~15 % larger
         ) as dst:
@@ -254,7 +273,7 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
                 if part is None:
                     dst.writestr(item, data)
                     continue
-                _splice(dst, item.filename, data.decode("utf-8"), *part)
+                _splice(dst, item.filename, data.decode("utf-8"), part, _render(part, styles))
         os.replace(final_tmp, path)
     finally:
         skeleton.unlink(missing_ok=True)
@@ -262,7 +281,7 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
     return path
 
 
-def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, rows: list[str]) -> None:
+def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, rows: Iterator[bytes]) -> None:
     """Write the sheet part with the rows put into openpyxl's empty ``sheetData`` and a dimension."""
     match = re.search(r"<sheetData\s*/>|<sheetData>\s*</sheetData>", xml)
     if match is None:
@@ -274,7 +293,7 @@ def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, rows: li
     with dst.open(name, "w", force_zip64=True) as out:
         out.write(head.encode("utf-8"))
         out.write(b"<sheetData>")
-        for i in range(0, len(rows), 5000):
-            out.write("".join(rows[i : i + 5000]).encode("utf-8"))
+        for block in rows:
+            out.write(block)
         out.write(b"</sheetData>")
         out.write(tail.encode("utf-8"))

@@ -34,6 +34,7 @@ def write_report(
             {"d": run_date},
             strings=("code", "channel", "file", "operation_id", "account_raw", "uip", "payer", "address", "detail",
                      "raw"),
+            arrow=True,  # hundreds of thousands of rows with their raw lines: text stays in Arrow
         )  # fmt: skip
         proposals = _proposals(conn, plan)
     for column in ("payment_id", "amount", "line_no", "register_id"):
