@@ -14,6 +14,7 @@ from flows.common import config_and_engine, retry_on_io
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
 from rkc.intake import PARSED, Intake, collect_inbox, take_in
+from rkc.memory import release_memory
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import run_lock
@@ -30,6 +31,7 @@ def intake(home: str, channel: str, path: str, work_dir: str) -> dict:
         return take_in(config, engine, channel, Path(path), Path(work_dir)).to_dict()
     finally:
         engine.dispose()
+        release_memory()  # this step's peak must not add to the next one's
 
 
 @task
@@ -40,6 +42,7 @@ def decide(home: str, intakes: list[dict], work_dir: str) -> dict:
         return decide_night(config, engine, [Intake.from_dict(i) for i in intakes], Path(work_dir)).to_dict()
     finally:
         engine.dispose()
+        release_memory()  # this step's peak must not add to the next one's
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
@@ -51,6 +54,7 @@ def post_register(home: str, intake_: dict, plan: dict | None, run_date: date) -
         return commit_register(config, engine, Intake.from_dict(intake_), night, run_date).to_dict()
     finally:
         engine.dispose()
+        release_memory()  # this step's peak must not add to the next one's
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
@@ -85,6 +89,7 @@ def report(home: str, run_date: date, outcomes: list[dict], plan: dict | None, e
         return {"summary": str(summary), **files, "discrepancies": counts}
     finally:
         engine.dispose()
+        release_memory()  # this step's peak must not add to the next one's
 
 
 @flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
