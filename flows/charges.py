@@ -8,12 +8,14 @@ from prefect import flow, get_run_logger
 
 from rkc.app import import_charges_files
 from rkc.config import load_config
+from rkc.memory import return_memory_promptly
 
 
 @flow(name="charges-import", log_prints=True)
 def charges_import(charges: str, suppliers: str | None = None, home: str | None = None) -> dict:
     """Load ``charges`` (and ``suppliers``) into the database; corrected ПД replace unpaid ones."""
     logger = get_run_logger()
+    return_memory_promptly()
     config = load_config(home)
     charges_path = Path(charges) if Path(charges).is_absolute() else config.home / charges
     suppliers_path = None

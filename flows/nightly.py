@@ -14,7 +14,7 @@ from flows.common import config_and_engine, retry_on_io
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
 from rkc.intake import PARSED, Intake, collect_inbox, take_in
-from rkc.memory import release_memory
+from rkc.memory import release_memory, return_memory_promptly
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import run_lock
@@ -96,6 +96,7 @@ def report(home: str, run_date: date, outcomes: list[dict], plan: dict | None, e
 def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     """Reconcile one night: every register in the inboxes, the bank statement, the resolutions."""
     logger = get_run_logger()
+    return_memory_promptly()
     config, engine = config_and_engine(home)
     home = str(config.home)
     run_date = run_date or date.today()

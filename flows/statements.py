@@ -8,6 +8,7 @@ from datetime import date
 from prefect import flow, get_run_logger
 
 from flows.common import config_and_engine
+from rkc.memory import return_memory_promptly
 from sql.engine import migrate
 
 
@@ -22,6 +23,8 @@ def previous_month(today: date | None = None) -> str:
 def supplier_statements(period: str | None = None, home: str | None = None) -> dict:
     """Write every supplier's statement for ``period`` (default: the previous month)."""
     from reports.statements import write_statements
+
+    return_memory_promptly()
 
     period = period or previous_month()
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):

@@ -11,8 +11,25 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 
 import pyarrow as pa
+
+
+def return_memory_promptly() -> None:
+    """Give Arrow a pool that hands freed memory back to the OS at once: jemalloc with no decay.
+
+    Arrow's default (mimalloc) keeps freed blocks: at a million payments the decision step peaked
+    ~300 MB higher and left ~1 GB reserved. Kept as is when the operator chose a pool with
+    ``ARROW_DEFAULT_MEMORY_POOL`` or when this pyarrow build has no jemalloc.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # pyarrow built without jemalloc
+        return
 
 
 def release_memory() -> None:

@@ -32,3 +32,12 @@ def test_freed_arrow_memory_goes_back_to_the_os() -> None:
 def test_no_c_library_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     release_memory()
+
+
+def test_operator_choice_of_pool_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rkc.memory import return_memory_promptly
+
+    before = pa.default_memory_pool().backend_name
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    return_memory_promptly()
+    assert pa.default_memory_pool().backend_name == before
