@@ -5,10 +5,15 @@ header and an XML-DSig signature, which are ignored: signatures are not verified
 ``NotificationOfOrderExecutionType`` becomes one payment: ``OrderID`` is the operation id,
 ``Amount`` is in kopecks, ``PaymentDocumentID`` (ИПД) is the УИП, ``UnifiedAccountNumber`` the
 ЕЛС, ``AccountNumber`` the ЛС, ``Year``/``Month`` the period and ``RecipientInfo/INN`` the
-supplier. The format declares no control totals.
+supplier (the fields and their rules: ``parsers.gis_fields``). The format declares no control
+totals.
 
-Streaming: ``lxml.etree.iterparse`` on the notifications' end events; each one is read, then
-cleared and its earlier siblings deleted, so memory stays flat whatever the file size.
+Reading: a simply shaped file (``parsers.gis_blocks.probe``) is cut into blocks of whole
+notifications that two threads parse with libxml2 and read with one XSLT each, outside the GIL;
+``raw`` is then the notification's own source text. Anything else (a block with comments, a
+signature between notifications, an odd file) is read the streaming way: ``lxml.etree.iterparse``
+on the notifications' and the fields' end events, each notification cleared once read, so memory
+stays flat whatever the file size; ``raw`` is then the notification as lxml serialises it.
 
 Security: the parser never resolves entities, never loads a DTD, never touches the network and
 keeps libxml2's size limits (``huge_tree=False``: a text node over 10 MB is an error). Any
@@ -27,67 +32,43 @@ quarantined whole, never loaded in part).
 
 from __future__ import annotations
 
+import io
 import re
+import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from lxml import etree
 
-from domain.identifiers.account import compact as compact_account
-from domain.money import AmountError, parse_kopecks
-from domain.records import LineError, conform_payments
 from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
-from parsers.gis_xsd import NS_BASE, NS_PAYMENT, REQUEST, NotificationValidator
+from parsers.gis_blocks import (
+    BLOCK_BYTES,
+    RAW_LIMIT,
+    SAFE_OPTIONS,
+    SIGNATURE,
+    SOAP_BODIES,
+    Layout,
+    NotSimple,
+    probe,
+    read_blocks,
+    read_fast,
+)
+from parsers.gis_fields import FIELDS, LEAVES, NOTIFICATION, NOTIFICATION_139
+from parsers.gis_frame import Batch, build_chunk, concat, from_rows
+from parsers.gis_xsd import MAX_MESSAGE, NS_PAYMENT, REQUEST, NotificationValidator
 
-NS_PB = "http://dom.gosuslugi.ru/schema/integration/payments-base/"
-NS_BB = "http://dom.gosuslugi.ru/schema/integration/bills-base/"
-NS_AB = "http://dom.gosuslugi.ru/schema/integration/account-base/"
-NS_OB = "http://dom.gosuslugi.ru/schema/integration/organizations-base/"
-NS_IB = "http://dom.gosuslugi.ru/schema/integration/individual-registry-base/"
-SOAP_NAMESPACES = ("http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope")
+__all__ = ["NOTIFICATION", "RAW_LIMIT", "GisXmlParser", "has_doctype", "raw_xml"]
 
-NOTIFICATION = f"{{{NS_PAYMENT}}}NotificationOfOrderExecutionType"
-NOTIFICATION_139 = f"{{{NS_PAYMENT}}}NotificationOfOrderExecution139Type"
-SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
-_ORDER_INFO = f"{{{NS_PB}}}OrderInfo"
-_IND = f"{{{NS_PB}}}Ind"
-_SOAP_BODIES = {f"{{{ns}}}Body" for ns in SOAP_NAMESPACES}
-
-# The fields read from one notification, in the order of the row list built per notification.
-FIELDS = (
-    "line_no", "raw", "operation_id", "order_date", "amount_text", "uip", "els", "account_raw",
-    "year", "month", "supplier_name", "supplier_inn", "surname", "first_name", "patronymic",
-)  # fmt: skip
-_SLOT = {name: i for i, name in enumerate(FIELDS)}
-# Leaf element -> (the parent it must have, its slot). The parent check keeps a same-named element
-# elsewhere (e.g. the recipient's own FIO under ``Entpr``) out of the row.
-_LEAVES: dict[str, tuple[str, int]] = {
-    f"{{{NS_PB}}}OrderID": (_ORDER_INFO, _SLOT["operation_id"]),
-    f"{{{NS_PB}}}OrderDate": (_ORDER_INFO, _SLOT["order_date"]),
-    f"{{{NS_PB}}}Amount": (_ORDER_INFO, _SLOT["amount_text"]),
-    f"{{{NS_BB}}}PaymentDocumentID": (_ORDER_INFO, _SLOT["uip"]),
-    f"{{{NS_AB}}}UnifiedAccountNumber": (_ORDER_INFO, _SLOT["els"]),
-    f"{{{NS_AB}}}AccountNumber": (_ORDER_INFO, _SLOT["account_raw"]),
-    f"{{{NS_BASE}}}Year": (_ORDER_INFO, _SLOT["year"]),
-    f"{{{NS_BASE}}}Month": (_ORDER_INFO, _SLOT["month"]),
-    f"{{{NS_PB}}}SupplierName": (f"{{{NS_PB}}}SupplierInfo", _SLOT["supplier_name"]),
-    f"{{{NS_OB}}}INN": (f"{{{NS_PB}}}RecipientInfo", _SLOT["supplier_inn"]),
-    f"{{{NS_IB}}}Surname": (_IND, _SLOT["surname"]),
-    f"{{{NS_IB}}}FirstName": (_IND, _SLOT["first_name"]),
-    f"{{{NS_IB}}}Patronymic": (_IND, _SLOT["patronymic"]),
-}
-_EVENT_TAGS = (*_LEAVES, NOTIFICATION, NOTIFICATION_139)
-_TEXT_FIELDS = FIELDS[2:]
-
-RAW_LIMIT = 2000
-MAX_OPERATION_ID = 32
+WORKERS = 2
+_EVENT_TAGS = (*LEAVES, NOTIFICATION, NOTIFICATION_139)
+_STREAM_BATCH = 10_000  # notifications per batch handed over by the streaming reader
 _ROOT_RE = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?importNotificationsOfOrderExecutionRequest[\s/>]")
 _FIRST_TAG = re.compile(rb"<[A-Za-z_]")
 _DOCTYPES = tuple("<!DOCTYPE".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be"))
-_XML_DATE = r"^\d{4}-\d{2}-\d{2}(?:Z|[+-]\d{2}:\d{2})?$"
+_XSD_LINE = re.compile(r"^XSD: line (\d+): ")
 _BAD_DOCTYPE = "the XML declares a DOCTYPE (DTDs and entities are refused)"
 
 
@@ -100,13 +81,6 @@ def raw_xml(note: etree._Element) -> str:
     if cut != -1:
         text = text[:cut] + text[end - 1 if text[end - 1] == "/" else end :]
     return text[:RAW_LIMIT]
-
-
-def _amount_or_none(text: str | None) -> int | None:
-    try:
-        return parse_kopecks(text) if text is not None else None
-    except AmountError:
-        return None
 
 
 def has_doctype(head: bytes) -> bool:
@@ -122,9 +96,16 @@ class GisXmlParser:
     name = "gis_xml"
     format = "xml"
 
-    def __init__(self, xsd_dir: Path | None = None, *, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(
+        self, xsd_dir: Path | None = None, *, chunk_rows: int = CHUNK_ROWS, workers: int = WORKERS,
+        block_bytes: int = BLOCK_BYTES,
+    ) -> None:  # fmt: skip
+        self.xsd_dir = xsd_dir
         self.validator = NotificationValidator(xsd_dir) if xsd_dir is not None else None
+        self._validators = threading.local()  # a schema's error log is not thread-safe: one each
         self.chunk_rows = chunk_rows
+        self.workers = workers
+        self.block_bytes = block_bytes
 
     def identify(self, path: Path, head: bytes) -> bool:
         """Whether ``head`` is XML whose request element is the payment-notifications request."""
@@ -149,15 +130,74 @@ class GisXmlParser:
             raise BadFile(path, f"not well-formed XML: {exc}") from exc
 
     def _chunks(self, path: Path) -> Iterator[Chunk]:
-        # End events for the few leaves we read and for the notifications: cheaper than walking
-        # each notification's children from Python (see docs/PERFORMANCE.md).
-        events = etree.iterparse(
-            str(path), events=("end",), tag=_EVENT_TAGS, resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False,
-        )  # fmt: skip
-        leaves, notification, width = _LEAVES, NOTIFICATION, len(FIELDS)
+        """Chunks of exactly ``chunk_rows`` notifications (the last one: the rest, maybe none)."""
+        file, meta = str(path), {"schema": "xsd" if self.validator is not None else "none"}
+        pending: list[Batch] = []
+        size = 0
+        for batch in self._batches(path):
+            pending.append(batch)
+            size += len(batch)
+            while size >= self.chunk_rows:
+                whole = concat(pending)
+                yield build_chunk(file, whole.slice(0, self.chunk_rows), meta)
+                rest = whole.slice(self.chunk_rows, len(whole))
+                pending, size = [rest], len(rest)
+        yield build_chunk(file, concat(pending) if pending else self._empty(), meta)
+
+    def _empty(self) -> Batch:
+        return from_rows([], None if self.validator is None else [])
+
+    def _batches(self, path: Path) -> Iterator[Batch]:
+        """The file's notifications in order: in blocks when its shape allows, else streamed."""
+        layout = probe(path)
+        if layout is None:
+            yield from self._stream(path, str(path))
+            return
+        done = 0
+        try:
+            for batch in self._blocks(path, layout):
+                done += len(batch)
+                yield batch
+        except (NotSimple, etree.XMLSyntaxError):
+            # A block that does not parse: a cut in a comment, or a broken file. The streaming
+            # reader knows which, and says where; it goes on after the notifications already read.
+            yield from self._stream(path, str(path), skip=done)
+
+    def _blocks(self, path: Path, layout: Layout) -> Iterator[Batch]:
+        """Blocks read by ``workers`` threads, handed over in file order (a few in flight)."""
+        with path.open("rb") as handle, ThreadPoolExecutor(self.workers, "gis-xml") as pool:
+            inflight: deque[Future[Batch]] = deque()
+            try:
+                for index, (lines, wrapped) in enumerate(read_blocks(handle, layout, self.block_bytes)):
+                    inflight.append(pool.submit(self._block, path, layout, wrapped, lines, index == 0))
+                    while inflight and (len(inflight) > 2 * self.workers or inflight[0].done()):
+                        yield inflight.popleft().result()
+                while inflight:
+                    yield inflight.popleft().result()
+            finally:
+                for future in inflight:
+                    future.cancel()
+
+    def _block(self, path: Path, layout: Layout, wrapped: bytes, lines: int, first: bool) -> Batch:
+        """One block (in a worker thread): in C when it checks out, else with the streaming rules."""
+        validate = self._validate if self.validator is not None else None
+        batch = read_fast(layout, wrapped, lines, validate)
+        if batch is not None:
+            return batch
+        source = io.BytesIO(wrapped)
+        batches = list(self._stream(path, source, lines=lines, first=first, whole=False))
+        return concat(batches) if batches else self._empty()
+
+    def _stream(
+        self, path: Path, source: str | BinaryIO, *, lines: int = 0, first: bool = True, whole: bool = True,
+        skip: int = 0,
+    ) -> Iterator[Batch]:  # fmt: skip
+        """Notifications of ``source`` (the file, or a block ``lines`` line breaks into it) read from
+        the end events of the leaves and notifications; the first ``skip`` ones are left out."""
+        events = etree.iterparse(source, events=("end",), tag=_EVENT_TAGS, **SAFE_OPTIONS)
+        leaves, notification, width = LEAVES, NOTIFICATION, len(FIELDS)
         rows: list[list] = []
-        errors: list[LineError] = []
+        reasons: list[str | None] | None = None if self.validator is None else []
         row: list = [None] * width
         seen = 0
         for _, element in events:
@@ -166,32 +206,42 @@ class GisXmlParser:
                 if element.getparent().tag == leaf[0]:
                     row[leaf[1]] = element.text
                 continue
-            if seen == 0:
+            if seen == 0 and first:
                 self._check_document(path, element)
             seen += 1
             if element.tag != notification:
-                raise BadFile(path, f"line {element.sourceline}: a notification of another kind")
-            row[0], row[1] = element.sourceline, raw_xml(element)
-            reason = self.validator.errors(element) if self.validator is not None else None
-            if reason is None:
+                raise BadFile(path, f"line {element.sourceline + lines}: a notification of another kind")
+            if seen > skip:
+                row[0], row[1] = element.sourceline + lines, raw_xml(element)
                 rows.append(row)
-            else:
-                amount = _amount_or_none(row[_SLOT["amount_text"]])
-                errors.append(LineError(str(path), row[0], reason, row[1], amount))
+                if reasons is not None:
+                    reasons.append(self._validate(element, lines))
+                if len(rows) >= _STREAM_BATCH:
+                    yield from_rows(rows, reasons)
+                    rows, reasons = [], None if reasons is None else []
             row = [None] * width
-            self._release(path, element)
-            if len(rows) + len(errors) >= self.chunk_rows:
-                yield self._chunk(path, rows, errors)
-                rows, errors = [], []
-        if seen == 0:
+            self._release(path, element, lines)
+        if seen == 0 and whole:
             root = events.root
             if root is not None and root.getroottree().docinfo.internalDTD is not None:
                 raise BadFile(path, _BAD_DOCTYPE)
             raise BadFile(path, "no NotificationOfOrderExecutionType in the file")
-        yield self._chunk(path, rows, errors)
+        if rows:
+            yield from_rows(rows, reasons)
+
+    def _validate(self, note: etree._Element, lines: int) -> str | None:
+        """The schema error of a notification parsed ``lines`` line breaks into the file, or None."""
+        validator = getattr(self._validators, "validator", None)
+        if validator is None:
+            validator = self._validators.validator = NotificationValidator(self.xsd_dir)  # type: ignore[arg-type]
+        reason = validator.errors(note)
+        if reason is None or not lines:
+            return reason
+        shifted = _XSD_LINE.sub(lambda m: f"XSD: line {int(m[1]) + lines}: ", reason, count=1)
+        return shifted[:MAX_MESSAGE]
 
     @staticmethod
-    def _release(path: Path, note: etree._Element) -> None:
+    def _release(path: Path, note: etree._Element, lines: int) -> None:
         """Free a read notification and everything before it in the request (memory stays flat).
 
         The request holds only a signature and notifications (XSD); anything else before this
@@ -200,13 +250,14 @@ class GisXmlParser:
         note.clear(keep_tail=False)
         request = note.getparent()
         if request.tag != REQUEST:
-            raise BadFile(path, f"line {note.sourceline}: a notification outside the request")
+            raise BadFile(path, f"line {note.sourceline + lines}: a notification outside the request")
         while (previous := note.getprevious()) is not None:
             if previous.tag != NOTIFICATION and previous.tag != SIGNATURE:
-                raise BadFile(path, f"line {previous.sourceline}: unexpected element {previous.tag}")
+                raise BadFile(path, f"line {previous.sourceline + lines}: unexpected element {previous.tag}")
             del request[0]
 
-    def _check_document(self, path: Path, note: etree._Element) -> None:
+    @staticmethod
+    def _check_document(path: Path, note: etree._Element) -> None:
         """Refuse a DOCTYPE and a notification outside the request (at the root or in a SOAP Body)."""
         docinfo = note.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
@@ -217,96 +268,5 @@ class GisXmlParser:
         if request is None or request.tag != REQUEST:
             raise BadFile(path, "a notification outside importNotificationsOfOrderExecutionRequest")
         holder = request.getparent()
-        if holder is not None and holder.tag not in _SOAP_BODIES:
+        if holder is not None and holder.tag not in SOAP_BODIES:
             raise BadFile(path, "the request is neither the document root nor in a SOAP Body")
-
-    def _chunk(self, path: Path, rows: list[list], errors: list[LineError]) -> Chunk:
-        """Normalise a batch of rows (vectorized, pyarrow); rows failing basic checks become errors."""
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(FIELDS)
-        text = {name: _trimmed(col) for name, col in zip(FIELDS[2:], columns[2:], strict=True)}
-        line_no, raw = columns[0], columns[1]  # kept as Python objects: no copy through arrow
-        reasons = _reasons(text)
-        bad = pc.invert(pc.equal(reasons, ""))
-        bad_rows = pc.indices_nonzero(bad).to_pylist()
-        for i in bad_rows:
-            amount = _amount_or_none(text["amount_text"][i].as_py())
-            errors.append(LineError(str(path), line_no[i], reasons[i].as_py(), raw[i], amount))
-        if bad_rows:
-            good = pc.invert(bad)
-            keep = good.to_numpy(zero_copy_only=False)
-            line_no = [v for v, k in zip(line_no, keep, strict=True) if k]
-            raw = [v for v, k in zip(raw, keep, strict=True) if k]
-            text = {name: pc.filter(values, good) for name, values in text.items()}
-        # binary_join_element_wise with null_handling="skip" drops rows in pyarrow 26: fill instead
-        parts = [pc.fill_null(text[name], "") for name in ("surname", "first_name", "patronymic")]
-        fio = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, " "))
-        fio = pc.replace_substring(fio, "  ", " ")  # a missing first name (XSD: required)
-        payer = pc.coalesce(text["supplier_name"], pc.if_else(pc.equal(fio, ""), None, fio))
-        account_raw = _objects(text["account_raw"])
-        payments = pd.DataFrame(
-            {
-                "line_no": pd.Series(line_no, dtype="int64"),
-                "raw": pd.Series(raw, dtype=object),
-                "operation_id": _objects(text["operation_id"]),
-                "paid_date": _objects(pc.utf8_slice_codeunits(text["order_date"], 0, 10)),
-                "account_raw": account_raw,
-                "account": _compact(account_raw),
-                "uip": _objects(text["uip"]),
-                "els": _objects(text["els"]),
-                "period": _objects(_period(text["year"], text["month"])),
-                "amount": pc.cast(text["amount_text"], pa.int64()).to_numpy(zero_copy_only=False),
-                "payer": _objects(payer),
-                "supplier_inn": _objects(text["supplier_inn"]),
-            }
-        )
-        payments = conform_payments(payments)
-        errors.sort(key=lambda e: e.line_no)
-        meta = {"schema": "xsd" if self.validator is not None else "none"}
-        return Chunk(payments=payments, errors=tuple(errors), declared=None, meta=meta)
-
-
-def _trimmed(values: tuple) -> pa.Array:
-    """Texts as a string array, surrounding whitespace removed, empty as null."""
-    trimmed = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
-    return pc.if_else(pc.equal(trimmed, ""), None, trimmed)
-
-
-def _objects(values: pa.Array) -> pd.Series:
-    """A pandas object column (None for null): the payment frame keeps identifiers as ``str``."""
-    return pd.Series(values.to_pylist(), dtype=object)
-
-
-def _compact(raw: pd.Series) -> pd.Series:
-    """ЛС in the matching form (``domain.identifiers.account.compact``); None where absent."""
-    return pd.Series([None if v is None else compact_account(v) for v in raw], index=raw.index, dtype=object)
-
-
-def _matches(values: pa.Array, pattern: str) -> pa.Array:
-    return pc.fill_null(pc.match_substring_regex(values, pattern), False)
-
-
-def _reasons(text: dict[str, pa.Array]) -> pa.Array:
-    """Per row, why it cannot be a payment ("" when it can): the checks that hold without an XSD.
-
-    ``Amount`` must be what ``domain.money.parse_kopecks`` reads (ASCII digits), at most 18 of
-    them so that it fits int64.
-    """
-    op, dates, amount = text["operation_id"], text["order_date"], text["amount_text"]
-    day = pc.strptime(pc.utf8_slice_codeunits(dates, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
-    checks = [
-        (pc.is_null(op), "OrderID missing"),
-        (pc.fill_null(pc.greater(pc.utf8_length(op), MAX_OPERATION_ID), False),
-         f"OrderID longer than {MAX_OPERATION_ID}"),
-        (pc.or_(pc.invert(_matches(dates, _XML_DATE)), pc.is_null(day)), "OrderDate missing or not a date"),
-        (pc.invert(_matches(amount, r"^[0-9]{1,18}$")), "Amount missing or not a whole number of kopecks"),
-    ]  # fmt: skip
-    parts = [pc.if_else(mask, label, "") for mask, label in checks]
-    joined = pc.binary_join_element_wise(*parts, "; ")
-    return pc.utf8_trim(joined, "; ")
-
-
-def _period(year: pa.Array, month: pa.Array) -> pa.Array:
-    """``YYYY-MM`` from ``Year``/``Month``; null where either is absent or unreadable."""
-    ok = pc.and_(_matches(year, r"^\d{4}$"), _matches(month, r"^(0?[1-9]|1[0-2])$"))
-    text = pc.binary_join_element_wise(year, pc.utf8_lpad(pc.utf8_ltrim(month, "0"), 2, "0"), "-")
-    return pc.if_else(ok, text, None)
