@@ -5,12 +5,15 @@ Usage: ``.venv/bin/python benchmarks/bench_parse_gis_xml.py [--rows N] [--xsd-ro
 The file is generated in a temp dir: one request with realistic notifications (recipient with
 full payment details; a third identified by ИПД, a third by ЛС + period, a third by ЕЛС with the
 payer's name), one per line. Each measurement runs in a fresh child process so that its peak
-RSS (``ru_maxrss`` of the child) shows whether memory stays flat.
+RSS (``ru_maxrss`` of the child) shows whether memory stays flat; its CPU time (all threads)
+and the 1-minute load average before and after tell how much of the machine it had (the parser
+reads blocks in two threads).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -83,21 +86,23 @@ def measure(path: str, xsd_dir: str) -> None:
     from parsers.gis_xml import GisXmlParser
 
     parser = GisXmlParser(Path(xsd_dir) if xsd_dir else None)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     rows = errors = 0
     for chunk in parser.parse(Path(path)):
         rows += len(chunk.payments)
         errors += len(chunk.errors)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{rows}\t{errors}\t{seconds:.2f}\t{peak_mb:.0f}")
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    print(f"{rows}\t{errors}\t{seconds:.2f}\t{after.ru_maxrss / 1024:.0f}\t{cpu:.2f}")
 
 
-def run(path: Path, xsd_dir: Path | None) -> tuple[int, int, float, float]:
+def run(path: Path, xsd_dir: Path | None) -> tuple[int, int, float, float, float]:
     """Measure in a fresh interpreter so peak RSS belongs to this parse only."""
     argv = [sys.executable, __file__, "--child", str(path), str(xsd_dir or "")]
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout.split("\t")
-    return int(out[0]), int(out[1]), float(out[2]), float(out[3])
+    return int(out[0]), int(out[1]), float(out[2]), float(out[3]), float(out[4])
 
 
 def main() -> None:
@@ -120,11 +125,13 @@ def main() -> None:
             generate(path, rows)
             size_mb = path.stat().st_size / 2**20
             print(f"generated {rows:,} notifications, {size_mb:.0f} MiB in {time.perf_counter() - started:.1f} s")
-            got, errors, seconds, peak = run(path, xsd)
+            load = os.getloadavg()[0]
+            got, errors, seconds, peak, cpu = run(path, xsd)
             rate = got / seconds if seconds else 0
             print(
-                f"{label:7s} {rows:>9,} notifications: {seconds:6.2f} s ({rate:,.0f}/s), "
-                f"{got:,} payments, {errors:,} errors, peak RSS {peak:,.0f} MiB"
+                f"{label:7s} {rows:>9,} notifications: {seconds:6.2f} s ({rate:,.0f}/s, CPU {cpu:.1f} s), "
+                f"{got:,} payments, {errors:,} errors, peak RSS {peak:,.0f} MiB; "
+                f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after"
             )
             path.unlink()
 

@@ -50,7 +50,7 @@ SOAP_BODIES = {
     f"{{{ns}}}Body" for ns in ("http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope")
 }
 RAW_LIMIT = 2000
-BLOCK_BYTES = 256 << 10  # small enough that the temporaries of a block stay below malloc's trim threshold
+BLOCK_BYTES = 512 << 10  # the temporaries of a larger block outgrow malloc's trim threshold: page faults
 MAX_BLOCK_BYTES = 64 << 20  # a longer stretch without a notification end tag: read the streaming way
 # Larger blocks are read the streaming way: only a tree enforces libxml2's 10 MB text node limit.
 MAX_PLAIN_BYTES = 8 << 20
@@ -185,7 +185,7 @@ def read_blocks(handle: BinaryIO, layout: Layout, size: int = BLOCK_BYTES) -> It
                 break
             if want >= MAX_BLOCK_BYTES:
                 raise NotSimple
-            want *= 4
+            want = min(4 * want, MAX_BLOCK_BYTES)
         yield lines, b"".join((layout.open_tag, memoryview(data)[:cut], layout.close_tag))
         lines += data.count(b"\n", 0, cut)
         position += cut

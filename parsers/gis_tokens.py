@@ -119,7 +119,6 @@ def read_tokens(
     opening = ~close
     delta = np.where(close, -1, np.where(empty, 0, 1))
     before = np.cumsum(delta) - delta  # open elements before each tag
-    opening = ~close
     notes = np.flatnonzero(opening & (before == depth))
     if not len(notes) or (ident[notes] != _NOTE).any():
         return None
