@@ -105,8 +105,11 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         work_dir = str(config.home / "work" / run_date.isoformat())
         files = collect_inbox(config)
         logger.info("%d new files in the inboxes", len(files))
-        futures = intake.map(home, [c for c, _ in files], [str(p) for _, p in files], work_dir)
-        intakes = [f.result() for f in futures]
+        # Largest files first, so that the two workers finish together; results keep the inbox order,
+        # which decides which of two copies in different files is the one kept.
+        by_size = sorted(range(len(files)), key=lambda i: -files[i][1].stat().st_size)
+        futures = {i: intake.submit(home, files[i][0], str(files[i][1]), work_dir) for i in by_size}
+        intakes = [futures[i].result() for i in range(len(files))]
         parsed = [i for i in intakes if i["status"] == PARSED]
         plan = decide(home, intakes, work_dir) if parsed else None
         outcomes = [post_register(home, i, plan, run_date) for i in intakes]  # one ledger writer at a time

@@ -12,6 +12,7 @@ balance before the caller commits.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, text
 
 from domain.ledger import UnbalancedEntry, payment_postings
 from sql.bulk import allocate_ids, bulk_insert, lock_ledger
+from sql.queries import read_frame
 
 PAYMENT_TABLE_COLUMNS = [
     "id", "register_id", "channel", "operation_id", "occurrence", "line_no", "paid_date", "paid_time",
@@ -65,15 +67,18 @@ def post_payments(
         return PostingResult(batch, 0, 0, 0, 0)
     frame = payments.copy()
     frame["commission"] = frame["commission"].fillna(0).astype("int64")
-    postings = payment_postings(frame[["pidx", "channel", "amount", "commission"]], splits)
-
-    lock_ledger(conn)
-    known = _known_payments(conn, frame)
-    new = frame[~frame["pidx"].isin(known)].copy()
-    new["id"] = np.asarray(allocate_ids(conn, "payment", len(new)), dtype="int64")
-    new["entry_id"] = np.asarray(allocate_ids(conn, "ledger_entry", len(new)), dtype="int64")
-    new["register_id"] = register_id
-    bulk_insert(conn, "payment", new, PAYMENT_TABLE_COLUMNS)
+    # The postings are built (and checked to balance) in a worker thread while the database looks
+    # up the keys and takes in the payments: that time is the server's, not this process's.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        building = pool.submit(payment_postings, frame[["pidx", "channel", "amount", "commission"]], splits)
+        lock_ledger(conn)
+        known = _known_payments(conn, frame)
+        new = frame[~frame["pidx"].isin(known)].copy()
+        new["id"] = np.asarray(allocate_ids(conn, "payment", len(new)), dtype="int64")
+        new["entry_id"] = np.asarray(allocate_ids(conn, "ledger_entry", len(new)), dtype="int64")
+        new["register_id"] = register_id
+        bulk_insert(conn, "payment", new, PAYMENT_TABLE_COLUMNS)
+        postings = building.result()  # re-raises UnbalancedEntry: the caller's transaction rolls back
 
     entries = pd.DataFrame(
         {
@@ -107,26 +112,25 @@ def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
         )
     )
     bulk_insert(conn, "stage_key", frame, KEY_COLUMNS)
-    join = (
-        " FROM stage_key s JOIN payment p ON p.channel = s.channel"
-        " AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence"
+    # One join: every key already stored, flagged when it was stored with other amounts.
+    found = read_frame(
+        conn,
+        "SELECT s.pidx, CASE WHEN p.amount <> s.amount OR p.commission <> s.commission THEN 1 ELSE 0 END AS conflict,"
+        " s.channel, s.operation_id, s.occurrence, s.amount AS new, p.amount AS old, s.commission AS new_commission,"
+        " p.commission AS old_commission FROM stage_key s JOIN payment p ON p.channel = s.channel"
+        " AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence",
+        strings=("channel", "operation_id"),
     )
-    conflicts = conn.execute(
-        text(
-            "SELECT s.channel, s.operation_id, s.occurrence, s.amount, p.amount, s.commission, p.commission"
-            + join
-            + " WHERE p.amount <> s.amount OR p.commission <> s.commission ORDER BY s.pidx LIMIT 10"
-        )
-    ).all()
-    if conflicts:
+    conn.execute(text("DROP TABLE stage_key"))
+    conflicts = found[found["conflict"].astype("int64") == 1].sort_values("pidx").head(10)
+    if len(conflicts):
         listed = "; ".join(
-            f"{ch}/{op}#{occ}: posted {old} (commission {oc}), now {new} (commission {nc})"
-            for ch, op, occ, new, old, nc, oc in conflicts
+            f"{r.channel}/{r.operation_id}#{r.occurrence}: posted {r.old} (commission {r.old_commission}),"
+            f" now {r.new} (commission {r.new_commission})"
+            for r in conflicts.itertuples()
         )
         raise PostingConflict(f"payments already posted with other amounts: {listed}")
-    known = pd.read_sql_query(text("SELECT s.pidx" + join), conn)["pidx"]
-    conn.execute(text("DROP TABLE stage_key"))
-    return set(known.tolist())
+    return set(found["pidx"].astype("int64").tolist())
 
 
 def apply_entries(conn: Connection, first_id: int, last_id: int, count: int) -> None:
@@ -134,18 +138,20 @@ def apply_entries(conn: Connection, first_id: int, last_id: int, count: int) -> 
     every one has at least two legs and sums to zero. Then add their postings to the running
     balances. Raises ``UnbalancedEntry`` so the caller's transaction rolls back."""
     span = {"lo": first_id, "hi": last_id}
-    unbalanced = conn.execute(
-        text(
-            "SELECT entry_id, SUM(amount), COUNT(*) FROM ledger_posting WHERE entry_id BETWEEN :lo AND :hi"
-            " GROUP BY entry_id HAVING SUM(amount) <> 0 OR COUNT(*) < 2 LIMIT 10"
-        ),
+    per_entry = (
+        "SELECT entry_id, SUM(amount) AS total, COUNT(*) AS legs FROM ledger_posting"
+        " WHERE entry_id BETWEEN :lo AND :hi GROUP BY entry_id"
+    )
+    # One pass over the new postings answers both: how many entries have legs, how many are wrong.
+    wrong_case = "CASE WHEN total <> 0 OR legs < 2 THEN 1 ELSE 0 END"
+    with_legs, wrong = conn.execute(
+        text(f"SELECT COUNT(*), COALESCE(SUM({wrong_case}), 0) FROM ({per_entry}) e"),  # noqa: S608 - constants
         span,
-    ).all()
-    if unbalanced:
+    ).one()
+    if wrong:
+        listing = f"{per_entry} HAVING SUM(amount) <> 0 OR COUNT(*) < 2 LIMIT 10"
+        unbalanced = conn.execute(text(listing), span).all()
         raise UnbalancedEntry(f"entries that do not balance (id, sum, legs): {unbalanced}")
-    with_legs = conn.execute(
-        text("SELECT COUNT(DISTINCT entry_id) FROM ledger_posting WHERE entry_id BETWEEN :lo AND :hi"), span
-    ).scalar_one()
     if with_legs != count:
         raise UnbalancedEntry(f"{count - with_legs} of {count} new entries have no postings")
     conn.execute(
