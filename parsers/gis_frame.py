@@ -115,7 +115,7 @@ def build_chunk(file: str, batch: Batch, meta: dict[str, str]) -> Chunk:
     payments = pd.DataFrame(
         {
             "line_no": pd.Series(line_no, dtype="int64"),
-            "raw": pd.Series(raw, dtype=object),
+            "raw": pd.Series(raw, dtype=object, copy=False),
             "operation_id": _objects(text["operation_id"]),
             "paid_date": _objects(pc.utf8_slice_codeunits(text["order_date"], 0, 10)),
             "account_raw": _objects(text["account_raw"]),
@@ -147,7 +147,7 @@ def _trimmed(values: pa.Array) -> pa.Array:
 
 def _objects(values: pa.Array) -> pd.Series:
     """A pandas object column of ``str`` (None for null): identifiers stay text."""
-    return pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Series(values.to_numpy(zero_copy_only=False), dtype=object, copy=False)
 
 
 def _matches(values: pa.Array, pattern: str) -> pa.Array:

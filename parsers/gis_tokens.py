@@ -111,14 +111,16 @@ def read_tokens(
     opening = ~close
     opening[:depth] = opening[len(lt) - depth :] = False
     named = np.flatnonzero(opening)
+    if not len(named):
+        return None
     ident = np.zeros(len(lt), dtype=np.int64)
     found = names.identify(data, lt[named] + 1, end[named] - empty[named])
     if found is None:
         return None
     ident[named] = found
     opening = ~close
-    delta = np.where(close, -1, np.where(empty, 0, 1))
-    before = np.cumsum(delta) - delta  # open elements before each tag
+    delta = opening.view(np.int8) - empty.view(np.int8) - close.view(np.int8)  # +1 start, -1 end, 0 empty
+    before = np.cumsum(delta, dtype=np.int32) - delta  # open elements before each tag
     notes = np.flatnonzero(opening & (before == depth))
     if not len(notes) or (ident[notes] != _NOTE).any():
         return None
@@ -146,16 +148,17 @@ def _fields(
     full = leaves[~empty[leaves]]
     if not close[full + 1].all():
         return None  # the tag after a leaf's start tag is not its end tag: elements inside
-    # The parent of a tag is the last start tag before it with one open element less.
-    starts = np.flatnonzero(opening & ~empty)
-    depth = before[starts]
-    order = np.argsort(depth.astype(np.int16) if depth.max() < 32767 else depth, kind="stable")
-    wide = np.int64(len(lt) + 1)
-    keyed = depth[order] * wide + starts[order]
-    at = np.searchsorted(keyed, (before[leaves] - 1) * wide + leaves) - 1
-    parent = starts[order][np.maximum(at, 0)]
+    # A tag's parent is the last start tag before it with one open element less (between them
+    # every tag has at least as many open); leaves sit at a few depths only.
+    depth = before[leaves]
+    parent = np.full(len(leaves), -1, dtype=np.int64)
+    for level in np.flatnonzero(np.bincount(depth)):
+        here = depth == level
+        above = np.flatnonzero(opening & ~empty & (before == level - 1))
+        at = np.searchsorted(above, leaves[here]) - 1
+        parent[here] = np.where(at >= 0, above[np.maximum(at, 0)], -1)
     field = ident[leaves] - _FIELD
-    matched = (at >= 0) & (before[parent] == before[leaves] - 1) & (ident[parent] == _PARENT_OF[field])
+    matched = (parent >= 0) & (ident[parent] == _PARENT_OF[field])
     leaves, field = leaves[matched], field[matched]
     # Each leaf's text: after its start tag up to the next tag ("" for an empty element).
     bounds = np.empty(2 * len(leaves), dtype=np.int64)
