@@ -172,7 +172,15 @@ def _unused_transfers(conn) -> list[BankTransfer]:  # type: ignore[no-untyped-de
     ]  # fmt: skip
 
 
+# Re-evaluated on every run: a night run twice reports the state once, as of its last run.
+_STATE_CODES = (Code.TRANSFER_MISSING.value, Code.REGISTER_MISSING.value)
+
+
 def _record_tie_flags(conn, flags: pd.DataFrame, by_line: dict, run_date: date) -> None:  # type: ignore[no-untyped-def]
+    conn.execute(
+        text("DELETE FROM discrepancy WHERE run_date = :d AND code IN (:a, :b)"),
+        {"d": run_date, "a": _STATE_CODES[0], "b": _STATE_CODES[1]},
+    )
     if flags.empty:
         return
     rows = []

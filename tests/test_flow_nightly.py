@@ -77,6 +77,7 @@ def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) 
 
     again = nightly(home=str(config.home), run_date=day.run_date)  # the same night again: nothing new
     assert again["files"] == 0 and again["registers"] == []
+    assert again["discrepancies"] == codes  # the night's state, reported once, not once per run
     archived = next((config.archive / day.run_date.isoformat() / "sber").iterdir())
     shutil.copy(archived, config.inbox / "sber" / archived.name)  # an agent sends a file twice
     third = nightly(home=str(config.home), run_date=day.run_date)
