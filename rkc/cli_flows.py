@@ -34,13 +34,19 @@ def _parse_date(value: str | None) -> date | None:
 
 
 def print_bridge(result: dict) -> None:
-    """The night's bridge per register, in rubles, as accountants read it."""
+    """The night's bridge per register, in rubles, as accountants read it, with the residual
+    (received less everything placed) that must be 0,00 on every line and in total."""
     table = Table("Файл", "Канал", "Статус", "Поступило", "Проведено", "Невыясн.", "Отклонено", "Дубли",
-                  "Карантин", title=f"Сверка за {result['date']}")  # fmt: skip
+                  "Карантин", "Остаток", title=f"Сверка за {result['date']}")  # fmt: skip
+    keys = ("amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined")
+    totals = dict.fromkeys(keys, 0)
     for r in result["registers"]:
-        amounts = [format_ru(r[k]) for k in ("amount_total", "posted", "suspense", "rejected", "duplicate",
-                                             "quarantined")]  # fmt: skip
-        table.add_row(r["file"], r["channel"], r["status"], *amounts)
+        residual = r["amount_total"] - sum(r[k] for k in keys[1:])
+        table.add_row(r["file"], r["channel"], r["status"], *[format_ru(r[k]) for k in keys], format_ru(residual))
+        for k in keys:
+            totals[k] += r[k]
+    residual = totals["amount_total"] - sum(totals[k] for k in keys[1:])
+    table.add_row("Итого", "", "", *[format_ru(totals[k]) for k in keys], format_ru(residual), style="bold")
     out.print(table)
     for s in result.get("skipped", []):
         out.print(f"{s['file']} ({s['channel']}): {s['status']} — {s.get('reason', '')}", highlight=False)

@@ -85,3 +85,22 @@ def test_missing_charges_file_is_a_one_line_error(home: Path) -> None:
     run("init", "--home", str(home))
     result = run("charges", "import", str(home / "missing.csv"), "--home", str(home))
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_bridge_printout_carries_the_residual(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rkc import cli_flows
+    from rkc.cli_flows import print_bridge
+
+    monkeypatch.setattr(cli_flows.out, "width", 200)  # a wide terminal: no column is cut
+
+    register = {"file": "r1.txt", "channel": "sber", "status": "posted", "amount_total": 10_000, "posted": 6_000,
+                "suspense": 1_000, "rejected": 500, "duplicate": 500, "quarantined": 0}  # fmt: skip
+    short = {**register, "file": "r2.txt", "amount_total": 2_000, "posted": 1_000}  # 10,00 not placed
+    print_bridge({"date": "2026-11-19", "registers": [register, short], "discrepancies": {}})
+    lines = capsys.readouterr().out.splitlines()
+    row = next(line for line in lines if "r1.txt" in line)
+    assert "Остаток" in "".join(lines) and row.rstrip(" │").endswith("0,00")
+    assert next(line for line in lines if "r2.txt" in line).rstrip(" │").endswith("10,00")
+    assert next(line for line in lines if "Итого" in line).rstrip(" │").endswith("10,00")
