@@ -105,11 +105,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         work_dir = str(config.home / "work" / run_date.isoformat())
         files = collect_inbox(config)
         logger.info("%d new files in the inboxes", len(files))
-        # Largest files first, so that the two workers finish together; results keep the inbox order,
-        # which decides which of two copies in different files is the one kept.
-        by_size = sorted(range(len(files)), key=lambda i: -files[i][1].stat().st_size)
-        futures = {i: intake.submit(home, files[i][0], str(files[i][1]), work_dir) for i in by_size}
-        intakes = [futures[i].result() for i in range(len(files))]
+        intakes = _intake_all(home, files, work_dir, config.intake_workers)
         parsed = [i for i in intakes if i["status"] == PARSED]
         plan = decide(home, intakes, work_dir) if parsed else None
         outcomes = [post_register(home, i, plan, run_date) for i in intakes]  # one ledger writer at a time
@@ -124,6 +120,20 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         logger.info("Nothing new in the inboxes: nothing was posted.")
     _artifacts(bridged, result)
     return {"date": run_date.isoformat(), "files": len(files), "registers": bridged, "skipped": skipped, **result}
+
+
+def _intake_all(home: str, files: list[tuple[str, Path]], work_dir: str, workers: int) -> list[dict]:
+    """Read every file, largest first, ``workers`` at a time (1, or 2: the flow's task runner has two
+    threads); the results keep the inbox order, which decides which of two copies is kept."""
+    by_size = sorted(range(len(files)), key=lambda i: -files[i][1].stat().st_size)
+    results: dict[int, dict] = {}
+    if workers == 1:
+        for i in by_size:
+            results[i] = intake.submit(home, files[i][0], str(files[i][1]), work_dir).result()
+    else:
+        futures = {i: intake.submit(home, files[i][0], str(files[i][1]), work_dir) for i in by_size}
+        results = {i: f.result() for i, f in futures.items()}
+    return [results[i] for i in range(len(files))]
 
 
 def _artifacts(outcomes: list[dict], result: dict) -> None:

@@ -50,6 +50,7 @@ class Config:
     center_account: str
     center_bic: str
     channels: dict[str, Channel]
+    intake_workers: int = 1  # files read at once by the nightly run (each parser also uses threads)
 
     @property
     def statements_inbox(self) -> Path:
@@ -98,6 +99,9 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     channels = {name: _channel(name, spec or {}, source) for name, spec in (data.get("channels") or {}).items()}
     if not channels:
         raise ConfigError(f"{source}: `channels` is empty; at least one channel is needed")
+    workers = data.get("intake_workers", 1)
+    if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 2:
+        raise ConfigError(f"{source}: intake_workers must be 1 or 2, got {workers!r}")
     return Config(
         home=root,
         database_url=url,
@@ -110,6 +114,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         center_account=str(center.get("bank_account", "")),
         center_bic=str(center.get("bic", "")),
         channels=channels,
+        intake_workers=workers,
     )
 
 

@@ -104,3 +104,20 @@ def test_bridge_printout_carries_the_residual(
     assert "Остаток" in "".join(lines) and row.rstrip(" │").endswith("0,00")
     assert next(line for line in lines if "r2.txt" in line).rstrip(" │").endswith("10,00")
     assert next(line for line in lines if "Итого" in line).rstrip(" │").endswith("10,00")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("1", True), ("2", True), ("0", False), ("3", False), ('"2"', False),
+                                           ("true", False)])  # fmt: skip
+def test_intake_workers_setting(tmp_path: Path, value: str, ok: bool) -> None:
+    from rkc.config import ConfigError, init_home, load_config
+
+    home = tmp_path / "home"
+    init_home(home)
+    settings = home / "rkc.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("intake_workers: 1", f"intake_workers: {value}"),
+                        encoding="utf-8")  # fmt: skip
+    if ok:
+        assert load_config(home).intake_workers == int(value)
+    else:
+        with pytest.raises(ConfigError, match="intake_workers must be 1 or 2"):
+            load_config(home)
