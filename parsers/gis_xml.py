@@ -9,16 +9,19 @@ supplier (the fields and their rules: ``parsers.gis_fields``). The format declar
 totals.
 
 Reading: a simply shaped file (``parsers.gis_blocks.probe``) is cut into blocks of whole
-notifications that two threads parse with libxml2 and read with one XSLT each, outside the GIL;
-``raw`` is then the notification's own source text. Anything else (a block with comments, a
-signature between notifications, an odd file) is read the streaming way: ``lxml.etree.iterparse``
-on the notifications' and the fields' end events, each notification cleared once read, so memory
-stays flat whatever the file size; ``raw`` is then the notification as lxml serialises it.
+notifications that two threads check with libxml2 (outside the GIL) and read from their bytes
+(``parsers.gis_tokens``); ``raw`` is then the notification's own source text. Anything else (a
+block with comments or attributes, a signature between notifications, an odd file) is read the
+streaming way: ``lxml.etree.iterparse`` on the notifications' and the fields' end events, each
+notification cleared once read, so memory stays flat whatever the file size; ``raw`` is then the
+notification as lxml serialises it. Both ways give the same fields, line numbers, errors and
+chunks (of exactly ``chunk_rows`` notifications, then the rest).
 
 Security: the parser never resolves entities, never loads a DTD, never touches the network and
 keeps libxml2's size limits (``huge_tree=False``: a text node over 10 MB is an error). Any
 DOCTYPE is refused outright as a bad file, first by a byte scan of the prolog, then (for
-encodings the scan cannot see, e.g. UTF-16) by the parsed document's info at the first event.
+encodings the scan cannot see, e.g. UTF-16) by the parsed document's info at the first event;
+the block reader only takes files whose prolog it has parsed without one.
 
 With ``xsd_dir``, every notification is validated against the official schema
 (``parsers.gis_xsd``); one that fails, or that lacks a readable ``OrderID``/``OrderDate``/
@@ -179,7 +182,7 @@ class GisXmlParser:
                     future.cancel()
 
     def _block(self, path: Path, layout: Layout, wrapped: bytes, lines: int, first: bool) -> Batch:
-        """One block (in a worker thread): in C when it checks out, else with the streaming rules."""
+        """One block (in a worker thread): from its bytes when plainly written, else by the streaming rules."""
         validate = self._validate if self.validator is not None else None
         batch = read_fast(layout, wrapped, lines, validate)
         if batch is not None:
