@@ -11,6 +11,7 @@ so a supplier's balance is the positive amount the center owes it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 SUSPENSE = "suspense"
@@ -62,43 +63,41 @@ def payment_postings(payments: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFra
     """
     commission = payments["commission"].fillna(0).astype("int64")
     net = payments["amount"].astype("int64") - commission
-    agent = pd.DataFrame(
-        {
-            "pidx": payments["pidx"].to_numpy(),
-            "account": "agent:" + payments["channel"].astype(str),
-            "amount": net.to_numpy(),
-            "service": None,
-        }
-    )
-    comm = pd.DataFrame(
-        {
-            "pidx": payments["pidx"].to_numpy(),
-            "account": "commission:" + payments["channel"].astype(str),
-            "amount": commission.to_numpy(),
-            "service": None,
-        }
-    )
-    credit = pd.DataFrame(
-        {
-            "pidx": splits["pidx"].to_numpy(),
-            "account": "supplier:" + splits["supplier_inn"].astype(str),
-            "amount": -splits["amount"].astype("int64").to_numpy(),
-            "service": splits["service"].to_numpy(),
-        }
-    )
+    pidx = payments["pidx"].to_numpy()
     unsplit = payments.loc[~payments["pidx"].isin(splits["pidx"]), ["pidx", "amount"]]
-    suspense = pd.DataFrame(
+    # Accounts as codes into a few hundred names (a register's postings number in the millions).
+    names: list[str] = []
+    codes = [
+        _codes(payments["channel"], "agent:", names),
+        _codes(payments["channel"], "commission:", names),
+        _codes(splits["supplier_inn"], "supplier:", names),
+        _codes(pd.Series([SUSPENSE] * len(unsplit)), "", names),
+    ]
+    postings = pd.DataFrame(
         {
-            "pidx": unsplit["pidx"].to_numpy(),
-            "account": SUSPENSE,
-            "amount": -unsplit["amount"].astype("int64").to_numpy(),
-            "service": None,
+            "pidx": np.concatenate([pidx, pidx, splits["pidx"].to_numpy(), unsplit["pidx"].to_numpy()]),
+            "account": pd.Categorical.from_codes(np.concatenate(codes), categories=pd.Index(names, dtype=object)),
+            "amount": np.concatenate(
+                [net.to_numpy(), commission.to_numpy(), -splits["amount"].astype("int64").to_numpy(),
+                 -unsplit["amount"].astype("int64").to_numpy()]
+            ),
+            "service": np.concatenate(
+                [np.full(2 * len(pidx), None, dtype=object), splits["service"].to_numpy(dtype=object),
+                 np.full(len(unsplit), None, dtype=object)]
+            ),
         }
-    )
-    postings = pd.concat([agent, comm, credit, suspense], ignore_index=True)
-    postings = postings[postings["amount"] != 0]
+    )  # fmt: skip
+    postings = postings[postings["amount"].to_numpy() != 0]
     require_balanced(postings, payments["pidx"])
     return postings.sort_values(["pidx", "amount"], kind="stable", ignore_index=True)
+
+
+def _codes(values: pd.Series, prefix: str, names: list[str]) -> np.ndarray:
+    """Codes of ``prefix + value`` for each value, appending the new account names to ``names``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    base = len(names)
+    names.extend(prefix + str(u) for u in uniques)
+    return codes.astype(np.int64) + base
 
 
 def require_balanced(postings: pd.DataFrame, expected: pd.Series | None = None) -> None:

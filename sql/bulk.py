@@ -84,6 +84,8 @@ def arrow_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
     arrays = []
     for name in columns:
         array = pa.array(frame[name], from_pandas=True)
+        if pa.types.is_dictionary(array.type):  # categoricals (ledger accounts): the text for the CSV
+            array = array.cast(array.type.value_type)
         if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
             array = array.cast(pa.large_string())
             if pc.any(pc.match_substring(array, "\x00")).as_py():

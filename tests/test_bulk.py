@@ -40,3 +40,13 @@ def test_text_survives_bulk_insert(engine: sa.Engine) -> None:
     assert [r[1] for r in rows] == [_expected(v, dialect) for v in arrow_values]
     assert [r[2] for r in rows] == [_expected(v, dialect) for v in values]
     assert [r[3] for r in rows] == [None if i % 3 == 0 else i * 10**12 for i in range(n)]
+
+
+def test_categorical_text_is_written_as_its_labels(engine: sa.Engine) -> None:
+    frame = pd.DataFrame({"id": [1, 2, 3], "account": pd.Categorical(["supplier:0012", "agent:sber", "supplier:0012"])})
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE cat_probe (id BIGINT, account TEXT)"))
+        bulk_insert(conn, "cat_probe", frame, ["id", "account"])
+        rows = conn.execute(sa.text("SELECT account FROM cat_probe ORDER BY id")).scalars().all()
+        conn.execute(sa.text("DROP TABLE cat_probe"))
+    assert rows == ["supplier:0012", "agent:sber", "supplier:0012"]
