@@ -34,11 +34,23 @@ def number_occurrences(payments: pd.DataFrame, *, file_column: str = "register_i
     ``payments``: ``channel``, ``operation_id``, ``line_no`` and, when the frame holds several
     files, ``file_column``. Repeats are numbered in line order. Aligned to ``payments.index``.
     """
-    keys = [c for c in (file_column, "channel", "operation_id") if c in payments.columns]
-    frame = payments[[*keys, "line_no"]].reset_index(drop=True)
-    ordered = frame.sort_values([*keys, "line_no"], kind="stable")
-    occ = ordered.groupby(keys, sort=False, dropna=False).cumcount() + 1
-    return pd.Series(occ.sort_index().to_numpy(dtype=np.int64), index=payments.index, name="occurrence")
+    n = len(payments)
+    keys = [encode(payments["channel"])[0], encode(payments["operation_id"])[0]]
+    if file_column in payments.columns:
+        keys.insert(0, payments[file_column].to_numpy(dtype=np.int64))
+    order = np.lexsort((payments["line_no"].to_numpy(dtype=np.int64), *reversed(keys)))
+    starts = _group_starts([k[order] for k in keys], n)
+    occurrence = np.empty(n, dtype=np.int64)
+    occurrence[order] = np.arange(n) - starts + 1
+    return pd.Series(occurrence, index=payments.index, name="occurrence")
+
+
+def _group_starts(sorted_keys: list[np.ndarray], n: int) -> np.ndarray:
+    """For rows sorted by ``sorted_keys``: the position where each row's group of equal keys begins."""
+    new = np.ones(n, dtype=bool)
+    if n:
+        new[1:] = np.logical_or.reduce([k[1:] != k[:-1] for k in sorted_keys])
+    return np.maximum.accumulate(np.where(new, np.arange(n), 0))
 
 
 def mark_duplicates(payments: pd.DataFrame, posted: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -47,31 +59,35 @@ def mark_duplicates(payments: pd.DataFrame, posted: pd.DataFrame | None = None) 
     ``payments``: ``payment_id``, ``KEY_COLUMNS``, ``line_no`` and optionally ``register_id``;
     ``posted``: the keys (``KEY_COLUMNS``) already in the ledger.
     """
-    cols = ["payment_id", *KEY_COLUMNS, "line_no"] + (["register_id"] if "register_id" in payments else [])
-    p = payments[cols].reset_index(drop=True)
-    p["operation_id"] = p["operation_id"].astype(object)
+    n = len(payments)
+    prior = posted[KEY_COLUMNS].drop_duplicates() if posted is not None and len(posted) else None
+    m = 0 if prior is None else len(prior)
+    # Keys as integer codes, the night's and the ledger's from one dictionary each.
+    both = payments[KEY_COLUMNS] if prior is None else pd.concat([payments[KEY_COLUMNS], prior], ignore_index=True)
+    channel, _ = encode(both["channel"].astype(object))
+    operation, _ = encode(both["operation_id"].astype(object))
+    occurrence = both["occurrence"].to_numpy(dtype=np.int64)
+    pid = payments["payment_id"].to_numpy(dtype=np.int64)
     out = []
-    if posted is not None and len(posted):
-        prior = posted[KEY_COLUMNS].drop_duplicates().assign(_posted=True)
-        prior["operation_id"] = prior["operation_id"].astype(object)
-        prior["occurrence"] = prior["occurrence"].astype(np.int64)
-        hit = p.merge(prior, on=KEY_COLUMNS, how="left")["_posted"].notna().to_numpy()
+    live = np.ones(n, dtype=bool)
+    if prior is not None:
+        key = pd.MultiIndex.from_arrays([channel, operation, occurrence])
+        hit = key[:n].isin(key[n : n + m])
         if hit.any():
-            out.append(
-                flags(p["payment_id"].to_numpy()[hit], Code.DUPLICATE_PAYMENT, "операция уже проведена ранее")
-            )
-        p = p[~hit]
-    order = ["register_id", "line_no"] if "register_id" in p else ["line_no", "payment_id"]
-    p = p.sort_values([*KEY_COLUMNS, *order], kind="stable")
-    again = p.duplicated(KEY_COLUMNS, keep="first").to_numpy()
+            out.append(flags(pid[hit], Code.DUPLICATE_PAYMENT, "операция уже проведена ранее"))
+        live = ~hit
+    rows = np.flatnonzero(live)
+    line = payments["line_no"].to_numpy(dtype=np.int64)[rows]
+    tie = payments["register_id"].to_numpy(dtype=np.int64)[rows] if "register_id" in payments else pid[rows]
+    first, second = (tie, line) if "register_id" in payments else (line, tie)
+    keys = [channel[rows], operation[rows], occurrence[rows]]
+    order = np.lexsort((second, first, *reversed(keys)))
+    sorted_keys = [k[order] for k in keys]
+    again = np.zeros(len(rows), dtype=bool)
+    if len(rows) > 1:
+        again[1:] = ~np.logical_or.reduce([k[1:] != k[:-1] for k in sorted_keys])
     if again.any():
-        out.append(
-            flags(
-                p["payment_id"].to_numpy()[again],
-                Code.DUPLICATE_PAYMENT,
-                "операция повторяется в другом реестре",
-            )
-        )
+        out.append(flags(pid[rows[order[again]]], Code.DUPLICATE_PAYMENT, "операция повторяется в другом реестре"))
     return concat_flags(out)
 
 
