@@ -18,7 +18,7 @@ known agents that no register claims are REGISTER_MISSING.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -95,6 +95,32 @@ def _unique_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     one_r = pairs.groupby("r")["t"].transform("size") == 1
     one_t = pairs.groupby("t")["r"].transform("size") == 1
     return pairs[one_r & one_t]
+
+
+def agent_channels(agents: Sequence[tuple[str, str, str]]) -> Callable[[str | None, str | None], str | None]:
+    """Which channel a transfer came from, given ``(channel, agent_inn, agent_account)`` of each channel.
+
+    The payer's account decides first, being the more specific; the INN only where one channel alone
+    has it: two channels of the same bank share an INN, and crediting the wrong agent would move the
+    debt between them. An ambiguous or unknown payer gives None (the tie-out may still name the
+    channel from the register the transfer pays).
+    """
+    by_account: dict[str, set[str]] = {}
+    by_inn: dict[str, set[str]] = {}
+    for channel, inn, account in agents:
+        if account:
+            by_account.setdefault(account, set()).add(channel)
+        if inn:
+            by_inn.setdefault(inn, set()).add(channel)
+
+    def channel_of(payer_inn: str | None, payer_account: str | None) -> str | None:
+        for key, index in ((payer_account, by_account), (payer_inn, by_inn)):
+            named = index.get(key or "", set())
+            if len(named) == 1:
+                return next(iter(named))
+        return None
+
+    return channel_of
 
 
 def tie_registers(

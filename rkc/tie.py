@@ -12,11 +12,11 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, func, insert, select, text, update
 
 from domain.codes import Code
 from domain.records import BankTransfer
-from domain.tieout import REGISTER_COLUMNS, TIED, tie_registers
+from domain.tieout import REGISTER_COLUMNS, TIED, agent_channels, tie_registers
 from parsers.base import BadFile, file_sha256
 from rkc.config import Config
 from rkc.filing import file_away
@@ -46,8 +46,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int
 
     folder = config.statements_inbox
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
-    agents = {c.agent_inn: c.name for c in config.channels.values() if c.agent_inn}
-    accounts = {c.agent_account: c.name for c in config.channels.values() if c.agent_account}
+    channel_of = agent_channels([(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()])
     read, added, bad = 0, 0, []
     for path in files:
         sha = file_sha256(path)
@@ -73,7 +72,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int
                     [{"statement_id": sid, "number": t.number, "date": t.date.isoformat(), "amount": t.amount,
                       "payer_name": t.payer_name, "payer_inn": t.payer_inn, "payer_account": t.payer_account,
                       "purpose": t.purpose,
-                      "channel": agents.get(t.payer_inn) or accounts.get(t.payer_account)} for t in incoming]
+                      "channel": channel_of(t.payer_inn, t.payer_account)} for t in incoming]
                 )  # fmt: skip
                 added += _insert_new_transfers(uow.conn, rows)
             uow.commit()
@@ -115,12 +114,15 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
         )
         result = tie_registers(registers, transfers, agents=agents)
         by_line = {t.line_no: t for t in transfers}
+        channels = dict(zip(registers["register_id"].astype(int), registers["channel"], strict=True))
         tied = mismatched = missing = 0
         for row in result.registers.itertuples():
             if row.status in (TIED, Code.TRANSFER_MISMATCH.value):
                 transfer = by_line[int(row.transfer_line_no)]
+                # A payer shared by two channels was not attributed when read: the register names it.
+                channel = func.coalesce(TransferRow.channel, channels[int(row.register_id)])
                 conn.execute(update(TransferRow).where(TransferRow.id == transfer.line_no)
-                             .values(register_id=int(row.register_id)))  # fmt: skip
+                             .values(register_id=int(row.register_id), channel=channel))  # fmt: skip
                 tied += row.status == TIED
                 mismatched += row.status != TIED
             else:

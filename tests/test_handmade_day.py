@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from rkc.app import import_charges_files
-from rkc.config import init_home, load_config
+from rkc.config import CONFIG_NAME, Config, init_home, load_config
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
 from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
@@ -112,11 +112,8 @@ def _portal(path: Path) -> None:
     book.save(path)
 
 
-def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from flows.nightly import nightly
-
-    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
-    config, _ = init_home(tmp_path / "home")
+def _drop_day(config: Config, tmp_path: Path) -> None:
+    """Import the charges; drop the day's registers and the bank statement into their inboxes."""
     (tmp_path / "charges.csv").write_text(CHARGES, encoding="utf-8")
     (tmp_path / "suppliers.csv").write_text(SUPPLIERS, encoding="utf-8")
     import_charges_files(config, tmp_path / "charges.csv", tmp_path / "suppliers.csv")
@@ -126,6 +123,14 @@ def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch
     _portal(config.inbox / "portal" / "portal.xlsx")
     docs = DOC.format(number=517, amount="2376.00") + DOC.format(number=518, amount="495.00")
     (config.statements_inbox / "vypiska.txt").write_bytes(STATEMENT.format(docs=docs).encode("cp1251"))
+
+
+def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from flows.nightly import nightly
+
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    config, _ = init_home(tmp_path / "home")
+    _drop_day(config, tmp_path)
 
     result = nightly(home=str(config.home), run_date=dt.date(2026, 11, 20))
     codes = result["discrepancies"]
@@ -151,3 +156,43 @@ def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch
     assert found["agent:portal"] == 40000 and found["agent:gis"] == 30000  # their п/п have not arrived
     assert found["bank:40702810900000000001"] == 287100  # п/п 517 and 518
     assert found["agent:sber"] == 210000 - 2100 - 287100  # sber paid for its duplicates too: owed back
+
+
+SECOND_SBER = """  sber_south:             # another branch of the same bank: same INN, its own correspondent account
+    format: text
+    dialect: sber_classic
+    agent: {name: ПАО Сбербанк (Юг), inn: "7707083893", account: "%s"}
+    commission: {percent: "1.0", min: "0.00", max: ""}
+    priority: 6
+"""
+
+
+@pytest.mark.parametrize(
+    "accounts",
+    [("30101810400000000225", "30101810000000000999"), ("", "")],
+    ids=["the account tells them apart", "only the tied register tells"],
+)
+def test_two_channels_of_one_bank_credit_the_right_agent(
+    harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch, accounts: tuple[str, str]  # noqa: F811
+) -> None:
+    """Sber's п/п 517 and 518 are credited to `sber`, not to the other channel with Sber's INN."""
+    from flows.nightly import nightly
+
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    config, _ = init_home(tmp_path / "home")
+    path = config.home / CONFIG_NAME
+    text = path.read_text(encoding="utf-8").replace('"30101810400000000225"', f'"{accounts[0]}"')
+    path.write_text(text + SECOND_SBER % accounts[1], encoding="utf-8")
+    config = load_config(config.home)
+    (config.inbox / "sber_south").mkdir()
+    _drop_day(config, tmp_path)
+
+    result = nightly(home=str(config.home), run_date=dt.date(2026, 11, 20))
+    assert "REGISTER_MISSING" not in result["discrepancies"]
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        found = balances(conn)
+        assert check_ledger(conn) == []
+    engine.dispose()
+    assert found["agent:sber"] == 210000 - 2100 - 287100
+    assert "agent:sber_south" not in found

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from domain.records import BankTransfer
-from domain.tieout import parse_purpose, tie_registers
+from domain.tieout import agent_channels, parse_purpose, tie_registers
 
 SBER_INN, SBER_ACC = "7707083893", "30101810400000000225"
 D = date(2026, 3, 16)
@@ -159,3 +159,28 @@ def test_parse_purpose() -> None:
     assert p["ref_number"].tolist()[0] == "12"
     assert p["ref_date"].tolist()[0] == date(2026, 2, 1)
     assert pd.isna(p["ref_date"][1]) and pd.isna(p["ref_date"][2])
+
+
+AGENTS = [
+    ("sber", SBER_INN, SBER_ACC),
+    ("sber_south", SBER_INN, "30101810000000000999"),
+    ("portal", "7830002293", ""),
+    ("twin_a", "2634107526", ""),
+    ("twin_b", "2634107526", ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("inn", "account", "expected"),
+    [
+        (SBER_INN, SBER_ACC, "sber"),  # the account decides between two channels of one bank
+        (SBER_INN, "30101810000000000999", "sber_south"),
+        (SBER_INN, "40702810999999999999", None),  # Sber from an account no channel names: ambiguous
+        ("7830002293", "40702810999999999999", "portal"),  # one channel has the INN: any account
+        ("2634107526", None, None),  # two channels share the INN and neither names an account
+        (None, SBER_ACC, "sber"),
+        ("0000000000", "00000000000000000000", None),  # not an agent
+    ],
+)
+def test_agent_channels(inn: str | None, account: str | None, expected: str | None) -> None:
+    assert agent_channels(AGENTS)(inn, account) == expected
