@@ -13,6 +13,9 @@ from rkc.config import Config, load_config
 from sql.engine import make_engine
 
 QUIET_ENV = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+# Prefect's temporary server migrates a new PREFECT_HOME's database before it answers: 20 s on a
+# slow 2-core machine (measured), right at Prefect's default limit, which would fail a first demo.
+EPHEMERAL_STARTUP_TIMEOUT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
 
 
 def quiet_offline(home: Path | None = None) -> None:
@@ -20,7 +23,7 @@ def quiet_offline(home: Path | None = None) -> None:
 
     Call before Prefect starts (the CLI does it before importing a flow).
     """
-    for key, value in QUIET_ENV.items():
+    for key, value in {**QUIET_ENV, **EPHEMERAL_STARTUP_TIMEOUT}.items():
         os.environ.setdefault(key, value)
     if home is not None:
         os.environ.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))

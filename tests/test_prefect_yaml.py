@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,3 +65,18 @@ def test_no_absolute_paths() -> None:
 
     text = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     assert not [s for s in strings(text) if s.startswith("/")]
+
+
+def test_quiet_offline_sets_defaults_and_keeps_the_operators(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from flows.common import quiet_offline
+
+    for key in ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
+    quiet_offline(tmp_path)
+    assert os.environ["DO_NOT_TRACK"] == "1" and os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert os.environ["PREFECT_HOME"] == str(tmp_path / ".prefect")
+    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "300"  # the operator's value stays
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+    quiet_offline(tmp_path)
+    assert int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]) >= 60
