@@ -64,7 +64,7 @@ def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
     known_suppliers = set(conn.execute(select(SupplierRow.inn)).scalars())
     unknown = ~lines["supplier_inn"].isin(known_suppliers)
     bad_docs = set(lines.loc[unknown, "uip"])
-    locked = _locked_documents(conn, set(lines["uip"]))
+    locked = _locked_documents(conn, set(lines["uip"].unique()))
     for row in lines[lines["uip"].isin(bad_docs | locked)].itertuples():
         if row.uip in locked:
             reason = "ПД already has payments posted against it; the correction is not applied"
@@ -120,7 +120,7 @@ def _locked_documents(conn: Connection, uips: set[str]) -> set[str]:
 
 def _existing(conn: Connection, uips: pd.Series) -> list[str]:
     stored = set(conn.execute(text("SELECT uip FROM payment_document")).scalars())
-    return [u for u in uips if u in stored]
+    return uips[uips.isin(stored)].tolist() if stored else []
 
 
 def _delete_documents(conn: Connection, uips: list[str]) -> None:

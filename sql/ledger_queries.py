@@ -15,6 +15,7 @@ class Violation:
     """One thing wrong with the ledger, as a value."""
 
     # unbalanced_entry | empty_entry | balance_mismatch | double_posting | orphan_posting | unknown_payment
+    # | orphan_service_line | unknown_supplier
     kind: str
     subject: str
     detail: str
@@ -65,7 +66,8 @@ def supplier_balances(conn: Connection) -> pd.DataFrame:
 def check_ledger(conn: Connection) -> list[Violation]:
     """Every violation found in one pass: unbalanced or empty entries, stored balances that differ
     from the postings, payments posted more than once (net of reversals), postings without an
-    entry and entries naming a payment that is not stored."""
+    entry, entries naming a payment that is not stored, and ПД service lines whose ПД or supplier
+    is not stored."""
     found: list[Violation] = []
     for entry_id, total, legs in conn.execute(
         text(
@@ -99,20 +101,28 @@ def check_ledger(conn: Connection) -> list[Violation]:
         )
     ):
         found.append(Violation("double_posting", f"payment {payment_id}", f"posted {times} times"))
-    for entry_id, legs in conn.execute(
-        text(
-            "SELECT p.entry_id, COUNT(*) FROM ledger_posting p WHERE NOT EXISTS"
-            " (SELECT 1 FROM ledger_entry e WHERE e.id = p.entry_id) GROUP BY p.entry_id ORDER BY 1"
-        )
-    ):
-        found.append(Violation("orphan_posting", f"entry {entry_id}", f"{legs} postings with no entry"))
-    for entry_id, payment_id in conn.execute(
-        text(
-            "SELECT e.id, e.payment_id FROM ledger_entry e WHERE e.payment_id IS NOT NULL AND NOT EXISTS"
-            " (SELECT 1 FROM payment p WHERE p.id = e.payment_id) ORDER BY 1"
-        )
-    ):
-        found.append(
-            Violation("unknown_payment", f"entry {entry_id}", f"names payment {payment_id}, not stored")
-        )
+    for kind, query, subject, detail in _REFERENCE_CHECKS:
+        found += [Violation(kind, subject.format(key), detail.format(n)) for key, n in conn.execute(text(query))]
     return found
+
+
+# Rows whose reference is not stored: the bulk tables carry no foreign keys (docs/LEDGER.md).
+# (kind, query giving the missing key and a count or the key it names, subject, detail)
+_REFERENCE_CHECKS = (
+    ("orphan_posting",
+     "SELECT p.entry_id, COUNT(*) FROM ledger_posting p WHERE NOT EXISTS"
+     " (SELECT 1 FROM ledger_entry e WHERE e.id = p.entry_id) GROUP BY p.entry_id ORDER BY 1",
+     "entry {}", "{} postings with no entry"),
+    ("unknown_payment",
+     "SELECT e.id, e.payment_id FROM ledger_entry e WHERE e.payment_id IS NOT NULL AND NOT EXISTS"
+     " (SELECT 1 FROM payment p WHERE p.id = e.payment_id) ORDER BY 1",
+     "entry {}", "names payment {}, not stored"),
+    ("orphan_service_line",
+     "SELECT s.uip, COUNT(*) FROM service_line s WHERE NOT EXISTS"
+     " (SELECT 1 FROM payment_document d WHERE d.uip = s.uip) GROUP BY s.uip ORDER BY 1",
+     "ПД {}", "{} service lines with no ПД"),
+    ("unknown_supplier",
+     "SELECT s.supplier_inn, COUNT(*) FROM service_line s WHERE NOT EXISTS"
+     " (SELECT 1 FROM supplier p WHERE p.inn = s.supplier_inn) GROUP BY s.supplier_inn ORDER BY 1",
+     "supplier {}", "{} service lines, not in the directory"),
+)  # fmt: skip

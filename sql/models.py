@@ -74,7 +74,7 @@ class PaymentDocument(Base):
 
     __tablename__ = "payment_document"
     uip: Mapped[str] = mapped_column(String(32), primary_key=True)
-    account: Mapped[str] = mapped_column(String(32), index=True)  # normalised ЛС
+    account: Mapped[str] = mapped_column(String(32))  # normalised ЛС; looked up by the (account, period) index
     account_raw: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     total: Mapped[int] = mapped_column(BigInteger)
@@ -92,9 +92,11 @@ class ServiceLine(Base):
 
     __tablename__ = "service_line"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    uip: Mapped[str] = mapped_column(ForeignKey("payment_document.uip", ondelete="CASCADE"), index=True)
+    # No foreign keys: a trigger call per row on a million-line export (migration 0003). The charges
+    # import writes both references in one transaction; `rkc ledger check` looks for orphans.
+    uip: Mapped[str] = mapped_column(String(32))  # a payment_document.uip
     line_no: Mapped[int] = mapped_column(Integer)
-    supplier_inn: Mapped[str] = mapped_column(ForeignKey("supplier.inn"), index=True)
+    supplier_inn: Mapped[str] = mapped_column(String(12), index=True)  # a supplier.inn
     service: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (

@@ -58,3 +58,19 @@ def test_corrupted_ledger_reports_each_violation(engine: sa.Engine) -> None:
 def test_clean_ledger_has_no_violations(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         assert check_ledger(conn) == []
+
+
+def test_service_lines_without_their_document_or_supplier_are_reported(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO service_line (uip, line_no, supplier_inn, service, amount)"
+                " VALUES ('U-GONE', 1, '7707083893', 'ЖКУ', 100), ('U-GONE', 2, '7707083893', 'ЖКУ', 200)"
+            )
+        )
+    with engine.connect() as conn:
+        found = {(v.kind, v.subject, v.detail) for v in check_ledger(conn)}
+    assert found == {
+        ("orphan_service_line", "ПД U-GONE", "2 service lines with no ПД"),
+        ("unknown_supplier", "supplier 7707083893", "2 service lines, not in the directory"),
+    }

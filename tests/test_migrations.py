@@ -21,3 +21,18 @@ def test_payment_has_no_raw_copy(engine: sa.Engine) -> None:
     migrate(engine)
     columns = {c["name"] for c in sa.inspect(engine).get_columns("payment")}
     assert "line_no" in columns and "raw" not in columns
+
+
+def test_service_lines_lose_their_triggers_and_get_them_back_on_downgrade(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    assert sa.inspect(engine).get_foreign_keys("service_line") == []
+    command.downgrade(alembic_config(engine), "0002")
+    names = {fk["name"] for fk in sa.inspect(engine).get_foreign_keys("service_line")}
+    assert names == {"fk_service_line_uip_payment_document", "fk_service_line_supplier_inn_supplier"}
+    migrate(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
