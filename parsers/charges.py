@@ -13,17 +13,19 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from domain.identifiers import inn as inn_id
-from domain.identifiers.account import compact as compact_account
 from domain.records import CHARGE_COLUMNS, LineError, Supplier
 from parsers.base import BadFile, file_sha256
+from parsers.text_columns import amounts, compact_accounts
 from parsers.textio import read_text
 
 CHARGE_FIELDS = ["uip", "account", "period", "supplier_inn", "service", "amount", "payer", "address"]
 SUPPLIER_FIELDS = ["inn", "name", "kpp", "bank_account", "bic", "email"]
-_AMOUNT = r"^(\d+)(?:[.,](\d{1,2}))?$"
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
@@ -39,32 +41,54 @@ class ChargesFile:
 
 
 def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Data rows as a frame of strings with ``line_no`` and ``raw``; quoted lines go through csv."""
+    """Data rows as a frame of strings with ``line_no`` and ``raw``, and the rows of the wrong width.
+
+    Column-wise with Arrow: unquoted lines (nearly all) are split on ``;`` in bulk; a line with a
+    quote goes through ``csv`` so that a quoted ``;`` stays inside its field.
+    """
     try:
         text = read_text(path)
     except (UnicodeError, OSError) as exc:
         raise BadFile(path, f"cannot be read as text: {exc}") from exc
-    lines = pd.Series(text.split("\n"), dtype=object)
-    if lines.empty or not lines.iloc[0].strip():
+    head, _, rest = text.partition("\n")
+    if not head.strip():
         raise BadFile(path, "empty file or no header row")
-    header = [h.strip().lower() for h in next(csv.reader([lines.iloc[0]], delimiter=";"))]
+    header = [h.strip().lower() for h in next(csv.reader([head], delimiter=";"))]
     missing = [f for f in fields if f not in header]
     if missing:
         raise BadFile(path, f"header lacks columns {missing}; expected {';'.join(fields)}")
-    body = lines.iloc[1:]
-    body = body[body.str.strip() != ""]
-    quoted = body.str.contains('"', regex=False)
-    plain = body[~quoted].str.split(";", expand=False)
-    parsed = pd.concat([plain, body[quoted].map(lambda s: next(csv.reader(io.StringIO(s), delimiter=";")))])
-    parsed = parsed.sort_index()
-    widths = parsed.map(len)
-    table = pd.DataFrame(parsed[widths == len(header)].tolist(), columns=header,
-                         index=parsed[widths == len(header)].index)  # fmt: skip
-    table = table.apply(lambda col: col.str.strip())
-    table["line_no"] = table.index + 1
-    table["raw"] = body.loc[table.index]
-    wrong = body[widths != len(header)]
-    return table, wrong
+    # 32-bit offsets while the text surely fits (≤ 4 bytes a character): splitting is 5x faster.
+    kind = pa.string() if len(rest) < 2**29 else pa.large_string()
+    body = pc.list_flatten(pc.split_pattern(pa.array([rest], kind), "\n"))
+    index = np.arange(1, len(body) + 1)  # position in the file: line number - 1
+    filled = pc.not_equal(pc.utf8_trim_whitespace(body), "").to_numpy(zero_copy_only=False)
+    body, index = body.filter(filled), index[filled]
+    quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
+    plain = pc.split_pattern(body.filter(~quoted), ";")
+    width = len(header)
+    fits = pc.equal(pc.list_value_length(plain), width).to_numpy(zero_copy_only=False)
+    cells = pc.utf8_trim_whitespace(pc.list_flatten(plain.filter(fits)))
+    columns = {h: cells.take(np.arange(j, len(cells), width)) for j, h in enumerate(header)}
+    frames = [_frame(columns, index[~quoted][fits], body.filter(~quoted).filter(fits))]
+    wrong = [pd.Series(body.filter(~quoted).filter(~fits).to_pylist(), index=index[~quoted][~fits], dtype=object)]
+    if quoted.any():
+        rows = [next(csv.reader(io.StringIO(line), delimiter=";")) for line in body.filter(quoted).to_pylist()]
+        ok = np.array([len(r) == width for r in rows], dtype=bool)
+        kept = [[c.strip() for c in r] for r, good in zip(rows, ok, strict=True) if good]
+        lines = body.filter(quoted)
+        columns = {h: pa.array([r[j] for r in kept], kind) for j, h in enumerate(header)}
+        frames.append(_frame(columns, index[quoted][ok], lines.filter(ok)))
+        wrong.append(pd.Series(lines.filter(~ok).to_pylist(), index=index[quoted][~ok], dtype=object))
+    table = pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
+    return table, pd.concat(wrong).sort_index()
+
+
+def _frame(columns: dict[str, pa.Array], index: np.ndarray, raw: pa.Array) -> pd.DataFrame:
+    """Text columns as pandas ``str`` (Arrow-backed), indexed by line number - 1, with ``line_no`` and ``raw``."""
+    table = pa.table({**columns, "raw": raw}).to_pandas()
+    table.index = index
+    table["line_no"] = index + 1
+    return table
 
 
 def read_charges(path: Path) -> ChargesFile:
@@ -75,25 +99,30 @@ def read_charges(path: Path) -> ChargesFile:
         LineError(name, int(i) + 1, f"expected {len(CHARGE_FIELDS)} fields", str(raw))
         for i, raw in wrong.items()
     ]
-    amount_parts = table["amount"].str.replace(r"[\s\u00a0]", "", regex=True).str.extract(_AMOUNT)
+
+    def arrow(column: str) -> pa.Array:
+        return pa.array(table[column], pa.string())
+
+    def series(values: pa.Array) -> pd.Series:
+        return pd.Series(values.to_numpy(zero_copy_only=False), index=table.index)
+
+    kopecks = series(pc.fill_null(amounts(arrow("amount"), "any", "rubles"), -1))
     reasons = pd.Series("", index=table.index, dtype=object)
 
     def flag(mask: pd.Series, reason: str) -> None:
         reasons[mask & (reasons == "")] = reason
 
-    flag(table["uip"].str.len().eq(0) | table["uip"].str.len().gt(32), "uip must be 1 to 32 characters")
-    flag(table["account"].map(compact_account).eq(""), "account is empty")
-    flag(~table["period"].str.match(_PERIOD), "period must be YYYY-MM")
+    uip_length = series(pc.utf8_length(arrow("uip")))
+    flag(uip_length.eq(0) | uip_length.gt(32), "uip must be 1 to 32 characters")
+    compact = series(compact_accounts(arrow("account")))
+    flag(compact.eq(""), "account is empty")
+    flag(~series(pc.match_substring_regex(arrow("period"), _PERIOD)), "period must be YYYY-MM")
     valid_inn = {v: inn_id.is_valid(v) for v in table["supplier_inn"].unique()}
     flag(~table["supplier_inn"].map(valid_inn).astype(bool), "supplier_inn is not a valid ИНН")
     flag(table["service"].eq(""), "service is empty")
-    flag(amount_parts[0].isna(), "amount must be like 1234.56 or 1234,56 and not negative")
-
-    frac = amount_parts[1].fillna("0").str.ljust(2, "0")
+    flag(kopecks.lt(0), "amount must be like 1234.56 or 1234,56 and not negative")
     ok = reasons == ""
-    kopecks = pd.Series(0, index=table.index, dtype="int64")
-    kopecks[ok] = amount_parts.loc[ok, 0].astype("int64") * 100 + frac[ok].astype("int64")
-    table["amount"] = kopecks
+    table["amount"] = kopecks.where(ok, 0).astype("int64")
 
     # A ПД is one account and one period: lines that disagree make the whole ПД suspect.
     per_doc = table[ok].groupby("uip")[["account", "period"]].nunique()
@@ -109,7 +138,7 @@ def read_charges(path: Path) -> ChargesFile:
     ]
     good = table[reasons == ""].copy()
     good["account_raw"] = good["account"]
-    good["account"] = good["account_raw"].map(compact_account)
+    good["account"] = compact[good.index]
     good = good[[*CHARGE_COLUMNS, "line_no"]].reset_index(drop=True)
     errors.sort(key=lambda e: e.line_no)
     return ChargesFile(name, file_sha256(path), good, tuple(errors), len(table) + len(wrong))

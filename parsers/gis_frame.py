@@ -20,14 +20,10 @@ from domain.money import AmountError, parse_kopecks
 from domain.records import LineError, conform_payments
 from parsers.base import Chunk
 from parsers.gis_fields import TEXT_FIELDS
+from parsers.text_columns import compact_accounts
 
 MAX_OPERATION_ID = 32
 _XML_DATE = r"^\d{4}-\d{2}-\d{2}(?:Z|[+-]\d{2}:\d{2})?$"
-# What ``domain.identifiers.account.compact`` strips: Python's ``\s`` (str.isspace), dashes, NBSP.
-_ACCOUNT_NOISE = (
-    "[\\t\\n\\x{0b}\\x{0c}\\r\\x{1c}-\\x{1f} \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
-    "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}-]+"
-)
 
 
 @dataclass(frozen=True)
@@ -130,13 +126,6 @@ def build_chunk(file: str, batch: Batch, meta: dict[str, str]) -> Chunk:
     )
     errors.sort(key=lambda e: e.line_no)
     return Chunk(payments=conform_payments(payments), errors=tuple(errors), declared=None, meta=dict(meta))
-
-
-def compact_accounts(raw: pa.Array) -> pa.Array:
-    """``domain.identifiers.account.compact`` of each account number, vectorized (null stays null)."""
-    stripped = pc.replace_substring_regex(raw, _ACCOUNT_NOISE, "")
-    trimmed = pc.utf8_ltrim(stripped, "0")
-    return pc.if_else(pc.and_(pc.equal(trimmed, ""), pc.not_equal(stripped, "")), "0", trimmed)
 
 
 def _trimmed(values: pa.Array) -> pa.Array:

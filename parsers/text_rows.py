@@ -268,7 +268,7 @@ def parse_rows(
             "paid_date": col(paid_date),
             "paid_time": col(paid_time),
             "account_raw": obj(tc.objects(account_raw)),
-            "account": obj(tc.compact_accounts(account_raw)),
+            "account": obj(tc.objects(tc.compact_accounts(account_raw))),
             "uip": col(get("uip")),
             "els": col(get("els")),
             "period": col(tc.periods(get("period"), d.period_formats)),

@@ -22,9 +22,9 @@ from lxml import etree
 from domain.identifiers.account import compact as compact_account
 from domain.records import PAYMENT_COLUMNS
 from parsers.base import BadFile, Chunk, pick_parser, read_head
-from parsers.gis_frame import compact_accounts
 from parsers.gis_xml import NOTIFICATION, RAW_LIMIT, GisXmlParser
 from parsers.gis_xsd import SchemaConfigError, load_schema, safe_xml_parser
+from parsers.text_columns import compact_accounts
 
 DATA = Path(__file__).resolve().parent / "data" / "registers"
 SAMPLE = DATA / "gis_notifications.xml"

@@ -260,7 +260,7 @@ def test_detect_encoding(text: str, encoding: str) -> None:
 @given(st.lists(st.text(alphabet="0123456789 -ABCабв\u00a0\t", max_size=14), min_size=1, max_size=20))
 def test_vectorized_account_compact_equals_the_domain_rule(values: list[str]) -> None:
     values = [v.strip() or None for v in values]
-    got = list(compact_accounts(pa.array(values, pa.string())))
+    got = compact_accounts(pa.array(values, pa.string())).to_pylist()
     assert got == [None if v is None else compact(v) for v in values]
 
 
