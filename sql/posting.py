@@ -74,6 +74,10 @@ def post_payments(
         lock_ledger(conn)
         known = _known_payments(conn, frame)
         new = frame[~frame["pidx"].isin(known)].copy()
+        # Stored in key order: the unique keys (payment key, entry source_key) and the ids then
+        # grow left to right in their indexes instead of landing on random pages.
+        new["source_key"] = payment_source_key(new["channel"], new["operation_id"], new["occurrence"])
+        new = new.sort_values("source_key", kind="stable")
         new["id"] = np.asarray(allocate_ids(conn, "payment", len(new)), dtype="int64")
         new["entry_id"] = np.asarray(allocate_ids(conn, "ledger_entry", len(new)), dtype="int64")
         new["register_id"] = register_id
@@ -84,7 +88,7 @@ def post_payments(
         {
             "id": new["entry_id"],
             "kind": "payment",
-            "source_key": payment_source_key(new["channel"], new["operation_id"], new["occurrence"]),
+            "source_key": new["source_key"],
             "payment_id": new["id"],
             "value_date": new["paid_date"],
             "batch": batch,
@@ -93,6 +97,7 @@ def post_payments(
     )
     bulk_insert(conn, "ledger_entry", entries, list(entries.columns))
     legs = postings.merge(new[["pidx", "entry_id"]], on="pidx", how="inner")
+    legs = legs.sort_values("entry_id", kind="stable")  # the (entry_id, leg) key grows left to right too
     legs["leg"] = legs.groupby("pidx", sort=False).cumcount() + 1
     bulk_insert(conn, "ledger_posting", legs, ["entry_id", "leg", "account", "amount", "service"])
     if len(new):
