@@ -7,8 +7,9 @@ their foreign keys already known instead of being read back.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,13 +45,16 @@ def allocate_ids(conn: Connection, table: str, count: int) -> range:
     return range(int(top) + 1, int(top) + 1 + count)
 
 
-def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
+def bulk_insert(
+    conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str], order: np.ndarray | None = None
+) -> int:
     """Insert ``frame[columns]`` into ``table`` in bulk and return the row count.
 
     PostgreSQL gets one ``COPY … FROM STDIN`` of CSV written by pyarrow (NULL is an empty
     unquoted field, strings are quoted when needed), in batches handed to a writer thread so that
     the server takes in one batch while the next is formatted; other databases get one
-    executemany.
+    executemany. ``order`` (row positions) is the order to send the rows in on PostgreSQL, taken
+    a batch at a time: rows in index-key order fill the indexes left to right.
     """
     if frame.empty:
         return 0
@@ -62,7 +66,7 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequ
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             statement = f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
             with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-                for batch in arrow.to_batches(max_chunksize=COPY_BATCH_ROWS):
+                for batch in _batches(arrow, order):
                     buffer = io.BytesIO()
                     pacsv.write_csv(batch, buffer, options)
                     copy.write(buffer.getbuffer())
@@ -71,6 +75,15 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequ
     statement = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})")  # noqa: S608
     conn.execute(statement, _records(frame[cols]))
     return len(frame)
+
+
+def _batches(table: pa.Table, order: np.ndarray | None) -> Iterator[pa.Table | pa.RecordBatch]:
+    """The table in COPY-sized batches, in ``order`` where given (only a batch is copied at a time)."""
+    if order is None:
+        yield from table.to_batches(max_chunksize=COPY_BATCH_ROWS)
+        return
+    for start in range(0, len(order), COPY_BATCH_ROWS):
+        yield table.take(order[start : start + COPY_BATCH_ROWS])
 
 
 def arrow_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:

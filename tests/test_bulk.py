@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from sql.bulk import COPY_BATCH_ROWS, bulk_insert
@@ -50,3 +51,33 @@ def test_categorical_text_is_written_as_its_labels(engine: sa.Engine) -> None:
         rows = conn.execute(sa.text("SELECT account FROM cat_probe ORDER BY id")).scalars().all()
         conn.execute(sa.text("DROP TABLE cat_probe"))
     assert rows == ["supplier:0012", "agent:sber", "supplier:0012"]
+
+
+def test_rows_sent_in_the_given_order_arrive_whole(engine: sa.Engine) -> None:
+    n = COPY_BATCH_ROWS + 11  # the order spans two batches
+    order = np.random.default_rng(3).permutation(n)
+    frame = pd.DataFrame({"id": np.arange(n, dtype=np.int64), "label": pd.Series([f"r{i}" for i in range(n)])})
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE order_probe (id BIGINT, label TEXT)"))
+        assert bulk_insert(conn, "order_probe", frame, ["id", "label"], order) == n
+        rows = conn.execute(sa.text("SELECT id, label FROM order_probe")).all()
+        conn.execute(sa.text("DROP TABLE order_probe"))
+    assert sorted(rows) == [(i, f"r{i}") for i in range(n)]
+    if engine.dialect.name == "postgresql":  # COPY sends them in that order: a heap scan returns it
+        assert [r[0] for r in rows] == list(order)
+
+
+@pytest.mark.parametrize(
+    ("keys", "ids", "expected"),
+    [
+        (["payment:sber:3:1", "payment:sber:1:1", "payment:sber:2:1"], range(10, 13), [12, 10, 11]),
+        (["payment:a:1:1", "payment:a:2:1"], range(5, 7), [5, 6]),  # already in order: no reordering
+    ],
+)
+def test_ids_are_handed_out_in_key_order(keys: list[str], ids: range, expected: list[int]) -> None:
+    from sql.posting import in_order, key_order
+
+    order = key_order(pd.Series(keys, dtype="str"))
+    assert list(in_order(ids, order)) == expected
+    if expected == sorted(expected):
+        assert order is None
