@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from domain.codes import TITLES_RU, Code
@@ -269,3 +271,15 @@ def test_html_table_large_body_taken_from_the_arrow_buffer() -> None:
     assert len(lines) == n - 1
     assert lines[0] == "    <tr><td>Ёж 1 &lt;x&gt;</td></tr>"
     assert lines[-1] == f"    <tr><td>Ёж {n - 1} &lt;x&gt;</td></tr>"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab &<>\"'Ж;", max_size=12)), min_size=1, max_size=8))
+def test_vectorized_escaping_is_markupsafes(values: list[str | None]) -> None:
+    import pyarrow as pa
+    from markupsafe import escape
+
+    from reports.render import escape_html
+
+    got = escape_html(pa.array(values, pa.string())).to_pylist()
+    assert got == [None if v is None else str(escape(v)) for v in values]
