@@ -283,3 +283,19 @@ def test_vectorized_escaping_is_markupsafes(values: list[str | None]) -> None:
 
     got = escape_html(pa.array(values, pa.string())).to_pylist()
     assert got == [None if v is None else str(escape(v)) for v in values]
+
+
+def test_each_section_lists_its_rows_by_register_then_line_missing_last() -> None:
+    from reports.run_report import _sections
+
+    d = pd.DataFrame(
+        {
+            "code": pd.Series(["OVERPAYMENT", "UNKNOWN_ACCOUNT", "OVERPAYMENT", "OVERPAYMENT", "UNKNOWN_ACCOUNT"]),
+            "register_id": pd.array([2, 1, None, 1, 1], dtype="Int64"),
+            "line_no": pd.array([1, 9, 4, 7, None], dtype="Int64"),
+            "detail": ["a", "b", "c", "d", "e"],
+        }
+    )
+    sections = {code: list(frame["detail"]) for code, _, frame, _ in _sections(d, pd.DataFrame())}
+    assert sections == {"UNKNOWN_ACCOUNT": ["b", "e"], "OVERPAYMENT": ["d", "a", "c"]}
+    assert list(sections) == ["UNKNOWN_ACCOUNT", "OVERPAYMENT"]  # the order of domain.codes.Code
