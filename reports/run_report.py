@@ -120,8 +120,11 @@ def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
     return out_dir / f"{stem}.xlsx", out_dir / f"{stem}.html"
 
 
-def write_run_report(data: RunReportData, out_dir: Path) -> tuple[Path, Path]:
-    """Write the run's discrepancy report as XLSX and HTML into ``out_dir``; return both paths."""
+def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) -> tuple[Path, Path]:
+    """Write the run's discrepancy report as XLSX and HTML into ``out_dir``; return both paths.
+
+    The workbook lists every row; the page shows the first ``html_rows`` of each section (0: all)
+    and says how many there are, with the counts and sums of the index over all of them."""
     xlsx_path, html_path = report_paths(data.run_date, out_dir)
     registers = _frame(data.registers, REGISTER_COLUMNS).sort_values("register_id", ignore_index=True)
     registers["status"] = registers["status"].map(lambda s: STATUS_RU.get(s, s))
@@ -148,9 +151,11 @@ def write_run_report(data: RunReportData, out_dir: Path) -> tuple[Path, Path]:
             tieout=html_table(tieout, TIEOUT_COLUMNS),
             index=[(title, code, len(frame), _sum_ru(frame["amount"])) for code, title, frame, _ in sections],
             sections=[
-                {"code": code, "title": title, "table": html_table(frame, [c for c in cols if c[1].kind != "input"])}
+                {"code": code, "title": title, "rows": len(frame), "shown": min(len(frame), html_rows or len(frame)),
+                 "table": html_table(frame.iloc[: html_rows or len(frame)], [c for c in cols if c[1].kind != "input"])}
                 for code, title, frame, cols in sections
             ],
+            workbook=xlsx_path.name,
         )
         workbook.result()
     return xlsx_path, html_path

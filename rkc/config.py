@@ -51,6 +51,7 @@ class Config:
     center_bic: str
     channels: dict[str, Channel]
     intake_workers: int = 1  # files read at once by the nightly run (each parser also uses threads)
+    html_rows: int = 1000  # rows of each discrepancy section in the HTML report (0: all); the XLSX has all
 
     @property
     def statements_inbox(self) -> Path:
@@ -102,6 +103,9 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     workers = data.get("intake_workers", 1)
     if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 2:
         raise ConfigError(f"{source}: intake_workers must be 1 or 2, got {workers!r}")
+    html_rows = data.get("report_html_rows", 1000)
+    if not isinstance(html_rows, int) or isinstance(html_rows, bool) or html_rows < 0:
+        raise ConfigError(f"{source}: report_html_rows must be a whole number ≥ 0, got {html_rows!r}")
     return Config(
         home=root,
         database_url=url,
@@ -115,6 +119,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         center_bic=str(center.get("bic", "")),
         channels=channels,
         intake_workers=workers,
+        html_rows=html_rows,
     )
 
 

@@ -40,7 +40,7 @@ def write_report(
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
     data = RunReportData(run_date, registers.drop(columns="sha256"), tieout, discrepancies, proposals)
-    xlsx, html = write_run_report(data, config.out / run_date.isoformat())
+    xlsx, html = write_run_report(data, config.out / run_date.isoformat(), html_rows=config.html_rows)
     return {"xlsx": str(xlsx), "html": str(html)}
 
 

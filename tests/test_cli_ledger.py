@@ -106,18 +106,28 @@ def test_bridge_printout_carries_the_residual(
     assert next(line for line in lines if "Итого" in line).rstrip(" │").endswith("10,00")
 
 
-@pytest.mark.parametrize(("value", "ok"), [("1", True), ("2", True), ("0", False), ("3", False), ('"2"', False),
-                                           ("true", False)])  # fmt: skip
-def test_intake_workers_setting(tmp_path: Path, value: str, ok: bool) -> None:
+SETTINGS = [  # (setting, its default line, value written, accepted, Config attribute, refusal)
+    *[("intake_workers", "intake_workers: 1", v, ok, "intake_workers", "intake_workers must be 1 or 2")
+      for v, ok in [("1", True), ("2", True), ("0", False), ("3", False), ('"2"', False), ("true", False)]],
+    *[("report_html_rows", "report_html_rows: 1000", v, ok, "html_rows", "report_html_rows must be a whole number")
+      for v, ok in [("1000", True), ("0", True), ("25", True), ("-1", False), ('"50"', False), ("false", False)]],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("setting", "default", "value", "ok", "attribute", "refusal"), SETTINGS)
+def test_numeric_settings(
+    tmp_path: Path, setting: str, default: str, value: str, ok: bool, attribute: str, refusal: str
+) -> None:
     from rkc.config import ConfigError, init_home, load_config
 
     home = tmp_path / "home"
     init_home(home)
     settings = home / "rkc.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("intake_workers: 1", f"intake_workers: {value}"),
-                        encoding="utf-8")  # fmt: skip
+    text = settings.read_text(encoding="utf-8")
+    assert default in text
+    settings.write_text(text.replace(default, f"{setting}: {value}"), encoding="utf-8")
     if ok:
-        assert load_config(home).intake_workers == int(value)
+        assert getattr(load_config(home), attribute) == int(value)
     else:
-        with pytest.raises(ConfigError, match="intake_workers must be 1 or 2"):
+        with pytest.raises(ConfigError, match=refusal):
             load_config(home)

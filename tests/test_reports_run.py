@@ -299,3 +299,19 @@ def test_each_section_lists_its_rows_by_register_then_line_missing_last() -> Non
     sections = {code: list(frame["detail"]) for code, _, frame, _ in _sections(d, pd.DataFrame())}
     assert sections == {"UNKNOWN_ACCOUNT": ["b", "e"], "OVERPAYMENT": ["d", "a", "c"]}
     assert list(sections) == ["UNKNOWN_ACCOUNT", "OVERPAYMENT"]  # the order of domain.codes.Code
+
+
+def test_page_shows_the_first_rows_of_a_long_section_and_the_workbook_all(tmp_path: Path) -> None:
+    data = RunReportData(DAY, _registers(), _tieout(), _discrepancies(), _proposals())
+    xlsx, html = write_run_report(data, tmp_path, html_rows=2)
+    page = html.read_text(encoding="utf-8")
+    conflicts = len(EVIL)  # ACCOUNT_CONFLICT rows, more than 2
+    assert f"Показаны первые 2 из {conflicts} строк; полный список — в файле {xlsx.name}." in page
+    section = page.split('id="ACCOUNT_CONFLICT"')[1].split("<h2")[0]
+    assert section.count("<tr>") == 1 + 2  # the header row and two rows
+    index_row = page.split('href="#ACCOUNT_CONFLICT"')[1].split("</tr>")[0]
+    assert f'<td class="num">{conflicts}</td>' in index_row  # the index counts every row
+    assert "Показаны первые" not in page.split('id="UNKNOWN_ACCOUNT"')[1].split("<h2")[0]  # 2 rows: all shown
+    book = load_workbook(xlsx, read_only=True)
+    title = next(t for t in book.sheetnames if "ACCOUNT_CONFLICT" in t)
+    assert len(_table(book[title])) == conflicts
