@@ -18,7 +18,7 @@ known agents that no register claims are REGISTER_MISSING.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -97,14 +97,10 @@ def _unique_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     return pairs[one_r & one_t]
 
 
-def agent_channels(agents: Sequence[tuple[str, str, str]]) -> Callable[[str | None, str | None], str | None]:
-    """Which channel a transfer came from, given ``(channel, agent_inn, agent_account)`` of each channel.
-
-    The payer's account decides first, being the more specific; the INN only where one channel alone
-    has it: two channels of the same bank share an INN, and crediting the wrong agent would move the
-    debt between them. An ambiguous or unknown payer gives None (the tie-out may still name the
-    channel from the register the transfer pays).
-    """
+def agent_candidates(agents: Sequence[tuple[str, str, str]]) -> Callable[[str | None, str | None], frozenset[str]]:
+    """The channels a transfer may have come from, given ``(channel, agent_inn, agent_account)`` of
+    each channel: those whose agent account is the payer's (narrowed by the INN where both name
+    channels), else those whose agent INN is the payer's; none for a payer no channel names."""
     by_account: dict[str, set[str]] = {}
     by_inn: dict[str, set[str]] = {}
     for channel, inn, account in agents:
@@ -113,23 +109,45 @@ def agent_channels(agents: Sequence[tuple[str, str, str]]) -> Callable[[str | No
         if inn:
             by_inn.setdefault(inn, set()).add(channel)
 
+    def candidates(payer_inn: str | None, payer_account: str | None) -> frozenset[str]:
+        by_acc = by_account.get(payer_account or "", set())
+        by_tax = by_inn.get(payer_inn or "", set())
+        return frozenset((by_acc & by_tax) or by_acc or by_tax)
+
+    return candidates
+
+
+def agent_channels(agents: Sequence[tuple[str, str, str]]) -> Callable[[str | None, str | None], str | None]:
+    """Which channel a transfer came from: the one candidate of ``agent_candidates``, else None.
+
+    The payer's account decides first, being the more specific; the INN only where one channel alone
+    has it: two channels of the same bank share an INN, and crediting the wrong agent would move the
+    debt between them. An ambiguous payer gives None: the tie-out names the channel from the
+    register the transfer pays, when that register's channel is one of the candidates.
+    """
+    candidates = agent_candidates(agents)
+
     def channel_of(payer_inn: str | None, payer_account: str | None) -> str | None:
-        for key, index in ((payer_account, by_account), (payer_inn, by_inn)):
-            named = index.get(key or "", set())
-            if len(named) == 1:
-                return next(iter(named))
-        return None
+        named = candidates(payer_inn, payer_account)
+        return next(iter(named)) if len(named) == 1 else None
 
     return channel_of
 
 
 def tie_registers(
-    registers: pd.DataFrame, transfers: Sequence[BankTransfer], *, agents: pd.DataFrame | None = None
+    registers: pd.DataFrame,
+    transfers: Sequence[BankTransfer],
+    *,
+    agents: pd.DataFrame | None = None,
+    senders: Mapping[int, frozenset[str]] | None = None,
 ) -> TieResult:
     """Tie ``registers`` (``REGISTER_COLUMNS``; dates as ``datetime.date``, net in kopecks) to transfers.
 
     ``agents``: extra known agents (``payer_inn``, ``payer_account``) for REGISTER_MISSING, beyond
-    those the registers name.
+    those the registers name. ``senders``: per transfer ``line_no``, the channels it may come from
+    (``agent_candidates``); a register is then tied only to a transfer its own channel may have
+    sent, so a п/п is never credited to one agent while paying another's register, and a payer no
+    channel names ties to nothing.
     """
     reg = registers.reindex(columns=REGISTER_COLUMNS).reset_index(drop=True)
     reg = reg.assign(
@@ -152,6 +170,10 @@ def tie_registers(
     compatible = (pairs["inn"].isna() | (pairs["inn"] == pairs["tinn"])) & (
         pairs["acc"].isna() | (pairs["acc"] == pairs["tacc"])
     )
+    if senders is not None:
+        allowed = {(line, channel) for line, channels in senders.items() for channel in channels}
+        keys = zip(pairs["line_no"], pairs["channel"], strict=True)
+        compatible &= np.fromiter(((k in allowed) for k in keys), dtype=bool, count=len(pairs))
     payer_known = pairs["inn"].notna() | pairs["acc"].notna()
     by_number = (
         compatible

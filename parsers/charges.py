@@ -54,6 +54,9 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.Series]
     if not head.strip():
         raise BadFile(path, "empty file or no header row")
     header = [h.strip().lower() for h in next(csv.reader([head], delimiter=";"))]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise BadFile(path, f"header repeats columns {repeated}: which one holds the data is unclear")
     missing = [f for f in fields if f not in header]
     if missing:
         raise BadFile(path, f"header lacks columns {missing}; expected {';'.join(fields)}")

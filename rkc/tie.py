@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, insert, select, text, update
 
 from domain.codes import Code
 from domain.records import BankTransfer
-from domain.tieout import REGISTER_COLUMNS, TIED, agent_channels, tie_registers
+from domain.tieout import REGISTER_COLUMNS, TIED, agent_candidates, agent_channels, tie_registers
 from parsers.base import BadFile, file_sha256
 from rkc.config import Config
 from rkc.filing import file_away
@@ -108,18 +108,27 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
     with UnitOfWork(engine) as uow:
         conn = uow.conn
         registers = _open_registers(conn, config)
-        transfers = _unused_transfers(conn)
+        transfers, attributed = _unused_transfers(conn)
         agents = pd.DataFrame(
             [{"payer_inn": c.agent_inn, "payer_account": c.agent_account} for c in config.channels.values()]
         )
-        result = tie_registers(registers, transfers, agents=agents)
+        # The channels each transfer may pay for: the one it was credited to when read, else the
+        # candidates its payer's account or INN names (none for a stranger's п/п).
+        candidates = agent_candidates([(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()])
+        senders = {
+            t.line_no: frozenset([attributed[t.line_no]]) if attributed[t.line_no]
+            else candidates(t.payer_inn, t.payer_account)
+            for t in transfers
+        }  # fmt: skip
+        result = tie_registers(registers, transfers, agents=agents, senders=senders)
         by_line = {t.line_no: t for t in transfers}
         channels = dict(zip(registers["register_id"].astype(int), registers["channel"], strict=True))
         tied = mismatched = missing = 0
         for row in result.registers.itertuples():
             if row.status in (TIED, Code.TRANSFER_MISMATCH.value):
                 transfer = by_line[int(row.transfer_line_no)]
-                # A payer shared by two channels was not attributed when read: the register names it.
+                # A payer shared by two channels was not attributed when read: the register (one of
+                # the payer's candidate channels, see ``senders``) names it.
                 channel = func.coalesce(TransferRow.channel, channels[int(row.register_id)])
                 conn.execute(update(TransferRow).where(TransferRow.id == transfer.line_no)
                              .values(register_id=int(row.register_id), channel=channel))  # fmt: skip
@@ -163,15 +172,17 @@ def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-un
     return frame[REGISTER_COLUMNS]
 
 
-def _unused_transfers(conn) -> list[BankTransfer]:  # type: ignore[no-untyped-def]
-    """Transfers not tied to a register yet; ``line_no`` carries the row id to find them again."""
+def _unused_transfers(conn) -> tuple[list[BankTransfer], dict[int, str | None]]:  # type: ignore[no-untyped-def]
+    """Transfers not tied to a register yet (``line_no`` carries the row id to find them again), and
+    the channel each was credited to when read (None: not attributed)."""
     table = TransferRow.__table__
     rows = conn.execute(select(table).where(table.c.register_id.is_(None)).order_by(table.c.id)).all()
-    return [
+    transfers = [
         BankTransfer(number=r.number, date=r.date, amount=r.amount, incoming=True, payer_name=r.payer_name,
                      payer_inn=r.payer_inn, payer_account=r.payer_account, purpose=r.purpose, line_no=r.id)
         for r in rows
     ]  # fmt: skip
+    return transfers, {r.id: r.channel for r in rows}
 
 
 # Re-evaluated on every run: a night run twice reports the state once, as of its last run.

@@ -101,3 +101,11 @@ def test_corrected_document_replaces_until_money_is_posted(engine: sa.Engine, tm
     ]
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT total FROM payment_document WHERE uip = 'U1'")).scalar() == 15000
+
+
+def test_a_header_that_repeats_a_column_is_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "charges.csv"
+    path.write_text("uip;account;period;supplier_inn;service;amount;payer;address;amount\n"
+                    "U1;1;2026-02;7707083893;S;100.00;P;A;999.00\n", encoding="utf-8")  # fmt: skip
+    with pytest.raises(BadFile, match=r"repeats columns \['amount'\]"):
+        read_charges(path)

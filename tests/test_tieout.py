@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from domain.records import BankTransfer
-from domain.tieout import agent_channels, parse_purpose, tie_registers
+from domain.tieout import agent_candidates, agent_channels, parse_purpose, tie_registers
 
 SBER_INN, SBER_ACC = "7707083893", "30101810400000000225"
 D = date(2026, 3, 16)
@@ -184,3 +184,36 @@ AGENTS = [
 )
 def test_agent_channels(inn: str | None, account: str | None, expected: str | None) -> None:
     assert agent_channels(AGENTS)(inn, account) == expected
+
+
+@pytest.mark.parametrize(
+    ("inn", "account", "expected"),
+    [
+        (SBER_INN, SBER_ACC, {"sber"}),
+        (SBER_INN, "40702810999999999999", {"sber", "sber_south"}),
+        ("2634107526", None, {"twin_a", "twin_b"}),
+        ("0000000000", None, set()),
+    ],
+)
+def test_agent_candidates(inn: str, account: str | None, expected: set[str]) -> None:
+    assert agent_candidates(AGENTS)(inn, account) == expected
+
+
+@pytest.mark.parametrize(
+    ("case", "register", "senders", "status"),
+    [
+        # sber_south names Sber's INN and no account; the п/п came from `sber`'s account
+        ("credited to another channel", reg(channel="sber_south", payer_account=None), {10: {"sber"}},
+         "TRANSFER_MISSING"),
+        ("its own channel", reg(channel="sber_south", payer_account=None), {10: {"sber", "sber_south"}}, "tied"),
+        # a channel with no agent configured: a stranger's п/п with the same number must not pay it
+        ("stranger's п/п", reg(channel="kassa", payer_inn=None, payer_account=None), {10: frozenset()},
+         "TRANSFER_MISSING"),
+        ("no senders given: INN and account decide", reg(channel="sber_south", payer_account=None), None, "tied"),
+    ],
+)  # fmt: skip
+def test_a_register_is_tied_only_to_a_transfer_its_channel_may_have_sent(
+    case: str, register: dict, senders: dict | None, status: str
+) -> None:
+    result = tie_registers(pd.DataFrame([register]), [tr()], senders=senders)
+    assert result.registers["status"].tolist() == [status]
