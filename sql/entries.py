@@ -67,12 +67,17 @@ def post_entry(
 def post_transfer(
     conn: Connection, *, bank: str, channel: str, amount: int, number: str, on: date, payer_account: str
 ) -> int | None:
-    """Post a п/п received from an agent (Dr bank, Cr agent); idempotent per п/п."""
+    """Post a п/п received from an agent (Dr bank, Cr agent); idempotent per п/п.
+
+    The key is the п/п as the statement reader tells transfers apart (date, number, payer account
+    and amount): two п/п of one number and day with different sums are both received money. Keys
+    written before 2026-11-23 lack the amount; their transfers are marked posted, so they are not
+    posted again."""
     legs = [(acc, amt, None) for acc, amt in transfer_postings(bank, channel, amount)]
     return post_entry(
         conn,
         kind="transfer",
-        source_key=f"transfer:{on.isoformat()}:{number}:{payer_account}",
+        source_key=f"transfer:{on.isoformat()}:{number}:{payer_account}:{amount}",
         value_date=on,
         postings=legs,
         description=f"п/п № {number} от {on:%d.%m.%Y}",

@@ -36,6 +36,18 @@ def test_transfer_received_moves_agent_debt_to_bank_once(engine: sa.Engine) -> N
         assert balances(conn) == {"agent:sber": -148500, "bank:40702810000000000001": 148500}
 
 
+def test_two_transfers_of_one_number_and_day_with_other_sums_are_both_received(engine: sa.Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        args = dict(bank="40702810000000000001", channel="sber", number="517", on=DAY,
+                    payer_account="30101810400000000225")  # fmt: skip
+        first = post_transfer(uow.conn, amount=148500, **args)
+        second = post_transfer(uow.conn, amount=500, **args)
+        uow.commit()
+    assert first is not None and second is not None and first != second
+    with engine.connect() as conn:
+        assert balances(conn) == {"agent:sber": -149000, "bank:40702810000000000001": 149000}
+
+
 def test_reclassification_moves_suspense_to_suppliers_by_a_new_entry(engine: sa.Engine) -> None:
     payment_id = _suspense_payment(engine)
     with UnitOfWork(engine) as uow:
