@@ -54,7 +54,7 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.Series]
     if not head.strip():
         raise BadFile(path, "empty file or no header row")
     header = [h.strip().lower() for h in next(csv.reader([head], delimiter=";"))]
-    repeated = sorted({h for h in header if header.count(h) > 1})
+    repeated = sorted({h for h in header if h and header.count(h) > 1})  # "a;b;;" from Excel: empty names
     if repeated:
         raise BadFile(path, f"header repeats columns {repeated}: which one holds the data is unclear")
     missing = [f for f in fields if f not in header]

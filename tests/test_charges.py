@@ -109,3 +109,11 @@ def test_a_header_that_repeats_a_column_is_bad_file(tmp_path: Path) -> None:
                     "U1;1;2026-02;7707083893;S;100.00;P;A;999.00\n", encoding="utf-8")  # fmt: skip
     with pytest.raises(BadFile, match=r"repeats columns \['amount'\]"):
         read_charges(path)
+
+
+def test_empty_trailing_header_columns_are_not_repeats(tmp_path: Path) -> None:
+    path = tmp_path / "charges.csv"
+    path.write_text("uip;account;period;supplier_inn;service;amount;payer;address;;\n"
+                    "U1;1;2026-02;7707083893;S;100.00;P;A;;\n", encoding="utf-8")  # fmt: skip
+    parsed = read_charges(path)
+    assert parsed.errors == () and parsed.lines["amount"].tolist() == [10000]
