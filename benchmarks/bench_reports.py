@@ -156,12 +156,13 @@ def main() -> None:
     parser.add_argument("--suppliers", type=int, default=200)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-statements", action="store_true")
+    parser.add_argument("--html-rows", type=int, default=0, help="rows per HTML section (0: all, the worst case)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         data = run_report_data(args.discrepancies)
         start = time.perf_counter()
-        xlsx, html = write_run_report(data, Path(tmp))
+        xlsx, html = write_run_report(data, Path(tmp), html_rows=args.html_rows)
         took = time.perf_counter() - start
         print(f"run report: {args.discrepancies:,} discrepancies, {len(data.proposals):,} proposals: {took:.2f} s"
               f" (xlsx {xlsx.stat().st_size / 2**20:.1f} MiB, html {html.stat().st_size / 2**20:.1f} MiB)")  # fmt: skip
