@@ -33,6 +33,15 @@ def samples_dir() -> Path:
     return SAMPLES
 
 
+@pytest.fixture(scope="session")
+def xsd_dir(samples_dir: Path) -> Path:
+    """The official ГИС ЖКХ XSD bundle in the shared samples."""
+    path = samples_dir / "gis-zhkh-xsd-14.4.0.1"
+    if not path.is_dir():
+        pytest.skip(f"ГИС ЖКХ XSD bundle not found at {path}")
+    return path
+
+
 def _pg_unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"PostgreSQL is required in CI: {reason}")

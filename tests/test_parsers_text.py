@@ -264,6 +264,11 @@ def test_vectorized_account_compact_equals_the_domain_rule(values: list[str]) ->
     assert got == [None if v is None else compact(v) for v in values]
 
 
+@given(st.text(st.sampled_from("0123-  \t\u00a0\u2007\u3000\x1cA9я"), max_size=12))
+def test_vectorized_account_compaction_is_the_domain_rule(number: str) -> None:
+    assert compact_accounts(pa.array([number, None])).to_pylist() == [compact(number), None]
+
+
 # --- dialect files ---------------------------------------------------------------------------
 
 BASE = """
