@@ -65,13 +65,14 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.Series]
     filled = pc.not_equal(pc.utf8_trim_whitespace(body), "").to_numpy(zero_copy_only=False)
     body, index = body.filter(filled), index[filled]
     quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
-    plain = pc.split_pattern(body.filter(~quoted), ";")
+    lines, at = body.filter(~quoted), index[~quoted]
+    plain = pc.split_pattern(lines, ";")
     width = len(header)
     fits = pc.equal(pc.list_value_length(plain), width).to_numpy(zero_copy_only=False)
     cells = pc.utf8_trim_whitespace(pc.list_flatten(plain.filter(fits)))
     columns = {h: cells.take(np.arange(j, len(cells), width)) for j, h in enumerate(header)}
-    frames = [_frame(columns, index[~quoted][fits], body.filter(~quoted).filter(fits))]
-    wrong = [pd.Series(body.filter(~quoted).filter(~fits).to_pylist(), index=index[~quoted][~fits], dtype=object)]
+    frames = [_frame(columns, at[fits], lines.filter(fits))]
+    wrong = [pd.Series(lines.filter(~fits).to_pylist(), index=at[~fits], dtype=object)]
     if quoted.any():
         rows = [next(csv.reader(io.StringIO(line), delimiter=";")) for line in body.filter(quoted).to_pylist()]
         ok = np.array([len(r) == width for r in rows], dtype=bool)

@@ -151,9 +151,10 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
             tieout=html_table(tieout, TIEOUT_COLUMNS),
             index=[(title, code, len(frame), _sum_ru(frame["amount"])) for code, title, frame, _ in sections],
             sections=[
-                {"code": code, "title": title, "rows": len(frame), "shown": min(len(frame), html_rows or len(frame)),
-                 "table": html_table(frame.iloc[: html_rows or len(frame)], [c for c in cols if c[1].kind != "input"])}
+                {"code": code, "title": title, "rows": len(frame), "shown": len(shown),
+                 "table": html_table(shown, [c for c in cols if c[1].kind != "input"])}
                 for code, title, frame, cols in sections
+                for shown in [frame.iloc[: html_rows or None]]
             ],
             workbook=xlsx_path.name,
         )

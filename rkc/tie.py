@@ -46,7 +46,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int
 
     folder = config.statements_inbox
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
-    channel_of = agent_channels([(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()])
+    channel_of = agent_channels(_agents(config))
     read, added, bad = 0, 0, []
     for path in files:
         sha = file_sha256(path)
@@ -79,6 +79,11 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int
         read += 1
         file_away(path, config.archive / run_date.isoformat() / "statements", None)
     return read, added, bad
+
+
+def _agents(config: Config) -> list[tuple[str, str, str]]:
+    """``(channel, agent INN, agent account)`` of every configured channel."""
+    return [(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()]
 
 
 def _insert_new_transfers(conn, rows: pd.DataFrame) -> int:  # type: ignore[no-untyped-def]
@@ -114,7 +119,7 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
         )
         # The channels each transfer may pay for: the one it was credited to when read, else the
         # candidates its payer's account or INN names (none for a stranger's п/п).
-        candidates = agent_candidates([(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()])
+        candidates = agent_candidates(_agents(config))
         senders = {
             t.line_no: frozenset([attributed[t.line_no]]) if attributed[t.line_no]
             else candidates(t.payer_inn, t.payer_account)
