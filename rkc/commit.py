@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, update
 
@@ -21,15 +22,16 @@ from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
-from rkc.workfiles import read_errors
+from rkc.workfiles import read_errors, read_raw_lines
 from sql.bulk import bulk_insert
 from sql.models import Register
 from sql.posting import post_payments
 from sql.registers import create_register, finish_register
 from sql.uow import UnitOfWork
 
-# The intake columns posting stores (the services were already split by the decision step).
-STORED_COLUMNS = [c for c in PAYMENT_COLUMNS if c != "services"]
+# The intake columns posting stores (the services were already split by the decision step; the
+# raw lines stay in the archived file and are read only for the lines that have a discrepancy).
+STORED_COLUMNS = [c for c in PAYMENT_COLUMNS if c not in ("services", "raw")]
 DISCREPANCY_COLUMNS = [
     "run_date", "code", "register_id", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date",
     "account_raw", "uip", "payer", "address", "amount", "detail", "raw",
@@ -84,9 +86,9 @@ def commit_register(
         rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
                               fmt=intake.format, run_date=run_date, status=status,
                               declared=intake.declared_totals(), reason=reason)  # fmt: skip
-        to_post = payments[payments["outcome"].isin(["posted", "suspense"])].copy()
-        to_post["pidx"] = to_post["payment_id"]
-        to_post["matched_uip"] = to_post["matched_uip"].where(to_post["outcome"] == "posted", None)
+        to_post = payments[payments["outcome"].isin(["posted", "suspense"])]
+        to_post = to_post.assign(pidx=to_post["payment_id"],
+                                 matched_uip=to_post["matched_uip"].where(to_post["outcome"] == "posted", None))
         splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
         result = post_payments(uow.conn, rid, to_post, splits)
         db_ids = _db_ids(result.ids)
@@ -128,7 +130,8 @@ def _discrepancies(
 ) -> pd.DataFrame:  # fmt: skip
     """Every discrepancy of the register with its provenance, ready for the discrepancy table."""
     mine = flags[flags["payment_id"].isin(payments["payment_id"])]
-    rows = mine.merge(payments, on="payment_id", how="left")
+    rows = mine.merge(payments.assign(row=np.arange(len(payments))), on="payment_id", how="left")
+    rows["raw"] = read_raw_lines(intake.payments_path, rows["row"].to_numpy())
     rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
     rows["uip"] = rows["uip"].where(rows["uip"].notna(), None)
     bad = pd.DataFrame(

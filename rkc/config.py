@@ -51,6 +51,7 @@ class Config:
     center_bic: str
     channels: dict[str, Channel]
     intake_workers: int = 1  # files read at once by the nightly run (each parser also uses threads)
+    posting_workers: int = 2  # registers posted at once on PostgreSQL (SQLite posts one at a time)
     html_rows: int = 1000  # rows of each discrepancy section in the HTML report (0: all); the XLSX has all
 
     @property
@@ -100,9 +101,10 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     channels = {name: _channel(name, spec or {}, source) for name, spec in (data.get("channels") or {}).items()}
     if not channels:
         raise ConfigError(f"{source}: `channels` is empty; at least one channel is needed")
-    workers = data.get("intake_workers", 1)
-    if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 2:
-        raise ConfigError(f"{source}: intake_workers must be 1 or 2, got {workers!r}")
+    workers = {key: data.get(key, default) for key, default in (("intake_workers", 1), ("posting_workers", 2))}
+    for key, value in workers.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2:
+            raise ConfigError(f"{source}: {key} must be 1 or 2, got {value!r}")
     html_rows = data.get("report_html_rows", 1000)
     if not isinstance(html_rows, int) or isinstance(html_rows, bool) or html_rows < 0:
         raise ConfigError(f"{source}: report_html_rows must be a whole number ≥ 0, got {html_rows!r}")
@@ -118,7 +120,8 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         center_account=str(center.get("bank_account", "")),
         center_bic=str(center.get("bic", "")),
         channels=channels,
-        intake_workers=workers,
+        intake_workers=workers["intake_workers"],
+        posting_workers=workers["posting_workers"],
         html_rows=html_rows,
     )
 

@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 
 from domain.records import PAYMENT_COLUMNS
 
+RAW_BATCH_ROWS = 65_536  # raw lines decoded at a time when a few are picked out of an intake file
+
 _ARROW_TYPES = {"int64": pa.int64(), "Int64": pa.int64(), "object": pa.string()}
 # The services tuples of multi-service registers travel as JSON text: Parquet has no tuple type.
 PAYMENT_SCHEMA = pa.schema([pa.field(name, _ARROW_TYPES[dtype]) for name, dtype in PAYMENT_COLUMNS.items()])
@@ -92,6 +94,29 @@ def read_payments(path: str | Path, columns: Sequence[str] | None = None) -> pd.
             out[i] = tuple((c, int(a)) for c, a in json.loads(text))
         frame["services"] = pd.Series(out, index=frame.index, dtype=object)
     return frame
+
+
+def read_raw_lines(path: str | Path, rows: np.ndarray) -> list[str | None]:
+    """The raw source lines of the payments at positions ``rows`` of an intake file, in that order.
+
+    Only these become Python strings: a register's raw column weighs up to ~1 KB a payment (ГИС
+    ЖКХ XML), and only the lines with a discrepancy are needed after the decisions.
+    """
+    order = np.argsort(rows, kind="stable")
+    wanted = rows[order]
+    found: list[str | None] = []
+    start = 0
+    # Streamed a batch at a time: the whole column at once would weigh as much as the file's text.
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=RAW_BATCH_ROWS, columns=["raw"]):
+        lo, hi = np.searchsorted(wanted, [start, start + batch.num_rows])
+        found.extend(batch.column(0).take(pa.array(wanted[lo:hi] - start, type=pa.int64())).to_pylist())
+        start += batch.num_rows
+    if len(found) != len(rows):
+        raise IndexError(f"{path}: rows beyond the {start} payments of the file")
+    out: list[str | None] = [None] * len(rows)
+    for position, line in zip(order.tolist(), found, strict=True):
+        out[position] = line
+    return out
 
 
 def write_errors(errors: Sequence[tuple[int, str, str, int | None]], path: Path) -> None:

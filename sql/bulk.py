@@ -18,28 +18,49 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
 COPY_BATCH_ROWS = 50_000  # rows formatted per CSV batch while the previous one is sent
-POSTING_LOCK = 0x726B63  # "rkc": one advisory lock serialises writers of the ledger on PostgreSQL
+POSTING_LOCK = 0x726B63  # "rkc": the advisory lock of ledger writers on PostgreSQL (see lock_ledger)
+ALLOCATION_LOCK = 0x726B64  # serialises id reservations, which concurrent register postings make
 
 
-def lock_ledger(conn: Connection) -> None:
+def lock_ledger(conn: Connection, channel: str | None = None) -> None:
     """Serialise ledger writers for the rest of the transaction.
 
-    PostgreSQL: a transaction-scoped advisory lock (re-entrant within the transaction). SQLite:
-    the engine already opens every transaction with ``BEGIN IMMEDIATE``, which is the same thing.
+    PostgreSQL, transaction-scoped advisory locks (re-entrant within the transaction). Without
+    ``channel`` the lock is exclusive: no other ledger writer runs meanwhile. With ``channel``
+    (posting one register's payments) it is shared with the postings of other channels and
+    exclusive per channel: a payment key belongs to one channel, so registers of two channels
+    cannot collide on a key and may be posted at once, while two registers of one channel are
+    posted one after the other. SQLite: the engine opens every transaction with
+    ``BEGIN IMMEDIATE``, which serialises all writers.
     """
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name != "postgresql":
+        return
+    if channel is None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POSTING_LOCK})
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": POSTING_LOCK})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(:c))"), {"k": POSTING_LOCK, "c": channel})
 
 
 def allocate_ids(conn: Connection, table: str, count: int) -> range:
-    """Reserve ``count`` consecutive ids of ``table`` (call under ``lock_ledger``)."""
+    """Reserve ``count`` consecutive ids of ``table`` (call under ``lock_ledger``).
+
+    PostgreSQL: ``nextval`` then ``setval`` over the block, in a short transaction of its own
+    under ``ALLOCATION_LOCK``, so that two registers posted at once get disjoint blocks; a
+    sequence ignores rollbacks anyway, so a block reserved by a posting that then fails is a gap.
+    Everyone else who takes ids from these sequences holds the exclusive ledger lock, which
+    excludes the register postings that reserve blocks.
+    """
     if count <= 0:
         return range(0)
     if conn.dialect.name == "postgresql":
-        last = conn.execute(
-            text("SELECT setval(pg_get_serial_sequence(:t, 'id'), nextval(pg_get_serial_sequence(:t, 'id')) + :n - 1)"),
-            {"t": table, "n": count},
-        ).scalar_one()
+        with conn.engine.connect() as own:
+            own.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ALLOCATION_LOCK})
+            sequence = "pg_get_serial_sequence(:t, 'id')"
+            last = own.execute(
+                text(f"SELECT setval({sequence}, nextval({sequence}) + :n - 1)"), {"t": table, "n": count}
+            ).scalar_one()
+            own.commit()
         return range(int(last) - count + 1, int(last) + 1)
     top = conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()  # noqa: S608
     return range(int(top) + 1, int(top) + 1 + count)
@@ -97,16 +118,27 @@ def arrow_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
     arrays = []
     for name in columns:
         array = pa.array(frame[name], from_pandas=True)
-        if pa.types.is_dictionary(array.type):  # categoricals (ledger accounts): the text for the CSV
-            array = array.cast(array.type.value_type)
-        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-            array = array.cast(pa.large_string())
-            if pc.any(pc.match_substring(array, "\x00")).as_py():
-                array = pc.replace_substring(array, "\x00", "\\x00")
+        if pa.types.is_dictionary(array.type):
+            # Categoricals (ledger accounts, services) stay codes: the CSV writer prints their
+            # text, and millions of legs are not spelled out in memory first.
+            array = pa.DictionaryArray.from_arrays(array.indices, _text_for_copy(array.dictionary))
+        else:
+            array = _text_for_copy(array)
         arrays.append(array)
     table = pa.table(arrays, names=list(columns))
     table.validate(full=True)
     return table
+
+
+def _text_for_copy(array: pa.Array) -> pa.Array:
+    """Text as large strings with NUL (which PostgreSQL text cannot hold) escaped visibly; other
+    types unchanged."""
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return array
+    array = array.cast(pa.large_string())
+    if pc.any(pc.match_substring(array, "\x00")).as_py():
+        array = pc.replace_substring(array, "\x00", "\\x00")
+    return array
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -1,7 +1,8 @@
 """Posting payments to the ledger: bulk, idempotent, one transaction per register.
 
-Ledger writers are serialised (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite),
-so the check for payments already posted cannot race with another run. Only the payment keys
+Ledger writers are serialised (advisory locks on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so
+the check for payments already posted cannot race with another run; on PostgreSQL registers of
+different channels may be posted at once (``lock_ledger``). Only the payment keys
 are staged; payments already posted are skipped (a replay inserts nothing), a key posted before
 with another amount raises ``PostingConflict`` before anything is written, and the new rows go
 straight into ``payment``, ``ledger_entry`` and ``ledger_posting`` by COPY with pre-allocated
@@ -67,23 +68,28 @@ def post_payments(
     batch = str(uuid.uuid4())
     if payments.empty:
         return PostingResult(batch, 0, 0, 0, 0)
-    frame = payments.copy()
-    frame["commission"] = frame["commission"].fillna(0).astype("int64")
+    # assign, not copy: under copy-on-write the new frame shares the caller's columns (a register's
+    # payments weigh hundreds of MB; two registers are posted at once)
+    frame = payments.assign(commission=payments["commission"].fillna(0).astype("int64"))
     # The postings are built (and checked to balance) in a worker thread while the database looks
     # up the keys and takes in the payments: that time is the server's, not this process's.
     with ThreadPoolExecutor(max_workers=1) as pool:
         building = pool.submit(payment_postings, frame[["pidx", "channel", "amount", "commission"]], splits)
-        lock_ledger(conn)
+        channels = frame["channel"].unique()
+        lock_ledger(conn, str(channels[0]) if len(channels) == 1 else None)  # one register: one channel
         known = _known_payments(conn, frame)
-        new = frame[~frame["pidx"].isin(known)].copy()
+        new = frame[~frame["pidx"].isin(known)] if known else frame
         # Stored in key order, ids given in that order: the unique keys (payment key, entry
         # source_key) and the ids then grow left to right in their indexes instead of landing on
         # random pages. The rows are sent in that order a batch at a time (no sorted copy).
-        new["source_key"] = payment_source_key(new["channel"], new["operation_id"], new["occurrence"])
-        order = key_order(new["source_key"])
-        new["id"] = in_order(allocate_ids(conn, "payment", len(new)), order)
-        new["entry_id"] = in_order(allocate_ids(conn, "ledger_entry", len(new)), order)
-        new["register_id"] = register_id
+        source_key = payment_source_key(new["channel"], new["operation_id"], new["occurrence"])
+        order = key_order(source_key)
+        new = new.assign(
+            source_key=source_key,
+            id=in_order(allocate_ids(conn, "payment", len(new)), order),
+            entry_id=in_order(allocate_ids(conn, "ledger_entry", len(new)), order),
+            register_id=register_id,
+        )
         bulk_insert(conn, "payment", new, PAYMENT_TABLE_COLUMNS, order)
         postings = building.result()  # re-raises UnbalancedEntry: the caller's transaction rolls back
 
@@ -99,14 +105,36 @@ def post_payments(
         }
     )
     bulk_insert(conn, "ledger_entry", entries, list(entries.columns), order)
-    legs = postings.merge(new[["pidx", "entry_id"]], on="pidx", how="inner")
-    legs["leg"] = legs.groupby("pidx", sort=False).cumcount() + 1
+    legs = entry_legs(postings, new["pidx"].to_numpy(), new["entry_id"].to_numpy())
     leg_order = np.argsort(legs["entry_id"].to_numpy(), kind="stable")  # (entry_id, leg) grows too
     bulk_insert(conn, "ledger_posting", legs, ["entry_id", "leg", "account", "amount", "service"], leg_order)
     if len(new):
         apply_entries(conn, int(new["entry_id"].min()), int(new["entry_id"].max()), len(new))
     ids = new[["pidx", "id"]].reset_index(drop=True)
     return PostingResult(batch, len(new), len(frame) - len(new), len(entries), len(legs), ids)
+
+
+def entry_legs(postings: pd.DataFrame, pidx: np.ndarray, entry_ids: np.ndarray) -> pd.DataFrame:
+    """The postings of the payments ``pidx`` (grouped by ``pidx``, as ``payment_postings`` gives
+    them) with their ``entry_id`` and their ``leg`` (1, 2, … within the entry); the postings of
+    other payments (already posted) are left out. Array lookups instead of a merge and a group-by:
+    a register has millions of legs."""
+    where = postings["pidx"].to_numpy(dtype=np.int64)
+    pidx = np.asarray(pidx, dtype=np.int64)
+    if len(where) == 0:
+        return postings.assign(entry_id=np.empty(0, dtype=np.int64), leg=np.empty(0, dtype=np.int64))
+    entry_of = np.full(int(max(where.max(), pidx.max(initial=0))) + 1, -1, dtype=np.int64)
+    entry_of[pidx] = entry_ids
+    entry = entry_of[where]
+    mine = entry >= 0
+    if not mine.all():
+        postings, where, entry = postings[mine], where[mine], entry[mine]
+    n = len(where)
+    first = np.ones(n, dtype=bool)
+    first[1:] = where[1:] != where[:-1]
+    position = np.arange(n, dtype=np.int64)
+    leg = position - np.maximum.accumulate(np.where(first, position, 0)) + 1
+    return postings.assign(entry_id=entry, leg=leg)
 
 
 def key_order(keys: pd.Series) -> np.ndarray | None:
@@ -182,7 +210,7 @@ def apply_entries(conn: Connection, first_id: int, last_id: int, count: int) -> 
         text(
             "INSERT INTO ledger_balance (account, balance)"
             " SELECT account, SUM(amount) FROM ledger_posting WHERE entry_id BETWEEN :lo AND :hi"
-            " GROUP BY account"
+            " GROUP BY account ORDER BY account"  # rows locked in one order: postings at once cannot deadlock
             " ON CONFLICT (account) DO UPDATE SET balance = ledger_balance.balance + excluded.balance"
         ),
         span,

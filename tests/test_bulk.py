@@ -44,13 +44,15 @@ def test_text_survives_bulk_insert(engine: sa.Engine) -> None:
 
 
 def test_categorical_text_is_written_as_its_labels(engine: sa.Engine) -> None:
-    frame = pd.DataFrame({"id": [1, 2, 3], "account": pd.Categorical(["supplier:0012", "agent:sber", "supplier:0012"])})
+    labels = ["supplier:0012", "agent:sber", None, 'a "quoted", comma', "nul\x00byte", "supplier:0012"]
+    frame = pd.DataFrame({"id": range(len(labels)), "account": pd.Categorical(labels)})
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE cat_probe (id BIGINT, account TEXT)"))
         bulk_insert(conn, "cat_probe", frame, ["id", "account"])
         rows = conn.execute(sa.text("SELECT account FROM cat_probe ORDER BY id")).scalars().all()
         conn.execute(sa.text("DROP TABLE cat_probe"))
-    assert rows == ["supplier:0012", "agent:sber", "supplier:0012"]
+    nul = "nul\\x00byte" if engine.dialect.name == "postgresql" else "nul\x00byte"  # PostgreSQL text holds no NUL
+    assert rows == [*labels[:4], nul, labels[5]]
 
 
 def test_rows_sent_in_the_given_order_arrive_whole(engine: sa.Engine) -> None:

@@ -109,6 +109,8 @@ def test_bridge_printout_carries_the_residual(
 SETTINGS = [  # (setting, its default line, value written, accepted, Config attribute, refusal)
     *[("intake_workers", "intake_workers: 1", v, ok, "intake_workers", "intake_workers must be 1 or 2")
       for v, ok in [("1", True), ("2", True), ("0", False), ("3", False), ('"2"', False), ("true", False)]],
+    *[("posting_workers", "posting_workers: 2", v, ok, "posting_workers", "posting_workers must be 1 or 2")
+      for v, ok in [("1", True), ("2", True), ("0", False), ("3", False), ("yes", False)]],
     *[("report_html_rows", "report_html_rows: 1000", v, ok, "html_rows", "report_html_rows must be a whole number")
       for v, ok in [("1000", True), ("0", True), ("25", True), ("-1", False), ('"50"', False), ("false", False)]],
 ]  # fmt: skip

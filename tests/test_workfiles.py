@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from domain.records import PAYMENT_COLUMNS, conform_payments
-from rkc.workfiles import PaymentFileWriter, read_errors, read_payments, write_errors
+from rkc.workfiles import PaymentFileWriter, read_errors, read_payments, read_raw_lines, write_errors
 
 
 def _payments(first_line: int, commission: list[int | None], services: list[tuple | None]) -> pd.DataFrame:
@@ -66,3 +66,22 @@ def test_errors_round_trip(tmp_path: Path, rows: list) -> None:
     back = read_errors(path)
     assert back["line_no"].dtype == "int64" and back["amount"].dtype == "Int64"
     assert [tuple(None if pd.isna(v) else v for v in r) for r in back.itertuples(index=False)] == rows
+
+
+@pytest.mark.parametrize("batch_rows", [2, 3, 65_536])
+def test_raw_lines_are_picked_by_position_in_any_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    import numpy as np
+
+    monkeypatch.setattr("rkc.workfiles.RAW_BATCH_ROWS", batch_rows)
+    path = tmp_path / "p.parquet"
+    with PaymentFileWriter(path) as writer:
+        writer.write(_payments(1, [None] * 5, [None] * 5))
+        writer.write(_payments(6, [None] * 4, [None] * 4))
+    raw = read_payments(path, columns=["raw"])["raw"].tolist()
+    rows = [7, 0, 3, 3, 8, 4]
+    assert read_raw_lines(path, np.array(rows)) == [raw[r] for r in rows]
+    assert read_raw_lines(path, np.array([], dtype=np.int64)) == []
+    with pytest.raises(IndexError, match="beyond the 9 payments"):
+        read_raw_lines(path, np.array([2, 9]))
