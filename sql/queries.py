@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 from domain.records import CHARGE_COLUMNS
 from sql.bulk import bulk_insert
 
+PAYMENT_KEY = ["channel", "operation_id", "occurrence"]
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # SQLAlchemy's :name, not PostgreSQL's ::cast
 
 
@@ -100,22 +101,30 @@ def load_document_addresses(conn: Connection) -> pd.Series:
 
 def posted_keys(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
     """Which of ``keys`` (channel, operation_id, occurrence) are already stored as payments."""
+    return stored_payments(conn, keys)[PAYMENT_KEY]
+
+
+def stored_payments(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
+    """The payments stored under ``keys`` (channel, operation_id, occurrence): the key, ``id`` and
+    ``in_suspense``. The keys are staged and joined on the payment key's index: the payment table
+    holds every night ever posted."""
     if keys.empty:
-        return keys.iloc[0:0][["channel", "operation_id", "occurrence"]]
+        return keys.iloc[0:0][PAYMENT_KEY].assign(id=pd.Series(dtype="int64"), in_suspense=pd.Series(dtype=bool))
     temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
     conn.execute(text("DROP TABLE IF EXISTS probe_key"))
     conn.execute(text(f"{temp} probe_key (channel TEXT, operation_id TEXT, occurrence INTEGER)"))
-    bulk_insert(conn, "probe_key", keys, ["channel", "operation_id", "occurrence"])
+    bulk_insert(conn, "probe_key", keys, PAYMENT_KEY)
     found = pd.read_sql_query(
         text(
-            "SELECT k.channel, k.operation_id, k.occurrence FROM probe_key k JOIN payment p"
+            "SELECT k.channel, k.operation_id, k.occurrence, p.id,"
+            " CASE WHEN p.matched_uip IS NULL THEN 1 ELSE 0 END AS in_suspense FROM probe_key k JOIN payment p"
             " ON p.channel = k.channel AND p.operation_id = k.operation_id AND p.occurrence = k.occurrence"
         ),
         conn,
     )
     conn.execute(text("DROP TABLE probe_key"))
     found["operation_id"] = found["operation_id"].astype(object)
-    return found
+    return found.astype({"id": "int64", "in_suspense": bool})
 
 
 def previous_payments(conn: Connection, dates: list[str]) -> pd.DataFrame:

@@ -32,3 +32,26 @@ def test_read_frame_with_parameters_keeps_text_and_exact_integers(engine: sa.Eng
     assert frame["amount"].dtype == "Int64" and frame["amount"].tolist() == [9_007_199_254_740_993, pd.NA]
     assert frame["n"].dtype == "int64"
     assert frame["note"].tolist() == ["50% ёж's", None]
+
+
+def test_stored_payments_are_found_by_key_with_their_id_and_suspense(engine: sa.Engine) -> None:
+    from sql.posting import post_payments
+    from sql.queries import posted_keys, stored_payments
+    from sql.uow import UnitOfWork
+    from tests.dbutil import new_register, payment_frame, split_frame
+
+    payments = payment_frame([{"operation_id": "001", "amount": 100, "matched_uip": "U1"},
+                              {"operation_id": "002", "amount": 200}])  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        post_payments(uow.conn, new_register(uow.conn), payments, split_frame([(0, "7707083893", "ЖКУ", 100)]))
+        uow.commit()
+    keys = pd.DataFrame({"channel": ["sber", "sber", "sber", "gis"], "operation_id": ["002", "001", "1", "001"],
+                         "occurrence": [1, 1, 1, 1]})  # fmt: skip
+    with engine.connect() as conn:
+        found = stored_payments(conn, keys).sort_values("operation_id", ignore_index=True)
+        ids = dict(conn.execute(sa.text("SELECT operation_id, id FROM payment")).all())
+        assert posted_keys(conn, keys).sort_values("operation_id")["operation_id"].tolist() == ["001", "002"]
+        assert stored_payments(conn, keys.iloc[0:0]).columns.tolist() == [*keys.columns, "id", "in_suspense"]
+    assert found["operation_id"].tolist() == ["001", "002"]  # leading zeros kept; "1" and gis/001 are not stored
+    assert found["id"].tolist() == [ids["001"], ids["002"]]
+    assert found["in_suspense"].tolist() == [False, True]
