@@ -68,6 +68,12 @@ class TieResult:
     flags: pd.DataFrame
 
 
+def _day(values: pd.Series) -> pd.Series:
+    """Dates (``datetime.date``, timestamps or missing) as datetime64: one dtype on both sides of a
+    comparison, so that pandas infers nothing (a missing date, NaT, equals no date)."""
+    return pd.to_datetime(values, errors="coerce")
+
+
 def _number(values: pd.Series) -> np.ndarray:
     """П/п and register numbers compare without spaces and leading zeros."""
     s = pd.Series(text(values), dtype=object)
@@ -179,7 +185,7 @@ def tie_registers(
         compatible
         & pairs["num"].notna()
         & (pairs["num"] == pairs["tnum"])
-        & (pairs["order_date"] == pairs["date"])
+        & (_day(pairs["order_date"]) == _day(pairs["date"]))
     )
     names_register = (
         pairs["register_date"].notna()
