@@ -8,6 +8,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.common import config_and_engine, retry_on_io
@@ -146,6 +147,9 @@ def _post_all(home: str, intakes: list[dict], plan: dict | None, run_date: date,
         return [post_register(home, i, plan, run_date) for i in intakes]
     by_size = sorted(range(len(intakes)), key=lambda i: -intakes[i].get("lines", 0))
     futures = {i: post_register.submit(home, intakes[i], plan, run_date) for i in by_size}
+    # Every posting ends before a failure is raised: the run lock must not be let go while a
+    # register is still being committed (a run waiting for it would decide without it).
+    wait(list(futures.values()))
     return [futures[i].result() for i in range(len(intakes))]
 
 

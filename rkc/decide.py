@@ -10,6 +10,7 @@ register's files and nothing else.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,8 +30,10 @@ from rkc.config import Config
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import read_errors, read_payments
 from sql.queries import load_charges, load_document_addresses, posted_keys, previous_payments
+from sql.registers import stored_files
 
 FLAG_COLUMNS = ["payment_id", "code", "detail"]
+PLAN_RECORD = "night.plan.json"  # the last decided plan of the night and the registers it covers
 # What the rules read of each payment; ``raw``, ``payer`` and ``account_raw`` stay in the intake file,
 # and ``address`` is read later for the few payments left in suspense.
 DECIDE_COLUMNS = [
@@ -79,6 +82,9 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
     night is held once in memory, not copied step after step.
     """
     parsed = [i for i in intakes if i.status == PARSED]
+    unfinished = _unfinished_plan(engine, parsed, work_dir)
+    if unfinished is not None:
+        return unfinished
     payments, quarantined = _read_night(parsed)
     live = payments["outcome"].to_numpy() != "quarantined"
     with engine.connect() as conn:
@@ -131,7 +137,33 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
 
     plan = NightPlan(str(work_dir), str(work_dir / "night.proposals.parquet"), quarantined)
     _write_plan(plan, parsed, payments, split.parts, flags, proposals)
+    record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed)}
+    (work_dir / PLAN_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
     return plan
+
+
+def _unfinished_plan(engine: Engine, parsed: list[Intake], work_dir: Path) -> NightPlan | None:
+    """The plan of an earlier run of this night that stopped before posting all its registers,
+    when this run holds exactly the registers it left unposted (the others are stored).
+
+    Finishing that plan gives the ledger an undisturbed run would have. Deciding the rest again
+    would not: a cross-channel copy would be paired against the registers already posted, which
+    always win, where the whole night's decision may have kept the other copy by channel priority.
+    With any new file among them the night is decided again (docs/RULES.md).
+    """
+    record = work_dir / PLAN_RECORD
+    if not parsed or not record.is_file():
+        return None
+    earlier = json.loads(record.read_text(encoding="utf-8"))
+    planned, mine = set(earlier["registers"]), {i.sha256 for i in parsed}
+    if not mine <= planned:
+        return None
+    plan = NightPlan.from_dict(earlier["plan"])
+    if not all(plan.path(sha, kind).is_file() for sha in mine for kind in ("decisions", "parts", "flags")):
+        return None
+    with engine.connect() as conn:
+        stored = stored_files(conn, planned - mine)
+    return plan if stored == planned - mine else None
 
 
 def _read_night(parsed: list[Intake]) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -123,9 +123,11 @@ def entry_legs(postings: pd.DataFrame, pidx: np.ndarray, entry_ids: np.ndarray) 
     pidx = np.asarray(pidx, dtype=np.int64)
     if len(where) == 0:
         return postings.assign(entry_id=np.empty(0, dtype=np.int64), leg=np.empty(0, dtype=np.int64))
-    entry_of = np.full(int(max(where.max(), pidx.max(initial=0))) + 1, -1, dtype=np.int64)
-    entry_of[pidx] = entry_ids
-    entry = entry_of[where]
+    # A lookup table over the register's own range of the night's numbering, not from 0.
+    base = int(min(where.min(), pidx.min(initial=where.min())))
+    entry_of = np.full(int(max(where.max(), pidx.max(initial=0))) - base + 1, -1, dtype=np.int64)
+    entry_of[pidx - base] = entry_ids
+    entry = entry_of[where - base]
     mine = entry >= 0
     if not mine.all():
         postings, where, entry = postings[mine], where[mine], entry[mine]

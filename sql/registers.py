@@ -15,6 +15,13 @@ def find_register(conn: Connection, sha256: str) -> int | None:
     return conn.execute(select(Register.id).where(Register.sha256 == sha256)).scalar()
 
 
+def stored_files(conn: Connection, sha256s: set[str]) -> set[str]:
+    """Which of these file hashes have a register row (posted, quarantined or refused)."""
+    if not sha256s:
+        return set()
+    return set(conn.execute(select(Register.sha256).where(Register.sha256.in_(sorted(sha256s)))).scalars())
+
+
 def create_register(
     conn: Connection,
     *,

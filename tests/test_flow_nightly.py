@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,19 @@ def _day(root: Path, db_url: str | None, monkeypatch: pytest.MonkeyPatch, intake
     day = generate(config.home, accounts=150, payments=600, seed=5)
     import_charges_files(load_config(root), day.charges_csv, day.suppliers_csv)
     return load_config(root), day
+
+
+def _run_lock_held(url: str) -> bool:
+    """Whether some session holds the nightly run's lock (PostgreSQL)."""
+    from rkc.runlock import RUN_LOCK
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": RUN_LOCK}).scalar()
+        if got:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": RUN_LOCK})
+    engine.dispose()
+    return not got
 
 
 def _ledger(config) -> tuple[dict, list, int]:
@@ -89,6 +103,33 @@ def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) 
 
 
 def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypatch) -> None:
+    calls = {"n": 0}
+
+    def second_register(intake) -> bool:
+        calls["n"] += 1
+        return calls["n"] == 2
+
+    posted_before = _crash_then_rerun(tmp_path, db_url, monkeypatch, second_register)
+    assert posted_before  # the first register is whole, nothing half-posted
+
+
+@pytest.mark.postgres
+def test_crash_before_a_cross_channel_copy_is_posted(harness, tmp_path, pg_url, monkeypatch) -> None:
+    # Two registers at once, largest first: sber's big register is posted while gis dies. The
+    # night paired gis's copy of a payment with one of sber's four copies and kept gis's (channel
+    # priority); deciding gis again against the sber payments already posted would flag it instead.
+    # The other registers take their time: the run must not end (and let go of its run lock)
+    # while one of them is still being committed.
+    # A failure (not a kill: that ends the process and its transactions) leaves the others going.
+    _crash_then_rerun(tmp_path, pg_url, monkeypatch, lambda intake: intake.channel == "gis", slow=0.5,
+                      error=RuntimeError)  # fmt: skip
+
+
+def _crash_then_rerun(
+    tmp_path, db_url, monkeypatch, dies_on, slow: float = 0, error: type[BaseException] = KeyboardInterrupt
+) -> dict:
+    """Run the night with a kill when ``dies_on(intake)``, then again: the ledger must be the one
+    of an undisturbed run. Returns the balances left by the killed run."""
     import rkc.commit
     from flows import nightly as nightly_module
 
@@ -100,25 +141,30 @@ def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypat
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
     real = rkc.commit.commit_register
-    calls = {"n": 0}
+    lock_held: list[bool] = []
 
-    def dies_on_second_register(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("killed between two registers")
-        return real(*args, **kwargs)
+    def killed(config_, engine, intake, plan, run_date):
+        if dies_on(intake):
+            raise error("killed between two registers")
+        time.sleep(slow)
+        outcome = real(config_, engine, intake, plan, run_date)
+        if slow:
+            lock_held.append(_run_lock_held(config_.database_url))
+        return outcome
 
-    monkeypatch.setattr(nightly_module, "commit_register", dies_on_second_register)
+    monkeypatch.setattr(nightly_module, "commit_register", killed)
     with pytest.raises(BaseException, match="killed"):
         nightly_module.nightly(home=str(config.home), run_date=day.run_date)
     posted_before, violations, _ = _ledger(config)
-    assert violations == [] and posted_before  # the first register is whole, nothing half-posted
+    assert violations == []
+    assert all(lock_held)  # no register was committed after the run let go of its lock
 
     monkeypatch.setattr(nightly_module, "commit_register", real)
     nightly_module.nightly(home=str(config.home), run_date=day.run_date)
     final, violations, _ = _ledger(config)
     assert violations == []
     assert final == expected_balances
+    return posted_before
 
 
 @pytest.mark.postgres
