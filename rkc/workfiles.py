@@ -104,19 +104,17 @@ def read_raw_lines(path: str | Path, rows: np.ndarray) -> list[str | None]:
     """
     order = np.argsort(rows, kind="stable")
     wanted = rows[order]
-    found: list[str | None] = []
+    found: list[pa.Array] = []
     start = 0
     # Streamed a batch at a time: the whole column at once would weigh as much as the file's text.
     for batch in pq.ParquetFile(path).iter_batches(batch_size=RAW_BATCH_ROWS, columns=["raw"]):
         lo, hi = np.searchsorted(wanted, [start, start + batch.num_rows])
-        found.extend(batch.column(0).take(pa.array(wanted[lo:hi] - start, type=pa.int64())).to_pylist())
+        found.append(batch.column(0).take(pa.array(wanted[lo:hi] - start, type=pa.int64())))
         start += batch.num_rows
-    if len(found) != len(rows):
+    picked = pa.concat_arrays(found) if found else pa.array([], pa.string())
+    if len(picked) != len(rows):
         raise IndexError(f"{path}: rows beyond the {start} payments of the file")
-    out: list[str | None] = [None] * len(rows)
-    for position, line in zip(order.tolist(), found, strict=True):
-        out[position] = line
-    return out
+    return picked.take(pa.array(np.argsort(order), type=pa.int64())).to_pylist()  # back to the asked order
 
 
 def write_errors(errors: Sequence[tuple[int, str, str, int | None]], path: Path) -> None:
