@@ -15,7 +15,7 @@ from flows.common import config_and_engine, retry_on_io
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
 from rkc.intake import PARSED, Intake, collect_inbox, take_in
-from rkc.memory import release_memory, return_memory_promptly
+from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import run_lock
@@ -102,7 +102,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     home = str(config.home)
     run_date = run_date or date.today()
     migrate(engine)
-    with run_lock(config, engine):
+    with run_lock(config, engine), libraries_out_of_the_collector():
         work_dir = str(config.home / "work" / run_date.isoformat())
         files = collect_inbox(config)
         logger.info("%d new files in the inboxes", len(files))

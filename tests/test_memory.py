@@ -41,3 +41,31 @@ def test_operator_choice_of_pool_is_kept(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
     return_memory_promptly()
     assert pa.default_memory_pool().backend_name == before
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_objects_of_before_are_left_out_of_the_collector_until_the_block_ends() -> None:
+    import gc
+    import weakref
+
+    from rkc.memory import libraries_out_of_the_collector
+
+    old = _Cycle()
+    old_ref = weakref.ref(old)
+    with libraries_out_of_the_collector():
+        assert gc.get_freeze_count() > 0
+        del old
+        gc.collect()
+        assert old_ref() is not None  # frozen: a full collection does not reach it
+        new = _Cycle()
+        new_ref = weakref.ref(new)
+        del new
+        gc.collect()
+        assert new_ref() is None  # the block's own garbage is still collected
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert old_ref() is None  # thawed: collected again after the block
