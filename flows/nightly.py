@@ -3,6 +3,7 @@ report and summary. Tasks pass paths and small dicts; the work is in ``rkc.*``."
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -28,8 +29,12 @@ from sql.engine import migrate
 def intake(home: str, channel: str, path: str, work_dir: str) -> dict:
     """Identify and parse one file into the work directory."""
     config, engine = config_and_engine(home)
+    started = time.perf_counter()
     try:
-        return take_in(config, engine, channel, Path(path), Path(work_dir)).to_dict()
+        result = take_in(config, engine, channel, Path(path), Path(work_dir))
+        get_run_logger().info("%s (%s): %s %s, %d lines, %.1f s", result.name, channel, result.status, result.format,
+                              result.lines, time.perf_counter() - started)  # fmt: skip
+        return result.to_dict()
     finally:
         engine.dispose()
         release_memory()  # this step's peak must not add to the next one's
@@ -50,9 +55,13 @@ def decide(home: str, intakes: list[dict], work_dir: str) -> dict:
 def post_register(home: str, intake_: dict, plan: dict | None, run_date: date) -> dict:
     """Post one register in one transaction and file it away."""
     config, engine = config_and_engine(home)
+    started = time.perf_counter()
     try:
         night = NightPlan.from_dict(plan) if plan else None
-        return commit_register(config, engine, Intake.from_dict(intake_), night, run_date).to_dict()
+        outcome = commit_register(config, engine, Intake.from_dict(intake_), night, run_date)
+        get_run_logger().info("%s (%s): %s, %d lines, %.1f s", outcome.file, outcome.channel, outcome.status,
+                              outcome.lines, time.perf_counter() - started)  # fmt: skip
+        return outcome.to_dict()
     finally:
         engine.dispose()
         release_memory()  # this step's peak must not add to the next one's
