@@ -42,6 +42,9 @@ DECIDE_COLUMNS = [
 ]  # fmt: skip
 # Per register, one row per payment of the intake file, in its order.
 DECISION_COLUMNS = ["payment_id", "occurrence", "outcome", "matched_uip", "match_rule"]
+# What posting reads of the split. The part's ``uip`` is the payment's ``matched_uip``; as a categorical
+# over the night's ПД it would carry a dictionary of every УИП into each register's file.
+PLAN_PART_COLUMNS = ["payment_id", "supplier_inn", "service", "amount"]
 # The charge columns the rules use, per service line (addresses are read per ПД, when needed).
 CHARGE_NEEDS = ("uip", "account", "period", "supplier_inn", "service", "amount")
 
@@ -51,8 +54,8 @@ class NightPlan:
     """Where the night's decisions are (JSON-able), and which registers are quarantined why.
 
     Per register (by sha256) three files: ``decisions`` (``DECISION_COLUMNS``), ``parts`` (the
-    supplier split of its matched payments) and ``flags`` (its discrepancies); ``payment_id`` is
-    the night's numbering. The proposals carry the payment key (channel, operation id,
+    supplier split of its matched payments, ``PLAN_PART_COLUMNS``) and ``flags`` (its
+    discrepancies); ``payment_id`` is the night's numbering. The proposals carry the payment key (channel, operation id,
     occurrence) so that the report can find the stored payment.
     """
 
@@ -215,8 +218,10 @@ def _write_plan(
     flag_register = register_of[flags["payment_id"].to_numpy(dtype=np.int64)]
     for key, intake in enumerate(parsed):
         mine = register_of == key
-        payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True).to_parquet(plan.path(intake.sha256, "decisions"))
-        parts[part_register == key].to_parquet(plan.path(intake.sha256, "parts"), index=False)
+        payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True).to_parquet(
+            plan.path(intake.sha256, "decisions"), use_dictionary=["outcome", "match_rule"]
+        )  # a dictionary of the near-unique ``matched_uip`` would cost hashing and buy nothing
+        parts.loc[part_register == key, PLAN_PART_COLUMNS].to_parquet(plan.path(intake.sha256, "parts"), index=False)
         flags[flag_register == key].to_parquet(plan.path(intake.sha256, "flags"), index=False)
     keys = payments[["channel", "operation_id", "occurrence"]].iloc[proposals["payment_id"].to_numpy(dtype=np.int64)]
     proposals.assign(**{c: keys[c].to_numpy() for c in keys.columns}).to_parquet(plan.proposals_path, index=False)
