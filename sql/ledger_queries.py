@@ -15,7 +15,7 @@ class Violation:
     """One thing wrong with the ledger, as a value."""
 
     # unbalanced_entry | empty_entry | balance_mismatch | double_posting | orphan_posting | unknown_payment
-    # | orphan_service_line | unknown_supplier
+    # | unknown_reversed_entry | orphan_service_line | unknown_supplier
     kind: str
     subject: str
     detail: str
@@ -66,8 +66,8 @@ def supplier_balances(conn: Connection) -> pd.DataFrame:
 def check_ledger(conn: Connection) -> list[Violation]:
     """Every violation found in one pass: unbalanced or empty entries, stored balances that differ
     from the postings, payments posted more than once (net of reversals), postings without an
-    entry, entries naming a payment that is not stored, and ПД service lines whose ПД or supplier
-    is not stored."""
+    entry, entries naming a payment that is not stored, reversals of an entry that is not stored,
+    and ПД service lines whose ПД or supplier is not stored."""
     found: list[Violation] = []
     for entry_id, total, legs in conn.execute(
         text(
@@ -117,6 +117,10 @@ _REFERENCE_CHECKS = (
      "SELECT e.id, e.payment_id FROM ledger_entry e WHERE e.payment_id IS NOT NULL AND NOT EXISTS"
      " (SELECT 1 FROM payment p WHERE p.id = e.payment_id) ORDER BY 1",
      "entry {}", "names payment {}, not stored"),
+    ("unknown_reversed_entry",
+     "SELECT e.id, e.reverses_id FROM ledger_entry e WHERE e.reverses_id IS NOT NULL AND NOT EXISTS"
+     " (SELECT 1 FROM ledger_entry r WHERE r.id = e.reverses_id) ORDER BY 1",
+     "entry {}", "reverses entry {}, not stored"),
     ("orphan_service_line",
      "SELECT s.uip, COUNT(*) FROM service_line s WHERE NOT EXISTS"
      " (SELECT 1 FROM payment_document d WHERE d.uip = s.uip) GROUP BY s.uip ORDER BY 1",

@@ -217,8 +217,9 @@ class Payment(Base):
 class LedgerEntry(Base):
     """One balanced transaction of the ledger; append-only. ``source_key`` makes posting idempotent.
 
-    ``payment_id`` has no foreign-key trigger: a million-payment register would pay one trigger
-    call per row. ``check_ledger`` finds entries that name an unknown payment instead.
+    ``payment_id`` and ``reverses_id`` have no foreign-key trigger: a million-payment register
+    would pay one trigger call per row. ``check_ledger`` finds entries that name an unknown payment
+    or reverse an unknown entry instead.
     """
 
     __tablename__ = "ledger_entry"
@@ -226,7 +227,7 @@ class LedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(16))
     source_key: Mapped[str] = mapped_column(String(200), unique=True)
     payment_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    reverses_id: Mapped[int | None] = mapped_column(IdType)
     value_date: Mapped[date] = mapped_column(Date)
     batch: Mapped[str] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(Text, default="")

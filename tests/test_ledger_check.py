@@ -74,3 +74,18 @@ def test_service_lines_without_their_document_or_supplier_are_reported(engine: s
         ("orphan_service_line", "ПД U-GONE", "2 service lines with no ПД"),
         ("unknown_supplier", "supplier 7707083893", "2 service lines, not in the directory"),
     }
+
+
+def test_reversal_of_an_entry_not_stored_is_reported(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO ledger_entry (kind, source_key, reverses_id, value_date, batch, description)"
+                " VALUES ('reversal', 'reversal:gone', 987654, '2026-03-15', 'x', '')"
+            )
+        )
+        reversal = conn.execute(sa.text("SELECT id FROM ledger_entry WHERE source_key = 'reversal:gone'")).scalar()
+    with engine.connect() as conn:
+        found = {(v.kind, v.subject, v.detail) for v in check_ledger(conn)}
+    assert ("unknown_reversed_entry", f"entry {reversal}", "reverses entry 987654, not stored") in found
+    assert ("empty_entry", f"entry {reversal}", "postings sum to 0 over 0 legs") in found

@@ -36,3 +36,18 @@ def test_service_lines_lose_their_triggers_and_get_them_back_on_downgrade(engine
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_reversals_lose_their_trigger_and_get_it_back_on_downgrade(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    assert sa.inspect(engine).get_foreign_keys("ledger_entry") == []
+    command.downgrade(alembic_config(engine), "0003")
+    names = {fk["name"] for fk in sa.inspect(engine).get_foreign_keys("ledger_entry")}
+    assert names == {"fk_ledger_entry_reverses_id_ledger_entry"}
+    migrate(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
