@@ -46,6 +46,11 @@ TEXT_FORMAT = "@"
 DANGEROUS_START = r"^[=+\-@\t\r]"
 EXCEL_ERRORS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"]
 _ILLEGAL_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+# Bytes of UTF-8 text that make ``_escape`` run its regular expression: the C0 controls XML 1.0
+# forbids, and 0xEF, the lead byte of U+FFFE and U+FFFF (other characters that start with it just
+# take the slow path).
+_CONTROL_BYTES = np.array([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xEF])
+_MARKUP = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))  # "&" first: the others add it
 _EPOCH = np.datetime64("1899-12-30", "D")  # Excel's day 0 (1900 date system, leap-year bug included)
 MAX_WIDTH = 60
 MIN_WIDTH = 8
@@ -122,11 +127,38 @@ def strings(values: pd.Series | np.ndarray) -> pa.Array:
         return _array(pa.array(s.where(s.notna(), None).astype("string[pyarrow]"))).cast(pa.string())
 
 
-def _escape(s: pa.ChunkedArray) -> pa.Array:
-    s = pc.replace_substring_regex(s, _ILLEGAL_XML, "")
-    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
-        s = pc.replace_substring(s, old, new)
+def _escape(s: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text fit for an XML text node: forbidden controls and non-characters dropped, markup escaped.
+
+    A regular expression and four replacements over every text cell of a 220,000-row report took
+    2.4 s of its 6 s. Each now runs only when the text holds a byte it would change (one
+    ``bincount`` over the text's bytes tells which), so names and numbers go through untouched.
+    """
+    seen = _bytes_present(s)
+    if seen is None or seen[_CONTROL_BYTES].any():
+        s = pc.replace_substring_regex(s, _ILLEGAL_XML, "")
+    for old, new in _MARKUP:
+        if seen is None or seen[ord(old)]:
+            s = pc.replace_substring(s, old, new)
     return s
+
+
+def _bytes_present(s: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """Which of the 256 byte values occur in the text's UTF-8; None when it is not Arrow text."""
+    seen = np.zeros(256, dtype=bool)
+    for chunk in s.chunks if isinstance(s, pa.ChunkedArray) else [s]:
+        if pa.types.is_string(chunk.type):
+            width = np.int32
+        elif pa.types.is_large_string(chunk.type):
+            width = np.int64
+        else:
+            return None
+        buffers = chunk.buffers()
+        if len(chunk) == 0 or buffers[2] is None:  # no text at all (empty, or only nulls)
+            continue
+        bounds = np.frombuffer(buffers[1], dtype=width)[[chunk.offset, chunk.offset + len(chunk)]]
+        seen |= np.bincount(np.frombuffer(buffers[2], dtype=np.uint8)[bounds[0] : bounds[1]], minlength=256) > 0
+    return seen
 
 
 def kopecks_text(values: pd.Series, decimal: str = ".") -> pa.Array:
