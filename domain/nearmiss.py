@@ -55,6 +55,13 @@ def normalize_address(addresses: pd.Series) -> pd.Series:
     return pd.Series(s.to_pylist(), index=getattr(addresses, "index", None), dtype=object)
 
 
+def _digit_runs(addresses: pd.Series) -> pa.Array:
+    """Each address's runs of ASCII digits, space-separated ("" when none): ``normalize_address``
+    keeps them as they are, since it only upper-cases letters, splits letters from digits and
+    turns everything else into spaces."""
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.fill_null(to_arrow(addresses), ""), r"[^0-9]+", " "))
+
+
 def _variants(accounts: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All one-digit and adjacent-transposition variants of ASCII accounts: (owner, variant, reason)."""
     out_owner, out_value, out_reason = [], [], []
@@ -124,7 +131,13 @@ def propose_near_misses(
     has_addr = p_addr != ""
     if has_addr.any():
         wanted = pd.Index(np.unique(p_addr[has_addr].astype(str)))
-        d_addr = normalize_address(docs["address"])
+        # Normalising keeps the runs of digits as they are, so only ПД whose address has the same
+        # digits as some payment's can come out equal: one regex over the ПД's addresses instead of
+        # six (1.8 s at 345,000 ПД).
+        digits_wanted = pc.unique(_digit_runs(payments["address"][has_addr]))
+        maybe = pc.is_in(_digit_runs(docs["address"]), value_set=digits_wanted).to_numpy(zero_copy_only=False)
+        d_addr = pd.Series("", index=docs.index, dtype=object)
+        d_addr[maybe] = normalize_address(docs["address"][maybe]).to_numpy(dtype=object)
         near = d_addr.isin(wanted).to_numpy()
         by_addr = pd.DataFrame({"row": np.flatnonzero(has_addr), "addr": p_addr[has_addr]}).merge(
             pd.DataFrame(

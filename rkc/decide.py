@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from sqlalchemy import Engine
 
-from domain.chargeindex import ChargeIndex
+from domain.chargeindex import ChargeIndex, to_arrow
 from domain.commission import check_commission
 from domain.duplicates import cross_channel_duplicates, mark_duplicates, number_occurrences
 from domain.matching import MATCHED, match_payments
@@ -92,7 +93,8 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
     live = payments["outcome"].to_numpy() != "quarantined"
     with engine.connect() as conn:
         known = posted_keys(conn, payments.loc[live, ["channel", "operation_id", "occurrence"]])
-        previous = previous_payments(conn, sorted(set(payments.loc[live, "paid_date"].dropna().astype(str))))
+        days = payments.loc[live, "paid_date"].dropna().unique()  # a few distinct days; not a set of 1M strings
+        previous = previous_payments(conn, sorted(str(d) for d in days))
         charges = load_charges(conn, CHARGE_NEEDS)
     dup_columns = ["payment_id", "channel", "operation_id", "occurrence", "line_no", "register_key"]
     dup_flags = mark_duplicates(
@@ -107,8 +109,9 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
     rows = m["payment_id"].to_numpy(dtype=np.int64)
     cross_columns = ["payment_id", "channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]
     cross_input = payments.loc[live, cross_columns]
-    matched_uip = m["uip"].to_numpy(dtype=object)  # same rows, same order as cross_input
-    cross_input["uip"] = np.where(pd.isna(matched_uip), cross_input["uip"].to_numpy(dtype=object), matched_uip)
+    # The matched ПД's УИП, else the payment's own (``m`` has the same rows in the same order), in Arrow.
+    own_or_matched = pc.coalesce(to_arrow(m["uip"]), to_arrow(cross_input["uip"]))
+    cross_input["uip"] = pd.Series(own_or_matched, index=cross_input.index, dtype="str")
     priority = [c.name for c in sorted(config.channels.values(), key=lambda c: (c.priority, c.name))]
     cross_flags = cross_channel_duplicates(cross_input, previous=previous, priority=priority)
     del cross_input

@@ -127,6 +127,9 @@ NEAR_CASES = [
     ("digit, latest period", ("12345", None, None), [("A3b", "digit"), ("A2", "transposition")]),
     ("address", ("999", None, "Г ИПАТОВО УЛ ЛЕНИНА Д1 КВ 2"), [("A4", "address")]),
     ("nothing near", ("98765", None, "ДРУГОЙ АДРЕС"), []),
+    ("same street, another flat", ("999", None, "Г ИПАТОВО УЛ ЛЕНИНА Д1 КВ 3"), []),
+    ("same numbers, another street", ("999", None, "Г ИПАТОВО УЛ МИРА Д1 КВ 2"), []),
+    ("numbers glued differently", ("999", None, "ипатово ленина 1-2"), [("A4", "address")]),
     ("letters are not digits", ("X2345", None, None), []),
 ]
 
@@ -162,6 +165,19 @@ def test_normalize_address_cases(address: str | None, expected: str) -> None:
 
 
 # ---- invariants ----------------------------------------------------------------------------
+
+_ADDRESS_CHARS = st.sampled_from([*"0123456789АБВДЁКЛМНОПСТУЁЯабвдёклмнопстуяGgZz ,.-/_№²½\t", "Д", "КВ", "ул."])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_ADDRESS_CHARS, max_size=12).map("".join), min_size=1, max_size=20))
+def test_normalising_keeps_the_digit_runs(addresses: list[str]) -> None:
+    """What lets near misses look only at ПД with the payment's digits: equal normal forms have equal
+    digit runs."""
+    from domain.nearmiss import _digit_runs
+
+    raw = pd.Series(addresses, dtype=object)
+    assert _digit_runs(raw).to_pylist() == _digit_runs(normalize_address(raw)).to_pylist()
 
 accounts = st.sampled_from(["100", "200", "300", "400", "555", None])
 periods = st.sampled_from(["2026-01", "2026-02", "2026-03", "2025-12", None])
