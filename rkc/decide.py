@@ -23,14 +23,14 @@ from domain.chargeindex import ChargeIndex, to_arrow
 from domain.commission import check_commission
 from domain.duplicates import cross_channel_duplicates, mark_duplicates, number_occurrences
 from domain.matching import MATCHED, match_payments
-from domain.nearmiss import propose_near_misses
+from domain.nearmiss import normalize_address, propose_near_misses
 from domain.records import LineError
 from domain.splitting import split_payments
 from domain.totals import check_register_totals
 from rkc.config import Config
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import read_errors, read_payments
-from sql.queries import load_charges, load_document_addresses, posted_keys, previous_payments
+from sql.queries import documents_at_addresses, load_charges, posted_keys, previous_payments
 from sql.registers import stored_files
 
 FLAG_COLUMNS = ["payment_id", "code", "detail"]
@@ -194,19 +194,19 @@ def _read_night(parsed: list[Intake]) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def _near_misses(engine: Engine, parsed: list[Intake], suspense: pd.DataFrame, index: ChargeIndex) -> pd.DataFrame:
-    """Near-miss proposals for the payments left in suspense. Addresses are read only now, and only
-    theirs (from each register's intake file) and the ПД's (one per ПД, not per service line)."""
+    """Near-miss proposals for the payments left in suspense. Their addresses are read only now,
+    and only theirs (from each register's intake file); the ПД at those addresses come from the
+    database by their stored normal form, not by normalising every ПД's address."""
     addresses = np.full(len(suspense), None, dtype=object)
     for key, intake in enumerate(parsed):
         mine = (suspense["register_key"] == key).to_numpy()
         if mine.any():
             column = read_payments(intake.payments_path, columns=["address"])["address"]
             addresses[mine] = column.to_numpy(dtype=object)[suspense["row"].to_numpy()[mine]]
-    doc_addresses = None
-    if pd.notna(addresses).any():
-        with engine.connect() as conn:
-            doc_addresses = load_document_addresses(conn)
-    return propose_near_misses(suspense.assign(address=addresses), index, doc_addresses=doc_addresses)
+    addresses = pd.Series(addresses, index=suspense.index, dtype=object)
+    with engine.connect() as conn:
+        address_docs = documents_at_addresses(conn, normalize_address(addresses).unique().tolist())
+    return propose_near_misses(suspense.assign(address=addresses), index, address_docs=address_docs)
 
 
 def _write_plan(

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from domain.nearmiss import normalize_address
 from domain.records import LineError, Supplier
 from parsers.charges import ChargesFile
 from sql.bulk import bulk_insert
@@ -89,7 +90,7 @@ def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
         _delete_documents(conn, existing)
     docs["import_id"] = import_id
     bulk_insert(conn, "payment_document", docs, ["uip", "account", "account_raw", "period", "total", "payer",
-                                                   "address", "import_id"])  # fmt: skip
+                                                   "address", "address_key", "import_id"])  # fmt: skip
     service = lines.copy()
     service["line_no"] = service.groupby("uip", sort=False).cumcount() + 1
     bulk_insert(conn, "service_line", service, ["uip", "line_no", "supplier_inn", "service", "amount"])
@@ -98,10 +99,11 @@ def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
 
 
 def _documents(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per ПД with its total, in file order."""
+    """One row per ПД with its total and its address in normal form, in file order."""
     grouped = lines.groupby("uip", sort=False)
     docs = grouped[["account", "account_raw", "period", "payer", "address"]].first()
     docs["total"] = grouped["amount"].sum()
+    docs["address_key"] = normalize_address(docs["address"]).to_numpy(dtype=object)
     return docs.reset_index()
 
 

@@ -80,10 +80,14 @@ class PaymentDocument(Base):
     total: Mapped[int] = mapped_column(BigInteger)
     payer: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str] = mapped_column(Text, default="")
+    # ``domain.nearmiss.normalize_address(address)``, written by the import: the night's near misses
+    # look up the ПД at a payment's address through its index instead of normalising every ПД.
+    address_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     import_id: Mapped[int] = mapped_column(ForeignKey("charges_import.id"))
     __table_args__ = (
         CheckConstraint("total >= 0", name="total_nonneg"),
         Index("ix_payment_document_account_period", "account", "period"),
+        Index("ix_payment_document_address_key", "address_key"),
     )
 
 

@@ -91,12 +91,26 @@ def load_charges(conn: Connection, columns: Sequence[str] = tuple(CHARGE_COLUMNS
     return frame[list(columns)]
 
 
-def load_document_addresses(conn: Connection) -> pd.Series:
-    """The address printed on each stored ПД, indexed by УИП (ПД without an address left out)."""
-    frame = read_frame(
-        conn, "SELECT uip, address FROM payment_document WHERE address <> ''", strings=("uip", "address"), arrow=True
+def documents_at_addresses(conn: Connection, keys: Sequence[str]) -> pd.DataFrame:
+    """The stored ПД whose address in normal form (``address_key``) is one of ``keys``: ``uip``,
+    ``account``, ``period``, ``address_key``. The keys are staged and joined on the key's index."""
+    columns = ["uip", "account", "period", "address_key"]
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
+    conn.execute(text("DROP TABLE IF EXISTS probe_address"))
+    conn.execute(text(f"{temp} probe_address (address_key TEXT)"))
+    bulk_insert(conn, "probe_address", pd.DataFrame({"address_key": keys}), ["address_key"])
+    found = pd.read_sql_query(
+        text(
+            "SELECT d.uip, d.account, d.period, d.address_key FROM probe_address k"
+            " JOIN payment_document d ON d.address_key = k.address_key"
+        ),
+        conn,
     )
-    return frame.set_index("uip")["address"]
+    conn.execute(text("DROP TABLE probe_address"))
+    return found.astype(dict.fromkeys(columns, object))
 
 
 def posted_keys(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:

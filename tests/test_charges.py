@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -117,3 +118,19 @@ def test_empty_trailing_header_columns_are_not_repeats(tmp_path: Path) -> None:
                     "U1;1;2026-02;7707083893;S;100.00;P;A;;\n", encoding="utf-8")  # fmt: skip
     parsed = read_charges(path)
     assert parsed.errors == () and parsed.lines["amount"].tolist() == [10000]
+
+
+def test_documents_are_stored_with_their_address_in_normal_form_and_found_by_it(engine: sa.Engine) -> None:
+    from domain.nearmiss import normalize_address
+    from sql.queries import documents_at_addresses
+
+    _load(engine, DATA / "charges_cp1251.csv")
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT uip, address, address_key FROM payment_document ORDER BY uip")).all()
+        assert stored and all(r.address_key == normalize_address(pd.Series([r.address]))[0] for r in stored)
+        first = stored[0]
+        found = documents_at_addresses(conn, [first.address_key, "НЕТ ТАКОГО АДРЕСА", ""])
+        none = documents_at_addresses(conn, ["", ""])
+    assert found["uip"].tolist() == [r.uip for r in stored if r.address_key == first.address_key]
+    assert list(found.columns) == ["uip", "account", "period", "address_key"]
+    assert none.empty and list(none.columns) == ["uip", "account", "period", "address_key"]

@@ -134,10 +134,20 @@ NEAR_CASES = [
 ]
 
 
+def _stored_address_docs() -> pd.DataFrame:
+    """What the database gives for the addresses: every ПД of ``NEAR`` with its normal form."""
+    from domain.matching import documents
+
+    docs = documents(NEAR)
+    return pd.DataFrame({"address_key": normalize_address(docs["address"]).to_numpy(dtype=object),
+                         **{c: docs[c].to_numpy(dtype=object) for c in ("uip", "account", "period")}})  # fmt: skip
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["normalised here", "stored keys"])
 @pytest.mark.parametrize(("case", "pay", "expected"), NEAR_CASES, ids=[c[0] for c in NEAR_CASES])
-def test_near_miss(case: str, pay: tuple, expected: list[tuple[str, str]]) -> None:
+def test_near_miss(case: str, pay: tuple, expected: list[tuple[str, str]], stored: bool) -> None:
     frame = pd.DataFrame([(5, *pay)], columns=["payment_id", "account", "period", "address"])
-    got = propose_near_misses(frame, NEAR)
+    got = propose_near_misses(frame, NEAR, address_docs=_stored_address_docs() if stored else None)
     got = got.sort_values(["reason", "uip"])
     assert sorted(zip(got["uip"], got["reason"], strict=True)) == sorted(expected)
     assert (got["payment_id"] == 5).all()

@@ -51,3 +51,28 @@ def test_reversals_lose_their_trigger_and_get_it_back_on_downgrade(engine: sa.En
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_documents_stored_before_get_their_address_key(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO charges_import (file, sha256, rows, documents, rejected) VALUES ('f', 's', 2, 2, 0)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO payment_document (uip, account, account_raw, period, total, payer, address, import_id)"
+                " VALUES ('U1', '1', '1', '2026-03', 1, '', 'г. Ипатово, ул. Лёнина, д.1, кв.2', 1),"
+                " ('U2', '2', '2', '2026-03', 1, '', '', 1)"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as conn:
+        keys = dict(conn.execute(sa.text("SELECT uip, address_key FROM payment_document")).all())
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    assert keys == {"U1": "ИПАТОВО ЛЕНИНА 1 2", "U2": ""}
