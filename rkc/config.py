@@ -50,7 +50,7 @@ class Config:
     center_account: str
     center_bic: str
     channels: dict[str, Channel]
-    intake_workers: int = 1  # files read at once by the nightly run (each parser also uses threads)
+    intake_workers: int = 2  # files read at once by the nightly run (each parser also uses threads)
     posting_workers: int = 2  # registers posted at once on PostgreSQL (SQLite posts one at a time)
     html_rows: int = 1000  # rows of each discrepancy section in the HTML report (0: all); the XLSX has all
 
@@ -101,7 +101,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     channels = {name: _channel(name, spec or {}, source) for name, spec in (data.get("channels") or {}).items()}
     if not channels:
         raise ConfigError(f"{source}: `channels` is empty; at least one channel is needed")
-    workers = {key: data.get(key, default) for key, default in (("intake_workers", 1), ("posting_workers", 2))}
+    workers = {key: data.get(key, default) for key, default in (("intake_workers", 2), ("posting_workers", 2))}
     for key, value in workers.items():
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2:
             raise ConfigError(f"{source}: {key} must be 1 or 2, got {value!r}")

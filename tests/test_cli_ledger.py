@@ -107,7 +107,7 @@ def test_bridge_printout_carries_the_residual(
 
 
 SETTINGS = [  # (setting, its default line, value written, accepted, Config attribute, refusal)
-    *[("intake_workers", "intake_workers: 1", v, ok, "intake_workers", "intake_workers must be 1 or 2")
+    *[("intake_workers", "intake_workers: 2", v, ok, "intake_workers", "intake_workers must be 1 or 2")
       for v, ok in [("1", True), ("2", True), ("0", False), ("3", False), ('"2"', False), ("true", False)]],
     *[("posting_workers", "posting_workers: 2", v, ok, "posting_workers", "posting_workers must be 1 or 2")
       for v, ok in [("1", True), ("2", True), ("0", False), ("3", False), ("yes", False)]],
