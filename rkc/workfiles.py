@@ -25,6 +25,10 @@ RAW_BATCH_ROWS = 65_536  # raw lines decoded at a time when a few are picked out
 _ARROW_TYPES = {"int64": pa.int64(), "Int64": pa.int64(), "object": pa.string()}
 # The services tuples of multi-service registers travel as JSON text: Parquet has no tuple type.
 PAYMENT_SCHEMA = pa.schema([pa.field(name, _ARROW_TYPES[dtype]) for name, dtype in PAYMENT_COLUMNS.items()])
+# Columns with few distinct values in a register, stored as Parquet dictionaries. The others (raw
+# lines, operation ids, accounts, names) are nearly unique: hashing them for a dictionary that
+# Parquet gives up on after 1 MB cost a quarter of the write (0.67 -> 0.51 s for 466k payments).
+DICTIONARY_COLUMNS = ["paid_date", "paid_time", "period", "commission", "els", "supplier_inn", "services"]
 ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]
 ERROR_SCHEMA = pa.schema(
     [("line_no", pa.int64()), ("reason", pa.string()), ("raw", pa.string()), ("amount", pa.int64())]
@@ -51,7 +55,7 @@ class PaymentFileWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
-        self._writer = pq.ParquetWriter(path, PAYMENT_SCHEMA)
+        self._writer = pq.ParquetWriter(path, PAYMENT_SCHEMA, use_dictionary=DICTIONARY_COLUMNS)
 
     def write(self, payments: pd.DataFrame) -> None:
         """Append one chunk."""

@@ -85,3 +85,18 @@ def test_raw_lines_are_picked_by_position_in_any_order(
     assert read_raw_lines(path, np.array([], dtype=np.int64)) == []
     with pytest.raises(IndexError, match="beyond the 9 payments"):
         read_raw_lines(path, np.array([2, 9]))
+
+
+def test_dictionary_columns_are_payment_columns_and_stored_as_dictionaries(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from rkc.workfiles import DICTIONARY_COLUMNS, write_payments
+
+    assert set(DICTIONARY_COLUMNS) <= set(PAYMENT_COLUMNS)
+    write_payments(_payments(1, [150, None, 150], [None, None, None]), tmp_path / "p.parquet")
+    encodings = {
+        (column := pq.ParquetFile(tmp_path / "p.parquet").metadata.row_group(0).column(i)).path_in_schema: column
+        for i in range(len(PAYMENT_COLUMNS))
+    }
+    assert encodings["paid_date"].dictionary_page_offset is not None
+    assert encodings["raw"].dictionary_page_offset is None
