@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -96,6 +97,22 @@ def bulk_insert(
     statement = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})")  # noqa: S608
     conn.execute(statement, _records(frame[cols]))
     return len(frame)
+
+
+@contextmanager
+def staged(conn: Connection, name: str, frame: pd.DataFrame, columns: dict[str, str]) -> Iterator[str]:
+    """``frame``'s ``columns`` (name → SQL type) in a temporary table ``name`` for the block, so that
+    many keys are looked up by one join on the other table's index, not an ``IN`` list or a scan.
+
+    The table is dropped when the block ends; when it fails, the transaction's rollback drops it
+    (a ``DROP`` in an aborted PostgreSQL transaction would only hide the first error).
+    """
+    temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
+    conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    conn.execute(text(f"{temp} {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})"))
+    bulk_insert(conn, name, frame, list(columns))
+    yield name
+    conn.execute(text(f"DROP TABLE {name}"))
 
 
 def _batches(table: pa.Table, order: np.ndarray | None) -> Iterator[pa.Table | pa.RecordBatch]:

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, text
 
 from domain.ledger import UnbalancedEntry, payment_postings
-from sql.bulk import allocate_ids, bulk_insert, lock_ledger
+from sql.bulk import allocate_ids, bulk_insert, lock_ledger, staged
 from sql.queries import read_frame
 
 PAYMENT_TABLE_COLUMNS = [
@@ -157,25 +157,17 @@ def in_order(ids: range, order: np.ndarray | None) -> np.ndarray:
 
 def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
     """``pidx`` of the batch's payments already posted; raise on a key posted with another amount."""
-    temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
-    conn.execute(text("DROP TABLE IF EXISTS stage_key"))
-    conn.execute(
-        text(
-            f"{temp} stage_key (pidx BIGINT, channel TEXT, operation_id TEXT, occurrence INTEGER,"
-            " amount BIGINT, commission BIGINT)"
-        )
-    )
-    bulk_insert(conn, "stage_key", frame, KEY_COLUMNS)
+    stage = dict(zip(KEY_COLUMNS, ["BIGINT", "TEXT", "TEXT", "INTEGER", "BIGINT", "BIGINT"], strict=True))
     # One join: every key already stored, flagged when it was stored with other amounts.
-    found = read_frame(
-        conn,
-        "SELECT s.pidx, CASE WHEN p.amount <> s.amount OR p.commission <> s.commission THEN 1 ELSE 0 END AS conflict,"
-        " s.channel, s.operation_id, s.occurrence, s.amount AS new, p.amount AS old, s.commission AS new_commission,"
-        " p.commission AS old_commission FROM stage_key s JOIN payment p ON p.channel = s.channel"
-        " AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence",
-        strings=("channel", "operation_id"),
-    )
-    conn.execute(text("DROP TABLE stage_key"))
+    with staged(conn, "stage_key", frame, stage):
+        found = read_frame(
+            conn,
+            "SELECT s.pidx, CASE WHEN p.amount <> s.amount OR p.commission <> s.commission THEN 1 ELSE 0 END"
+            " AS conflict, s.channel, s.operation_id, s.occurrence, s.amount AS new, p.amount AS old,"
+            " s.commission AS new_commission, p.commission AS old_commission FROM stage_key s JOIN payment p"
+            " ON p.channel = s.channel AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence",
+            strings=("channel", "operation_id"),
+        )
     conflicts = found[found["conflict"].astype("int64") == 1].sort_values("pidx").head(10)
     if len(conflicts):
         listed = "; ".join(

@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
 
 from domain.records import CHARGE_COLUMNS
-from sql.bulk import bulk_insert
+from sql.bulk import staged
 
 PAYMENT_KEY = ["channel", "operation_id", "occurrence"]
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # SQLAlchemy's :name, not PostgreSQL's ::cast
@@ -98,18 +98,14 @@ def documents_at_addresses(conn: Connection, keys: Sequence[str]) -> pd.DataFram
     keys = sorted({k for k in keys if k})
     if not keys:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
-    conn.execute(text("DROP TABLE IF EXISTS probe_address"))
-    conn.execute(text(f"{temp} probe_address (address_key TEXT)"))
-    bulk_insert(conn, "probe_address", pd.DataFrame({"address_key": keys}), ["address_key"])
-    found = pd.read_sql_query(
-        text(
-            "SELECT d.uip, d.account, d.period, d.address_key FROM probe_address k"
-            " JOIN payment_document d ON d.address_key = k.address_key"
-        ),
-        conn,
-    )
-    conn.execute(text("DROP TABLE probe_address"))
+    with staged(conn, "probe_address", pd.DataFrame({"address_key": keys}), {"address_key": "TEXT"}):
+        found = pd.read_sql_query(
+            text(
+                "SELECT d.uip, d.account, d.period, d.address_key FROM probe_address k"
+                " JOIN payment_document d ON d.address_key = k.address_key"
+            ),
+            conn,
+        )
     return found.astype(dict.fromkeys(columns, object))
 
 
@@ -124,19 +120,15 @@ def stored_payments(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
     holds every night ever posted."""
     if keys.empty:
         return keys.iloc[0:0][PAYMENT_KEY].assign(id=pd.Series(dtype="int64"), in_suspense=pd.Series(dtype=bool))
-    temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
-    conn.execute(text("DROP TABLE IF EXISTS probe_key"))
-    conn.execute(text(f"{temp} probe_key (channel TEXT, operation_id TEXT, occurrence INTEGER)"))
-    bulk_insert(conn, "probe_key", keys, PAYMENT_KEY)
-    found = pd.read_sql_query(
-        text(
-            "SELECT k.channel, k.operation_id, k.occurrence, p.id,"
-            " CASE WHEN p.matched_uip IS NULL THEN 1 ELSE 0 END AS in_suspense FROM probe_key k JOIN payment p"
-            " ON p.channel = k.channel AND p.operation_id = k.operation_id AND p.occurrence = k.occurrence"
-        ),
-        conn,
-    )
-    conn.execute(text("DROP TABLE probe_key"))
+    with staged(conn, "probe_key", keys, {"channel": "TEXT", "operation_id": "TEXT", "occurrence": "INTEGER"}):
+        found = pd.read_sql_query(
+            text(
+                "SELECT k.channel, k.operation_id, k.occurrence, p.id,"
+                " CASE WHEN p.matched_uip IS NULL THEN 1 ELSE 0 END AS in_suspense FROM probe_key k JOIN payment p"
+                " ON p.channel = k.channel AND p.operation_id = k.operation_id AND p.occurrence = k.occurrence"
+            ),
+            conn,
+        )
     found["operation_id"] = found["operation_id"].astype(object)
     return found.astype({"id": "int64", "in_suspense": bool})
 

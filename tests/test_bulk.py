@@ -83,3 +83,15 @@ def test_ids_are_handed_out_in_key_order(keys: list[str], ids: range, expected: 
     assert list(in_order(ids, order)) == expected
     if expected == sorted(expected):
         assert order is None
+
+
+def test_staged_rows_are_joinable_in_the_block_and_gone_after(engine: sa.Engine) -> None:
+    from sql.bulk import staged
+
+    keys = pd.DataFrame({"code": ["007", "010"], "n": [1, 2]})
+    with engine.begin() as conn:
+        with staged(conn, "probe_staged", keys, {"code": "TEXT", "n": "BIGINT"}) as name:
+            rows = conn.execute(sa.text(f"SELECT code, n FROM {name} ORDER BY n")).all()
+        assert [tuple(r) for r in rows] == [("007", 1), ("010", 2)]  # leading zeros are data
+        with pytest.raises(sa.exc.DBAPIError):
+            conn.execute(sa.text("SELECT 1 FROM probe_staged"))
