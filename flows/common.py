@@ -1,9 +1,6 @@
-"""What every flow shares: quiet offline settings, configuration and engine built at run time."""
+"""What every flow shares: configuration and engine built at run time, retries on I/O only."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
@@ -11,22 +8,6 @@ from sqlalchemy import Engine
 
 from rkc.config import Config, load_config
 from sql.engine import make_engine
-
-QUIET_ENV = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-# Prefect's temporary server migrates a new PREFECT_HOME's database before it answers: 20 s on a
-# slow 2-core machine (measured), right at Prefect's default limit, which would fail a first demo.
-EPHEMERAL_STARTUP_TIMEOUT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
-
-
-def quiet_offline(home: Path | None = None) -> None:
-    """No telemetry, no network beyond loopback; Prefect's state kept inside the working directory.
-
-    Call before Prefect starts (the CLI does it before importing a flow).
-    """
-    for key, value in {**QUIET_ENV, **EPHEMERAL_STARTUP_TIMEOUT}.items():
-        os.environ.setdefault(key, value)
-    if home is not None:
-        os.environ.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))
 
 
 def config_and_engine(home: str | None) -> tuple[Config, Engine]:

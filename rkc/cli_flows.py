@@ -18,7 +18,7 @@ from rkc.config import ConfigError, init_home, load_config, resolve_home
 
 def _prefect_env(home: Path) -> None:
     """Quiet, offline Prefect with its state in the working directory; before any flow import."""
-    from flows.common import quiet_offline
+    from flows.offline import quiet_offline
 
     quiet_offline(home)
 

@@ -68,7 +68,7 @@ def test_no_absolute_paths() -> None:
 
 
 def test_quiet_offline_sets_defaults_and_keeps_the_operators(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    from flows.common import quiet_offline
+    from flows.offline import quiet_offline
 
     for key in ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_HOME"):
         monkeypatch.delenv(key, raising=False)
@@ -80,3 +80,22 @@ def test_quiet_offline_sets_defaults_and_keeps_the_operators(monkeypatch: pytest
     monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
     quiet_offline(tmp_path)
     assert int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]) >= 60
+
+
+def test_the_cli_settings_reach_prefect_itself(tmp_path: Path) -> None:
+    """Prefect reads the environment when it is imported: the CLI's settings must be in place by
+    then, or the process waits Prefect's default 20 s for its temporary server."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pathlib import Path; from rkc.cli_flows import _prefect_env; _prefect_env(Path(sys.argv[1]));"
+        " import flows.nightly; from prefect.settings import get_current_settings as s;"
+        " print(s().home, s().server.ephemeral.startup_timeout_seconds)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], env=env, cwd=ROOT, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    home, timeout = done.stdout.split()
+    assert Path(home) == tmp_path / ".prefect"
+    assert int(timeout) >= 60
