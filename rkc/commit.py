@@ -102,6 +102,9 @@ def commit_register(
             "quarantined": amount_total if reason else 0,
             "rejected": 0 if reason else rejected,
         }  # fmt: skip
+        # The register's second copy (what was posted) and its split are done with: let them go
+        # before the discrepancies are built, the moment two registers posted at once peak together.
+        del to_post, splits, parts, known, stored_now, result
         rows = _discrepancies(payments, flags, errors, db_ids, intake, rid, run_date, reason)
         bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
         commission = int(payments["commission"].fillna(0).sum())  # the agent kept it on every line
