@@ -56,8 +56,8 @@ class NightPlan:
 
     Per register (by sha256) three files: ``decisions`` (``DECISION_COLUMNS``), ``parts`` (the
     supplier split of its matched payments, ``PLAN_PART_COLUMNS``) and ``flags`` (its
-    discrepancies); ``payment_id`` is the night's numbering. The proposals carry the payment key (channel, operation id,
-    occurrence) so that the report can find the stored payment.
+    discrepancies); ``payment_id`` is the night's numbering. The proposals carry the payment key
+    (channel, operation id, occurrence) so that the report can find the stored payment.
     """
 
     work_dir: str
