@@ -77,37 +77,49 @@ def commit_register(
     reason = plan.quarantined.get(intake.sha256)
     payments = read_plan_payments(plan, intake, STORED_COLUMNS)
     errors = read_errors(intake.errors_path)
-    parts = pd.read_parquet(plan.path(intake.sha256, "parts"))
-    flags = pd.read_parquet(plan.path(intake.sha256, "flags"))
     rejected = int(errors["amount"].fillna(0).sum())
     amount_total = int(payments["amount"].sum()) + rejected
+    outcome_amount = payments.groupby("outcome")["amount"].sum()
+    commission = int(payments["commission"].fillna(0).sum())  # the agent kept it on every line
+    # What the report needs of the register's payments is taken before posting (the flagged lines,
+    # the totals), then only the payments to post are kept: two registers posted at once must not
+    # each hold their payments twice.
+    rows = _discrepancy_rows(payments, pd.read_parquet(plan.path(intake.sha256, "flags")), errors, intake,
+                             run_date, reason, amount_total)  # fmt: skip
+    to_post = payments[payments["outcome"].isin(["posted", "suspense"])]
+    del payments
+    to_post = to_post.assign(
+        pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(to_post["outcome"] == "posted", None)
+    )
+    parts = pd.read_parquet(plan.path(intake.sha256, "parts"))
+    splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
+    del parts
     with UnitOfWork(engine) as uow:
         status = "quarantined" if reason else "posted"
         rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
                               fmt=intake.format, run_date=run_date, status=status,
                               declared=intake.declared_totals(), reason=reason)  # fmt: skip
-        to_post = payments[payments["outcome"].isin(["posted", "suspense"])]
-        to_post = to_post.assign(pidx=to_post["payment_id"],
-                                 matched_uip=to_post["matched_uip"].where(to_post["outcome"] == "posted", None))
-        splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
-        result = post_payments(uow.conn, rid, to_post, splits)
+        pidx = to_post["pidx"].to_numpy()
+        posted = to_post["outcome"].eq("posted").to_numpy()
+        amount = to_post["amount"].to_numpy()
+        # Handed over, not shared: posting then holds the register's only copy and lets its text go
+        # once it is stored (a call moves its arguments into the function called).
+        handover = {"payments": to_post, "splits": splits}
+        del to_post, splits
+        result = post_payments(uow.conn, rid, handover.pop("payments"), handover.pop("splits"))
         db_ids = _db_ids(result.ids)
-        known = to_post[~to_post["pidx"].isin(db_ids.index)]  # posted meanwhile by another run
-        outcome_amount = payments.groupby("outcome")["amount"].sum()
-        stored_now = to_post["pidx"].isin(db_ids.index)
+        stored_now = np.isin(pidx, db_ids.index.to_numpy())
         amounts = {
-            "posted": int(to_post.loc[to_post["outcome"].eq("posted") & stored_now, "amount"].sum()),
-            "suspense": int(to_post.loc[to_post["outcome"].eq("suspense") & stored_now, "amount"].sum()),
-            "duplicate": int(outcome_amount.get("duplicate", 0)) + int(known["amount"].sum()),
+            "posted": int(amount[posted & stored_now].sum()),
+            "suspense": int(amount[~posted & stored_now].sum()),
+            # payments posted meanwhile by another run count as duplicates
+            "duplicate": int(outcome_amount.get("duplicate", 0)) + int(amount[~stored_now].sum()),
             "quarantined": amount_total if reason else 0,
             "rejected": 0 if reason else rejected,
         }  # fmt: skip
-        # The register's second copy (what was posted) and its split are done with: let them go
-        # before the discrepancies are built, the moment two registers posted at once peak together.
-        del to_post, splits, parts, known, stored_now, result
-        rows = _discrepancies(payments, flags, errors, db_ids, intake, rid, run_date, reason)
+        rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
+        rows["register_id"] = rid
         bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
-        commission = int(payments["commission"].fillna(0).sum())  # the agent kept it on every line
         finish_register(uow.conn, rid, lines=intake.lines, amount_total=amount_total, rejected_lines=len(errors),
                         rejected_amount=rejected, posted_amount=amounts["posted"],
                         suspense_amount=amounts["suspense"], duplicate_amount=amounts["duplicate"],
@@ -127,15 +139,18 @@ def _db_ids(ids: pd.DataFrame | None) -> pd.Series:
     return ids.set_index("pidx")["id"]
 
 
-def _discrepancies(
-    payments: pd.DataFrame, flags: pd.DataFrame, errors: pd.DataFrame, db_ids: pd.Series, intake: Intake,
-    rid: int, run_date: date, reason: str | None,
+def _discrepancy_rows(
+    payments: pd.DataFrame, flags: pd.DataFrame, errors: pd.DataFrame, intake: Intake, run_date: date,
+    reason: str | None, amount_total: int,
 ) -> pd.DataFrame:  # fmt: skip
-    """Every discrepancy of the register with its provenance, ready for the discrepancy table."""
+    """Every discrepancy of the register with its provenance, in the discrepancy table's columns.
+
+    ``payment_id`` is still the night's numbering (``NightPlan``) and ``register_id`` is empty:
+    posting gives both. The raw lines are read from the intake file for the flagged lines only.
+    """
     mine = flags[flags["payment_id"].isin(payments["payment_id"])]
     rows = mine.merge(payments.assign(row=np.arange(len(payments))), on="payment_id", how="left")
-    rows["raw"] = read_raw_lines(intake.payments_path, rows["row"].to_numpy())
-    rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
+    rows["raw"] = read_raw_lines(intake.payments_path, rows["row"].to_numpy()).array  # by position
     rows["uip"] = rows["uip"].where(rows["uip"].notna(), None)
     bad = pd.DataFrame(
         {"code": Code.MALFORMED_LINE.value, "line_no": errors["line_no"], "raw": errors["raw"],
@@ -143,15 +158,15 @@ def _discrepancies(
     )  # fmt: skip
     frames = [rows, bad]
     if reason:
-        total = int(payments["amount"].sum()) + int(errors["amount"].fillna(0).sum())
-        frames.append(pd.DataFrame([{"code": Code.REGISTER_TOTAL_MISMATCH.value, "amount": total, "detail": reason}]))
+        frames.append(pd.DataFrame([{"code": Code.REGISTER_TOTAL_MISMATCH.value, "amount": amount_total,
+                                     "detail": reason}]))  # fmt: skip
     out = pd.concat(frames, ignore_index=True)
     out["run_date"] = run_date.isoformat()
-    out["register_id"] = rid
     out["channel"] = intake.channel
     out["file"] = intake.name
     out["amount"] = out["amount"].astype("Int64")
     out["line_no"] = out["line_no"].astype("Int64")
+    out["payment_id"] = out["payment_id"].astype("Int64")  # no float on the way to the database ids
     for column in DISCREPANCY_COLUMNS:
         if column not in out.columns:
             out[column] = None

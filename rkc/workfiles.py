@@ -100,11 +100,13 @@ def read_payments(path: str | Path, columns: Sequence[str] | None = None) -> pd.
     return frame
 
 
-def read_raw_lines(path: str | Path, rows: np.ndarray) -> list[str | None]:
-    """The raw source lines of the payments at positions ``rows`` of an intake file, in that order.
+def read_raw_lines(path: str | Path, rows: np.ndarray) -> pd.Series:
+    """The raw source lines of the payments at positions ``rows`` of an intake file, in that order
+    (a ``str`` series held as Arrow text, indexed 0, 1, …).
 
-    Only these become Python strings: a register's raw column weighs up to ~1 KB a payment (ГИС
-    ЖКХ XML), and only the lines with a discrepancy are needed after the decisions.
+    Only these are read out: a register's raw column weighs up to ~1 KB a payment (ГИС ЖКХ XML),
+    and only the lines with a discrepancy are needed after the decisions. They stay Arrow text,
+    not Python strings, on their way to the database.
     """
     order = np.argsort(rows, kind="stable")
     wanted = rows[order]
@@ -118,7 +120,8 @@ def read_raw_lines(path: str | Path, rows: np.ndarray) -> list[str | None]:
     picked = pa.concat_arrays(found) if found else pa.array([], pa.string())
     if len(picked) != len(rows):
         raise IndexError(f"{path}: rows beyond the {start} payments of the file")
-    return picked.take(pa.array(np.argsort(order), type=pa.int64())).to_pylist()  # back to the asked order
+    back = picked.take(pa.array(np.argsort(order), type=pa.int64()))  # back to the asked order
+    return pd.Series(back.cast(pa.large_string()).to_pandas().array, dtype="str")
 
 
 def write_errors(errors: Sequence[tuple[int, str, str, int | None]], path: Path) -> None:

@@ -55,15 +55,16 @@ def payment_source_key(channel: pd.Series, operation_id: pd.Series, occurrence: 
     return "payment:" + channel.astype(str) + ":" + operation_id.astype(str) + ":" + occurrence.astype(str)
 
 
-def post_payments(
-    conn: Connection, register_id: int, payments: pd.DataFrame, splits: pd.DataFrame
-) -> PostingResult:
+def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, splits: pd.DataFrame) -> PostingResult:
     """Post a register's payments with their splits as balanced ledger entries.
 
     ``payments`` has the payment columns plus ``pidx`` (unique in the batch), ``channel``,
     ``occurrence``, ``matched_uip`` and ``match_rule`` (None for suspense); ``splits`` has
     ``pidx``, ``supplier_inn``, ``service``, ``amount``. Runs inside the caller's transaction:
     the caller commits, and a failure rolls the whole register back.
+
+    A caller that hands ``payments`` and ``splits`` over (keeps no reference of its own) lets their
+    text go as soon as it is in the database, before the entries and their legs are written.
     """
     batch = str(uuid.uuid4())
     if payments.empty:
@@ -71,10 +72,12 @@ def post_payments(
     # assign, not copy: under copy-on-write the new frame shares the caller's columns (a register's
     # payments weigh hundreds of MB; two registers are posted at once)
     frame = payments.assign(commission=payments["commission"].fillna(0).astype("int64"))
+    del payments
     # The postings are built (and checked to balance) in a worker thread while the database looks
     # up the keys and takes in the payments: that time is the server's, not this process's.
     with ThreadPoolExecutor(max_workers=1) as pool:
         building = pool.submit(payment_postings, frame[["pidx", "channel", "amount", "commission"]], splits)
+        del splits
         channels = frame["channel"].unique()
         lock_ledger(conn, str(channels[0]) if len(channels) == 1 else None)  # one register: one channel
         known = _known_payments(conn, frame)
@@ -91,6 +94,9 @@ def post_payments(
             register_id=register_id,
         )
         bulk_insert(conn, "payment", new, PAYMENT_TABLE_COLUMNS, order)
+        payments_seen = len(frame)
+        new = new[["pidx", "id", "entry_id", "source_key", "paid_date"]]  # the rest is stored: let it go
+        del frame
         postings = building.result()  # re-raises UnbalancedEntry: the caller's transaction rolls back
 
     entries = pd.DataFrame(
@@ -105,13 +111,16 @@ def post_payments(
         }
     )
     bulk_insert(conn, "ledger_entry", entries, list(entries.columns), order)
+    del entries
+    new = new[["pidx", "id", "entry_id"]]
     legs = entry_legs(postings, new["pidx"].to_numpy(), new["entry_id"].to_numpy())
+    del postings
     leg_order = np.argsort(legs["entry_id"].to_numpy(), kind="stable")  # (entry_id, leg) grows too
     bulk_insert(conn, "ledger_posting", legs, ["entry_id", "leg", "account", "amount", "service"], leg_order)
     if len(new):
         apply_entries(conn, int(new["entry_id"].min()), int(new["entry_id"].max()), len(new))
     ids = new[["pidx", "id"]].reset_index(drop=True)
-    return PostingResult(batch, len(new), len(frame) - len(new), len(entries), len(legs), ids)
+    return PostingResult(batch, len(new), payments_seen - len(new), len(new), len(legs), ids)
 
 
 def entry_legs(postings: pd.DataFrame, pidx: np.ndarray, entry_ids: np.ndarray) -> pd.DataFrame:

@@ -81,8 +81,10 @@ def test_raw_lines_are_picked_by_position_in_any_order(
         writer.write(_payments(6, [None] * 4, [None] * 4))
     raw = read_payments(path, columns=["raw"])["raw"].tolist()
     rows = [7, 0, 3, 3, 8, 4]
-    assert read_raw_lines(path, np.array(rows)) == [raw[r] for r in rows]
-    assert read_raw_lines(path, np.array([], dtype=np.int64)) == []
+    picked = read_raw_lines(path, np.array(rows))
+    assert picked.dtype == "str"
+    assert picked.tolist() == [raw[r] for r in rows]
+    assert read_raw_lines(path, np.array([], dtype=np.int64)).tolist() == []
     with pytest.raises(IndexError, match="beyond the 9 payments"):
         read_raw_lines(path, np.array([2, 9]))
 
