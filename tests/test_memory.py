@@ -69,3 +69,29 @@ def test_objects_of_before_are_left_out_of_the_collector_until_the_block_ends() 
     assert gc.get_freeze_count() == 0
     gc.collect()
     assert old_ref() is None  # thawed: collected again after the block
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="jemalloc is in pyarrow's Linux wheels only")
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "jemalloc"), ("system", "system")])
+def test_arrow_s_own_code_allocates_from_the_pool_the_package_names(chosen: str | None, expected: str) -> None:
+    """Arrow's C++ code reads its allocator once, when pyarrow loads: importing the flows must name
+    jemalloc first (C++ allocations went to mimalloc and stayed resident), and an operator's choice
+    stays."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    probe = (
+        "import flows.nightly, pyarrow as pa, pyarrow.compute as pc;"
+        " before = pa.jemalloc_memory_pool().bytes_allocated();"
+        " big = pc.add(pa.array(range(1_000_000)), 1);"  # allocated by a compute kernel, in C++
+        " print(pa.default_memory_pool().backend_name, pa.jemalloc_memory_pool().bytes_allocated() > before)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, text=True, check=True)
+    backend, kernel_in_jemalloc = done.stdout.split()
+    assert backend == expected
+    assert kernel_in_jemalloc == str(expected == "jemalloc")
