@@ -126,6 +126,27 @@ def require_balanced(postings: pd.DataFrame, expected: pd.Series | None = None) 
             raise UnbalancedEntry(f"{len(missing)} entries have no postings, e.g. {sorted(missing)[:5]}")
 
 
+def require_balanced_legs(entry_ids: np.ndarray, amounts: np.ndarray, entries: int) -> None:
+    """Raise ``UnbalancedEntry`` unless the legs give each of ``entries`` entries at least two legs
+    that sum to zero. ``entry_ids`` must be in ascending order (the order the legs are stored in);
+    these are the legs exactly as they will be written, after every mapping to entry ids."""
+    if len(entry_ids) == 0:
+        if entries:
+            raise UnbalancedEntry(f"{entries} entries have no postings")
+        return
+    starts = np.flatnonzero(np.r_[True, entry_ids[1:] != entry_ids[:-1]])
+    if len(starts) > 1 and bool(np.any(entry_ids[starts[1:]] < entry_ids[starts[:-1]])):
+        raise ValueError("legs must be ordered by entry id")
+    sums = np.add.reduceat(amounts.astype(np.int64), starts)
+    legs = np.diff(np.r_[starts, len(entry_ids)])
+    wrong = np.flatnonzero((sums != 0) | (legs < 2))
+    if len(wrong):
+        sample = ", ".join(f"{entry_ids[starts[i]]}: {sums[i]} in {legs[i]} legs" for i in wrong[:5])
+        raise UnbalancedEntry(f"{len(wrong)} entries do not balance (id: sum) {sample}")
+    if len(starts) != entries:
+        raise UnbalancedEntry(f"{entries - len(starts)} of {entries} entries have no postings")
+
+
 def reversal_postings(postings: pd.DataFrame) -> pd.DataFrame:
     """The postings that undo ``postings``: same accounts, opposite signs."""
     out = postings.copy()

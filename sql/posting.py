@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, text
 
-from domain.ledger import UnbalancedEntry, payment_postings
+from domain.ledger import UnbalancedEntry, payment_postings, require_balanced_legs
 from sql.bulk import allocate_ids, bulk_insert, lock_ledger, staged
 from sql.queries import read_frame
 
@@ -116,9 +116,12 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     legs = entry_legs(postings, new["pidx"].to_numpy(), new["entry_id"].to_numpy())
     del postings
     leg_order = np.argsort(legs["entry_id"].to_numpy(), kind="stable")  # (entry_id, leg) grows too
+    # What is written is checked, after every mapping to entry ids; the database then only has to
+    # confirm it holds those legs (a per-entry GROUP BY there took 2.5 s for 466k entries).
+    require_balanced_legs(legs["entry_id"].to_numpy()[leg_order], legs["amount"].to_numpy()[leg_order], len(new))
     bulk_insert(conn, "ledger_posting", legs, ["entry_id", "leg", "account", "amount", "service"], leg_order)
     if len(new):
-        apply_entries(conn, int(new["entry_id"].min()), int(new["entry_id"].max()), len(new))
+        add_to_balances(conn, int(new["entry_id"].min()), int(new["entry_id"].max()), len(legs))
     ids = new[["pidx", "id"]].reset_index(drop=True)
     return PostingResult(batch, len(new), payments_seen - len(new), len(new), len(legs), ids)
 
@@ -186,6 +189,34 @@ def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
         )
         raise PostingConflict(f"payments already posted with other amounts: {listed}")
     return set(found["pidx"].astype("int64").tolist())
+
+
+def add_to_balances(conn: Connection, first_id: int, last_id: int, legs_sent: int) -> None:
+    """Add the legs of the entries with ids in [first_id, last_id] (all just written, ``legs_sent``
+    of them, checked to balance entry by entry before they were sent) to the running balances, in
+    one pass: the database must hold exactly those legs, summing to zero, or ``UnbalancedEntry``
+    is raised and the caller's transaction rolls back."""
+    per_account = conn.execute(
+        text(
+            "SELECT account, SUM(amount) AS amount, COUNT(*) AS legs FROM ledger_posting"
+            " WHERE entry_id BETWEEN :lo AND :hi GROUP BY account ORDER BY account"
+        ),
+        {"lo": first_id, "hi": last_id},
+    ).all()
+    held = sum(int(r.legs) for r in per_account)
+    total = sum(int(r.amount) for r in per_account)
+    if held != legs_sent or total != 0:
+        raise UnbalancedEntry(
+            f"the database holds {held} legs summing to {total} of the new entries; {legs_sent} sent"
+        )
+    conn.execute(
+        text(
+            "INSERT INTO ledger_balance (account, balance) VALUES (:account, :amount)"
+            " ON CONFLICT (account) DO UPDATE SET balance = ledger_balance.balance + excluded.balance"
+        ),
+        # in account order: rows locked in one order, so postings at once cannot deadlock
+        [{"account": r.account, "amount": int(r.amount)} for r in per_account],
+    )
 
 
 def apply_entries(conn: Connection, first_id: int, last_id: int, count: int) -> None:

@@ -103,3 +103,27 @@ def test_entry_legs_number_each_entrys_legs(groups, pidx, entries, expected) -> 
     postings = pd.DataFrame({"pidx": np.array(groups, dtype=np.int64), "amount": range(len(groups))})
     legs = entry_legs(postings, np.array(pidx, dtype=np.int64), np.array(entries, dtype=np.int64))
     assert list(zip(legs["pidx"], legs["entry_id"], legs["leg"], strict=True)) == expected
+
+
+def test_legs_that_reach_the_database_changed_are_refused_and_nothing_is_written(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The legs are checked entry by entry before they are sent; the database then has to hold
+    exactly what was sent. A kopeck changed on the way is caught there."""
+    import sql.posting
+    from domain.ledger import UnbalancedEntry
+
+    real = sql.posting.bulk_insert
+
+    def changing(conn, table, frame, columns, order=None):
+        if table == "ledger_posting":
+            frame = frame.assign(amount=frame["amount"] + (frame.index == 0))
+        return real(conn, table, frame, columns, order)
+
+    monkeypatch.setattr(sql.posting, "bulk_insert", changing)
+    payments = payment_frame([{"operation_id": "1", "amount": 10000}, {"operation_id": "2", "amount": 500}])
+    with pytest.raises(UnbalancedEntry, match="holds 4 legs summing to 1 of the new entries; 4 sent"):
+        _post(engine, payments, split_frame([(0, A, "ЖКУ", 10000)]))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_posting")).scalar() == 0
+        assert balances(conn) == {}
