@@ -9,7 +9,7 @@ from domain.records import LineError
 from parsers.charges import read_charges, read_suppliers
 from rkc.config import Config
 from rkc.context import open_database
-from sql.charges import import_charges, upsert_suppliers
+from sql.charges import import_charges, refresh_statistics, upsert_suppliers
 from sql.uow import UnitOfWork
 
 
@@ -38,6 +38,7 @@ def import_charges_files(config: Config, charges: Path, suppliers: Path | None =
             written = upsert_suppliers(uow.conn, supplier_rows)
             report = import_charges(uow.conn, parsed)
             uow.commit()
+        refresh_statistics(engine)  # the night's lookups then start from settled tables
     finally:
         engine.dispose()
     return ChargesOutcome(

@@ -103,7 +103,7 @@ def commit_register(
         posted = to_post["outcome"].eq("posted").to_numpy()
         amount = to_post["amount"].to_numpy()
         # Handed over, not shared: posting then holds the register's only copy and lets its text go
-        # once it is stored (a call moves its arguments into the function called).
+        # once it is stored (CPython moves a call's arguments into the called function's frame).
         handover = {"payments": to_post, "splits": splits}
         del to_post, splits
         result = post_payments(uow.conn, rid, handover.pop("payments"), handover.pop("splits"))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.nearmiss import normalize_address
@@ -96,6 +96,23 @@ def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
     bulk_insert(conn, "service_line", service, ["uip", "line_no", "supplier_inn", "service", "amount"])
     errors.sort(key=lambda e: e.line_no)
     return ChargesReport(import_id, len(docs) - len(existing), len(existing), len(service), tuple(errors))
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a charges import is committed: the planner's statistics, and on PostgreSQL the
+    visibility map and hint bits, of the tables it filled.
+
+    Without this the night after an import reads a million fresh service lines with statistics
+    from before it and sets their hint bits itself, or meets autovacuum working on them (it runs
+    when it gets to it). PostgreSQL's VACUUM cannot run in a transaction; it takes ~1.2 s for
+    345,000 ПД and 1.2 M lines. SQLite only gets ANALYZE (its VACUUM rewrites the whole file).
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) payment_document, service_line"))
+        return
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
 
 
 def _documents(lines: pd.DataFrame) -> pd.DataFrame:

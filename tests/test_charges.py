@@ -134,3 +134,23 @@ def test_documents_are_stored_with_their_address_in_normal_form_and_found_by_it(
     assert found["uip"].tolist() == [r.uip for r in stored if r.address_key == first.address_key]
     assert list(found.columns) == ["uip", "account", "period", "address_key"]
     assert none.empty and list(none.columns) == ["uip", "account", "period", "address_key"]
+
+
+def test_after_an_import_the_planner_knows_the_new_tables(engine: sa.Engine) -> None:
+    """The night after an import must not start from statistics taken before it."""
+    from sql.charges import refresh_statistics
+
+    _load(engine, DATA / "charges_cp1251.csv")
+    refresh_statistics(engine)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            analyzed = conn.execute(
+                sa.text(
+                    "SELECT relname, n_live_tup, (last_vacuum IS NOT NULL AND last_analyze IS NOT NULL)"
+                    " FROM pg_stat_user_tables WHERE relname IN ('payment_document', 'service_line') ORDER BY relname"
+                )
+            ).all()
+            assert [tuple(r) for r in analyzed] == [("payment_document", 2, True), ("service_line", 3, True)]
+        else:
+            analyzed = conn.execute(sa.text("SELECT DISTINCT tbl FROM sqlite_stat1 ORDER BY tbl")).scalars().all()
+            assert {"payment_document", "service_line"} <= set(analyzed)
