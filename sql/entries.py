@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from domain.ledger import SUSPENSE, UnbalancedEntry, reclass_postings, transfer_postings
+from domain.ledger import SUSPENSE, UnbalancedEntry, reclass_postings, require_balanced_legs, transfer_postings
 from sql.bulk import lock_ledger
-from sql.posting import apply_entries
+from sql.posting import add_to_balances
 
 
 class LedgerError(Exception):
@@ -50,6 +51,8 @@ def post_entry(
     if row is None:
         return None
     nonzero = [(acc, amt, svc) for acc, amt, svc in postings if amt != 0]
+    # the same checks as a register's legs: two legs at least, and the database holds what was sent
+    require_balanced_legs(np.full(len(nonzero), row[0], dtype=np.int64), np.array([a for _, a, _ in nonzero]), 1)
     legs = [
         {"e": row[0], "l": i, "a": acc, "m": int(amt), "s": svc}
         for i, (acc, amt, svc) in enumerate(nonzero, 1)
@@ -60,7 +63,7 @@ def post_entry(
         ),
         legs,
     )
-    apply_entries(conn, int(row[0]), int(row[0]), 1)
+    add_to_balances(conn, int(row[0]), int(row[0]), len(legs))
     return int(row[0])
 
 

@@ -217,35 +217,3 @@ def add_to_balances(conn: Connection, first_id: int, last_id: int, legs_sent: in
         # in account order: rows locked in one order, so postings at once cannot deadlock
         [{"account": r.account, "amount": int(r.amount)} for r in per_account],
     )
-
-
-def apply_entries(conn: Connection, first_id: int, last_id: int, count: int) -> None:
-    """Check the entries with ids in [first_id, last_id] (``count`` of them, all just written):
-    every one has at least two legs and sums to zero. Then add their postings to the running
-    balances. Raises ``UnbalancedEntry`` so the caller's transaction rolls back."""
-    span = {"lo": first_id, "hi": last_id}
-    per_entry = (
-        "SELECT entry_id, SUM(amount) AS total, COUNT(*) AS legs FROM ledger_posting"
-        " WHERE entry_id BETWEEN :lo AND :hi GROUP BY entry_id"
-    )
-    # One pass over the new postings answers both: how many entries have legs, how many are wrong.
-    wrong_case = "CASE WHEN total <> 0 OR legs < 2 THEN 1 ELSE 0 END"
-    with_legs, wrong = conn.execute(
-        text(f"SELECT COUNT(*), COALESCE(SUM({wrong_case}), 0) FROM ({per_entry}) e"),  # noqa: S608 - constants
-        span,
-    ).one()
-    if wrong:
-        listing = f"{per_entry} HAVING SUM(amount) <> 0 OR COUNT(*) < 2 LIMIT 10"
-        unbalanced = conn.execute(text(listing), span).all()
-        raise UnbalancedEntry(f"entries that do not balance (id, sum, legs): {unbalanced}")
-    if with_legs != count:
-        raise UnbalancedEntry(f"{count - with_legs} of {count} new entries have no postings")
-    conn.execute(
-        text(
-            "INSERT INTO ledger_balance (account, balance)"
-            " SELECT account, SUM(amount) FROM ledger_posting WHERE entry_id BETWEEN :lo AND :hi"
-            " GROUP BY account ORDER BY account"  # rows locked in one order: postings at once cannot deadlock
-            " ON CONFLICT (account) DO UPDATE SET balance = ledger_balance.balance + excluded.balance"
-        ),
-        span,
-    )

@@ -89,3 +89,16 @@ def test_reversal_undoes_an_entry_and_the_payment_counts_as_posted_zero_times(en
 def test_reversing_a_missing_entry_is_an_error(engine: sa.Engine) -> None:
     with pytest.raises(LedgerError, match="no ledger entry 42"), UnitOfWork(engine) as uow:
         reverse_entry(uow.conn, 42, on=DAY, reason="")
+
+
+def test_a_single_entry_of_nothing_but_zero_legs_is_refused_and_writes_nothing(engine: sa.Engine) -> None:
+    """Single entries pass the same leg checks as a register's: zero legs are dropped, and an entry
+    left without legs is not written."""
+    from domain.ledger import UnbalancedEntry
+    from sql.entries import post_entry
+
+    with pytest.raises(UnbalancedEntry, match="1 entries have no postings"), UnitOfWork(engine) as uow:
+        post_entry(uow.conn, kind="reclass", source_key="reclass:zero", value_date=date(2026, 3, 15),
+                   postings=[("suspense", 0, None), ("supplier:7707083893", 0, "ЖКУ")])  # fmt: skip
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_entry")).scalar() == 0
