@@ -3,13 +3,15 @@ report and summary. Tasks pass paths and small dicts; the work is in ``rkc.*``."
 
 from __future__ import annotations
 
+import concurrent.futures
+import logging
 import time
 from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.futures import wait
+from prefect.futures import PrefectConcurrentFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.common import config_and_engine, retry_on_io
@@ -156,10 +158,29 @@ def _post_all(home: str, intakes: list[dict], plan: dict | None, run_date: date,
         return [post_register(home, i, plan, run_date) for i in intakes]
     by_size = sorted(range(len(intakes)), key=lambda i: -intakes[i].get("lines", 0))
     futures = {i: post_register.submit(home, intakes[i], plan, run_date) for i in by_size}
-    # Every posting ends before a failure is raised: the run lock must not be let go while a
-    # register is still being committed (a run waiting for it would decide without it).
-    wait(list(futures.values()))
+    finish_started(list(futures.values()))
     return [futures[i].result() for i in range(len(intakes))]
+
+
+def finish_started(futures: list[PrefectConcurrentFuture]) -> None:
+    """Wait for every posting. On an interrupt (Ctrl-C, a stop signal) drop those not yet started
+    and wait for those under way before the interrupt goes on: the run lock must not be let go
+    while a register is still being committed (a run waiting for the lock would decide the night
+    without it), and each of them commits or rolls back whole."""
+    try:
+        wait(futures)
+    except BaseException:
+        for future in futures:
+            future.wrapped_future.cancel()  # only those still queued: a running one cannot be
+        queued_or_running = [f.wrapped_future for f in futures]
+        while under_way := [f for f in queued_or_running if not f.done()]:
+            logging.getLogger("rkc.nightly").warning(
+                "Interrupted: waiting for %d register(s) being posted to commit or roll back", len(under_way))
+            try:
+                concurrent.futures.wait(under_way)
+            except KeyboardInterrupt:  # a second Ctrl-C: still not while a transaction is open
+                continue
+        raise
 
 
 def _artifacts(outcomes: list[dict], result: dict) -> None:
