@@ -26,10 +26,11 @@ def supplier_statements(period: str | None = None, home: str | None = None) -> d
 
     return_memory_promptly()
 
-    period = period or previous_month()
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise ValueError(f"period must be YYYY-MM, got {period!r}")
     config, engine = config_and_engine(home)
+    period = period or previous_month(config.today())  # the center's month, not the worker's
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        engine.dispose()
+        raise ValueError(f"period must be YYYY-MM, got {period!r}")
     try:
         migrate(engine)
         files = write_statements(engine, period, config.out)

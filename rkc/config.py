@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -53,6 +55,12 @@ class Config:
     intake_workers: int = 2  # files read at once by the nightly run (each parser also uses threads)
     posting_workers: int = 2  # registers posted at once on PostgreSQL (SQLite posts one at a time)
     html_rows: int = 1000  # rows of each discrepancy section in the HTML report (0: all); the XLSX has all
+    timezone: str = "Europe/Moscow"  # the center's own clock: it names the operating date
+
+    def today(self) -> date:
+        """The operating date on the center's clock, whatever the worker machine's time zone:
+        the 02:30 run of a UTC worker is still on the previous day there."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     @property
     def statements_inbox(self) -> Path:
@@ -108,6 +116,11 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     html_rows = data.get("report_html_rows", 1000)
     if not isinstance(html_rows, int) or isinstance(html_rows, bool) or html_rows < 0:
         raise ConfigError(f"{source}: report_html_rows must be a whole number ≥ 0, got {html_rows!r}")
+    timezone = str(data.get("timezone") or "Europe/Moscow")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{source}: timezone must be an IANA zone such as Europe/Moscow, got {timezone!r}") from exc
     return Config(
         home=root,
         database_url=url,
@@ -123,6 +136,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         intake_workers=workers["intake_workers"],
         posting_workers=workers["posting_workers"],
         html_rows=html_rows,
+        timezone=timezone,
     )
 
 

@@ -1,0 +1,41 @@
+"""The configuration's clock: the operating date is the center's, whatever the worker's zone."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rkc.config import ConfigError, init_home, load_config
+
+
+def _with_timezone(tmp_path: Path, value: str | None) -> Path:
+    home = tmp_path / "home"
+    init_home(home)
+    settings = home / "rkc.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "timezone: Europe/Moscow" in text  # what `rkc init` writes
+    settings.write_text(text.replace("timezone: Europe/Moscow", "" if value is None else f"timezone: {value}"),
+                        encoding="utf-8")  # fmt: skip
+    return home
+
+
+@pytest.mark.parametrize("value", ["Europe/Moscow", "Asia/Novosibirsk", "Asia/Vladivostok", None])
+def test_timezone_is_an_iana_zone(tmp_path: Path, value: str | None) -> None:
+    config = load_config(_with_timezone(tmp_path, value))
+    assert config.timezone == (value or "Europe/Moscow")
+    assert isinstance(config.today(), date)
+
+
+@pytest.mark.parametrize("value", ["MSK+3", "Europe/Nowhere", "../etc/passwd"])
+def test_an_unknown_timezone_is_refused_with_the_key(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="timezone must be an IANA zone"):
+        load_config(_with_timezone(tmp_path, value))
+
+
+def test_the_operating_date_follows_the_centers_clock(tmp_path: Path) -> None:
+    # At any instant UTC+14 is 26 hours ahead of UTC-12: its date is always one or two days later.
+    east = load_config(_with_timezone(tmp_path / "east", "Pacific/Kiritimati")).today()
+    west = load_config(_with_timezone(tmp_path / "west", "Etc/GMT+12")).today()
+    assert 1 <= (east - west).days <= 2
