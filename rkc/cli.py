@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,6 +28,9 @@ ledger_app = typer.Typer(help="The double-entry ledger: balances and integrity c
 app.add_typer(charges_app, name="charges")
 app.add_typer(ledger_app, name="ledger")
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 out = Console()
 err = Console(stderr=True)
 
@@ -35,10 +40,35 @@ Home = Annotated[
 ]
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-line error and leave with a non-zero exit code."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn what a user or the machine can get wrong (the configuration, a file or directory, the
+    database URL, an unreachable database, a generator request) into one line and exit code 2.
+    Anything else is a bug and keeps its traceback."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from rkc.generator.core import GenerateError
+
+    @functools.wraps(command)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, BadFile, GenerateError) as exc:
+            fail(str(exc))
+        except OSError as exc:  # a path that is missing, a file where a folder should be, no permission
+            fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
+        except (ArgumentError, NoSuchModuleError) as exc:
+            fail(f"the database URL (database_url in rkc.yaml or RKC_DATABASE_URL) is not usable: {exc}")
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            fail(f"the database cannot be reached or refused the work: {reason}")
+
+    return guarded
 
 
 @app.callback()
@@ -52,19 +82,18 @@ def _home(ctx: typer.Context, home: Path | None) -> Path | None:
 
 
 @app.command()
+@user_errors
 def init(ctx: typer.Context, home: Home = None) -> None:
     """Create the working directory: config, inbox/outbox folders and a migrated database."""
-    try:
-        config, created = init_home(_home(ctx, home))
-        open_database(config).dispose()
-    except ConfigError as exc:
-        fail(str(exc))
+    config, created = init_home(_home(ctx, home))
+    open_database(config).dispose()
     state = "written" if created else "kept (already there)"
     out.print(f"Working directory {config.home}: configuration {state}; database ready.")
     out.print(f"Channels: {', '.join(config.channels)}. Drop registers into {config.inbox}/<channel>/.")
 
 
 @charges_app.command("import")
+@user_errors
 def charges_import(
     ctx: typer.Context,
     charges: Annotated[Path, typer.Argument(help="Billing export CSV (uip;account;period;supplier_inn;…).")],
@@ -74,11 +103,7 @@ def charges_import(
     """Import the billing export; corrected ПД replace stored ones until money is posted to them."""
     from rkc.app import import_charges_files
 
-    try:
-        config = load_config(_home(ctx, home))
-        report = import_charges_files(config, charges, suppliers)
-    except (ConfigError, BadFile, FileNotFoundError) as exc:
-        fail(str(exc))
+    report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers)
     for error in report.errors:
         err.print(f"rejected {error.file}:{error.line_no}: {error.reason}", highlight=False, soft_wrap=True)
     out.print(
@@ -88,6 +113,7 @@ def charges_import(
 
 
 @ledger_app.command("balances")
+@user_errors
 def ledger_balances(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object: account → amount.")] = False,
@@ -96,10 +122,7 @@ def ledger_balances(
     """Balance of every ledger account (suppliers and suspense as amounts owed)."""
     from sql.ledger_queries import balances
 
-    try:
-        engine = open_database(load_config(_home(ctx, home)))
-    except ConfigError as exc:
-        fail(str(exc))
+    engine = open_database(load_config(_home(ctx, home)))
     with engine.connect() as conn:
         found = balances(conn)
     engine.dispose()
@@ -113,6 +136,7 @@ def ledger_balances(
 
 
 @ledger_app.command("check")
+@user_errors
 def ledger_check(ctx: typer.Context, home: Home = None) -> None:
     """Check the ledger: every entry balances, balances equal postings, no payment posted twice.
 
@@ -120,10 +144,7 @@ def ledger_check(ctx: typer.Context, home: Home = None) -> None:
     """
     from sql.ledger_queries import check_ledger
 
-    try:
-        engine = open_database(load_config(_home(ctx, home)))
-    except ConfigError as exc:
-        fail(str(exc))
+    engine = open_database(load_config(_home(ctx, home)))
     with engine.connect() as conn:
         violations = check_ledger(conn)
     engine.dispose()

@@ -11,9 +11,8 @@ import typer
 from rich.table import Table
 
 from domain.money import format_ru
-from parsers.base import BadFile
-from rkc.cli import Home, _home, app, err, fail, out
-from rkc.config import ConfigError, init_home, load_config, resolve_home
+from rkc.cli import Home, _home, app, err, fail, out, user_errors
+from rkc.config import Config, init_home, load_config, resolve_home
 
 
 def _prefect_env(home: Path) -> None:
@@ -21,6 +20,22 @@ def _prefect_env(home: Path) -> None:
     from flows.offline import quiet_offline
 
     quiet_offline(home)
+
+
+def _reachable(config: Config) -> Config:
+    """The configuration, once its database answers: a wrong URL or a database that is down is one
+    line before Prefect starts, not a failed flow run with a traceback."""
+    from sqlalchemy import text
+
+    from sql.engine import make_engine
+
+    engine = make_engine(config.database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    return config
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -48,6 +63,10 @@ def print_bridge(result: dict) -> None:
     residual = totals["amount_total"] - sum(totals[k] for k in keys[1:])
     table.add_row("Итого", "", "", *[format_ru(totals[k]) for k in keys], format_ru(residual), style="bold")
     out.print(table)
+    this_run = result.get("posted_this_run")
+    if this_run is not None and len(this_run) < len(result["registers"]):
+        out.print(f"This run posted {len(this_run)} of the night's {len(result['registers'])} registers; "
+                  "the others were posted by an earlier run of the same night.")  # fmt: skip
     for s in result.get("skipped", []):
         out.print(f"{s['file']} ({s['channel']}): {s['status']} — {s.get('reason', '')}", highlight=False)
     counts = ", ".join(f"{k} {v}" for k, v in result.get("discrepancies", {}).items()) or "none"
@@ -56,17 +75,18 @@ def print_bridge(result: dict) -> None:
 
 
 @app.command()
+@user_errors
 def run(
     ctx: typer.Context,
-    run_date: Annotated[str | None, typer.Option("--date", help="Operating date YYYY-MM-DD (default: today).")] = None,
+    run_date: Annotated[
+        str | None, typer.Option("--date", help="Operating date YYYY-MM-DD (default: today on the center's clock, "
+                                                "`timezone` in rkc.yaml).")
+    ] = None,
     home: Home = None,
 ) -> None:
     """Run the night: read every inbox, post, tie to the bank statement, write the report."""
     when = _parse_date(run_date)
-    try:
-        config = load_config(_home(ctx, home))
-    except ConfigError as exc:
-        fail(str(exc))
+    config = _reachable(load_config(_home(ctx, home)))
     _prefect_env(config.home)
     from flows.nightly import nightly
 
@@ -76,6 +96,7 @@ def run(
 
 
 @app.command()
+@user_errors
 def statements(
     ctx: typer.Context,
     period: Annotated[str, typer.Option(help="Statement period YYYY-MM.")],
@@ -84,10 +105,7 @@ def statements(
     """Write every supplier's statement for a period into out/statements/<period>/<inn>/."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         fail(f"--period must be YYYY-MM, got {period!r}")
-    try:
-        config = load_config(_home(ctx, home))
-    except ConfigError as exc:
-        fail(str(exc))
+    config = _reachable(load_config(_home(ctx, home)))
     _prefect_env(config.home)
     from flows.statements import supplier_statements
 
@@ -97,10 +115,11 @@ def statements(
 
 
 @app.command()
+@user_errors
 def generate(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the generated center.")],
-    accounts: Annotated[int, typer.Option(min=1, help="Number of accounts (лицевые счета).")] = 1000,
-    payments: Annotated[int, typer.Option(min=1, help="Number of payments across all registers.")] = 5000,
+    accounts: Annotated[int, typer.Option(min=5, help="Number of accounts (лицевые счета).")] = 1000,
+    payments: Annotated[int, typer.Option(min=20, help="Number of payments across all registers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
 ) -> None:
     """Generate a synthetic settlement center: suppliers, charges, registers, a bank statement."""
@@ -113,11 +132,12 @@ def generate(
 
 
 @app.command()
+@user_errors
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Working directory for the demo.")] = Path("rkc-demo"),
-    accounts: Annotated[int, typer.Option(min=1)] = 2000,
-    payments: Annotated[int, typer.Option(min=1)] = 10000,
-    seed: Annotated[int, typer.Option()] = 1,
+    accounts: Annotated[int, typer.Option(min=5, help="Accounts (лицевые счета) of the generated center.")] = 2000,
+    payments: Annotated[int, typer.Option(min=20, help="Payments across all registers of the night.")] = 10000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same day.")] = 1,
 ) -> None:
     """The whole system on SQLite: generate a day, import charges, run the night, write statements."""
     import os
@@ -125,25 +145,22 @@ def demo(
     os.environ.pop("RKC_DATABASE_URL", None)  # the demo is the embedded default
     home = resolve_home(directory)
     _prefect_env(home)
-    try:
-        config, _ = init_home(home)
-        _enable_shared_schemas(config.home)
-        from flows.charges import charges_import
-        from flows.nightly import nightly
-        from flows.statements import supplier_statements
-        from rkc.generator import generate as make
+    config, _ = init_home(home)
+    _enable_shared_schemas(config.home)
+    from flows.charges import charges_import
+    from flows.nightly import nightly
+    from flows.statements import supplier_statements
+    from rkc.generator import generate as make
 
-        with out.status("Generating a synthetic settlement center…"):
-            day = make(config.home, accounts=accounts, payments=payments, seed=seed)
-        with out.status("Importing charges…"):
-            charges_import(charges=str(day.charges_csv), suppliers=str(day.suppliers_csv), home=str(config.home))
-        with out.status("Reconciling the night…"):
-            result = nightly(home=str(config.home), run_date=day.run_date)
-        with out.status("Writing supplier statements…"):
-            period = day.run_date.strftime("%Y-%m")
-            written = supplier_statements(period=period, home=str(config.home))
-    except (ConfigError, BadFile) as exc:
-        fail(str(exc))
+    with out.status("Generating a synthetic settlement center…"):
+        day = make(config.home, accounts=accounts, payments=payments, seed=seed)
+    with out.status("Importing charges…"):
+        charges_import(charges=str(day.charges_csv), suppliers=str(day.suppliers_csv), home=str(config.home))
+    with out.status("Reconciling the night…"):
+        result = nightly(home=str(config.home), run_date=day.run_date)
+    with out.status("Writing supplier statements…"):
+        period = day.run_date.strftime("%Y-%m")
+        written = supplier_statements(period=period, home=str(config.home))
     print_bridge(result)
     out.print(f"Supplier statements ({len(written['files'])} files): {config.out / 'statements' / period}")
     out.print(f"Ledger: rkc ledger balances --home {config.home}")

@@ -57,6 +57,13 @@ def _config(directory: Path) -> Config:
     return parse_config(yaml.safe_load(default_config_text()), directory)
 
 
+MIN_ACCOUNTS = 5
+
+
+class GenerateError(ValueError):
+    """The generator was asked for something it cannot make (too few accounts or payments)."""
+
+
 def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int = 1,
              run_date: date | None = None) -> GeneratedDay:  # fmt: skip
     """Write a synthetic center's day into ``dir`` (see the module doc); same seed, same bytes.
@@ -64,13 +71,15 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     ``run_date`` is the night of the run (default 2026-11-20): payments are of the day before,
     the billing period is the month before, the statement and the п/п are of ``run_date``.
     """
-    if accounts < 5:
-        raise ValueError(f"need at least 5 accounts, got {accounts}")
+    if accounts < MIN_ACCOUNTS:
+        raise GenerateError(f"need at least {MIN_ACCOUNTS} accounts, got {accounts}")
+    if payments < pay.MIN_PAYMENTS:  # checked before a file is written, not half-way
+        raise GenerateError(f"need at least {pay.MIN_PAYMENTS} payments to plant every defect, got {payments}")
     directory = Path(dir).resolve()  # rkc.yaml's paths come out absolute; the manifest is relative to this
     directory.mkdir(parents=True, exist_ok=True)
     config = _config(directory)
     if "sber" not in config.channels:
-        raise ValueError("the configuration has no `sber` channel; the generator writes its registers there")
+        raise GenerateError(f"{directory / CONFIG_NAME}: no `sber` channel; the generator writes its registers there")
     run = run_date or DEFAULT_RUN_DATE
     op_day = run - timedelta(days=1)
     rng = np.random.default_rng(seed)

@@ -1,0 +1,57 @@
+"""Bad input to the CLI is one line naming what is wrong and exit code 2, never a traceback: the
+options, the configuration, paths, the database URL, a database that does not answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rkc.cli import app
+from rkc.generator import GenerateError, generate
+
+UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # nothing listens on port 1
+
+CASES = [  # (id, arguments ({home} is an initialised working directory), database URL, words of the message)
+    ("accounts too few", ["generate", "--dir", "{tmp}/g", "--accounts", "2"], None, "--accounts"),
+    ("payments too few", ["generate", "--dir", "{tmp}/g", "--payments", "5"], None, "--payments"),
+    ("demo payments too few", ["demo", "--dir", "{tmp}/d", "--payments", "5"], None, "--payments"),
+    ("generate into a file", ["generate", "--dir", "{tmp}/a-file"], None, "File exists"),
+    ("run date", ["run", "--date", "2026-13-01", "--home", "{home}"], None, "--date must be YYYY-MM-DD"),
+    ("statements period", ["statements", "--period", "2026-13", "--home", "{home}"], None, "--period must be YYYY-MM"),
+    ("no configuration", ["run", "--home", "{tmp}/nowhere"], None, "run `rkc init"),
+    ("charges file missing", ["charges", "import", "{tmp}/none.csv", "--home", "{home}"], None, "no such file"),
+    ("URL not a URL", ["ledger", "balances", "--home", "{home}"], "not a url", "database URL"),
+    ("URL of no driver", ["ledger", "check", "--home", "{home}"], "foo://x", "database URL"),
+    ("database down: ledger", ["ledger", "check", "--home", "{home}"], UNREACHABLE, "cannot be reached"),
+    ("database down: run", ["run", "--home", "{home}"], UNREACHABLE, "cannot be reached"),
+    ("database down: statements", ["statements", "--period", "2026-10", "--home", "{home}"], UNREACHABLE,
+     "cannot be reached"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "url", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], url: str | None, words: str
+) -> None:
+    monkeypatch.delenv("RKC_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RKC_HOME", raising=False)
+    home = tmp_path / "home"
+    assert CliRunner().invoke(app, ["init", "--home", str(home)], catch_exceptions=False).exit_code == 0
+    (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
+    if url:
+        monkeypatch.setenv("RKC_DATABASE_URL", url)
+    argv = [a.format(tmp=tmp_path, home=home) for a in args]
+    result = CliRunner().invoke(app, argv, catch_exceptions=False)  # an exception would fail the test here
+    assert result.exit_code == 2, result.output
+    assert words in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "home" / ".prefect").exists()  # refused before Prefect was started
+
+
+@pytest.mark.parametrize(("accounts", "payments"), [(4, 1000), (100, 19)])
+def test_the_generator_refuses_before_writing_anything(tmp_path: Path, accounts: int, payments: int) -> None:
+    with pytest.raises(GenerateError, match="need at least"):
+        generate(tmp_path / "day", accounts=accounts, payments=payments)
+    assert not (tmp_path / "day").exists()
