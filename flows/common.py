@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
+from prefect import get_run_logger
 from prefect.client.schemas.objects import TaskRun
+from prefect.exceptions import MissingContextError
 from prefect.states import State
 from sqlalchemy import Engine
 
@@ -22,3 +26,12 @@ def retry_on_io(task: object, task_run: TaskRun, state: State) -> bool:
 
     error = state.data
     return isinstance(error, OSError | OperationalError)
+
+
+def run_logger() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's logger of the current run (its lines reach the UI), or the ``rkc.flows`` logger
+    when a task's function is called on its own (``intake.fn(...)`` in a test or a script)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("rkc.flows")

@@ -14,10 +14,10 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectConcurrentFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.common import config_and_engine, retry_on_io
+from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
-from rkc.intake import PARSED, Intake, collect_inbox, take_in
+from rkc.intake import PARSED, Intake, collect_inbox, set_copies_aside, take_in
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
@@ -25,6 +25,7 @@ from rkc.runlock import run_lock
 from rkc.summary import discrepancy_counts, write_summary
 from rkc.tie import tie_out
 from sql.engine import migrate
+from sql.registers import night_registers
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
@@ -34,7 +35,7 @@ def intake(home: str, channel: str, path: str, work_dir: str) -> dict:
     started = time.perf_counter()
     try:
         result = take_in(config, engine, channel, Path(path), Path(work_dir))
-        get_run_logger().info("%s (%s): %s %s, %d lines, %.1f s", result.name, channel, result.status, result.format,
+        run_logger().info("%s (%s): %s %s, %d lines, %.1f s", result.name, channel, result.status, result.format,
                               result.lines, time.perf_counter() - started)  # fmt: skip
         return result.to_dict()
     finally:
@@ -61,7 +62,7 @@ def post_register(home: str, intake_: dict, plan: dict | None, run_date: date) -
     try:
         night = NightPlan.from_dict(plan) if plan else None
         outcome = commit_register(config, engine, Intake.from_dict(intake_), night, run_date)
-        get_run_logger().info("%s (%s): %s, %d lines, %.1f s", outcome.file, outcome.channel, outcome.status,
+        run_logger().info("%s (%s): %s, %d lines, %.1f s", outcome.file, outcome.channel, outcome.status,
                               outcome.lines, time.perf_counter() - started)  # fmt: skip
         return outcome.to_dict()
     finally:
@@ -90,15 +91,20 @@ def resolutions(home: str, run_date: date) -> dict:
 
 
 @task
-def report(home: str, run_date: date, outcomes: list[dict], plan: dict | None, extra: dict) -> dict:
-    """Write the discrepancy report and the run summary (which checks the bridge closes)."""
+def report(home: str, run_date: date, plan: dict | None, extra: dict) -> dict:
+    """Write the night's discrepancy report and run summary (which checks the bridge closes).
+
+    They cover every register of the night, whichever run of it posted them: a rerun that finds
+    nothing new, or finishes the work of a run that died, rewrites them whole."""
     config, engine = config_and_engine(home)
     try:
         out_dir = config.out / run_date.isoformat()
-        files = write_report(config, engine, run_date, outcomes, NightPlan.from_dict(plan) if plan else None)
+        with engine.connect() as conn:
+            registers = night_registers(conn, run_date)
+        files = write_report(config, engine, run_date, registers, NightPlan.from_dict(plan) if plan else None)
         counts = discrepancy_counts(engine, run_date)
-        summary = write_summary(out_dir, run_date, outcomes, counts, {**extra, "report": files})
-        return {"summary": str(summary), **files, "discrepancies": counts}
+        summary = write_summary(out_dir, run_date, registers, counts, {**extra, "report": files})
+        return {"summary": str(summary), **files, "discrepancies": counts, "registers": registers}
     finally:
         engine.dispose()
         release_memory()  # this step's peak must not add to the next one's
@@ -111,28 +117,35 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     return_memory_promptly()
     config, engine = config_and_engine(home)
     home = str(config.home)
-    run_date = run_date or date.today()
+    run_date = run_date or config.today()  # the center's date, not the worker's
     migrate(engine)
     with run_lock(config, engine), libraries_out_of_the_collector():
         work_dir = str(config.home / "work" / run_date.isoformat())
         files = collect_inbox(config)
         logger.info("%d new files in the inboxes", len(files))
-        intakes = _intake_all(home, files, work_dir, config.intake_workers)
+        to_read, copies = set_copies_aside(files)
+        read = {i["path"]: i for i in _intake_all(home, to_read, work_dir, config.intake_workers)}
+        read |= {c.path: c.to_dict() for c in copies}
+        intakes = [read[str(path)] for _, path in files]  # inbox order
         parsed = [i for i in intakes if i["status"] == PARSED]
         plan = decide(home, intakes, work_dir) if parsed else None
         writers = config.posting_workers if engine.dialect.name == "postgresql" else 1  # SQLite: one writer
         outcomes = _post_all(home, intakes, plan, run_date, writers)
         tie_summary = tie(home, run_date)
         resolution_summary = resolutions(home, run_date)
-        bridged = [o for o in outcomes if o["status"] in ("posted", "quarantined")]
-        skipped = [o for o in outcomes if o not in bridged]
-        extra = {"skipped_files": skipped, "tie_out": tie_summary, "resolutions": resolution_summary}
-        result = report(home, run_date, bridged, plan, extra)
+        this_run = [o["file"] for o in outcomes if o["status"] in ("posted", "quarantined")]
+        skipped = [o for o in outcomes if o["status"] not in ("posted", "quarantined")]
+        extra = {"posted_this_run": this_run, "skipped_files": skipped, "tie_out": tie_summary,
+                 "resolutions": resolution_summary}  # fmt: skip
+        result = report(home, run_date, plan, extra)
     engine.dispose()
-    if not files:
-        logger.info("Nothing new in the inboxes: nothing was posted.")
-    _artifacts(bridged, result)
-    return {"date": run_date.isoformat(), "files": len(files), "registers": bridged, "skipped": skipped, **result}
+    if not this_run:
+        logger.info("Nothing new was posted: the report shows the night's %d registers as earlier runs left them.",
+                    len(result["registers"]))  # fmt: skip
+    night = {"date": run_date.isoformat(), "files": len(files), "posted_this_run": this_run, "skipped": skipped,
+             **result}  # fmt: skip
+    _artifacts(night)
+    return night
 
 
 def _intake_all(home: str, files: list[tuple[str, Path]], work_dir: str, workers: int) -> list[dict]:
@@ -183,20 +196,33 @@ def finish_started(futures: list[PrefectConcurrentFuture]) -> None:
         raise
 
 
-def _artifacts(outcomes: list[dict], result: dict) -> None:
-    """The bridge as a table and the discrepancy counts as markdown, for the Prefect UI."""
+def _artifacts(result: dict) -> None:
+    """The night's bridge as a table and the discrepancy counts as markdown, for the Prefect UI."""
+    create_table_artifact(bridge_rows(result["registers"]), key="nightly-bridge",
+                          description=f"Bridge per register for {result['date']}, rubles; residual must be 0.00")
+    create_markdown_artifact(discrepancy_markdown(result), key="nightly-discrepancies")
+
+
+def bridge_rows(registers: list[dict]) -> list[dict]:
+    """One row per register in rubles with its residual, and a TOTAL row: what the operator checks
+    first is that every residual is 0.00."""
     from domain.money import format_amount
 
-    rows = [
-        {"file": o["file"], "channel": o["channel"], "status": o["status"],
-         **{k: format_amount(o[k]) for k in ("amount_total", "posted", "suspense", "rejected", "duplicate",
-                                               "quarantined")}}
-        for o in outcomes
-    ]  # fmt: skip
-    create_table_artifact(rows, key="nightly-bridge", description="Bridge per register (rubles)")
+    keys = ("amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined")
+    totals = {k: sum(int(r[k]) for r in registers) for k in keys}
+    rows = []
+    for r in [*registers, {"file": "TOTAL", "channel": "", "status": "", **totals}]:
+        residual = int(r["amount_total"]) - sum(int(r[k]) for k in keys[1:])
+        rows.append({"file": r["file"], "channel": r["channel"], "status": r["status"],
+                     **{k: format_amount(int(r[k])) for k in keys}, "residual": format_amount(residual)})  # fmt: skip
+    return rows
+
+
+def discrepancy_markdown(result: dict) -> str:
+    """The night's discrepancy counts and where its report and summary are."""
     counts = "\n".join(f"| {code} | {n} |" for code, n in result.get("discrepancies", {}).items()) or "| — | 0 |"
-    create_markdown_artifact(
-        f"# Discrepancies\n\n| code | count |\n|---|---|\n{counts}\n\nReport: [{result.get('xlsx')}]"
-        f"(file://{result.get('xlsx')})\n",
-        key="nightly-discrepancies",
+    return (
+        f"# Discrepancies of {result['date']}\n\n| code | count |\n|---|---|\n{counts}\n\n"
+        f"Report: [{result.get('xlsx')}](file://{result.get('xlsx')}) (on the machine that ran the flow)\n\n"
+        f"Summary: `{result.get('summary')}`\n"
     )

@@ -20,13 +20,13 @@ from domain.codes import Code
 from domain.records import PAYMENT_COLUMNS
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
-from rkc.filing import file_away
+from rkc.filing import file_away, find_filed
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
 from rkc.workfiles import read_errors, read_raw_lines
 from sql.bulk import bulk_insert
 from sql.models import Register
 from sql.posting import post_payments
-from sql.registers import create_register, finish_register
+from sql.registers import create_register, finish_register, register_outcome
 from sql.uow import UnitOfWork
 
 # The intake columns posting stores (the services were already split by the decision step; the
@@ -70,6 +70,10 @@ def commit_register(
     """Post (or quarantine, or skip) one file of the night and move it where it belongs."""
     if intake.status in (DUPLICATE_FILE, RECOVERED):
         return _finish_known(config, engine, intake, run_date)
+    with engine.connect() as conn:
+        committed = register_outcome(conn, intake.sha256)
+    if committed is not None:  # a retry: the commit went through, filing the file away did not
+        return _finish_filing(config, engine, intake, run_date, committed)
     if intake.status == BAD_FILE:
         return _bad_file(config, engine, intake, run_date)
     if plan is None:
@@ -196,7 +200,7 @@ def _finish_known(config: Config, engine: Engine, intake: Intake, run_date: date
         return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "recovered",
                                intake.known_register_id, stored_path=str(stored),
                                reason="posted by an earlier run that stopped before filing it")  # fmt: skip
-    detail = f"тот же файл уже получен (реестр {intake.known_register_id})"
+    detail = intake.reason or f"тот же файл уже получен (реестр {intake.known_register_id})"
     with UnitOfWork(engine) as uow:
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.DUPLICATE_FILE.value,
                              "register_id": intake.known_register_id, "channel": intake.channel,
@@ -205,6 +209,24 @@ def _finish_known(config: Config, engine: Engine, intake: Intake, run_date: date
         uow.commit()
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "duplicate_file",
                            intake.known_register_id, stored_path=str(stored), reason=detail)  # fmt: skip
+
+
+def _finish_filing(config: Config, engine: Engine, intake: Intake, run_date: date, committed: dict) -> RegisterOutcome:
+    """File away a register the previous attempt of this task committed (posting nothing again),
+    or find where that attempt put it, and return its outcome as stored."""
+    refused = committed["status"] != "posted"
+    folder = (config.quarantine if refused else config.archive) / run_date.isoformat() / intake.channel
+    source = Path(intake.path)
+    if source.exists():
+        stored: Path | None = file_away(source, folder, committed["reason"] or None)
+    else:
+        stored = find_filed(source.name, folder, intake.sha256)
+    if stored is not None:
+        _set_stored(engine, committed["register_id"], stored)
+    fields = {k: committed[k] for k in ("register_id", "lines", "rejected_lines", "amount_total", "posted",
+                                         "suspense", "rejected", "duplicate", "quarantined", "reason")}  # fmt: skip
+    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, committed["status"],
+                           stored_path=str(stored or ""), **fields)  # fmt: skip
 
 
 def _set_stored(engine: Engine, register_id: int | None, stored: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import shutil
 from pathlib import Path
+
+from parsers.base import file_sha256
 
 
 def file_away(source: Path, folder: Path, reason: str | None) -> Path:
@@ -14,7 +17,17 @@ def file_away(source: Path, folder: Path, reason: str | None) -> Path:
     while target.exists():
         target = folder / f"{source.stem}.{counter}{source.suffix}"
         counter += 1
-    shutil.move(str(source), target)
-    if reason:
+    if reason:  # first: a file moved without its reason would leave no trace of why
         target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    shutil.move(str(source), target)
     return target
+
+
+def find_filed(name: str, folder: Path, sha256: str) -> Path | None:
+    """Where ``file_away`` put a file of this name and content in ``folder`` (it may have added a
+    counter to the name), if it did."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    if not folder.is_dir():
+        return None
+    candidates = [folder / name, *sorted(folder.glob(f"{glob.escape(stem)}.*{glob.escape(suffix)}"))]
+    return next((c for c in candidates if c.is_file() and file_sha256(c) == sha256), None)

@@ -8,6 +8,7 @@ tasks pass paths and ids, never DataFrames.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -72,6 +73,28 @@ def collect_inbox(config: Config) -> list[tuple[str, Path]]:
         if folder.is_dir():
             found += [(channel, p) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
     return found
+
+
+def set_copies_aside(files: list[tuple[str, Path]]) -> tuple[list[tuple[str, Path]], list[Intake]]:
+    """The files to read, and the byte-identical copies of an earlier file of the same night (in
+    inbox order) as duplicate files, not read: an agent that sends a register twice must not have
+    it decided and posted twice. Only files of a size another file shares are hashed here."""
+    sizes = [path.stat().st_size for _, path in files]
+    shared = {size for size, n in Counter(sizes).items() if n > 1}
+    first_of: dict[str, Path] = {}
+    to_read, copies = [], []
+    for (channel, path), size in zip(files, sizes, strict=True):
+        if size not in shared:
+            to_read.append((channel, path))
+            continue
+        sha = file_sha256(path)
+        if sha in first_of:
+            reason = f"тот же файл, что и {first_of[sha].name}, получен в эту же ночь"
+            copies.append(Intake(str(path), channel, sha, DUPLICATE_FILE, reason=reason))
+        else:
+            first_of[sha] = path
+            to_read.append((channel, path))
+    return to_read, copies
 
 
 def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: Path) -> Intake:

@@ -16,13 +16,14 @@ REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "lines"
 
 
 def write_report(
-    config: Config, engine: Engine, run_date: date, outcomes: list[dict], plan: NightPlan | None
+    config: Config, engine: Engine, run_date: date, registers: list[dict], plan: NightPlan | None
 ) -> dict[str, str]:
-    """Write the discrepancy report (XLSX and HTML) into ``out/<date>/``; return their paths."""
+    """Write the night's discrepancy report (XLSX and HTML) into ``out/<date>/``; return their paths.
+    ``registers`` are the night's (``sql.registers.night_registers``), with their bridge."""
     from reports.run_report import RunReportData, write_run_report
 
-    registers = pd.DataFrame(outcomes, columns=[*REGISTER_FIELDS, "sha256"])
-    registers["residual"] = registers["amount_total"] - registers[
+    frame = pd.DataFrame(registers, columns=[*REGISTER_FIELDS, "sha256"])
+    frame["residual"] = frame["amount_total"] - frame[
         ["posted", "suspense", "rejected", "duplicate", "quarantined"]
     ].sum(axis=1)
     with engine.connect() as conn:
@@ -44,7 +45,7 @@ def write_report(
         proposals = _proposals(conn, plan)
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
-    data = RunReportData(run_date, registers.drop(columns="sha256"), tieout, discrepancies, proposals)
+    data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals)
     xlsx, html = write_run_report(data, config.out / run_date.isoformat(), html_rows=config.html_rows)
     return {"xlsx": str(xlsx), "html": str(html)}
 

@@ -14,9 +14,9 @@ from domain.bridge import BRIDGE_COLUMNS, check_bridge, render_register, render_
 BRIDGE_FIELDS = ["amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined"]
 
 
-def bridge_frame(outcomes: list[dict]) -> pd.DataFrame:
-    """The bridge of the night's registers (``BRIDGE_COLUMNS``), from the posting outcomes."""
-    rows = [{"register_id": i, **{k: int(o[k]) for k in BRIDGE_FIELDS}} for i, o in enumerate(outcomes)]
+def bridge_frame(registers: list[dict]) -> pd.DataFrame:
+    """The bridge of the night's registers (``BRIDGE_COLUMNS``)."""
+    rows = [{"register_id": i, **{k: int(o[k]) for k in BRIDGE_FIELDS}} for i, o in enumerate(registers)]
     frame = pd.DataFrame(rows, columns=["register_id", *BRIDGE_FIELDS])
     frame["residual"] = frame["amount_total"] - frame[BRIDGE_FIELDS[1:]].sum(axis=1)
     return frame[BRIDGE_COLUMNS]
@@ -32,22 +32,23 @@ def discrepancy_counts(engine: Engine, run_date: date) -> dict[str, int]:
     return {code: int(count) for code, count in rows}
 
 
-def write_summary(out_dir: Path, run_date: date, outcomes: list[dict], counts: dict[str, int], extra: dict) -> Path:
-    """Write ``run-summary.json``; raise ``BridgeError`` first if any register's residual is not 0."""
-    frame = bridge_frame(outcomes)
+def write_summary(out_dir: Path, run_date: date, registers: list[dict], counts: dict[str, int], extra: dict) -> Path:
+    """Write ``run-summary.json`` of the night's ``registers`` (``sql.registers.night_registers``);
+    raise ``BridgeError`` first if any register's residual is not 0."""
+    frame = bridge_frame(registers)
     check_bridge(frame)
-    registers = [
+    rendered = [
         render_register(
             {"file": o["file"], "sha256": o["sha256"], "channel": o["channel"], "format": o["format"],
              "status": o["status"], "lines": o["lines"], "rejected_lines": o["rejected_lines"]},
             {k: int(o[k]) for k in BRIDGE_FIELDS},
         )
-        for o in outcomes
+        for o in registers
     ]  # fmt: skip
     totals = render_totals(
-        frame, lines=sum(o["lines"] for o in outcomes), rejected_lines=sum(o["rejected_lines"] for o in outcomes)
+        frame, lines=sum(o["lines"] for o in registers), rejected_lines=sum(o["rejected_lines"] for o in registers)
     )
-    summary = {"date": run_date.isoformat(), "registers": registers, "totals": totals, "discrepancies": counts, **extra}
+    summary = {"date": run_date.isoformat(), "registers": rendered, "totals": totals, "discrepancies": counts, **extra}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "run-summary.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, RowMapping, Select, insert, select, update
 
 from domain.records import DeclaredTotals
 from sql.models import Register
@@ -57,3 +57,37 @@ def create_register(
 def finish_register(conn: Connection, register_id: int, **values: object) -> None:
     """Set the outcome of a register: status, parsed line counts and totals, reason."""
     conn.execute(update(Register).where(Register.id == register_id).values(**values))
+
+
+def night_registers(conn: Connection, run_date: date) -> list[dict]:
+    """The night's registers (posted or quarantined, by whichever run of the night), with their
+    bridge in the keys of ``rkc.commit.RegisterOutcome``, in inbox order (channel, file name).
+
+    The night's report is built from these, not from what one run posted: a rerun that finds
+    nothing new, or finishes the work of a run that died, must not leave a report of fewer
+    registers than the night had."""
+    rows = conn.execute(
+        _bridge_select().where(Register.run_date == run_date, Register.status.in_(("posted", "quarantined")))
+    ).mappings()
+    registers = [_outcome(row) for row in rows]
+    return sorted(registers, key=lambda r: (r["channel"], r["file"], r["register_id"]))
+
+
+def register_outcome(conn: Connection, sha256: str) -> dict | None:
+    """The stored register of this content hash with its bridge (as ``night_registers``), if any."""
+    row = conn.execute(_bridge_select().where(Register.sha256 == sha256)).mappings().first()
+    return None if row is None else _outcome(row)
+
+
+def _bridge_select() -> Select:
+    return select(
+        Register.id.label("register_id"), Register.file, Register.sha256, Register.channel, Register.format,
+        Register.status, Register.lines, Register.rejected_lines, Register.amount_total,
+        Register.posted_amount.label("posted"), Register.suspense_amount.label("suspense"),
+        Register.rejected_amount.label("rejected"), Register.duplicate_amount.label("duplicate"),
+        Register.quarantined_amount.label("quarantined"), Register.stored_path, Register.reason,
+    )  # fmt: skip
+
+
+def _outcome(row: RowMapping) -> dict:
+    return {**row, "stored_path": row["stored_path"] or "", "reason": row["reason"] or ""}

@@ -93,7 +93,10 @@ def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) 
     assert supplier_total == expected["posted_amount"]
 
     again = nightly(home=str(config.home), run_date=day.run_date)  # the same night again: nothing new
-    assert again["files"] == 0 and again["registers"] == []
+    assert again["files"] == 0 and again["posted_this_run"] == []
+    # The report and summary stay the night's: the rerun rewrites them whole, not with no registers.
+    assert again["registers"] == result["registers"] and len(result["registers"]) == len(result["posted_this_run"])
+    assert json.loads(Path(again["summary"]).read_text(encoding="utf-8"))["totals"] == totals
     assert again["discrepancies"] == codes  # the night's state, reported once, not once per run
     archived = next((config.archive / day.run_date.isoformat() / "sber").iterdir())
     shutil.copy(archived, config.inbox / "sber" / archived.name)  # an agent sends a file twice
@@ -136,7 +139,7 @@ def _crash_then_rerun(
     # The same day, undisturbed, on SQLite, reading one file at a time: the same ledger either way.
     reference, ref_day = _day(tmp_path / "reference", None, monkeypatch, intake_workers=1)
     assert reference.intake_workers == 1
-    nightly_module.nightly(home=str(reference.home), run_date=ref_day.run_date)
+    undisturbed = nightly_module.nightly(home=str(reference.home), run_date=ref_day.run_date)
     expected_balances = _ledger(reference)[0]
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
@@ -160,10 +163,14 @@ def _crash_then_rerun(
     assert all(lock_held)  # no register was committed after the run let go of its lock
 
     monkeypatch.setattr(nightly_module, "commit_register", real)
-    nightly_module.nightly(home=str(config.home), run_date=day.run_date)
+    rerun = nightly_module.nightly(home=str(config.home), run_date=day.run_date)
     final, violations, _ = _ledger(config)
     assert violations == []
     assert final == expected_balances
+    # The rerun's report covers the whole night, the registers the killed run committed included.
+    summary, expected_summary = (json.loads(Path(r["summary"]).read_text("utf-8")) for r in (rerun, undisturbed))
+    assert summary["totals"] == expected_summary["totals"]
+    assert [r["file"] for r in summary["registers"]] == [r["file"] for r in expected_summary["registers"]]
     return posted_before
 
 
@@ -197,3 +204,52 @@ def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_url, monkeypa
     final, violations, _ = _ledger(config)
     assert violations == []
     assert final == _ledger(reference)[0]
+
+
+def test_the_same_file_twice_in_one_night(harness, tmp_path, db_url, monkeypatch) -> None:
+    # An agent sends one register twice under two names before the run: the first copy in inbox
+    # order is posted, the other is a duplicate file, and the ledger is the one of a single copy.
+    from flows.nightly import nightly
+
+    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
+    expected = nightly(home=str(reference.home), run_date=ref_day.run_date)
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    original = sorted((config.inbox / "sber").iterdir())[0]
+    shutil.copy(original, original.with_name("z-resent-" + original.name))
+    result = nightly(home=str(config.home), run_date=day.run_date)
+    assert _ledger(config)[0] == _ledger(reference)[0]
+    assert [(s["file"], s["status"]) for s in result["skipped"]] == [("z-resent-" + original.name, "duplicate_file")]
+    assert result["discrepancies"].get("DUPLICATE_FILE") == 1
+    assert [r["file"] for r in result["registers"]] == [r["file"] for r in expected["registers"]]
+    archived = config.archive / day.run_date.isoformat() / "sber"
+    assert (archived / original.name).is_file() and (archived / ("z-resent-" + original.name)).is_file()
+
+
+@pytest.mark.parametrize("fails", ["moving the file", "recording where it went"])
+def test_filing_fails_once_after_the_commit(harness, tmp_path, db_url, monkeypatch, fails) -> None:
+    # The task is retried on I/O errors; the retry finds the register committed and only files it.
+    import rkc.commit
+    from flows.nightly import nightly
+
+    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
+    nightly(home=str(reference.home), run_date=ref_day.run_date)
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    target = "_set_stored" if fails == "recording where it went" else "file_away"
+    real, failed = getattr(rkc.commit, target), []
+
+    def once(*args, **kwargs):
+        if not failed:
+            failed.append(args)  # for _set_stored: the file was moved, where it went is not written
+            raise OSError(f"{fails} failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rkc.commit, target, once)
+    result = nightly(home=str(config.home), run_date=day.run_date)
+    assert failed and _ledger(config)[0] == _ledger(reference)[0]
+    assert sorted(result["posted_this_run"]) == sorted(r["file"] for r in result["registers"])
+    assert not [p for c in config.channels for p in (config.inbox / c).iterdir()]  # everything filed away
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT stored_path FROM register WHERE status = 'posted'")).scalars().all()
+    engine.dispose()
+    assert stored and all(s and Path(s).is_file() for s in stored)
