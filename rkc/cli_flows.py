@@ -129,6 +129,7 @@ def generate(
         day = make(directory, accounts=accounts, payments=payments, seed=seed)
     out.print(f"Generated day {day.run_date} in {day.dir}: {len(day.registers)} registers, "
               f"{len(day.statements)} statements; manifest {day.manifest}")  # fmt: skip
+    out.print(f"The late п/п arrives in {day.next_day_statement}: drop it into inbox/statements/ for the next night.")
 
 
 @app.command()

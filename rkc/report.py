@@ -51,7 +51,8 @@ def write_report(
 
 
 def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Every register still open or tied tonight, and the transfers no register claims."""
+    """Every register of tonight, still open, or tied tonight by a statement read tonight (a п/п
+    that came late), and the transfers no register claims."""
     registers = pd.read_sql_query(
         text(
             "SELECT r.id AS register_id, r.file, r.channel, r.payment_order_number, r.payment_order_date,"
@@ -59,8 +60,9 @@ def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-de
             " t.number AS transfer_number, t.date AS transfer_date, t.amount AS transfer_amount,"
             " t.payer_name, r.tie_status AS status, r.tie_rule AS rule"
             " FROM register r LEFT JOIN bank_transfer t ON t.id = r.transfer_id"
+            " LEFT JOIN bank_statement s ON s.id = t.statement_id"
             " WHERE r.status = 'posted' AND (r.run_date = :d OR r.tie_status IS NULL"
-            " OR r.tie_status <> 'tied') ORDER BY r.id"
+            " OR r.tie_status <> 'tied' OR s.run_date = :d) ORDER BY r.id"
         ),
         conn,
         params={"d": run_date},

@@ -253,3 +253,30 @@ def test_filing_fails_once_after_the_commit(harness, tmp_path, db_url, monkeypat
         stored = conn.execute(sa.text("SELECT stored_path FROM register WHERE status = 'posted'")).scalars().all()
     engine.dispose()
     assert stored and all(s and Path(s).is_file() for s in stored)
+
+
+def test_the_late_transfer_ties_the_next_night(harness, tmp_path, db_url, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from flows.nightly import nightly
+
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    late = json.loads(day.manifest.read_text(encoding="utf-8"))["defects"]["late_transfer"]
+    first = nightly(home=str(config.home), run_date=day.run_date)
+    assert first["discrepancies"].get("TRANSFER_MISSING") == 1
+
+    assert day.next_day_statement is not None and late["arrives_in"].endswith(day.next_day_statement.name)
+    shutil.copy(day.next_day_statement, config.statements_inbox / day.next_day_statement.name)
+    next_night = day.run_date + timedelta(days=1)
+    second = nightly(home=str(config.home), run_date=next_night)
+    assert "TRANSFER_MISSING" not in second["discrepancies"]
+    tie_out = json.loads(Path(second["summary"]).read_text(encoding="utf-8"))["tie_out"]
+    assert tie_out["tied"] == 1 and tie_out["missing"] == 0, tie_out
+    from rkc.report import _tieout
+
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        tonight = _tieout(conn, next_night)  # the next night's tie-out sheet shows the late one tied
+    engine.dispose()
+    row = tonight[tonight["file"] == Path(late["file"]).name]
+    assert list(row["status"]) == ["tied"] and list(row["transfer_number"]) == [late["payment_order"]["number"]]

@@ -49,6 +49,7 @@ class GeneratedDay:
     registers: list[Path]
     statements: list[Path]
     manifest: Path  # JSON: per file the defects planted, expected counts and sums (kopecks)
+    next_day_statement: Path | None = None  # the next day's statement, with the late п/п; not in the inbox
 
 
 def _config(directory: Path) -> Config:
@@ -145,14 +146,23 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
                               "НДС не облагается", sup["bic"]))  # fmt: skip
     statement = write_statement(inbox / "statements" / f"kl_to_1c_{run:%Y%m%d}.txt", account=config.center_account,
                                 bic=config.center_bic, day=run, opening=opening, transfers=transfers)  # fmt: skip
+    # The late п/п arrives the next day: that statement is the next night's, so it waits outside the
+    # inbox (next-day/statements/) for whoever wants to watch the register tie a night late.
+    arrives = run + timedelta(days=1)
+    late_transfer = agent_transfer(config.channels[late.channel], center, late.payment_order[0], late.payment_order[1],
+                                   late.transfer, late.register_no, late.register_date)  # fmt: skip
+    next_statement = write_statement(directory / "next-day" / "statements" / f"kl_to_1c_{arrives:%Y%m%d}.txt",
+                                     account=config.center_account, bic=config.center_bic, day=arrives,
+                                     opening=int(statement["closing"]), transfers=[late_transfer])  # fmt: skip
 
     manifest = directory / "manifest.json"
     facts = build_manifest(directory, seed=seed, run=run, op_day=op_day, world=world, plan=plan, files=files,
-                           late=late, statement=statement, charges=(charges_csv, encoding, decimal),
-                           suppliers_csv=suppliers_csv, center_inn=center_inn, commission=commission)  # fmt: skip
+                           late=late, statement=statement, next_statement=next_statement,
+                           charges=(charges_csv, encoding, decimal), suppliers_csv=suppliers_csv,
+                           center_inn=center_inn, commission=commission)  # fmt: skip
     manifest.write_text(json.dumps(facts, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return GeneratedDay(directory, run, suppliers_csv, charges_csv, [f.path for f in files],
-                        [Path(statement["file"])], manifest)  # fmt: skip
+                        [Path(statement["file"])], manifest, Path(next_statement["file"]))  # fmt: skip
 
 
 def _center_inn(rng: np.random.Generator) -> str:

@@ -31,7 +31,8 @@ DESCRIPTIONS = {
     "cross_channel": "the same payment in the sber register and as a ГИС ЖКХ notification "
     "(DUPLICATE_CROSS_CHANNEL; the channel of lower priority is not posted)",
     "bad_footer": "footer count and sum off (REGISTER_TOTAL_MISMATCH, register quarantined)",
-    "late_transfer": "register whose п/п is not in today's statement (TRANSFER_MISSING)",
+    "late_transfer": "register whose п/п is not in today's statement (TRANSFER_MISSING); it is in the next "
+                     "day's statement, next-day/statements/, outside the inbox",
 }
 
 
@@ -61,8 +62,8 @@ def _defect(plan: Plan, files: list[RegisterFile], rows: list[int], root: Path, 
 
 def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: World, plan: Plan,
                    files: list[RegisterFile], late: RegisterFile, statement: dict[str, object],
-                   charges: tuple[Path, str, str], suppliers_csv: Path, center_inn: str,
-                   commission: np.ndarray) -> dict[str, object]:  # fmt: skip
+                   next_statement: dict[str, object], charges: tuple[Path, str, str], suppliers_csv: Path,
+                   center_inn: str, commission: np.ndarray) -> dict[str, object]:  # fmt: skip
     """The manifest's content (JSON-ready)."""
     d = plan.defects
     bad = next(f for f in files if "count" in f.declared and f.declared["count"] != len(f.rows))
@@ -85,7 +86,9 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
     defects["bad_footer"] = {"description": DESCRIPTIONS["bad_footer"], "file": _rel(bad.path, root),
                              "lines": len(bad.rows), "amount": bad.amount, "declared": bad.declared}  # fmt: skip
     defects["late_transfer"] = {"description": DESCRIPTIONS["late_transfer"], "file": _rel(late.path, root),
-                                "transfer": late.transfer, "payment_order": _order(late)}  # fmt: skip
+                                "transfer": late.transfer, "payment_order": _order(late),
+                                "arrives_in": _rel(Path(next_statement["file"]), root),
+                                "arrives_on": next_statement["date"]}  # fmt: skip
     registers = []
     for f in files:
         registers.append({
