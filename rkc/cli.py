@@ -47,11 +47,9 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn what a user or the machine can get wrong (the configuration, a file or directory, the
-    database URL, an unreachable database, a generator request) into one line and exit code 2.
-    Anything else is a bug and keeps its traceback."""
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-
+    """Turn what a user can get wrong (the configuration, the database URL or a database that does
+    not answer, a register file, a generator request) into one line and exit code 2. Anything
+    raised once the work has started keeps its traceback: it may be a bug."""
     from rkc.generator.core import GenerateError
 
     @functools.wraps(command)
@@ -60,13 +58,6 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except (ConfigError, BadFile, GenerateError) as exc:
             fail(str(exc))
-        except OSError as exc:  # a path that is missing, a file where a folder should be, no permission
-            fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
-        except (ArgumentError, NoSuchModuleError) as exc:
-            fail(f"the database URL (database_url in rkc.yaml or RKC_DATABASE_URL) is not usable: {exc}")
-        except OperationalError as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0]
-            fail(f"the database cannot be reached or refused the work: {reason}")
 
     return guarded
 
@@ -103,7 +94,10 @@ def charges_import(
     """Import the billing export; corrected ПД replace stored ones until money is posted to them."""
     from rkc.app import import_charges_files
 
-    report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers)
+    try:
+        report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers)
+    except FileNotFoundError as exc:  # the files named on the command line
+        fail(str(exc))
     for error in report.errors:
         err.print(f"rejected {error.file}:{error.line_no}: {error.reason}", highlight=False, soft_wrap=True)
     out.print(

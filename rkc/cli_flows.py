@@ -25,16 +25,9 @@ def _prefect_env(home: Path) -> None:
 def _reachable(config: Config) -> Config:
     """The configuration, once its database answers: a wrong URL or a database that is down is one
     line before Prefect starts, not a failed flow run with a traceback."""
-    from sqlalchemy import text
+    from rkc.context import reachable_engine
 
-    from sql.engine import make_engine
-
-    engine = make_engine(config.database_url)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    finally:
-        engine.dispose()
+    reachable_engine(config).dispose()
     return config
 
 

@@ -172,6 +172,8 @@ def init_home(home: str | Path | None) -> tuple[Config, bool]:
     Returns the configuration and whether the configuration file was newly written.
     """
     root = resolve_home(home)
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"{root}: a file, not a directory; the working directory must be a directory")
     root.mkdir(parents=True, exist_ok=True)
     path = root / CONFIG_NAME
     created = not path.exists()

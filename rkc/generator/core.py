@@ -77,6 +77,8 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     if payments < pay.MIN_PAYMENTS:  # checked before a file is written, not half-way
         raise GenerateError(f"need at least {pay.MIN_PAYMENTS} payments to plant every defect, got {payments}")
     directory = Path(dir).resolve()  # rkc.yaml's paths come out absolute; the manifest is relative to this
+    if directory.exists() and not directory.is_dir():
+        raise GenerateError(f"{directory}: a file, not a directory")
     directory.mkdir(parents=True, exist_ok=True)
     config = _config(directory)
     if "sber" not in config.channels:
