@@ -91,7 +91,7 @@ def resolutions(home: str, run_date: date) -> dict:
 
 
 @task
-def report(home: str, run_date: date, plan: dict | None, extra: dict) -> dict:
+def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
     """Write the night's discrepancy report and run summary (which checks the bridge closes).
 
     They cover every register of the night, whichever run of it posted them: a rerun that finds
@@ -101,9 +101,12 @@ def report(home: str, run_date: date, plan: dict | None, extra: dict) -> dict:
         out_dir = config.out / run_date.isoformat()
         with engine.connect() as conn:
             registers = night_registers(conn, run_date)
-        files = write_report(config, engine, run_date, registers, NightPlan.from_dict(plan) if plan else None)
+            refused = night_registers(conn, run_date, statuses=("bad_file",))
+        files = write_report(config, engine, run_date, registers, Path(work_dir))
         counts = discrepancy_counts(engine, run_date)
-        summary = write_summary(out_dir, run_date, registers, counts, {**extra, "report": files})
+        bad_files = [{k: r[k] for k in ("file", "sha256", "channel", "reason", "stored_path")} for r in refused]
+        summary = write_summary(out_dir, run_date, registers, counts, {**extra, "bad_files": bad_files,
+                                                                        "report": files})  # fmt: skip
         return {"summary": str(summary), **files, "discrepancies": counts, "registers": registers}
     finally:
         engine.dispose()
@@ -137,7 +140,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         skipped = [o for o in outcomes if o["status"] not in ("posted", "quarantined")]
         extra = {"posted_this_run": this_run, "skipped_files": skipped, "tie_out": tie_summary,
                  "resolutions": resolution_summary}  # fmt: skip
-        result = report(home, run_date, plan, extra)
+        result = report(home, run_date, work_dir, extra)
     engine.dispose()
     if not this_run:
         logger.info("Nothing new was posted: the report shows the night's %d registers as earlier runs left them.",
@@ -170,7 +173,13 @@ def _post_all(home: str, intakes: list[dict], plan: dict | None, run_date: date,
     if workers == 1:
         return [post_register(home, i, plan, run_date) for i in intakes]
     by_size = sorted(range(len(intakes)), key=lambda i: -intakes[i].get("lines", 0))
-    futures = {i: post_register.submit(home, intakes[i], plan, run_date) for i in by_size}
+    futures: dict[int, PrefectConcurrentFuture] = {}
+    try:
+        for i in by_size:
+            futures[i] = post_register.submit(home, intakes[i], plan, run_date)
+    except BaseException:  # interrupted while submitting: those submitted still end first
+        settle(list(futures.values()))
+        raise
     finish_started(list(futures.values()))
     return [futures[i].result() for i in range(len(intakes))]
 
@@ -183,17 +192,23 @@ def finish_started(futures: list[PrefectConcurrentFuture]) -> None:
     try:
         wait(futures)
     except BaseException:
-        for future in futures:
-            future.wrapped_future.cancel()  # only those still queued: a running one cannot be
-        queued_or_running = [f.wrapped_future for f in futures]
-        while under_way := [f for f in queued_or_running if not f.done()]:
-            logging.getLogger("rkc.nightly").warning(
-                "Interrupted: waiting for %d register(s) being posted to commit or roll back", len(under_way))
-            try:
-                concurrent.futures.wait(under_way)
-            except KeyboardInterrupt:  # a second Ctrl-C: still not while a transaction is open
-                continue
+        settle(futures)
         raise
+
+
+def settle(futures: list[PrefectConcurrentFuture]) -> None:
+    """Drop the postings still queued and wait for those running to commit or roll back, through
+    further interrupts (a second Ctrl-C, a stop signal): none may outlive the run lock."""
+    for future in futures:
+        future.wrapped_future.cancel()  # only those still queued: a running one cannot be
+    queued_or_running = [f.wrapped_future for f in futures]
+    logger = logging.getLogger("rkc.nightly")
+    while under_way := [f for f in queued_or_running if not f.done()]:
+        logger.warning("Interrupted: waiting for %d register(s) being posted to commit or roll back", len(under_way))
+        try:
+            concurrent.futures.wait(under_way)
+        except BaseException as again:  # interrupted again: still not while a transaction is open
+            logger.warning("Interrupted again (%s); the wait goes on", type(again).__name__)
 
 
 def _artifacts(result: dict) -> None:

@@ -8,6 +8,7 @@ found committed but not moved is finished by the next run.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -68,11 +69,17 @@ def commit_register(
     config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date
 ) -> RegisterOutcome:
     """Post (or quarantine, or skip) one file of the night and move it where it belongs."""
-    if intake.status in (DUPLICATE_FILE, RECOVERED):
-        return _finish_known(config, engine, intake, run_date)
     with engine.connect() as conn:
         committed = register_outcome(conn, intake.sha256)
-    if committed is not None:  # a retry: the commit went through, filing the file away did not
+    if intake.status == RECOVERED:
+        if committed is None:
+            raise RuntimeError(f"{intake.name}: recovered, but no register has its content hash")
+        return _finish_filing(config, engine, intake, run_date, committed, status="recovered")
+    if intake.status == DUPLICATE_FILE:
+        return _duplicate_file(config, engine, intake, run_date)
+    if committed is not None and not committed["stored_path"]:
+        # A retry of this task: its commit went through, filing the file away did not. (A row
+        # already filed is a file refused earlier and read again: ``replaces`` takes it over.)
         return _finish_filing(config, engine, intake, run_date, committed)
     if intake.status == BAD_FILE:
         return _bad_file(config, engine, intake, run_date)
@@ -102,7 +109,8 @@ def commit_register(
         status = "quarantined" if reason else "posted"
         rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
                               fmt=intake.format, run_date=run_date, status=status,
-                              declared=intake.declared_totals(), reason=reason)  # fmt: skip
+                              declared=intake.declared_totals(), reason=reason,
+                              replaces=intake.known_register_id)  # fmt: skip
         pidx = to_post["pidx"].to_numpy()
         posted = to_post["outcome"].eq("posted").to_numpy()
         amount = to_post["amount"].to_numpy()
@@ -181,7 +189,7 @@ def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) ->
     with UnitOfWork(engine) as uow:
         rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
                               fmt=intake.format or "unknown", run_date=run_date, status="bad_file",
-                              reason=intake.reason)  # fmt: skip
+                              reason=intake.reason, replaces=intake.known_register_id)  # fmt: skip
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "register_id": rid,
                              "channel": intake.channel, "file": intake.name, "detail": intake.reason}])  # fmt: skip
         bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
@@ -192,14 +200,12 @@ def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) ->
                            stored_path=str(stored), reason=intake.reason)  # fmt: skip
 
 
-def _finish_known(config: Config, engine: Engine, intake: Intake, run_date: date) -> RegisterOutcome:
-    """A file whose content was received before: finish a recovered one, skip a duplicate."""
-    stored = file_away(Path(intake.path), config.archive / run_date.isoformat() / intake.channel, None)
-    if intake.status == RECOVERED:
-        _set_stored(engine, intake.known_register_id, stored)
-        return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "recovered",
-                               intake.known_register_id, stored_path=str(stored),
-                               reason="posted by an earlier run that stopped before filing it")  # fmt: skip
+def _duplicate_file(config: Config, engine: Engine, intake: Intake, run_date: date) -> RegisterOutcome:
+    """A file whose content was received before (or earlier tonight): archived, reported, not read."""
+    folder = config.archive / run_date.isoformat() / intake.channel
+    source = Path(intake.path)
+    # On a retry the file may have been moved already by the attempt that failed.
+    stored = file_away(source, folder, None) if source.exists() else find_filed(source.name, folder, intake.sha256)
     detail = intake.reason or f"тот же файл уже получен (реестр {intake.known_register_id})"
     with UnitOfWork(engine) as uow:
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.DUPLICATE_FILE.value,
@@ -208,12 +214,15 @@ def _finish_known(config: Config, engine: Engine, intake: Intake, run_date: date
         bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
         uow.commit()
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "duplicate_file",
-                           intake.known_register_id, stored_path=str(stored), reason=detail)  # fmt: skip
+                           intake.known_register_id, stored_path=str(stored or ""), reason=detail)  # fmt: skip
 
 
-def _finish_filing(config: Config, engine: Engine, intake: Intake, run_date: date, committed: dict) -> RegisterOutcome:
-    """File away a register the previous attempt of this task committed (posting nothing again),
-    or find where that attempt put it, and return its outcome as stored."""
+def _finish_filing(
+    config: Config, engine: Engine, intake: Intake, run_date: date, committed: dict, status: str | None = None
+) -> RegisterOutcome:
+    """File away a register committed but not filed (by the failed attempt of this task, or by a
+    run that died: ``status="recovered"``), posting nothing again, or find where it was put; the
+    outcome is the stored register's."""
     refused = committed["status"] != "posted"
     folder = (config.quarantine if refused else config.archive) / run_date.isoformat() / intake.channel
     source = Path(intake.path)
@@ -223,9 +232,15 @@ def _finish_filing(config: Config, engine: Engine, intake: Intake, run_date: dat
         stored = find_filed(source.name, folder, intake.sha256)
     if stored is not None:
         _set_stored(engine, committed["register_id"], stored)
+    else:
+        logging.getLogger("rkc.commit").warning(
+            "%s: committed as register %s, but the file is neither in the inbox nor in %s",
+            intake.name, committed["register_id"], folder)  # fmt: skip
     fields = {k: committed[k] for k in ("register_id", "lines", "rejected_lines", "amount_total", "posted",
                                          "suspense", "rejected", "duplicate", "quarantined", "reason")}  # fmt: skip
-    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, committed["status"],
+    if status == "recovered":
+        fields["reason"] = "committed by an earlier run that stopped before filing it"
+    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status or committed["status"],
                            stored_path=str(stored or ""), **fields)  # fmt: skip
 
 

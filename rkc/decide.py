@@ -54,19 +54,19 @@ CHARGE_NEEDS = ("uip", "account", "period", "supplier_inn", "service", "amount")
 class NightPlan:
     """Where the night's decisions are (JSON-able), and which registers are quarantined why.
 
-    Per register (by sha256) three files: ``decisions`` (``DECISION_COLUMNS``), ``parts`` (the
-    supplier split of its matched payments, ``PLAN_PART_COLUMNS``) and ``flags`` (its
-    discrepancies); ``payment_id`` is the night's numbering. The proposals carry the payment key
-    (channel, operation id, occurrence) so that the report can find the stored payment.
+    Per register (by sha256) four files: ``decisions`` (``DECISION_COLUMNS``), ``parts`` (the
+    supplier split of its matched payments, ``PLAN_PART_COLUMNS``), ``flags`` (its
+    discrepancies) and ``proposals`` (near misses for its payments in suspense); ``payment_id``
+    is the night's numbering. The proposals carry the payment key (channel, operation id,
+    occurrence) so that the report can find the stored payment, whichever run decided them.
     """
 
     work_dir: str
-    proposals_path: str
     quarantined: dict[str, str]  # sha256 -> reason
 
     def path(self, sha256: str, kind: str) -> Path:
-        """The ``decisions``, ``parts`` or ``flags`` file of one register."""
-        return Path(self.work_dir) / f"night.{sha256}.{kind}.parquet"
+        """The ``decisions``, ``parts``, ``flags`` or ``proposals`` file of one register."""
+        return plan_file(Path(self.work_dir), sha256, kind)
 
     def to_dict(self) -> dict:
         """Plain dict for passing between tasks."""
@@ -74,8 +74,13 @@ class NightPlan:
 
     @classmethod
     def from_dict(cls, data: dict) -> NightPlan:
-        """Inverse of ``to_dict``."""
-        return cls(**data)
+        """Inverse of ``to_dict`` (a record written by an earlier release may carry more keys)."""
+        return cls(data["work_dir"], data["quarantined"])
+
+
+def plan_file(work_dir: Path, sha256: str, kind: str) -> Path:
+    """One register's decision file of kind ``kind`` in the night's work directory."""
+    return work_dir / f"night.{sha256}.{kind}.parquet"
 
 
 def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir: Path) -> NightPlan:
@@ -141,7 +146,7 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
         FLAG_COLUMNS
     ]
 
-    plan = NightPlan(str(work_dir), str(work_dir / "night.proposals.parquet"), quarantined)
+    plan = NightPlan(str(work_dir), quarantined)
     _write_plan(plan, parsed, payments, split.parts, flags, proposals)
     record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed)}
     (work_dir / PLAN_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
@@ -213,12 +218,16 @@ def _write_plan(
     plan: NightPlan, parsed: list[Intake], payments: pd.DataFrame, parts: pd.DataFrame, flags: pd.DataFrame,
     proposals: pd.DataFrame,
 ) -> None:  # fmt: skip
-    """Write each register's decisions, parts and flags, and the night's proposals with payment keys."""
+    """Write each register's decisions, parts, flags and proposals (with payment keys)."""
     Path(plan.work_dir).mkdir(parents=True, exist_ok=True)
     register_of = payments["register_key"].to_numpy()  # payment_id is the row position
     flags = flags.astype({"code": str, "detail": str})
     part_register = register_of[parts["payment_id"].to_numpy(dtype=np.int64)]
     flag_register = register_of[flags["payment_id"].to_numpy(dtype=np.int64)]
+    proposed = proposals["payment_id"].to_numpy(dtype=np.int64)
+    keys = payments[["channel", "operation_id", "occurrence"]].iloc[proposed]
+    proposals = proposals.assign(**{c: keys[c].to_numpy() for c in keys.columns})
+    proposal_register = register_of[proposed]
     for key, intake in enumerate(parsed):
         mine = register_of == key
         payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True).to_parquet(
@@ -226,8 +235,7 @@ def _write_plan(
         )  # a dictionary of the near-unique ``matched_uip`` would cost hashing and buy nothing
         parts.loc[part_register == key, PLAN_PART_COLUMNS].to_parquet(plan.path(intake.sha256, "parts"), index=False)
         flags[flag_register == key].to_parquet(plan.path(intake.sha256, "flags"), index=False)
-    keys = payments[["channel", "operation_id", "occurrence"]].iloc[proposals["payment_id"].to_numpy(dtype=np.int64)]
-    proposals.assign(**{c: keys[c].to_numpy() for c in keys.columns}).to_parquet(plan.proposals_path, index=False)
+        proposals[proposal_register == key].to_parquet(plan.path(intake.sha256, "proposals"), index=False)
 
 
 def _line_errors(intake: Intake, errors: pd.DataFrame) -> list[LineError]:

@@ -12,15 +12,22 @@ from parsers.base import file_sha256
 def file_away(source: Path, folder: Path, reason: str | None) -> Path:
     """Move ``source`` into ``folder`` without overwriting; write ``<name>.reason.txt`` beside it."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / source.name
-    counter = 1
-    while target.exists():
+    target, counter = folder / source.name, 1
+    while target.exists() or _reason_of(target).exists():  # nor beside another file's stale reason
         target = folder / f"{source.stem}.{counter}{source.suffix}"
         counter += 1
     if reason:  # first: a file moved without its reason would leave no trace of why
-        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
-    shutil.move(str(source), target)
+        _reason_of(target).write_text(reason + "\n", encoding="utf-8")
+    try:
+        shutil.move(str(source), target)
+    except BaseException:
+        _reason_of(target).unlink(missing_ok=True)  # no reason left beside no file
+        raise
     return target
+
+
+def _reason_of(target: Path) -> Path:
+    return target.with_name(target.name + ".reason.txt")
 
 
 def find_filed(name: str, folder: Path, sha256: str) -> Path | None:

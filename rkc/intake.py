@@ -39,7 +39,7 @@ class Intake:
     errors_path: str | None = None
     declared: dict = field(default_factory=dict)
     lines: int = 0
-    known_register_id: int | None = None
+    known_register_id: int | None = None  # the stored register of this content (for a BAD_FILE read again: its row)
 
     @property
     def name(self) -> str:
@@ -89,7 +89,7 @@ def set_copies_aside(files: list[tuple[str, Path]]) -> tuple[list[tuple[str, Pat
             continue
         sha = file_sha256(path)
         if sha in first_of:
-            reason = f"тот же файл, что и {first_of[sha].name}, получен в эту же ночь"
+            reason = f"тот же файл, что и {first_of[sha].parent.name}/{first_of[sha].name}, получен в эту же ночь"
             copies.append(Intake(str(path), channel, sha, DUPLICATE_FILE, reason=reason))
         else:
             first_of[sha] = path
@@ -104,13 +104,17 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         known = conn.execute(
             select(Register.id, Register.status, Register.stored_path).where(Register.sha256 == sha)
         ).first()
+    reread_of = None
     if known is not None:
         register_id, status, stored = known
-        # A register committed but not yet moved (the run died in between) is finished, not a duplicate.
-        recovered = status != "duplicate" and (stored is None or not Path(stored).exists())
-        return Intake(
-            str(path), channel, sha, RECOVERED if recovered else DUPLICATE_FILE, known_register_id=register_id
-        )
+        if stored is None and status != "duplicate":
+            # Committed, never filed away (the run died in between): finished, not a duplicate.
+            return Intake(str(path), channel, sha, RECOVERED, known_register_id=register_id)
+        if status != "bad_file":
+            return Intake(str(path), channel, sha, DUPLICATE_FILE, known_register_id=register_id)
+        # A file refused as unreadable, sent again (to the right inbox, or after its channel's
+        # format was fixed): read again, and its register row replaced, not refused as received.
+        reread_of = register_id
     spec = config.channels[channel]
     parser = build_parser(spec.format, spec.dialect, config.gis_xsd_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +126,7 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         rows, errors, declared = _parse_to(parser, path, payments_path)
     except BadFile as exc:
         payments_path.unlink(missing_ok=True)  # a bad file is quarantined whole: drop what was read
-        return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason)
+        return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason, known_register_id=reread_of)
     write_errors(errors, errors_path)
     declared_dict = {}
     if declared is not None:
@@ -131,7 +135,7 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
             declared_dict["payment_order_date"] = declared.payment_order_date.isoformat()
     return Intake(
         str(path), channel, sha, PARSED, parser.name, payments_path=str(payments_path),
-        errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors),
+        errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors), known_register_id=reread_of,
     )  # fmt: skip
 
 

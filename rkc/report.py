@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, text
 
 from rkc.config import Config
-from rkc.decide import NightPlan
+from rkc.decide import plan_file
 from sql.queries import PAYMENT_KEY, read_frame, stored_payments
 
 REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "lines", "rejected_lines", "amount_total",
@@ -16,7 +17,7 @@ REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "lines"
 
 
 def write_report(
-    config: Config, engine: Engine, run_date: date, registers: list[dict], plan: NightPlan | None
+    config: Config, engine: Engine, run_date: date, registers: list[dict], work_dir: Path
 ) -> dict[str, str]:
     """Write the night's discrepancy report (XLSX and HTML) into ``out/<date>/``; return their paths.
     ``registers`` are the night's (``sql.registers.night_registers``), with their bridge."""
@@ -42,7 +43,7 @@ def write_report(
         if not discrepancies["id"].is_monotonic_increasing:
             discrepancies = discrepancies.sort_values("id", kind="stable", ignore_index=True)
         discrepancies = discrepancies.drop(columns="id")
-        proposals = _proposals(conn, plan)
+        proposals = _proposals(conn, [plan_file(work_dir, r["sha256"], "proposals") for r in registers])
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
     data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals)
@@ -84,19 +85,20 @@ def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-de
     return frame
 
 
-def _proposals(conn, plan: NightPlan | None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Near-miss proposals with the night's payment ids turned into stored payment ids."""
+def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The near-miss proposals of the night's registers (from whichever run decided them), for
+    the payments still in suspense, with their stored payment ids."""
     from domain.nearmiss import PROPOSAL_COLUMNS
 
-    if plan is None:
+    found = [pd.read_parquet(f) for f in files if f.is_file()]
+    if not found or all(f.empty for f in found):
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
-    proposals = pd.read_parquet(plan.proposals_path)
-    if proposals.empty:
-        return proposals[PROPOSAL_COLUMNS]
-    night = proposals[["payment_id", *PAYMENT_KEY]].drop_duplicates("payment_id")
-    night = night.astype({"operation_id": object})
-    stored = stored_payments(conn, night)
-    ids = night.merge(stored[stored["in_suspense"]], on=PAYMENT_KEY, how="inner")
-    out = proposals.merge(ids[["payment_id", "id"]], on="payment_id", how="inner")
-    out["payment_id"] = out["id"]
-    return out[PROPOSAL_COLUMNS]
+    proposals = pd.concat(found, ignore_index=True)
+    # By payment key: two runs of one night number their payments each from 0.
+    keys = proposals[PAYMENT_KEY].drop_duplicates().astype({"operation_id": object})
+    stored = stored_payments(conn, keys)
+    proposals = proposals.astype({"operation_id": object}).merge(
+        stored.loc[stored["in_suspense"], [*PAYMENT_KEY, "id"]], on=PAYMENT_KEY, how="inner"
+    )
+    proposals["payment_id"] = proposals["id"]
+    return proposals[PROPOSAL_COLUMNS]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, RowMapping, Select, insert, select, update
+from sqlalchemy import Connection, RowMapping, Select, func, insert, select, update
 
 from domain.records import DeclaredTotals
 from sql.models import Register
@@ -33,8 +33,12 @@ def create_register(
     status: str = "received",
     declared: DeclaredTotals | None = None,
     reason: str | None = None,
+    replaces: int | None = None,
 ) -> int:
-    """Record a register file; the unique sha256 makes a second copy of the same file fail."""
+    """Record a register file; the unique sha256 makes a second copy of the same file fail.
+
+    ``replaces`` names the row of the same file refused earlier as unreadable (``bad_file``): read
+    again, it takes that row over, since the content hash can be recorded once."""
     declared = declared or DeclaredTotals()
     values = {
         "file": file,
@@ -51,6 +55,17 @@ def create_register(
         "payment_order_date": declared.payment_order_date,
         "reason": reason,
     }
+    if replaces is not None:
+        fresh = {column: None for column in ("tie_status", "tie_rule", "transfer_id", "stored_path")}
+        replaced = conn.execute(
+            update(Register)
+            .where(Register.id == replaces, Register.sha256 == sha256, Register.status == "bad_file")
+            .values(**values, **fresh, received_at=func.current_timestamp())
+            .returning(Register.id)
+        ).scalar_one_or_none()
+        if replaced is None:
+            raise RuntimeError(f"register {replaces} is not the refused copy of {file} it was read again for")
+        return int(replaced)
     return int(conn.execute(insert(Register).values(**values).returning(Register.id)).scalar_one())
 
 
@@ -59,15 +74,17 @@ def finish_register(conn: Connection, register_id: int, **values: object) -> Non
     conn.execute(update(Register).where(Register.id == register_id).values(**values))
 
 
-def night_registers(conn: Connection, run_date: date) -> list[dict]:
-    """The night's registers (posted or quarantined, by whichever run of the night), with their
+def night_registers(
+    conn: Connection, run_date: date, statuses: tuple[str, ...] = ("posted", "quarantined")
+) -> list[dict]:
+    """The night's registers (posted or quarantined, or ``statuses``, by whichever run of the night), with their
     bridge in the keys of ``rkc.commit.RegisterOutcome``, in inbox order (channel, file name).
 
     The night's report is built from these, not from what one run posted: a rerun that finds
     nothing new, or finishes the work of a run that died, must not leave a report of fewer
     registers than the night had."""
     rows = conn.execute(
-        _bridge_select().where(Register.run_date == run_date, Register.status.in_(("posted", "quarantined")))
+        _bridge_select().where(Register.run_date == run_date, Register.status.in_(statuses))
     ).mappings()
     registers = [_outcome(row) for row in rows]
     return sorted(registers, key=lambda r: (r["channel"], r["file"], r["register_id"]))

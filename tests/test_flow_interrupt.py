@@ -69,3 +69,28 @@ def test_a_second_interrupt_does_not_cut_the_wait_short(monkeypatch) -> None:
         with pytest.raises(KeyboardInterrupt):
             nightly_module.finish_started([future])
         assert committed.is_set() and interrupts["left"] == 0
+
+
+def test_an_interrupt_while_submitting_waits_for_those_submitted(monkeypatch) -> None:
+    events: list[str] = []
+    pool = ThreadPoolExecutor(max_workers=2)
+
+    def posting() -> None:
+        time.sleep(0.3)
+        events.append("committed")
+
+    class Task:
+        submitted = 0
+
+        def submit(self, *args):
+            self.submitted += 1
+            if self.submitted == 2:
+                raise KeyboardInterrupt  # Ctrl-C between two submissions
+            return PrefectConcurrentFuture(uuid.uuid4(), pool.submit(posting))
+
+    monkeypatch.setattr(nightly_module, "post_register", Task())
+    intakes = [{"lines": 10}, {"lines": 5}, {"lines": 1}]
+    with pytest.raises(KeyboardInterrupt):
+        nightly_module._post_all("home", intakes, None, None, workers=2)  # type: ignore[arg-type]
+    assert events == ["committed"]  # the interrupt went on only once the submitted one had ended
+    pool.shutdown()

@@ -55,6 +55,14 @@ def _run_lock_held(url: str) -> bool:
     return not got
 
 
+def _workbook(path: Path) -> dict[str, list]:
+    """Every sheet of a report workbook as its cell values."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
 def _ledger(config) -> tuple[dict, list, int]:
     engine = make_engine(config.database_url)
     with engine.connect() as conn:
@@ -92,11 +100,14 @@ def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) 
     supplier_total = sum(v for k, v in first_balances.items() if k.startswith("supplier:"))
     assert supplier_total == expected["posted_amount"]
 
+    first_report = _workbook(Path(result["xlsx"]))
+    assert any("→ ПД" in str(cell) for rows in first_report.values() for row in rows for cell in row)  # proposals
     again = nightly(home=str(config.home), run_date=day.run_date)  # the same night again: nothing new
     assert again["files"] == 0 and again["posted_this_run"] == []
     # The report and summary stay the night's: the rerun rewrites them whole, not with no registers.
     assert again["registers"] == result["registers"] and len(result["registers"]) == len(result["posted_this_run"])
     assert json.loads(Path(again["summary"]).read_text(encoding="utf-8"))["totals"] == totals
+    assert _workbook(Path(again["xlsx"])) == first_report  # every sheet, the near-miss proposals included
     assert again["discrepancies"] == codes  # the night's state, reported once, not once per run
     archived = next((config.archive / day.run_date.isoformat() / "sber").iterdir())
     shutil.copy(archived, config.inbox / "sber" / archived.name)  # an agent sends a file twice

@@ -45,7 +45,7 @@ def test_the_nightly_tasks_called_one_by_one(tmp_path: Path, monkeypatch: pytest
     tie = tasks.tie.fn(home, day.run_date)
     assert tie["statements"] == 1
     assert tasks.resolutions.fn(home, day.run_date)["files"] == 0
-    result = tasks.report.fn(home, day.run_date, plan, {})
+    result = tasks.report.fn(home, day.run_date, work_dir, {})
 
     summary = json.loads(Path(result["summary"]).read_text(encoding="utf-8"))
     expected = json.loads(day.manifest.read_text(encoding="utf-8"))["expected"]

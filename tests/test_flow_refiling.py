@@ -1,0 +1,97 @@
+"""Files that come back: an unreadable file sent again to the right inbox, a register committed but
+not filed away when its run died, a duplicate file whose filing is retried."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from sql.engine import make_engine
+from tests.test_flow_nightly import _day, _ledger, harness  # noqa: F401  (harness is a fixture)
+
+
+def _registers(config) -> dict[str, tuple]:
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT file, id, status, stored_path FROM register")).all()
+    engine.dispose()
+    return {file: (rid, status, stored) for file, rid, status, stored in rows}
+
+
+def test_a_file_in_the_wrong_inbox_is_read_again_from_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+    from flows.nightly import nightly
+
+    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
+    nightly(home=str(reference.home), run_date=ref_day.run_date)
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    portal = next((config.inbox / "portal").iterdir())
+    shutil.move(portal, config.inbox / "gis" / portal.name)  # dropped into the wrong channel's inbox
+
+    first = nightly(home=str(config.home), run_date=day.run_date)
+    assert ("gis", "bad_file") in [(s["channel"], s["status"]) for s in first["skipped"]]
+    refused_id, status, stored = _registers(config)[portal.name]
+    assert status == "bad_file" and Path(stored).is_file()
+
+    shutil.move(stored, config.inbox / "portal" / portal.name)  # the operator puts it where it belongs
+    second = nightly(home=str(config.home), run_date=day.run_date + timedelta(days=1))
+    assert second["posted_this_run"] == [portal.name]
+    register_id, status, stored = _registers(config)[portal.name]
+    assert (register_id, status) == (refused_id, "posted") and Path(stored).is_file()  # the row taken over
+    balances, violations, _ = _ledger(config)
+    assert violations == [] and balances == _ledger(reference)[0]
+
+
+def test_a_quarantined_register_recovered_after_a_crash_goes_to_quarantine(
+    harness, tmp_path, db_url, monkeypatch  # noqa: F811
+) -> None:
+    import rkc.commit
+    from flows.nightly import nightly
+
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    real = rkc.commit.file_away
+
+    def dies_filing_the_quarantined(source, folder, reason):
+        if reason:  # the register whose footer does not tie
+            raise RuntimeError("killed after the commit, before filing")
+        return real(source, folder, reason)
+
+    monkeypatch.setattr(rkc.commit, "file_away", dies_filing_the_quarantined)
+    with pytest.raises(RuntimeError, match="killed after the commit"):
+        nightly(home=str(config.home), run_date=day.run_date)
+    monkeypatch.setattr(rkc.commit, "file_away", real)
+    (name,) = [f for f, (_, status, stored) in _registers(config).items() if status == "quarantined"]
+    assert _registers(config)[name][2] is None  # committed, never filed
+
+    rerun = nightly(home=str(config.home), run_date=day.run_date)
+    assert [(s["file"], s["status"]) for s in rerun["skipped"]] == [(name, "recovered")]
+    stored = Path(_registers(config)[name][2])
+    assert stored.parent == config.quarantine / day.run_date.isoformat() / "sber"
+    assert stored.with_name(stored.name + ".reason.txt").is_file()
+    assert name in [r["file"] for r in rerun["registers"] if r["status"] == "quarantined"]
+
+
+def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+    import rkc.commit
+    from flows.nightly import nightly
+
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    nightly(home=str(config.home), run_date=day.run_date)
+    archived = next((config.archive / day.run_date.isoformat() / "sber").iterdir())
+    shutil.copy(archived, config.inbox / "sber" / archived.name)  # sent again
+    real, failed = rkc.commit.bulk_insert, []
+
+    def fails_once(conn, table, rows, columns):
+        if table == "discrepancy" and "DUPLICATE_FILE" in set(rows["code"]) and not failed:
+            failed.append(table)
+            raise OSError("the database's disk is full")
+        return real(conn, table, rows, columns)
+
+    monkeypatch.setattr(rkc.commit, "bulk_insert", fails_once)
+    again = nightly(home=str(config.home), run_date=day.run_date)  # the task is retried: the file is gone by then
+    assert failed and [s["status"] for s in again["skipped"]] == ["duplicate_file"]
+    assert Path(again["skipped"][0]["stored_path"]).is_file()
+    assert again["discrepancies"]["DUPLICATE_FILE"] == 1
