@@ -17,7 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
-from rkc.intake import PARSED, Intake, collect_inbox, set_copies_aside, take_in
+from rkc.intake import PARSED, Intake, collect_inbox, copies_of_refused, set_copies_aside, take_in
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
@@ -128,6 +128,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         logger.info("%d new files in the inboxes", len(files))
         to_read, copies = set_copies_aside(files)
         read = {i["path"]: i for i in _intake_all(home, to_read, work_dir, config.intake_workers)}
+        copies = copies_of_refused(copies, {p: Intake.from_dict(i) for p, i in read.items()})
         read |= {c.path: c.to_dict() for c in copies}
         intakes = [read[str(path)] for _, path in files]  # inbox order
         parsed = [i for i in intakes if i["status"] == PARSED]

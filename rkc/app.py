@@ -7,7 +7,7 @@ from pathlib import Path
 
 from domain.records import LineError
 from parsers.charges import read_charges, read_suppliers
-from rkc.config import Config
+from rkc.config import Config, ConfigError
 from rkc.context import open_database
 from sql.charges import import_charges, refresh_statistics, upsert_suppliers
 from sql.uow import UnitOfWork
@@ -26,10 +26,9 @@ class ChargesOutcome:
 
 def import_charges_files(config: Config, charges: Path, suppliers: Path | None = None) -> ChargesOutcome:
     """Read the suppliers directory and the billing export and store them in one transaction."""
-    if not charges.is_file():
-        raise FileNotFoundError(f"{charges}: no such file")
-    if suppliers is not None and not suppliers.is_file():
-        raise FileNotFoundError(f"{suppliers}: no such file")
+    for named in (charges, suppliers):
+        if named is not None and not named.is_file():
+            raise ConfigError(f"{named}: no such file")
     supplier_rows, supplier_errors = read_suppliers(suppliers) if suppliers else ([], ())
     parsed = read_charges(charges)
     engine = open_database(config)

@@ -94,10 +94,7 @@ def charges_import(
     """Import the billing export; corrected ПД replace stored ones until money is posted to them."""
     from rkc.app import import_charges_files
 
-    try:
-        report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers)
-    except FileNotFoundError as exc:  # the files named on the command line
-        fail(str(exc))
+    report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers)
     for error in report.errors:
         err.print(f"rejected {error.file}:{error.line_no}: {error.reason}", highlight=False, soft_wrap=True)
     out.print(

@@ -77,9 +77,8 @@ def commit_register(
         return _finish_filing(config, engine, intake, run_date, committed, status="recovered")
     if intake.status == DUPLICATE_FILE:
         return _duplicate_file(config, engine, intake, run_date)
-    if committed is not None and not committed["stored_path"]:
-        # A retry of this task: its commit went through, filing the file away did not. (A row
-        # already filed is a file refused earlier and read again: ``replaces`` takes it over.)
+    if committed is not None and not committed["stored_path"] and not _refused_earlier(intake, committed, run_date):
+        # A retry of this task: its commit went through, filing the file away did not.
         return _finish_filing(config, engine, intake, run_date, committed)
     if intake.status == BAD_FILE:
         return _bad_file(config, engine, intake, run_date)
@@ -200,13 +199,23 @@ def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) ->
                            stored_path=str(stored), reason=intake.reason)  # fmt: skip
 
 
+def _refused_earlier(intake: Intake, committed: dict, run_date: date) -> bool:
+    """Whether the stored row is a file refused as unreadable on an earlier night and read again
+    tonight (``replaces`` takes it over), not this task's own commit."""
+    return (intake.known_register_id == committed["register_id"] and committed["status"] == "bad_file"
+            and committed["run_date"] != run_date.isoformat())  # fmt: skip
+
+
 def _duplicate_file(config: Config, engine: Engine, intake: Intake, run_date: date) -> RegisterOutcome:
     """A file whose content was received before (or earlier tonight): archived, reported, not read."""
-    folder = config.archive / run_date.isoformat() / intake.channel
-    source = Path(intake.path)
-    # On a retry the file may have been moved already by the attempt that failed.
-    stored = file_away(source, folder, None) if source.exists() else find_filed(source.name, folder, intake.sha256)
     detail = intake.reason or f"тот же файл уже получен (реестр {intake.known_register_id})"
+    where = config.quarantine if intake.beside_refused else config.archive
+    folder, source = where / run_date.isoformat() / intake.channel, Path(intake.path)
+    # On a retry the file may have been moved already by the attempt that failed.
+    if source.exists():
+        stored = file_away(source, folder, detail if intake.beside_refused else None)
+    else:
+        stored = find_filed(source.name, folder, intake.sha256)
     with UnitOfWork(engine) as uow:
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.DUPLICATE_FILE.value,
                              "register_id": intake.known_register_id, "channel": intake.channel,

@@ -9,7 +9,7 @@ tasks pass paths and ids, never DataFrames.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +40,8 @@ class Intake:
     declared: dict = field(default_factory=dict)
     lines: int = 0
     known_register_id: int | None = None  # the stored register of this content (for a BAD_FILE read again: its row)
+    copy_of: str = ""  # a same-night copy: the path of the file of that content that was read
+    beside_refused: bool = False  # a same-night copy of a file refused as unreadable: quarantined beside it
 
     @property
     def name(self) -> str:
@@ -90,11 +92,26 @@ def set_copies_aside(files: list[tuple[str, Path]]) -> tuple[list[tuple[str, Pat
         sha = file_sha256(path)
         if sha in first_of:
             reason = f"тот же файл, что и {first_of[sha].parent.name}/{first_of[sha].name}, получен в эту же ночь"
-            copies.append(Intake(str(path), channel, sha, DUPLICATE_FILE, reason=reason))
+            copies.append(Intake(str(path), channel, sha, DUPLICATE_FILE, reason=reason, copy_of=str(first_of[sha])))
         else:
             first_of[sha] = path
             to_read.append((channel, path))
     return to_read, copies
+
+
+def copies_of_refused(copies: list[Intake], read: dict[str, Intake]) -> list[Intake]:
+    """Copies whose read file was refused as unreadable go to quarantine beside it, not to the
+    archive: the same bytes in two channels' inboxes may have been read by the wrong channel, and
+    put back into the right inbox the copy is read (a refused file is read again)."""
+    out = []
+    for copy in copies:
+        original = read[copy.copy_of]
+        if original.status == BAD_FILE:
+            reason = (f"{copy.reason}; тот файл не прочитан ({original.reason}); если файл из этого канала, "
+                      f"положите его снова в inbox/{copy.channel}/")  # fmt: skip
+            copy = replace(copy, reason=reason, beside_refused=True)
+        out.append(copy)
+    return out
 
 
 def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: Path) -> Intake:
@@ -107,14 +124,15 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
     reread_of = None
     if known is not None:
         register_id, status, stored = known
-        if stored is None and status != "duplicate":
+        if status == "bad_file":
+            # A file refused as unreadable, sent again (to the right inbox, or after its channel's
+            # format was fixed): read again, and its register row taken over, not refused as received.
+            reread_of = register_id
+        elif stored is None and status != "duplicate":
             # Committed, never filed away (the run died in between): finished, not a duplicate.
             return Intake(str(path), channel, sha, RECOVERED, known_register_id=register_id)
-        if status != "bad_file":
+        else:
             return Intake(str(path), channel, sha, DUPLICATE_FILE, known_register_id=register_id)
-        # A file refused as unreadable, sent again (to the right inbox, or after its channel's
-        # format was fixed): read again, and its register row replaced, not refused as received.
-        reread_of = register_id
     spec = config.channels[channel]
     parser = build_parser(spec.format, spec.dialect, config.gis_xsd_dir)
     work_dir.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -90,6 +91,10 @@ def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-unty
     the payments still in suspense, with their stored payment ids."""
     from domain.nearmiss import PROPOSAL_COLUMNS
 
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:  # the work directory was cleared: the report goes out without those proposals
+        logging.getLogger("rkc.report").warning("near-miss proposals not found (work files deleted?): %s",
+                                                ", ".join(missing))  # fmt: skip
     found = [pd.read_parquet(f) for f in files if f.is_file()]
     if not found or all(f.empty for f in found):
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)

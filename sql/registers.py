@@ -16,10 +16,13 @@ def find_register(conn: Connection, sha256: str) -> int | None:
 
 
 def stored_files(conn: Connection, sha256s: set[str]) -> set[str]:
-    """Which of these file hashes have a register row (posted, quarantined or refused)."""
+    """Which of these file hashes have a register posted or quarantined (a row of a file refused
+    as unreadable does not count: such a file is read again when it comes back)."""
     if not sha256s:
         return set()
-    return set(conn.execute(select(Register.sha256).where(Register.sha256.in_(sorted(sha256s)))).scalars())
+    query = select(Register.sha256).where(Register.sha256.in_(sorted(sha256s)),
+                                          Register.status.in_(("posted", "quarantined")))  # fmt: skip
+    return set(conn.execute(query).scalars())
 
 
 def create_register(
@@ -102,9 +105,10 @@ def _bridge_select() -> Select:
         Register.status, Register.lines, Register.rejected_lines, Register.amount_total,
         Register.posted_amount.label("posted"), Register.suspense_amount.label("suspense"),
         Register.rejected_amount.label("rejected"), Register.duplicate_amount.label("duplicate"),
-        Register.quarantined_amount.label("quarantined"), Register.stored_path, Register.reason,
+        Register.quarantined_amount.label("quarantined"), Register.stored_path, Register.reason, Register.run_date,
     )  # fmt: skip
 
 
 def _outcome(row: RowMapping) -> dict:
-    return {**row, "stored_path": row["stored_path"] or "", "reason": row["reason"] or ""}
+    return {**row, "stored_path": row["stored_path"] or "", "reason": row["reason"] or "",
+            "run_date": row["run_date"].isoformat()}  # fmt: skip

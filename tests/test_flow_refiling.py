@@ -3,6 +3,7 @@ not filed away when its run died, a duplicate file whose filing is retried."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -95,3 +96,41 @@ def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp
     assert failed and [s["status"] for s in again["skipped"]] == ["duplicate_file"]
     assert Path(again["skipped"][0]["stored_path"]).is_file()
     assert again["discrepancies"]["DUPLICATE_FILE"] == 1
+
+
+def test_the_same_file_in_a_wrong_inbox_and_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+    # portal/ sorts before sber/: the wrong channel's copy is read and refused; the right copy goes
+    # to quarantine beside it (not to the archive), and put back into its inbox it is read.
+    from flows.nightly import nightly
+
+    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
+    nightly(home=str(reference.home), run_date=ref_day.run_date)
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    right = sorted((config.inbox / "sber").iterdir())[1]
+    shutil.copy(right, config.inbox / "portal" / right.name)
+
+    first = nightly(home=str(config.home), run_date=day.run_date)
+    statuses = {(s["channel"], s["file"]): s["status"] for s in first["skipped"]}
+    assert statuses == {("portal", right.name): "bad_file", ("sber", right.name): "duplicate_file"}
+    kept = config.quarantine / day.run_date.isoformat() / "sber" / right.name
+    assert kept.is_file() and "inbox/sber/" in kept.with_name(kept.name + ".reason.txt").read_text("utf-8")
+    assert [b["channel"] for b in json.loads(Path(first["summary"]).read_text("utf-8"))["bad_files"]] == ["portal"]
+
+    shutil.move(kept, config.inbox / "sber" / right.name)
+    second = nightly(home=str(config.home), run_date=day.run_date + timedelta(days=1))
+    assert second["posted_this_run"] == [right.name]
+    balances, violations, _ = _ledger(config)
+    assert violations == [] and balances == _ledger(reference)[0]
+
+
+def test_a_refused_file_does_not_count_as_stored_for_a_killed_runs_plan(engine) -> None:
+    from datetime import date
+
+    from sql.registers import create_register, stored_files
+
+    with engine.begin() as conn:
+        create_register(conn, file="a.txt", sha256="a" * 64, channel="sber", fmt="text", run_date=date(2026, 11, 20),
+                        status="bad_file", reason="unreadable")  # fmt: skip
+        create_register(conn, file="b.txt", sha256="b" * 64, channel="sber", fmt="text", run_date=date(2026, 11, 20),
+                        status="posted")  # fmt: skip
+        assert stored_files(conn, {"a" * 64, "b" * 64, "c" * 64}) == {"b" * 64}
