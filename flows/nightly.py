@@ -22,7 +22,7 @@ from rkc.memory import libraries_out_of_the_collector, release_memory, return_me
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import run_lock
-from rkc.summary import discrepancy_counts, write_summary
+from rkc.summary import BRIDGE_FIELDS, bridge_lines, discrepancy_counts, write_summary
 from rkc.tie import tie_out
 from sql.engine import migrate
 from sql.registers import night_registers
@@ -224,13 +224,10 @@ def bridge_rows(registers: list[dict]) -> list[dict]:
     first is that every residual is 0.00."""
     from domain.money import format_amount
 
-    keys = ("amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined")
-    totals = {k: sum(int(r[k]) for r in registers) for k in keys}
     rows = []
-    for r in [*registers, {"file": "TOTAL", "channel": "", "status": "", **totals}]:
-        residual = int(r["amount_total"]) - sum(int(r[k]) for k in keys[1:])
-        rows.append({"file": r["file"], "channel": r["channel"], "status": r["status"],
-                     **{k: format_amount(int(r[k])) for k in keys}, "residual": format_amount(residual)})  # fmt: skip
+    for line in bridge_lines(registers):
+        amounts = {k: format_amount(line[k]) for k in (*BRIDGE_FIELDS, "residual")}
+        rows.append({"file": line["file"] or "TOTAL", "channel": line["channel"], "status": line["status"], **amounts})
     return rows
 
 

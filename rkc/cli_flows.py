@@ -46,15 +46,13 @@ def print_bridge(result: dict) -> None:
     (received less everything placed) that must be 0,00 on every line and in total."""
     table = Table("Файл", "Канал", "Статус", "Поступило", "Проведено", "Невыясн.", "Отклонено", "Дубли",
                   "Карантин", "Остаток", title=f"Сверка за {result['date']}")  # fmt: skip
-    keys = ("amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined")
-    totals = dict.fromkeys(keys, 0)
-    for r in result["registers"]:
-        residual = r["amount_total"] - sum(r[k] for k in keys[1:])
-        table.add_row(r["file"], r["channel"], r["status"], *[format_ru(r[k]) for k in keys], format_ru(residual))
-        for k in keys:
-            totals[k] += r[k]
-    residual = totals["amount_total"] - sum(totals[k] for k in keys[1:])
-    table.add_row("Итого", "", "", *[format_ru(totals[k]) for k in keys], format_ru(residual), style="bold")
+    from rkc.summary import BRIDGE_FIELDS, bridge_lines
+
+    keys = (*BRIDGE_FIELDS, "residual")
+    *lines, total = bridge_lines(result["registers"])
+    for line in lines:
+        table.add_row(line["file"], line["channel"], line["status"], *[format_ru(line[k]) for k in keys])
+    table.add_row("Итого", "", "", *[format_ru(total[k]) for k in keys], style="bold")
     out.print(table)
     this_run = result.get("posted_this_run")
     if this_run is not None and len(this_run) < len(result["registers"]):

@@ -21,7 +21,7 @@ from domain.codes import Code
 from domain.records import PAYMENT_COLUMNS
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
-from rkc.filing import file_away, find_filed
+from rkc.filing import file_away, file_or_find
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
 from rkc.workfiles import read_errors, read_raw_lines
 from sql.bulk import bulk_insert
@@ -210,12 +210,9 @@ def _duplicate_file(config: Config, engine: Engine, intake: Intake, run_date: da
     """A file whose content was received before (or earlier tonight): archived, reported, not read."""
     detail = intake.reason or f"тот же файл уже получен (реестр {intake.known_register_id})"
     where = config.quarantine if intake.beside_refused else config.archive
-    folder, source = where / run_date.isoformat() / intake.channel, Path(intake.path)
+    folder = where / run_date.isoformat() / intake.channel
     # On a retry the file may have been moved already by the attempt that failed.
-    if source.exists():
-        stored = file_away(source, folder, detail if intake.beside_refused else None)
-    else:
-        stored = find_filed(source.name, folder, intake.sha256)
+    stored = file_or_find(Path(intake.path), folder, detail if intake.beside_refused else None, intake.sha256)
     with UnitOfWork(engine) as uow:
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.DUPLICATE_FILE.value,
                              "register_id": intake.known_register_id, "channel": intake.channel,
@@ -234,11 +231,7 @@ def _finish_filing(
     outcome is the stored register's."""
     refused = committed["status"] != "posted"
     folder = (config.quarantine if refused else config.archive) / run_date.isoformat() / intake.channel
-    source = Path(intake.path)
-    if source.exists():
-        stored: Path | None = file_away(source, folder, committed["reason"] or None)
-    else:
-        stored = find_filed(source.name, folder, intake.sha256)
+    stored = file_or_find(Path(intake.path), folder, committed["reason"] or None, intake.sha256)
     if stored is not None:
         _set_stored(engine, committed["register_id"], stored)
     else:

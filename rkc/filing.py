@@ -30,6 +30,14 @@ def _reason_of(target: Path) -> Path:
     return target.with_name(target.name + ".reason.txt")
 
 
+def file_or_find(source: Path, folder: Path, reason: str | None, sha256: str) -> Path | None:
+    """``file_away`` when ``source`` is still there; else where an attempt that failed after its
+    move put it (``find_filed``), or None."""
+    if source.exists():
+        return file_away(source, folder, reason)
+    return find_filed(source.name, folder, sha256)
+
+
 def find_filed(name: str, folder: Path, sha256: str) -> Path | None:
     """Where ``file_away`` put a file of this name and content in ``folder`` (it may have added a
     counter to the name), if it did."""

@@ -13,14 +13,14 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from domain.records import DeclaredTotals
 from parsers.base import BadFile, RegisterParser, file_sha256, read_head
 from parsers.registry import build_parser
 from rkc.config import Config
 from rkc.workfiles import PaymentFileWriter, write_errors
-from sql.models import Register
+from sql.registers import register_outcome
 
 PARSED, BAD_FILE, DUPLICATE_FILE, RECOVERED = "parsed", "bad_file", "duplicate_file", "recovered"
 
@@ -118,17 +118,15 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
     """Read one file of ``channel`` into ``work_dir``; never raises on bad data (BAD_FILE instead)."""
     sha = file_sha256(path)
     with engine.connect() as conn:
-        known = conn.execute(
-            select(Register.id, Register.status, Register.stored_path).where(Register.sha256 == sha)
-        ).first()
+        known = register_outcome(conn, sha)
     reread_of = None
     if known is not None:
-        register_id, status, stored = known
+        register_id, status, stored = known["register_id"], known["status"], known["stored_path"]
         if status == "bad_file":
             # A file refused as unreadable, sent again (to the right inbox, or after its channel's
             # format was fixed): read again, and its register row taken over, not refused as received.
             reread_of = register_id
-        elif stored is None and status != "duplicate":
+        elif not stored and status != "duplicate":
             # Committed, never filed away (the run died in between): finished, not a duplicate.
             return Intake(str(path), channel, sha, RECOVERED, known_register_id=register_id)
         else:

@@ -22,6 +22,19 @@ def bridge_frame(registers: list[dict]) -> pd.DataFrame:
     return frame[BRIDGE_COLUMNS]
 
 
+def bridge_lines(registers: list[dict]) -> list[dict]:
+    """Each register's bridge (file, channel, status, ``BRIDGE_FIELDS`` in kopecks, residual) and
+    a last line of totals with ``file`` None, as the CLI and the Prefect UI show them."""
+    totals = {k: sum(int(r[k]) for r in registers) for k in BRIDGE_FIELDS}
+    lines = []
+    for r in [*registers, {"file": None, "channel": "", "status": "", **totals}]:
+        amounts = {k: int(r[k]) for k in BRIDGE_FIELDS}
+        residual = amounts["amount_total"] - sum(amounts[k] for k in BRIDGE_FIELDS[1:])
+        lines.append({"file": r["file"], "channel": r["channel"], "status": r["status"], **amounts,
+                      "residual": residual})  # fmt: skip
+    return lines
+
+
 def discrepancy_counts(engine: Engine, run_date: date) -> dict[str, int]:
     """How many discrepancies of each code the run recorded."""
     with engine.connect() as conn:

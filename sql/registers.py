@@ -10,11 +10,6 @@ from domain.records import DeclaredTotals
 from sql.models import Register
 
 
-def find_register(conn: Connection, sha256: str) -> int | None:
-    """The id of a register already received with this content hash, if any."""
-    return conn.execute(select(Register.id).where(Register.sha256 == sha256)).scalar()
-
-
 def stored_files(conn: Connection, sha256s: set[str]) -> set[str]:
     """Which of these file hashes have a register posted or quarantined (a row of a file refused
     as unreadable does not count: such a file is read again when it comes back)."""
