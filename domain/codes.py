@@ -24,6 +24,9 @@ class Code(StrEnum):
     COMMISSION_MISMATCH = "COMMISSION_MISMATCH"
     MALFORMED_LINE = "MALFORMED_LINE"
     BAD_FILE = "BAD_FILE"
+    UNVERIFIED_REGISTER = "UNVERIFIED_REGISTER"
+    DATE_OUT_OF_RANGE = "DATE_OUT_OF_RANGE"
+    FOREIGN_STATEMENT = "FOREIGN_STATEMENT"
 
 
 # Russian titles used on report sheets; codes themselves stay as identifiers.
@@ -44,4 +47,7 @@ TITLES_RU: dict[Code, str] = {
     Code.COMMISSION_MISMATCH: "Комиссия не по тарифу",
     Code.MALFORMED_LINE: "Нечитаемая строка",
     Code.BAD_FILE: "Нечитаемый файл",
+    Code.UNVERIFIED_REGISTER: "Реестр без контрольных итогов",
+    Code.DATE_OUT_OF_RANGE: "Дата платежа вне допустимого диапазона",
+    Code.FOREIGN_STATEMENT: "Выписка по чужому счёту",
 }

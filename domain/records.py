@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 import pandas as pd
 
@@ -31,6 +32,7 @@ PAYMENT_COLUMNS: dict[str, str] = {
     "address": "object",
     "supplier_inn": "object",  # a recipient the agent names (ГИС ЖКХ RecipientInfo), else None
     "services": "object",  # multi-service registers: tuple of (service_code, kopecks), else None
+    "meters": "object",  # meter readings the payer gave: tuple of (meter, value) strings, else None
 }
 
 
@@ -54,6 +56,26 @@ def conform_payments(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[name] = pd.Series([None] * len(frame), dtype=dtype, index=frame.index)
     return pd.DataFrame(out, index=frame.index)
+
+
+class RecordKind(StrEnum):
+    """What a physical record of an input file (text line, sheet row, DBF record, XML notification)
+    is when it is not a payment and not rejected: a declared non-payment, recognised by a pattern.
+
+    Every record of a file is exactly one of: a payment, one of these, or a rejected record
+    (``LineError``); intake checks that the three add up to the file's independent record count.
+    """
+
+    BLANK = "blank"  # nothing but whitespace (or an empty sheet row)
+    COMMENT = "comment"  # a comment line the dialect declares (``#…``, ``//…``)
+    TITLE = "title"  # a title above the header ("Реестр платежей за 20.11.2026 …")
+    HEADER = "header"  # the row naming the columns (a header spanning two rows counts twice)
+    COLUMN_NUMBERS = "column_numbers"  # a row of column numbers (1, 2, 3 …) under the header
+    FOOTER = "footer"  # the control-totals line of a text register (``=3;3450,00;…``)
+    TOTALS = "totals"  # a totals line or row anywhere (``#FILESUM 3450.00``, "Итого")
+    NOTE = "note"  # text after the totals that carries no payment (signatures, "К перечислению")
+    DELETED = "deleted"  # a DBF record marked deleted
+    CONTINUATION = "continuation"  # a further line of a payment written as several lines, merged into it
 
 
 @dataclass(frozen=True, slots=True)

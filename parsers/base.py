@@ -40,6 +40,9 @@ class Chunk:
     errors: tuple[LineError, ...] = ()
     declared: DeclaredTotals | None = None  # set on the final chunk when the format has totals
     meta: dict[str, str] = field(default_factory=dict)  # e.g. register date, agent INN
+    # Records of this batch that are declared non-payments, counted by kind (``RecordKind``):
+    # payments + non-payments + rejected = the file's records (``parsers.census``), checked by intake.
+    non_payments: dict[str, int] = field(default_factory=dict)
 
 
 @runtime_checkable

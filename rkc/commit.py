@@ -32,7 +32,8 @@ from sql.uow import UnitOfWork
 
 # The intake columns posting stores (the services were already split by the decision step; the
 # raw lines stay in the archived file and are read only for the lines that have a discrepancy).
-STORED_COLUMNS = [c for c in PAYMENT_COLUMNS if c not in ("services", "raw")]
+# The meter readings are stored in a table of their own.
+STORED_COLUMNS = [c for c in PAYMENT_COLUMNS if c not in ("services", "meters", "raw")]
 DISCREPANCY_COLUMNS = [
     "run_date", "code", "register_id", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date",
     "account_raw", "uip", "payer", "address", "amount", "detail", "raw",

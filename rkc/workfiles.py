@@ -23,29 +23,30 @@ from domain.records import PAYMENT_COLUMNS
 RAW_BATCH_ROWS = 65_536  # raw lines decoded at a time when a few are picked out of an intake file
 
 _ARROW_TYPES = {"int64": pa.int64(), "Int64": pa.int64(), "object": pa.string()}
-# The services tuples of multi-service registers travel as JSON text: Parquet has no tuple type.
+# The services and meters tuples travel as JSON text: Parquet has no tuple type.
 PAYMENT_SCHEMA = pa.schema([pa.field(name, _ARROW_TYPES[dtype]) for name, dtype in PAYMENT_COLUMNS.items()])
 # Columns with few distinct values in a register, stored as Parquet dictionaries. The others (raw
 # lines, operation ids, accounts, names) are nearly unique: hashing them for a dictionary that
 # Parquet gives up on after 1 MB cost a quarter of the write (0.67 -> 0.51 s for 466k payments).
 DICTIONARY_COLUMNS = ["paid_date", "paid_time", "period", "commission", "els", "supplier_inn", "services"]
+TUPLE_COLUMNS = ("services", "meters")
 ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]
 ERROR_SCHEMA = pa.schema(
     [("line_no", pa.int64()), ("reason", pa.string()), ("raw", pa.string()), ("amount", pa.int64())]
 )
 
 
-def _services_json(services: pd.Series) -> pd.Series:
-    """The services column as JSON text; only the multi-service rows are converted."""
-    out = np.full(len(services), None, dtype=object)
-    present = services.notna().to_numpy()
-    out[present] = [json.dumps(list(s), ensure_ascii=False) for s in services[present]]
-    return pd.Series(out, index=services.index, dtype=object)
+def _tuples_json(values: pd.Series) -> pd.Series:
+    """A column of tuples (services, meters) as JSON text; only the rows that have one are converted."""
+    out = np.full(len(values), None, dtype=object)
+    present = values.notna().to_numpy()
+    out[present] = [json.dumps(list(s), ensure_ascii=False) for s in values[present]]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def payments_table(payments: pd.DataFrame) -> pa.Table:
     """A payment frame (``PAYMENT_COLUMNS``) as an Arrow table of ``PAYMENT_SCHEMA``."""
-    frame = payments[list(PAYMENT_COLUMNS)].assign(services=_services_json(payments["services"]))
+    frame = payments[list(PAYMENT_COLUMNS)].assign(**{c: _tuples_json(payments[c]) for c in TUPLE_COLUMNS})
     return pa.Table.from_pandas(frame, schema=PAYMENT_SCHEMA, preserve_index=False)
 
 
@@ -82,7 +83,7 @@ def write_payments(payments: pd.DataFrame, path: Path) -> None:
 
 def read_payments(path: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Payments written by intake (all columns, or ``columns``): text as pandas ``str``, the
-    services column (when read) back as tuples of (code, kopecks)."""
+    services column (when read) back as tuples of (code, kopecks), the meters as (meter, value)."""
     table = pq.read_table(path, columns=list(columns) if columns is not None else None)
     # int64 with nulls (the commission) must not pass through float: nullable integers, then the
     # columns that can hold no null back to plain int64
@@ -90,13 +91,15 @@ def read_payments(path: str | Path, columns: Sequence[str] | None = None) -> pd.
     for name in frame.columns:
         if PAYMENT_COLUMNS.get(name) == "int64":
             frame[name] = frame[name].astype("int64")
-    if "services" in frame.columns:
-        services = frame["services"]
+    for name, second in (("services", int), ("meters", str)):
+        if name not in frame.columns:
+            continue
+        values = frame[name]
         out = np.full(len(frame), None, dtype=object)
-        present = services.notna().to_numpy()
-        for i, text in zip(np.flatnonzero(present), services[present], strict=True):  # numpy would nest tuples
-            out[i] = tuple((c, int(a)) for c, a in json.loads(text))
-        frame["services"] = pd.Series(out, index=frame.index, dtype=object)
+        present = values.notna().to_numpy()
+        for i, text in zip(np.flatnonzero(present), values[present], strict=True):  # numpy would nest tuples
+            out[i] = tuple((c, second(a)) for c, a in json.loads(text))
+        frame[name] = pd.Series(out, index=frame.index, dtype=object)
     return frame
 
 
