@@ -73,7 +73,8 @@ def run_report_data(n: int, registers: int = 200, seed: int = 3) -> RunReportDat
     totals = disc.groupby("register_id")["amount"].sum().reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
     registers_frame = pd.DataFrame(
         {"register_id": ids, "file": [f"sber-{i:04d}.txt" for i in ids], "channel": "sber", "format": "text",
-         "status": "posted", "lines": 250, "rejected_lines": 0, "amount_total": totals, "posted": zeros,
+         "status": "posted", "records": 252, "payments": 250,
+         "non_payment_lines": 2, "rejected_lines": 0, "amount_total": totals, "posted": zeros,
          "suspense": totals, "rejected": zeros, "duplicate": zeros, "quarantined": zeros, "residual": zeros}
     )  # fmt: skip
     tieout = pd.DataFrame(

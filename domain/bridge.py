@@ -81,7 +81,8 @@ def check_bridge(frame: pd.DataFrame) -> None:
 def render_register(meta: Mapping[str, Any], amounts: Mapping[str, int]) -> dict[str, Any]:
     """One register of ``run-summary.json`` (DOMAIN.md section 8).
 
-    ``meta``: file, sha256, channel, format, status, lines, rejected_lines; ``amounts``: the bridge
+    ``meta``: file, sha256, channel, format, status, lines, rejected_lines, records, non_payment_lines
+    (records read, declared non-payment records; payments = lines − rejected); ``amounts``: the bridge
     columns (``amount_total``, ``posted``, …, in kopecks); residual is recomputed, never trusted.
     """
     vals = {k: int(amounts.get(k, 0)) for k in ("amount_total", *OUTCOMES)}
@@ -89,6 +90,9 @@ def render_register(meta: Mapping[str, Any], amounts: Mapping[str, int]) -> dict
     out: dict[str, Any] = {k: meta.get(k) for k in ("file", "sha256", "channel", "format", "status")}
     out["lines"] = int(meta.get("lines", 0))
     out["rejected_lines"] = int(meta.get("rejected_lines", 0))
+    out["records"] = int(meta.get("records", 0))
+    out["payments"] = out["lines"] - out["rejected_lines"]
+    out["non_payment_lines"] = int(meta.get("non_payment_lines", 0))
     for key, col in AMOUNT_KEYS.items():
         out[key] = format_amount(vals[col])
     order = [
@@ -97,6 +101,9 @@ def render_register(meta: Mapping[str, Any], amounts: Mapping[str, int]) -> dict
         "channel",
         "format",
         "status",
+        "records",
+        "payments",
+        "non_payment_lines",
         "lines",
         "amount_total",
         "posted_amount",
@@ -110,10 +117,14 @@ def render_register(meta: Mapping[str, Any], amounts: Mapping[str, int]) -> dict
     return {k: out[k] for k in order}
 
 
-def render_totals(frame: pd.DataFrame, *, lines: int = 0, rejected_lines: int = 0) -> dict[str, Any]:
+def render_totals(
+    frame: pd.DataFrame, *, lines: int = 0, rejected_lines: int = 0, records: int = 0, non_payment_lines: int = 0
+) -> dict[str, Any]:
     """The run's ``totals`` object: every bridge amount summed over registers, as two-decimal strings."""
     sums = {col: int(frame[col].sum()) if len(frame) else 0 for col in ("amount_total", *OUTCOMES)}
     sums["residual"] = sums["amount_total"] - sum(sums[k] for k in OUTCOMES)
-    out: dict[str, Any] = {"lines": int(lines), "rejected_lines": int(rejected_lines)}
+    out: dict[str, Any] = {"records": int(records), "payments": int(lines) - int(rejected_lines),
+                           "non_payment_lines": int(non_payment_lines), "lines": int(lines),
+                           "rejected_lines": int(rejected_lines)}  # fmt: skip
     out.update({key: format_amount(sums[col]) for key, col in AMOUNT_KEYS.items()})
     return out

@@ -46,7 +46,9 @@ REGISTER_COLUMNS = [
     ("channel", Col("Канал")),
     ("format", Col("Формат")),
     ("status", Col("Статус")),
-    ("lines", Col("Строк", "int")),
+    ("records", Col("Записей в файле", "int")),
+    ("payments", Col("Платежей", "int")),
+    ("non_payment_lines", Col("Прочих строк", "int")),
     ("rejected_lines", Col("Отклонено строк", "int")),
     ("amount_total", Col("Поступило", "money")),
     ("posted", Col("Проведено", "money")),
@@ -56,6 +58,7 @@ REGISTER_COLUMNS = [
     ("quarantined", Col("Карантин", "money")),
     ("residual", Col("Остаток", "money")),
 ]
+COUNT_COLUMNS = ("records", "payments", "non_payment_lines", "rejected_lines")  # summed on the «Итого» row
 TIEOUT_COLUMNS = [
     ("register_id", Col("Реестр", "int")),
     ("file", Col("Файл")),
@@ -98,8 +101,8 @@ RESOLUTION_COLUMNS = [
 class RunReportData:
     """Everything the report shows; money in int kopecks (nullable ``Int64`` where it may be unknown).
 
-    registers: register_id, file, channel, format, status, lines, rejected_lines, amount_total,
-    posted, suspense, rejected, duplicate, quarantined, residual. tieout: register_id (nullable),
+    registers: register_id, file, channel, format, status, records (read from the file), payments,
+    non_payment_lines, rejected_lines, amount_total, posted, suspense, rejected, duplicate, quarantined, residual. tieout: register_id (nullable),
     file, channel, payment_order_number, payment_order_date, net_amount, transfer_number,
     transfer_date, transfer_amount, payer_name, status ('tied' | TRANSFER_MISMATCH |
     TRANSFER_MISSING | REGISTER_MISSING), rule, difference. discrepancies: code, register_id,
@@ -182,7 +185,7 @@ def _total_row(registers: pd.DataFrame) -> pd.DataFrame:
     row: dict[str, object] = {name: None for name, _ in REGISTER_COLUMNS}
     row["file"] = "Итого"
     for name, col in REGISTER_COLUMNS:
-        if col.kind == "money" or name in ("lines", "rejected_lines"):
+        if col.kind == "money" or name in COUNT_COLUMNS:
             row[name] = int(pd.array(registers[name], dtype="Int64").sum()) if len(registers) else 0
     return pd.DataFrame([row], columns=[n for n, _ in REGISTER_COLUMNS])
 

@@ -52,6 +52,8 @@ class RegisterOutcome:
     register_id: int | None
     lines: int = 0
     rejected_lines: int = 0
+    records: int = 0
+    non_payment_lines: int = 0
     amount_total: int = 0
     posted: int = 0
     suspense: int = 0
@@ -133,6 +135,7 @@ def commit_register(
         rows["register_id"] = rid
         bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
         finish_register(uow.conn, rid, lines=intake.lines, amount_total=amount_total, rejected_lines=len(errors),
+                        records=intake.records, non_payment_lines=intake.non_payment_lines,
                         rejected_amount=rejected, posted_amount=amounts["posted"],
                         suspense_amount=amounts["suspense"], duplicate_amount=amounts["duplicate"],
                         quarantined_amount=amounts["quarantined"], commission_total=commission)  # fmt: skip
@@ -141,8 +144,8 @@ def commit_register(
     stored = file_away(Path(intake.path), where / run_date.isoformat() / intake.channel, reason)
     _set_stored(engine, rid, stored)
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status, rid, intake.lines,
-                           len(errors), amount_total, stored_path=str(stored), reason=reason or "",
-                           **amounts)  # fmt: skip
+                           len(errors), intake.records, intake.non_payment_lines, amount_total,
+                           stored_path=str(stored), reason=reason or "", **amounts)  # fmt: skip
 
 
 def _db_ids(ids: pd.DataFrame | None) -> pd.Series:
@@ -239,8 +242,9 @@ def _finish_filing(
         logging.getLogger("rkc.commit").warning(
             "%s: committed as register %s, but the file is neither in the inbox nor in %s",
             intake.name, committed["register_id"], folder)  # fmt: skip
-    fields = {k: committed[k] for k in ("register_id", "lines", "rejected_lines", "amount_total", "posted",
-                                         "suspense", "rejected", "duplicate", "quarantined", "reason")}  # fmt: skip
+    fields = {k: committed[k] for k in ("register_id", "lines", "rejected_lines", "records", "non_payment_lines",
+                                         "amount_total", "posted", "suspense", "rejected", "duplicate",
+                                         "quarantined", "reason")}  # fmt: skip
     if status == "recovered":
         fields["reason"] = "committed by an earlier run that stopped before filing it"
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status or committed["status"],

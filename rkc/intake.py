@@ -8,6 +8,7 @@ tasks pass paths and ids, never DataFrames.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -15,8 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from domain.accounting import RecordAccount
 from domain.records import DeclaredTotals
 from parsers.base import BadFile, RegisterParser, file_sha256, read_head
+from parsers.census import count_records
 from parsers.registry import build_parser
 from rkc.config import Config
 from rkc.workfiles import PaymentFileWriter, write_errors
@@ -38,10 +41,17 @@ class Intake:
     payments_path: str | None = None
     errors_path: str | None = None
     declared: dict = field(default_factory=dict)
-    lines: int = 0
+    lines: int = 0  # payments + rejected records
+    records: int = 0  # the file's records, counted by ``parsers.census`` (0: not read)
+    non_payments: dict = field(default_factory=dict)  # declared non-payment records by ``RecordKind``
     known_register_id: int | None = None  # the stored register of this content (for a BAD_FILE read again: its row)
     copy_of: str = ""  # a same-night copy: the path of the file of that content that was read
     beside_refused: bool = False  # a same-night copy of a file refused as unreadable: quarantined beside it
+
+    @property
+    def non_payment_lines(self) -> int:
+        """Declared non-payment records of every kind."""
+        return sum(self.non_payments.values())
 
     @property
     def name(self) -> str:
@@ -139,7 +149,14 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
     try:
         if not parser.identify(path, read_head(path)):
             raise BadFile(path, f"not a {parser.name} register (the format configured for channel {channel})")
-        rows, errors, declared = _parse_to(parser, path, payments_path)
+        rows, errors, declared, non_payments = _parse_to(parser, path, payments_path)
+        account = RecordAccount(count_records(path), rows, non_payments, len(errors))
+        if not account.balanced:
+            logging.getLogger("rkc.intake").error(
+                "%s: record accounting does not balance (%s records; %s payments, %s non-payment %s, %s rejected): "
+                "a parser bug, the register is stopped", path, account.records, rows, account.non_payment_lines,
+                dict(non_payments), len(errors))  # fmt: skip
+            raise BadFile(path, account.reason)
     except BadFile as exc:
         payments_path.unlink(missing_ok=True)  # a bad file is quarantined whole: drop what was read
         return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason, known_register_id=reread_of)
@@ -151,21 +168,24 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
             declared_dict["payment_order_date"] = declared.payment_order_date.isoformat()
     return Intake(
         str(path), channel, sha, PARSED, parser.name, payments_path=str(payments_path),
-        errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors), known_register_id=reread_of,
+        errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors), records=account.records,
+        non_payments=dict(non_payments), known_register_id=reread_of,
     )  # fmt: skip
 
 
 def _parse_to(
     parser: RegisterParser, path: Path, payments_path: Path
-) -> tuple[int, list[tuple[int, str, str, int | None]], DeclaredTotals | None]:
+) -> tuple[int, list[tuple[int, str, str, int | None]], DeclaredTotals | None, Counter[str]]:
     """Stream the parser's chunks into ``payments_path``; return the payment count, the rejected
-    lines and the declared totals. Only one chunk is in memory at a time."""
+    lines, the declared totals and the non-payment records by kind. One chunk in memory at a time."""
     errors: list[tuple[int, str, str, int | None]] = []
     declared = None
+    non_payments: Counter[str] = Counter()
     with PaymentFileWriter(payments_path) as writer:
         for chunk in parser.parse(path):
             writer.write(chunk.payments)
             errors += [(e.line_no, e.reason, e.raw, e.amount) for e in chunk.errors]
+            non_payments.update(chunk.non_payments)
             if chunk.declared is not None:
                 declared = chunk.declared
-    return writer.rows, errors, declared
+    return writer.rows, errors, declared, non_payments

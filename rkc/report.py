@@ -13,8 +13,9 @@ from rkc.config import Config
 from rkc.decide import plan_file
 from sql.queries import PAYMENT_KEY, read_frame, stored_payments
 
-REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "lines", "rejected_lines", "amount_total",
-                   "posted", "suspense", "rejected", "duplicate", "quarantined"]  # fmt: skip
+REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "records", "non_payment_lines", "lines",
+                   "rejected_lines", "amount_total", "posted", "suspense", "rejected", "duplicate",
+                   "quarantined"]  # fmt: skip
 
 
 def write_report(
@@ -25,6 +26,7 @@ def write_report(
     from reports.run_report import RunReportData, write_run_report
 
     frame = pd.DataFrame(registers, columns=[*REGISTER_FIELDS, "sha256"])
+    frame["payments"] = frame["lines"] - frame["rejected_lines"]
     frame["residual"] = frame["amount_total"] - frame[
         ["posted", "suspense", "rejected", "duplicate", "quarantined"]
     ].sum(axis=1)

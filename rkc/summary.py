@@ -53,13 +53,16 @@ def write_summary(out_dir: Path, run_date: date, registers: list[dict], counts: 
     rendered = [
         render_register(
             {"file": o["file"], "sha256": o["sha256"], "channel": o["channel"], "format": o["format"],
-             "status": o["status"], "lines": o["lines"], "rejected_lines": o["rejected_lines"]},
+             "status": o["status"], "lines": o["lines"], "rejected_lines": o["rejected_lines"],
+             "records": o.get("records", 0), "non_payment_lines": o.get("non_payment_lines", 0)},
             {k: int(o[k]) for k in BRIDGE_FIELDS},
         )
         for o in registers
     ]  # fmt: skip
     totals = render_totals(
-        frame, lines=sum(o["lines"] for o in registers), rejected_lines=sum(o["rejected_lines"] for o in registers)
+        frame, lines=sum(o["lines"] for o in registers), rejected_lines=sum(o["rejected_lines"] for o in registers),
+        records=sum(o.get("records", 0) for o in registers),
+        non_payment_lines=sum(o.get("non_payment_lines", 0) for o in registers),
     )
     summary = {"date": run_date.isoformat(), "registers": rendered, "totals": totals, "discrepancies": counts, **extra}
     out_dir.mkdir(parents=True, exist_ok=True)

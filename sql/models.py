@@ -127,7 +127,11 @@ class Register(Base):
     declared_commission: Mapped[int | None] = mapped_column(BigInteger)
     payment_order_number: Mapped[str | None] = mapped_column(String(32))
     payment_order_date: Mapped[date | None] = mapped_column(Date)
-    lines: Mapped[int] = mapped_column(Integer, default=0)
+    lines: Mapped[int] = mapped_column(Integer, default=0)  # payments + rejected records
+    # Record accounting (migration 0006): the file's records, counted without its format's rules, and
+    # those of them that are declared non-payments; records = payments + non-payment lines + rejected.
+    records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    non_payment_lines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     amount_total: Mapped[int] = mapped_column(BigInteger, default=0)
     rejected_lines: Mapped[int] = mapped_column(Integer, default=0)
     rejected_amount: Mapped[int] = mapped_column(BigInteger, default=0)

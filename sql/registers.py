@@ -97,7 +97,8 @@ def register_outcome(conn: Connection, sha256: str) -> dict | None:
 def _bridge_select() -> Select:
     return select(
         Register.id.label("register_id"), Register.file, Register.sha256, Register.channel, Register.format,
-        Register.status, Register.lines, Register.rejected_lines, Register.amount_total,
+        Register.status, Register.lines, Register.rejected_lines, Register.records, Register.non_payment_lines,
+        Register.amount_total,
         Register.posted_amount.label("posted"), Register.suspense_amount.label("suspense"),
         Register.rejected_amount.label("rejected"), Register.duplicate_amount.label("duplicate"),
         Register.quarantined_amount.label("quarantined"), Register.stored_path, Register.reason, Register.run_date,

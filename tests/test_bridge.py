@@ -49,6 +49,8 @@ def test_render() -> None:
         "status": "posted",
         "lines": 3,
         "rejected_lines": 1,
+        "records": 6,
+        "non_payment_lines": 3,
     }
     out = render_register(
         meta, {"amount_total": 150100, "posted": 100000, "suspense": 50000, "rejected": 100}
@@ -57,7 +59,9 @@ def test_render() -> None:
     assert (
         out["rejected_amount"] == "1.00" and out["residual"] == "0.00" and out["quarantined_amount"] == "0.00"
     )
-    assert list(out)[:6] == ["file", "sha256", "channel", "format", "status", "lines"]
+    assert list(out)[:9] == ["file", "sha256", "channel", "format", "status", "records", "payments",
+                             "non_payment_lines", "lines"]  # fmt: skip
+    assert (out["records"], out["payments"], out["non_payment_lines"], out["rejected_lines"]) == (6, 2, 3, 1)
     frame = bridge(pd.DataFrame(OUTCOME_ROWS, columns=["register_id", "outcome", "amount"]))
     totals = render_totals(frame, lines=10, rejected_lines=1)
     assert totals["amount_total"] == "1536.07" and totals["residual"] == "0.00" and totals["lines"] == 10

@@ -28,7 +28,9 @@ def _registers() -> pd.DataFrame:
             "channel": ["portal", "sber"],
             "format": ["xlsx", "text"],
             "status": ["quarantined", "posted"],
-            "lines": [3, 5],
+            "records": [5, 7],
+            "payments": [3, 4],
+            "non_payment_lines": [2, 2],
             "rejected_lines": [0, 1],
             "amount_total": [30000, 123456789],
             "posted": [0, 123400000],
@@ -142,19 +144,21 @@ def test_every_sheet_has_frozen_header_autofilter_and_fitted_widths(report: tupl
 
 def test_summary_bridge_per_register_and_total_in_kopecks(report: tuple[Path, Path]) -> None:
     ws = load_workbook(report[0])["Сводка"]
-    assert _header(ws)[7:] == ["Поступило", "Проведено", "Невыясненные", "Отклонено", "Дубликаты",
+    assert _header(ws)[5:9] == ["Записей в файле", "Платежей", "Прочих строк", "Отклонено строк"]
+    assert _header(ws)[9:] == ["Поступило", "Проведено", "Невыясненные", "Отклонено", "Дубликаты",
                                "Карантин", "Остаток"]  # fmt: skip
     rows = _table(ws)
     assert [r["Реестр"] for r in rows[:2]] == [1, 2]
     assert rows[0]["Статус"] == "проведён" and rows[1]["Статус"] == "карантин"
     total = rows[2]
-    assert total["Файл"] == "Итого" and total["Строк"] == 8
+    assert total["Файл"] == "Итого" and total["Записей в файле"] == 12 and total["Платежей"] == 7
+    assert total["Прочих строк"] == 4 and total["Отклонено строк"] == 1
     assert round(total["Поступило"] * 100) == 123456789 + 30000
     assert round(total["Проведено"] * 100) == 123400000
     assert round(total["Отклонено"] * 100) == 6789
     assert total["Остаток"] == 0
-    assert ws.auto_filter.ref == "A1:N3"  # the total row stays outside the filter
-    money = ws.cell(row=2, column=8)
+    assert ws.auto_filter.ref == "A1:P3"  # the total row stays outside the filter
+    money = ws.cell(row=2, column=10)
     assert money.data_type == "n" and money.number_format == "#,##0.00"
     assert round(money.value * 100) == 123456789
 
