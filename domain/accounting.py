@@ -7,8 +7,8 @@ stopped as a bug instead of being posted short.
 
 >>> RecordAccount(records=5, payments=3, non_payments={"header": 1, "footer": 1}, rejected=0).balanced
 True
->>> RecordAccount(records=5, payments=2, non_payments={"header": 1, "footer": 1}, rejected=0).reason
-'учёт записей файла не сходится: записей в файле 5, а платежей 2 + прочих строк 2 + отклонено 0 = 4 (ошибка программы: файл не проведён)'
+>>> print(RecordAccount(records=5, payments=2, non_payments={"header": 1, "footer": 1}).reason[:80])
+учёт записей файла не сходится: записей в файле 5, а платежей 2 + прочих строк 2
 """
 
 from __future__ import annotations

@@ -102,8 +102,8 @@ class RunReportData:
     """Everything the report shows; money in int kopecks (nullable ``Int64`` where it may be unknown).
 
     registers: register_id, file, channel, format, status, records (read from the file), payments,
-    non_payment_lines, rejected_lines, amount_total, posted, suspense, rejected, duplicate, quarantined, residual. tieout: register_id (nullable),
-    file, channel, payment_order_number, payment_order_date, net_amount, transfer_number,
+    non_payment_lines, rejected_lines, amount_total, posted, suspense, rejected, duplicate, quarantined,
+    residual. tieout: register_id (nullable), file, channel, payment_order_number, payment_order_date, net_amount, transfer_number,
     transfer_date, transfer_amount, payer_name, status ('tied' | TRANSFER_MISMATCH |
     TRANSFER_MISSING | REGISTER_MISSING), rule, difference. discrepancies: code, register_id,
     payment_id, channel, file, line_no, operation_id, paid_date, account_raw, uip, payer, address,
