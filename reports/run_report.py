@@ -103,8 +103,8 @@ class RunReportData:
 
     registers: register_id, file, channel, format, status, records (read from the file), payments,
     non_payment_lines, rejected_lines, amount_total, posted, suspense, rejected, duplicate, quarantined,
-    residual. tieout: register_id (nullable), file, channel, payment_order_number, payment_order_date, net_amount, transfer_number,
-    transfer_date, transfer_amount, payer_name, status ('tied' | TRANSFER_MISMATCH |
+    residual. tieout: register_id (nullable), file, channel, payment_order_number, payment_order_date,
+    net_amount, transfer_number, transfer_date, transfer_amount, payer_name, status ('tied' | TRANSFER_MISMATCH |
     TRANSFER_MISSING | REGISTER_MISSING), rule, difference. discrepancies: code, register_id,
     payment_id, channel, file, line_no, operation_id, paid_date, account_raw, uip, payer, address,
     amount, detail, raw. proposals: ``domain.nearmiss.PROPOSAL_COLUMNS``.
