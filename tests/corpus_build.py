@@ -31,15 +31,19 @@ BINARY_SAMPLES: dict[str, Callable[[Path], None]] = {
 }
 
 
-def build(root: Path) -> list[Path]:
-    """Write every sample under ``root``; return the paths written."""
+def build(root: Path, skip: frozenset[str] | set[str] = frozenset()) -> list[Path]:
+    """Write every sample under ``root`` but those named in ``skip``; return the paths written."""
     written = []
     for sample in TEXT_SAMPLES:
+        if sample.path in skip:
+            continue
         path = root / sample.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(sample.payload())
         written.append(path)
     for name, writer in BINARY_SAMPLES.items():
+        if name in skip:
+            continue
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         writer(path)
@@ -47,13 +51,13 @@ def build(root: Path) -> list[Path]:
     return written
 
 
-def differing(root: Path) -> list[str]:
-    """Samples whose committed bytes differ from a fresh build (or are missing)."""
+def differing(root: Path, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Samples (but those in ``skip``) whose committed bytes differ from a fresh build or are missing."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp)
         return [
             str(path.relative_to(fresh))
-            for path in build(fresh)
+            for path in build(fresh, skip)
             if not (root / path.relative_to(fresh)).is_file()
             or (root / path.relative_to(fresh)).read_bytes() != path.read_bytes()
         ]
