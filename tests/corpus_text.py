@@ -65,6 +65,20 @@ SBER_PERIOD_DATE = TextSample(
     ),
 )  # fmt: skip
 
+# Sber classic whose second payment is dated a year ahead (2027 typed for 2026) and third ten
+# years back: parsed as payments, then DATE_OUT_OF_RANGE for the domain (held in suspense).
+SBER_FUTURE_DATE = TextSample(
+    "sber_8625/future_date.txt", "cp1251", CRLF, (
+        "20-11-2026;09-12-44;8625;8625099V;300300701;000012345678;ИВАНОВ ИВАН ИВАНОВИЧ;"
+        "Г ИПАТОВО УЛ ЛЕНИНА Д 1 КВ 2;1026;1000,00;990,00;10,00",
+        "20-11-2027;10-05-19;8625;SBOL;300300702;000000456789;ПЕТРОВА АННА СЕРГЕЕВНА;"
+        "Г ИПАТОВО УЛ МИРА Д 14 КВ 7;1026;2000,00;1980,00;20,00",
+        "20-11-2016;11-40-02;8625;8625/0112;300300703;000000077777;КУЗНЕЦОВА ОЛЬГА НИКОЛАЕВНА;"
+        "С ЛЕСНОЕ УЛ САДОВАЯ Д 3;1026;500,00;495,00;5,00",
+        "=3;3500,00;3465,00;35,00;4480;20-11-2026",
+    ),
+)  # fmt: skip
+
 # A register without totals of its own (NNNNN.001, cp866) and its totals file (NNNNN.K01) that
 # arrives beside it; the .K01 carries the Sber footer's fields.
 SBER_K01_REGISTER = TextSample(
@@ -176,6 +190,7 @@ POCHTA_PIPE = TextSample(
 TEXT_SAMPLES: tuple[TextSample, ...] = (
     SBER_HASH_HEADER,
     SBER_PERIOD_DATE,
+    SBER_FUTURE_DATE,
     SBER_K01_REGISTER,
     SBER_K01_TOTALS,
     GOROD_KEYVALUE,
