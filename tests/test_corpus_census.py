@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from parsers.census import count_records
 from parsers.container import Container, sniff_file, workbook_kind
@@ -69,6 +70,19 @@ def test_every_sample_is_in_the_manifest() -> None:
         if p.is_file() and not p.name.endswith(not_samples)
     }
     assert on_disk == set(IDS)
+
+
+def test_every_sample_names_a_profile_beside_it() -> None:
+    """Each sample names its dialect/profile file (a YAML mapping), and every profile in the corpus is named."""
+    repo = CORPUS.parents[2]
+    named = set()
+    for sample in SAMPLES:
+        path = CORPUS / sample["profile"] if (CORPUS / sample["profile"]).is_file() else repo / sample["profile"]
+        assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict), sample["profile"]
+        assert sample["profile_status"]
+        named.add(path)
+    folders = {(CORPUS / name).parent for name in IDS}
+    assert {p for folder in folders for p in folder.glob("*.yaml")} <= named
 
 
 def test_corpus_is_the_generators_output() -> None:
