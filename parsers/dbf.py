@@ -132,7 +132,7 @@ class DbfRegisterParser:
         raw = raw_records(list(cols.values()))
         flag = block[:, 0]
         live, deleted = flag == _LIVE, flag == _DELETED
-        is_total = live & self._marked(cols, totals)
+        is_total = ~deleted & self._marked(cols, totals)  # an odd flag on it is reported by _declared
 
         def get(fld: str) -> pa.Array:
             col = fields.get(fld)
@@ -174,7 +174,7 @@ class DbfRegisterParser:
                       raw[int(i)].as_py(), int(amt[i]) if has_amt[i] else None)
             for i in np.flatnonzero(bad)
         ]  # fmt: skip
-        found = [(int(record_no[i]), self._declared(file, int(record_no[i]), cols, totals, int(i), raw),
+        found = [(int(record_no[i]), self._declared(file, int(record_no[i]), cols, totals, int(i), raw, live[i]),
                   raw[int(i)].as_py()) for i in np.flatnonzero(is_total)]  # fmt: skip
         good = candidate & ~bad
         v = {k: get(k) for k in ("account", "uip", "els", "period", "operation_id", "payer", "address")}
@@ -195,10 +195,13 @@ class DbfRegisterParser:
 
     def _declared(
         self, file: str, record_no: int, cols: dict[str, pa.Array], totals: dict[str, Column] | None, i: int,
-        raw: pa.Array,
+        raw: pa.Array, live: bool,
     ) -> DeclaredTotals | LineError:  # fmt: skip
-        """The totals record's figures, or a ``LineError`` when its amount or count is unreadable."""
+        """The totals record's figures, or a ``LineError`` (no amount: totals are not money) when its
+        flag is odd or its amount or count is unreadable."""
         spec, p = totals or {}, self.profile
+        if not live:
+            return LineError(file, record_no, "totals record: deletion flag is neither ' ' nor '*'", raw[i].as_py())
 
         def value(key: str) -> str | None:
             col = spec.get(key)

@@ -61,13 +61,17 @@ def dbf_bytes(
     for flag, values in records:
         if len(values) != len(fields):
             raise ValueError(f"{len(values)} values for {len(fields)} fields")
-        out += flag.encode("ascii") + b"".join(encode_value(f, v, encoding) for f, v in zip(fields, values, strict=True))
+        out += flag.encode("ascii")
+        out += b"".join(encode_value(f, v, encoding) for f, v in zip(fields, values, strict=True))
     if eof:
         out += b"\x1a"
     return bytes(out)
 
 
-def write_dbf(path: Path, fields: list[Field], records: list[tuple[str, list[str | bytes | None]]], **kw: object) -> Path:
+Records = list[tuple[str, list[str | bytes | None]]]
+
+
+def write_dbf(path: Path, fields: list[Field], records: Records, **kw: object) -> Path:
     """Write ``dbf_bytes(fields, records, **kw)`` to ``path`` and return it."""
     path.write_bytes(dbf_bytes(fields, records, **kw))  # type: ignore[arg-type]
     return path
