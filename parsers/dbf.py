@@ -70,7 +70,10 @@ class DbfRegisterParser:
         meta = {"profile": self.profile.name, "encoding": table.encoding}
         declared: DeclaredTotals | None = None
         first_totals: int | None = None
-        pending: Chunk | None = None
+        if table.records == 0:
+            self._require_totals(path, None)
+            yield Chunk(conform_payments(pd.DataFrame({"line_no": pd.Series([], dtype="int64")})), (), None, meta)
+            return
         for first, block in blocks(table, self.chunk_rows):
             chunk, found = self._chunk(table, first, block, fields, totals)
             errors, non_payments = list(chunk.errors), dict(chunk.non_payments)
@@ -84,16 +87,18 @@ class DbfRegisterParser:
                     reason = f"a second totals record (the first is record {first_totals})"
                     errors.append(LineError(str(path), record_no, reason, raw))
             errors.sort(key=lambda e: e.line_no)
-            if pending is not None:
-                yield pending
-            pending = Chunk(chunk.payments, tuple(errors), None, meta, non_payments)
-        if self.profile.totals is not None and self.profile.totals.required and declared is None:
-            spec = self.profile.totals
+            # The record count is known from the header: the last block is known without reading ahead,
+            # so one chunk at a time is in memory.
+            last = first + len(block) - 1 >= table.records
+            if last:
+                self._require_totals(path, declared)
+            yield Chunk(chunk.payments, tuple(errors), declared if last else None, meta, non_payments)
+
+    def _require_totals(self, path: Path, declared: DeclaredTotals | None) -> None:
+        spec = self.profile.totals
+        if spec is not None and spec.required and declared is None:
             raise BadFile(path, f"no totals record (a record whose {'/'.join(spec.field)} starts with "
                           f"{', '.join(spec.markers)}): the register has no control totals")  # fmt: skip
-        if pending is None:
-            pending = Chunk(conform_payments(pd.DataFrame({"line_no": pd.Series([], dtype="int64")})), (), None, meta)
-        yield Chunk(pending.payments, pending.errors, declared, meta, pending.non_payments)
 
     def _columns(self, table: Table) -> dict[str, Column]:
         """Payment field -> the table's column (the first name present); ``BadFile`` naming what is missing."""
@@ -188,10 +193,11 @@ class DbfRegisterParser:
         if totals is None:
             n = len(next(iter(cols.values())))
             return np.zeros(n, dtype=bool)
-        text = pc.utf8_lower(cols[totals["marker"].name])
-        text = pc.replace_substring_regex(pc.replace_substring(text, "ё", "е"), r"\s+", " ")
-        alternatives = "|".join(re.escape(m) for m in self.profile.totals.markers)  # type: ignore[union-attr]
-        return _mask(pc.match_substring_regex(text, rf"^(?:{alternatives})(?:$|[^\pL])"))
+        alternatives = "|".join(_marker_regex(m) for m in self.profile.totals.markers)  # type: ignore[union-attr]
+        found = pc.match_substring_regex(
+            cols[totals["marker"].name], rf"^(?:{alternatives})(?:$|[^\pL])", ignore_case=True
+        )
+        return _mask(found)
 
     def _declared(
         self, file: str, record_no: int, cols: dict[str, pa.Array], totals: dict[str, Column] | None, i: int,
@@ -268,6 +274,11 @@ class DbfRegisterParser:
             }
         )
         return conform_payments(frame)
+
+
+def _marker_regex(marker: str) -> str:
+    """A normalised marker as a regex: е also matches ё, a space any run of whitespace."""
+    return r"\s+".join(re.escape(word).replace("е", "[её]") for word in marker.split(" "))
 
 
 def _mask(values: pa.Array) -> np.ndarray:

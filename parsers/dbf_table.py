@@ -150,17 +150,45 @@ def blocks(table: Table, rows: int) -> Iterator[tuple[int, np.ndarray]]:
             first += k
 
 
+def _utf8_lengths(codec: str) -> np.ndarray:
+    """Bytes each of the 256 byte values takes in UTF-8 once decoded by ``codec`` (U+FFFD when undefined)."""
+    return np.array([len(bytes([b]).decode(codec, errors="replace").encode()) for b in range(256)], dtype=np.int32)
+
+
+_LENGTHS: dict[str, np.ndarray] = {}
+
+
 def text_column(block: np.ndarray, col: Column, codec: str) -> pa.Array:
-    """The field's values as trimmed strings (null when empty); undecodable bytes become U+FFFD."""
-    part = np.ascontiguousarray(block[:, col.offset : col.offset + col.length])
-    if codecs.lookup(codec).name in SINGLE_BYTE:
-        # One byte, one character: decode the whole column at once and cut it back into fields.
-        text = part.tobytes().decode(codec, errors="replace")
-        values = np.frombuffer(text.encode("utf-32-le"), dtype=f"<U{col.length}")
-    else:
-        values = np.array([v.decode(codec, errors="replace") for v in part.view(f"S{col.length}").ravel()],
-                          dtype=object)  # fmt: skip
-    return trimmed(pc.utf8_trim(pa.array(values, type=pa.string()), "\x00"))
+    """The field's values without surrounding spaces and NULs (null when empty); undecodable bytes are U+FFFD.
+
+    Single-byte code pages are converted a whole column at a time: the kept bytes (between the first
+    and the last that is not a space or NUL) are decoded and re-encoded as UTF-8 in one call, and the
+    Arrow offsets come from each byte's UTF-8 length, so no Python code runs per record.
+    """
+    part = block[:, col.offset : col.offset + col.length]
+    name = codecs.lookup(codec).name
+    if name not in SINGLE_BYTE:
+        values = [
+            v.decode(codec, errors="replace").strip(" \x00")
+            for v in np.ascontiguousarray(part).view(f"S{col.length}").ravel()
+        ]
+        return trimmed(pa.array(values, type=pa.string()))
+    lengths = _LENGTHS.get(name)
+    if lengths is None:
+        lengths = _LENGTHS[name] = _utf8_lengths(name)
+    filled = (part != 0x20) & (part != 0x00)
+    any_filled = filled.any(axis=1)
+    start = np.where(any_filled, filled.argmax(axis=1), 0)
+    stop = np.where(any_filled, col.length - filled[:, ::-1].argmax(axis=1), 0)
+    index = np.arange(col.length)
+    keep = (index >= start[:, None]) & (index < stop[:, None])
+    kept = part[keep]  # row-major: each record's kept bytes, one record after the other
+    data = kept.tobytes().decode(codec, errors="replace").encode("utf-8")
+    sizes = np.where(keep, lengths[part], 0).sum(axis=1, dtype=np.int64)
+    offsets = np.zeros(len(part) + 1, dtype=np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    validity = pa.py_buffer(np.packbits(any_filled, bitorder="little"))
+    return pa.StringArray.from_buffers(len(part), pa.py_buffer(offsets), pa.py_buffer(data), validity)
 
 
 def raw_records(columns: list[pa.Array]) -> pa.Array:
