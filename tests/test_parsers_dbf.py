@@ -286,3 +286,30 @@ def test_shipped_profiles_load() -> None:
     for name in ("dbf_sber_branch", "dbf_pochta"):
         profile = load_profile(name)
         assert profile.name == name and profile.totals is not None
+
+
+def test_new_bank_by_configuration_only(tmp_path: Path) -> None:
+    """The profile of docs/DIALECTS.md's DBF example, taken from the document, reads its bank's table."""
+    doc = (Path(__file__).parents[1] / "docs" / "DIALECTS.md").read_text("utf-8")
+    section = doc.split("### Example: a new bank by configuration only", 1)[1]
+    profile = tmp_path / "dbf_rnkb.yaml"
+    profile.write_text(section.split("```yaml\n", 1)[1].split("```", 1)[0], "utf-8")
+    fields = [Field("LSCHET", "C", 20), Field("FAM", "C", 60), Field("ADR", "C", 100), Field("PER", "C", 7),
+              Field("SUMMA", "N", 15, 2), Field("KOM", "N", 10, 2), Field("DATE_PL", "D", 8),
+              Field("NOM_OP", "C", 20)]  # fmt: skip
+    records = [
+        (" ", ["0001002003", "Ковальчук Олег", "г. Симферополь, ул. Гоголя, 5-12", "03.2026", "2100.40", "21.00",
+               "20260315", "A-0001"]),
+        (" ", ["0001002004", "Бондаренко Ирина", "г. Керчь, ул. Ленина, 1", "02.2026", "500", "", "20260316",
+               "A-0002"]),
+        (" ", ["", "", "Итого  по реестру:", "", "2600.40", "21.00", "", ""]),
+    ]  # fmt: skip
+    path = write_dbf(tmp_path / "rnkb.dbf", fields, records, encoding="cp866", driver=NO_DRIVER)
+    parser = build_parser("dbf", str(profile))
+    assert parser.name == "dbf:dbf_rnkb" and parser.identify(path, read_head(path))
+    assert not DbfRegisterParser.from_profile("dbf_sber_branch").identify(path, read_head(path))
+    summary = parsed_summary(parser, path)
+    assert [(p["account_raw"], p["period"], p["amount"], p["operation_id"]) for p in summary["payments"]] == [
+        ("0001002003", "2026-03", 210040, "A-0001"), ("0001002004", "2026-02", 50000, "A-0002")]  # fmt: skip
+    assert summary["declared"] == {"amount": 260040, "commission": 2100}
+    assert summary["rejected"] == [] and summary["non_payments"] == {"totals": 1}
