@@ -313,3 +313,23 @@ def test_new_bank_by_configuration_only(tmp_path: Path) -> None:
         ("0001002003", "2026-03", 210040, "A-0001"), ("0001002004", "2026-02", 50000, "A-0002")]  # fmt: skip
     assert summary["declared"] == {"amount": 260040, "commission": 2100}
     assert summary["rejected"] == [] and summary["non_payments"] == {"totals": 1}
+
+
+def test_utf8_profile_reads_multibyte_fields(tmp_path: Path) -> None:
+    """A multi-byte encoding takes the per-value path: widths are bytes, not characters."""
+    profile = tmp_path / "utf8.yaml"
+    profile.write_text(Path(load_profile("dbf_sber_branch").source).read_text("utf-8")
+                       .replace("encoding: auto", "encoding: utf-8"), "utf-8")  # fmt: skip
+    records = [(" ", sber_record("  0042", "ЁЖИКОВ ЮРИЙ", "12.30", op="7", adres="")),
+               (" ", sber_record("", "ИТОГО", "12.30", op="", day=""))]  # fmt: skip
+    summary = sber_like(tmp_path, profile, records, encoding="utf-8")
+    got = [(p["account_raw"], p["payer"], p["address"]) for p in summary["payments"]]
+    assert got == [("0042", "ЁЖИКОВ ЮРИЙ", None)]
+    assert summary["declared"] == {"amount": 1230}
+
+
+def sber_like(tmp_path: Path, profile: Path, records: list, **kw: object) -> dict:
+    path = write_dbf(tmp_path / "r.dbf", SBER_FIELDS, records, driver=NO_DRIVER, **kw)
+    summary = parsed_summary(DbfRegisterParser.from_profile(profile), path)
+    assert accounted(summary) == count_records(path)
+    return summary
