@@ -221,7 +221,7 @@ class DbfRegisterParser:
                 return LineError(file, record_no, f"totals record: {key} unreadable", raw[i].as_py())
             figures[key] = kop
         count_text = value("count")
-        if count_text is not None and not count_text.isdigit():
+        if count_text is not None and not (count_text.isascii() and count_text.isdigit()):
             return LineError(file, record_no, "totals record: count unreadable", raw[i].as_py())
         if figures["amount"] is None:
             return LineError(file, record_no, "totals record without an amount", raw[i].as_py())

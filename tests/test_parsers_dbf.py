@@ -333,3 +333,12 @@ def sber_like(tmp_path: Path, profile: Path, records: list, **kw: object) -> dic
     summary = parsed_summary(DbfRegisterParser.from_profile(profile), path)
     assert accounted(summary) == count_records(path)
     return summary
+
+
+def test_pochta_totals_count_unreadable_is_rejected(tmp_path: Path) -> None:
+    row = ["1", "Иванов", "", "022026", "5.00", "", "15.03.2026", "", "1"]
+    totals = ["", "Итого", "", "", "5.00", "", "", "", "1.5"]
+    path = write_dbf(tmp_path / "r.dbf", POCHTA_FIELDS, [(" ", row), (" ", totals)], encoding="cp1251", driver=CP1251)
+    summary = parsed_summary(DbfRegisterParser.from_profile("dbf_pochta"), path)
+    assert summary["rejected"] == [{"line_no": 2, "reason": "totals record: count unreadable", "amount": None}]
+    assert summary["declared"] is None and accounted(summary) == count_records(path)
