@@ -8,10 +8,11 @@ from parsers.base import RegisterParser
 
 
 def build_parser(fmt: str, dialect: str | None, xsd_dir: Path | None = None) -> RegisterParser:
-    """The parser for a channel of format ``fmt`` (``text``, ``xlsx``, ``gis_xml``).
+    """The parser for a channel of format ``fmt`` (``text``, ``xlsx``, ``dbf``, ``gis_xml``).
 
-    ``dialect`` names a text dialect or an XLSX profile: a built-in name (``sber_classic``,
-    ``xlsx_portal``, …) or the path of a YAML file, so a new bank needs a file, not code.
+    ``dialect`` names a text dialect, an XLSX profile or a DBF profile: a built-in name
+    (``sber_classic``, ``xlsx_portal``, ``dbf_sber_branch``, …) or the path of a YAML file, so a
+    new bank needs a file, not code.
     """
     if fmt == "text":
         from parsers.text import TextRegisterParser
@@ -21,6 +22,10 @@ def build_parser(fmt: str, dialect: str | None, xsd_dir: Path | None = None) -> 
         from parsers.xlsx import XlsxRegisterParser
 
         return XlsxRegisterParser.from_profile(dialect or "xlsx_portal")
+    if fmt == "dbf":
+        from parsers.dbf import DbfRegisterParser
+
+        return DbfRegisterParser.from_profile(dialect or "dbf_sber_branch")
     if fmt == "gis_xml":
         from parsers.gis_xml import GisXmlParser
 

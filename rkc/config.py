@@ -16,7 +16,7 @@ from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
 
 CONFIG_NAME = "rkc.yaml"
-FORMATS = ("text", "xlsx", "gis_xml")
+FORMATS = ("text", "xlsx", "dbf", "gis_xml")
 
 
 class ConfigError(Exception):
@@ -29,7 +29,7 @@ class Channel:
 
     name: str
     format: str
-    dialect: str | None = None  # text dialect or xlsx profile
+    dialect: str | None = None  # text dialect, xlsx or dbf profile
     agent_name: str = ""
     agent_inn: str = ""
     agent_account: str = ""
