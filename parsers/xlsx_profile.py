@@ -150,14 +150,15 @@ class XlsxProfile:
     def find_header(self, rows: Sequence[Sequence[object]]) -> tuple[int, Header] | None:
         """``(index in rows, header)`` of the first header starting in the first ``header_search_rows``
         of ``rows``; a two-row header is preferred when the row under a header is text only and adds
-        fields or units to it."""
+        fields or units to it, or holds nothing but units."""
         for i, row in enumerate(rows[: self.header_search_rows]):
             one = self.header(row)
             # a second header row: text only, and not a header by itself (else a title above it would join it)
             if i + 1 < len(rows) and is_text_row(rows[i + 1]) and (one is not None or self.header(rows[i + 1]) is None):
                 two = self.header2(row, rows[i + 1])
+                units = all(is_unit_only(c) for c in rows[i + 1] if type(c) is str)  # "руб." under "Сумма"
                 if two is not None and (
-                    one is None or len(two.columns) > len(one.columns) or two.kopecks != one.kopecks
+                    one is None or len(two.columns) > len(one.columns) or two.kopecks != one.kopecks or units
                 ):
                     return i, two
             if one is not None:
