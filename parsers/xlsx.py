@@ -224,12 +224,13 @@ class XlsxRegisterParser:
         """What was looked for in the first rows and the row that came closest."""
         profile = self.profile
         shown = rows[: profile.header_search_rows]
-        span = f"rows 1–{len(shown)}" if shown else "the first sheet (it is empty)"
         wanted = ", ".join(profile.required)
-        text = f"no header row with the columns {wanted} in {span} of the first sheet"
+        text = f"no header row with the columns {wanted} in rows 1–{len(shown)} of the first sheet"
         scored = [(len(profile.matches(r)), -i, i) for i, r in enumerate(shown) if any(map(filled, r))]
         if not scored:
-            return text + "; those rows are empty" if shown else text
+            return f"no header row with the columns {wanted}: the first sheet is empty" + (
+                f" in rows 1–{len(shown)}" if shown else ""
+            )
         _, _, best = max(scored)
         matched = profile.matches(shown[best])
         texts = [" ".join(str(c).split()) if type(c) is str else cells.raw_text(c) for c in shown[best] if filled(c)]
