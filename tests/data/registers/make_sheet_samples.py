@@ -110,10 +110,51 @@ def write_html(path: Path) -> None:
     path.write_bytes(page.encode("cp1251"))
 
 
+def write_gis_payments(path: Path) -> None:
+    """The ГИС ЖКХ payment template's columns: no title, no Итого, dates as text, amounts as numbers."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Платежи"
+    sheet.append(["Номер платежа", "Дата внесения платы", "Идентификатор платежного документа",
+                  "Номер лицевого счета", "Расчетный период", "Сумма, руб.", "Назначение платежа"])  # fmt: skip
+    sheet.append([1, 2, 3, 4, 5, 6, 7])
+    sheet.append(["000000001", "20.11.2026", "55АБ123456-01-6111", "000012345678", "10.2026", 1830.25, "ЖКУ"])
+    sheet.append(["000000002", dt.date(2026, 11, 20), "55АБ123457-01-6111", "000012345679", "10.2026", 740.0, None])
+    sheet.append(["000000003", "20.11.2026", "55АБ123458-01-6111", "000012345680", "10.2026", "0,00", "ЖКУ"])
+    sheet.append([])
+    book.save(path)
+
+
+def write_bank_units(path: Path) -> None:
+    """Title rows, a header over two merged rows with units (руб. and коп.), column numbers, Итого."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["РЕЕСТР ПЛАТЕЖЕЙ № 118 за 20.11.2026"])
+    sheet.append(["Филиал: Ставропольский"])
+    sheet.append(["Дата операции", "№ операции", "Лицевой\nсчёт", "ФИО плательщика", "Платёж", None])
+    sheet.append([None, None, None, None, "Сумма платежа, руб.", "Комиссия банка, коп."])
+    sheet.merge_cells("E3:F3")
+    for col in "ABCD":
+        sheet.merge_cells(f"{col}3:{col}4")
+    sheet.append([1, 2, 3, 4, 5, 6])
+    sheet.append([dt.datetime(2026, 11, 20, 8, 15), "77001", "000012345678", "ИВАНОВ И. И.", 2500.0, 2500])
+    sheet.append([dt.datetime(2026, 11, 20, 8, 40), "77002", "000012345679", "ПЕТРОВ П. П.", "1\u00a0200,50", 1200])
+    sheet.append([dt.datetime(2026, 11, 20, 9, 5), "77003", "000012345680", "СИДОРОВА С. С.", 300.0, "3,5"])
+    sheet.append(["Всего по реестру: 3", None, None, None, 4000.5, 4200])
+    sheet.append(["Главный бухгалтер ________"])
+    book.save(path)
+
+
 if __name__ == "__main__":
     write_xls(HERE / "sheet_portal_biff8.xls")
     write_ods(HERE / "sheet_portal.ods")
     write_html(HERE / "sheet_portal_html.xls")
+    write_gis_payments(HERE / "sheet_gis_payments.xlsx")
+    write_bank_units(HERE / "sheet_bank_units.xlsx")
     (HERE / "sheet_html_page.xls").write_bytes(
         "<html><head><title>Сеанс истёк</title></head><body><p>Войдите снова</p></body></html>\n".encode("cp1251")
     )
