@@ -39,10 +39,8 @@ from parsers.container import sniff
 from parsers.sheet_source import NO_TABLE, SheetKind, head_rows, html_table, sheet_kind, sheet_rows
 from parsers.xlsx_chunk import build_chunk, filled, money
 from parsers.xlsx_probe import first_rows
-from parsers.xlsx_profile import FIELDS, Header, XlsxProfile, fold, is_column_numbers
+from parsers.xlsx_profile import Header, XlsxProfile, is_column_numbers
 
-__all__ = ["FIELDS", "XlsxProfile", "XlsxRegisterParser", "normalise"]
-normalise = fold  # the marker folding, under its former name
 _SHOWN_CELLS = 12  # cells of the closest row quoted in a diagnosis
 
 
