@@ -40,10 +40,14 @@ def text_lines(path: Path) -> int:
 
 
 def sheet_rows(path: Path) -> int:
-    """Rows of the first sheet as python-calamine reads them."""
+    """Rows of the first sheet as python-calamine reads them.
+
+    The workbook is opened from the open file, not the path: by path calamine picks its reader by
+    the extension, and a workbook saved under another one (an XLSX named .xls) would not open.
+    """
     import python_calamine
 
-    with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+    with Path(path).open("rb") as handle, python_calamine.CalamineWorkbook.from_filelike(handle) as book:
         if not book.sheet_names:
             return 0
         return sum(1 for _ in book.get_sheet_by_index(0).iter_rows())

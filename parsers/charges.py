@@ -98,8 +98,7 @@ def read_charges(path: Path) -> ChargesFile:
     table, wrong = _split_rows(path, CHARGE_FIELDS)
     name = str(path)
     errors: list[LineError] = [
-        LineError(name, int(i) + 1, f"expected {len(CHARGE_FIELDS)} fields", str(raw))
-        for i, raw in wrong.items()
+        LineError(name, int(i) + 1, f"expected {len(CHARGE_FIELDS)} fields", str(raw)) for i, raw in wrong.items()
     ]
 
     def arrow(column: str) -> pa.Array:
@@ -149,9 +148,7 @@ def read_charges(path: Path) -> ChargesFile:
 def read_suppliers(path: Path) -> tuple[list[Supplier], tuple[LineError, ...]]:
     """Read the suppliers directory; rows with an invalid ИНН are errors."""
     table, wrong = _split_rows(path, ["inn", "name"])
-    errors = [
-        LineError(str(path), int(i) + 1, "wrong number of fields", str(raw)) for i, raw in wrong.items()
-    ]
+    errors = [LineError(str(path), int(i) + 1, "wrong number of fields", str(raw)) for i, raw in wrong.items()]
     suppliers = []
     for row in table.fillna("").to_dict("records"):
         if not inn_id.is_valid(row["inn"]):

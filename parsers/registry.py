@@ -10,6 +10,9 @@ from parsers.base import RegisterParser
 def build_parser(fmt: str, dialect: str | None, xsd_dir: Path | None = None) -> RegisterParser:
     """The parser for a channel of format ``fmt`` (``text``, ``xlsx``, ``dbf``, ``gis_xml``).
 
+    ``xlsx`` reads every spreadsheet container, told from the file's content: XLSX, ODS, legacy
+    XLS and an HTML table saved as ``.xls`` (``parsers.sheet_source``).
+
     ``dialect`` names a text dialect, an XLSX profile or a DBF profile: a built-in name
     (``sber_classic``, ``xlsx_portal``, ``dbf_sber_branch``, …) or the path of a YAML file, so a
     new bank needs a file, not code.

@@ -94,6 +94,30 @@ def amounts(cells: list[object], *, positive: bool, name: str) -> tuple[np.ndarr
     return kop, ok, reasons
 
 
+def kopeck_amounts(cells: list[object], *, positive: bool, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``amounts`` for a column whose header says коп.: each cell a whole number of kopecks."""
+    n = len(cells)
+    kop = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    reasons = [""] * n
+    for i, cell in enumerate(cells):
+        kind = type(cell)
+        text = cell.strip().replace(" ", "").replace("\u00a0", "") if kind is str else None
+        if (kind is float or kind is int) and float(cell).is_integer() and abs(cell) < 2**53:
+            value = int(cell)
+        elif text and text.isdigit():
+            value = int(text)
+        else:
+            missing = kind is str and not text
+            reasons[i] = f"{name} missing" if missing else f"{name} is not a whole number of kopecks: {cell!r}"
+            continue
+        if value < 0 or (positive and value == 0):
+            reasons[i] = f"{name} is not a{' positive' if positive else ''} amount: {cell!r}"
+            continue
+        kop[i], ok[i] = value, True
+    return kop, ok, reasons
+
+
 def identifier(cell: object) -> tuple[str | None, str]:
     """An identifier (ЛС, operation id, УИП) as text: ``(value or None, reason)``.
 

@@ -25,6 +25,7 @@ _T = re.compile(rf"<{_PREFIX}t\b[^>]*?(?:/>|>(.*?)</{_PREFIX}t>)", re.S)
 _V = re.compile(rf"<{_PREFIX}v>(.*?)</{_PREFIX}v>", re.S)
 _SI = re.compile(rf"<{_PREFIX}si>(.*?)</{_PREFIX}si>", re.S)
 _TYPE = re.compile(r"\bt=\"(\w+)\"")
+_REF = re.compile(r"\br=\"([A-Z]+)\d*\"")  # the cell's column letters: cells may be left out (empty, merged)
 
 
 def _prefix(archive: zipfile.ZipFile, name: str, limit: int) -> str:
@@ -53,8 +54,17 @@ def _texts(fragment: str) -> str:
     return html.unescape("".join(t or "" for t in _T.findall(fragment)))
 
 
+def _column(letters: str) -> int:
+    """0-based column index of ``A``, ``B``, … ``AA`` …"""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
 def first_rows(path: Path, max_rows: int, limit: int = 256 * 1024) -> list[list[str]] | None:
-    """The cell texts of up to ``max_rows`` first rows (empty rows dropped); None when unreadable."""
+    """The cell texts of up to ``max_rows`` first rows (empty rows dropped), each cell in its column
+    (from the first); None when unreadable."""
     try:
         with zipfile.ZipFile(path) as archive:
             sheet = _prefix(archive, _first_sheet(archive), limit)
@@ -65,8 +75,11 @@ def first_rows(path: Path, max_rows: int, limit: int = 256 * 1024) -> list[list[
     strings = [_texts(si) for si in _SI.findall(shared)]
     rows: list[list[str]] = []
     for row in _ROW.finditer(sheet):
-        cells = []
+        cells: list[str] = []
         for attrs, body in _CELL.findall(row.group(1) or ""):
+            ref = _REF.search(attrs)
+            if ref is not None:  # place the cell in its column, as calamine does
+                cells.extend([""] * (_column(ref.group(1)) - len(cells)))
             kind = _TYPE.search(attrs)
             kind_name = kind.group(1) if kind else "n"
             value = _V.search(body or "")
