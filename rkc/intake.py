@@ -148,7 +148,7 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
     errors_path = work_dir / f"{sha}.errors.parquet"
     try:
         if not parser.identify(path, read_head(path)):
-            raise BadFile(path, f"not a {parser.name} register (the format configured for channel {channel})")
+            raise BadFile(path, _not_identified(parser, path, channel))
         rows, errors, declared, non_payments = _parse_to(parser, path, payments_path)
         account = RecordAccount(count_records(path), rows, non_payments, len(errors))
         if not account.balanced:
@@ -171,6 +171,15 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors), records=account.records,
         non_payments=dict(non_payments), known_register_id=reread_of,
     )  # fmt: skip
+
+
+def _not_identified(parser: RegisterParser, path: Path, channel: str) -> str:
+    """Why the channel's parser does not take the file: its own diagnosis (what it looked for, what
+    it found closest) where it has one, always with the parser and the channel named."""
+    reason = f"not a {parser.name} register (the format configured for channel {channel})"
+    explain = getattr(parser, "explain", None)
+    detail = explain(path) if callable(explain) else ""
+    return f"{reason}: {detail}" if detail else reason
 
 
 def _parse_to(
