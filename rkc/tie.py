@@ -11,6 +11,7 @@ accounts' sections in the center's file, are FOREIGN_STATEMENT discrepancies of 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -109,6 +110,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
         done.read += 1
         done.foreign += [f"{path.name}: {detail}" for detail, _ in flags]
         done.ignored_documents += statement.ignored_documents
+        _log_foreign(path, statement, config.center_account)
         file_away(path, config.archive / run_date.isoformat() / "statements", None)
     return done
 
@@ -137,6 +139,16 @@ def _record_bad_statement(engine: Engine, path: Path, reason: str, run_date: dat
                              "file": path.name, "detail": reason}])  # fmt: skip
         bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
         uow.commit()
+
+
+def _log_foreign(path: Path, statement, center_account: str) -> None:  # type: ignore[no-untyped-def]
+    log = logging.getLogger("rkc.tie")
+    if is_foreign(statement, center_account):
+        log.warning("%s: FOREIGN_STATEMENT: a statement of account %s, not the center's %s; its transfers are not "
+                    "tied to registers", path.name, statement.account, center_account)  # fmt: skip
+    if statement.other_accounts:
+        log.warning("%s: FOREIGN_STATEMENT: sections of other accounts (%s) not read, %d documents ignored",
+                    path.name, ", ".join(statement.other_accounts), statement.ignored_documents)  # fmt: skip
 
 
 def _record_foreign(conn, path: Path, flags: list[tuple[str, int | None]], run_date: date) -> None:  # type: ignore[no-untyped-def]
