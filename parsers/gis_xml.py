@@ -61,7 +61,7 @@ from parsers.gis_blocks import (
 )
 from parsers.gis_fields import FIELDS, LEAVES, NOTIFICATION, NOTIFICATION_139
 from parsers.gis_frame import Batch, build_chunk, concat, from_rows
-from parsers.gis_xsd import MAX_MESSAGE, NS_PAYMENT, REQUEST, NotificationValidator
+from parsers.gis_xsd import MAX_MESSAGE, REQUEST, NotificationValidator, request_mismatch
 
 __all__ = ["NOTIFICATION", "RAW_LIMIT", "GisXmlParser", "has_doctype", "raw_xml"]
 
@@ -111,22 +111,20 @@ class GisXmlParser:
         self.block_bytes = block_bytes
 
     def identify(self, path: Path, head: bytes) -> bool:
-        """Whether ``head`` is XML whose request element is the payment-notifications request."""
+        """Whether ``head`` is XML with a payment-notifications request element, in whatever namespace:
+        ``parse`` refuses another namespace or version naming it (a bare "not a register" would not)."""
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             return False
-        match = _ROOT_RE.search(head)
-        if match is None:
-            return False
-        prefix = match.group(1)
-        declaration = rb"xmlns:" + re.escape(prefix) if prefix else rb"xmlns"
-        ns = re.escape(NS_PAYMENT.encode())
-        return re.search(declaration + rb"\s*=\s*([\"'])" + ns + rb"\1", head) is not None
+        return _ROOT_RE.search(head) is not None
 
     def parse(self, path: Path) -> Iterator[Chunk]:
         """Stream the notifications as chunks; ``BadFile`` (possibly mid-stream) if unreadable."""
         path = Path(path)
         if has_doctype(read_head(path)):
             raise BadFile(path, _BAD_DOCTYPE)
+        mismatch = request_mismatch(path)
+        if mismatch is not None:
+            raise BadFile(path, mismatch)
         try:
             yield from self._chunks(path)
         except etree.XMLSyntaxError as exc:
