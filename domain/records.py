@@ -187,7 +187,7 @@ class BankTransfer:
 
 @dataclass(frozen=True, slots=True)
 class BankStatement:
-    """A parsed 1CClientBankExchange statement of the РКЦ's account."""
+    """A parsed 1CClientBankExchange statement of one account (the РКЦ's, unless it is foreign)."""
 
     file: str
     account: str
@@ -198,3 +198,7 @@ class BankStatement:
     outgoing: int
     closing: int
     transfers: tuple[BankTransfer, ...]
+    # Other accounts' СекцияРасчСчет in the same file (not read) and the documents of none of
+    # this account's (not read either): reported, never dropped silently.
+    other_accounts: tuple[str, ...] = ()
+    ignored_documents: int = 0

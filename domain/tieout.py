@@ -13,6 +13,9 @@ ties nothing (no ambiguous match):
 A tied register whose transfer differs from its net amount (amount − commission) is
 TRANSFER_MISMATCH, with the difference; an untied one is TRANSFER_MISSING. Incoming transfers from
 known agents that no register claims are REGISTER_MISSING.
+
+Only the center's own statement feeds the tie-out: a statement of another account, and other
+accounts' sections in the center's file, are FOREIGN_STATEMENT (``statement_flags``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import pandas as pd
 from domain._vec import text
 from domain.codes import Code
 from domain.money import format_amount
-from domain.records import BankTransfer
+from domain.records import BankStatement, BankTransfer
 
 TIED = "tied"
 REGISTER_COLUMNS = [
@@ -260,3 +263,32 @@ def tie_registers(
         {"register_id": object, "transfer_line_no": "Int64"}
     )
     return TieResult(registers=result, flags=flags)
+
+
+def is_foreign(statement: BankStatement, center_account: str) -> bool:
+    """Whether a statement is of an account other than the center's (its п/п must not tie registers);
+    never, when the center's account is not configured."""
+    return bool(center_account) and statement.account != center_account
+
+
+def statement_flags(statement: BankStatement, center_account: str) -> list[tuple[str, int | None]]:
+    """FOREIGN_STATEMENT findings of a statement read for ``center_account``: ``(detail, amount)`` each.
+
+    A foreign statement is one finding, with its incoming sum (money that ties no register); the
+    sections of other accounts in the same file, with the documents left unread, are another.
+    """
+    found: list[tuple[str, int | None]] = []
+    if is_foreign(statement, center_account):
+        incoming = [t.amount for t in statement.transfers if t.incoming]
+        found.append((
+            f"выписка по счёту {statement.account}, а не по счёту РКЦ {center_account}: "
+            f"{len(incoming)} поступлений на {format_amount(sum(incoming))} не сопоставляются с реестрами",
+            sum(incoming),
+        ))  # fmt: skip
+    if statement.other_accounts:
+        found.append((
+            f"в файле также разделы по счетам {', '.join(statement.other_accounts)}: не прочитаны; "
+            f"документов не по счёту {statement.account}: {statement.ignored_documents}",
+            None,
+        ))  # fmt: skip
+    return found

@@ -12,6 +12,8 @@ is. Text is what is left when nothing binary matches.
 <Container.HTML: 'html'>
 >>> sniff('<?xml version="1.0"?><a/>'.encode())
 <Container.XML: 'xml'>
+>>> sniff(b'<pay:importNotificationsOfOrderExecutionRequest xmlns:pay="urn:x"/>')
+<Container.XML: 'xml'>
 >>> sniff("15-03-2026;10-27-38;8625".encode("cp1251"))
 <Container.TEXT: 'text'>
 """
@@ -31,6 +33,9 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: legacy
 DBF_VERSIONS = frozenset({0x02, 0x03, 0x04, 0x05, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83, 0x8B, 0x8E, 0xCB, 0xF5, 0xFB})
 _HTML = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body|<table|<meta|<style)", re.I | re.S)
 _XML = re.compile(rb"^\s*<\?xml\b")
+# XML without a declaration (it is optional): a start tag first, after comments and processing
+# instructions; checked after HTML, whose tags look the same.
+_XML_ROOT = re.compile(rb"^\s*(?:<!--.*?-->\s*|<\?.*?\?>\s*)*<[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?[\s/>]", re.S)
 _HTML_IN_XML = re.compile(rb"<html\b|<table\b", re.I)
 
 
@@ -75,6 +80,8 @@ def sniff(head: bytes) -> Container:
         return Container.HTML if _HTML_IN_XML.search(body[:4096]) and b"<Workbook" not in body[:4096] else Container.XML
     if _HTML.match(body):
         return Container.HTML
+    if _XML_ROOT.match(body):
+        return Container.XML
     if b"\x00" in head[:4096]:
         return Container.BINARY
     return Container.TEXT

@@ -32,6 +32,7 @@ _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&
 # Identities of the names that matter (0: any other element); a field's identity is _FIELD + its
 # index in TEXT_FIELDS.
 _NOTE, _NOTE_139 = 1, 2
+_NOTE_LOCAL = NOTIFICATION.rpartition("}")[2]
 _PARENTS = tuple(dict.fromkeys(parent for parent, _ in LEAVES.values()))
 _FIELD = 3 + len(_PARENTS)
 _IDENTITIES = {NOTIFICATION: _NOTE, NOTIFICATION_139: _NOTE_139}
@@ -61,11 +62,15 @@ class Names:
 
     def identity(self, name: str) -> int:
         """The identity of a tag name; -1 if the tree builder would refuse it (an undeclared
-        prefix, or a colon elsewhere than between a prefix and a local name)."""
+        prefix, or a colon elsewhere than between a prefix and a local name) or if it is a
+        notification of another namespace."""
         prefix, colon, local = name.partition(":")
         if colon and (not prefix or not local or ":" in local or prefix not in self.prefixes):
             return -1
-        return self.identities.get(name, 0)
+        ident = self.identities.get(name, 0)
+        if ident == 0 and (local if colon else prefix) == _NOTE_LOCAL:
+            return -1  # a notification of another namespace: the streaming reader refuses it, naming it
+        return ident
 
     def identify(self, data: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray | None:
         """The identity of each name ``data[start:stop]``, None if one is refused."""

@@ -41,6 +41,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -61,12 +62,15 @@ from parsers.gis_blocks import (
 )
 from parsers.gis_fields import FIELDS, LEAVES, NOTIFICATION, NOTIFICATION_139
 from parsers.gis_frame import Batch, build_chunk, concat, from_rows
-from parsers.gis_xsd import MAX_MESSAGE, NS_PAYMENT, REQUEST, NotificationValidator
+from parsers.gis_hidden import hidden_notifications
+from parsers.gis_xsd import MAX_MESSAGE, REQUEST, NotificationValidator, request_mismatch
 
 __all__ = ["NOTIFICATION", "RAW_LIMIT", "GisXmlParser", "has_doctype", "raw_xml"]
 
 WORKERS = 2
-_EVENT_TAGS = (*LEAVES, NOTIFICATION, NOTIFICATION_139)
+# Notifications of any namespace too: one of another namespace is a record the file holds
+# (``parsers.census`` counts it), never skipped unseen.
+_EVENT_TAGS = (*LEAVES, NOTIFICATION, NOTIFICATION_139, "{*}NotificationOfOrderExecutionType")
 _STREAM_BATCH = 10_000  # notifications per batch handed over by the streaming reader
 _ROOT_RE = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?importNotificationsOfOrderExecutionRequest[\s/>]")
 _FIRST_TAG = re.compile(rb"<[A-Za-z_]")
@@ -111,22 +115,20 @@ class GisXmlParser:
         self.block_bytes = block_bytes
 
     def identify(self, path: Path, head: bytes) -> bool:
-        """Whether ``head`` is XML whose request element is the payment-notifications request."""
+        """Whether ``head`` is XML with a payment-notifications request element, in whatever namespace:
+        ``parse`` refuses another namespace or version naming it (a bare "not a register" would not)."""
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             return False
-        match = _ROOT_RE.search(head)
-        if match is None:
-            return False
-        prefix = match.group(1)
-        declaration = rb"xmlns:" + re.escape(prefix) if prefix else rb"xmlns"
-        ns = re.escape(NS_PAYMENT.encode())
-        return re.search(declaration + rb"\s*=\s*([\"'])" + ns + rb"\1", head) is not None
+        return _ROOT_RE.search(head) is not None
 
     def parse(self, path: Path) -> Iterator[Chunk]:
         """Stream the notifications as chunks; ``BadFile`` (possibly mid-stream) if unreadable."""
         path = Path(path)
         if has_doctype(read_head(path)):
             raise BadFile(path, _BAD_DOCTYPE)
+        mismatch = request_mismatch(path)
+        if mismatch is not None:
+            raise BadFile(path, mismatch)
         try:
             yield from self._chunks(path)
         except etree.XMLSyntaxError as exc:
@@ -137,7 +139,8 @@ class GisXmlParser:
         file, meta = str(path), {"schema": "xsd" if self.validator is not None else "none"}
         pending: list[Batch] = []
         size = 0
-        for batch in self._batches(path):
+        plain = [True]  # cleared when some part of the file was not plainly written
+        for batch in self._batches(path, plain):
             pending.append(batch)
             size += len(batch)
             while size >= self.chunk_rows:
@@ -145,31 +148,43 @@ class GisXmlParser:
                 yield build_chunk(file, whole.slice(0, self.chunk_rows), meta)
                 rest = whole.slice(self.chunk_rows, len(whole))
                 pending, size = [rest], len(rest)
-        yield build_chunk(file, concat(pending) if pending else self._empty(), meta)
+        last = build_chunk(file, concat(pending) if pending else self._empty(), meta)
+        if not plain[0]:
+            # Notification tags in comments, processing instructions or CDATA are records of the
+            # file too (``parsers.census`` counts them): the last chunk declares them.
+            hidden = hidden_notifications(path)
+            errors = tuple(sorted((*last.errors, *hidden.errors), key=lambda e: e.line_no))
+            last = replace(last, errors=errors, non_payments=hidden.non_payments)
+        yield last
 
     def _empty(self) -> Batch:
         return from_rows([], None if self.validator is None else [])
 
-    def _batches(self, path: Path) -> Iterator[Batch]:
-        """The file's notifications in order: in blocks when its shape allows, else streamed."""
+    def _batches(self, path: Path, plain: list[bool]) -> Iterator[Batch]:
+        """The file's notifications in order: in blocks when its shape allows, else streamed;
+        ``plain[0]`` is cleared when any of it is streamed."""
         layout = probe(path)
         if layout is None:
+            plain[0] = False
             yield from self._stream(path, str(path))
             return
         done = 0
         try:
-            for batch in self._blocks(path, layout):
+            for batch, fast in self._blocks(path, layout):
                 done += len(batch)
+                plain[0] = plain[0] and fast
                 yield batch
         except (NotSimple, etree.XMLSyntaxError):
             # A block that does not parse: a cut in a comment, or a broken file. The streaming
             # reader knows which, and says where; it goes on after the notifications already read.
+            plain[0] = False
             yield from self._stream(path, str(path), skip=done)
 
-    def _blocks(self, path: Path, layout: Layout) -> Iterator[Batch]:
-        """Blocks read by ``workers`` threads, handed over in file order (a few in flight)."""
+    def _blocks(self, path: Path, layout: Layout) -> Iterator[tuple[Batch, bool]]:
+        """Blocks read by ``workers`` threads, handed over in file order (a few in flight), each with
+        whether it was read from its bytes (plainly written)."""
         with path.open("rb") as handle, ThreadPoolExecutor(self.workers, "gis-xml") as pool:
-            inflight: deque[Future[Batch]] = deque()
+            inflight: deque[Future[tuple[Batch, bool]]] = deque()
             try:
                 for index, (lines, wrapped) in enumerate(read_blocks(handle, layout, self.block_bytes)):
                     inflight.append(pool.submit(self._block, path, layout, wrapped, lines, index == 0))
@@ -181,15 +196,16 @@ class GisXmlParser:
                 for future in inflight:
                     future.cancel()
 
-    def _block(self, path: Path, layout: Layout, wrapped: bytes, lines: int, first: bool) -> Batch:
-        """One block (in a worker thread): from its bytes when plainly written, else by the streaming rules."""
+    def _block(self, path: Path, layout: Layout, wrapped: bytes, lines: int, first: bool) -> tuple[Batch, bool]:
+        """One block (in a worker thread): from its bytes when plainly written, else by the streaming
+        rules; and which of the two."""
         validate = self._validate if self.validator is not None else None
         batch = read_fast(layout, wrapped, lines, validate)
         if batch is not None:
-            return batch
+            return batch, True
         source = io.BytesIO(wrapped)
         batches = list(self._stream(path, source, lines=lines, first=first, whole=False))
-        return concat(batches) if batches else self._empty()
+        return (concat(batches) if batches else self._empty()), False
 
     def _stream(
         self, path: Path, source: str | BinaryIO, *, lines: int = 0, first: bool = True, whole: bool = True,
@@ -209,6 +225,9 @@ class GisXmlParser:
                 if element.getparent().tag == leaf[0]:
                     row[leaf[1]] = element.text
                 continue
+            if element.tag != notification and element.tag != NOTIFICATION_139:
+                raise BadFile(path, f"line {element.sourceline + lines}: {element.tag} is not a notification of "
+                                    "the payment namespace")  # fmt: skip
             if seen == 0 and first:
                 self._check_document(path, element)
             seen += 1
@@ -223,7 +242,9 @@ class GisXmlParser:
                     yield from_rows(rows, reasons)
                     rows, reasons = [], None if reasons is None else []
             row = [None] * width
-            self._release(path, element, lines)
+            request = self._release(path, element, lines)
+        if seen and whole:
+            self._check_rest(path, request, lines)
         if seen == 0 and whole:
             root = events.root
             if root is not None and root.getroottree().docinfo.internalDTD is not None:
@@ -244,8 +265,16 @@ class GisXmlParser:
         return shifted[:MAX_MESSAGE]
 
     @staticmethod
-    def _release(path: Path, note: etree._Element, lines: int) -> None:
-        """Free a read notification and everything before it in the request (memory stays flat).
+    def _check_rest(path: Path, request: etree._Element, lines: int) -> None:
+        """The request's children after its last notification: a signature only (as ``_release``
+        requires before each notification); anything else would have gone unread."""
+        for child in request:
+            if child.tag != NOTIFICATION and child.tag != SIGNATURE:
+                raise BadFile(path, f"line {child.sourceline + lines}: unexpected element {child.tag}")
+
+    @staticmethod
+    def _release(path: Path, note: etree._Element, lines: int) -> etree._Element:
+        """Free a read notification and everything before it in the request (memory stays flat); the request.
 
         The request holds only a signature and notifications (XSD); anything else before this
         notification would have leaked its fields into it, so it makes the file bad.
@@ -258,6 +287,7 @@ class GisXmlParser:
             if previous.tag != NOTIFICATION and previous.tag != SIGNATURE:
                 raise BadFile(path, f"line {previous.sourceline + lines}: unexpected element {previous.tag}")
             del request[0]
+        return request
 
     @staticmethod
     def _check_document(path: Path, note: etree._Element) -> None:

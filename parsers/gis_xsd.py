@@ -15,6 +15,11 @@ a synthetic ``importNotificationsOfOrderExecutionRequest`` (with the fixed ``bas
 that one-notification request is validated against the official element declaration, unchanged.
 File-wide constraints (at most 500 notifications per request, unique ``OrderID``) are therefore
 not checked here: a register may be larger than one request, and duplicates are a matching rule.
+
+The message's own version is checked before anything is read (``request_mismatch``): older ГИС ЖКХ
+releases put their version into the namespace (``…/integration/8.5.0.2/payment/``), later ones into
+the request's fixed ``base:version`` attribute; a message of another version than the schema's, or
+of another namespace altogether, is refused naming what it has and what was expected.
 """
 
 from __future__ import annotations
@@ -28,11 +33,39 @@ from lxml import etree
 NS_XS = "http://www.w3.org/2001/XMLSchema"
 NS_PAYMENT = "http://dom.gosuslugi.ru/schema/integration/payment/"
 NS_BASE = "http://dom.gosuslugi.ru/schema/integration/base/"
-REQUEST = f"{{{NS_PAYMENT}}}importNotificationsOfOrderExecutionRequest"
+REQUEST_NAME = "importNotificationsOfOrderExecutionRequest"
+REQUEST = f"{{{NS_PAYMENT}}}{REQUEST_NAME}"
+SCHEMA_RELEASE = "ГИС ЖКХ XSD 14.4.0.1"  # the release whose messages are read
 ENTRY = Path("payment") / "hcs-payment-types.xsd"
 REQUEST_VERSION = "10.0.1.1"  # fixed by the XSD on the request's base:version attribute
 _IMPORTS = {f"{{{NS_XS}}}{name}" for name in ("import", "include", "redefine")}
 MAX_MESSAGE = 300
+
+
+def request_mismatch(path: Path) -> str | None:
+    """Why the file's ``importNotificationsOfOrderExecutionRequest`` is not of the schema's version (its
+    namespace, else its ``base:version``), None when it is, or when there is no request to judge (the
+    reader then says what is wrong). Only the start tags up to the request's own are parsed."""
+    events = etree.iterparse(
+        str(path), events=("start",), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        for _, element in events:
+            # From the tag text: libxml2 hands over a cut tag of a truncated file as it is
+            namespace, _, local = element.tag[1:].rpartition("}") if element.tag[:1] == "{" else ("", "", element.tag)
+            if local == REQUEST_NAME:
+                break
+        else:
+            return None
+    except etree.XMLSyntaxError:
+        return None
+    if namespace != NS_PAYMENT:
+        found = f"namespace {namespace!r}" if namespace else "no namespace"
+        return f"{REQUEST_NAME} in {found}; expected namespace {NS_PAYMENT!r} ({SCHEMA_RELEASE})"
+    version = element.get(f"{{{NS_BASE}}}version")
+    if version is not None and version.strip() != REQUEST_VERSION:
+        return f"{REQUEST_NAME} of base:version {version!r}; expected {REQUEST_VERSION!r} ({SCHEMA_RELEASE})"
+    return None
 
 
 class SchemaConfigError(ValueError):

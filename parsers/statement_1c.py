@@ -13,11 +13,25 @@ the shared sample is one; cp1251/cp866 Cyrillic is practically never valid UTF-8
 Validation (anything wrong is ``StatementError`` with file, line and reason; never a crash):
 the key list of format 1.03 (an unknown key is refused, naming it: it usually means a file of
 another format or a broken export), well-formed sections, dates and amounts, ``КонецФайла``
-present, one account, opening + incoming − outgoing = closing, and, with
-``check_documents=True``, the documents' sums equal ``ВсегоПоступило``/``ВсегоСписано``. That
-last check is off by default: banks export statement excerpts whose header totals cover more
-documents than the file holds (the shared sample is one); a п/п missing from an excerpt still
-shows up as TRANSFER_MISSING.
+present, opening + incoming − outgoing = closing, and, with ``check_documents=True``, the
+documents' sums equal ``ВсегоПоступило``/``ВсегоСписано``. That last check is off by default:
+banks export statement excerpts whose header totals cover more documents than the file holds (the
+shared sample is one); a п/п missing from an excerpt still shows up as TRANSFER_MISSING. A key
+written twice in one section with the same value is accepted (exporters repeat ``РасчСчет``);
+with another value it is refused, naming the key and both lines.
+
+Accounts: a file may hold ``СекцияРасчСчет`` sections of several accounts (a bank exports all of
+a client's accounts at once). The account asked for (the center's) is read, else the only one,
+else the first; the others' sections are left unread and named in ``other_accounts``. With
+several accounts a document belongs to the one it names in ``Плательщик(Расч)Счет`` or
+``Получатель(Расч)Счет``; documents that do not name the account read are counted in
+``ignored_documents`` (with one account in the file, every document is its own, as before).
+Whether the statement read is the center's is the caller's judgement (``domain.tieout``).
+
+Balances, per account: its sections sorted by ``ДатаНачала``; each section that declares its
+turnover must tie on its own, each must open with the previous one's closing balance, and the
+first opening + the turnover − … = the last closing (turnover from the documents when a section
+does not declare it).
 
 Direction of a document: ``ДатаПоступило`` set means incoming, ``ДатаСписано`` outgoing; when
 neither (or both) is set, whether the statement's account is the recipient or the payer decides.
@@ -99,8 +113,9 @@ def decode(path: Path, data: bytes) -> str:
         raise StatementError(path, f"not valid {encoding} text at byte {exc.start}") from exc
 
 
-def parse_statement(path: Path, *, check_documents: bool = False) -> BankStatement:
-    """Read and check a statement; ``StatementError`` (a ``BadFile``) when it is invalid."""
+def parse_statement(path: Path, *, account: str | None = None, check_documents: bool = False) -> BankStatement:
+    """Read and check a statement of ``account`` (see the module docstring for which account is read when
+    the file does not hold it); ``StatementError`` (a ``BadFile``) when it is invalid."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -109,7 +124,7 @@ def parse_statement(path: Path, *, check_documents: bool = False) -> BankStateme
     except OSError as exc:
         raise StatementError(path, f"cannot be read: {exc}") from exc
     reader = _Reader(path, decode(path, data))
-    return reader.statement(check_documents)
+    return reader.statement(check_documents, account or None)
 
 
 def _date(path: Path, line: int, key: str, value: str) -> date:
@@ -126,6 +141,20 @@ def _amount(path: Path, line: int, key: str, value: str, *, negative: bool = Fal
         raise StatementError(path, f"{key}: {exc}", line) from None
 
 
+def _untied(opening: int, incoming: int, outgoing: int, closing: int) -> str:
+    computed = format_amount(opening + incoming - outgoing)
+    return (
+        f"balances do not tie: НачальныйОстаток {format_amount(opening)} + поступило {format_amount(incoming)} "
+        f"− списано {format_amount(outgoing)} = {computed}, КонечныйОстаток {format_amount(closing)}"
+    )
+
+
+def _accounts_named(doc: dict[str, tuple[str, int]]) -> set[str]:
+    """The accounts a document names as payer's or recipient's."""
+    keys = ("ПлательщикСчет", "ПлательщикРасчСчет", "ПолучательСчет", "ПолучательРасчСчет")
+    return {doc[k][0] for k in keys if doc.get(k, ("", 0))[0]}
+
+
 class _Reader:
     """One pass over the lines; sections collected as ``{key: (value, line)}`` dicts."""
 
@@ -136,9 +165,9 @@ class _Reader:
     def fail(self, reason: str, line: int | None = None) -> StatementError:
         return StatementError(self.path, reason, line)
 
-    def statement(self, check_documents: bool) -> BankStatement:
+    def statement(self, check_documents: bool, account: str | None) -> BankStatement:
         header: dict[str, tuple[str, int]] = {}
-        accounts: list[dict[str, tuple[str, int]]] = []
+        accounts: list[tuple[int, dict[str, tuple[str, int]]]] = []
         documents: list[tuple[int, dict[str, tuple[str, int]]]] = []
         current: dict[str, tuple[str, int]] | None = None
         section = ""  # "", "account", "document"
@@ -155,7 +184,7 @@ class _Reader:
                 if section:
                     raise self.fail(f"{key} inside an unfinished section", number)
                 current, section = {}, ("account" if text == "СекцияРасчСчет" else "document")
-                (accounts.append(current) if section == "account" else documents.append((number, current)))
+                (accounts if section == "account" else documents).append((number, current))
                 continue
             if text in ("КонецРасчСчет", "КонецДокумента"):
                 if section != ("account" if text == "КонецРасчСчет" else "document"):
@@ -175,42 +204,52 @@ class _Reader:
                 raise self.fail(f"unknown key {key!r} in {where}", number)
             target = current if current is not None else header  # current is set exactly inside a section
             if key in target and key != "Документ":
-                raise self.fail(f"key {key!r} repeated (first on line {target[key][1]})", number)
+                first, line = target[key]
+                if first == value.strip():
+                    continue  # the same value again says nothing new
+                raise self.fail(f"key {key!r} repeated with another value ({first!r} on line {line})", number)
             target[key] = (value.strip(), number)
         if not ended:
             raise self.fail("no КонецФайла: the statement is truncated")
-        return self._build(header, accounts, documents, check_documents)
+        return self._build(header, accounts, documents, check_documents, account)
 
     def _build(
         self,
         header: dict[str, tuple[str, int]],
-        accounts: list[dict[str, tuple[str, int]]],
+        accounts: list[tuple[int, dict[str, tuple[str, int]]]],
         documents: list[tuple[int, dict[str, tuple[str, int]]]],
         check_documents: bool,
+        wanted: str | None,
     ) -> BankStatement:
         if not accounts:
             raise self.fail("no СекцияРасчСчет: the statement has no balances")
-        numbers = {a.get("РасчСчет", header.get("РасчСчет", ("", 0)))[0] for a in accounts}
-        if len(numbers) != 1 or "" in numbers:
-            raise self.fail(f"СекцияРасчСчет must name one account (found {sorted(numbers)})")
-        account = numbers.pop()
-        sections = [self._balances(a) for a in accounts]
-        sections.sort(key=lambda s: s["from"] or date.min)
+        groups: dict[str, list[dict]] = {}
+        for start, section in accounts:
+            number = section.get("РасчСчет", header.get("РасчСчет", ("", 0)))[0]
+            if not number:
+                raise self.fail("СекцияРасчСчет without РасчСчет", start)
+            groups.setdefault(number, []).append(self._balances(start, section))
+        if wanted in groups or len(groups) == 1:
+            account = wanted if wanted in groups else next(iter(groups))
+        elif wanted is None:
+            raise self.fail(f"СекцияРасчСчет of several accounts ({', '.join(groups)}): which one to read?")
+        else:
+            account = next(iter(groups))  # none is the one asked for: a foreign statement, the caller says so
+        others = tuple(a for a in groups if a != account)
+        # With one account every document is its own; with several, the account it names decides.
+        own = [(line, doc) for line, doc in documents if not others or account in _accounts_named(doc)]
+        transfers = tuple(self._transfer(line, doc, account) for line, doc in own)
+        sections = sorted(groups[account], key=lambda s: s["from"] or date.min)
         opening, closing = sections[0]["opening"], sections[-1]["closing"]
-        transfers = tuple(self._transfer(line, doc, account) for line, doc in documents)
         doc_in = sum(t.amount for t in transfers if t.incoming)
         doc_out = sum(t.amount for t in transfers if not t.incoming)
         declared_in = [s["incoming"] for s in sections]
         declared_out = [s["outgoing"] for s in sections]
         incoming = sum(v for v in declared_in if v is not None) if None not in declared_in else doc_in
         outgoing = sum(v for v in declared_out if v is not None) if None not in declared_out else doc_out
+        self._check_sections(sections)
         if opening + incoming - outgoing != closing:
-            computed = format_amount(opening + incoming - outgoing)
-            raise self.fail(
-                f"balances do not tie: НачальныйОстаток {format_amount(opening)} + поступило "
-                f"{format_amount(incoming)} − списано {format_amount(outgoing)} = {computed}, "
-                f"КонечныйОстаток {format_amount(closing)}"
-            )
+            raise self.fail(_untied(opening, incoming, outgoing, closing))
         if check_documents:
             if None not in declared_in and doc_in != incoming:
                 raise self.fail(
@@ -223,9 +262,26 @@ class _Reader:
         return BankStatement(
             file=str(self.path), account=account, date_from=sections[0]["from"], date_to=sections[-1]["to"],
             opening=opening, incoming=incoming, outgoing=outgoing, closing=closing, transfers=transfers,
+            other_accounts=others, ignored_documents=len(documents) - len(own),
         )  # fmt: skip
 
-    def _balances(self, section: dict[str, tuple[str, int]]) -> dict:
+    def _check_sections(self, sections: list[dict]) -> None:
+        """One account's sections (in date order): each that declares its turnover ties on its own, and
+        each opens with the previous one's closing balance."""
+        for previous, section in zip([None, *sections], sections, strict=False):
+            if previous is not None and previous["closing"] != section["opening"]:
+                raise self.fail(
+                    f"НачальныйОстаток {format_amount(section['opening'])} is not the previous section's "
+                    f"КонечныйОстаток {format_amount(previous['closing'])} (line {previous['line']})",
+                    section["line"],
+                )
+            incoming, outgoing = section["incoming"], section["outgoing"]
+            if len(sections) > 1 and incoming is not None and outgoing is not None:
+                if section["opening"] + incoming - outgoing != section["closing"]:
+                    untied = _untied(section["opening"], incoming, outgoing, section["closing"])
+                    raise self.fail(untied, section["line"])
+
+    def _balances(self, start: int, section: dict[str, tuple[str, int]]) -> dict:
         def amount(key: str, required: bool) -> int | None:
             if key not in section or not section[key][0]:
                 if required:
@@ -242,7 +298,7 @@ class _Reader:
         return {
             "opening": amount("НачальныйОстаток", True), "closing": amount("КонечныйОстаток", True),
             "incoming": amount("ВсегоПоступило", False), "outgoing": amount("ВсегоСписано", False),
-            "from": day("ДатаНачала"), "to": day("ДатаКонца"),
+            "from": day("ДатаНачала"), "to": day("ДатаКонца"), "line": start,
         }  # fmt: skip
 
     def _transfer(self, start: int, doc: dict[str, tuple[str, int]], account: str) -> BankTransfer:

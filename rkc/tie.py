@@ -3,11 +3,16 @@
 A register stays open until its п/п arrives (a late п/п is tied on a later night); TRANSFER_MISSING
 is reported every night it is still missing. Incoming transfers from a configured agent are posted
 as received money (Dr bank, Cr agent) once each, tied or not.
+
+Statements are read for the center's account (``center.bank_account``). A statement of another
+account is recorded and archived, but its transfers are not stored for the tie-out; that, and other
+accounts' sections in the center's file, are FOREIGN_STATEMENT discrepancies of the night.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +21,15 @@ from sqlalchemy import Engine, func, insert, select, text, update
 
 from domain.codes import Code
 from domain.records import BankTransfer
-from domain.tieout import REGISTER_COLUMNS, TIED, agent_candidates, agent_channels, tie_registers
+from domain.tieout import (
+    REGISTER_COLUMNS,
+    TIED,
+    agent_candidates,
+    agent_channels,
+    is_foreign,
+    statement_flags,
+    tie_registers,
+)
 from parsers.base import BadFile, file_sha256
 from rkc.config import Config
 from rkc.filing import file_away
@@ -38,22 +51,36 @@ class TieSummary:
     missing: int
     registers_missing: int
     bad_statements: list[str]
+    foreign_statements: list[str]  # "file: detail" of each FOREIGN_STATEMENT finding
+    ignored_documents: int  # documents of other accounts' sections, not read
 
 
-def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int, int, list[str]]:
-    """Store every new statement of ``inbox/statements`` and its incoming transfers; file them away."""
+@dataclass
+class _Read:
+    """What reading the night's statements did."""
+
+    read: int = 0
+    added: int = 0
+    bad: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    ignored_documents: int = 0
+
+
+def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
+    """Store every new statement of ``inbox/statements`` and its incoming transfers (the center's
+    statements only); file them away."""
     from parsers.statement_1c import parse_statement
 
     folder = config.statements_inbox
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
     channel_of = agent_channels(_agents(config))
-    read, added, bad = 0, 0, []
+    done = _Read()
     for path in files:
         sha = file_sha256(path)
         try:
-            statement = parse_statement(path)
+            statement = parse_statement(path, account=config.center_account or None)
         except BadFile as exc:
-            bad.append(f"{path.name}: {exc.reason}")
+            done.bad.append(f"{path.name}: {exc.reason}")
             _record_bad_statement(engine, path, exc.reason, run_date)
             file_away(path, config.quarantine / run_date.isoformat() / "statements", exc.reason)
             continue
@@ -67,18 +94,25 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> tuple[int
                         run_date=run_date,
                     ).returning(BankStatementFile.id)
                 ).scalar_one()  # fmt: skip
-                incoming = [t for t in statement.transfers if t.incoming]
+                # A foreign statement's п/п are not the center's money: none is stored to tie a register.
+                foreign = is_foreign(statement, config.center_account)
+                incoming = [t for t in statement.transfers if t.incoming and not foreign]
                 rows = pd.DataFrame(
                     [{"statement_id": sid, "number": t.number, "date": t.date.isoformat(), "amount": t.amount,
                       "payer_name": t.payer_name, "payer_inn": t.payer_inn, "payer_account": t.payer_account,
                       "purpose": t.purpose,
                       "channel": channel_of(t.payer_inn, t.payer_account)} for t in incoming]
                 )  # fmt: skip
-                added += _insert_new_transfers(uow.conn, rows)
+                done.added += _insert_new_transfers(uow.conn, rows)
+            flags = statement_flags(statement, config.center_account)
+            _record_foreign(uow.conn, path, flags, run_date)
             uow.commit()
-        read += 1
+        done.read += 1
+        done.foreign += [f"{path.name}: {detail}" for detail, _ in flags]
+        done.ignored_documents += statement.ignored_documents
+        _log_foreign(path, statement, config.center_account)
         file_away(path, config.archive / run_date.isoformat() / "statements", None)
-    return read, added, bad
+    return done
 
 
 def _agents(config: Config) -> list[tuple[str, str, str]]:
@@ -107,9 +141,30 @@ def _record_bad_statement(engine: Engine, path: Path, reason: str, run_date: dat
         uow.commit()
 
 
+def _log_foreign(path: Path, statement, center_account: str) -> None:  # type: ignore[no-untyped-def]
+    log = logging.getLogger("rkc.tie")
+    if is_foreign(statement, center_account):
+        log.warning("%s: FOREIGN_STATEMENT: a statement of account %s, not the center's %s; its transfers are not "
+                    "tied to registers", path.name, statement.account, center_account)  # fmt: skip
+    if statement.other_accounts:
+        log.warning("%s: FOREIGN_STATEMENT: sections of other accounts (%s) not read, %d documents ignored",
+                    path.name, ", ".join(statement.other_accounts), statement.ignored_documents)  # fmt: skip
+
+
+def _record_foreign(conn, path: Path, flags: list[tuple[str, int | None]], run_date: date) -> None:  # type: ignore[no-untyped-def]
+    """FOREIGN_STATEMENT discrepancies of one statement file (none: nothing written)."""
+    if not flags:
+        return
+    rows = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.FOREIGN_STATEMENT.value,
+                          "channel": "statements", "file": path.name, "detail": detail, "amount": amount}
+                         for detail, amount in flags])  # fmt: skip
+    rows["amount"] = rows["amount"].astype("Int64")
+    bulk_insert(conn, "discrepancy", rows, list(rows.columns))
+
+
 def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
     """Read new statements, tie open registers to unused transfers, post the receipts."""
-    statements, added, bad = read_statements(config, engine, run_date)
+    read = read_statements(config, engine, run_date)
     with UnitOfWork(engine) as uow:
         conn = uow.conn
         registers = _open_registers(conn, config)
@@ -148,7 +203,8 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
         _post_receipts(conn, config)
         uow.commit()
     registers_missing = int((result.flags["code"] == Code.REGISTER_MISSING.value).sum())
-    return TieSummary(statements, added, tied, mismatched, missing, registers_missing, bad)
+    return TieSummary(read.read, read.added, tied, mismatched, missing, registers_missing, read.bad, read.foreign,
+                      read.ignored_documents)  # fmt: skip
 
 
 def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]

@@ -18,7 +18,8 @@ from sql.engine import make_engine, migrate
 from sql.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples"
+# Beside the main checkout; a git worktree elsewhere names them with RKC_SAMPLES.
+SAMPLES = Path(os.environ.get("RKC_SAMPLES") or ROOT.parent / "shared" / "samples")
 PG_ADMIN_URL = os.environ.get("RKC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 os.environ.setdefault("DO_NOT_TRACK", "1")

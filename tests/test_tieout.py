@@ -7,8 +7,15 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from domain.records import BankTransfer
-from domain.tieout import agent_candidates, agent_channels, parse_purpose, tie_registers
+from domain.records import BankStatement, BankTransfer
+from domain.tieout import (
+    agent_candidates,
+    agent_channels,
+    is_foreign,
+    parse_purpose,
+    statement_flags,
+    tie_registers,
+)
 
 SBER_INN, SBER_ACC = "7707083893", "30101810400000000225"
 D = date(2026, 3, 16)
@@ -217,3 +224,38 @@ def test_a_register_is_tied_only_to_a_transfer_its_channel_may_have_sent(
 ) -> None:
     result = tie_registers(pd.DataFrame([register]), [tr()], senders=senders)
     assert result.registers["status"].tolist() == [status]
+
+
+CENTER, OTHER = "40702810900000000001", "40702810000000000002"
+
+
+def stmt(account: str = CENTER, others: tuple[str, ...] = (), ignored: int = 0) -> BankStatement:
+    """A statement with one incoming (1485.00) and one outgoing transfer."""
+    return BankStatement(file="s.txt", account=account, date_from=D, date_to=D, opening=0, incoming=148500,
+                         outgoing=100, closing=148400, transfers=(tr(), tr(incoming=False, amount=100)),
+                         other_accounts=others, ignored_documents=ignored)  # fmt: skip
+
+
+# (case, statement, center account, foreign, [(detail fragment, amount)])
+STATEMENT_CASES = [
+    ("the center's", stmt(), CENTER, False, []),
+    ("the center's account not configured", stmt(OTHER), "", False, []),
+    ("another account's", stmt(OTHER), CENTER, True,
+     [(f"выписка по счёту {OTHER}, а не по счёту РКЦ {CENTER}: 1 поступлений на 1485.00", 148500)]),
+    ("the center's with another account's section", stmt(others=(OTHER,), ignored=3), CENTER, False,
+     [(f"разделы по счетам {OTHER}: не прочитаны; документов не по счёту {CENTER}: 3", None)]),
+    ("another account's with the center's missing and a third", stmt(OTHER, others=("1", "2")), CENTER, True,
+     [("выписка по счёту", 148500), ("разделы по счетам 1, 2", None)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "statement", "center", "foreign", "expected"), STATEMENT_CASES, ids=[c[0] for c in STATEMENT_CASES]
+)
+def test_statement_flags(case: str, statement: BankStatement, center: str, foreign: bool, expected: list) -> None:
+    assert is_foreign(statement, center) is foreign
+    found = statement_flags(statement, center)
+    assert len(found) == len(expected), case
+    for (detail, amount), (fragment, want) in zip(found, expected, strict=True):
+        assert fragment in detail
+        assert amount == want
