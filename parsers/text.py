@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -28,11 +28,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from domain.records import DeclaredTotals, LineError, synthetic_operation_id
+from domain.records import DeclaredTotals, LineError, RecordKind, empty_payments, synthetic_operation_id
 from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
 from parsers.dialect import Dialect, is_text_dialect, load_dialect
 from parsers.text_footer import parse_footer
-from parsers.text_rows import Layout, parse_rows, resolve_header
+from parsers.text_layout import Layout, payment_like, resolve_header
+from parsers.text_records import TotalsFound, mark
+from parsers.text_rows import parse_rows
 from parsers.text_source import (
     BLOCK_BYTES,
     MAX_LINE_BYTES,
@@ -60,6 +62,7 @@ class _State:
     skip_left: int
     layout: Layout | None
     declared: DeclaredTotals | None = None
+    totals: TotalsFound = field(default_factory=TotalsFound)
     footer_line: int | None = None
     data_lines: int = 0
     seen: dict[str, int] = field(default_factory=dict)  # raw line -> occurrences (synthetic ids)
@@ -78,6 +81,9 @@ class TextRegisterParser:
         ident = dialect.identify
         self._header_re = re.compile(ident.header, re.IGNORECASE) if ident.header else None
         self._first_re = re.compile(ident.first_line) if ident.first_line else None
+        # Comment and totals lines are never the header or the first data line (the preamble may be longer).
+        declared = (*dialect.comments, *(dialect.totals.lines if dialect.totals else ()))
+        self._declared_re = re.compile("|".join(f"(?:{p})" for p in declared) if declared else r"(?!)")
 
     @classmethod
     def from_dialect(cls, name_or_path: str | Path) -> TextRegisterParser:
@@ -103,7 +109,7 @@ class TextRegisterParser:
         if len(head) >= HEAD_BYTES and len(lines) > 1:
             lines = lines[:-1]  # the head may cut the last line
         candidates = (line.rstrip("\r\x1a") for line in lines[d.skip_lines :])
-        nonblank = (line for line in candidates if line.strip())
+        nonblank = (line for line in candidates if line.strip() and not self._declared_re.search(line))
         layout = Layout.fixed(d)
         if d.header:
             header = next(nonblank, None)
@@ -146,8 +152,7 @@ class TextRegisterParser:
             inflight: deque[Future[Chunk]] = deque()
             for first_line, block in read_blocks(handle, file, self.block_bytes):
                 job = self._prepare(file, first_line, block, codec, state, encoding)
-                if job is not None:
-                    inflight.append(pool.submit(self._rows, file, state.layout, meta, *job))
+                inflight.append(pool.submit(self._rows, file, state.layout, meta, *job))
                 while inflight and (len(inflight) > self.workers or inflight[0].done()):
                     if pending is not None:
                         yield pending
@@ -160,14 +165,15 @@ class TextRegisterParser:
             raise BadFile(path, "no data lines" if state.layout is not None else "no header row")
         if d.footer is not None and d.footer.required and state.footer_line is None:
             raise BadFile(path, f"no footer line starting with {d.footer.prefix!r} (the file may be cut short)")
+        if d.totals is not None and d.totals.required and not state.totals.values:
+            raise BadFile(path, "no totals line (the file may be cut short)")
         if pending is not None:
-            yield replace(pending, declared=state.declared)
+            yield replace(pending, declared=state.totals.merged(state.declared))
 
-    def _prepare(
-        self, file: str, first_line: int, block: bytes, codec: str, state: _State, encoding: str
-    ) -> tuple | None:
-        """One block, in file order: split into lines, drop the preamble and blank lines, read the
-        footer, mark lines that are rejected whatever they hold. None when no line is left."""
+    def _prepare(self, file: str, first_line: int, block: bytes, codec: str, state: _State, encoding: str) -> tuple:
+        """One block, in file order: split into lines, classify the non-payment lines by pattern
+        (counted per ``RecordKind``), read footer and totals lines, reject payment-like lines of
+        the preamble, mark lines that are rejected whatever they hold."""
         d = self.dialect
         # CRLF to LF on the bytes (cheaper than on the text or per line); the block ends before
         # its last LF, so a CR may be left at its very end. Ctrl-Z (DOS end of file) ends a file.
@@ -181,49 +187,94 @@ class TextRegisterParser:
             at = first_line + int(np.argmax(lengths > MAX_LINE_BYTES))
             raise BadFile(file, f"line {at} is longer than {MAX_LINE_BYTES} characters")
         line_no = np.arange(first_line, first_line + len(lines), dtype=np.int64)
-        keep = pc.not_equal(pc.utf8_trim_whitespace(lines), "").to_numpy(zero_copy_only=False)
-        start = min(state.skip_left, len(lines))
-        keep[:start] = False
-        state.skip_left -= start
-        if state.layout is None:  # header dialect: the first non-blank line names the columns
-            found = np.flatnonzero(keep)
-            if not len(found):
-                return None
-            at = int(found[0])
-            state.layout = resolve_header(d, lines[at].as_py(), file, int(line_no[at]))
-            keep[: at + 1] = False
+        marks = mark(d, lines, controls)
+        counts = Counter({RecordKind.BLANK: int(marks.blank.sum()), RecordKind.COMMENT: int(marks.comment.sum())})
+        keep = marks.other
         errors: list[LineError] = []
-        if d.footer is not None:
-            is_footer = pc.fill_null(pc.starts_with(lines, d.footer.prefix), False).to_numpy(zero_copy_only=False)
-            for i in np.flatnonzero(is_footer & keep):
-                raw, n = lines[int(i)].as_py(), int(line_no[i])
-                if state.footer_line is not None:
-                    errors.append(LineError(file, n, "a second footer line", raw))
-                    continue
-                state.footer_line = n
-                state.declared, problem = parse_footer(d, raw)
-                if problem:
-                    errors.append(LineError(file, n, problem, raw))
-            keep &= ~is_footer
+        start = min(state.skip_left, len(lines))
+        state.skip_left -= start
+        if start:
+            errors += self._preamble(file, lines, line_no, keep, start, state, counts)
+        if state.layout is None:  # header dialect: the first line left names the columns
+            found = np.flatnonzero(keep)
+            if len(found):
+                at = int(found[0])
+                state.layout = resolve_header(d, lines[at].as_py(), file, int(line_no[at]))
+                keep[at] = False
+                counts[RecordKind.HEADER] += 1
+            elif len(lines):
+                keep[:] = False
+        for i in np.flatnonzero(marks.totals):
+            counts[RecordKind.TOTALS] += 1
+            problem = state.totals.read(d, lines[int(i)].as_py())
+            if problem:
+                counts[RecordKind.TOTALS] -= 1
+                errors.append(LineError(file, int(line_no[i]), problem, lines[int(i)].as_py()))
+        for i in np.flatnonzero(marks.footer):
+            raw, n = lines[int(i)].as_py(), int(line_no[i])
+            if state.footer_line is not None:
+                errors.append(LineError(file, n, "a second footer line", raw))
+                continue
+            state.footer_line = n
+            state.declared, problem = parse_footer(d, raw)
+            if problem:
+                errors.append(LineError(file, n, problem, raw))
+            else:
+                counts[RecordKind.FOOTER] += 1
         forced: dict[int, str] = {int(line_no[i]): f"not valid {encoding} text" for i in bad_lines if keep[i]}
         if state.footer_line is not None:
             for n in line_no[keep & (line_no > state.footer_line)]:
                 forced.setdefault(int(n), "data after the footer line")
         rows = np.flatnonzero(keep)
         state.data_lines += len(rows)
-        if not len(rows) and not errors:
-            return None
         data = lines if len(rows) == len(lines) else lines.filter(pa.array(keep))
-        return data, line_no[rows], forced, controls, errors
+        counts = Counter({str(k): v for k, v in counts.items() if v})
+        return data, line_no[rows], forced, controls, errors, dict(counts)
+
+    def _preamble(
+        self, file: str, lines: pa.Array, line_no: np.ndarray, keep: np.ndarray, start: int, state: _State,
+        counts: Counter,
+    ) -> list[LineError]:  # fmt: skip
+        """The first ``start`` lines of the block lie in the ``skip_lines`` preamble: a line no
+        pattern recognised is the header (header dialects, by ``identify.header``), a title, or,
+        when it reads as a payment, rejected with its amount (the preamble was shorter than the
+        dialect says: dropping it would lose the money)."""
+        d = self.dialect
+        errors: list[LineError] = []
+        candidates = np.flatnonzero(keep[:start])
+        keep[:start] = False
+        if not len(candidates):
+            return errors
+        if state.layout is None and self._header_re is not None:
+            for i in candidates:
+                if self._header_re.search(lines[int(i)].as_py()):
+                    state.layout = resolve_header(d, lines[int(i)].as_py(), file, int(line_no[i]))
+                    counts[RecordKind.HEADER] += 1
+                    candidates = candidates[candidates > i]
+                    break
+        if state.layout is None:
+            counts[RecordKind.TITLE] += len(candidates)
+            return errors
+        sub = lines.take(pa.array(candidates))
+        like, amounts = payment_like(state.layout, sub)
+        counts[RecordKind.TITLE] += int((~like).sum())
+        for j in np.flatnonzero(like):
+            n = int(line_no[candidates[j]])
+            reason = f"a payment line within the first {d.skip_lines} lines (skip_lines): the header may be shorter"
+            errors.append(LineError(file, n, reason, sub[int(j)].as_py(), amounts[int(j)]))
+        return errors
 
     def _rows(
         self, file: str, layout: Layout, meta: dict[str, str], lines: pa.Array, line_no: np.ndarray,
-        forced: dict[int, str], controls: bool, errors: list[LineError],
+        forced: dict[int, str], controls: bool, errors: list[LineError], counts: dict[str, int],
     ) -> Chunk:  # fmt: skip
         """The payments and line errors of a prepared block (runs in a worker thread)."""
-        payments, row_errors = parse_rows(self.dialect, layout, file, lines, line_no, forced, controls)
+        if len(lines) and layout is not None:
+            payments, row_errors = parse_rows(self.dialect, layout, file, lines, line_no, forced, controls)
+        else:
+            payments, row_errors = empty_payments(), []
         errors = sorted(errors + row_errors, key=lambda e: e.line_no)
-        return Chunk(payments=payments, errors=tuple(errors), declared=None, meta=dict(meta))
+        return Chunk(payments=payments, errors=tuple(errors), declared=None, meta=dict(meta), non_payments=counts)
 
     def _ordered(self, chunk: Chunk, state: _State) -> Chunk:
         """Steps that need the chunks in file order: synthetic operation ids for dialects without one.

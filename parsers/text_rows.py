@@ -8,8 +8,6 @@ check yields a mask. Only the rejected lines are visited one by one, to write th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,89 +16,17 @@ import pyarrow.compute as pc
 
 from domain.records import LineError, conform_payments
 from parsers import text_columns as tc
-from parsers.base import BadFile
-from parsers.dialect import MAX_SERVICES, Dialect
+from parsers.dialect import Dialect
+from parsers.text_layout import Layout, split
+from parsers.text_layout import mask as _mask
 
 MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters (DOMAIN.md)
 CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where the fields are in this file: 1-based columns (negative from the end) and KEY prefixes."""
-
-    dialect: Dialect
-    columns: Mapping[str, int]
-    keys: Mapping[str, str]
-    width: int | None  # fixed field count; None for multi-service lines
-
-    @classmethod
-    def fixed(cls, d: Dialect) -> Layout:
-        """The layout of a dialect without a header row."""
-        columns = {k: f.column for k, f in d.fields.items() if f.column is not None}
-        keys = {k: f.key for k, f in d.fields.items() if f.key is not None}
-        return cls(d, columns, keys, d.field_count if d.services is None else None)
-
-    def valid(self, n: np.ndarray) -> np.ndarray:
-        """Per line, whether ``n`` fields is this layout's shape."""
-        s = self.dialect.services
-        if s is None:
-            return np.ones(len(n), dtype=bool) if self.width is None else n == self.width
-        pairs = n - s.after_column - s.trailing_columns
-        return (pairs >= 2) & (pairs <= 2 * MAX_SERVICES) & (pairs % 2 == 0)
-
-    def line_fits(self, line: str) -> bool:
-        """Whether one line has a valid field count (with the optional trailing separator)."""
-        sep = self.dialect.separator
-        n = np.array([line.count(sep) + 1])
-        if self.valid(n)[0]:
-            return True
-        return bool(self.dialect.trailing_separator and line.endswith(sep) and self.valid(n - 1)[0])
-
-    def width_text(self) -> str:
-        """The expected field count, for error messages."""
-        return self.dialect.width_text() if self.width is None else str(self.width)
-
-
-def resolve_header(d: Dialect, line: str, file: str, line_no: int | None = None) -> Layout:
-    """The layout named by a header row; ``BadFile`` when a named column is missing."""
-    names = [n.strip().lower() for n in line.split(d.separator)]
-    if d.trailing_separator and len(names) > 1 and names[-1] == "":
-        names.pop()
-    columns: dict[str, int] = {}
-    for key, ref in d.fields.items():
-        if ref.column is not None:
-            columns[key] = ref.column
-        elif ref.names:
-            at = next((names.index(a) for a in ref.names if a in names), None)
-            if at is None:
-                where = f"header row (line {line_no})" if line_no else "header row"
-                raise BadFile(file, f"{where} lacks the column {ref.names[0]!r} ({key})")
-            columns[key] = at + 1
-    keys = {k: f.key for k, f in d.fields.items() if f.key is not None}
-    return Layout(d, columns, keys, d.field_count or len(names))
-
-
 def obj(values: np.ndarray) -> pd.Series:
     """An object column (pandas would infer its ``str`` dtype, and NaN for None, from strings)."""
     return pd.Series(values, dtype=object)
-
-
-def _mask(values: pa.Array) -> np.ndarray:
-    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
-
-
-def _split(layout: Layout, lines: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Lines split into fields, the field count per line (a trailing separator not counted where
-    that makes the count valid) and whether the trailing separator was dropped."""
-    sep = layout.dialect.separator
-    lists = pc.split_pattern(lines, sep)
-    n = pc.list_value_length(lists).to_numpy().astype(np.int64)
-    cut = np.zeros(len(n), dtype=bool)
-    if layout.dialect.trailing_separator:
-        cut = _mask(pc.ends_with(lines, sep)) & ~layout.valid(n) & layout.valid(n - 1)
-        n = n - cut
-    return lists, n, cut
 
 
 def _read_fields(
@@ -173,7 +99,7 @@ def parse_rows(
     controls: bool = True,
 ) -> tuple[pd.DataFrame, list[LineError]]:  # fmt: skip
     """Payments (``PAYMENT_COLUMNS``) and the rejected lines among ``lines`` (numbered ``line_no``)."""
-    lists, n, cut = _split(layout, lines)
+    lists, n, cut = split(layout, lines)
     shaped = layout.valid(n)
     errors = []
     for i in np.flatnonzero(~shaped):

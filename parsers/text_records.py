@@ -1,0 +1,100 @@
+"""What each line of a text register is when it is not a data line: blank, comment, totals, footer.
+
+Lines are recognised by pattern, column-wise over a block (never by position alone): the parser
+counts them per ``RecordKind`` so that payments + non-payments + rejected lines add up to the
+file's line count (``parsers.census``). Totals lines (``#FILESUM 3450.00``, ``Итого;…``) are read
+here into the register's declared totals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from domain.money import AmountError, parse_amount, parse_kopecks
+from domain.records import DeclaredTotals
+from parsers.dialect import Dialect
+from parsers.text_layout import mask
+
+
+@dataclass
+class Marks:
+    """Per line of a block: which declared non-payment pattern it matches (at most one is set)."""
+
+    blank: np.ndarray
+    totals: np.ndarray
+    footer: np.ndarray
+    comment: np.ndarray
+
+    @property
+    def other(self) -> np.ndarray:
+        """Lines no pattern recognised: data lines (or titles and headers in the preamble)."""
+        return ~(self.blank | self.totals | self.footer | self.comment)
+
+
+def _any(lines: pa.Array, patterns: tuple[str, ...]) -> np.ndarray:
+    out = np.zeros(len(lines), dtype=bool)
+    for pattern in patterns:
+        out |= mask(pc.match_substring_regex(lines, pattern))
+    return out
+
+
+def mark(d: Dialect, lines: pa.Array, controls: bool) -> Marks:
+    """Classify a block's lines by pattern; precedence blank, totals, footer, comment."""
+    trimmed = pc.utf8_trim_whitespace(lines)
+    if controls:  # a DOS end-of-file mark (Ctrl-Z) alone on its line is a blank line
+        trimmed = pc.utf8_trim(trimmed, "\x1a")
+    blank = ~mask(pc.not_equal(trimmed, ""))
+    none = np.zeros(len(lines), dtype=bool)
+    totals = _any(lines, d.totals.lines) & ~blank if d.totals is not None else none
+    footer = none
+    if d.footer is not None:
+        footer = mask(pc.starts_with(lines, d.footer.prefix)) & ~blank & ~totals
+    comment = _any(lines, d.comments) & ~blank & ~totals & ~footer if d.comments else none
+    return Marks(blank, totals, footer, comment)
+
+
+@dataclass
+class TotalsFound:
+    """Control totals gathered from totals lines over the whole file."""
+
+    values: dict[str, int] = field(default_factory=dict)
+
+    def read(self, d: Dialect, line: str) -> str:
+        """Take the totals of one totals line; returns a problem ("" when the line was fine)."""
+        if d.totals is None:
+            raise ValueError("dialect has no totals lines")
+        match = next((m for m in (re.search(p, line) for p in d.totals.lines) if m), None)
+        if match is None:  # the block-wise regex matched: cannot happen, but never lose the line
+            return "totals line not understood"
+        bad, again = [], []
+        for key, text in match.groupdict().items():
+            if text is None or not text.strip():
+                continue
+            try:
+                if key == "count" or d.amount_unit == "kopecks":
+                    value = parse_kopecks(text.replace(" ", ""))
+                else:
+                    value = parse_amount(text)
+            except AmountError:
+                bad.append(key)
+                continue
+            if key in self.values and self.values[key] != value:
+                again.append(key)
+            else:
+                self.values[key] = value
+        problems = [f"unreadable totals: {', '.join(bad)}"] if bad else []
+        problems += [f"a second, different totals value for {', '.join(again)}"] if again else []
+        return "; ".join(problems)
+
+    def merged(self, declared: DeclaredTotals | None) -> DeclaredTotals | None:
+        """The footer's totals (if any) completed with the totals lines' values."""
+        if not self.values:
+            return declared
+        base = declared or DeclaredTotals()
+        extra = {k: v for k, v in self.values.items() if getattr(base, k) is None}
+        return DeclaredTotals(**{**{k: getattr(base, k) for k in base.__slots__}, **extra})
