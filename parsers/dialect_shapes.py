@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 TOTALS_GROUPS = ("count", "amount", "transfer", "commission")
 # Fields a payment can be grouped by (``group_by``): the payment's own identifying fields.
 GROUP_FIELDS = ("operation_id", "account", "uip", "els", "payer", "payment_order", "date")
@@ -47,7 +50,8 @@ def _regex(key: str, value: Any) -> str:
         raise KeyProblem(key, "must be a regular expression in quotes")
     try:
         re.compile(value)
-    except re.error as exc:
+        pc.match_substring_regex(pa.array([""]), value)  # the parser matches lines with RE2 (pyarrow)
+    except (re.error, pa.ArrowInvalid) as exc:
         raise KeyProblem(key, f"not a valid regular expression: {exc}") from None
     return value
 

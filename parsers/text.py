@@ -83,7 +83,7 @@ class TextRegisterParser:
         self._first_re = re.compile(ident.first_line) if ident.first_line else None
         # Comment and totals lines are never the header or the first data line (the preamble may be longer).
         declared = (*dialect.comments, *(dialect.totals.lines if dialect.totals else ()))
-        self._declared_re = re.compile("|".join(f"(?:{p})" for p in declared) if declared else r"(?!)")
+        self._declared = [re.compile(p) for p in declared]
 
     @classmethod
     def from_dialect(cls, name_or_path: str | Path) -> TextRegisterParser:
@@ -109,7 +109,7 @@ class TextRegisterParser:
         if len(head) >= HEAD_BYTES and len(lines) > 1:
             lines = lines[:-1]  # the head may cut the last line
         candidates = (line.rstrip("\r\x1a") for line in lines[d.skip_lines :])
-        nonblank = (line for line in candidates if line.strip() and not self._declared_re.search(line))
+        nonblank = (line for line in candidates if line.strip() and not any(r.search(line) for r in self._declared))
         layout = Layout.fixed(d)
         if d.header:
             header = next(nonblank, None)

@@ -10,6 +10,7 @@ rejected, never dropped.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -137,6 +138,7 @@ def payment_like(layout: Layout, lines: pa.Array) -> tuple[np.ndarray, list[int 
     """Per line: whether it reads as a payment (its shape fits, its amount reads and it names an
     account, УИП or ЕЛС), and its amount in kopecks when readable."""
     d = layout.dialect
+    sep = re.escape(d.separator)
     lists, n, _ = split(layout, lines)
     fits = layout.valid(n)
     like = np.zeros(len(lines), dtype=bool)
@@ -144,7 +146,10 @@ def payment_like(layout: Layout, lines: pa.Array) -> tuple[np.ndarray, list[int 
     for i in np.flatnonzero(fits):
         fields = lists[int(i)].as_py()[: int(n[i])]
 
-        def at(key: str, fields: list[str] = fields) -> str:
+        def at(key: str, fields: list[str] = fields, line: str = lines[int(i)].as_py()) -> str:
+            if key in layout.keys:  # KEY:value anywhere in the line
+                found = re.search(rf"(?i)(?:^|{sep})\s*{re.escape(layout.keys[key])}([^{sep}]*)", line)
+                return found.group(1).strip() if found else ""
             col = layout.columns.get(key)
             if col is None or abs(col) > len(fields) or col == 0:
                 return ""
