@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.grouping import merge_lines
 from domain.records import DeclaredTotals, LineError, RecordKind, empty_payments, synthetic_operation_id
 from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
 from parsers.dialect import Dialect, is_text_dialect, load_dialect
@@ -128,6 +129,19 @@ class TextRegisterParser:
 
     def parse(self, path: Path) -> Iterator[Chunk]:
         """Stream the register as chunks (one per block of lines); ``BadFile`` if unreadable.
+
+        A dialect with ``group_by`` (one payment over several lines) reads the whole file first and
+        yields one chunk: the lines of a payment may lie in different blocks.
+        """
+        if not self.dialect.group_by:
+            yield from self._stream(path)
+            return
+        chunks = list(self._stream(path))
+        if chunks:
+            yield _grouped(str(path), chunks)
+
+    def _stream(self, path: Path) -> Iterator[Chunk]:
+        """The chunks of ``parse``, one per block of lines.
 
         Blocks are prepared in order (preamble, footer, line numbers: the state of the file) and
         their rows normalised by up to ``workers`` threads (pyarrow releases the GIL); chunks are
@@ -282,7 +296,7 @@ class TextRegisterParser:
         The id is derived from the line itself and how often that exact line occurred so far, so
         two identical legitimate payments stay two, and a file sent again gets the same ids.
         """
-        if "operation_id" in self.dialect.fields or not len(chunk.payments):
+        if "operation_id" in self.dialect.fields or self.dialect.group_by or not len(chunk.payments):
             return chunk
         seen = state.seen
         ids = []
@@ -291,6 +305,24 @@ class TextRegisterParser:
             ids.append(synthetic_operation_id(text, seen[text]))
         chunk.payments["operation_id"] = pd.Series(ids, index=chunk.payments.index, dtype=object)
         return chunk
+
+
+def _grouped(file: str, chunks: list[Chunk]) -> Chunk:
+    """The chunks of a whole file as one, its lines of one payment merged (``domain.grouping``):
+    the merged lines count as continuations; lines of one key that disagree are rejected."""
+    merged = merge_lines(pd.concat([c.payments for c in chunks], ignore_index=True))
+    errors = [e for c in chunks for e in c.errors]
+    for row in merged.conflicts.itertuples():
+        reason = "lines of one payment (group_by) disagree on the account, УИП, ЕЛС or date"
+        errors.append(LineError(file, int(row.line_no), reason, row.raw, int(row.amount)))
+    counts: Counter[str] = Counter()
+    for c in chunks:
+        counts.update(c.non_payments)
+    if merged.continuations:
+        counts[str(RecordKind.CONTINUATION)] += merged.continuations
+    last = chunks[-1]
+    errors.sort(key=lambda e: e.line_no)
+    return Chunk(merged.payments, tuple(errors), last.declared, last.meta, dict(counts))
 
 
 def _strict_head(path: Path, head: bytes, codec: str) -> None:

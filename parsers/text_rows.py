@@ -8,13 +8,14 @@ check yields a mask. Only the rejected lines are visited one by one, to write th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from domain.records import LineError, conform_payments
+from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.dialect import Dialect
 from parsers.text_layout import Layout, split
@@ -53,7 +54,8 @@ def _read_fields(
             group_lists, sub = lists.take(index), lines.take(index)
         for key, col in layout.columns.items():
             at = col - 1 if col > 0 else width + col
-            parts[key].append(tc.trimmed(pc.list_element(group_lists, at)))
+            ref = d.fields[key]
+            parts[key].append(tc.part_of(tc.trimmed(pc.list_element(group_lists, at)), ref.slice, ref.regex))
         for key, prefix in layout.keys.items():
             sep = re.escape(d.separator)
             pattern = rf"(?i)(?:^|{sep})\s*{re.escape(prefix)}(?P<v>[^{sep}]*)"
@@ -94,6 +96,12 @@ def _services(d: Dialect, groups: list) -> tuple[np.ndarray | None, np.ndarray, 
     return out, np.concatenate(sums), np.concatenate(bad)
 
 
+def group_ids(pick: Callable[[pa.Array], pa.Array], parts: list[pa.Array]) -> np.ndarray:
+    """The operation id shared by the lines of one payment: derived from its ``group_by`` fields."""
+    joined = pc.binary_join_element_wise(*[pc.fill_null(pick(p), "") for p in parts], "\x1f")
+    return np.array([synthetic_operation_id(v) for v in joined.to_pylist()], dtype=object)
+
+
 def parse_rows(
     d: Dialect, layout: Layout, file: str, lines: pa.Array, line_no: np.ndarray, forced: dict[int, str],
     controls: bool = True,
@@ -119,6 +127,13 @@ def parse_rows(
     none = pa.nulls(rows, pa.string())
     get = lambda key: f.get(key, none)  # noqa: E731
     services, svc_sum, svc_bad = _services(d, service_groups)
+    if "period_month" in f:
+        period = tc.periods_from_columns(f["period_month"], f["period_year"])
+    else:
+        period = tc.periods(get("period"), d.period_formats)
+    meters = None
+    if d.meters is not None:
+        meters = tc.meter_readings(lines, d.separator, d.meters.value_key, d.meters.id_key)
     if "amount" in f:
         amount = tc.amounts(f["amount"], d.decimal, d.amount_unit)
     else:  # no total column: the pairs are the payment
@@ -155,7 +170,12 @@ def parse_rows(
         op = get("operation_id")
         checks.append((_mask(pc.is_null(op)), "operation id missing"))
         checks.append((_mask(pc.greater(pc.utf8_length(op), MAX_ID)), f"operation id longer than {MAX_ID}"))
-    if services is not None:
+    if "service_code" in f:  # one service a line (group_by): the line's amount is the service's
+        checks.append((_mask(pc.is_null(f["service_code"])), "service code missing"))
+        services = np.empty(rows, dtype=object)
+        for i, pair in enumerate(zip(f["service_code"].to_pylist(), amt.tolist(), strict=True)):
+            services[i] = (pair,)  # element-wise: numpy would make the tuples a 2-D array
+    if services is not None and d.services is not None:
         checks.append((svc_bad, "a service code or amount is missing or unreadable"))
         if "amount" in f:
             checks.append((has_amt & ~svc_bad & (svc_sum != amt), "service amounts do not add up to the amount"))
@@ -183,8 +203,12 @@ def parse_rows(
         return obj(tc.objects(pick(values)))
 
     raw = tc.objects(pick(lines))
-    # Dialects without operation ids get synthetic ones from the parser, in file order.
-    op_ids = col(get("operation_id")) if "operation_id" in d.fields else obj(np.full(len(raw), None))
+    # Dialects without operation ids get synthetic ones from the parser, in file order; lines of one
+    # payment (group_by) share an id made of their group's fields.
+    if d.group_by and d.group_by != ("operation_id",):
+        op_ids = obj(group_ids(pick, [get(k) for k in d.group_by]))
+    else:
+        op_ids = col(get("operation_id")) if "operation_id" in d.fields else obj(np.full(len(raw), None))
     account_raw = pick(get("account"))
     frame = pd.DataFrame(
         {
@@ -197,13 +221,14 @@ def parse_rows(
             "account": obj(tc.objects(tc.compact_accounts(account_raw))),
             "uip": col(get("uip")),
             "els": col(get("els")),
-            "period": col(tc.periods(get("period"), d.period_formats)),
+            "period": col(period),
             "amount": amt[good][sort],
             "commission": pd.arrays.IntegerArray(com_out[good][sort], ~com_known[good][sort]),
             "payer": col(get("payer")),
             "address": col(get("address")),
             "supplier_inn": col(get("supplier_inn")),
             "services": obj(services[good][sort] if services is not None else np.full(len(raw), None)),
+            "meters": obj(meters[good][sort] if meters is not None else np.full(len(raw), None)),
         },
         copy=False,
     )
