@@ -22,6 +22,7 @@ import yaml
 
 from parsers import dialect_shapes as shapes
 from parsers.dialect_shapes import KeyProblem, Meters, Totals
+from parsers.spellings import format_regex
 
 # Payment fields a dialect may place. branch, cashier and transfer_amount are read and checked but
 # only the raw line keeps them: the payment frame has no columns for them.
@@ -37,14 +38,6 @@ TOP_KEYS = (
     "services", "identify", "comment_prefix", "comment_lines", "totals", "quote", "meters", "group_by",
 )  # fmt: skip
 MAX_SERVICES = 50  # service pairs on one line; more is not a register line
-
-# Format tokens per kind -> (regex group name, regex). Longest token first so yyyy wins over yy.
-_TOKENS: dict[str, list[tuple[str, str, str]]] = {
-    "date": [("yyyy", "y", r"\d{4}"), ("yy", "yy", r"\d{2}"), ("dd", "d", r"\d{2}"), ("mm", "m", r"\d{2}")],
-    "time": [("hh", "h", r"[01]\d|2[0-3]"), ("mm", "mi", r"[0-5]\d"), ("ss", "s", r"[0-5]\d")],
-    "period": [("yyyy", "y", r"\d{4}"), ("yy", "yy", r"\d{2}"), ("mm", "m", r"0[1-9]|1[0-2]"), ("dd", "d", r"\d{2}")],
-}
-_REQUIRED_TOKENS = {"date": ({"d", "m"}, {"y", "yy"}), "time": ({"h", "mi"}, None), "period": ({"m"}, {"y", "yy"})}
 
 
 class DialectError(ValueError):
@@ -145,31 +138,6 @@ class Dialect:
             return str(self.field_count)
         s = self.services
         return f"{s.after_column} + 2 per service + {s.trailing_columns}"
-
-
-def format_regex(kind: str, spec: str) -> str:
-    """A date/time/period spelling such as ``dd.mm.yyyy`` as an anchored regex with named groups."""
-    out, i, seen = [], 0, set()
-    low = spec.lower()
-    while i < len(low):
-        for token, group, pattern in _TOKENS[kind]:
-            if low.startswith(token, i):
-                if group in seen and kind != "period":
-                    raise ValueError(f"token {token!r} twice in {spec!r}")
-                # A period may be a date range (01.03.2024-31.03.2024): the first date names it.
-                out.append(f"(?:{pattern})" if group in seen else f"(?P<{group}>{pattern})")
-                seen.add(group)
-                i += len(token)
-                break
-        else:
-            if low[i].isalnum():
-                raise ValueError(f"unknown token at {spec[i:]!r} in {spec!r}")
-            out.append(re.escape(low[i]))
-            i += 1
-    needed, year = _REQUIRED_TOKENS[kind]
-    if not needed <= seen or (year is not None and not seen & year) or ({"y", "yy"} <= seen and kind != "period"):
-        raise ValueError(f"{spec!r} lacks a part of the {kind} or repeats the year")
-    return "^" + "".join(out) + "$"
 
 
 def _fail(source: Path | str, key: str, problem: str) -> DialectError:

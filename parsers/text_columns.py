@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.dialect import format_regex
+from parsers.spellings import format_regex
 
 MAX_WHOLE_DIGITS = 15  # rubles: 10^15 kopecks stays far inside int64 even summed over a file
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
