@@ -33,8 +33,8 @@ from domain.records import DeclaredTotals, LineError, RecordKind, empty_payments
 from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
 from parsers.dialect import Dialect, is_text_dialect, load_dialect
 from parsers.text_footer import parse_footer
-from parsers.text_layout import Layout, payment_like, resolve_header
-from parsers.text_records import TotalsFound, mark
+from parsers.text_layout import Layout, resolve_header
+from parsers.text_records import TotalsFound, mark, payment_lines
 from parsers.text_rows import parse_rows
 from parsers.text_source import (
     BLOCK_BYTES,
@@ -218,6 +218,14 @@ class TextRegisterParser:
                 counts[RecordKind.HEADER] += 1
             elif len(lines):
                 keep[:] = False
+        if state.layout is not None and (d.comments or d.totals is not None):
+            # A comment or totals pattern that also catches payment lines must not hide them.
+            at = np.flatnonzero(marks.comment | marks.totals)
+            reason = "a payment line matching the comment or totals pattern of the dialect"
+            like, found = payment_lines(state.layout, file, lines, line_no, at, reason)
+            errors += found
+            counts[RecordKind.COMMENT] -= int(marks.comment[at[like]].sum())
+            marks.comment[at[like]] = marks.totals[at[like]] = False
         for i in np.flatnonzero(marks.totals):
             counts[RecordKind.TOTALS] += 1
             problem = state.totals.read(d, lines[int(i)].as_py())
@@ -269,13 +277,9 @@ class TextRegisterParser:
         if state.layout is None:
             counts[RecordKind.TITLE] += len(candidates)
             return errors
-        sub = lines.take(pa.array(candidates))
-        like, amounts = payment_like(state.layout, sub)
+        reason = f"a payment line within the first {d.skip_lines} lines (skip_lines): the header may be shorter"
+        like, errors = payment_lines(state.layout, file, lines, line_no, candidates, reason)
         counts[RecordKind.TITLE] += int((~like).sum())
-        for j in np.flatnonzero(like):
-            n = int(line_no[candidates[j]])
-            reason = f"a payment line within the first {d.skip_lines} lines (skip_lines): the header may be shorter"
-            errors.append(LineError(file, n, reason, sub[int(j)].as_py(), amounts[int(j)]))
         return errors
 
     def _rows(

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from domain.money import AmountError, parse_amount, parse_kopecks
-from domain.records import DeclaredTotals
+from domain.records import DeclaredTotals, LineError
 from parsers.dialect import Dialect
-from parsers.text_layout import mask
+from parsers.text_layout import Layout, mask, payment_like
 
 
 @dataclass
@@ -98,3 +98,18 @@ class TotalsFound:
         base = declared or DeclaredTotals()
         extra = {k: v for k, v in self.values.items() if getattr(base, k) is None}
         return DeclaredTotals(**{**{k: getattr(base, k) for k in base.__slots__}, **extra})
+
+
+def payment_lines(
+    layout: Layout, file: str, lines: pa.Array, line_no: np.ndarray, at: np.ndarray, reason: str
+) -> tuple[np.ndarray, list[LineError]]:
+    """Among the lines at positions ``at``, those that read as payments (``payment_like``), and a
+    rejection with its amount for each: a line that looks like a payment is never dropped."""
+    if not len(at):
+        return np.zeros(0, dtype=bool), []
+    sub = lines.take(pa.array(at, pa.int64()))
+    like, amounts = payment_like(layout, sub)
+    errors = [
+        LineError(file, int(line_no[at[j]]), reason, sub[int(j)].as_py(), amounts[int(j)]) for j in np.flatnonzero(like)
+    ]
+    return like, errors

@@ -126,3 +126,14 @@ def test_no_payment_disappears_whatever_the_header_length(
     for line_no, kop in payment_at.items():
         assert parsed.get(line_no, rejected.get(line_no)) == kop, (line_no, summary)
     assert balance(summary) == count_records(register)
+
+
+def test_a_comment_pattern_never_hides_a_payment(tmp_path: Path) -> None:
+    """A commented-out payment line, or a comment regex that catches payment lines, is rejected loudly."""
+    register = tmp_path / "r.txt"
+    register.write_text("#REESTR\n#15.03.2026;1;0012;900,00\n15.03.2026;2;0013;1500,00\n=2;2400,00\n", "utf-8")
+    summary = parsed_summary(parser_for(tmp_path, 0, True), register)
+    assert [(e["line_no"], e["amount"]) for e in summary["rejected"]] == [(2, 90000)]
+    assert "comment or totals pattern" in summary["rejected"][0]["reason"]
+    assert summary["non_payments"] == {"comment": 1, "footer": 1}
+    assert balance(summary) == count_records(register)
