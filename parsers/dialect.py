@@ -309,7 +309,7 @@ def load_dialect(path: str | Path) -> Dialect:
         width_min, width_max = shapes.field_count(d.get("field_count"))
         extra = _shapes(d, fields)
         period = raw_fields.get("period")
-        if isinstance(period, Mapping) and "column" not in period:
+        if isinstance(period, Mapping) and {"month", "year"} & set(period):
             month, year = shapes.period_columns(period)
             fields.update(period_month=FieldRef(column=month), period_year=FieldRef(column=year))
         elif period is not None:

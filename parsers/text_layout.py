@@ -134,31 +134,36 @@ def split(layout: Layout, lines: pa.Array) -> tuple[pa.Array, np.ndarray, np.nda
     return lists, n, cut
 
 
+def field_at(layout: Layout, key: str, line: str, fields: list[str]) -> str:
+    """One field of one line as its layout places it ("" when absent): a column or a ``KEY:``."""
+    if key in layout.keys:  # KEY:value anywhere in the line
+        sep = re.escape(layout.dialect.separator)
+        found = re.search(rf"(?i)(?:^|{sep})\s*{re.escape(layout.keys[key])}([^{sep}]*)", line)
+        return found.group(1).strip() if found else ""
+    col = layout.columns.get(key)
+    if col is None or col == 0 or abs(col) > len(fields):
+        return ""
+    return (fields[col - 1] if col > 0 else fields[col]).strip()
+
+
+def amount_at(layout: Layout, line: str, fields: list[str]) -> int | None:
+    """The amount of one line in kopecks, read at its configured place; None when unreadable."""
+    d = layout.dialect
+    text = field_at(layout, "amount", line, fields)
+    if not text:
+        return None  # multi-service lines without a total column: the pairs are not taken apart here
+    return tc.amounts(pa.array([text], pa.string()), d.decimal, d.amount_unit)[0].as_py()
+
+
 def payment_like(layout: Layout, lines: pa.Array) -> tuple[np.ndarray, list[int | None]]:
     """Per line: whether it reads as a payment (its shape fits, its amount reads and it names an
     account, УИП or ЕЛС), and its amount in kopecks when readable."""
-    d = layout.dialect
-    sep = re.escape(d.separator)
     lists, n, _ = split(layout, lines)
     fits = layout.valid(n)
     like = np.zeros(len(lines), dtype=bool)
     amounts: list[int | None] = [None] * len(lines)
     for i in np.flatnonzero(fits):
-        fields = lists[int(i)].as_py()[: int(n[i])]
-
-        def at(key: str, fields: list[str] = fields, line: str = lines[int(i)].as_py()) -> str:
-            if key in layout.keys:  # KEY:value anywhere in the line
-                found = re.search(rf"(?i)(?:^|{sep})\s*{re.escape(layout.keys[key])}([^{sep}]*)", line)
-                return found.group(1).strip() if found else ""
-            col = layout.columns.get(key)
-            if col is None or abs(col) > len(fields) or col == 0:
-                return ""
-            return (fields[col - 1] if col > 0 else fields[col]).strip()
-
-        text = at("amount")
-        if not text and d.services is not None:
-            continue  # the pairs' sum is not taken apart here: no total column, not payment-like
-        kop = tc.amounts(pa.array([text or None], pa.string()), d.decimal, d.amount_unit)[0].as_py()
-        amounts[int(i)] = kop
-        like[i] = kop is not None and any(at(k) for k in ("account", "uip", "els"))
+        line, fields = lines[int(i)].as_py(), lists[int(i)].as_py()[: int(n[i])]
+        amounts[int(i)] = kop = amount_at(layout, line, fields)
+        like[i] = kop is not None and any(field_at(layout, k, line, fields) for k in ("account", "uip", "els"))
     return like, amounts

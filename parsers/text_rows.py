@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.dialect import Dialect
-from parsers.text_layout import Layout, split
+from parsers.text_layout import Layout, amount_at, split
 from parsers.text_layout import mask as _mask
 
 MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters (DOMAIN.md)
@@ -114,7 +114,10 @@ def parse_rows(
         reason = f"expected {layout.width_text()} fields, found {int(n[i])}"
         if int(line_no[i]) in forced:
             reason = f"{forced[int(line_no[i])]}; {reason}"
-        errors.append(LineError(file, int(line_no[i]), reason, lines[int(i)].as_py()))
+        raw = lines[int(i)].as_py()
+        # The amount at its configured place, when readable, still counts in the rejected amount.
+        readable = amount_at(layout, raw, lists[int(i)].as_py()[: int(n[i])])
+        errors.append(LineError(file, int(line_no[i]), reason, raw, readable))
     f, order, service_groups = _read_fields(layout, lines, lists, n, cut, shaped)
     # Everything below is in ``order`` (rows grouped by width); sorted back at the end.
     if len(order) != len(lines):

@@ -67,7 +67,7 @@ def test_field_count_range_rejects_outside_it(tmp_path: Path) -> None:
     summary = run(tmp_path, dialect, "15.03.2026;12;1,00\n15.03.2026;12;2,00;x\n15.03.2026;12;3,00;x;y\n")
     assert [p["amount"] for p in summary["payments"]] == [100, 200]
     assert [(e["line_no"], e["reason"], e["amount"]) for e in summary["rejected"]] == [
-        (3, "expected 3 to 4 fields, found 5", None)
+        (3, "expected 3 to 4 fields, found 5", 300)
     ]
 
 
