@@ -15,6 +15,7 @@ the chunks already received (as for every parser).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import Counter, deque
@@ -48,6 +49,7 @@ from parsers.text_source import (
 
 # Every byte but the control characters of ``text_rows.CONTROLS``: deleting them leaves only the controls.
 _NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (9, 10, 13)) or b == 0x7F))
+HEADER_SEARCH_LINES = 30  # identify looks for the header row among this many non-blank lines
 DIALECTS_DIR = Path(__file__).resolve().with_name("dialects")
 
 
@@ -65,6 +67,7 @@ class _State:
     declared: DeclaredTotals | None = None
     totals: TotalsFound = field(default_factory=TotalsFound)
     footer_line: int | None = None
+    header_problem: str | None = None  # why the first candidate was not the header row (diagnostics)
     data_lines: int = 0
     seen: dict[str, int] = field(default_factory=dict)  # raw line -> occurrences (synthetic ids)
 
@@ -112,13 +115,16 @@ class TextRegisterParser:
         candidates = (line.rstrip("\r\x1a") for line in lines[d.skip_lines :])
         nonblank = (line for line in candidates if line.strip() and not any(r.search(line) for r in self._declared))
         layout = Layout.fixed(d)
-        if d.header:
-            header = next(nonblank, None)
-            if header is None or (self._header_re is not None and not self._header_re.search(header)):
-                return False
-            try:
-                layout = resolve_header(d, header, str(path))
-            except BadFile:
+        if d.header:  # the header row among the first lines (titles may stand above it)
+            for header in itertools.islice(nonblank, HEADER_SEARCH_LINES):
+                if self._header_re is not None and not self._header_re.search(header):
+                    continue
+                try:
+                    layout = resolve_header(d, header, str(path))
+                    break
+                except BadFile:
+                    continue
+            else:
                 return False
         first = next(nonblank, None)
         if first is None or (d.footer is not None and first.startswith(d.footer.prefix)):
@@ -176,7 +182,8 @@ class TextRegisterParser:
                     yield pending
                 pending = self._ordered(inflight.popleft().result(), state)
         if state.data_lines == 0:
-            raise BadFile(path, "no data lines" if state.layout is not None else "no header row")
+            where = f" (first refusal: {state.header_problem})" if state.header_problem else ""
+            raise BadFile(path, "no data lines" if state.layout is not None else f"no header row{where}")
         if d.footer is not None and d.footer.required and state.footer_line is None:
             raise BadFile(path, f"no footer line starting with {d.footer.prefix!r} (the file may be cut short)")
         if d.totals is not None and d.totals.required and not state.totals.values:
@@ -209,15 +216,15 @@ class TextRegisterParser:
         state.skip_left -= start
         if start:
             errors += self._preamble(file, lines, line_no, keep, start, state, counts)
-        if state.layout is None:  # header dialect: the first line left names the columns
+        if state.layout is None:  # header dialect: the first line naming every column; titles before it
             found = np.flatnonzero(keep)
-            if len(found):
-                at = int(found[0])
-                state.layout = resolve_header(d, lines[at].as_py(), file, int(line_no[at]))
+            at = self._find_header(file, lines, line_no, found, state)
+            titles = found if at is None else found[found < at]
+            counts[RecordKind.TITLE] += len(titles)
+            keep[titles] = False
+            if at is not None:
                 keep[at] = False
                 counts[RecordKind.HEADER] += 1
-            elif len(lines):
-                keep[:] = False
         if state.layout is not None and (d.comments or d.totals is not None):
             # A comment or totals pattern that also catches payment lines must not hide them.
             at = np.flatnonzero(marks.comment | marks.totals)
@@ -253,12 +260,30 @@ class TextRegisterParser:
         counts = Counter({str(k): v for k, v in counts.items() if v})
         return data, line_no[rows], forced, controls, errors, dict(counts)
 
+    def _find_header(
+        self, file: str, lines: pa.Array, line_no: np.ndarray, candidates: np.ndarray, state: _State
+    ) -> int | None:
+        """The position of the first of ``candidates`` that is the header row (it fits
+        ``identify.header`` and names every column), setting the file's layout; None if none is."""
+        for i in candidates:
+            line = lines[int(i)].as_py()
+            if self._header_re is not None and not self._header_re.search(line):
+                state.header_problem = state.header_problem or f"line {int(line_no[i])} does not match identify.header"
+                continue
+            try:
+                state.layout = resolve_header(self.dialect, line, file, int(line_no[i]))
+            except BadFile as exc:
+                state.header_problem = state.header_problem or exc.reason
+                continue
+            return int(i)
+        return None
+
     def _preamble(
         self, file: str, lines: pa.Array, line_no: np.ndarray, keep: np.ndarray, start: int, state: _State,
         counts: Counter,
     ) -> list[LineError]:  # fmt: skip
         """The first ``start`` lines of the block lie in the ``skip_lines`` preamble: a line no
-        pattern recognised is the header (header dialects, by ``identify.header``), a title, or,
+        pattern recognised is the header (header dialects: the first naming every column), a title, or,
         when it reads as a payment, rejected with its amount (the preamble was shorter than the
         dialect says: dropping it would lose the money)."""
         d = self.dialect
@@ -267,13 +292,12 @@ class TextRegisterParser:
         keep[:start] = False
         if not len(candidates):
             return errors
-        if state.layout is None and self._header_re is not None:
-            for i in candidates:
-                if self._header_re.search(lines[int(i)].as_py()):
-                    state.layout = resolve_header(d, lines[int(i)].as_py(), file, int(line_no[i]))
-                    counts[RecordKind.HEADER] += 1
-                    candidates = candidates[candidates > i]
-                    break
+        if state.layout is None:  # the header row may lie in the preamble
+            at = self._find_header(file, lines, line_no, candidates, state)
+            if at is not None:
+                counts[RecordKind.HEADER] += 1
+                counts[RecordKind.TITLE] += int((candidates < at).sum())
+                candidates = candidates[candidates > at]
         if state.layout is None:
             counts[RecordKind.TITLE] += len(candidates)
             return errors

@@ -137,3 +137,48 @@ def test_a_comment_pattern_never_hides_a_payment(tmp_path: Path) -> None:
     assert "comment or totals pattern" in summary["rejected"][0]["reason"]
     assert summary["non_payments"] == {"comment": 1, "footer": 1}
     assert balance(summary) == count_records(register)
+
+
+HEADER_DIALECT = """
+format: text
+name: pipehead
+separator: "|"
+header: true
+skip_lines: {skip}
+fields: {{date: date, account: [account, ls], amount: amount}}
+identify: {{header: '{ident}'}}
+"""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    titles=st.integers(0, 4),
+    skip=st.integers(0, 7),
+    regex=st.booleans(),
+    amounts=st.lists(st.integers(1, 10**8), min_size=1, max_size=6),
+    block_bytes=st.sampled_from([6, 31, 1 << 20]),
+)
+def test_header_dialects_lose_no_payment_whatever_the_preamble(
+    tmp_path: Path, titles: int, skip: int, regex: bool, amounts: list[int], block_bytes: int
+) -> None:
+    dialect = tmp_path / "pipehead.yaml"
+    dialect.write_text(HEADER_DIALECT.format(skip=skip, ident="^date[|]" if regex else "(?i)amount"), "utf-8")
+    lines = [f"РЕЕСТР {i}" for i in range(titles)] + ["date|account|amount"]
+    payment_at = {}
+    for i, kop in enumerate(amounts):
+        lines.append(f"15.03.2026|{100 + i}|{kop // 100}.{kop % 100:02d}")
+        payment_at[len(lines)] = kop
+    register = tmp_path / "r.txt"
+    register.write_text("\n".join(lines) + "\n", "utf-8")
+    parser = TextRegisterParser(load_dialect(dialect), block_bytes=block_bytes, workers=1)
+    try:
+        summary = parsed_summary(parser, register)
+    except Exception as exc:  # every payment lay in the preamble: nothing left to read
+        assert "no data lines" in str(exc) and titles + 1 + len(amounts) <= skip
+        return
+    assert summary["non_payments"].get("header") == 1
+    parsed = {p["line_no"]: p["amount"] for p in summary["payments"]}
+    rejected = {e["line_no"]: e["amount"] for e in summary["rejected"]}
+    for line_no, kop in payment_at.items():
+        assert parsed.get(line_no, rejected.get(line_no)) == kop
+    assert balance(summary) == count_records(register)
