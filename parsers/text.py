@@ -5,7 +5,11 @@ field is and how it is spelled, so a new bank is a new YAML file, not new code
 (docs/DIALECTS.md). The file is streamed in blocks of whole lines (``parsers.text_source``);
 each block is split and normalised column-wise with pyarrow (``parsers.text_columns``) and
 yielded as one ``Chunk``. A line that cannot be read becomes a ``LineError`` (with its amount when
-readable, for the control totals); the footer becomes ``DeclaredTotals`` on the last chunk.
+readable, for the control totals); the footer and totals lines become ``DeclaredTotals`` on the
+last chunk. Every line is accounted for: blank, comment, title, header, footer and totals lines are
+recognised by pattern and counted per ``RecordKind`` in ``Chunk.non_payments``; a line of the
+``skip_lines`` preamble that reads as a payment is rejected with its amount, never dropped. A
+dialect with ``group_by`` (one payment over several lines) is read whole and yields one chunk.
 
 ``BadFile`` when the file is empty, binary, not text in the dialect's encodings, has a line over
 64 KiB, has no data lines, or lacks a required footer. The last two are only known at the end:
@@ -29,13 +33,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from domain.grouping import merge_lines
 from domain.records import DeclaredTotals, LineError, RecordKind, empty_payments, synthetic_operation_id
 from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
 from parsers.dialect import Dialect, is_text_dialect, load_dialect
 from parsers.text_footer import parse_footer
 from parsers.text_layout import Layout, resolve_header
-from parsers.text_records import TotalsFound, mark, payment_lines
+from parsers.text_records import TotalsFound, grouped_chunk, mark, payment_lines
 from parsers.text_rows import parse_rows
 from parsers.text_source import (
     BLOCK_BYTES,
@@ -144,7 +147,7 @@ class TextRegisterParser:
             return
         chunks = list(self._stream(path))
         if chunks:
-            yield _grouped(str(path), chunks)
+            yield grouped_chunk(str(path), chunks)
 
     def _stream(self, path: Path) -> Iterator[Chunk]:
         """The chunks of ``parse``, one per block of lines.
@@ -333,24 +336,6 @@ class TextRegisterParser:
             ids.append(synthetic_operation_id(text, seen[text]))
         chunk.payments["operation_id"] = pd.Series(ids, index=chunk.payments.index, dtype=object)
         return chunk
-
-
-def _grouped(file: str, chunks: list[Chunk]) -> Chunk:
-    """The chunks of a whole file as one, its lines of one payment merged (``domain.grouping``):
-    the merged lines count as continuations; lines of one key that disagree are rejected."""
-    merged = merge_lines(pd.concat([c.payments for c in chunks], ignore_index=True))
-    errors = [e for c in chunks for e in c.errors]
-    for row in merged.conflicts.itertuples():
-        reason = "lines of one payment (group_by) disagree on the account, УИП, ЕЛС or date"
-        errors.append(LineError(file, int(row.line_no), reason, row.raw, int(row.amount)))
-    counts: Counter[str] = Counter()
-    for c in chunks:
-        counts.update(c.non_payments)
-    if merged.continuations:
-        counts[str(RecordKind.CONTINUATION)] += merged.continuations
-    last = chunks[-1]
-    errors.sort(key=lambda e: e.line_no)
-    return Chunk(merged.payments, tuple(errors), last.declared, last.meta, dict(counts))
 
 
 def _strict_head(path: Path, head: bytes, codec: str) -> None:

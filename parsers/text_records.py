@@ -9,14 +9,18 @@ here into the register's declared totals.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.grouping import merge_lines
 from domain.money import AmountError, parse_amount, parse_kopecks
-from domain.records import DeclaredTotals, LineError
+from domain.records import DeclaredTotals, LineError, RecordKind
+from parsers.base import Chunk
 from parsers.dialect import Dialect
 from parsers.text_layout import Layout, mask, payment_like
 
@@ -113,3 +117,21 @@ def payment_lines(
         LineError(file, int(line_no[at[j]]), reason, sub[int(j)].as_py(), amounts[int(j)]) for j in np.flatnonzero(like)
     ]
     return like, errors
+
+
+def grouped_chunk(file: str, chunks: list[Chunk]) -> Chunk:
+    """The chunks of a whole file as one, its lines of one payment merged (``domain.grouping``):
+    the merged lines count as continuations; lines of one key that disagree are rejected."""
+    merged = merge_lines(pd.concat([c.payments for c in chunks], ignore_index=True))
+    errors = [e for c in chunks for e in c.errors]
+    for row in merged.conflicts.itertuples():
+        reason = "lines of one payment (group_by) disagree on the account, УИП, ЕЛС or date"
+        errors.append(LineError(file, int(row.line_no), reason, row.raw, int(row.amount)))
+    counts: Counter[str] = Counter()
+    for c in chunks:
+        counts.update(c.non_payments)
+    if merged.continuations:
+        counts[str(RecordKind.CONTINUATION)] += merged.continuations
+    last = chunks[-1]
+    errors.sort(key=lambda e: e.line_no)
+    return Chunk(merged.payments, tuple(errors), last.declared, last.meta, dict(counts))
