@@ -262,6 +262,8 @@ def _check_layout(d: Mapping[str, Any], source: Path, fields: dict[str, FieldRef
 def _shapes(d: Mapping[str, Any], fields: Mapping[str, FieldRef]) -> dict[str, Any]:
     """The newer keys (``parsers.dialect_shapes``) as ``Dialect`` arguments; ``KeyProblem`` when wrong."""
     totals, no_totals = shapes.totals(d.get("totals"))
+    if "service_code" in fields and d.get("services") is not None:
+        raise KeyProblem("fields.service_code", "one service a line does not go with `services` pairs")
     if no_totals and d.get("footer") is not None:
         raise KeyProblem("totals", "`none` contradicts the footer this dialect declares")
     return {

@@ -153,6 +153,8 @@ def test_grouped_by_payer_and_payment_order(tmp_path: Path) -> None:
         ("meters: [CounterVal_]", "meters"),
         ("group_by: account", "fields.service_code"),
         ("group_by: cashier", "group_by"),
+        ("fields: {date: 1, account: 2, amount: 3, service_code: 4}\nservices: {after_column: 4}",
+         "fields.service_code"),
         ("fields: {date: {column: 1, slice: [6, 0]}, account: 2, amount: 3}", "fields.date.slice"),
         ("fields: {date: {column: 1, regex: '\\d+'}, account: 2, amount: 3}", "fields.date.regex"),
         ("fields: {date: {column: 1}, account: 2, amount: 3}", "fields.date"),
