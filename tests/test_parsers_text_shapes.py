@@ -28,7 +28,7 @@ def run(tmp_path: Path, dialect: str, text: str, block_bytes: int = 1 << 20) -> 
 
 
 def test_quoted_fields_hold_the_separator_and_doubled_quotes(tmp_path: Path) -> None:
-    dialect = 'quote: \'"\'\nfield_count: 4\nfields: {date: 1, payer: 2, account: 3, amount: 4}\n'
+    dialect = "quote: '\"'\nfield_count: 4\nfields: {date: 1, payer: 2, account: 3, amount: 4}\n"
     text = '15.03.2026;"ООО ""РОМАШКА""; склад";"0012";"1 500,00"\n15.03.2026;ИВАНОВ;0013;10,00\n'
     summary = run(tmp_path, dialect, text)
     assert [(p["payer"], p["account"], p["amount"]) for p in summary["payments"]] == [
@@ -153,8 +153,10 @@ def test_grouped_by_payer_and_payment_order(tmp_path: Path) -> None:
         ("meters: [CounterVal_]", "meters"),
         ("group_by: account", "fields.service_code"),
         ("group_by: cashier", "group_by"),
-        ("fields: {date: 1, account: 2, amount: 3, service_code: 4}\nservices: {after_column: 4}",
-         "fields.service_code"),
+        (
+            "fields: {date: 1, account: 2, amount: 3, service_code: 4}\nservices: {after_column: 4}",
+            "fields.service_code",
+        ),
         ("fields: {date: {column: 1, slice: [6, 0]}, account: 2, amount: 3}", "fields.date.slice"),
         ("fields: {date: {column: 1, regex: '\\d+'}, account: 2, amount: 3}", "fields.date.regex"),
         ("fields: {date: {column: 1}, account: 2, amount: 3}", "fields.date"),
