@@ -20,28 +20,24 @@ from typing import Any
 
 import yaml
 
+from parsers import dialect_shapes as shapes
+from parsers.dialect_shapes import KeyProblem, Meters, Totals
+from parsers.spellings import format_regex
+
 # Payment fields a dialect may place. branch, cashier and transfer_amount are read and checked but
 # only the raw line keeps them: the payment frame has no columns for them.
 FIELDS = (
     "operation_id", "date", "time", "branch", "cashier", "account", "payer", "address", "period",
-    "amount", "transfer_amount", "commission", "uip", "els", "supplier_inn",
+    "amount", "transfer_amount", "commission", "uip", "els", "supplier_inn", "service_code", "payment_order",
 )  # fmt: skip
 FOOTER_FIELDS = ("count", "amount", "transfer", "commission", "payment_order_number", "payment_order_date")
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp1251", "cp866")
 TOP_KEYS = (
     "format", "name", "description", "encoding", "separator", "skip_lines", "header", "trailing_separator",
     "field_count", "fields", "date_formats", "time_formats", "period_formats", "amount", "footer",
-    "services", "identify",
+    "services", "identify", "comment_prefix", "comment_lines", "totals", "quote", "meters", "group_by",
 )  # fmt: skip
 MAX_SERVICES = 50  # service pairs on one line; more is not a register line
-
-# Format tokens per kind -> (regex group name, regex). Longest token first so yyyy wins over yy.
-_TOKENS: dict[str, list[tuple[str, str, str]]] = {
-    "date": [("yyyy", "y", r"\d{4}"), ("yy", "yy", r"\d{2}"), ("dd", "d", r"\d{2}"), ("mm", "m", r"\d{2}")],
-    "time": [("hh", "h", r"[01]\d|2[0-3]"), ("mm", "mi", r"[0-5]\d"), ("ss", "s", r"[0-5]\d")],
-    "period": [("yyyy", "y", r"\d{4}"), ("yy", "yy", r"\d{2}"), ("mm", "m", r"0[1-9]|1[0-2]")],
-}
-_REQUIRED_TOKENS = {"date": ({"d", "m"}, {"y", "yy"}), "time": ({"h", "mi"}, None), "period": ({"m"}, {"y", "yy"})}
 
 
 class DialectError(ValueError):
@@ -55,11 +51,14 @@ class DialectError(ValueError):
 @dataclass(frozen=True)
 class FieldRef:
     """Where a field sits: exactly one of a column (1-based, negative from the end), header names,
-    or a ``KEY:`` prefix searched in the whole line."""
+    or a ``KEY:`` prefix searched in the whole line; of a column, optionally only a part
+    (``slice`` of characters, or the one group of ``regex``)."""
 
     column: int | None = None
     names: tuple[str, ...] = ()
     key: str | None = None
+    slice: tuple[int, int] | None = None
+    regex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,44 +109,35 @@ class Dialect:
     footer: Footer | None
     services: Services | None
     identify: Identify
+    comments: tuple[str, ...] = ()  # regexes of comment lines (``comment_prefix``, ``comment_lines``)
+    totals: Totals | None = None  # totals lines anywhere (``#FILESUM 3450.00``, ``Итого``)
+    no_totals: bool = False  # ``totals: none``: the bank declares no control totals at all
+    quote: str | None = None  # fields may be quoted (CSV): ``"a;b"``, ``""`` inside
+    field_min: int | None = None  # ``field_count: {min, max}``: a variable number of fields
+    field_max: int | None = None
+    meters: Meters | None = None
+    group_by: tuple[str, ...] = ()  # one payment over several lines, one per service code
+
+    @property
+    def declares_totals(self) -> bool:
+        """Whether the bank's files carry control totals (a footer or totals lines)."""
+        return self.footer is not None or self.totals is not None
 
     def valid_width(self, n: int) -> bool:
         """Whether a data line with ``n`` fields has this dialect's shape."""
         if self.services is None:
-            return self.field_count is None or n == self.field_count
+            return self.field_min is None or self.field_min <= n <= (self.field_max or n)
         pairs = n - self.services.after_column - self.services.trailing_columns
         return 2 <= pairs <= 2 * MAX_SERVICES and pairs % 2 == 0
 
     def width_text(self) -> str:
         """The expected field count, for error messages."""
         if self.services is None:
+            if self.field_min != self.field_max:
+                return f"{self.field_min} to {self.field_max}"
             return str(self.field_count)
         s = self.services
         return f"{s.after_column} + 2 per service + {s.trailing_columns}"
-
-
-def format_regex(kind: str, spec: str) -> str:
-    """A date/time/period spelling such as ``dd.mm.yyyy`` as an anchored regex with named groups."""
-    out, i, seen = [], 0, set()
-    low = spec.lower()
-    while i < len(low):
-        for token, group, pattern in _TOKENS[kind]:
-            if low.startswith(token, i):
-                if group in seen:
-                    raise ValueError(f"token {token!r} twice in {spec!r}")
-                seen.add(group)
-                out.append(f"(?P<{group}>{pattern})")
-                i += len(token)
-                break
-        else:
-            if low[i].isalnum():
-                raise ValueError(f"unknown token at {spec[i:]!r} in {spec!r}")
-            out.append(re.escape(low[i]))
-            i += 1
-    needed, year = _REQUIRED_TOKENS[kind]
-    if not needed <= seen or (year is not None and not seen & year) or {"y", "yy"} <= seen:
-        raise ValueError(f"{spec!r} lacks a part of the {kind} or repeats the year")
-    return "^" + "".join(out) + "$"
 
 
 def _fail(source: Path | str, key: str, problem: str) -> DialectError:
@@ -171,6 +161,12 @@ def _keys(raw: Any, source: Path, where: str, allowed: tuple[str, ...]) -> Mappi
 
 
 def _field(source: Path, key: str, value: Any, header: bool) -> FieldRef:
+    if isinstance(value, Mapping) and "column" in value:
+        try:
+            column, cut, pattern = shapes.part(key, value)
+        except KeyProblem as exc:
+            raise _fail(source, exc.key, exc.problem) from None
+        return FieldRef(column=column, slice=cut, regex=pattern)
     if isinstance(value, int) and not isinstance(value, bool):
         if value == 0:
             raise _fail(source, key, "columns are counted from 1 (negative: from the end)")
@@ -244,18 +240,36 @@ def _check_layout(d: Mapping[str, Any], source: Path, fields: dict[str, FieldRef
         raise _fail(source, "fields.amount", "required (or `services` pairs to sum)")
     if not {"account", "uip", "els"} & set(fields):
         raise _fail(source, "fields", "needs at least one of account, uip, els to identify the payment")
-    columns = [(k, f.column) for k, f in fields.items() if f.column is not None]
-    if len({c for _, c in columns}) != len(columns):
+    # Whole columns are one field each; parts of a column (slice, regex) may share it.
+    whole = [f.column for f in fields.values() if f.column is not None and f.slice is None and f.regex is None]
+    if len(set(whole)) != len(whole):
         raise _fail(source, "fields", "two fields share one column")
+    columns = [(k, f.column) for k, f in fields.items() if f.column is not None]
     width = d.get("field_count")
+    if isinstance(width, Mapping):
+        width = width.get("max")
     for key, col in columns:
         if services is not None:
             if col > services.after_column or -col > services.trailing_columns:
                 raise _fail(source, f"fields.{key}", "falls among the service pairs (use negative numbers after them)")
         elif width is not None and abs(col) > width:
-            raise _fail(source, f"fields.{key}", f"column {col} beyond field_count {width}")
+            where = f"fields.{key.replace('period_', 'period.')}"
+            raise _fail(source, where, f"column {col} beyond field_count {width}")
     if services is None and width is None and not d.get("header"):
         raise _fail(source, "field_count", "required without a header row or services")
+
+
+def _shapes(d: Mapping[str, Any], fields: Mapping[str, FieldRef]) -> dict[str, Any]:
+    """The newer keys (``parsers.dialect_shapes``) as ``Dialect`` arguments; ``KeyProblem`` when wrong."""
+    totals, no_totals = shapes.totals(d.get("totals"))
+    if "service_code" in fields and d.get("services") is not None:
+        raise KeyProblem("fields.service_code", "one service a line does not go with `services` pairs")
+    if no_totals and d.get("footer") is not None:
+        raise KeyProblem("totals", "`none` contradicts the footer this dialect declares")
+    return {
+        "comments": shapes.comments(d), "totals": totals, "no_totals": no_totals, "quote": shapes.quote(d.get("quote")),
+        "meters": shapes.meters(d.get("meters")), "group_by": shapes.group_by(d.get("group_by"), fields),
+    }  # fmt: skip
 
 
 def is_text_dialect(path: Path) -> bool:
@@ -288,12 +302,23 @@ def load_dialect(path: str | Path) -> Dialect:
         raise _fail(source, "separator", "must be a non-empty text without line breaks")
     header = _get(d, source, "header", bool, False)
     skip = _get(d, source, "skip_lines", int, 0)
-    width = _get(d, source, "field_count", int, None)
-    if skip < 0 or (width is not None and width < 1):
-        raise _fail(source, "skip_lines" if skip < 0 else "field_count", "must be positive")
+    if skip < 0:
+        raise _fail(source, "skip_lines", "must be positive")
     services = _services(source, d.get("services"))
     raw_fields = _keys(d.get("fields"), source, "fields", FIELDS)
-    fields = {k: _field(source, f"fields.{k}", v, header) for k, v in raw_fields.items()}
+    fields = {k: _field(source, f"fields.{k}", v, header) for k, v in raw_fields.items() if k != "period"}
+    try:
+        width_min, width_max = shapes.field_count(d.get("field_count"))
+        extra = _shapes(d, fields)
+        period = raw_fields.get("period")
+        if isinstance(period, Mapping) and {"month", "year"} & set(period):
+            month, year = shapes.period_columns(period)
+            fields.update(period_month=FieldRef(column=month), period_year=FieldRef(column=year))
+        elif period is not None:
+            fields["period"] = _field(source, "fields.period", period, header)
+    except KeyProblem as exc:
+        raise _fail(source, exc.key, exc.problem) from None
+    width = width_min if width_min == width_max else None
     _check_layout(d, source, fields, services)
     amount = _keys(d.get("amount", {}), source, "amount", ("decimal", "unit"))
     decimal = str(amount.get("decimal", "any"))
@@ -314,5 +339,5 @@ def load_dialect(path: str | Path) -> Dialect:
         time_formats=_formats(source, d, "time_formats", "time", ("hh:mm:ss",)),
         period_formats=_formats(source, d, "period_formats", "period", ("mmyy",)),
         decimal=decimal, amount_unit=unit, footer=_footer(source, d.get("footer")), services=services,
-        identify=identify,
+        identify=identify, field_min=width_min, field_max=width_max, **extra,
     )  # fmt: skip

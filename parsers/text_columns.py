@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.dialect import format_regex
+from parsers.spellings import format_regex
 
 MAX_WHOLE_DIGITS = 15  # rubles: 10^15 kopecks stays far inside int64 even summed over a file
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
@@ -118,3 +118,66 @@ def objects(values: pa.Array) -> np.ndarray:
     if values.null_count == len(values):
         return np.full(len(values), None, dtype=object)
     return values.to_numpy(zero_copy_only=False)
+
+
+def _named_group(pattern: str) -> str:
+    """``pattern`` with its one capturing group named ``v`` (pyarrow's extract needs names)."""
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == "(" and not in_class:
+            if not pattern.startswith("?", i + 1):
+                return pattern[: i + 1] + "?P<v>" + pattern[i + 1 :]
+            if pattern.startswith("?P<", i + 1):  # already named: rename it
+                end = pattern.index(">", i)
+                return pattern[: i + 1] + "?P<v>" + pattern[end + 1 :]
+        i += 1
+    return f"(?P<v>{pattern})"
+
+
+def part_of(values: pa.Array, cut: tuple[int, int] | None, regex: str | None) -> pa.Array:
+    """Part of each field: characters ``cut[0]:cut[1]``, or the one group of ``regex`` (null: no match)."""
+    if cut is not None:
+        return trimmed(pc.utf8_slice_codeunits(values, cut[0], cut[1]))
+    if regex is None:
+        return values
+    return trimmed(pc.struct_field(pc.extract_regex(values, _named_group(regex)), [0]))
+
+
+def periods_from_columns(month: pa.Array, year: pa.Array) -> pa.Array:
+    """``YYYY-MM`` from a month column (``3``, ``03``) and a year column (``2024``, ``24``); null when junk."""
+    ok_month = pc.match_substring_regex(month, r"^(0?[1-9]|1[0-2])$")
+    ok_year = pc.match_substring_regex(year, r"^(\d{2}|\d{4})$")
+    mm = pc.utf8_lpad(month, 2, "0")
+    yyyy = pc.if_else(pc.equal(pc.utf8_length(year), 2), pc.binary_join_element_wise("20", year, ""), year)
+    out = pc.binary_join_element_wise(yyyy, mm, "-")
+    return pc.if_else(pc.and_(ok_month, ok_year), out, pa.scalar(None, pa.string()))
+
+
+def meter_readings(lines: pa.Array, separator: str, value_key: str, id_key: str | None) -> np.ndarray:
+    """Per line, the meter readings as a tuple of (meter, value) strings, or None.
+
+    Readings are numbered ``KEY:value`` fields (``CounterId_1:12345;CounterVal_1:00123,4``): the
+    value of number N pairs with the meter id of number N, else the meter is named by N. Only the
+    lines that hold the value key are visited one by one.
+    """
+    import re
+
+    out = np.full(len(lines), None, dtype=object)
+    sep = re.escape(separator)
+    values_re = re.compile(rf"(?:^|{sep})\s*{re.escape(value_key)}(\d+):([^{sep}]*)", re.IGNORECASE)
+    ids_re = re.compile(rf"(?:^|{sep})\s*{re.escape(id_key)}(\d+):([^{sep}]*)", re.IGNORECASE) if id_key else None
+    has = pc.fill_null(pc.match_substring(lines, value_key, ignore_case=True), False).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(has):
+        line = lines[int(i)].as_py()
+        ids = {n: v.strip() for n, v in ids_re.findall(line)} if ids_re else {}
+        readings = tuple((ids.get(n) or n, v.strip()) for n, v in values_re.findall(line) if v.strip())
+        out[i] = readings or None
+    return out

@@ -7,7 +7,8 @@ from datetime import date
 
 from domain.money import AmountError, parse_amount, parse_kopecks
 from domain.records import DeclaredTotals
-from parsers.dialect import Dialect, format_regex
+from parsers.dialect import Dialect
+from parsers.spellings import format_regex
 
 
 def _date(text: str, specs: tuple[str, ...]) -> date | None:

@@ -8,99 +8,26 @@ check yields a mask. Only the rejected lines are visited one by one, to write th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from domain.records import LineError, conform_payments
+from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
-from parsers.base import BadFile
-from parsers.dialect import MAX_SERVICES, Dialect
+from parsers.dialect import Dialect
+from parsers.text_layout import Layout, amount_at, split
+from parsers.text_layout import mask as _mask
 
 MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters (DOMAIN.md)
 CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where the fields are in this file: 1-based columns (negative from the end) and KEY prefixes."""
-
-    dialect: Dialect
-    columns: Mapping[str, int]
-    keys: Mapping[str, str]
-    width: int | None  # fixed field count; None for multi-service lines
-
-    @classmethod
-    def fixed(cls, d: Dialect) -> Layout:
-        """The layout of a dialect without a header row."""
-        columns = {k: f.column for k, f in d.fields.items() if f.column is not None}
-        keys = {k: f.key for k, f in d.fields.items() if f.key is not None}
-        return cls(d, columns, keys, d.field_count if d.services is None else None)
-
-    def valid(self, n: np.ndarray) -> np.ndarray:
-        """Per line, whether ``n`` fields is this layout's shape."""
-        s = self.dialect.services
-        if s is None:
-            return np.ones(len(n), dtype=bool) if self.width is None else n == self.width
-        pairs = n - s.after_column - s.trailing_columns
-        return (pairs >= 2) & (pairs <= 2 * MAX_SERVICES) & (pairs % 2 == 0)
-
-    def line_fits(self, line: str) -> bool:
-        """Whether one line has a valid field count (with the optional trailing separator)."""
-        sep = self.dialect.separator
-        n = np.array([line.count(sep) + 1])
-        if self.valid(n)[0]:
-            return True
-        return bool(self.dialect.trailing_separator and line.endswith(sep) and self.valid(n - 1)[0])
-
-    def width_text(self) -> str:
-        """The expected field count, for error messages."""
-        return self.dialect.width_text() if self.width is None else str(self.width)
-
-
-def resolve_header(d: Dialect, line: str, file: str, line_no: int | None = None) -> Layout:
-    """The layout named by a header row; ``BadFile`` when a named column is missing."""
-    names = [n.strip().lower() for n in line.split(d.separator)]
-    if d.trailing_separator and len(names) > 1 and names[-1] == "":
-        names.pop()
-    columns: dict[str, int] = {}
-    for key, ref in d.fields.items():
-        if ref.column is not None:
-            columns[key] = ref.column
-        elif ref.names:
-            at = next((names.index(a) for a in ref.names if a in names), None)
-            if at is None:
-                where = f"header row (line {line_no})" if line_no else "header row"
-                raise BadFile(file, f"{where} lacks the column {ref.names[0]!r} ({key})")
-            columns[key] = at + 1
-    keys = {k: f.key for k, f in d.fields.items() if f.key is not None}
-    return Layout(d, columns, keys, d.field_count or len(names))
-
-
 def obj(values: np.ndarray) -> pd.Series:
     """An object column (pandas would infer its ``str`` dtype, and NaN for None, from strings)."""
     return pd.Series(values, dtype=object)
-
-
-def _mask(values: pa.Array) -> np.ndarray:
-    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
-
-
-def _split(layout: Layout, lines: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Lines split into fields, the field count per line (a trailing separator not counted where
-    that makes the count valid) and whether the trailing separator was dropped."""
-    sep = layout.dialect.separator
-    lists = pc.split_pattern(lines, sep)
-    n = pc.list_value_length(lists).to_numpy().astype(np.int64)
-    cut = np.zeros(len(n), dtype=bool)
-    if layout.dialect.trailing_separator:
-        cut = _mask(pc.ends_with(lines, sep)) & ~layout.valid(n) & layout.valid(n - 1)
-        n = n - cut
-    return lists, n, cut
 
 
 def _read_fields(
@@ -127,7 +54,8 @@ def _read_fields(
             group_lists, sub = lists.take(index), lines.take(index)
         for key, col in layout.columns.items():
             at = col - 1 if col > 0 else width + col
-            parts[key].append(tc.trimmed(pc.list_element(group_lists, at)))
+            ref = d.fields[key]
+            parts[key].append(tc.part_of(tc.trimmed(pc.list_element(group_lists, at)), ref.slice, ref.regex))
         for key, prefix in layout.keys.items():
             sep = re.escape(d.separator)
             pattern = rf"(?i)(?:^|{sep})\s*{re.escape(prefix)}(?P<v>[^{sep}]*)"
@@ -168,19 +96,28 @@ def _services(d: Dialect, groups: list) -> tuple[np.ndarray | None, np.ndarray, 
     return out, np.concatenate(sums), np.concatenate(bad)
 
 
+def group_ids(pick: Callable[[pa.Array], pa.Array], parts: list[pa.Array]) -> np.ndarray:
+    """The operation id shared by the lines of one payment: derived from its ``group_by`` fields."""
+    joined = pc.binary_join_element_wise(*[pc.fill_null(pick(p), "") for p in parts], "\x1f")
+    return np.array([synthetic_operation_id(v) for v in joined.to_pylist()], dtype=object)
+
+
 def parse_rows(
     d: Dialect, layout: Layout, file: str, lines: pa.Array, line_no: np.ndarray, forced: dict[int, str],
     controls: bool = True,
 ) -> tuple[pd.DataFrame, list[LineError]]:  # fmt: skip
     """Payments (``PAYMENT_COLUMNS``) and the rejected lines among ``lines`` (numbered ``line_no``)."""
-    lists, n, cut = _split(layout, lines)
+    lists, n, cut = split(layout, lines)
     shaped = layout.valid(n)
     errors = []
     for i in np.flatnonzero(~shaped):
         reason = f"expected {layout.width_text()} fields, found {int(n[i])}"
         if int(line_no[i]) in forced:
             reason = f"{forced[int(line_no[i])]}; {reason}"
-        errors.append(LineError(file, int(line_no[i]), reason, lines[int(i)].as_py()))
+        raw = lines[int(i)].as_py()
+        # The amount at its configured place, when readable, still counts in the rejected amount.
+        readable = amount_at(layout, raw, lists[int(i)].as_py()[: int(n[i])])
+        errors.append(LineError(file, int(line_no[i]), reason, raw, readable))
     f, order, service_groups = _read_fields(layout, lines, lists, n, cut, shaped)
     # Everything below is in ``order`` (rows grouped by width); sorted back at the end.
     if len(order) != len(lines):
@@ -193,6 +130,13 @@ def parse_rows(
     none = pa.nulls(rows, pa.string())
     get = lambda key: f.get(key, none)  # noqa: E731
     services, svc_sum, svc_bad = _services(d, service_groups)
+    if "period_month" in f:
+        period = tc.periods_from_columns(f["period_month"], f["period_year"])
+    else:
+        period = tc.periods(get("period"), d.period_formats)
+    meters = None
+    if d.meters is not None:
+        meters = tc.meter_readings(lines, d.separator, d.meters.value_key, d.meters.id_key)
     if "amount" in f:
         amount = tc.amounts(f["amount"], d.decimal, d.amount_unit)
     else:  # no total column: the pairs are the payment
@@ -229,7 +173,12 @@ def parse_rows(
         op = get("operation_id")
         checks.append((_mask(pc.is_null(op)), "operation id missing"))
         checks.append((_mask(pc.greater(pc.utf8_length(op), MAX_ID)), f"operation id longer than {MAX_ID}"))
-    if services is not None:
+    if "service_code" in f:  # one service a line (group_by): the line's amount is the service's
+        checks.append((_mask(pc.is_null(f["service_code"])), "service code missing"))
+        services = np.empty(rows, dtype=object)
+        for i, pair in enumerate(zip(f["service_code"].to_pylist(), amt.tolist(), strict=True)):
+            services[i] = (pair,)  # element-wise: numpy would make the tuples a 2-D array
+    if services is not None and d.services is not None:
         checks.append((svc_bad, "a service code or amount is missing or unreadable"))
         if "amount" in f:
             checks.append((has_amt & ~svc_bad & (svc_sum != amt), "service amounts do not add up to the amount"))
@@ -257,8 +206,12 @@ def parse_rows(
         return obj(tc.objects(pick(values)))
 
     raw = tc.objects(pick(lines))
-    # Dialects without operation ids get synthetic ones from the parser, in file order.
-    op_ids = col(get("operation_id")) if "operation_id" in d.fields else obj(np.full(len(raw), None))
+    # Dialects without operation ids get synthetic ones from the parser, in file order; lines of one
+    # payment (group_by) share an id made of their group's fields.
+    if d.group_by and d.group_by != ("operation_id",):
+        op_ids = obj(group_ids(pick, [get(k) for k in d.group_by]))
+    else:
+        op_ids = col(get("operation_id")) if "operation_id" in d.fields else obj(np.full(len(raw), None))
     account_raw = pick(get("account"))
     frame = pd.DataFrame(
         {
@@ -271,13 +224,14 @@ def parse_rows(
             "account": obj(tc.objects(tc.compact_accounts(account_raw))),
             "uip": col(get("uip")),
             "els": col(get("els")),
-            "period": col(tc.periods(get("period"), d.period_formats)),
+            "period": col(period),
             "amount": amt[good][sort],
             "commission": pd.arrays.IntegerArray(com_out[good][sort], ~com_known[good][sort]),
             "payer": col(get("payer")),
             "address": col(get("address")),
             "supplier_inn": col(get("supplier_inn")),
             "services": obj(services[good][sort] if services is not None else np.full(len(raw), None)),
+            "meters": obj(meters[good][sort] if meters is not None else np.full(len(raw), None)),
         },
         copy=False,
     )

@@ -1,0 +1,184 @@
+"""The newer dialect keys of text registers: comments, totals lines, quoting, variable widths,
+meter readings, values from part of a field, two-column periods and multi-line payments.
+
+``parsers.dialect`` loads a YAML file and hands each of these keys to a function here; a wrong
+value raises ``KeyProblem(key, problem)``, which the loader turns into a ``DialectError`` naming
+the file (this module cannot import the loader: it is imported by it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TOTALS_GROUPS = ("count", "amount", "transfer", "commission")
+# Fields a payment can be grouped by (``group_by``): the payment's own identifying fields.
+GROUP_FIELDS = ("operation_id", "account", "uip", "els", "payer", "payment_order", "date")
+
+
+class KeyProblem(ValueError):
+    """A wrong value of one dialect key (``key`` is dotted: ``totals.lines``)."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key, self.problem = key, problem
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Control totals on lines anywhere in the file: regexes whose named groups are totals."""
+
+    lines: tuple[str, ...]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Meters:
+    """Meter readings as numbered ``KEY:value`` fields: ``CounterId_1:…;CounterVal_1:…``."""
+
+    value_key: str
+    id_key: str | None = None
+
+
+def _regex(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise KeyProblem(key, "must be a regular expression in quotes")
+    try:
+        re.compile(value)
+        pc.match_substring_regex(pa.array([""]), value)  # the parser matches lines with RE2 (pyarrow)
+    except (re.error, pa.ArrowInvalid) as exc:
+        raise KeyProblem(key, f"not a valid regular expression: {exc}") from None
+    return value
+
+
+def _strings(key: str, value: Any) -> tuple[str, ...]:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+        raise KeyProblem(key, "must be a non-empty text or a list of them")
+    return tuple(values)
+
+
+def comments(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """Regexes of comment lines: ``comment_prefix`` (texts a line starts with, after spaces) and
+    ``comment_lines`` (regexes)."""
+    out: list[str] = []
+    if raw.get("comment_prefix") is not None:
+        out += [r"^\s*" + re.escape(p) for p in _strings("comment_prefix", raw["comment_prefix"])]
+    if raw.get("comment_lines") is not None:
+        out += [_regex("comment_lines", r) for r in _strings("comment_lines", raw["comment_lines"])]
+    return tuple(out)
+
+
+def totals(value: Any) -> tuple[Totals | None, bool]:
+    """``totals:`` as (the totals lines or None, whether the dialect says it has no totals at all)."""
+    if value is None:
+        return None, False
+    if value == "none":
+        return None, True
+    if not isinstance(value, Mapping):
+        raise KeyProblem("totals", "`none` or a mapping with `lines` (and `required`)")
+    for key in value:
+        if key not in ("lines", "required"):
+            raise KeyProblem(f"totals.{key}", "unknown key; allowed: lines, required")
+    lines = _strings("totals.lines", value.get("lines"))
+    for i, pattern in enumerate(lines):
+        groups = set(re.compile(_regex(f"totals.lines[{i}]", pattern)).groupindex)
+        if not groups or not groups <= set(TOTALS_GROUPS):
+            raise KeyProblem(f"totals.lines[{i}]", f"needs named groups among {', '.join(TOTALS_GROUPS)}")
+    required = value.get("required", False)
+    if not isinstance(required, bool):
+        raise KeyProblem("totals.required", "must be true or false")
+    return Totals(lines, required), False
+
+
+def field_count(value: Any) -> tuple[int | None, int | None]:
+    """``field_count`` as (least, most) fields: a number is both; ``{min: 10, max: 40}`` a range."""
+    if value is None:
+        return None, None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise KeyProblem("field_count", "must be positive")
+        return value, value
+    if isinstance(value, Mapping) and value and set(value) <= {"min", "max"}:
+        low, high = value.get("min", 1), value.get("max", 10_000)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or not 1 <= low <= high:
+            raise KeyProblem("field_count", "min and max are numbers with 1 ≤ min ≤ max")
+        return low, high
+    raise KeyProblem("field_count", f"a number or {{min: N, max: M}}, got {value!r}")
+
+
+def quote(value: Any) -> str | None:
+    """``quote``: the one character that encloses fields holding the separator (``""`` escapes it)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 1 or value in "\r\n":
+        raise KeyProblem("quote", "one character, e.g. '\"'")
+    return value
+
+
+def meters(value: Any) -> Meters | None:
+    """``meters: {value_key: CounterVal_, id_key: CounterId_}`` (``id_key`` optional)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not set(value) <= {"value_key", "id_key"}:
+        raise KeyProblem("meters", "a mapping with value_key (and id_key)")
+    keys = []
+    for key in ("value_key", "id_key"):
+        text = value.get(key)
+        if text is not None and (not isinstance(text, str) or not text.strip() or ":" in text):
+            raise KeyProblem(f"meters.{key}", "the text before the reading's number, e.g. CounterVal_")
+        keys.append(text)
+    if keys[0] is None:
+        raise KeyProblem("meters.value_key", "required")
+    return Meters(keys[0], keys[1])
+
+
+def group_by(value: Any, fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """``group_by``: the fields whose equal values make lines one payment (a name or a list)."""
+    if value is None:
+        return ()
+    names = _strings("group_by", value)
+    for name in names:
+        if name not in GROUP_FIELDS:
+            raise KeyProblem("group_by", f"{name!r} is not one of {', '.join(GROUP_FIELDS)}")
+        if name not in fields:
+            raise KeyProblem("group_by", f"{name!r} is not placed under fields")
+    if "service_code" not in fields:
+        raise KeyProblem("fields.service_code", "required with group_by: each line is one service of the payment")
+    return names
+
+
+def part(key: str, value: Mapping[str, Any]) -> tuple[int, tuple[int, int] | None, str | None]:
+    """A field taken from part of a column: ``{column: 5, slice: [0, 6]}`` or ``{column: 5, regex: '^(\\d{6})'}``."""
+    if not set(value) <= {"column", "slice", "regex"} or "column" not in value:
+        raise KeyProblem(key, "{column: N} with slice: [start, end] or regex: '(...)'")
+    column = value["column"]
+    if not isinstance(column, int) or isinstance(column, bool) or column == 0:
+        raise KeyProblem(f"{key}.column", "columns are counted from 1 (negative: from the end)")
+    cut = value.get("slice")
+    if cut is not None and not (
+        isinstance(cut, list) and len(cut) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in cut)
+        and 0 <= cut[0] < cut[1]
+    ):  # fmt: skip
+        raise KeyProblem(f"{key}.slice", "[start, end], characters counted from 0, start < end")
+    pattern = value.get("regex")
+    if pattern is not None and re.compile(_regex(f"{key}.regex", pattern)).groups != 1:
+        raise KeyProblem(f"{key}.regex", "needs exactly one group: the part to take")
+    if (cut is None) == (pattern is None):
+        raise KeyProblem(key, "exactly one of slice or regex")
+    return column, (tuple(cut) if cut else None), pattern
+
+
+def period_columns(value: Mapping[str, Any]) -> tuple[int, int]:
+    """``period: {month: 7, year: 8}``: the period from two columns."""
+    if set(value) != {"month", "year"}:
+        raise KeyProblem("fields.period", "{month: N, year: M} for a period in two columns")
+    for key in ("month", "year"):
+        if not isinstance(value[key], int) or isinstance(value[key], bool) or value[key] == 0:
+            raise KeyProblem(f"fields.period.{key}", "a column number from 1 (negative: from the end)")
+    return value["month"], value["year"]
