@@ -108,6 +108,7 @@ class XlsxRegisterParser:
         if found is None:
             raise BadFile(path, self._diagnosis(first))
         at, header = found
+        money_cols = money_columns(first[at : at + header.rows])
         counts: Counter[str] = Counter()
         errors = [self._above(path, i + 1, row, header) for i, row in enumerate(first[:at])]
         for row, error in zip(first[:at], errors, strict=True):
@@ -121,7 +122,7 @@ class XlsxRegisterParser:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            scan = self._scan(path, body, header, counts, [e for e in errors if e is not None])
+            scan = self._scan(path, body, header, counts, [e for e in errors if e is not None], money_cols)
             for chunk in scan:
                 if was_enabled:
                     gc.enable()
@@ -136,7 +137,7 @@ class XlsxRegisterParser:
 
     def _scan(
         self, path: Path, rows: Iterator[tuple[int, list[object]]], header: Header, counts: Counter[str],
-        early: list[LineError],
+        early: list[LineError], money_cols: frozenset[int] = frozenset(),
     ) -> Iterator[Chunk]:  # fmt: skip
         columns, kopecks = header.columns, header.kopecks
         date_col, amount_col = columns["paid_date"], columns["amount"]
@@ -164,7 +165,7 @@ class XlsxRegisterParser:
                     continue
                 marker = is_total(row)
                 if marker is not None:
-                    declared = self._totals(path, line_no, row, marker, header)
+                    declared = self._totals(path, line_no, row, marker, header, money_cols)
                     continue
                 if not any(map(filled, row)):
                     blank += 1
@@ -188,7 +189,9 @@ class XlsxRegisterParser:
         meta = {"profile": self.profile.name}
         yield Chunk(last.payments, tuple(early) + last.errors + tuple(late), declared, meta, non_payments)
 
-    def _totals(self, path: Path, line_no: int, row: list[object], marker: str, header: Header) -> DeclaredTotals:
+    def _totals(
+        self, path: Path, line_no: int, row: list[object], marker: str, header: Header, money_cols: frozenset[int]
+    ) -> DeclaredTotals:
         columns = header.columns
         convert = money(header.kopecks, "amount")
         kop, ok, reasons = convert([row[columns["amount"]]], positive=False, name="Итого amount")
@@ -201,7 +204,8 @@ class XlsxRegisterParser:
             if not cok[0]:
                 raise BadFile(path, f"row {line_no}: the Итого row's commission is unreadable: {creasons[0]}")
             commission = int(ckop[0])
-        return DeclaredTotals(count=_count(row, marker, columns), amount=int(kop[0]), commission=commission)
+        count = _count(row, marker, columns, money_cols)
+        return DeclaredTotals(count=count, amount=int(kop[0]), commission=commission)
 
     def _late(self, path: Path, line_no: int, row: list[object], header: Header) -> LineError:
         amount = _amount(row, header)
@@ -255,14 +259,27 @@ def _raw(row: list[object]) -> str:
     return ";".join(c if type(c) is str else cells.raw_text(c) for c in row)
 
 
-def _count(row: list[object], marker: str, columns: dict[str, int]) -> int | None:
-    """The line count an Итого row declares, if any: "Итого: 3" or a whole number outside the money columns."""
+# Words of a money column's header: a whole number under «Сумма к перечислению» is money, not a count.
+_MONEY_WORDS = ("сумм", "руб", "коп", "комисс", "перечисл", "оплач", "вознагр", "удерж", "начисл")
+
+
+def money_columns(header_rows: Sequence[Sequence[object]]) -> frozenset[int]:
+    """Columns whose header names money (sum, rubles, kopecks, commission, transfer …), in any header row."""
+    return frozenset(
+        i for row in header_rows for i, cell in enumerate(row)
+        if type(cell) is str and any(word in cell.lower() for word in _MONEY_WORDS)
+    )  # fmt: skip
+
+
+def _count(row: list[object], marker: str, columns: dict[str, int], money_cols: frozenset[int]) -> int | None:
+    """The line count an Итого row declares, if any: "Итого: 3" or a whole number outside the money columns
+    (the profile's amount and commission, and every column whose header names money)."""
     match = re.search(r"\d+", marker)
     if match is not None:
         return int(match.group())
-    money_cols = {columns.get("amount"), columns.get("commission")}
+    skip = {columns.get("amount"), columns.get("commission"), *money_cols}
     for index, cell in enumerate(row):
-        if index in money_cols:
+        if index in skip:
             continue
         if type(cell) is float and cell.is_integer() and cell >= 0:
             return int(cell)
