@@ -34,7 +34,7 @@ class TotalsFileSpec:
     pattern: re.Pattern[str]  # the totals file's whole name; its named groups fill ``register``
     register: str  # the register's name, e.g. ``{stem}.001``
     wait_minutes: int = 120
-    content: re.Pattern[str] = re.compile(r"(?P<count>\d+)\s*[;|]\s*(?P<amount>\d+(?:[.,]\d{1,2})?)")
+    content: re.Pattern[str] = re.compile(r"(?P<count>\d+)\s*[;|]\s*(?P<amount>\d[\d \u00a0]*(?:[.,]\d{1,2})?)")
     encoding: str = "cp1251"
 
     def register_name(self, totals_name: str) -> str | None:
