@@ -22,11 +22,14 @@ FLAG_COLUMNS = ["payment_id", "code", "detail"]
 def dates_out_of_range(payments: pd.DataFrame, run_date: date, tolerance_days: int, max_age_days: int) -> pd.DataFrame:
     """Flags (``payment_id``, ``code``, ``detail``) for the payments (``payment_id``, ``paid_date``
     as ISO text) dated after ``run_date + tolerance_days`` or before ``run_date - max_age_days``."""
-    dates = pd.to_datetime(payments["paid_date"], format="%Y-%m-%d", errors="coerce")
+    # A night holds a few distinct dates: each is parsed and judged once, then spread to its payments.
+    codes, days = pd.factorize(payments["paid_date"], use_na_sentinel=True)
+    dates = pd.to_datetime(pd.Series(days, dtype=object), format="%Y-%m-%d", errors="coerce")
     latest = pd.Timestamp(run_date + timedelta(days=tolerance_days))
     earliest = pd.Timestamp(run_date - timedelta(days=max_age_days))
-    future = (dates > latest).to_numpy(dtype=bool)
-    old = (dates < earliest).to_numpy(dtype=bool)
+    known = codes >= 0
+    future = known & np.append((dates > latest).to_numpy(dtype=bool), False)[codes]
+    old = known & np.append((dates < earliest).to_numpy(dtype=bool), False)[codes]
     held = future | old
     shown = payments["paid_date"].astype(str)[held]
     run = run_date.strftime("%d.%m.%Y")

@@ -117,9 +117,10 @@ def _commit_register(
     # A payment dated out of range waits in suspense on the run date, never on its own future date.
     held = to_post["payment_id"].isin(flags.loc[flags["code"] == Code.DATE_OUT_OF_RANGE.value, "payment_id"])
     to_post = to_post.assign(
-        pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(to_post["outcome"] == "posted", None),
-        value_date=to_post["paid_date"].where(~held, run_date.isoformat()),
-    )  # fmt: skip
+        pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(to_post["outcome"] == "posted", None)
+    )
+    if held.any():
+        to_post = to_post.assign(value_date=to_post["paid_date"].where(~held, run_date.isoformat()))
     del flags
     parts = pd.read_parquet(plan.path(intake.sha256, "parts"))
     splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
