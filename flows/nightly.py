@@ -130,7 +130,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     with run_lock(config, engine), libraries_out_of_the_collector():
         work_dir = str(config.home / "work" / run_date.isoformat())
         scan = scan_inbox(config)
-        listed = [*quarantine_strays(config, engine, scan, run_date), *scan.listed]  # nothing left unnamed
+        listed = [*quarantine_strays(config, engine, scan, run_date, logger), *scan.listed]  # nothing left unnamed
         log_listed(scan.listed, logger)
         files = scan.registers
         logger.info("%d new files in the inboxes, %d left there (in transit or waiting), %d quarantined unread",

@@ -81,7 +81,10 @@ def scan_inbox(config: Config, now: float | None = None) -> InboxScan:
             continue
         regular: list[tuple[Path, int]] = []
         for path in sorted(folder.iterdir()):
-            info = path.lstat()  # the entry itself: a link is never followed
+            try:
+                info = path.lstat()  # the entry itself: a link is never followed
+            except FileNotFoundError:  # renamed away meanwhile (an upload finishing): next run sees it
+                continue
             age = max(0, int((now - info.st_mtime) // 60))
             if path.name.startswith("."):
                 stuck = age > config.in_transit_max_age_minutes
@@ -139,7 +142,12 @@ def _not_regular_reason(path: Path, info: os.stat_result, channel: str) -> str:
     return f"{kind}, а не обычный файл: не читается; {put}"
 
 
-def quarantine_strays(config: Config, engine: Engine, scan: InboxScan, run_date: date) -> list[InboxEntry]:
+Logger = logging.Logger | logging.LoggerAdapter
+
+
+def quarantine_strays(
+    config: Config, engine: Engine, scan: InboxScan, run_date: date, logger: Logger = log
+) -> list[InboxEntry]:
     """Move each stray entry itself (a link, not what it points to) to ``quarantine/<date>/<channel>/``
     with its reason, record it as BAD_FILE, and return the entries (one that could not be moved
     stays in the inbox, named, and is moved by a later run)."""
@@ -150,10 +158,10 @@ def quarantine_strays(config: Config, engine: Engine, scan: InboxScan, run_date:
         try:
             stored = _move_entry(path, folder, reason)
         except OSError as exc:
-            log.error("%s (%s): not a register and could not be quarantined: %s", path.name, channel, exc)
+            logger.error("%s (%s): not a register and could not be quarantined: %s", path.name, channel, exc)
             entries.append(InboxEntry(channel, path.name, InboxState.NOT_MOVED, age, f"{reason}; не перемещён: {exc}"))
             continue
-        log.warning("%s (%s): quarantined unread (%s)", path.name, channel, what)
+        logger.warning("%s (%s): quarantined unread (%s)", path.name, channel, what)
         entries.append(InboxEntry(channel, path.name, InboxState.QUARANTINED, age, reason, str(stored)))
         rows.append({"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "channel": channel,
                      "file": path.name, "detail": reason})  # fmt: skip
@@ -195,7 +203,7 @@ def _english(path: Path) -> str:
     return "directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
 
 
-def log_listed(entries: list[InboxEntry], logger: logging.Logger | logging.LoggerAdapter = log) -> None:
+def log_listed(entries: list[InboxEntry], logger: Logger = log) -> None:
     """Name every file left in the inbox in the run's log; stuck uploads as warnings."""
     for e in entries:
         level = logging.WARNING if e.state in (InboxState.STUCK, InboxState.NOT_MOVED) else logging.INFO
