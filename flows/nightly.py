@@ -17,7 +17,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
-from rkc.intake import PARSED, Intake, collect_inbox, copies_of_refused, set_copies_aside, take_in
+from rkc.inbox import log_listed, quarantine_strays, scan_inbox
+from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take_in
+from rkc.intake_totals import attach_totals
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
@@ -29,12 +31,14 @@ from sql.registers import night_registers
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
-def intake(home: str, channel: str, path: str, work_dir: str) -> dict:
-    """Identify and parse one file into the work directory."""
+def intake(home: str, channel: str, path: str, work_dir: str, totals: str | None = None) -> dict:
+    """Identify and parse one file into the work directory (with its totals file, if paired)."""
     config, engine = config_and_engine(home)
     started = time.perf_counter()
     try:
         result = take_in(config, engine, channel, Path(path), Path(work_dir))
+        if totals:
+            result = attach_totals(config, result, Path(totals))
         run_logger().info("%s (%s): %s %s, %d lines, %.1f s", result.name, channel, result.status, result.format,
                               result.lines, time.perf_counter() - started)  # fmt: skip
         return result.to_dict()
@@ -44,11 +48,12 @@ def intake(home: str, channel: str, path: str, work_dir: str) -> dict:
 
 
 @task
-def decide(home: str, intakes: list[dict], work_dir: str) -> dict:
+def decide(home: str, intakes: list[dict], work_dir: str, run_date: date | None = None) -> dict:
     """Decide every payment of the night (no ledger writes)."""
     config, engine = config_and_engine(home)
     try:
-        return decide_night(config, engine, [Intake.from_dict(i) for i in intakes], Path(work_dir)).to_dict()
+        intakes_ = [Intake.from_dict(i) for i in intakes]
+        return decide_night(config, engine, intakes_, Path(work_dir), run_date).to_dict()
     finally:
         engine.dispose()
         release_memory()  # this step's peak must not add to the next one's
@@ -102,7 +107,7 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
         with engine.connect() as conn:
             registers = night_registers(conn, run_date)
             refused = night_registers(conn, run_date, statuses=("bad_file",))
-        files = write_report(config, engine, run_date, registers, Path(work_dir))
+        files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"))
         counts = discrepancy_counts(engine, run_date)
         bad_files = [{k: r[k] for k in ("file", "sha256", "channel", "reason", "stored_path")} for r in refused]
         summary = write_summary(out_dir, run_date, registers, counts, {**extra, "bad_files": bad_files,
@@ -124,15 +129,19 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     migrate(engine)
     with run_lock(config, engine), libraries_out_of_the_collector():
         work_dir = str(config.home / "work" / run_date.isoformat())
-        files = collect_inbox(config)
-        logger.info("%d new files in the inboxes", len(files))
+        scan = scan_inbox(config)
+        listed = [*quarantine_strays(config, engine, scan, run_date, logger), *scan.listed]  # nothing left unnamed
+        log_listed(scan.listed, logger)
+        files = scan.registers
+        logger.info("%d new files in the inboxes, %d left there (in transit or waiting), %d quarantined unread",
+                    len(files), len(scan.listed), len(listed) - len(scan.listed))  # fmt: skip
         to_read, copies = set_copies_aside(files)
-        read = {i["path"]: i for i in _intake_all(home, to_read, work_dir, config.intake_workers)}
+        read = {i["path"]: i for i in _intake_all(home, to_read, work_dir, config.intake_workers, scan.totals)}
         copies = copies_of_refused(copies, {p: Intake.from_dict(i) for p, i in read.items()})
         read |= {c.path: c.to_dict() for c in copies}
         intakes = [read[str(path)] for _, path in files]  # inbox order
         parsed = [i for i in intakes if i["status"] == PARSED]
-        plan = decide(home, intakes, work_dir) if parsed else None
+        plan = decide(home, intakes, work_dir, run_date) if parsed else None
         writers = config.posting_workers if engine.dialect.name == "postgresql" else 1  # SQLite: one writer
         outcomes = _post_all(home, intakes, plan, run_date, writers)
         tie_summary = tie(home, run_date)
@@ -140,7 +149,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         this_run = [o["file"] for o in outcomes if o["status"] in ("posted", "quarantined")]
         skipped = [o for o in outcomes if o["status"] not in ("posted", "quarantined")]
         extra = {"posted_this_run": this_run, "skipped_files": skipped, "tie_out": tie_summary,
-                 "resolutions": resolution_summary}  # fmt: skip
+                 "resolutions": resolution_summary, "inbox": [e.to_dict() for e in listed]}  # fmt: skip
         result = report(home, run_date, work_dir, extra)
     engine.dispose()
     if not this_run:
@@ -152,16 +161,24 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     return night
 
 
-def _intake_all(home: str, files: list[tuple[str, Path]], work_dir: str, workers: int) -> list[dict]:
+def _intake_all(
+    home: str, files: list[tuple[str, Path]], work_dir: str, workers: int, totals: dict[str, str] | None = None
+) -> list[dict]:
     """Read every file, largest first, ``workers`` at a time (1, or 2: the flow's task runner has two
-    threads); the results keep the inbox order, which decides which of two copies is kept."""
+    threads), each with its paired totals file (``totals``: register path -> totals path); the
+    results keep the inbox order, which decides which of two copies is kept."""
     by_size = sorted(range(len(files)), key=lambda i: -files[i][1].stat().st_size)
+    totals = totals or {}
     results: dict[int, dict] = {}
+
+    def submit(i: int) -> PrefectConcurrentFuture:
+        return intake.submit(home, files[i][0], str(files[i][1]), work_dir, totals.get(str(files[i][1])))
+
     if workers == 1:
         for i in by_size:
-            results[i] = intake.submit(home, files[i][0], str(files[i][1]), work_dir).result()
+            results[i] = submit(i).result()
     else:
-        futures = {i: intake.submit(home, files[i][0], str(files[i][1]), work_dir) for i in by_size}
+        futures = {i: submit(i) for i in by_size}
         results = {i: f.result() for i, f in futures.items()}
     return [results[i] for i in range(len(files))]
 

@@ -5,7 +5,11 @@ to its п/п in the bank statement), then one sheet per discrepancy code present
 affected payment and its provenance (file, line, raw text). Suspense sheets (UNKNOWN_ACCOUNT,
 AMBIGUOUS_MATCH) also carry the near-miss proposals («Возможно») and the two columns the
 accountant fills to resolve a payment («Верный ЛС или УИП», «Кто решил»), read back by
-``reports.resolutions.read_resolutions``. Cell conventions: ``reports.xlsx``.
+``reports.resolutions.read_resolutions``; so does DATE_OUT_OF_RANGE, whose payments wait in
+suspense until accepted that way. «Файлы во входящих» lists what the run left in the inboxes or
+quarantined unread (uploads in progress, registers waiting for their totals file, links), and
+«Показания приборов учёта» the meter readings that came with the night's payments. Cell
+conventions: ``reports.xlsx``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ PAYMENT_ID_HEADER = "ID платежа"
 TARGET_HEADER = "Верный ЛС или УИП"
 RESOLVER_HEADER = "Кто решил"
 PROPOSALS_HEADER = "Возможно"
-SUSPENSE_CODES = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH)
+SUSPENSE_CODES = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH, Code.DATE_OUT_OF_RANGE)
+INBOX_TITLE = "Файлы во входящих"
+METERS_TITLE = "Показания приборов учёта"
 
 STATUS_RU = {
     "received": "принят",
@@ -37,6 +43,14 @@ STATUS_RU = {
     "quarantined": "карантин",
     "bad_file": "нечитаемый файл",
     "duplicate": "повторный файл",
+}
+INBOX_STATE_RU = {  # rkc.inbox.InboxState values
+    "in_transit": "загружается",
+    "stuck": "загрузка зависла",
+    "waiting_for_totals": "ждёт файл итогов",
+    "waiting_for_register": "ждёт реестр",
+    "quarantined": "в карантине",
+    "not_moved": "не удалось убрать",
 }
 REASON_RU = {"digit": "одна цифра", "transposition": "перестановка цифр", "address": "тот же адрес"}
 
@@ -90,6 +104,24 @@ DISCREPANCY_COLUMNS = [
     ("detail", Col("Описание")),
     ("raw", Col("Исходная строка")),
 ]
+INBOX_COLUMNS = [
+    ("channel", Col("Канал")),
+    ("file", Col("Файл")),
+    ("state", Col("Состояние")),
+    ("age_minutes", Col("Возраст, мин.", "int")),
+    ("detail", Col("Описание")),
+    ("stored_path", Col("Куда перемещён")),
+]
+METER_COLUMNS = [
+    ("register_id", Col("Реестр", "int")),
+    ("file", Col("Файл")),
+    ("channel", Col("Канал")),
+    ("line_no", Col("Строка", "int")),
+    ("payment_id", Col(PAYMENT_ID_HEADER, "int")),
+    ("account", Col("ЛС")),
+    ("meter", Col("Прибор учёта")),
+    ("value", Col("Показание")),
+]
 RESOLUTION_COLUMNS = [
     ("proposals", Col(PROPOSALS_HEADER)),
     ("target", Col(TARGET_HEADER, "input")),
@@ -107,7 +139,9 @@ class RunReportData:
     net_amount, transfer_number, transfer_date, transfer_amount, payer_name, status ('tied' | TRANSFER_MISMATCH |
     TRANSFER_MISSING | REGISTER_MISSING), rule, difference. discrepancies: code, register_id,
     payment_id, channel, file, line_no, operation_id, paid_date, account_raw, uip, payer, address,
-    amount, detail, raw. proposals: ``domain.nearmiss.PROPOSAL_COLUMNS``.
+    amount, detail, raw. proposals: ``domain.nearmiss.PROPOSAL_COLUMNS``. inbox: channel, file,
+    state (``rkc.inbox.InboxState`` value), age_minutes, detail, stored_path. meters: register_id,
+    file, channel, line_no, payment_id, account, meter, value.
     """
 
     run_date: date
@@ -115,6 +149,8 @@ class RunReportData:
     tieout: pd.DataFrame
     discrepancies: pd.DataFrame
     proposals: pd.DataFrame
+    inbox: pd.DataFrame | None = None
+    meters: pd.DataFrame | None = None
 
 
 def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
@@ -135,6 +171,7 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
     tieout["status"] = tieout["status"].map(_tie_status)
     total = _total_row(registers)
     sections = _sections(data.discrepancies, data.proposals)
+    extras = _extras(data)
 
     sheets = [
         SheetSpec(SUMMARY_TITLE, [c for _, c in REGISTER_COLUMNS], registers, tail=total),
@@ -142,6 +179,7 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
     ]
     for code, title, frame, columns in sections:
         sheets.append(SheetSpec(sheet_title(title, code), [c for _, c in columns], frame))
+    sheets += [SheetSpec(title, [c for _, c in columns], frame) for title, frame, columns in extras]
     # The workbook and the page are written at once: both spend their time in Arrow and zlib, which
     # release the GIL, so the two cores share the work.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -159,10 +197,27 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
                 for code, title, frame, cols in sections
                 for shown in [frame.iloc[: html_rows or None]]
             ],
+            extras=[
+                {"title": title, "rows": len(frame), "shown": len(shown), "table": html_table(shown, columns)}
+                for title, frame, columns in extras
+                for shown in [frame.iloc[: html_rows or None]]
+            ],
             workbook=xlsx_path.name,
         )
         workbook.result()
     return xlsx_path, html_path
+
+
+def _extras(data: RunReportData) -> list[tuple[str, pd.DataFrame, list[tuple[str, Col]]]]:
+    """(title, frame, columns) of the inbox and meter-reading sheets that have rows."""
+    out = []
+    if data.inbox is not None and len(data.inbox):
+        inbox = _frame(data.inbox, INBOX_COLUMNS)
+        inbox["state"] = inbox["state"].map(lambda s: INBOX_STATE_RU.get(s, s))
+        out.append((INBOX_TITLE, inbox, INBOX_COLUMNS))
+    if data.meters is not None and len(data.meters):
+        out.append((METERS_TITLE, _frame(data.meters, METER_COLUMNS), METER_COLUMNS))
+    return out
 
 
 def _frame(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> pd.DataFrame:

@@ -23,8 +23,9 @@ from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away, file_or_find
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
-from rkc.workfiles import read_errors, read_raw_lines
+from rkc.workfiles import read_errors, read_payments, read_raw_lines
 from sql.bulk import bulk_insert
+from sql.meters import meter_rows, store_meter_readings
 from sql.models import Register
 from sql.posting import post_payments
 from sql.registers import create_register, finish_register, register_outcome
@@ -71,7 +72,18 @@ class RegisterOutcome:
 def commit_register(
     config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date
 ) -> RegisterOutcome:
-    """Post (or quarantine, or skip) one file of the night and move it where it belongs."""
+    """Post (or quarantine, or skip) one file of the night and move it where it belongs, with its
+    totals file (if it came with one) beside it."""
+    outcome = _commit_register(config, engine, intake, plan, run_date)
+    if intake.totals_path and outcome.stored_path:
+        folder = Path(outcome.stored_path).parent
+        file_or_find(Path(intake.totals_path), folder, None, intake.totals_sha256)
+    return outcome
+
+
+def _commit_register(
+    config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date
+) -> RegisterOutcome:
     with engine.connect() as conn:
         committed = register_outcome(conn, intake.sha256)
     if intake.status == RECOVERED:
@@ -97,13 +109,21 @@ def commit_register(
     # What the report needs of the register's payments is taken before posting (the flagged lines,
     # the totals), then only the payments to post are kept: two registers posted at once must not
     # each hold their payments twice.
-    rows = _discrepancy_rows(payments, pd.read_parquet(plan.path(intake.sha256, "flags")), errors, intake,
-                             run_date, reason, amount_total)  # fmt: skip
+    flags = pd.read_parquet(plan.path(intake.sha256, "flags"))
+    register_rows = plan.register_flags.get(intake.sha256) or (
+        [[Code.REGISTER_TOTAL_MISMATCH.value, reason]] if reason else []
+    )
+    rows = _discrepancy_rows(payments, flags, errors, intake, run_date, register_rows, amount_total)
     to_post = payments[payments["outcome"].isin(["posted", "suspense"])]
     del payments
+    # A payment dated out of range waits in suspense on the run date, never on its own future date.
+    held = to_post["payment_id"].isin(flags.loc[flags["code"] == Code.DATE_OUT_OF_RANGE.value, "payment_id"])
     to_post = to_post.assign(
         pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(to_post["outcome"] == "posted", None)
     )
+    if held.any():
+        to_post = to_post.assign(value_date=to_post["paid_date"].where(~held, run_date.isoformat()))
+    del flags
     parts = pd.read_parquet(plan.path(intake.sha256, "parts"))
     splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
     del parts
@@ -131,6 +151,7 @@ def commit_register(
             "quarantined": amount_total if reason else 0,
             "rejected": 0 if reason else rejected,
         }  # fmt: skip
+        _store_meters(uow.conn, plan, intake, db_ids)
         rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
         rows["register_id"] = rid
         bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
@@ -148,6 +169,16 @@ def commit_register(
                            stored_path=str(stored), reason=reason or "", **amounts)  # fmt: skip
 
 
+def _store_meters(conn, plan: NightPlan, intake: Intake, db_ids: pd.Series) -> None:  # type: ignore[no-untyped-def]
+    """The meter readings of the payments this posting stored, under their stored ids."""
+    if read_payments(intake.payments_path, columns=["meters"])["meters"].isna().all():
+        return  # most registers carry none: the accounts are not read
+    payments = read_plan_payments(plan, intake, ["account", "meters"])
+    stored = payments[payments["payment_id"].isin(db_ids.index)]
+    readings = meter_rows(stored[["payment_id", "account", "meters"]])
+    store_meter_readings(conn, readings.assign(payment_id=readings["payment_id"].map(db_ids).astype("int64")))
+
+
 def _db_ids(ids: pd.DataFrame | None) -> pd.Series:
     if ids is None or ids.empty:
         return pd.Series(dtype="int64")
@@ -156,7 +187,7 @@ def _db_ids(ids: pd.DataFrame | None) -> pd.Series:
 
 def _discrepancy_rows(
     payments: pd.DataFrame, flags: pd.DataFrame, errors: pd.DataFrame, intake: Intake, run_date: date,
-    reason: str | None, amount_total: int,
+    register_rows: list[list[str]], amount_total: int,
 ) -> pd.DataFrame:  # fmt: skip
     """Every discrepancy of the register with its provenance, in the discrepancy table's columns.
 
@@ -172,9 +203,9 @@ def _discrepancy_rows(
          "amount": errors["amount"], "detail": errors["reason"]}
     )  # fmt: skip
     frames = [rows, bad]
-    if reason:
-        frames.append(pd.DataFrame([{"code": Code.REGISTER_TOTAL_MISMATCH.value, "amount": amount_total,
-                                     "detail": reason}]))  # fmt: skip
+    if register_rows:  # the register as a whole: totals that do not tie, no totals at all
+        frames.append(pd.DataFrame([{"code": code, "amount": amount_total, "detail": detail}
+                                    for code, detail in register_rows]))  # fmt: skip
     out = pd.concat(frames, ignore_index=True)
     out["run_date"] = run_date.isoformat()
     out["channel"] = intake.channel

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import string
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -24,6 +26,25 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class TotalsFileSpec:
+    """A separate control-totals file that arrives beside a channel's register (``NNNNN.K01`` beside
+    ``NNNNN.001``): its name pattern, the register name it belongs to, how long a register waits for
+    it, and the regular expression that reads its count and amount."""
+
+    pattern: re.Pattern[str]  # the totals file's whole name; its named groups fill ``register``
+    register: str  # the register's name, e.g. ``{stem}.001``
+    wait_minutes: int = 120
+    content: re.Pattern[str] = re.compile(r"(?P<count>\d+)\s*[;|]\s*(?P<amount>\d[\d \u00a0]*(?:[.,]\d{1,2})?)")
+    encoding: str = "cp1251"
+
+    def register_name(self, totals_name: str) -> str | None:
+        """The name of the register a file of this name gives the totals of, or None when the
+        name is not a totals file's."""
+        match = self.pattern.fullmatch(totals_name)
+        return self.register.format(**match.groupdict()) if match else None
+
+
+@dataclass(frozen=True)
 class Channel:
     """A payment channel: its inbox folder, how its files are read, its agent and tariff."""
 
@@ -35,6 +56,8 @@ class Channel:
     agent_account: str = ""
     tariff: Tariff = field(default_factory=lambda: Tariff(Decimal(0)))
     priority: int = 100
+    unverified: bool = False  # a register without control totals is accepted (UNVERIFIED_REGISTER), else quarantined
+    totals_file: TotalsFileSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,9 @@ class Config:
     posting_workers: int = 2  # registers posted at once on PostgreSQL (SQLite posts one at a time)
     html_rows: int = 1000  # rows of each discrepancy section in the HTML report (0: all); the XLSX has all
     timezone: str = "Europe/Moscow"  # the center's own clock: it names the operating date
+    in_transit_max_age_minutes: int = 60  # a ``.name`` file older than this in an inbox is reported as stuck
+    date_tolerance_days: int = 1  # a payment may be dated this many days after the run date
+    max_payment_age_days: int = 400  # a payment older than this many days is held (DATE_OUT_OF_RANGE)
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -116,6 +142,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     html_rows = data.get("report_html_rows", 1000)
     if not isinstance(html_rows, int) or isinstance(html_rows, bool) or html_rows < 0:
         raise ConfigError(f"{source}: report_html_rows must be a whole number ≥ 0, got {html_rows!r}")
+    limits = {key: _whole(data, key, default, source) for key, default in LIMITS.items()}
     timezone = str(data.get("timezone") or "Europe/Moscow")
     try:
         ZoneInfo(timezone)
@@ -137,7 +164,19 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         posting_workers=workers["posting_workers"],
         html_rows=html_rows,
         timezone=timezone,
+        **limits,
     )
+
+
+LIMITS = {"in_transit_max_age_minutes": 60, "date_tolerance_days": 1, "max_payment_age_days": 400}
+
+
+def _whole(data: dict[str, Any], key: str, default: int, where: str) -> int:
+    """A whole number ≥ 0 under ``key``, or ``default`` when absent."""
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}: {key} must be a whole number ≥ 0, got {value!r}")
+    return value
 
 
 def _channel(name: str, spec: dict[str, Any], source: str) -> Channel:
@@ -163,7 +202,52 @@ def _channel(name: str, spec: dict[str, Any], source: str) -> Channel:
         agent_account=str(agent.get("account", "")),
         tariff=tariff,
         priority=int(spec.get("priority", 100)),
+        unverified=_unverified(spec.get("unverified", "refuse"), where),
+        totals_file=_totals_file(spec.get("totals_file"), where) if spec.get("totals_file") else None,
     )
+
+
+def _unverified(value: object, where: str) -> bool:
+    if value not in ("allow", "refuse"):
+        raise ConfigError(f"{where}.unverified must be allow or refuse, got {value!r}")
+    return value == "allow"
+
+
+def _totals_file(spec: object, where: str) -> TotalsFileSpec:
+    """``channels.<name>.totals_file``: pattern, register, wait_minutes, content, encoding."""
+    where = f"{where}.totals_file"
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where} must be a mapping with pattern and register, got {spec!r}")
+    unknown = set(spec) - {"pattern", "register", "wait_minutes", "content", "encoding"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    compiled = {}
+    for key in ("pattern", "content"):
+        if key not in spec and key == "content":
+            continue
+        try:
+            compiled[key] = re.compile(str(spec[key]))
+        except KeyError as exc:
+            raise ConfigError(f"{where}.{key} is required") from exc
+        except re.error as exc:
+            raise ConfigError(f"{where}.{key}: not a regular expression: {exc}") from exc
+    register = str(spec.get("register") or "")
+    fields = {f for _, f, _, _ in string.Formatter().parse(register) if f}
+    if not register or not fields <= set(compiled["pattern"].groupindex):
+        raise ConfigError(f"{where}.register must name the register by the pattern's named groups "
+                          f"({', '.join(compiled['pattern'].groupindex) or 'none'}), got {register!r}")  # fmt: skip
+    if "content" in compiled and not {"count", "amount"} & set(compiled["content"].groupindex):
+        raise ConfigError(f"{where}.content needs a named group count or amount")
+    wait = spec.get("wait_minutes", 120)
+    if not isinstance(wait, int) or isinstance(wait, bool) or wait < 0:
+        raise ConfigError(f"{where}.wait_minutes must be a whole number ≥ 0, got {wait!r}")
+    encoding = str(spec.get("encoding") or "cp1251")
+    try:
+        "".encode(encoding)
+    except LookupError as exc:
+        raise ConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from exc
+    return TotalsFileSpec(compiled["pattern"], register, wait, encoding=encoding,
+                          **({"content": compiled["content"]} if "content" in compiled else {}))  # fmt: skip
 
 
 def init_home(home: str | Path | None) -> tuple[Config, bool]:

@@ -11,7 +11,8 @@ register's files and nothing else.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +22,14 @@ from sqlalchemy import Engine
 
 from domain.chargeindex import ChargeIndex, to_arrow
 from domain.commission import check_commission
+from domain.dates import dates_out_of_range
 from domain.duplicates import cross_channel_duplicates, mark_duplicates, number_occurrences
 from domain.matching import MATCHED, match_payments
 from domain.nearmiss import normalize_address, propose_near_misses
 from domain.records import LineError
 from domain.splitting import split_payments
 from domain.totals import check_register_totals
+from domain.unverified import unverified_register
 from rkc.config import Config
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import read_errors, read_payments
@@ -63,6 +66,9 @@ class NightPlan:
 
     work_dir: str
     quarantined: dict[str, str]  # sha256 -> reason
+    # sha256 -> [[code, detail], …]: discrepancies of the register as a whole (UNVERIFIED_REGISTER);
+    # a quarantined register listed here is recorded under these codes, not REGISTER_TOTAL_MISMATCH
+    register_flags: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def path(self, sha256: str, kind: str) -> Path:
         """The ``decisions``, ``parts``, ``flags`` or ``proposals`` file of one register."""
@@ -75,7 +81,7 @@ class NightPlan:
     @classmethod
     def from_dict(cls, data: dict) -> NightPlan:
         """Inverse of ``to_dict`` (a record written by an earlier release may carry more keys)."""
-        return cls(data["work_dir"], data["quarantined"])
+        return cls(data["work_dir"], data["quarantined"], data.get("register_flags") or {})
 
 
 def plan_file(work_dir: Path, sha256: str, kind: str) -> Path:
@@ -83,8 +89,11 @@ def plan_file(work_dir: Path, sha256: str, kind: str) -> Path:
     return work_dir / f"night.{sha256}.{kind}.parquet"
 
 
-def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir: Path) -> NightPlan:
-    """Decide the outcome of every payment of the night's parsed registers.
+def decide_night(
+    config: Config, engine: Engine, intakes: list[Intake], work_dir: Path, run_date: date | None = None
+) -> NightPlan:
+    """Decide the outcome of every payment of the night's parsed registers (``run_date``, by
+    default today on the center's clock, bounds the payment dates: ``domain.dates``).
 
     ``payment_id`` is the row position in the night's frame; ``live`` marks the payments still in
     play (not quarantined, not a duplicate), and each rule gets only the columns it reads, so the
@@ -94,7 +103,8 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
     unfinished = _unfinished_plan(engine, parsed, work_dir)
     if unfinished is not None:
         return unfinished
-    payments, quarantined = _read_night(parsed)
+    run_date = run_date or config.today()
+    payments, quarantined, register_flags = _read_night(config, parsed)
     live = payments["outcome"].to_numpy() != "quarantined"
     with engine.connect() as conn:
         known = posted_keys(conn, payments.loc[live, ["channel", "operation_id", "occurrence"]])
@@ -106,6 +116,11 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
         payments.loc[live, dup_columns].rename(columns={"register_key": "register_id"}), posted=known
     )
     live[dup_flags["payment_id"].to_numpy(dtype=np.int64)] = False
+    # Dated out of range: matched and checked like the others, but never let through to a supplier.
+    date_flags = dates_out_of_range(payments.loc[live, ["payment_id", "paid_date"]], run_date,
+                                    config.date_tolerance_days, config.max_payment_age_days)  # fmt: skip
+    held = np.zeros(len(payments), dtype=bool)
+    held[date_flags["payment_id"].to_numpy(dtype=np.int64)] = True
 
     index = ChargeIndex.build(charges)  # hashed once, shared by matching, splitting and near misses
     del charges
@@ -124,7 +139,7 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
 
     won = np.zeros(len(payments), dtype=bool)
     won[rows[(m["status"] == MATCHED).to_numpy()]] = True
-    won &= live
+    won &= live & ~held
     winners = payments.loc[won, ["payment_id", "amount", "services"]]
     by_id = m.set_index("payment_id")
     winners = winners.assign(uip=by_id.loc[winners["payment_id"], "uip"].to_numpy(),
@@ -141,12 +156,13 @@ def decide_night(config: Config, engine: Engine, intakes: list[Intake], work_dir
     payments["outcome"] = outcome
     payments.loc[won, "matched_uip"] = winners["uip"].to_numpy()
     payments.loc[won, "match_rule"] = by_id.loc[winners["payment_id"], "rule"].to_numpy()
-    match_flags = matched.flags[live[matched.flags["payment_id"].to_numpy(dtype=np.int64)]]
-    flags = pd.concat([dup_flags, cross_flags, match_flags, split.flags, commission_flags], ignore_index=True)[
-        FLAG_COLUMNS
-    ]
+    flagged = matched.flags["payment_id"].to_numpy(dtype=np.int64)
+    match_flags = matched.flags[live[flagged] & ~held[flagged]]  # a held payment's one reason is its date
+    date_flags = _with_found_document(date_flags[live[date_flags["payment_id"].to_numpy(dtype=np.int64)]], by_id)
+    flags = pd.concat([dup_flags, cross_flags, match_flags, date_flags, split.flags, commission_flags],
+                      ignore_index=True)[FLAG_COLUMNS]  # fmt: skip
 
-    plan = NightPlan(str(work_dir), quarantined)
+    plan = NightPlan(str(work_dir), quarantined, register_flags)
     _write_plan(plan, parsed, payments, split.parts, flags, proposals)
     record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed)}
     (work_dir / PLAN_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
@@ -177,25 +193,47 @@ def _unfinished_plan(engine: Engine, parsed: list[Intake], work_dir: Path) -> Ni
     return plan if stored == planned - mine else None
 
 
-def _read_night(parsed: list[Intake]) -> tuple[pd.DataFrame, dict[str, str]]:
+def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dict[str, str], dict[str, list]]:
     """The night's payments (``DECIDE_COLUMNS`` plus register, row, id, occurrence and a first
-    outcome) and the registers whose control totals do not tie, with the reason."""
-    frames, quarantined = [], {}
+    outcome), the registers quarantined (control totals that do not tie, an unreadable totals
+    file, no totals where the channel does not allow it) with the reason, and the registers'
+    own discrepancies (``NightPlan.register_flags``)."""
+    frames, quarantined, register_flags = [], {}, {}
     for key, intake in enumerate(parsed):
         payments = read_payments(intake.payments_path, columns=DECIDE_COLUMNS)
         errors = read_errors(intake.errors_path)
-        check = check_register_totals(payments, _line_errors(intake, errors), intake.declared_totals())
-        if not check.ok:
+        declared = intake.declared_totals()
+        check = check_register_totals(payments, _line_errors(intake, errors), declared)
+        if intake.totals_error:
+            quarantined[intake.sha256] = intake.totals_error
+        elif not check.ok:
             quarantined[intake.sha256] = check.reason
+        elif verdict := unverified_register(declared, config.channels[intake.channel].unverified, check.lines,
+                                            check.amount, intake.channel):  # fmt: skip
+            register_flags[intake.sha256] = [[verdict.code.value, verdict.detail]]
+            if verdict.quarantine:
+                quarantined[intake.sha256] = verdict.detail
+        out = intake.sha256 in quarantined
         frames.append(payments.assign(register_key=key, row=np.arange(len(payments)), channel=intake.channel,
-                                      outcome="quarantined" if not check.ok else "suspense"))  # fmt: skip
+                                      outcome="quarantined" if out else "suspense"))  # fmt: skip
     payments = pd.concat(frames, ignore_index=True) if frames else _empty_night()
     del frames
     payments["payment_id"] = np.arange(len(payments), dtype="int64")
     payments["occurrence"] = number_occurrences(payments, file_column="register_key")
     payments["matched_uip"] = None
     payments["match_rule"] = None
-    return payments, quarantined
+    return payments, quarantined, register_flags
+
+
+def _with_found_document(flags: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """DATE_OUT_OF_RANGE flags with the ПД the payment matched, when it did: the УИП the
+    accountant writes into the report to accept the payment."""
+    if flags.empty:
+        return flags
+    found = matches.reindex(flags["payment_id"].to_numpy())
+    uip = found["uip"].where(found["status"] == MATCHED).to_numpy(dtype=object)
+    hint = ("; найден ПД " + pd.Series(uip, dtype=object)).fillna("")
+    return flags.assign(detail=flags["detail"].to_numpy(dtype=object) + hint.to_numpy(dtype=object))
 
 
 def _near_misses(engine: Engine, parsed: list[Intake], suspense: pd.DataFrame, index: ChargeIndex) -> pd.DataFrame:

@@ -47,6 +47,9 @@ class Intake:
     known_register_id: int | None = None  # the stored register of this content (for a BAD_FILE read again: its row)
     copy_of: str = ""  # a same-night copy: the path of the file of that content that was read
     beside_refused: bool = False  # a same-night copy of a file refused as unreadable: quarantined beside it
+    totals_path: str = ""  # a separate totals file paired with this register (rkc.intake_totals), filed beside it
+    totals_sha256: str = ""
+    totals_error: str = ""  # why that totals file gives no usable totals (Russian): the register is quarantined
 
     @property
     def non_payment_lines(self) -> int:
@@ -78,13 +81,11 @@ class Intake:
 
 
 def collect_inbox(config: Config) -> list[tuple[str, Path]]:
-    """New files in each channel's inbox as (channel, path), in a stable order."""
-    found = []
-    for channel in sorted(config.channels):
-        folder = config.inbox / channel
-        if folder.is_dir():
-            found += [(channel, p) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
-    return found
+    """New registers in each channel's inbox as (channel, path), in a stable order: regular files
+    only, not in transit, not waiting for their totals file (``rkc.inbox.scan_inbox``)."""
+    from rkc.inbox import scan_inbox
+
+    return scan_inbox(config).registers
 
 
 def set_copies_aside(files: list[tuple[str, Path]]) -> tuple[list[tuple[str, Path]], list[Intake]]:

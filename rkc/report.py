@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from rkc.config import Config
 from rkc.decide import plan_file
+from sql.meters import night_meter_readings
 from sql.queries import PAYMENT_KEY, read_frame, stored_payments
 
 REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "records", "non_payment_lines", "lines",
@@ -19,10 +20,12 @@ REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "record
 
 
 def write_report(
-    config: Config, engine: Engine, run_date: date, registers: list[dict], work_dir: Path
-) -> dict[str, str]:
+    config: Config, engine: Engine, run_date: date, registers: list[dict], work_dir: Path,
+    inbox: list[dict] | None = None,
+) -> dict[str, str]:  # fmt: skip
     """Write the night's discrepancy report (XLSX and HTML) into ``out/<date>/``; return their paths.
-    ``registers`` are the night's (``sql.registers.night_registers``), with their bridge."""
+    ``registers`` are the night's (``sql.registers.night_registers``), with their bridge; ``inbox``
+    what this run left in the inboxes or quarantined unread (``rkc.inbox.InboxEntry.to_dict``)."""
     from reports.run_report import RunReportData, write_run_report
 
     frame = pd.DataFrame(registers, columns=[*REGISTER_FIELDS, "sha256"])
@@ -47,9 +50,11 @@ def write_report(
             discrepancies = discrepancies.sort_values("id", kind="stable", ignore_index=True)
         discrepancies = discrepancies.drop(columns="id")
         proposals = _proposals(conn, [plan_file(work_dir, r["sha256"], "proposals") for r in registers])
+        meters = night_meter_readings(conn, run_date)
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
-    data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals)
+    data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals,
+                         inbox=pd.DataFrame(inbox or []), meters=meters)  # fmt: skip
     xlsx, html = write_run_report(data, config.out / run_date.isoformat(), html_rows=config.html_rows)
     return {"xlsx": str(xlsx), "html": str(html)}
 

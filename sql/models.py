@@ -317,3 +317,16 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     summary: Mapped[str | None] = mapped_column(Text)
     replay: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MeterReading(Base):
+    """A meter reading the payer gave with a payment (``CounterVal_N:`` and the like), kept as data:
+    the meter and its value as the register wrote them. No foreign-key trigger on ``payment_id``
+    (see ``Payment.register_id``): readings are written by COPY with the payments they belong to."""
+
+    __tablename__ = "meter_reading"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    account: Mapped[str | None] = mapped_column(String(32))
+    meter: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)

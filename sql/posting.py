@@ -59,7 +59,8 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     """Post a register's payments with their splits as balanced ledger entries.
 
     ``payments`` has the payment columns plus ``pidx`` (unique in the batch), ``channel``,
-    ``occurrence``, ``matched_uip`` and ``match_rule`` (None for suspense); ``splits`` has
+    ``occurrence``, ``matched_uip`` and ``match_rule`` (None for suspense), and may have
+    ``value_date`` (ISO text; the entry's value date, else ``paid_date``); ``splits`` has
     ``pidx``, ``supplier_inn``, ``service``, ``amount``. Runs inside the caller's transaction:
     the caller commits, and a failure rolls the whole register back.
 
@@ -95,7 +96,10 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
         )
         bulk_insert(conn, "payment", new, PAYMENT_TABLE_COLUMNS, order)
         payments_seen = len(frame)
-        new = new[["pidx", "id", "entry_id", "source_key", "paid_date"]]  # the rest is stored: let it go
+        # The entry's value date is the payment's date unless the caller gives one (``value_date``: a
+        # payment dated out of range is held in suspense on the run date).
+        value_date = new["value_date"] if "value_date" in new.columns else new["paid_date"]
+        new = new[["pidx", "id", "entry_id", "source_key"]].assign(value_date=value_date)  # the rest is stored
         del frame
         postings = building.result()  # re-raises UnbalancedEntry: the caller's transaction rolls back
 
@@ -105,7 +109,7 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
             "kind": "payment",
             "source_key": new["source_key"],
             "payment_id": new["id"],
-            "value_date": new["paid_date"],
+            "value_date": new["value_date"],
             "batch": batch,
             "description": "",
         }

@@ -76,3 +76,17 @@ def test_documents_stored_before_get_their_address_key(engine: sa.Engine) -> Non
         keys = dict(conn.execute(sa.text("SELECT uip, address_key FROM payment_document")).all())
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     assert keys == {"U1": "ИПАТОВО ЛЕНИНА 1 2", "U2": ""}
+
+
+def test_meter_readings_table_comes_and_goes(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    assert "meter_reading" in sa.inspect(engine).get_table_names()
+    command.downgrade(alembic_config(engine), "0005")
+    assert "meter_reading" not in sa.inspect(engine).get_table_names()
+    migrate(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
