@@ -70,38 +70,59 @@ class InboxScan:
     strays: list[tuple[str, Path, str, int]] = field(default_factory=list)  # channel, path, reason, age
 
 
+# Folders of the inbox that hold no registers: read by the tie-out and the resolutions step, scanned here
+# all the same, so that an upload in progress is not read half-way and a link is never followed.
+SERVICE_FOLDERS = ("statements", "resolutions")
+
+
 def scan_inbox(config: Config, now: float | None = None) -> InboxScan:
-    """Look at every entry of each channel's inbox without following links; ``now`` is the clock
-    (seconds since the epoch) that ages the files."""
+    """Look at every entry of each channel's inbox, and of ``inbox/statements`` and
+    ``inbox/resolutions``, without following links; ``now`` is the clock (seconds since the
+    epoch) that ages the files."""
     now = time.time() if now is None else now
     scan = InboxScan()
     for channel in sorted(config.channels):
         folder = config.inbox / channel
         if not folder.is_dir():
             continue
-        regular: list[tuple[Path, int]] = []
-        for path in sorted(folder.iterdir()):
-            try:
-                info = path.lstat()  # the entry itself: a link is never followed
-            except FileNotFoundError:  # renamed away meanwhile (an upload finishing): next run sees it
-                continue
-            age = max(0, int((now - info.st_mtime) // 60))
-            if path.name.startswith("."):
-                stuck = age > config.in_transit_max_age_minutes
-                detail = (f"файл загружается {age} мин., дольше {config.in_transit_max_age_minutes} мин.: проверьте "
-                          "передачу" if stuck else "файл ещё загружается")  # fmt: skip
-                scan.listed.append(InboxEntry(channel, path.name, InboxState.STUCK if stuck else InboxState.IN_TRANSIT,
-                                              age, detail))  # fmt: skip
-            elif stat.S_ISREG(info.st_mode):
-                regular.append((path, age))
-            else:
-                scan.strays.append((channel, path, _not_regular_reason(path, info, channel), age))
+        regular = _scan_folder(scan, config, folder, channel, now)
         spec = config.channels[channel].totals_file
         if spec is None:
             scan.registers += [(channel, p) for p, _ in regular]
         else:
             _pair_totals(scan, channel, regular, spec)
+    for name in SERVICE_FOLDERS:
+        folder = config.inbox / name
+        if not folder.is_dir() or name in config.channels:
+            continue
+        for path, age in _scan_folder(scan, config, folder, name, now):
+            if name == "resolutions" and path.suffix.lower() != ".xlsx":
+                reason = "не книга Excel (.xlsx): решения бухгалтеров принимаются только в книге отчёта"
+                scan.strays.append((name, path, reason, age))
     return scan
+
+
+def _scan_folder(scan: InboxScan, config: Config, folder: Path, channel: str, now: float) -> list[tuple[Path, int]]:
+    """List the uploads in progress and set aside the non-regular entries of one inbox folder;
+    return its regular files with their age in minutes."""
+    regular: list[tuple[Path, int]] = []
+    for path in sorted(folder.iterdir()):
+        try:
+            info = path.lstat()  # the entry itself: a link is never followed
+        except FileNotFoundError:  # renamed away meanwhile (an upload finishing): next run sees it
+            continue
+        age = max(0, int((now - info.st_mtime) // 60))
+        if path.name.startswith("."):
+            stuck = age > config.in_transit_max_age_minutes
+            detail = (f"файл загружается {age} мин., дольше {config.in_transit_max_age_minutes} мин.: проверьте "
+                      "передачу" if stuck else "файл ещё загружается")  # fmt: skip
+            scan.listed.append(InboxEntry(channel, path.name, InboxState.STUCK if stuck else InboxState.IN_TRANSIT,
+                                          age, detail))  # fmt: skip
+        elif stat.S_ISREG(info.st_mode):
+            regular.append((path, age))
+        else:
+            scan.strays.append((channel, path, _not_regular_reason(path, info, channel), age))
+    return regular
 
 
 def _pair_totals(scan: InboxScan, channel: str, regular: list[tuple[Path, int]], spec: TotalsFileSpec) -> None:
@@ -133,7 +154,7 @@ def _pair_totals(scan: InboxScan, channel: str, regular: list[tuple[Path, int]],
 
 def _not_regular_reason(path: Path, info: os.stat_result, channel: str) -> str:
     """The Russian reason a non-regular entry of an inbox is quarantined unread."""
-    put = f"положите сам файл реестра в inbox/{channel}/"
+    put = f"положите сам файл в inbox/{channel}/"
     if stat.S_ISLNK(info.st_mode):
         return f"символическая ссылка (на {os.readlink(path)}), а не файл: ссылки не читаются; {put}"
     if stat.S_ISDIR(info.st_mode):

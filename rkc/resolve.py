@@ -9,6 +9,7 @@ which file, is recorded in ``resolution``.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,7 +39,11 @@ def apply_resolutions(config: Config, engine: Engine, run_date: date) -> Resolut
     from reports.resolutions import read_resolutions
 
     folder = config.resolutions_inbox
-    books = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".xlsx") if folder.is_dir() else []
+    # Regular .xlsx files only: an upload in progress (``.name``) waits, a link is never followed.
+    books = sorted(
+        p for p in folder.iterdir()
+        if p.suffix.lower() == ".xlsx" and not p.name.startswith(".") and stat.S_ISREG(p.lstat().st_mode)
+    ) if folder.is_dir() else []  # fmt: skip
     applied, rejected = 0, []
     for book in books:
         requests, errors = read_resolutions(book)

@@ -12,6 +12,7 @@ accounts' sections in the center's file, are FOREIGN_STATEMENT discrepancies of 
 from __future__ import annotations
 
 import logging
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -66,13 +67,18 @@ class _Read:
     ignored_documents: int = 0
 
 
+def _regular(path: Path) -> bool:
+    return stat.S_ISREG(path.lstat().st_mode)
+
+
 def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
     """Store every new statement of ``inbox/statements`` and its incoming transfers (the center's
     statements only); file them away."""
     from parsers.statement_1c import parse_statement
 
     folder = config.statements_inbox
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
+    # Regular files only, links not followed (the inbox scan has quarantined the rest and listed the uploads).
+    files = sorted(p for p in folder.iterdir() if _regular(p) and not p.name.startswith(".")) if folder.is_dir() else []
     channel_of = agent_channels(_agents(config))
     done = _Read()
     for path in files:

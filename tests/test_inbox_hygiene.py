@@ -191,3 +191,29 @@ def test_unverified_must_be_allow_or_refuse(tmp_path: Path) -> None:
                     encoding="utf-8")  # fmt: skip
     with pytest.raises(ConfigError, match=r"channels.gis.unverified must be allow or refuse"):
         load_config(config.home)
+
+
+def test_statements_and_resolutions_folders_are_scanned_too(tmp_path: Path, engine: sa.Engine) -> None:
+    """An upload in progress there is listed, not read half-way; a link is quarantined, not followed;
+    a file the resolutions step would never read (not .xlsx) is named, not left behind."""
+    config = _home(tmp_path)
+    statements, resolutions = config.statements_inbox, config.resolutions_inbox
+    outside = tmp_path / "other_bank.txt"
+    outside.write_text("1CClientBankExchange", encoding="utf-8")
+    (statements / "link.txt").symlink_to(outside)
+    (statements / ".kl_to_1c.txt.part").write_text("half", encoding="utf-8")
+    (statements / "kl_to_1c.txt").write_text("1CClientBankExchange", encoding="utf-8")
+    (resolutions / ".discrepancies.xlsx").write_text("half", encoding="utf-8")
+    (resolutions / "notes.docx").write_text("x", encoding="utf-8")
+    scan = scan_inbox(config)
+    assert scan.registers == []
+    assert {(e.channel, e.file, e.state) for e in scan.listed} == {
+        ("statements", ".kl_to_1c.txt.part", InboxState.IN_TRANSIT),
+        ("resolutions", ".discrepancies.xlsx", InboxState.IN_TRANSIT),
+    }
+    entries = quarantine_strays(config, engine, scan, RUN)
+    assert {(e.channel, e.file) for e in entries} == {("statements", "link.txt"), ("resolutions", "notes.docx")}
+    assert sorted(p.name for p in statements.iterdir()) == [".kl_to_1c.txt.part", "kl_to_1c.txt"]
+    reason = (config.quarantine / RUN.isoformat() / "resolutions" / "notes.docx.reason.txt").read_text("utf-8")
+    assert reason.startswith("не книга Excel (.xlsx)")
+    assert outside.read_text(encoding="utf-8") == "1CClientBankExchange"
