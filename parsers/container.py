@@ -95,6 +95,7 @@ def sniff_file(path: Path) -> Container:
 def workbook_kind(path: Path) -> str | None:
     """``xlsx`` or ``ods`` for a zip that holds a spreadsheet, else None (a zip of something else)."""
     import zipfile
+    import zlib
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -105,6 +106,6 @@ def workbook_kind(path: Path) -> str | None:
                     return "ods"
             if "[Content_Types].xml" in names and b"spreadsheetml" in archive.read("[Content_Types].xml"):
                 return "xlsx"
-    except (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError):
-        return None
+    except (zipfile.BadZipFile, zlib.error, OSError, KeyError, EOFError, ValueError, RuntimeError, NotImplementedError):
+        return None  # a damaged or encrypted zip is no workbook we can read
     return None

@@ -22,6 +22,7 @@ import python_calamine
 
 from parsers.base import BadFile
 from parsers.container import Container, sniff, workbook_kind
+from parsers.ole2guard import checked_rows
 from parsers.zipguard import ZipLimits, check_zip
 
 NO_TABLE = "this is an HTML page, not an Excel workbook: it holds no table (saved from a browser?)"
@@ -58,6 +59,8 @@ def sheet_rows(path: Path, kind: SheetKind, limits: ZipLimits) -> Iterator[list[
         return iter(rows)
     if kind in (SheetKind.XLSX, SheetKind.ODS):
         check_zip(path, limits)
+    if kind is SheetKind.XLS:
+        checked_rows(path)  # a damaged compound file can make calamine abort the process: a child reads it first
     return _calamine_rows(path, kind)
 
 
