@@ -1,4 +1,4 @@
-"""DBF samples of the corpus, written byte by byte as dBase III tables (no DBF library needed).
+"""DBF samples of the corpus, written byte by byte as dBase III tables by ``tests.dbfutil``.
 
 Layout (dBase III): a 32-byte header (version 0x03, last update YY MM DD, record count, header
 length, record length, language driver id at byte 29), 32-byte field descriptors, 0x0D, then the
@@ -8,56 +8,37 @@ Character fields are left-aligned and space-padded, numeric fields right-aligned
 
 from __future__ import annotations
 
-import struct
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+
+from tests import dbfutil
 
 LDID_CP866 = 0x65  # language driver: Russian MS-DOS
 LDID_CP1251 = 0xC9  # language driver: Russian Windows
 
 
-@dataclass(frozen=True)
-class Field:
+def Field(name: str, kind: str, width: int, decimals: int = 0) -> dbfutil.Field:
     """One DBF column: name (up to 10 ASCII characters), type C/N/D, width and decimals."""
-
-    name: str
-    kind: str
-    width: int
-    decimals: int = 0
+    return dbfutil.Field(name, kind, width, decimals)
 
 
-def _cell(field: Field, value: object, encoding: str) -> bytes:
-    """A value as the field's fixed-width bytes (raw bytes pass through for broken cells)."""
-    if isinstance(value, bytes):
-        raw = value
-    elif value is None:
-        raw = b""
-    elif field.kind == "N":
-        raw = (f"{value:.{field.decimals}f}" if isinstance(value, float) else str(value)).encode("ascii")
-        return raw.rjust(field.width)[: field.width]
-    else:
-        raw = str(value).encode(encoding)
-    return raw.ljust(field.width)[: field.width]
+def _value(field: dbfutil.Field, value: object) -> str | bytes | None:
+    """A record value as text (numbers with the field's decimals); raw bytes pass through for broken cells."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if field.type == "N" and isinstance(value, float):
+        return f"{value:.{field.decimals}f}"
+    return str(value)
 
 
 def write_dbf(
-    path: Path, fields: tuple[Field, ...], records: tuple[tuple[bool, tuple], ...], *, encoding: str, ldid: int
-) -> None:
-    """Write a dBase III table; each record is (deleted, values in field order)."""
-    header_len = 32 + 32 * len(fields) + 1
-    record_len = 1 + sum(f.width for f in fields)
-    head = struct.pack("<BBBBIHH", 0x03, 126, 11, 20, len(records), header_len, record_len)
-    head += bytes(17) + bytes([ldid]) + bytes(2)
-    descriptors = b"".join(
-        f.name.encode("ascii").ljust(11, b"\x00") + f.kind.encode("ascii") + bytes(4)
-        + bytes([f.width, f.decimals]) + bytes(14)
-        for f in fields
-    )  # fmt: skip
-    body = b"".join(
-        (b"*" if deleted else b" ") + b"".join(_cell(f, v, encoding) for f, v in zip(fields, values, strict=True))
-        for deleted, values in records
-    )
-    path.write_bytes(head + descriptors + b"\r" + body + b"\x1a")
+    path: Path, fields: tuple[dbfutil.Field, ...], records: tuple[tuple[bool, tuple], ...], *, encoding: str,
+    ldid: int,
+) -> None:  # fmt: skip
+    """Write a dBase III table (``tests.dbfutil``); each record is (deleted, values in field order)."""
+    rows = [("*" if deleted else " ", [_value(f, v) for f, v in zip(fields, values, strict=True)])
+            for deleted, values in records]  # fmt: skip
+    dbfutil.write_dbf(path, list(fields), rows, encoding=encoding, driver=ldid, updated=date(2026, 11, 20))
 
 
 # Sber-style DBF register in cp866: five payments, one record marked deleted, a closing total
@@ -91,7 +72,8 @@ RSHB_FIELDS = (
 RSHB_RECORDS = (
     (False, ("20261120", "09:12:00", "000012345678", "Иванов Иван Иванович", "10.2026", "", 3000.00, 30.00)),
     (False, ("20261120", "11:47:30", "", "Петрова Анна Сергеевна", "10.2026", "56АБ123456-01-1026", 1750.25, 17.50)),
-    (False, ("20261120", "14:05:12", "000000077777", "Кузнецова Ольга Николаевна", "10.2026", "", b"  12a4.00", 12.40)),
+    (False, ("20261120", "14:05:12", "000000077777", "Кузнецова Ольга Николаевна", "10.2026", "",
+             b"  12a4.00 ", 12.40)),
     (False, ("20261120", "16:31:45", "000012340010", "Орлова Нина Васильевна", "09.2026", "", 420.00, 4.20)),
 )  # fmt: skip
 
