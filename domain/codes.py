@@ -48,6 +48,6 @@ TITLES_RU: dict[Code, str] = {
     Code.MALFORMED_LINE: "Нечитаемая строка",
     Code.BAD_FILE: "Нечитаемый файл",
     Code.UNVERIFIED_REGISTER: "Реестр без контрольных итогов",
-    Code.DATE_OUT_OF_RANGE: "Дата платежа вне допустимого диапазона",
+    Code.DATE_OUT_OF_RANGE: "Дата платежа вне диапазона",  # a sheet name: at most 31 characters
     Code.FOREIGN_STATEMENT: "Выписка по чужому счёту",
 }

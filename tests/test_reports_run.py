@@ -319,3 +319,12 @@ def test_page_shows_the_first_rows_of_a_long_section_and_the_workbook_all(tmp_pa
     book = load_workbook(xlsx, read_only=True)
     title = next(t for t in book.sheetnames if "ACCOUNT_CONFLICT" in t)
     assert len(_table(book[title])) == conflicts
+
+
+def test_every_code_title_fits_an_excel_sheet_name() -> None:
+    """A title over 31 characters cannot name its sheet (Excel's limit): the sheet would fall back
+    to the code, which accountants do not read."""
+    from domain.codes import TITLES_RU, Code
+
+    assert set(TITLES_RU) == set(Code)
+    assert [t for t in TITLES_RU.values() if len(t) > 31] == []
