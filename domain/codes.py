@@ -33,7 +33,7 @@ class Code(StrEnum):
 TITLES_RU: dict[Code, str] = {
     Code.UNKNOWN_ACCOUNT: "Не найден ПД / лицевой счёт",
     Code.AMBIGUOUS_MATCH: "Неоднозначное соответствие",
-    Code.ACCOUNT_CONFLICT: "УИП и ЛС указывают на разные счета",
+    Code.ACCOUNT_CONFLICT: "УИП и ЛС - на разные счета",  # a sheet name: at most 31 characters
     Code.UNDERPAYMENT: "Недоплата",
     Code.OVERPAYMENT: "Переплата",
     Code.PERIOD_MISSING: "Не указан период",

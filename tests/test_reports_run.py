@@ -129,7 +129,7 @@ def test_sheets_summary_tieout_then_one_per_code_in_code_order(report: tuple[Pat
     ]  # fmt: skip
     assert wb.sheetnames == expected
     assert all(len(name) <= 31 for name in wb.sheetnames)
-    assert "ACCOUNT_CONFLICT" in wb.sheetnames  # its Russian title is longer than 31 characters
+    assert "УИП и ЛС - на разные счета" in wb.sheetnames  # every title fits Excel's 31 characters
     assert "Не найден ПД - лицевой счёт" in wb.sheetnames  # "/" is not allowed in sheet names
 
 
@@ -207,7 +207,7 @@ def test_unknown_account_sheet_has_proposals_and_resolution_columns(report: tupl
 
 def test_text_from_outside_is_never_a_formula(report: tuple[Path, Path]) -> None:
     wb = load_workbook(report[0])
-    ws = wb["ACCOUNT_CONFLICT"]
+    ws = wb["УИП и ЛС - на разные счета"]
     payers = {r["Плательщик"] for r in _table(ws)}
     assert payers == set(EVIL)  # shown exactly as received
     for ws in wb.worksheets:
@@ -317,7 +317,7 @@ def test_page_shows_the_first_rows_of_a_long_section_and_the_workbook_all(tmp_pa
     assert f'<td class="num">{conflicts}</td>' in index_row  # the index counts every row
     assert "Показаны первые" not in page.split('id="UNKNOWN_ACCOUNT"')[1].split("<h2")[0]  # 2 rows: all shown
     book = load_workbook(xlsx, read_only=True)
-    title = next(t for t in book.sheetnames if "ACCOUNT_CONFLICT" in t)
+    title = next(t for t in book.sheetnames if "на разные счета" in t)
     assert len(_table(book[title])) == conflicts
 
 
