@@ -38,7 +38,7 @@ from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
 from parsers.dialect import Dialect, is_text_dialect, load_dialect
 from parsers.text_footer import parse_footer
 from parsers.text_layout import Layout, resolve_header
-from parsers.text_records import TotalsFound, grouped_chunk, mark, payment_lines
+from parsers.text_records import FileValues, TotalsFound, grouped_chunk, mark, payment_lines
 from parsers.text_rows import parse_rows
 from parsers.text_source import (
     BLOCK_BYTES,
@@ -69,6 +69,7 @@ class _State:
     layout: Layout | None
     declared: DeclaredTotals | None = None
     totals: TotalsFound = field(default_factory=TotalsFound)
+    values: FileValues = field(default_factory=FileValues)  # ``file_values`` read from title lines
     footer_line: int | None = None
     header_problem: str | None = None  # why the first candidate was not the header row (diagnostics)
     data_lines: int = 0
@@ -88,8 +89,8 @@ class TextRegisterParser:
         ident = dialect.identify
         self._header_re = re.compile(ident.header, re.IGNORECASE) if ident.header else None
         self._first_re = re.compile(ident.first_line) if ident.first_line else None
-        # Comment and totals lines are never the header or the first data line (the preamble may be longer).
-        declared = (*dialect.comments, *(dialect.totals.lines if dialect.totals else ()))
+        # Comment, totals and file value lines are never the header or the first data line.
+        declared = (*dialect.comments, *(dialect.totals.lines if dialect.totals else ()), *dialect.file_values.values())
         self._declared = [re.compile(p) for p in declared]
 
     @classmethod
@@ -228,14 +229,16 @@ class TextRegisterParser:
             if at is not None:
                 keep[at] = False
                 counts[RecordKind.HEADER] += 1
-        if state.layout is not None and (d.comments or d.totals is not None):
-            # A comment or totals pattern that also catches payment lines must not hide them.
-            at = np.flatnonzero(marks.comment | marks.totals)
+        if state.layout is not None and (d.comments or d.totals is not None or d.file_values):
+            # A comment, totals or file value pattern that also catches payment lines must not hide them.
+            at = np.flatnonzero(marks.comment | marks.totals | marks.title)
             reason = "a payment line matching the comment or totals pattern of the dialect"
+            if d.file_values:
+                reason = "a payment line matching the comment, totals or file_values pattern of the dialect"
             like, found = payment_lines(state.layout, file, lines, line_no, at, reason)
             errors += found
             counts[RecordKind.COMMENT] -= int(marks.comment[at[like]].sum())
-            marks.comment[at[like]] = marks.totals[at[like]] = False
+            marks.comment[at[like]] = marks.totals[at[like]] = marks.title[at[like]] = False
         for i in np.flatnonzero(marks.totals):
             counts[RecordKind.TOTALS] += 1
             problem = state.totals.read(d, lines[int(i)].as_py())
@@ -253,6 +256,13 @@ class TextRegisterParser:
                 errors.append(LineError(file, n, problem, raw))
             else:
                 counts[RecordKind.FOOTER] += 1
+        for i in np.flatnonzero(marks.title):  # values of the whole file (file_values): above the payments
+            raw = lines[int(i)].as_py()
+            problem = state.values.read(d, raw, state.data_lines > 0 or bool(keep[:i].any()))
+            if problem:
+                errors.append(LineError(file, int(line_no[i]), problem, raw))
+            else:
+                counts[RecordKind.TITLE] += 1
         forced: dict[int, str] = {int(line_no[i]): f"not valid {encoding} text" for i in bad_lines if keep[i]}
         if state.footer_line is not None:
             for n in line_no[keep & (line_no > state.footer_line)]:
@@ -261,7 +271,7 @@ class TextRegisterParser:
         state.data_lines += len(rows)
         data = lines if len(rows) == len(lines) else lines.filter(pa.array(keep))
         counts = Counter({str(k): v for k, v in counts.items() if v})
-        return data, line_no[rows], forced, controls, errors, dict(counts)
+        return data, line_no[rows], forced, controls, errors, dict(counts), dict(state.values.values)
 
     def _find_header(
         self, file: str, lines: pa.Array, line_no: np.ndarray, candidates: np.ndarray, state: _State
@@ -312,10 +322,11 @@ class TextRegisterParser:
     def _rows(
         self, file: str, layout: Layout, meta: dict[str, str], lines: pa.Array, line_no: np.ndarray,
         forced: dict[int, str], controls: bool, errors: list[LineError], counts: dict[str, int],
+        values: dict[str, str],
     ) -> Chunk:  # fmt: skip
         """The payments and line errors of a prepared block (runs in a worker thread)."""
         if len(lines) and layout is not None:
-            payments, row_errors = parse_rows(self.dialect, layout, file, lines, line_no, forced, controls)
+            payments, row_errors = parse_rows(self.dialect, layout, file, lines, line_no, forced, controls, values)
         else:
             payments, row_errors = empty_payments(), []
         errors = sorted(errors + row_errors, key=lambda e: e.line_no)
