@@ -236,35 +236,6 @@ def _services(source: Path, raw: Any) -> Services | None:
     return Services(after, tail)
 
 
-def _check_layout(
-    d: Mapping[str, Any], source: Path, fields: dict[str, FieldRef], services: Services | None, elsewhere: set[str]
-) -> None:
-    """The placed fields are enough and fit the line; ``elsewhere``: fields given as sums or file values."""
-    if "date" not in fields and "date" not in elsewhere:
-        raise _fail(source, "fields.date", "required (a column, or `file_values` for one date per file)")
-    if "amount" not in fields and "amount" not in elsewhere and services is None:
-        raise _fail(source, "fields.amount", "required (or `services` pairs to sum)")
-    if not {"account", "uip", "els"} & set(fields):
-        raise _fail(source, "fields", "needs at least one of account, uip, els to identify the payment")
-    # Whole columns are one field each; parts of a column (slice, regex) may share it.
-    whole = [f.column for f in fields.values() if f.column is not None and f.slice is None and f.regex is None]
-    if len(set(whole)) != len(whole):
-        raise _fail(source, "fields", "two fields share one column")
-    columns = [(k, f.column) for k, f in fields.items() if f.column is not None]
-    width = d.get("field_count")
-    if isinstance(width, Mapping):
-        width = width.get("max")
-    for key, col in columns:
-        if services is not None:
-            if col > services.after_column or -col > services.trailing_columns:
-                raise _fail(source, f"fields.{key}", "falls among the service pairs (use negative numbers after them)")
-        elif width is not None and abs(col) > width:
-            where = f"fields.{key.replace('period_', 'period.')}"
-            raise _fail(source, where, f"column {col} beyond field_count {width}")
-    if services is None and width is None and not d.get("header"):
-        raise _fail(source, "field_count", "required without a header row or services")
-
-
 def _shapes(d: Mapping[str, Any], fields: Mapping[str, FieldRef]) -> dict[str, Any]:
     """The newer keys (``parsers.dialect_shapes``) as ``Dialect`` arguments; ``KeyProblem`` when wrong."""
     totals, no_totals = shapes.totals(d.get("totals"))
@@ -318,8 +289,8 @@ def load_dialect(path: str | Path) -> Dialect:
     try:
         for k, v in raw_fields.items():
             if isinstance(v, Mapping) and "sum" in v:  # parts under their own keys: placed like any field
-                parts = [f"{k}.sum[{i}]" for i in range(len(shapes.sum_parts(f"fields.{k}", v)))]
-                fields.update({p: _field(source, f"fields.{p}", x, header) for p, x in zip(parts, v["sum"], strict=True)})
+                parts = {f"{k}.sum[{i}]": x for i, x in enumerate(shapes.sum_parts(f"fields.{k}", v))}
+                fields.update({p: _field(source, f"fields.{p}", x, header) for p, x in parts.items()})
                 sums[k] = tuple(parts)
             elif k != "period":
                 fields[k] = _field(source, f"fields.{k}", v, header)
@@ -332,10 +303,10 @@ def load_dialect(path: str | Path) -> Dialect:
             fields["period_year"] = _field(source, "fields.period.year", year, header)
         elif period is not None:
             fields["period"] = _field(source, "fields.period", period, header)
+        shapes.check_layout(d, fields, services, set(sums) | set(extra["file_values"]))
     except KeyProblem as exc:
         raise _fail(source, exc.key, exc.problem) from None
     width = width_min if width_min == width_max else None
-    _check_layout(d, source, fields, services, set(sums) | set(extra["file_values"]))
     amount = _keys(d.get("amount", {}), source, "amount", ("decimal", "unit"))
     decimal = str(amount.get("decimal", "any"))
     unit = str(amount.get("unit", "rubles"))

@@ -182,7 +182,7 @@ def period_columns(value: Mapping[str, Any]) -> tuple[Any, Any]:
     """``period: {month: 7, year: 8}`` (or header names, ``{month: [Месяц], year: [Год]}``): the
     period from two columns; each place is checked by the loader like any field's."""
     if set(value) != {"month", "year"}:
-        raise KeyProblem("fields.period", "{month: N, year: M} (column numbers or header names) for a period in two columns")
+        raise KeyProblem("fields.period", "{month: N, year: M} (columns or header names) for a period in two columns")
     return value["month"], value["year"]
 
 
@@ -228,3 +228,30 @@ def sum_parts(key: str, value: Mapping[str, Any]) -> list[Any]:
     if not isinstance(parts, list) or len(parts) < 2:
         raise KeyProblem(f"{key}.sum", "a list of at least two columns or header names")
     return parts
+
+
+def check_layout(d: Mapping[str, Any], fields: Mapping[str, Any], services: Any, elsewhere: set[str]) -> None:
+    """The placed fields are enough and fit the line; ``elsewhere``: fields given as sums or file values."""
+    if "date" not in fields and "date" not in elsewhere:
+        raise KeyProblem("fields.date", "required (a column, or `file_values` for one date per file)")
+    if "amount" not in fields and "amount" not in elsewhere and services is None:
+        raise KeyProblem("fields.amount", "required (or `services` pairs to sum)")
+    if not {"account", "uip", "els"} & set(fields):
+        raise KeyProblem("fields", "needs at least one of account, uip, els to identify the payment")
+    # Whole columns are one field each; parts of a column (slice, regex) may share it.
+    whole = [f.column for f in fields.values() if f.column is not None and f.slice is None and f.regex is None]
+    if len(set(whole)) != len(whole):
+        raise KeyProblem("fields", "two fields share one column")
+    columns = [(k, f.column) for k, f in fields.items() if f.column is not None]
+    width = d.get("field_count")
+    if isinstance(width, Mapping):
+        width = width.get("max")
+    for key, col in columns:
+        if services is not None:
+            if col > services.after_column or -col > services.trailing_columns:
+                raise KeyProblem(f"fields.{key}", "falls among the service pairs (use negative numbers after them)")
+        elif width is not None and abs(col) > width:
+            where = f"fields.{key.replace('period_', 'period.')}"
+            raise KeyProblem(where, f"column {col} beyond field_count {width}")
+    if services is None and width is None and not d.get("header"):
+        raise KeyProblem("field_count", "required without a header row or services")
