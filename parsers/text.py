@@ -34,21 +34,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from domain.records import DeclaredTotals, LineError, RecordKind, empty_payments, synthetic_operation_id
+from parsers import text_source as ts
 from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
 from parsers.dialect import Dialect, is_text_dialect, load_dialect
+from parsers.text_explain import diagnose
 from parsers.text_footer import parse_footer
 from parsers.text_layout import Layout, resolve_header
 from parsers.text_records import FileValues, TotalsFound, grouped_chunk, mark, payment_lines
 from parsers.text_rows import parse_rows
-from parsers.text_source import (
-    BLOCK_BYTES,
-    MAX_LINE_BYTES,
-    codec_of,
-    decode_block,
-    detect_encoding,
-    looks_binary,
-    read_blocks,
-)  # fmt: skip
 
 # Every byte but the control characters of ``text_rows.CONTROLS``: deleting them leaves only the controls.
 _NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (9, 10, 13)) or b == 0x7F))
@@ -81,7 +74,7 @@ class TextRegisterParser:
 
     format = "text"
 
-    def __init__(self, dialect: Dialect, *, block_bytes: int = BLOCK_BYTES, workers: int | None = None) -> None:
+    def __init__(self, dialect: Dialect, *, block_bytes: int = ts.BLOCK_BYTES, workers: int | None = None) -> None:
         self.dialect = dialect
         self.name = f"text:{dialect.name}"
         self.block_bytes = block_bytes
@@ -105,14 +98,14 @@ class TextRegisterParser:
         return cls(load_dialect(Path(name_or_path)))
 
     def _encoding(self, head: bytes) -> str:
-        return detect_encoding(head) if self.dialect.encoding == "auto" else self.dialect.encoding
+        return ts.detect_encoding(head) if self.dialect.encoding == "auto" else self.dialect.encoding
 
     def identify(self, path: Path, head: bytes) -> bool:
         """Whether the first data line (and the header, for header dialects) fits this dialect."""
         d = self.dialect
-        if not head or looks_binary(head):
+        if not head or ts.looks_binary(head):
             return False
-        text = head.removeprefix(b"\xef\xbb\xbf").decode(codec_of(self._encoding(head)), errors="replace")
+        text = head.removeprefix(b"\xef\xbb\xbf").decode(ts.codec_of(self._encoding(head)), errors="replace")
         lines = text.split("\n")
         if len(head) >= HEAD_BYTES and len(lines) > 1:
             lines = lines[:-1]  # the head may cut the last line
@@ -136,6 +129,11 @@ class TextRegisterParser:
         if not layout.line_fits(first):
             return False
         return self._first_re is None or self._first_re.search(first) is not None
+
+    def explain(self, path: Path) -> str:
+        """Why ``identify`` refuses ``path``: what was looked for and what was found closest, on one
+        bounded line ("" when the file is identified); for the quarantine reason (``parsers.text_explain``)."""
+        return diagnose(self.dialect, Path(path), self._declared, self.identify)
 
     def parse(self, path: Path) -> Iterator[Chunk]:
         """Stream the register as chunks (one per block of lines); ``BadFile`` if unreadable.
@@ -162,19 +160,20 @@ class TextRegisterParser:
         head = read_head(path)
         if not head.strip(b" \t\r\n\x1a"):
             raise BadFile(path, "empty file")
-        if looks_binary(head):
+        if ts.looks_binary(head):
             raise BadFile(path, "binary data, not a text register")
         encoding = self._encoding(head)
-        codec = codec_of(encoding)
-        if codec == "utf-8" and self.dialect.encoding != "auto":
-            _strict_head(path, head, codec)
+        codec = ts.codec_of(encoding)
+        problem = ts.strict_head_problem(head, codec) if codec == "utf-8" and self.dialect.encoding != "auto" else None
+        if problem:  # a dialect with a fixed UTF-8 encoding refuses a file whose start is not UTF-8 at all
+            raise BadFile(path, problem)
         d = self.dialect
         state = _State(skip_left=d.skip_lines, layout=None if d.header else Layout.fixed(d))
         meta = {"dialect": d.name, "encoding": encoding}
         pending: Chunk | None = None
         with path.open("rb") as handle, ThreadPoolExecutor(self.workers, "text-parse") as pool:
             inflight: deque[Future[Chunk]] = deque()
-            for first_line, block in read_blocks(handle, file, self.block_bytes):
+            for first_line, block in ts.read_blocks(handle, file, self.block_bytes):
                 job = self._prepare(file, first_line, block, codec, state, encoding)
                 inflight.append(pool.submit(self._rows, file, state.layout, meta, *job))
                 while inflight and (len(inflight) > self.workers or inflight[0].done()):
@@ -204,13 +203,13 @@ class TextRegisterParser:
         # its last LF, so a CR may be left at its very end. Ctrl-Z (DOS end of file) ends a file.
         block = block.replace(b"\r\n", b"\n").removesuffix(b"\r").removesuffix(b"\x1a")
         controls = bool(block.translate(None, _NOT_CONTROL))
-        text, bad_lines = decode_block(block, codec)
+        text, bad_lines = ts.decode_block(block, codec)
         lines = pc.split_pattern(pa.array([text], pa.string()), "\n").flatten()
         del text
         lengths = pc.utf8_length(lines).to_numpy()
-        if len(lengths) and lengths.max() > MAX_LINE_BYTES:
-            at = first_line + int(np.argmax(lengths > MAX_LINE_BYTES))
-            raise BadFile(file, f"line {at} is longer than {MAX_LINE_BYTES} characters")
+        if len(lengths) and lengths.max() > ts.MAX_LINE_BYTES:
+            at = first_line + int(np.argmax(lengths > ts.MAX_LINE_BYTES))
+            raise BadFile(file, f"line {at} is longer than {ts.MAX_LINE_BYTES} characters")
         line_no = np.arange(first_line, first_line + len(lines), dtype=np.int64)
         marks = mark(d, lines, controls)
         counts = Counter({RecordKind.BLANK: int(marks.blank.sum()), RecordKind.COMMENT: int(marks.comment.sum())})
@@ -347,12 +346,3 @@ class TextRegisterParser:
             ids.append(synthetic_operation_id(text, seen[text]))
         chunk.payments["operation_id"] = pd.Series(ids, index=chunk.payments.index, dtype=object)
         return chunk
-
-
-def _strict_head(path: Path, head: bytes, codec: str) -> None:
-    """A dialect with a fixed UTF-8 encoding refuses a file whose start is not UTF-8 at all."""
-    try:
-        head.decode(codec)
-    except UnicodeDecodeError as exc:
-        if not (exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"):
-            raise BadFile(path, f"not {codec} text (byte {exc.start})") from None

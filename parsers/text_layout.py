@@ -91,6 +91,11 @@ def mask(values: pa.Array) -> np.ndarray:
     return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
 
 
+def quoted_cells(line: str, sep: str, quote: str) -> list[str]:
+    """The CSV fields of one line (for diagnostics and the header row)."""
+    return _quoted([line], sep, quote)[0] or [""]
+
+
 def _quoted(lines: list[str], sep: str, quote: str) -> list[list[str]]:
     """CSV fields of each line (a quoted field may hold the separator; a doubled quote is one)."""
     if len(sep) == 1:
