@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from parsers.census import count_records
 from parsers.dialect import DialectError, load_dialect
@@ -153,3 +155,13 @@ def test_a_date_given_per_file_is_enough_for_the_loader(tmp_path: Path) -> None:
     path.write_text(f"format: text\nfield_count: 2\nfields: {{account: 1, amount: 2}}\n{DATE_LINE}{IDENTIFY}")
     d = load_dialect(path)
     assert "date" not in d.fields and set(d.file_values) == {"date"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.lists(st.integers(0, 10**9), min_size=2, max_size=2), min_size=1, max_size=20))
+def test_summed_commission_is_exact_in_kopecks(tmp_path: Path, parts: list[list[int]]) -> None:
+    dialect = "field_count: 5\nfields: {date: 1, account: 2, amount: 3, commission: {sum: [4, 5]}}\n"
+    rub = lambda k: f"{k // 100},{k % 100:02d}"  # noqa: E731
+    text = "".join(f"15.03.2026;{i + 1};{rub(a + b + 1)};{rub(a)};{rub(b)}\n" for i, (a, b) in enumerate(parts))
+    summary = run(tmp_path, dialect, text)
+    assert [p["commission"] for p in summary["payments"]] == [a + b for a, b in parts]
