@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from domain.records import DeclaredTotals, LineError, RecordKind, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
-from parsers.base import CHUNK_ROWS, BadFile, Chunk
+from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
 from parsers.container import Container, sniff
 from parsers.dbf_profile import DbfProfile, load_profile
 from parsers.dbf_table import Column, Table, blocks, header_names, open_table, raw_records, text_column
@@ -60,6 +60,22 @@ class DbfRegisterParser:
             return False
         names = set(header_names(head))
         return all(any(n in names for n in alternatives) for alternatives in self.profile.identify)
+
+    def explain(self, path: Path) -> str:
+        """Why ``identify`` refuses ``path``, on one line ("" when it does not): not a DBF table (its
+        content named), or the fields the profile's ``identify.fields`` needs that the table lacks."""
+        head = read_head(Path(path))
+        kind = sniff(head)
+        if kind is not Container.DBF:
+            return f"not a DBF file: the content is {kind}"
+        names = header_names(head)
+        missing = [alts for alts in self.profile.identify if not any(n in names for n in alts)]
+        if not missing:
+            return ""
+        has = ", ".join(names) or "none"
+        has = has if len(has) <= 200 else has[:199] + "…"
+        needs = ", ".join(" or ".join(alts) for alts in missing)
+        return f"a DBF file whose fields are {has}; the profile needs {needs} (identify.fields)"
 
     def parse(self, path: Path) -> Iterator[Chunk]:
         """Stream the table as chunks; the last carries the totals record. ``BadFile`` if unreadable."""

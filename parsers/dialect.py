@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +36,7 @@ TOP_KEYS = (
     "format", "name", "description", "encoding", "separator", "skip_lines", "header", "trailing_separator",
     "field_count", "fields", "date_formats", "time_formats", "period_formats", "amount", "footer",
     "services", "identify", "comment_prefix", "comment_lines", "totals", "quote", "meters", "group_by",
+    "file_values",
 )  # fmt: skip
 MAX_SERVICES = 50  # service pairs on one line; more is not a register line
 
@@ -117,6 +118,8 @@ class Dialect:
     field_max: int | None = None
     meters: Meters | None = None
     group_by: tuple[str, ...] = ()  # one payment over several lines, one per service code
+    file_values: Mapping[str, str] = field(default_factory=dict)  # field -> regex of the title line giving it
+    sums: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # money field -> its parts' keys in ``fields``
 
     @property
     def declares_totals(self) -> bool:
@@ -233,32 +236,6 @@ def _services(source: Path, raw: Any) -> Services | None:
     return Services(after, tail)
 
 
-def _check_layout(d: Mapping[str, Any], source: Path, fields: dict[str, FieldRef], services: Services | None) -> None:
-    if "date" not in fields:
-        raise _fail(source, "fields.date", "required")
-    if "amount" not in fields and services is None:
-        raise _fail(source, "fields.amount", "required (or `services` pairs to sum)")
-    if not {"account", "uip", "els"} & set(fields):
-        raise _fail(source, "fields", "needs at least one of account, uip, els to identify the payment")
-    # Whole columns are one field each; parts of a column (slice, regex) may share it.
-    whole = [f.column for f in fields.values() if f.column is not None and f.slice is None and f.regex is None]
-    if len(set(whole)) != len(whole):
-        raise _fail(source, "fields", "two fields share one column")
-    columns = [(k, f.column) for k, f in fields.items() if f.column is not None]
-    width = d.get("field_count")
-    if isinstance(width, Mapping):
-        width = width.get("max")
-    for key, col in columns:
-        if services is not None:
-            if col > services.after_column or -col > services.trailing_columns:
-                raise _fail(source, f"fields.{key}", "falls among the service pairs (use negative numbers after them)")
-        elif width is not None and abs(col) > width:
-            where = f"fields.{key.replace('period_', 'period.')}"
-            raise _fail(source, where, f"column {col} beyond field_count {width}")
-    if services is None and width is None and not d.get("header"):
-        raise _fail(source, "field_count", "required without a header row or services")
-
-
 def _shapes(d: Mapping[str, Any], fields: Mapping[str, FieldRef]) -> dict[str, Any]:
     """The newer keys (``parsers.dialect_shapes``) as ``Dialect`` arguments; ``KeyProblem`` when wrong."""
     totals, no_totals = shapes.totals(d.get("totals"))
@@ -269,6 +246,7 @@ def _shapes(d: Mapping[str, Any], fields: Mapping[str, FieldRef]) -> dict[str, A
     return {
         "comments": shapes.comments(d), "totals": totals, "no_totals": no_totals, "quote": shapes.quote(d.get("quote")),
         "meters": shapes.meters(d.get("meters")), "group_by": shapes.group_by(d.get("group_by"), fields),
+        "file_values": MappingProxyType(shapes.file_values(d.get("file_values"))),
     }  # fmt: skip
 
 
@@ -306,20 +284,29 @@ def load_dialect(path: str | Path) -> Dialect:
         raise _fail(source, "skip_lines", "must be positive")
     services = _services(source, d.get("services"))
     raw_fields = _keys(d.get("fields"), source, "fields", FIELDS)
-    fields = {k: _field(source, f"fields.{k}", v, header) for k, v in raw_fields.items() if k != "period"}
+    fields: dict[str, FieldRef] = {}
+    sums: dict[str, tuple[str, ...]] = {}
     try:
+        for k, v in raw_fields.items():
+            if isinstance(v, Mapping) and "sum" in v:  # parts under their own keys: placed like any field
+                parts = {f"{k}.sum[{i}]": x for i, x in enumerate(shapes.sum_parts(f"fields.{k}", v))}
+                fields.update({p: _field(source, f"fields.{p}", x, header) for p, x in parts.items()})
+                sums[k] = tuple(parts)
+            elif k != "period":
+                fields[k] = _field(source, f"fields.{k}", v, header)
         width_min, width_max = shapes.field_count(d.get("field_count"))
         extra = _shapes(d, fields)
         period = raw_fields.get("period")
         if isinstance(period, Mapping) and {"month", "year"} & set(period):
             month, year = shapes.period_columns(period)
-            fields.update(period_month=FieldRef(column=month), period_year=FieldRef(column=year))
+            fields["period_month"] = _field(source, "fields.period.month", month, header)
+            fields["period_year"] = _field(source, "fields.period.year", year, header)
         elif period is not None:
             fields["period"] = _field(source, "fields.period", period, header)
+        shapes.check_layout(d, fields, services, set(sums) | set(extra["file_values"]))
     except KeyProblem as exc:
         raise _fail(source, exc.key, exc.problem) from None
     width = width_min if width_min == width_max else None
-    _check_layout(d, source, fields, services)
     amount = _keys(d.get("amount", {}), source, "amount", ("decimal", "unit"))
     decimal = str(amount.get("decimal", "any"))
     unit = str(amount.get("unit", "rubles"))
@@ -339,5 +326,5 @@ def load_dialect(path: str | Path) -> Dialect:
         time_formats=_formats(source, d, "time_formats", "time", ("hh:mm:ss",)),
         period_formats=_formats(source, d, "period_formats", "period", ("mmyy",)),
         decimal=decimal, amount_unit=unit, footer=_footer(source, d.get("footer")), services=services,
-        identify=identify, field_min=width_min, field_max=width_max, **extra,
+        identify=identify, field_min=width_min, field_max=width_max, sums=MappingProxyType(sums), **extra,
     )  # fmt: skip

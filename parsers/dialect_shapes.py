@@ -1,5 +1,6 @@
 """The newer dialect keys of text registers: comments, totals lines, quoting, variable widths,
-meter readings, values from part of a field, two-column periods and multi-line payments.
+meter readings, values from part of a field, two-column periods, multi-line payments, values given
+once per file on a title line (``file_values``) and money fields summed from several columns.
 
 ``parsers.dialect`` loads a YAML file and hands each of these keys to a function here; a wrong
 value raises ``KeyProblem(key, problem)``, which the loader turns into a ``DialectError`` naming
@@ -19,6 +20,9 @@ import pyarrow.compute as pc
 TOTALS_GROUPS = ("count", "amount", "transfer", "commission")
 # Fields a payment can be grouped by (``group_by``): the payment's own identifying fields.
 GROUP_FIELDS = ("operation_id", "account", "uip", "els", "payer", "payment_order", "date")
+# Fields a register may give once for the whole file, on a title line (``file_values``).
+FILE_VALUE_FIELDS = ("date", "time", "period", "supplier_inn", "payment_order", "branch", "cashier")
+SUM_FIELDS = ("amount", "transfer_amount", "commission")  # money fields that may be a sum of columns
 
 
 class KeyProblem(ValueError):
@@ -174,11 +178,80 @@ def part(key: str, value: Mapping[str, Any]) -> tuple[int, tuple[int, int] | Non
     return column, (tuple(cut) if cut else None), pattern
 
 
-def period_columns(value: Mapping[str, Any]) -> tuple[int, int]:
-    """``period: {month: 7, year: 8}``: the period from two columns."""
+def period_columns(value: Mapping[str, Any]) -> tuple[Any, Any]:
+    """``period: {month: 7, year: 8}`` (or header names, ``{month: [Месяц], year: [Год]}``): the
+    period from two columns; each place is checked by the loader like any field's."""
     if set(value) != {"month", "year"}:
-        raise KeyProblem("fields.period", "{month: N, year: M} for a period in two columns")
-    for key in ("month", "year"):
-        if not isinstance(value[key], int) or isinstance(value[key], bool) or value[key] == 0:
-            raise KeyProblem(f"fields.period.{key}", "a column number from 1 (negative: from the end)")
+        raise KeyProblem("fields.period", "{month: N, year: M} (columns or header names) for a period in two columns")
     return value["month"], value["year"]
+
+
+def file_values(value: Any) -> dict[str, str]:
+    """``file_values: {date: {line: '^Дата платежей:\\s*(?P<v>\\S+)'}}``: fields given once for the
+    whole file on a title line; field -> the line's regex (its group ``v``, or its one group, is the value)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not value:
+        raise KeyProblem("file_values", "a mapping of fields to {line: REGEX}")
+    out = {}
+    for name, spec in value.items():
+        key = f"file_values.{name}"
+        if name not in FILE_VALUE_FIELDS:
+            raise KeyProblem(key, f"not a field given once per file; one of {', '.join(FILE_VALUE_FIELDS)}")
+        if not isinstance(spec, Mapping) or set(spec) != {"line"}:
+            raise KeyProblem(key, "{line: REGEX}: the regular expression of the line that holds the value")
+        pattern = _regex(f"{key}.line", spec["line"])
+        compiled = re.compile(pattern)
+        if "v" not in compiled.groupindex and compiled.groups != 1:
+            raise KeyProblem(f"{key}.line", "needs a group named v, or exactly one group: the value")
+        out[str(name)] = pattern
+    return out
+
+
+def file_value(pattern: str, line: str) -> str | None:
+    """The value a ``file_values`` regex captures on ``line`` (None: no match or an empty value)."""
+    found = re.search(pattern, line)
+    if found is None:
+        return None
+    text = found.group("v") if "v" in found.re.groupindex else found.group(1)
+    return text.strip() if text and text.strip() else None
+
+
+def sum_parts(key: str, value: Mapping[str, Any]) -> list[Any]:
+    """``commission: {sum: [7, 8]}`` (or header names): the places of a money field summed in kopecks."""
+    name = key.removeprefix("fields.")
+    if set(value) != {"sum"}:
+        raise KeyProblem(key, "{sum: [place, place, ...]}: columns or header names whose amounts add up")
+    if name not in SUM_FIELDS:
+        raise KeyProblem(key, f"only money fields are sums: {', '.join(SUM_FIELDS)}")
+    parts = value["sum"]
+    if not isinstance(parts, list) or len(parts) < 2:
+        raise KeyProblem(f"{key}.sum", "a list of at least two columns or header names")
+    return parts
+
+
+def check_layout(d: Mapping[str, Any], fields: Mapping[str, Any], services: Any, elsewhere: set[str]) -> None:
+    """The placed fields are enough and fit the line; ``elsewhere``: fields given as sums or file values."""
+    if "date" not in fields and "date" not in elsewhere:
+        raise KeyProblem("fields.date", "required (a column, or `file_values` for one date per file)")
+    if "amount" not in fields and "amount" not in elsewhere and services is None:
+        raise KeyProblem("fields.amount", "required (or `services` pairs to sum)")
+    if not {"account", "uip", "els"} & set(fields):
+        raise KeyProblem("fields", "needs at least one of account, uip, els to identify the payment")
+    # Whole columns are one field each; parts of a column (slice, regex) may share it.
+    whole = [f.column for f in fields.values() if f.column is not None and f.slice is None and f.regex is None]
+    if len(set(whole)) != len(whole):
+        raise KeyProblem("fields", "two fields share one column")
+    columns = [(k, f.column) for k, f in fields.items() if f.column is not None]
+    width = d.get("field_count")
+    if isinstance(width, Mapping):
+        width = width.get("max")
+    for key, col in columns:
+        if services is not None:
+            if col > services.after_column or -col > services.trailing_columns:
+                raise KeyProblem(f"fields.{key}", "falls among the service pairs (use negative numbers after them)")
+        elif width is not None and abs(col) > width:
+            where = f"fields.{key.replace('period_', 'period.')}"
+            raise KeyProblem(where, f"column {col} beyond field_count {width}")
+    if services is None and width is None and not d.get("header"):
+        raise KeyProblem("field_count", "required without a header row or services")

@@ -34,21 +34,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from domain.records import DeclaredTotals, LineError, RecordKind, empty_payments, synthetic_operation_id
+from parsers import text_source as ts
 from parsers.base import HEAD_BYTES, BadFile, Chunk, read_head
 from parsers.dialect import Dialect, is_text_dialect, load_dialect
+from parsers.text_explain import diagnose
 from parsers.text_footer import parse_footer
 from parsers.text_layout import Layout, resolve_header
-from parsers.text_records import TotalsFound, grouped_chunk, mark, payment_lines
+from parsers.text_records import FileValues, TotalsFound, grouped_chunk, mark, payment_lines
 from parsers.text_rows import parse_rows
-from parsers.text_source import (
-    BLOCK_BYTES,
-    MAX_LINE_BYTES,
-    codec_of,
-    decode_block,
-    detect_encoding,
-    looks_binary,
-    read_blocks,
-)  # fmt: skip
 
 # Every byte but the control characters of ``text_rows.CONTROLS``: deleting them leaves only the controls.
 _NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (9, 10, 13)) or b == 0x7F))
@@ -69,6 +62,7 @@ class _State:
     layout: Layout | None
     declared: DeclaredTotals | None = None
     totals: TotalsFound = field(default_factory=TotalsFound)
+    values: FileValues = field(default_factory=FileValues)  # ``file_values`` read from title lines
     footer_line: int | None = None
     header_problem: str | None = None  # why the first candidate was not the header row (diagnostics)
     data_lines: int = 0
@@ -80,7 +74,7 @@ class TextRegisterParser:
 
     format = "text"
 
-    def __init__(self, dialect: Dialect, *, block_bytes: int = BLOCK_BYTES, workers: int | None = None) -> None:
+    def __init__(self, dialect: Dialect, *, block_bytes: int = ts.BLOCK_BYTES, workers: int | None = None) -> None:
         self.dialect = dialect
         self.name = f"text:{dialect.name}"
         self.block_bytes = block_bytes
@@ -88,8 +82,8 @@ class TextRegisterParser:
         ident = dialect.identify
         self._header_re = re.compile(ident.header, re.IGNORECASE) if ident.header else None
         self._first_re = re.compile(ident.first_line) if ident.first_line else None
-        # Comment and totals lines are never the header or the first data line (the preamble may be longer).
-        declared = (*dialect.comments, *(dialect.totals.lines if dialect.totals else ()))
+        # Comment, totals and file value lines are never the header or the first data line.
+        declared = (*dialect.comments, *(dialect.totals.lines if dialect.totals else ()), *dialect.file_values.values())
         self._declared = [re.compile(p) for p in declared]
 
     @classmethod
@@ -104,14 +98,14 @@ class TextRegisterParser:
         return cls(load_dialect(Path(name_or_path)))
 
     def _encoding(self, head: bytes) -> str:
-        return detect_encoding(head) if self.dialect.encoding == "auto" else self.dialect.encoding
+        return ts.detect_encoding(head) if self.dialect.encoding == "auto" else self.dialect.encoding
 
     def identify(self, path: Path, head: bytes) -> bool:
         """Whether the first data line (and the header, for header dialects) fits this dialect."""
         d = self.dialect
-        if not head or looks_binary(head):
+        if not head or ts.looks_binary(head):
             return False
-        text = head.removeprefix(b"\xef\xbb\xbf").decode(codec_of(self._encoding(head)), errors="replace")
+        text = head.removeprefix(b"\xef\xbb\xbf").decode(ts.codec_of(self._encoding(head)), errors="replace")
         lines = text.split("\n")
         if len(head) >= HEAD_BYTES and len(lines) > 1:
             lines = lines[:-1]  # the head may cut the last line
@@ -135,6 +129,11 @@ class TextRegisterParser:
         if not layout.line_fits(first):
             return False
         return self._first_re is None or self._first_re.search(first) is not None
+
+    def explain(self, path: Path) -> str:
+        """Why ``identify`` refuses ``path``: what was looked for and what was found closest, on one
+        bounded line ("" when the file is identified); for the quarantine reason (``parsers.text_explain``)."""
+        return diagnose(self.dialect, Path(path), self._declared, self.identify)
 
     def parse(self, path: Path) -> Iterator[Chunk]:
         """Stream the register as chunks (one per block of lines); ``BadFile`` if unreadable.
@@ -161,19 +160,20 @@ class TextRegisterParser:
         head = read_head(path)
         if not head.strip(b" \t\r\n\x1a"):
             raise BadFile(path, "empty file")
-        if looks_binary(head):
+        if ts.looks_binary(head):
             raise BadFile(path, "binary data, not a text register")
         encoding = self._encoding(head)
-        codec = codec_of(encoding)
-        if codec == "utf-8" and self.dialect.encoding != "auto":
-            _strict_head(path, head, codec)
+        codec = ts.codec_of(encoding)
+        problem = ts.strict_head_problem(head, codec) if codec == "utf-8" and self.dialect.encoding != "auto" else None
+        if problem:  # a dialect with a fixed UTF-8 encoding refuses a file whose start is not UTF-8 at all
+            raise BadFile(path, problem)
         d = self.dialect
         state = _State(skip_left=d.skip_lines, layout=None if d.header else Layout.fixed(d))
         meta = {"dialect": d.name, "encoding": encoding}
         pending: Chunk | None = None
         with path.open("rb") as handle, ThreadPoolExecutor(self.workers, "text-parse") as pool:
             inflight: deque[Future[Chunk]] = deque()
-            for first_line, block in read_blocks(handle, file, self.block_bytes):
+            for first_line, block in ts.read_blocks(handle, file, self.block_bytes):
                 job = self._prepare(file, first_line, block, codec, state, encoding)
                 inflight.append(pool.submit(self._rows, file, state.layout, meta, *job))
                 while inflight and (len(inflight) > self.workers or inflight[0].done()):
@@ -203,13 +203,13 @@ class TextRegisterParser:
         # its last LF, so a CR may be left at its very end. Ctrl-Z (DOS end of file) ends a file.
         block = block.replace(b"\r\n", b"\n").removesuffix(b"\r").removesuffix(b"\x1a")
         controls = bool(block.translate(None, _NOT_CONTROL))
-        text, bad_lines = decode_block(block, codec)
+        text, bad_lines = ts.decode_block(block, codec)
         lines = pc.split_pattern(pa.array([text], pa.string()), "\n").flatten()
         del text
         lengths = pc.utf8_length(lines).to_numpy()
-        if len(lengths) and lengths.max() > MAX_LINE_BYTES:
-            at = first_line + int(np.argmax(lengths > MAX_LINE_BYTES))
-            raise BadFile(file, f"line {at} is longer than {MAX_LINE_BYTES} characters")
+        if len(lengths) and lengths.max() > ts.MAX_LINE_BYTES:
+            at = first_line + int(np.argmax(lengths > ts.MAX_LINE_BYTES))
+            raise BadFile(file, f"line {at} is longer than {ts.MAX_LINE_BYTES} characters")
         line_no = np.arange(first_line, first_line + len(lines), dtype=np.int64)
         marks = mark(d, lines, controls)
         counts = Counter({RecordKind.BLANK: int(marks.blank.sum()), RecordKind.COMMENT: int(marks.comment.sum())})
@@ -228,14 +228,16 @@ class TextRegisterParser:
             if at is not None:
                 keep[at] = False
                 counts[RecordKind.HEADER] += 1
-        if state.layout is not None and (d.comments or d.totals is not None):
-            # A comment or totals pattern that also catches payment lines must not hide them.
-            at = np.flatnonzero(marks.comment | marks.totals)
+        if state.layout is not None and (d.comments or d.totals is not None or d.file_values):
+            # A comment, totals or file value pattern that also catches payment lines must not hide them.
+            at = np.flatnonzero(marks.comment | marks.totals | marks.title)
             reason = "a payment line matching the comment or totals pattern of the dialect"
+            if d.file_values:
+                reason = "a payment line matching the comment, totals or file_values pattern of the dialect"
             like, found = payment_lines(state.layout, file, lines, line_no, at, reason)
             errors += found
             counts[RecordKind.COMMENT] -= int(marks.comment[at[like]].sum())
-            marks.comment[at[like]] = marks.totals[at[like]] = False
+            marks.comment[at[like]] = marks.totals[at[like]] = marks.title[at[like]] = False
         for i in np.flatnonzero(marks.totals):
             counts[RecordKind.TOTALS] += 1
             problem = state.totals.read(d, lines[int(i)].as_py())
@@ -253,6 +255,13 @@ class TextRegisterParser:
                 errors.append(LineError(file, n, problem, raw))
             else:
                 counts[RecordKind.FOOTER] += 1
+        for i in np.flatnonzero(marks.title):  # values of the whole file (file_values): above the payments
+            raw = lines[int(i)].as_py()
+            problem = state.values.read(d, raw, state.data_lines > 0 or bool(keep[:i].any()))
+            if problem:
+                errors.append(LineError(file, int(line_no[i]), problem, raw))
+            else:
+                counts[RecordKind.TITLE] += 1
         forced: dict[int, str] = {int(line_no[i]): f"not valid {encoding} text" for i in bad_lines if keep[i]}
         if state.footer_line is not None:
             for n in line_no[keep & (line_no > state.footer_line)]:
@@ -261,7 +270,7 @@ class TextRegisterParser:
         state.data_lines += len(rows)
         data = lines if len(rows) == len(lines) else lines.filter(pa.array(keep))
         counts = Counter({str(k): v for k, v in counts.items() if v})
-        return data, line_no[rows], forced, controls, errors, dict(counts)
+        return data, line_no[rows], forced, controls, errors, dict(counts), dict(state.values.values)
 
     def _find_header(
         self, file: str, lines: pa.Array, line_no: np.ndarray, candidates: np.ndarray, state: _State
@@ -312,10 +321,11 @@ class TextRegisterParser:
     def _rows(
         self, file: str, layout: Layout, meta: dict[str, str], lines: pa.Array, line_no: np.ndarray,
         forced: dict[int, str], controls: bool, errors: list[LineError], counts: dict[str, int],
+        values: dict[str, str],
     ) -> Chunk:  # fmt: skip
         """The payments and line errors of a prepared block (runs in a worker thread)."""
         if len(lines) and layout is not None:
-            payments, row_errors = parse_rows(self.dialect, layout, file, lines, line_no, forced, controls)
+            payments, row_errors = parse_rows(self.dialect, layout, file, lines, line_no, forced, controls, values)
         else:
             payments, row_errors = empty_payments(), []
         errors = sorted(errors + row_errors, key=lambda e: e.line_no)
@@ -336,12 +346,3 @@ class TextRegisterParser:
             ids.append(synthetic_operation_id(text, seen[text]))
         chunk.payments["operation_id"] = pd.Series(ids, index=chunk.payments.index, dtype=object)
         return chunk
-
-
-def _strict_head(path: Path, head: bytes, codec: str) -> None:
-    """A dialect with a fixed UTF-8 encoding refuses a file whose start is not UTF-8 at all."""
-    try:
-        head.decode(codec)
-    except UnicodeDecodeError as exc:
-        if not (exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"):
-            raise BadFile(path, f"not {codec} text (byte {exc.start})") from None

@@ -91,6 +91,11 @@ def mask(values: pa.Array) -> np.ndarray:
     return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
 
 
+def quoted_cells(line: str, sep: str, quote: str) -> list[str]:
+    """The CSV fields of one line (for diagnostics and the header row)."""
+    return _quoted([line], sep, quote)[0] or [""]
+
+
 def _quoted(lines: list[str], sep: str, quote: str) -> list[list[str]]:
     """CSV fields of each line (a quoted field may hold the separator; a doubled quote is one)."""
     if len(sep) == 1:
@@ -149,10 +154,16 @@ def field_at(layout: Layout, key: str, line: str, fields: list[str]) -> str:
 def amount_at(layout: Layout, line: str, fields: list[str]) -> int | None:
     """The amount of one line in kopecks, read at its configured place; None when unreadable."""
     d = layout.dialect
-    text = field_at(layout, "amount", line, fields)
-    if not text:
-        return None  # multi-service lines without a total column: the pairs are not taken apart here
-    return tc.amounts(pa.array([text], pa.string()), d.decimal, d.amount_unit)[0].as_py()
+    total = 0
+    for key in d.sums.get("amount", ("amount",)):  # an amount summed from columns: every part must read
+        text = field_at(layout, key, line, fields)
+        if not text:
+            return None  # multi-service lines without a total column: the pairs are not taken apart here
+        kop = tc.amounts(pa.array([text], pa.string()), d.decimal, d.amount_unit)[0].as_py()
+        if kop is None:
+            return None
+        total += kop
+    return total
 
 
 def payment_like(layout: Layout, lines: pa.Array) -> tuple[np.ndarray, list[int | None]]:

@@ -22,6 +22,7 @@ from domain.money import AmountError, parse_amount, parse_kopecks
 from domain.records import DeclaredTotals, LineError, RecordKind
 from parsers.base import Chunk
 from parsers.dialect import Dialect
+from parsers.dialect_shapes import file_value
 from parsers.text_layout import Layout, mask, payment_like
 
 
@@ -33,11 +34,12 @@ class Marks:
     totals: np.ndarray
     footer: np.ndarray
     comment: np.ndarray
+    title: np.ndarray  # a ``file_values`` line: a title that gives a field of every payment
 
     @property
     def other(self) -> np.ndarray:
         """Lines no pattern recognised: data lines (or titles and headers in the preamble)."""
-        return ~(self.blank | self.totals | self.footer | self.comment)
+        return ~(self.blank | self.totals | self.footer | self.comment | self.title)
 
 
 def _any(lines: pa.Array, patterns: tuple[str, ...]) -> np.ndarray:
@@ -48,7 +50,8 @@ def _any(lines: pa.Array, patterns: tuple[str, ...]) -> np.ndarray:
 
 
 def mark(d: Dialect, lines: pa.Array, controls: bool) -> Marks:
-    """Classify a block's lines by pattern; precedence blank, totals, footer, comment."""
+    """Classify a block's lines by pattern; precedence blank, totals, footer, file value title, comment
+    (a ``#DATE 15.03.2026`` comment that ``file_values`` reads gives its value)."""
     trimmed = pc.utf8_trim_whitespace(lines)
     if controls:  # a DOS end-of-file mark (Ctrl-Z) alone on its line is a blank line
         trimmed = pc.utf8_trim(trimmed, "\x1a")
@@ -58,8 +61,9 @@ def mark(d: Dialect, lines: pa.Array, controls: bool) -> Marks:
     footer = none
     if d.footer is not None:
         footer = mask(pc.starts_with(lines, d.footer.prefix)) & ~blank & ~totals
-    comment = _any(lines, d.comments) & ~blank & ~totals & ~footer if d.comments else none
-    return Marks(blank, totals, footer, comment)
+    title = _any(lines, tuple(d.file_values.values())) & ~blank & ~totals & ~footer if d.file_values else none
+    comment = _any(lines, d.comments) & ~blank & ~totals & ~footer & ~title if d.comments else none
+    return Marks(blank, totals, footer, comment, title)
 
 
 @dataclass
@@ -102,6 +106,34 @@ class TotalsFound:
         base = declared or DeclaredTotals()
         extra = {k: v for k, v in self.values.items() if getattr(base, k) is None}
         return DeclaredTotals(**{**{k: getattr(base, k) for k in base.__slots__}, **extra})
+
+
+@dataclass
+class FileValues:
+    """Fields given once for the whole file on title lines (``file_values``), as the lines said them."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def read(self, d: Dialect, line: str, below_payments: bool) -> str:
+        """Take the values of one file value line; returns a problem ("" when the line was fine).
+
+        The line must stand above the first payment line: payments already read cannot take it.
+        A repeated line with the same value is fine (a title repeated on every page)."""
+        problems, found = [], False
+        for key, pattern in d.file_values.items():
+            value = file_value(pattern, line)
+            if value is None:
+                continue
+            found = True
+            if self.values.get(key, value) != value:
+                problems.append(f"a second, different {key} for the whole file (file_values.{key})")
+            elif below_payments and key not in self.values:
+                problems.append(f"the {key} for the whole file stands below the first payment line (file_values.{key})")
+            else:
+                self.values[key] = value
+        if not found:
+            problems.append(f"a line for {', '.join(d.file_values)} of the whole file (file_values) without a value")
+        return "; ".join(problems)
 
 
 def payment_lines(

@@ -96,6 +96,22 @@ def _services(d: Dialect, groups: list) -> tuple[np.ndarray | None, np.ndarray, 
     return out, np.concatenate(sums), np.concatenate(bad)
 
 
+def _money(d: Dialect, get: Callable[[str], pa.Array], key: str) -> tuple[pa.Array, np.ndarray]:
+    """A money field in kopecks (null: unreadable) and, per line, whether the line gives it at all.
+
+    A field the dialect sums (``commission: {sum: [7, 8]}``) is the exact kopeck sum of its parts,
+    given when any part is, and unreadable when any part is missing or unreadable."""
+    parts = d.sums.get(key)
+    if parts is None:
+        return tc.amounts(get(key), d.decimal, d.amount_unit), _mask(pc.is_valid(get(key)))
+    total, given = None, None
+    for part in parts:
+        kop = tc.amounts(get(part), d.decimal, d.amount_unit)
+        total = kop if total is None else pc.add(total, kop)  # a null part makes the sum null
+        given = pc.is_valid(get(part)) if given is None else pc.or_(given, pc.is_valid(get(part)))
+    return total, _mask(given)
+
+
 def group_ids(pick: Callable[[pa.Array], pa.Array], parts: list[pa.Array]) -> np.ndarray:
     """The operation id shared by the lines of one payment: derived from its ``group_by`` fields."""
     joined = pc.binary_join_element_wise(*[pc.fill_null(pick(p), "") for p in parts], "\x1f")
@@ -104,9 +120,10 @@ def group_ids(pick: Callable[[pa.Array], pa.Array], parts: list[pa.Array]) -> np
 
 def parse_rows(
     d: Dialect, layout: Layout, file: str, lines: pa.Array, line_no: np.ndarray, forced: dict[int, str],
-    controls: bool = True,
+    controls: bool = True, values: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[LineError]]:  # fmt: skip
-    """Payments (``PAYMENT_COLUMNS``) and the rejected lines among ``lines`` (numbered ``line_no``)."""
+    """Payments (``PAYMENT_COLUMNS``) and the rejected lines among ``lines`` (numbered ``line_no``);
+    ``values``: fields given once for the file (``file_values``), for the lines that leave them empty."""
     lists, n, cut = split(layout, lines)
     shaped = layout.valid(n)
     errors = []
@@ -129,20 +146,26 @@ def parse_rows(
     rows = len(order)
     none = pa.nulls(rows, pa.string())
     get = lambda key: f.get(key, none)  # noqa: E731
+    values = values or {}
+    for key, value in values.items():
+        f[key] = pc.coalesce(get(key), pa.scalar(value, pa.string()))
     services, svc_sum, svc_bad = _services(d, service_groups)
     if "period_month" in f:
         period = tc.periods_from_columns(f["period_month"], f["period_year"])
+        if "period" in values:
+            period = pc.coalesce(period, tc.periods(pa.array([values["period"]]), d.period_formats)[0])
     else:
         period = tc.periods(get("period"), d.period_formats)
     meters = None
     if d.meters is not None:
         meters = tc.meter_readings(lines, d.separator, d.meters.value_key, d.meters.id_key)
-    if "amount" in f:
-        amount = tc.amounts(f["amount"], d.decimal, d.amount_unit)
+    has_total = "amount" in f or "amount" in d.sums
+    if has_total:
+        amount, _ = _money(d, get, "amount")
     else:  # no total column: the pairs are the payment
         amount = pa.array(np.where(svc_bad, 0, svc_sum), pa.int64(), mask=svc_bad)
-    transfer = tc.amounts(get("transfer_amount"), d.decimal, d.amount_unit)
-    commission = tc.amounts(get("commission"), d.decimal, d.amount_unit)
+    transfer, given_tr = _money(d, get, "transfer_amount")
+    commission, given_com = _money(d, get, "commission")
     paid_date = tc.dates(get("date"), d.date_formats)
     paid_time = tc.times(get("time"), d.time_formats)
     amt = pc.fill_null(amount, 0).to_numpy()
@@ -153,6 +176,10 @@ def parse_rows(
     com_out = np.where(has_com, com, amt - tr)
     com_known = has_com | (has_tr & has_amt)
     ids = [get(k) for k in ("account", "uip", "els")]
+
+    def _part(key: str) -> str:
+        return f" (a sum of {len(d.sums[key])} columns: a part is missing or unreadable)" if key in d.sums else ""
+
     checks: list[tuple[np.ndarray, str]] = [
         (_mask(pc.is_null(paid_date)), "date missing or unreadable"),
         (_mask(pc.is_valid(get("time"))) & _mask(pc.is_null(paid_time)), "time unreadable"),
@@ -160,10 +187,10 @@ def parse_rows(
          "no account, УИП or ЕЛС"),
         (_mask(pc.greater(pc.utf8_length(ids[0]), MAX_ID)), f"account longer than {MAX_ID} characters"),
         (_mask(pc.greater(pc.utf8_length(ids[1]), MAX_ID)), f"УИП longer than {MAX_ID} characters"),
-        (~has_amt, "amount missing or unreadable"),
+        (~has_amt, "amount missing or unreadable" + _part("amount")),
         (has_amt & (amt == 0), "amount is zero"),
-        (_mask(pc.is_valid(get("transfer_amount"))) & ~has_tr, "transfer amount unreadable"),
-        (_mask(pc.is_valid(get("commission"))) & ~has_com, "commission unreadable"),
+        (given_tr & ~has_tr, "transfer amount unreadable" + _part("transfer_amount")),
+        (given_com & ~has_com, "commission unreadable" + _part("commission")),
         (has_amt & com_known & ((com_out < 0) | (com_out > amt)), "commission or transfer exceeds the amount"),
         (has_amt & has_tr & has_com & (amt - com != tr), "amount − commission ≠ transfer amount"),
     ]  # fmt: skip
@@ -180,7 +207,7 @@ def parse_rows(
             services[i] = (pair,)  # element-wise: numpy would make the tuples a 2-D array
     if services is not None and d.services is not None:
         checks.append((svc_bad, "a service code or amount is missing or unreadable"))
-        if "amount" in f:
+        if has_total:
             checks.append((has_amt & ~svc_bad & (svc_sum != amt), "service amounts do not add up to the amount"))
     forced_rows = np.zeros(rows, dtype=bool)
     if forced:

@@ -55,6 +55,16 @@ def codec_of(encoding: str) -> str:
     return "utf-8" if encoding.startswith("utf-8") else encoding
 
 
+def strict_head_problem(head: bytes, codec: str) -> str | None:
+    """Why ``head`` is not ``codec`` text at all (a character cut by the head's end is forgiven); None if it is."""
+    try:
+        head.decode(codec)
+    except UnicodeDecodeError as exc:
+        if not (exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"):
+            return f"not {codec} text (byte {exc.start})"
+    return None
+
+
 def decode_block(block: bytes, codec: str) -> tuple[str, list[int]]:
     """The block as text, and the 0-based lines in it that are not valid ``codec`` text.
 
