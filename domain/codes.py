@@ -13,6 +13,7 @@ class Code(StrEnum):
     ACCOUNT_CONFLICT = "ACCOUNT_CONFLICT"
     UNDERPAYMENT = "UNDERPAYMENT"
     OVERPAYMENT = "OVERPAYMENT"
+    SERVICE_SPLIT_IGNORED = "SERVICE_SPLIT_IGNORED"
     PERIOD_MISSING = "PERIOD_MISSING"
     DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
     DUPLICATE_CROSS_CHANNEL = "DUPLICATE_CROSS_CHANNEL"
@@ -36,6 +37,7 @@ TITLES_RU: dict[Code, str] = {
     Code.ACCOUNT_CONFLICT: "УИП и ЛС - на разные счета",  # a sheet name: at most 31 characters
     Code.UNDERPAYMENT: "Недоплата",
     Code.OVERPAYMENT: "Переплата",
+    Code.SERVICE_SPLIT_IGNORED: "Разбивка банка не применена",
     Code.PERIOD_MISSING: "Не указан период",
     Code.DUPLICATE_PAYMENT: "Повторный платёж",
     Code.DUPLICATE_CROSS_CHANNEL: "Платёж через два канала",

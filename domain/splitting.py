@@ -8,11 +8,14 @@
 - Overpayment is split the same way and flagged OVERPAYMENT; underpayment is flagged UNDERPAYMENT.
 - A ПД whose total is 0 (all lines 0) is split equally among its lines (largest remainder again) and
   flagged OVERPAYMENT: there is nothing owed, so the money is an advance to the ПД's suppliers.
-- A payment from a multi-service register (``services``: tuple of ``(service_code, kopecks)``)
-  keeps the bank's split: each service amount goes to the ПД's lines with that ``service`` (pro
-  rata if several suppliers bill the same service). When a code is not on the ПД, an amount is
-  negative, or the amounts do not sum to the payment, the bank's split is ignored and the whole
-  payment is split pro rata like any other (the report still shows the register's raw line).
+- A payment already split by the bank (``services``: tuple of ``(service_code, kopecks)``, from a
+  multi-service register or from several lines grouped into one payment) keeps the bank's split
+  when every code, translated through its channel's map (``domain.servicecodes``; without a map
+  the code is the service name), names a service line of the matched ПД: each service's amount goes
+  to the ПД's lines of that service (pro rata if several suppliers bill it; lines not named get
+  nothing). When a code is unknown or not on the ПД, an amount is negative, or the amounts do not
+  sum to the payment, the whole payment is split by the ПД's lines like any other and flagged
+  SERVICE_SPLIT_IGNORED, the detail naming the codes and why.
 
 All arithmetic is int64 on whole columns; products ``payment × line`` that could overflow int64 are
 done on Python ints for the affected rows only.
@@ -20,14 +23,16 @@ done on Python ints for the affected rows only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from domain._vec import INT64_MAX, concat_flags, flags, fmt_amounts, text
+from domain._vec import INT64_MAX, concat_flags, empty_flags, flags, fmt_amounts, text
 from domain.chargeindex import ChargeIndex, codes_in
 from domain.codes import Code
+from domain.servicecodes import BAD_AMOUNT, NOT_IN_MAP, NOT_ON_DOCUMENT, ignored_split_details, translate_codes
 
 _RANK_BY_SHIFTS = 16  # portions up to this many lines are ranked without sorting
 PART_COLUMNS = ["payment_id", "uip", "supplier_inn", "service", "amount"]
@@ -36,7 +41,8 @@ PART_COLUMNS = ["payment_id", "uip", "supplier_inn", "service", "amount"]
 @dataclass(frozen=True, slots=True)
 class SplitResult:
     """``parts``: ``PART_COLUMNS``, one row per (payment, service line of its ПД), amounts in int64
-    kopecks (a part may be 0), grouped by payment; ``flags``: OVERPAYMENT / UNDERPAYMENT rows."""
+    kopecks (a part may be 0), grouped by payment; ``flags``: OVERPAYMENT / UNDERPAYMENT /
+    SERVICE_SPLIT_IGNORED rows."""
 
     parts: pd.DataFrame
     flags: pd.DataFrame
@@ -129,52 +135,78 @@ def _allocate(
     return portion, lines.order[pos], base
 
 
-def _services(m: pd.DataFrame, doc: np.ndarray, ix: ChargeIndex) -> tuple[np.ndarray, tuple | None]:
-    """Allocate multi-service payments by the bank's split; returns (used mask, allocation)."""
+def _services(
+    m: pd.DataFrame, doc: np.ndarray, ix: ChargeIndex, service_codes: Mapping[str, Mapping[str, str]] | None
+) -> tuple[np.ndarray, tuple | None, pd.DataFrame]:
+    """Allocate multi-service payments by the bank's split: (used mask, allocation, flags of the
+    payments whose split was not kept)."""
     used = np.zeros(len(m), dtype=bool)
     if "services" not in m.columns:
-        return used, None
+        return used, None, empty_flags()
     svc_col = pd.Series(m["services"].to_numpy(dtype=object))
     svc_col = svc_col[svc_col.notna()]
-    if svc_col.empty:
-        return used, None
     ex = svc_col.explode().dropna()  # an empty tuple explodes to NaN: a plain payment
     if ex.empty:
-        return used, None
-    row = ex.index.to_numpy()
+        return used, None, empty_flags()
+    row = ex.index.to_numpy()  # ascending: positions in ``m``
     raw_kop = ex.str[1]
     kop = pd.to_numeric(raw_kop, errors="coerce")
     kop_ok = kop.notna().to_numpy() & (kop.fillna(-1).to_numpy() >= 0)
     kop_i = np.zeros(len(ex), dtype=np.int64)
     # kopecks arrive as ints; read them from the original objects, never through float
     kop_i[kop_ok] = raw_kop[kop_ok].astype(np.int64).to_numpy()
-    p_svc = codes_in(pd.Series(text(ex.str[0]), dtype=object), ix.services)
+    code = text(ex.str[0])
+    channels = m["channel"].to_numpy(dtype=object)[row] if "channel" in m.columns else None
+    name = translate_codes(code, channels, service_codes)
+    p_svc = codes_in(pd.Series(name, dtype=object), ix.services)
     n_svc = len(ix.services) + 1
     l_key = ix.line_doc * n_svc + (ix.line_service + 1)
     p_key = doc[row] * n_svc + (p_svc + 1)
     keys, l_grp = np.unique(l_key, return_inverse=True)
     g = np.minimum(np.searchsorted(keys, p_key), len(keys) - 1)
-    found = (keys[g] == p_key) & (p_svc >= 0) & kop_ok
+    on_doc = (keys[g] == p_key) & (p_svc >= 0)
     paid = m["amount"].to_numpy(dtype=np.int64)
-    ok_row = pd.Series(found).groupby(row).all()
-    sums = pd.Series(kop_i).groupby(row).sum()
+    by_row = pd.DataFrame({"ok": on_doc & kop_ok, "readable": kop_ok, "kop": kop_i}).groupby(row)
+    ok_row, readable = by_row["ok"].all(), by_row["readable"].all().to_numpy()
     idx = ok_row.index.to_numpy()
-    good_rows = idx[ok_row.to_numpy() & (sums.to_numpy() == paid[idx])]
-    used[good_rows] = True
-    take = np.isin(row, good_rows)
+    sums = np.where(readable, by_row["kop"].sum().to_numpy(dtype=np.int64), paid[idx])  # unreadable: no sum
+    good = ok_row.to_numpy() & (sums == paid[idx])
+    used[idx[good]] = True
+    fl = empty_flags()
+    if not good.all():
+        bad = np.isin(row, idx[~good])
+        problem = np.where(~kop_ok, BAD_AMOUNT, np.where(pd.isna(name) & pd.notna(code), NOT_IN_MAP,
+                                                         np.where(on_doc, None, NOT_ON_DOCUMENT)))  # fmt: skip
+        detail = ignored_split_details(row[bad], code[bad], name[bad], problem[bad], sums[~good], paid[idx[~good]])
+        fl = flags(m["payment_id"].to_numpy(dtype=np.int64)[idx[~good]], Code.SERVICE_SPLIT_IGNORED, detail)
+    take = np.isin(row, idx[good])
+    if not take.any():
+        return used, None, fl
+    # One portion per (payment, service of its ПД): a code given twice, or two codes mapped to one
+    # service, are summed before the split, so each line gets one part.
+    key = row[take] * len(keys) + g[take]
+    order = np.argsort(key, kind="stable")
+    first = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])
+    amount = np.add.reduceat(kop_i[take][order], first)
     order2 = ix.order[np.argsort(l_grp[ix.order], kind="stable")]  # keeps the tie order in a group
     lines2 = _group(l_grp[order2], order2, ix.charges["amount"].to_numpy(dtype=np.int64), len(keys))
-    portion, line, part = _allocate(kop_i[take], g[take], lines2)
-    return used, (row[take][portion], line, part)
+    portion, line, part = _allocate(amount, g[take][order][first], lines2)
+    return used, (row[take][order][first][portion], line, part), fl
 
 
-def split_payments(matched: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) -> SplitResult:
+def split_payments(
+    matched: pd.DataFrame,
+    charges: pd.DataFrame | ChargeIndex,
+    service_codes: Mapping[str, Mapping[str, str]] | None = None,
+) -> SplitResult:
     """Split matched payments over their ПД's service lines (rules in the module docstring).
 
     ``matched``: ``payment_id``, ``uip`` (the matched ПД; rows with None are skipped), ``amount``
     (int64 kopecks) and optionally ``services``, and ``doc`` (from ``match_payments`` with the same
     ``ChargeIndex``). ``charges``: ``CHARGE_COLUMNS`` or the night's ``ChargeIndex``. A ``uip`` that
-    is not in the charges is a caller's bug: ``ValueError``.
+    is not in the charges is a caller's bug: ``ValueError``. ``service_codes``: per channel, the
+    bank's service code → the center's service name (``domain.servicecodes``); the payments then
+    carry their ``channel``.
     """
     ix = charges if isinstance(charges, ChargeIndex) else ChargeIndex.build(charges)
     m = matched[pd.Series(matched["uip"]).notna().to_numpy()].reset_index(drop=True)
@@ -187,7 +219,7 @@ def split_payments(matched: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) -
     paid = m["amount"].to_numpy(dtype=np.int64)
     pid = m["payment_id"].to_numpy(dtype=np.int64)
 
-    used, by_service = _services(m, doc, ix)
+    used, by_service, ignored = _services(m, doc, ix, service_codes)
     plain = np.flatnonzero(~used) if by_service is not None else np.arange(len(m))
     portion, line, part = _allocate(paid[plain], doc[plain], ix)
     rows, lns, parts = [plain[portion]], [line], [part]
@@ -206,7 +238,7 @@ def split_payments(matched: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) -
         }
     )
     total = ix.total[doc]
-    fl = []
+    fl = [ignored]
     over, under = paid > total, paid < total
     for mask, code in ((over, Code.OVERPAYMENT), (under, Code.UNDERPAYMENT)):
         if mask.any():

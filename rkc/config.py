@@ -58,6 +58,9 @@ class Channel:
     priority: int = 100
     unverified: bool = False  # a register without control totals is accepted (UNVERIFIED_REGISTER), else quarantined
     totals_file: TotalsFileSpec | None = None
+    # the bank's service code -> the center's service name (the charges' ``service``); empty: the
+    # bank writes the service names themselves (domain/servicecodes.py)
+    service_codes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,7 @@ def _channel(name: str, spec: dict[str, Any], source: str) -> Channel:
         priority=int(spec.get("priority", 100)),
         unverified=_unverified(spec.get("unverified", "refuse"), where),
         totals_file=_totals_file(spec.get("totals_file"), where) if spec.get("totals_file") else None,
+        service_codes=_service_codes(spec.get("service_codes"), where),
     )
 
 
@@ -211,6 +215,30 @@ def _unverified(value: object, where: str) -> bool:
     if value not in ("allow", "refuse"):
         raise ConfigError(f"{where}.unverified must be allow or refuse, got {value!r}")
     return value == "allow"
+
+
+def _service_codes(spec: object, where: str) -> dict[str, str]:
+    """``channels.<name>.service_codes``: bank code -> service name, both non-empty text.
+
+    A code must be written as text (quoted when it is a number): YAML reads ``01`` and ``1`` alike
+    as the number 1, and the leading zeros of a bank's code are part of it.
+    """
+    where = f"{where}.service_codes"
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where} must be a mapping of the bank's service code to a service name, got {spec!r}")
+    out = {}
+    for code, name in spec.items():
+        if not isinstance(code, str):
+            raise ConfigError(f"{where}: code {code!r} must be quoted text, e.g. \"{code}\": <service name>")
+        if not code.strip() or code != code.strip():
+            raise ConfigError(f"{where}: code {code!r} must be non-empty text without surrounding spaces")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{where}.{code} must be the service name as in the charges' service column, "
+                              f"got {name!r}")  # fmt: skip
+        out[code] = name.strip()
+    return out
 
 
 def _totals_file(spec: object, where: str) -> TotalsFileSpec:

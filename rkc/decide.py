@@ -140,11 +140,13 @@ def decide_night(
     won = np.zeros(len(payments), dtype=bool)
     won[rows[(m["status"] == MATCHED).to_numpy()]] = True
     won &= live & ~held
-    winners = payments.loc[won, ["payment_id", "amount", "services"]]
+    winners = payments.loc[won, ["payment_id", "amount", "services", "channel"]]
     by_id = m.set_index("payment_id")
     winners = winners.assign(uip=by_id.loc[winners["payment_id"], "uip"].to_numpy(),
                              doc=by_id.loc[winners["payment_id"], "doc"].to_numpy())  # fmt: skip
-    split = split_payments(winners, index)
+    # Each payment's service codes are read through its own channel's map (``channel`` is per register).
+    service_codes = {c.name: c.service_codes for c in config.channels.values() if c.service_codes}
+    split = split_payments(winners, index, service_codes=service_codes)
     tariffs = {c.name: c.tariff for c in config.channels.values()}
     commission_flags = check_commission(payments.loc[live, ["payment_id", "channel", "amount", "commission"]], tariffs)
     suspense = payments.loc[live & ~won, ["payment_id", "account", "period", "register_key", "row"]]

@@ -78,7 +78,7 @@ CASES = [
         300,
         (("zz", 200), ("gas", 100)),
         {("A", "heat"): 100, ("B", "el"): 100, ("C", "gas"): 100},
-        [],
+        ["SERVICE_SPLIT_IGNORED"],
     ),
     (
         "bank split wrong sum",
@@ -86,7 +86,7 @@ CASES = [
         300,
         (("el", 200),),
         {("A", "heat"): 100, ("B", "el"): 100, ("C", "gas"): 100},
-        [],
+        ["SERVICE_SPLIT_IGNORED"],
     ),
     (
         "bank split negative",
@@ -94,7 +94,7 @@ CASES = [
         300,
         (("el", 400), ("gas", -100)),
         {("A", "heat"): 100, ("B", "el"): 100, ("C", "gas"): 100},
-        [],
+        ["SERVICE_SPLIT_IGNORED"],
     ),
     ("empty bank split", "U1", 300, (), {("A", "heat"): 100, ("B", "el"): 100, ("C", "gas"): 100}, []),
     (
