@@ -106,7 +106,7 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
 
 
 def _periods(by_field: dict[str, list[object]]) -> list[str | None] | None:
-    """The period column, or the period from two columns (Месяц, Год), or None without either."""
-    if "period_month" in by_field:
+    """The period from two columns (Месяц, Год) when the sheet has both, else the period column, else None."""
+    if "period_month" in by_field and "period_year" in by_field:
         return sheet_fields.periods(by_field["period_month"], by_field["period_year"])
     return cells.memoised(cells.period, by_field["period"]) if "period" in by_field else None

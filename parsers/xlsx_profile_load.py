@@ -3,7 +3,7 @@ naming the file, the key and the line.
 
 Checked: unknown keys and fields, types, an alias that is only a unit or given to two fields,
 ``required`` fields without a column, a profile naming no identifier column (ЛС, УИП, ЕЛС: its
-rows could never find a payer), ``period_month`` without ``period_year`` (or with ``period``),
+rows could never find a payer), ``period_month`` without ``period_year``,
 ``header_rows`` outside 1–10, ``services`` patterns that are not regular expressions, and
 ``totals`` that is neither a mapping nor ``none``.
 """
@@ -131,9 +131,6 @@ def _check_fields(path: Path, node: yaml.Node | None, columns: Mapping[str, Any]
         other = "period_year" if pair[0] == "period_month" else "period_month"
         raise ProfileError(path, f"columns.{pair[0]}", f"goes with columns.{other} (the period from two columns)",
                            _line(node, "columns", pair[0]))  # fmt: skip
-    if pair and "period" in columns:
-        raise ProfileError(path, "columns.period", "either period or period_month + period_year, not both",
-                           _line(node, "columns", "period"))  # fmt: skip
 
 
 def _services(path: Path, node: yaml.Node | None, raw: Any) -> ServiceSpec | None:

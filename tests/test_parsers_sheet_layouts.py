@@ -159,6 +159,18 @@ def test_totals_required_false_reads_a_register_without_itogo(tmp_path: Path) ->
     assert declared is None and [(e.line_no, e.amount) for e in errors] == [(3, 1000)]
 
 
+def test_the_shipped_gis_profile_reads_one_period_column_or_two(tmp_path: Path) -> None:
+    parser = XlsxRegisterParser.from_profile("xlsx_gis_payments")
+    one = _book(tmp_path / "one.xlsx", [["Дата внесения платы", "Номер лицевого счета", "Расчетный период", "Сумма"],
+                                       [DAY, "12", "10.2026", 5.0]])  # fmt: skip
+    two = _book(tmp_path / "two.xlsx", [["Дата внесения платы", "Номер лицевого счета", "Месяц", "Год", "Сумма"],
+                                       [DAY, "12", "октябрь", 2026.0, 5.0]])  # fmt: skip
+    for path in (one, two):
+        assert parser.identify(path, path.read_bytes()[:4096])
+        (chunk,) = parser.parse(path)
+        assert chunk.payments["period"].tolist() == ["2026-10"] and chunk.declared is None
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(titles=st.integers(0, 4), extra=st.integers(0, 2), payments=st.integers(0, 5))
 def test_no_payment_disappears_whatever_the_header_height(
@@ -186,14 +198,13 @@ def test_no_payment_disappears_whatever_the_header_height(
         ("header_rows: 3", "header_rows: 11", "header_rows", 4),
         ("header_rows: 3", "header_rows: три", "header_rows", 4),
         ("  period_year: [Год]\n", "", "columns.period_month", 10),
-        ("  period_year: [Год]\n", "  period_year: [Год]\n  period: [Период]\n", "columns.period", 12),
         ("  account_raw: [Лицевой счет]\n  uip: [ИПД]\n", "", "columns", 7),
         ("  amount: 'Услуга(\\d+) / Сумма'", "  amount: 'Услуга(\\d+ / Сумма'", "services.amount", 15),
         ("  amount: 'Услуга(\\d+) / Сумма'", "  sum: 'Сумма'", "services.sum", 15),
         ("  amount: 'Услуга(\\d+) / Сумма'", "", "services.amount", 14),
         ("totals: none", "totals: never", "totals", 16),
     ],
-    ids=["rows-range", "rows-type", "month-alone", "period-twice", "no-identifier", "bad-regex", "services-key",
+    ids=["rows-range", "rows-type", "month-alone", "no-identifier", "bad-regex", "services-key",
          "services-amount", "totals-word"],
 )  # fmt: skip
 def test_layout_errors_name_file_key_and_line(tmp_path: Path, old: str, new: str, key: str, line: int) -> None:
