@@ -38,7 +38,7 @@ from domain.records import DeclaredTotals, LineError, RecordKind
 from parsers import xlsx_cells as cells
 from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
 from parsers.container import sniff
-from parsers.sheet_source import NO_TABLE, SheetKind, head_rows, html_table, sheet_kind, sheet_rows
+from parsers.sheet_source import SheetKind, head_rows, sheet_kind, sheet_rows
 from parsers.xlsx_chunk import build_chunk, filled, money
 from parsers.xlsx_probe import first_rows
 from parsers.xlsx_profile import Header, XlsxProfile, is_column_numbers
@@ -85,8 +85,6 @@ class XlsxRegisterParser:
         kind = sheet_kind(path, read_head(path))
         if kind is None:
             return f"not a spreadsheet (XLSX, ODS, XLS): the file's content is {sniff(read_head(path))}"
-        if kind is SheetKind.HTML and html_table(path) is None:
-            return NO_TABLE
         try:
             rows = head_rows(path, kind, self.profile.scan_rows)
         except BadFile as exc:
