@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from domain.codes import Code
+from domain.unverified import unverified_register
 from parsers import sheet_fields
 from parsers.sheet_header import ServiceSpec, column_paths, compile_pattern, service_columns
 from parsers.xlsx import XlsxRegisterParser
@@ -214,3 +216,15 @@ def test_layout_errors_name_file_key_and_line(tmp_path: Path, old: str, new: str
     with pytest.raises(ProfileError) as info:
         XlsxProfile.load(path)
     assert (info.value.source, info.value.key, info.value.line) == (str(path), key, line)
+
+
+def test_the_gis_template_is_an_unverified_register() -> None:
+    # the corpus sample: no Итого row, so no declared totals; a channel that allows it reports its sum
+    corpus = Path(__file__).resolve().parent / "data" / "corpus" / "gis_gkh"
+    parser = XlsxRegisterParser(XlsxProfile.load(corpus / "gis_oplaty.yaml"))
+    chunks = list(parser.parse(corpus / "oplaty.xlsx"))
+    assert all(c.declared is None for c in chunks)
+    count, amount = sum(len(c.payments) for c in chunks), sum(int(c.payments["amount"].sum()) for c in chunks)
+    found = unverified_register(None, True, count, amount, "gis")
+    assert found is not None and found.code is Code.UNVERIFIED_REGISTER and not found.quarantine
+    assert "5550.95" in found.detail
