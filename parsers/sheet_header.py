@@ -75,9 +75,9 @@ def candidates(path: Sequence[str]) -> list[str]:
     return tails + list(reversed(path[:-1]))
 
 
-def service_columns(spec: ServiceSpec, paths: list[list[str]], taken: set[int], kopecks: list[bool]) -> tuple[
-    ServiceColumn, ...
-]:  # fmt: skip
+def service_columns(
+    spec: ServiceSpec, paths: list[list[str]], taken: set[int], kopecks: list[bool]
+) -> tuple[ServiceColumn, ...]:
     """The service columns of a header: amount columns paired with their code columns by number.
 
     ``taken``: columns the header already gives to payment fields (never a service). An amount
