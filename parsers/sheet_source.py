@@ -23,6 +23,7 @@ import python_calamine
 from parsers.base import BadFile
 from parsers.container import Container, sniff, workbook_kind
 from parsers.ole2guard import checked_rows
+from parsers.sheet_head import html_encoding, html_head, html_row, ods_head
 from parsers.zipguard import ZipLimits, check_zip
 
 NO_TABLE = "this is an HTML page, not an Excel workbook: it holds no table (saved from a browser?)"
@@ -65,7 +66,20 @@ def sheet_rows(path: Path, kind: SheetKind, limits: ZipLimits) -> Iterator[list[
 
 
 def head_rows(path: Path, kind: SheetKind, count: int) -> list[list[object]]:
-    """The first ``count`` rows (bounded output; calamine still loads the sheet); ``BadFile`` if unreadable."""
+    """The first ``count`` rows; ``BadFile`` if unreadable.
+
+    ODS and HTML are read only as far as those rows (``parsers.sheet_head``); XLSX and XLS through
+    calamine, which loads the sheet (``identify`` probes XLSX itself; a BIFF8 sheet is ≤ 65,536 rows).
+    """
+    if kind is SheetKind.HTML:
+        rows = html_head(path, count)
+        if rows is None:
+            raise BadFile(path, NO_TABLE)
+        return rows
+    if kind is SheetKind.ODS:
+        rows = ods_head(path, count)
+        if rows is not None:
+            return rows  # unreadable by the streamed look: calamine says why below
     return list(islice(sheet_rows(path, kind, ZipLimits()), count))
 
 
@@ -93,22 +107,13 @@ def html_table(path: Path) -> list[list[object]] | None:
     from lxml import html as lxml_html
 
     data = Path(path).read_bytes()
-    try:
-        root = lxml_html.document_fromstring(data)
+    try:  # a page that declares no charset is UTF-8 or cp1251, never lxml's Latin-1 guess
+        root = lxml_html.document_fromstring(data, parser=lxml_html.HTMLParser(encoding=html_encoding(data)))
     except (etree.ParserError, ValueError):
         return None
     table = next(root.iter("table"), None)
     if table is None:
         return None
-    rows: list[list[object]] = []
-    for tr in table.iter("tr"):
-        row: list[object] = []
-        for cell in tr:
-            if cell.tag not in ("td", "th"):
-                continue
-            row.append(" ".join(cell.text_content().split()))
-            span = cell.get("colspan", "1")
-            row.extend([""] * (int(span) - 1 if span.isdigit() and 0 < int(span) < 1000 else 0))
-        rows.append(row)
+    rows = [html_row(tr) for tr in table.iter("tr")]
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]

@@ -2,19 +2,21 @@
 
 The container is told from the file's bytes (``parsers.sheet_source``), never its name; all of them
 are read as rows of the first sheet and laid out by one ``XlsxProfile`` (``parsers.xlsx_profile``):
-title rows ("Реестр платежей за 20.11.2026 …"), a header row (or two merged rows) within
-``header_search_rows``, perhaps a row of column numbers, one payment a row and a closing "Итого"
-row. Cells are converted by ``parsers.xlsx_cells`` (dates, exact money from float cells,
-identifiers kept as text; amounts in kopecks where the header says коп.).
+title rows ("Реестр платежей за 20.11.2026 …"), a header row (or two merged rows, or the
+profile's ``header_rows``) within ``header_search_rows``, perhaps a row of column numbers, one
+payment a row and a closing "Итого" row. Cells are converted by ``parsers.xlsx_cells`` (dates,
+exact money from float cells, identifiers kept as text; amounts in kopecks where the header says
+коп.).
 
 Every row calamine yields is exactly one of: a payment, a rejected row (``LineError``), or a
 declared non-payment counted by ``RecordKind`` in the last chunk's ``non_payments``:
 
 - above the header: BLANK (empty) or TITLE; a row there that reads as a payment (a date and an
   amount in the header's columns) is rejected loudly, never taken for a title;
-- the header row(s): HEADER (twice for a two-row header); a row ``1, 2, 3 …`` under it: COLUMN_NUMBERS;
+- the header row(s): HEADER, once per header row; a row ``1, 2, 3 …`` under it: COLUMN_NUMBERS;
 - between header and Итого: BLANK, or a payment row (a row that does not convert is rejected);
-- the Итого row: TOTALS (it gives the declared amount, commission and count);
+- the Итого row: TOTALS (it gives the declared amount, commission and count); a profile with
+  ``totals: none`` has no Итого row (declared totals None: an unverified register);
 - after Итого: a row that looks like a payment (a readable date and an amount) is rejected (it
   counts against the totals and quarantines the register: money after the totals is a second
   register pasted below or an edit made after the totals); BLANK; anything else is a NOTE.
@@ -36,7 +38,7 @@ from domain.records import DeclaredTotals, LineError, RecordKind
 from parsers import xlsx_cells as cells
 from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
 from parsers.container import sniff
-from parsers.sheet_source import NO_TABLE, SheetKind, head_rows, html_table, sheet_kind, sheet_rows
+from parsers.sheet_source import SheetKind, head_rows, sheet_kind, sheet_rows
 from parsers.xlsx_chunk import build_chunk, filled, money
 from parsers.xlsx_probe import first_rows
 from parsers.xlsx_profile import Header, XlsxProfile, is_column_numbers
@@ -64,12 +66,12 @@ class XlsxRegisterParser:
         kind = sheet_kind(Path(path), head)
         if kind is None:
             return False
-        limit = self.profile.header_search_rows
+        limit = self.profile.scan_rows
         if kind is SheetKind.XLSX:  # the cheap probe: calamine would load the whole sheet
-            rows = first_rows(Path(path), limit + 1)
+            rows = first_rows(Path(path), limit)
         else:
             try:
-                rows = head_rows(Path(path), kind, limit + 1)
+                rows = head_rows(Path(path), kind, limit)
             except BadFile:
                 return False
         return rows is not None and self.profile.find_header(rows) is not None
@@ -83,10 +85,8 @@ class XlsxRegisterParser:
         kind = sheet_kind(path, read_head(path))
         if kind is None:
             return f"not a spreadsheet (XLSX, ODS, XLS): the file's content is {sniff(read_head(path))}"
-        if kind is SheetKind.HTML and html_table(path) is None:
-            return NO_TABLE
         try:
-            rows = head_rows(path, kind, self.profile.header_search_rows + 1)
+            rows = head_rows(path, kind, self.profile.scan_rows)
         except BadFile as exc:
             return exc.reason
         if self._find(rows) is not None:
@@ -103,7 +103,7 @@ class XlsxRegisterParser:
                 raise BadFile(path, "not a readable XLSX workbook: the zip holds no spreadsheet")
             raise BadFile(path, f"not a spreadsheet (XLSX, ODS, XLS): the file's content is {sniff(head)}")
         rows = sheet_rows(path, kind, self.profile.zip_limits)
-        first = list(islice(rows, self.profile.header_search_rows + 1))
+        first = list(islice(rows, self.profile.scan_rows))
         found = self._find(first)
         if found is None:
             raise BadFile(path, self._diagnosis(first))
@@ -139,7 +139,7 @@ class XlsxRegisterParser:
         self, path: Path, rows: Iterator[tuple[int, list[object]]], header: Header, counts: Counter[str],
         early: list[LineError], money_cols: frozenset[int] = frozenset(),
     ) -> Iterator[Chunk]:  # fmt: skip
-        columns, kopecks = header.columns, header.kopecks
+        columns, kopecks, services = header.columns, header.kopecks, header.services
         date_col, amount_col = columns["paid_date"], columns["amount"]
         date_types, chunk_rows, is_total = cells.DATE_TYPES, self.chunk_rows, self.profile.is_total
         batch: list[tuple[int, list[object]]] = []
@@ -176,15 +176,15 @@ class XlsxRegisterParser:
             batch.append((line_no, row))
             if len(batch) >= chunk_rows:
                 if pending is not None:
-                    yield build_chunk(str(path), pending, columns, kopecks)
+                    yield build_chunk(str(path), pending, columns, kopecks, services)
                 pending, batch = batch, []
         if declared is None and self.profile.require_totals:
             raise BadFile(path, "no Итого row: the register has no control totals (truncated?)")
         if pending is not None and batch:
-            yield build_chunk(str(path), pending, columns, kopecks)
+            yield build_chunk(str(path), pending, columns, kopecks, services)
             pending = None
         counts.update({RecordKind.BLANK: blank, RecordKind.NOTE: note, RecordKind.TOTALS: int(declared is not None)})
-        last = build_chunk(str(path), pending or batch, columns, kopecks)
+        last = build_chunk(str(path), pending or batch, columns, kopecks, services)
         non_payments = {str(k): v for k, v in counts.items() if v}
         meta = {"profile": self.profile.name}
         yield Chunk(last.payments, tuple(early) + last.errors + tuple(late), declared, meta, non_payments)

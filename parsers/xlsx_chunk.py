@@ -9,8 +9,10 @@ import pandas as pd
 
 from domain.identifiers.account import compact as compact_account
 from domain.records import LineError, conform_payments, synthetic_operation_id
+from parsers import sheet_fields
 from parsers import xlsx_cells as cells
 from parsers.base import Chunk
+from parsers.sheet_header import ServiceColumn
 
 
 def money(kopecks: frozenset[str], fld: str) -> Callable[..., tuple[np.ndarray, np.ndarray, list[str]]]:
@@ -24,10 +26,11 @@ def filled(cell: object) -> bool:
 
 
 def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[str, int],
-                kopecks: frozenset[str] = frozenset()) -> Chunk:  # fmt: skip
+                kopecks: frozenset[str] = frozenset(), services: tuple[ServiceColumn, ...] = ()) -> Chunk:  # fmt: skip
     """Convert a batch of (line_no, row) into payments and line errors, column by column.
 
-    ``kopecks``: the money fields whose header says коп. (whole kopecks, not rubles).
+    ``kopecks``: the money fields whose header says коп. (whole kopecks, not rubles); ``services``:
+    the columns of the bank's split by service (``parsers.sheet_fields.splits``).
     """
     if not batch:
         return Chunk(conform_payments(pd.DataFrame({"line_no": pd.Series([], dtype="int64")})))
@@ -46,6 +49,13 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
     op_ids, op_why = cells.identifiers(by_field.get("operation_id", empty))
     uip, uip_why = cells.identifiers(by_field.get("uip", empty))
     els, _ = cells.identifiers(by_field.get("els", empty))
+    # a payment nobody can be found for: no ЛС, УИП/ИПД or ЕЛС (as the text and DBF parsers say it)
+    no_id = ["no account, УИП or ЕЛС" if a is None and u is None and e is None else ""
+             for a, u, e in zip(account_raw, uip, els, strict=True)]  # fmt: skip
+    split: list[object] = [None] * n
+    split_why = [""] * n
+    if services:
+        split, split_why = sheet_fields.splits(table, services, amount, amount_ok)
     commission: list[int | None] = [None] * n
     comm_why = [""] * n
     if "commission" in by_field:
@@ -54,8 +64,10 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
         commission = [int(k) if ok else None for k, ok in zip(ckop.tolist(), cok.tolist(), strict=True)]
         comm_why = [why if filled(c) else "" for why, c in zip(creasons, raw_comm, strict=True)]  # empty is NA
     why = [
-        d or a or c or acc or op or u
-        for d, a, c, acc, op, u in zip(date_why, amount_why, comm_why, account_why, op_why, uip_why, strict=True)
+        d or a or c or acc or op or u or i or s
+        for d, a, c, acc, op, u, i, s in zip(
+            date_why, amount_why, comm_why, account_why, op_why, uip_why, no_id, split_why, strict=True
+        )
     ]
     bad = np.fromiter(map(bool, why), dtype=bool, count=n)
     errors = tuple(
@@ -81,12 +93,20 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
             "account": obj([None if a is None else compact_account(a) for a in account_raw]),
             "uip": obj(uip),
             "els": obj(els),
-            "period": obj(cells.memoised(cells.period, by_field["period"]) if "period" in by_field else None),
+            "period": obj(_periods(by_field)),
             "amount": amount,
             "commission": pd.array(commission, dtype="Int64"),
             "payer": obj(cells.texts(by_field["payer"]) if "payer" in by_field else None),
             "address": obj(cells.texts(by_field["address"]) if "address" in by_field else None),
+            "services": obj(split),
         }
     )
     payments = conform_payments(frame[~bad].reset_index(drop=True))
     return Chunk(payments, errors)
+
+
+def _periods(by_field: dict[str, list[object]]) -> list[str | None] | None:
+    """The period from two columns (Месяц, Год) when the sheet has both, else the period column, else None."""
+    if "period_month" in by_field and "period_year" in by_field:
+        return sheet_fields.periods(by_field["period_month"], by_field["period_year"])
+    return cells.memoised(cells.period, by_field["period"]) if "period" in by_field else None

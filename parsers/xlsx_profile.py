@@ -7,33 +7,36 @@ breaks inside a cell) and punctuation folded to one space, and a trailing unit (
 ``Сумма, руб.`` finds the alias ``Сумма`` and ``Сумма, коп.`` says its amounts are in kopecks.
 
 A header may span two rows (``Сумма`` over ``руб.``, a group header over its sub-headers): a cell is
-then read as the two texts joined, else the lower text, else the upper one. Rows of the file are
+then read as the two texts joined, else the lower text, else the upper one. With ``header_rows: N``
+the header is N rows (a template's group rows over sub-headers), each column named by its path of
+texts (``parsers.sheet_header``); ``services`` finds the bank's split by service in it. Rows of the file are
 classified by patterns: the header row(s), a row of column numbers (``1, 2, 3 …``) under it, the
 Итого row (its first text cell starts with a marker).
 
-Profile files are validated: an unknown key, a wrong type, an unknown field, an alias that is only a
-unit or punctuation (``[Сумма, руб.]`` in YAML flow style is two aliases, ``Сумма`` and ``руб.``) or
-one alias given to two fields is a ``ProfileError`` naming the file, the key and the line.
+Profile files are validated (``parsers.xlsx_profile_load``): an unknown key, a wrong type, an unknown
+field, an alias that is only a unit or punctuation (``[Сумма, руб.]`` in YAML flow style is two
+aliases, ``Сумма`` and ``руб.``) or one alias given to two fields is a ``ProfileError`` naming the
+file, the key and the line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from parsers import xlsx_cells as cells
+from parsers.sheet_header import ServiceColumn, ServiceSpec, candidates, column_paths, service_columns
 from parsers.zipguard import ZipLimits
 
 DIALECTS = Path(__file__).resolve().parent / "dialects"
 FIELDS = ("paid_date", "paid_time", "operation_id", "uip", "els", "account_raw", "payer", "address",
-          "period", "amount", "commission")  # fmt: skip
+          "period", "period_month", "period_year", "amount", "commission")  # fmt: skip
 MONEY_FIELDS = ("amount", "commission")
-KEYS = frozenset({"format", "name", "description", "header_search_rows", "required", "columns", "totals", "zip"})
+IDENTIFIERS = ("account_raw", "uip", "els")  # a payment row needs one of them
+KEYS = frozenset({"format", "name", "description", "header_search_rows", "header_rows", "required", "columns",
+                  "services", "totals", "zip"})  # fmt: skip
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w№%]+")  # everything but letters, digits, № and % separates words
 _NUMERIC = re.compile(r"^[\d\s.,+\-]+$")  # a number or amount written as text
@@ -79,11 +82,13 @@ def is_unit_only(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Header:
-    """The header found: field -> column, the money fields given in kopecks, and how many rows it spans."""
+    """The header found: field -> column, the money fields given in kopecks, how many rows it spans,
+    and the columns of the bank's split by service."""
 
     columns: dict[str, int]
     kopecks: frozenset[str] = frozenset()
     rows: int = 1
+    services: tuple[ServiceColumn, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,16 @@ class XlsxProfile:
     required: tuple[str, ...]
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> aliases as written
     header_search_rows: int = 30
-    total_markers: tuple[str, ...] = ("итого",)
+    total_markers: tuple[str, ...] = ("итого",)  # () with ``totals: none``: the template has no Итого row
     require_totals: bool = True
     zip_limits: ZipLimits = field(default_factory=ZipLimits)
+    header_rows: int = 0  # 0: one row, or two when the second adds to the first; N: exactly N rows
+    services: ServiceSpec | None = None
+
+    @property
+    def scan_rows(self) -> int:
+        """How many first rows the header search needs: a header starting in the last searched row, whole."""
+        return self.header_search_rows + max(self.header_rows, 1)
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> XlsxProfile:
@@ -105,12 +117,9 @@ class XlsxProfile:
         path = Path(name_or_path)
         if path.suffix not in (".yaml", ".yml"):
             path = DIALECTS / f"{name_or_path}.yaml"
-        try:
-            node = yaml.compose(path.read_text(encoding="utf-8"))
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ProfileError(path, "(file)", f"unreadable: {exc}") from exc
-        return _build(path, data, node)
+        from parsers.xlsx_profile_load import load  # the loader builds this class: imported late
+
+        return load(path)
 
     def header(self, row: Sequence[object]) -> Header | None:
         """The header if ``row`` alone names every required field, else None."""
@@ -148,9 +157,41 @@ class XlsxProfile:
         return Header(found, frozenset(kopecks), rows)
 
     def find_header(self, rows: Sequence[Sequence[object]]) -> tuple[int, Header] | None:
-        """``(index in rows, header)`` of the first header starting in the first ``header_search_rows``
-        of ``rows``; a two-row header is preferred when the row under a header is text only and adds
-        fields or units to it, or holds nothing but units."""
+        """``(index in rows, header)`` of the header starting in the first ``header_search_rows`` of
+        ``rows``: ``header_rows`` rows when the profile says so, else the first one- or two-row header.
+        With ``services`` the header carries the service columns found in it."""
+        found = self._find_rows(rows) if self.header_rows else self._find_auto(rows)
+        if found is None or self.services is None:
+            return found
+        at, header = found
+        paths = column_paths(rows[at : at + header.rows])
+        kopecks = [bool(p) and header_key(" ".join(p))[1] == "kop" for p in paths]
+        taken = set(header.columns.values())
+        return at, replace(header, services=service_columns(self.services, paths, taken, kopecks))
+
+    def _find_rows(self, rows: Sequence[Sequence[object]]) -> tuple[int, Header] | None:
+        """The ``header_rows``-row header that names the most fields; rows under its first are text only.
+
+        Among equals, the one followed by a row that is not text (data, column numbers) wins, so a
+        title row above a header is not taken for its first row; then the earliest.
+        """
+        n = self.header_rows
+        best: tuple[tuple[int, bool], int, Header] | None = None
+        for i in range(min(self.header_search_rows, len(rows) - n + 1)):
+            window = rows[i : i + n]
+            if not all(is_text_row(r) or _blank(r) for r in window[1:]):
+                continue
+            header = self._match([candidates(p) for p in column_paths(window)], n)
+            if header is None:
+                continue
+            score = (len(header.columns), i + n >= len(rows) or not is_text_row(rows[i + n]))
+            if best is None or score > best[0]:
+                best = (score, i, header)
+        return None if best is None else (best[1], best[2])
+
+    def _find_auto(self, rows: Sequence[Sequence[object]]) -> tuple[int, Header] | None:
+        """The first header: one row, or two when the row under it is text only and adds fields or units
+        to it, or holds nothing but units."""
         for i, row in enumerate(rows[: self.header_search_rows]):
             one = self.header(row)
             # a second header row: text only, and not a header by itself (else a title above it would join it)
@@ -186,6 +227,10 @@ class XlsxProfile:
         return None
 
 
+def _blank(row: Sequence[object]) -> bool:
+    return all(c is None or (type(c) is str and not c.strip()) for c in row)
+
+
 def _text(cell: object) -> bool:
     return type(cell) is str and bool(cell.strip())
 
@@ -211,91 +256,3 @@ def is_column_numbers(row: Sequence[object]) -> bool:
         else:
             return False
     return len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))
-
-
-def _line(node: yaml.Node | None, *path: str | int) -> int | None:
-    """The 1-based line of ``path`` inside a composed YAML document, when it can be found."""
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-        else:
-            return None
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _strings(path: Path, node: yaml.Node | None, key: str, value: Any, *where: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ProfileError(path, key, f"expected a list of texts, got {value!r}", _line(node, *where))
-    return value
-
-
-def _build(path: Path, data: Any, node: yaml.Node | None) -> XlsxProfile:
-    if not isinstance(data, Mapping):
-        raise ProfileError(path, "(file)", "expected a mapping of keys")
-    for key in data:
-        if key not in KEYS:
-            raise ProfileError(path, str(key), f"unknown key (known: {', '.join(sorted(KEYS))})", _line(node, key))
-    if data.get("format", "xlsx") != "xlsx":
-        raise ProfileError(path, "format", f"expected xlsx, got {data['format']!r}", _line(node, "format"))
-    if not isinstance(data.get("name"), str) or not data["name"]:
-        raise ProfileError(path, "name", "missing or not a text", _line(node, "name"))
-    columns = data.get("columns")
-    if not isinstance(columns, Mapping) or not columns:
-        raise ProfileError(path, "columns", "expected a mapping of field -> header names", _line(node, "columns"))
-    aliases: dict[str, str] = {}
-    names: dict[str, tuple[str, ...]] = {}
-    for fld, raw in columns.items():
-        if fld not in FIELDS:
-            raise ProfileError(path, f"columns.{fld}", f"unknown field (known: {', '.join(FIELDS)})",
-                               _line(node, "columns", fld))  # fmt: skip
-        names[fld] = tuple(_strings(path, node, f"columns.{fld}", raw, "columns", fld))
-        for i, alias in enumerate(names[fld]):
-            key = header_key(alias)[0]
-            line = _line(node, "columns", fld, i) or _line(node, "columns", fld)
-            if is_unit_only(alias):
-                problem = (
-                    f"alias {alias!r} is only a unit or punctuation, a fragment of a header name: in YAML "
-                    "flow style [Сумма, руб.] is two aliases; write the name alone (units are ignored) "
-                    "or quote it: ['Сумма, руб.']"
-                )
-                raise ProfileError(path, f"columns.{fld}", problem, line)
-            if aliases.get(key, fld) != fld:
-                raise ProfileError(path, f"columns.{fld}", f"alias {alias!r} is also an alias of {aliases[key]}", line)
-            aliases[key] = fld
-    required = tuple(_strings(path, node, "required", data.get("required", ["paid_date", "amount"]), "required"))
-    if not {"paid_date", "amount"} <= set(required) or not set(required) <= set(columns):
-        raise ProfileError(path, "required", "must include paid_date and amount and name fields under columns",
-                           _line(node, "required"))  # fmt: skip
-    rows = data.get("header_search_rows", 30)
-    if type(rows) is not int or rows < 1:
-        raise ProfileError(path, "header_search_rows", f"expected a positive whole number, got {rows!r}",
-                           _line(node, "header_search_rows"))  # fmt: skip
-    totals = _section(path, node, data, "totals", {"markers", "required"})
-    zip_conf = _section(path, node, data, "zip", {"max_total_mb", "max_ratio"})
-    markers = _strings(path, node, "totals.markers", totals.get("markers", ["Итого"]), "totals", "markers")
-    if not isinstance(totals.get("required", True), bool):
-        raise ProfileError(path, "totals.required", "expected true or false", _line(node, "totals", "required"))
-    try:
-        limits = ZipLimits(max_total=int(zip_conf.get("max_total_mb", 1024)) << 20,
-                           max_ratio=float(zip_conf.get("max_ratio", 200)))  # fmt: skip
-    except (TypeError, ValueError) as exc:
-        raise ProfileError(path, "zip", f"expected numbers: {exc}", _line(node, "zip")) from exc
-    return XlsxProfile(
-        name=data["name"], aliases=aliases, required=required, names=names, header_search_rows=rows,
-        total_markers=tuple(fold(m) for m in markers), require_totals=totals.get("required", True), zip_limits=limits,
-    )  # fmt: skip
-
-
-def _section(path: Path, node: yaml.Node | None, data: Mapping[str, Any], key: str, known: set[str]) -> Mapping:
-    section = data.get(key, {})
-    if not isinstance(section, Mapping):
-        raise ProfileError(path, key, "expected a mapping", _line(node, key))
-    for sub in section:
-        if sub not in known:
-            raise ProfileError(path, f"{key}.{sub}", f"unknown key (known: {', '.join(sorted(known))})",
-                               _line(node, key, sub))  # fmt: skip
-    return section

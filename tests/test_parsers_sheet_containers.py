@@ -13,7 +13,10 @@ import pytest
 
 from parsers.base import BadFile, read_head
 from parsers.census import count_records
+from parsers.sheet_head import html_head
+from parsers.sheet_source import head_rows, html_table, sheet_kind, sheet_rows
 from parsers.xlsx import XlsxRegisterParser
+from parsers.zipguard import ZipLimits
 from tests.golden import check_golden, parsed_summary
 from tests.test_parsers_sheet_accounting import accounted
 
@@ -81,3 +84,33 @@ def test_what_is_not_a_spreadsheet(parser: XlsxRegisterParser, tmp_path: Path, c
     assert reason in parser.explain(path)
     with pytest.raises(BadFile, match=reason):
         list(parser.parse(path))
+
+
+@pytest.mark.parametrize(
+    "sample", ["sheet_portal.ods", "sheet_portal_html.xls", "../corpus/gazprombank/web_export.xls"]
+)
+def test_the_head_read_alone_is_the_sheet_s_head(sample: str) -> None:
+    # identify and explain read ODS and HTML only as far as the header search needs (parsers.sheet_head)
+    path = DATA / sample
+    kind = sheet_kind(path, read_head(path))
+    whole = list(sheet_rows(path, kind, ZipLimits()))
+    for count in (1, 3, len(whole) + 5):
+        head = head_rows(path, kind, count)
+        assert list(map(_trimmed, head)) == list(map(_trimmed, whole[:count]))
+
+
+def _trimmed(row: list[object]) -> list[object]:
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    return row[:end]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1251"])
+def test_an_html_page_without_a_charset_is_read_in_its_encoding(tmp_path: Path, encoding: str) -> None:
+    page = "<html><body><table><tr><th>Дата платежа</th><th>Лицевой счёт</th><th>Сумма</th></tr>"
+    page += "<tr><td>20.11.2026</td><td>0012</td><td>100,00</td></tr></table></body></html>"
+    path = tmp_path / "r.xls"
+    path.write_bytes(page.encode(encoding))
+    for rows in (html_table(path), html_head(path, 5)):
+        assert rows is not None and rows[0] == ["Дата платежа", "Лицевой счёт", "Сумма"]

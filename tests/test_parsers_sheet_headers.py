@@ -98,7 +98,7 @@ def _profile(tmp_path: Path, old: str, new: str) -> Path:
     [
         ("amount: [Сумма,", "amount: [Сумма, руб., Итог,", "columns.amount", 22),
         ("header_search_rows: 30", "header_search_rows: тридцать", "header_search_rows", 10),
-        ("header_search_rows: 30", "header_rows: 30", "header_rows", 10),
+        ("header_search_rows: 30", "header_lines: 3", "header_lines", 10),
         ("  els:", "  ls:", "columns.ls", 17),
         ("  payer: [ФИО,", "  payer: [Лицевой счет, ФИО,", "columns.payer", 19),
         ("  required: true", "  required: yes please", "totals.required", 26),
