@@ -135,7 +135,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
         url = f"sqlite:///{(root / url.removeprefix('sqlite:///')).resolve()}"
     xsd = data.get("gis_xsd_dir")
-    channels = {name: _channel(name, spec or {}, source) for name, spec in (data.get("channels") or {}).items()}
+    channels = {name: _channel(name, spec or {}, source, root) for name, spec in (data.get("channels") or {}).items()}
     if not channels:
         raise ConfigError(f"{source}: `channels` is empty; at least one channel is needed")
     workers = {key: data.get(key, default) for key, default in (("intake_workers", 2), ("posting_workers", 2))}
@@ -182,7 +182,19 @@ def _whole(data: dict[str, Any], key: str, default: int, where: str) -> int:
     return value
 
 
-def _channel(name: str, spec: dict[str, Any], source: str) -> Channel:
+def _dialect(value: object, root: Path) -> str | None:
+    """A shipped dialect's name as it is; a file's path relative to the working directory made absolute
+    (the worker may run anywhere)."""
+    if not value:
+        return None
+    text = str(value)
+    if "/" in text or text.endswith((".yaml", ".yml")):
+        path = Path(text).expanduser()
+        return str(path if path.is_absolute() else (root / path).resolve())
+    return text
+
+
+def _channel(name: str, spec: dict[str, Any], source: str, root: Path) -> Channel:
     where = f"{source}: channels.{name}"
     fmt = spec.get("format")
     if fmt not in FORMATS:
@@ -199,7 +211,7 @@ def _channel(name: str, spec: dict[str, Any], source: str) -> Channel:
     return Channel(
         name=name,
         format=fmt,
-        dialect=spec.get("dialect") or spec.get("profile"),
+        dialect=_dialect(spec.get("dialect") or spec.get("profile"), root),
         agent_name=str(agent.get("name", "")),
         agent_inn=str(agent.get("inn", "")),
         agent_account=str(agent.get("account", "")),

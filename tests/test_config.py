@@ -39,3 +39,18 @@ def test_the_operating_date_follows_the_centers_clock(tmp_path: Path) -> None:
     east = load_config(_with_timezone(tmp_path / "east", "Pacific/Kiritimati")).today()
     west = load_config(_with_timezone(tmp_path / "west", "Etc/GMT+12")).today()
     assert 1 <= (east - west).days <= 2
+
+
+def test_a_relative_dialect_path_is_relative_to_the_working_directory(tmp_path, monkeypatch) -> None:
+    """docs/CONFIG.md: paths are relative to the working directory, not to where the worker runs."""
+    from rkc.config import parse_config
+
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / "home"
+    data = {"channels": {"kbank": {"format": "text", "dialect": "dialects/kbank.yaml"},
+                         "sber": {"format": "text", "dialect": "sber_classic"},
+                         "abs": {"format": "text", "dialect": "/srv/rkc/pochta.yaml"}}}  # fmt: skip
+    channels = parse_config(data, home).channels
+    assert channels["kbank"].dialect == str(home / "dialects" / "kbank.yaml")
+    assert channels["sber"].dialect == "sber_classic"  # a shipped name stays a name
+    assert channels["abs"].dialect == "/srv/rkc/pochta.yaml"
