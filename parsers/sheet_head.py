@@ -21,6 +21,7 @@ import codecs
 import datetime as dt
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from lxml import etree
@@ -119,7 +120,8 @@ def ods_head(path: Path, count: int) -> list[list[object]] | None:
                 element.clear()
                 if len(rows) >= count:
                     break
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, etree.XMLSyntaxError):
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError,
+            NotImplementedError, etree.XMLSyntaxError):  # fmt: skip
         return None
     return _pad(rows)
 

@@ -13,6 +13,7 @@ import csv
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -97,28 +98,36 @@ def quoted_cells(line: str, sep: str, quote: str) -> list[str]:
 
 
 def _quoted(lines: list[str], sep: str, quote: str) -> list[list[str]]:
-    """CSV fields of each line (a quoted field may hold the separator; a doubled quote is one)."""
+    """CSV fields of each line (a quoted field may hold the separator; a doubled quote is one).
+
+    Exactly one row per line: a quote left open ends at the end of its line. (One ``csv.reader``
+    over all the lines would carry an open quote into the next line and shift every row after it.)
+    """
     if len(sep) == 1:
-        return list(csv.reader(lines, delimiter=sep, quotechar=quote, doublequote=True, strict=False))
-    # csv takes one-character separators only: protect the quoted parts, then split.
-    out = []
-    for line in lines:
-        parts, field, inside, i = [], [], False, 0
-        while i < len(line):
-            if line.startswith(quote, i):
-                if inside and line.startswith(quote, i + 1):
-                    field.append(quote)
-                    i += 2
-                    continue
-                inside, i = not inside, i + 1
-            elif not inside and line.startswith(sep, i):
-                parts.append("".join(field))
-                field, i = [], i + len(sep)
-            else:
-                field.append(line[i])
-                i += 1
-        out.append([*parts, "".join(field)])
-    return out
+        reader = partial(csv.reader, delimiter=sep, quotechar=quote, doublequote=True, strict=False)
+        # csv refuses a CR or LF in an unquoted field: such a line goes through the plain splitter
+        return [next(reader((line,)), []) if "\r" not in line and "\n" not in line else _split_quoted(line, sep, quote)
+                for line in lines]  # fmt: skip
+    return [_split_quoted(line, sep, quote) for line in lines]
+
+
+def _split_quoted(line: str, sep: str, quote: str) -> list[str]:
+    """The fields of one line, separators inside quotes kept (any separator length; csv takes one)."""
+    parts, field, inside, i = [], [], False, 0
+    while i < len(line):
+        if line.startswith(quote, i):
+            if inside and line.startswith(quote, i + 1):
+                field.append(quote)
+                i += 2
+                continue
+            inside, i = not inside, i + 1
+        elif not inside and line.startswith(sep, i):
+            parts.append("".join(field))
+            field, i = [], i + len(sep)
+        else:
+            field.append(line[i])
+            i += 1
+    return [*parts, "".join(field)]
 
 
 def split(layout: Layout, lines: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:

@@ -38,6 +38,14 @@ SAMPLES = [
     (CORPUS / "gorod" / "services_split.txt", "text", str(CORPUS / "gorod" / "gorod_services.yaml")),
     (CORPUS / "sber_8625" / "hash_header.txt", "text", str(CORPUS / "sber_8625" / "sber_8625_hash.yaml")),
     (CORPUS / "rnkb" / "reestr_units.xlsx", "xlsx", str(CORPUS / "rnkb" / "xlsx_units.yaml")),
+    (REGISTERS / "sheet_portal.ods", "xlsx", "xlsx_portal"),
+    (REGISTERS / "gis_notifications_soap.xml", "gis_xml", None),
+    (CORPUS / "dbf" / "pochta_cp1251.dbf", "dbf", "dbf_pochta"),
+    (CORPUS / "yoomoney" / "registry.csv", "text", str(CORPUS / "yoomoney" / "yoomoney_registry.yaml")),
+    (CORPUS / "vtb" / "reestr_range.txt", "text", str(CORPUS / "vtb" / "vtb_range.yaml")),
+    (CORPUS / "gis_gkh" / "oplaty.xlsx", "xlsx", str(CORPUS / "gis_gkh" / "gis_oplaty.yaml")),
+    (CORPUS / "gazprombank" / "web_export.xls", "xlsx", str(CORPUS / "gazprombank" / "html_table.yaml")),
+    (CORPUS / "gazprombank" / "reestr_kopecks.xls", "xlsx", str(CORPUS / "gazprombank" / "xls_kopecks.yaml")),
 ]
 
 
@@ -72,7 +80,7 @@ def _damage(data: bytes, how: str, at: float, junk: bytes) -> bytes:
     return data if line_end < 0 else data[:line_end + 1] + data[start : line_end + 1] + data[line_end + 1 :]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     which=st.integers(0, len(SAMPLES) - 1),
     how=st.sampled_from(["truncate", "overwrite", "insert", "double_line"]),

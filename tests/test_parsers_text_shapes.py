@@ -39,6 +39,19 @@ def test_quoted_fields_hold_the_separator_and_doubled_quotes(tmp_path: Path) -> 
     assert [e["line_no"] for e in unquoted["rejected"]] == [1]
 
 
+def test_a_quote_left_open_ends_with_its_line(tmp_path: Path) -> None:
+    """An unbalanced quote must not swallow the next lines (every row after it would shift), and a
+    lone CR inside a line is no reason to stop the file."""
+    dialect = "quote: '\"'\nfield_count: 4\nfields: {date: 1, payer: 2, account: 3, amount: 4}\n"
+    text = ('15.03.2026;"ИВАНОВ;0012;1 500,00\n15.03.2026;ПЕТРОВ;0013;10,00\n'
+            '15.03.2026;СИДОРОВ\rС;0014;20,00\n15.03.2026;КУЗНЕЦОВ;0015;30,00\n')  # fmt: skip
+    summary = run(tmp_path, dialect, text)
+    assert [e["line_no"] for e in summary["rejected"]] == [1]  # two fields: the open quote took the rest
+    assert [(p["line_no"], p["account"], p["amount"]) for p in summary["payments"]] == [
+        (2, "13", 1000), (3, "14", 2000), (4, "15", 3000),
+    ]
+
+
 METERS = """
 field_count: {min: 4, max: 40}
 fields: {date: 1, operation_id: 2, account: {key: "ACC:"}, amount: {key: "SUM:"}}
