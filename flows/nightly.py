@@ -23,7 +23,7 @@ from rkc.intake_totals import attach_totals
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
-from rkc.runlock import run_lock
+from rkc.runlock import RunLock, run_lock
 from rkc.summary import BRIDGE_FIELDS, bridge_lines, discrepancy_counts, write_summary
 from rkc.tie import tie_out
 from sql.engine import migrate
@@ -60,11 +60,14 @@ def decide(home: str, intakes: list[dict], work_dir: str, run_date: date | None 
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
-def post_register(home: str, intake_: dict, plan: dict | None, run_date: date) -> dict:
-    """Post one register in one transaction and file it away."""
+def post_register(home: str, intake_: dict, plan: dict | None, run_date: date, lock: dict | None = None) -> dict:
+    """Post one register in one transaction and file it away, if the run still holds the run lock."""
     config, engine = config_and_engine(home)
     started = time.perf_counter()
     try:
+        if lock is not None:
+            with engine.connect() as conn:
+                RunLock.from_dict(lock).check(conn)  # RunLockLost: this run posts nothing more
         night = NightPlan.from_dict(plan) if plan else None
         outcome = commit_register(config, engine, Intake.from_dict(intake_), night, run_date)
         run_logger().info("%s (%s): %s, %d lines, %.1f s", outcome.file, outcome.channel, outcome.status,
@@ -127,7 +130,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     home = str(config.home)
     run_date = run_date or config.today()  # the center's date, not the worker's
     migrate(engine)
-    with run_lock(config, engine), libraries_out_of_the_collector():
+    with run_lock(config, engine, run_date, logger) as lock, libraries_out_of_the_collector():
         work_dir = str(config.home / "work" / run_date.isoformat())
         scan = scan_inbox(config)
         listed = [*quarantine_strays(config, engine, scan, run_date, logger), *scan.listed]  # nothing left unnamed
@@ -143,7 +146,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         parsed = [i for i in intakes if i["status"] == PARSED]
         plan = decide(home, intakes, work_dir, run_date) if parsed else None
         writers = config.posting_workers if engine.dialect.name == "postgresql" else 1  # SQLite: one writer
-        outcomes = _post_all(home, intakes, plan, run_date, writers)
+        outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict())
         tie_summary = tie(home, run_date)
         resolution_summary = resolutions(home, run_date)
         this_run = [o["file"] for o in outcomes if o["status"] in ("posted", "quarantined")]
@@ -183,18 +186,20 @@ def _intake_all(
     return [results[i] for i in range(len(files))]
 
 
-def _post_all(home: str, intakes: list[dict], plan: dict | None, run_date: date, workers: int) -> list[dict]:
+def _post_all(
+    home: str, intakes: list[dict], plan: dict | None, run_date: date, workers: int, lock: dict | None = None
+) -> list[dict]:
     """Post every register, ``workers`` at a time, largest first: the big one takes the whole run
     while the other worker goes through the rest. Each register is one transaction; the ledger
     lock lets registers of different channels overlap (``sql.bulk.lock_ledger``). The results
     keep the inbox order."""
     if workers == 1:
-        return [post_register(home, i, plan, run_date) for i in intakes]
+        return [post_register(home, i, plan, run_date, lock) for i in intakes]
     by_size = sorted(range(len(intakes)), key=lambda i: -intakes[i].get("lines", 0))
     futures: dict[int, PrefectConcurrentFuture] = {}
     try:
         for i in by_size:
-            futures[i] = post_register.submit(home, intakes[i], plan, run_date)
+            futures[i] = post_register.submit(home, intakes[i], plan, run_date, lock)
     except BaseException:  # interrupted while submitting: those submitted still end first
         settle(list(futures.values()))
         raise

@@ -1,35 +1,126 @@
-"""One nightly run at a time: a second run waits for the first, then finds nothing left to do."""
+"""One nightly run at a time, and a lock that cannot be lost silently.
+
+On PostgreSQL the run holds a session advisory lock on a connection of its own. That connection
+can die while the run goes on (a network cut, an administrator's ``pg_terminate_backend``): the
+lock is then gone and a waiting run starts. So the lock is checked before each register is
+committed (``RunLock.check``): a run that lost it stops before posting more and says so. A run
+that waits says for whom and for how long ("waiting for the run of 2026-11-20 started 02:30:04 on
+host/pid, 35 s so far"), from the session name the holder gave its connection.
+
+On SQLite the lock is a lock file (``fcntl``): it lives and dies with the process that holds it,
+so it cannot be lost while the run goes on; the holder writes who it is into the file.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import logging
+import os
+import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine
 
 from rkc.config import Config
+from sql.runlock import holders, name_session, try_lock, unlock
 
 RUN_LOCK = 0x726B6301
+POLL_SECONDS = 5.0
+log = logging.getLogger("rkc.runlock")
+Logger = logging.Logger | logging.LoggerAdapter
+
+
+class RunLockLost(RuntimeError):
+    """The run no longer holds the nightly run lock: it must not post anything more."""
+
+
+@dataclass(frozen=True)
+class RunLock:
+    """The lock a run holds: who it is, and (PostgreSQL) the backend pid of the connection holding it."""
+
+    holder: str  # "the run of 2026-11-20 started 02:30:04 on host/pid"
+    pid: int | None = None  # None: a lock file (SQLite), which cannot be lost while the process lives
+
+    def check(self, conn: Connection) -> None:
+        """Raise ``RunLockLost`` unless this run's connection still holds the lock (PostgreSQL)."""
+        if self.pid is None or conn.dialect.name != "postgresql":
+            return
+        found = holders(conn, RUN_LOCK)
+        if any(pid == self.pid for pid, _, _ in found):
+            return
+        other = f"; it is now held by {found[0][1] or 'pid ' + str(found[0][0])}" if found else ""
+        raise RunLockLost(f"{self.holder}: the run lock was lost (its database connection, pid {self.pid}, ended)"
+                          f"{other}; this run stops before posting more")  # fmt: skip
+
+    def to_dict(self) -> dict:
+        """Plain dict for passing between tasks."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunLock:
+        """Inverse of ``to_dict``."""
+        return cls(**data)
+
+
+def describe(run_date: date) -> str:
+    """How a run names itself to the runs that wait for it."""
+    started = datetime.now().strftime("%H:%M:%S")
+    return f"the run of {run_date.isoformat()} started {started} on {socket.gethostname()}/{os.getpid()}"
 
 
 @contextmanager
-def run_lock(config: Config, engine: Engine) -> Iterator[None]:
-    """Hold the run lock: a PostgreSQL session advisory lock, or a lock file for SQLite."""
+def run_lock(
+    config: Config, engine: Engine, run_date: date, logger: Logger = log, poll: float = POLL_SECONDS,
+) -> Iterator[RunLock]:  # fmt: skip
+    """Hold the run lock (waiting for it, saying for whom) and yield it; given back at the end."""
+    me = describe(run_date)
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": RUN_LOCK})
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": RUN_LOCK})
-                conn.commit()
+        yield from _postgres(engine, me, logger, poll)
         return
     path = config.home / ".run.lock"
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with path.open("a+") as handle:
+        waited = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                other = handle.read().strip() or "another run"
+                logger.info("waiting for %s, %.0f s so far", other, time.monotonic() - waited)
+                time.sleep(poll)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(me)
+        handle.flush()
         try:
-            yield
+            yield RunLock(me)
         finally:
+            handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _postgres(engine: Engine, me: str, logger: Logger, poll: float) -> Iterator[RunLock]:
+    with engine.connect() as conn:
+        pid = name_session(conn, me)
+        conn.commit()
+        waited = time.monotonic()
+        while not try_lock(conn, RUN_LOCK):
+            conn.commit()
+            found = holders(conn, RUN_LOCK)
+            other = found[0][1] if found and found[0][1] else "another run"
+            logger.info("waiting for %s, %.0f s so far", other, time.monotonic() - waited)
+            time.sleep(poll)
+        conn.commit()
+        try:
+            yield RunLock(me, pid)
+        finally:
+            try:
+                unlock(conn, RUN_LOCK)
+                conn.commit()
+            except Exception as exc:  # the connection died: the lock went with it, nothing to give back
+                logger.warning("%s: the run lock's connection is gone (%s); nothing to release", me, exc)
