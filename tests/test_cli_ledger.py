@@ -14,7 +14,7 @@ from rkc.cli import app
 from sql.engine import make_engine
 from sql.posting import post_payments
 from sql.uow import UnitOfWork
-from tests.dbutil import new_register, payment_frame, split_frame
+from tests.dbutil import behind_the_ledgers_back, new_register, payment_frame, split_frame
 
 DATA = Path(__file__).parent / "data" / "charges"
 
@@ -67,7 +67,7 @@ def test_charges_import_then_balances_and_check(home: Path, db_url: str) -> None
     }
     assert run("ledger", "check", "--home", str(home)).exit_code == 0
 
-    with engine.begin() as conn:  # corrupt: one leg changed behind the ledger's back
+    with engine.begin() as conn, behind_the_ledgers_back(conn):  # corrupt: one leg changed behind its back
         conn.execute(sa.text("UPDATE ledger_posting SET amount = amount - 1 WHERE account = 'suspense'"))
     engine.dispose()
     result = run("ledger", "check", "--home", str(home))

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sql.ledger_queries import check_ledger
 from sql.posting import post_payments
 from sql.uow import UnitOfWork
-from tests.dbutil import new_register, payment_frame, split_frame
+from tests.dbutil import behind_the_ledgers_back, new_register, payment_frame, split_frame
 
 
 def test_corrupted_ledger_reports_each_violation(engine: sa.Engine) -> None:
@@ -18,7 +18,7 @@ def test_corrupted_ledger_reports_each_violation(engine: sa.Engine) -> None:
         )
         post_payments(uow.conn, rid, payments, split_frame([(0, "7707083893", "ЖКУ", 1000)]))
         uow.commit()
-    with engine.begin() as conn:
+    with engine.begin() as conn, behind_the_ledgers_back(conn):
         first, second = conn.execute(sa.text("SELECT id FROM ledger_entry ORDER BY id")).scalars().all()
         # 1. an unbalanced entry: one leg changed behind the ledger's back
         conn.execute(
