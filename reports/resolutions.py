@@ -9,20 +9,33 @@ Applying a resolution (finding the ПД, reclassifying) is ``rkc.resolve``'s job
 
 from __future__ import annotations
 
-import math
+import logging
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from domain.identifiers import row_id
 from domain.records import LineError
+from parsers.container import Container, sniff_file, workbook_kind
 from reports.run_report import PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
 
+log = logging.getLogger(__name__)
+
 _HEADER_SEARCH_ROWS = 10  # the header is row 1 as written; allow a few title rows added by hand
+_MAX_TARGET = 64  # a ЛС or УИП is at most 32 characters; room for the spaces and dashes people type
+_MAX_NAME = 200
+_MAX_RAW = 1000  # a row quoted in an error is cut: a cell may hold a pasted page
+# What a damaged workbook raises inside openpyxl (bad zip, bad deflate, bad XML, missing parts).
+_DAMAGE = (zipfile.BadZipFile, zlib.error, InvalidFileException, ParseError, KeyError, OSError, ValueError,
+           EOFError, TypeError, AttributeError, IndexError)  # fmt: skip
+_WANTED = f"«{PAYMENT_ID_HEADER}», «{TARGET_HEADER}», «{RESOLVER_HEADER}»"
+_SAVE_AS = "сохраните отчёт в Excel как «Книга Excel (*.xlsx)» и положите снова"
 
 
 @dataclass(frozen=True)
@@ -36,47 +49,123 @@ class ResolutionRequest:
     row: int  # the worksheet row, as the accountant sees it
 
 
+@dataclass(frozen=True)
+class ResolutionBook:
+    """What one workbook says: its requests and row errors, or why the whole workbook is refused."""
+
+    requests: list[ResolutionRequest]
+    errors: list[LineError]  # one per refused row, reason in Russian (the accountant reads it)
+    refused: str | None = None  # why nothing of the workbook can be read (Russian, for .reason.txt)
+    detail: str = ""  # the same in English with the technical cause, for the log
+
+
+def read_book(path: Path) -> ResolutionBook:
+    """Read a resolutions workbook; never raises on its content.
+
+    A file that is no readable workbook (empty, text or CSV renamed, password-protected or .xls,
+    .ods, damaged zip or XML) or that has no sheet with the three columns is ``refused`` with a
+    reason; otherwise every filled-in row is a request or a ``LineError`` (see ``read_resolutions``).
+    """
+    refusal = _container_refusal(path)
+    if refusal is not None:
+        return ResolutionBook([], [], *refusal)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except _DAMAGE as exc:
+        return _damaged(exc)
+    try:
+        return _read_sheets(wb, path.name)
+    except _DAMAGE as exc:  # a sheet's XML broken half-way: nothing of the workbook is trusted
+        return _damaged(exc)
+    finally:
+        try:
+            wb.close()
+        except _DAMAGE:  # closing a damaged archive must not undo the verdict
+            pass
+
+
 def read_resolutions(path: Path) -> tuple[list[ResolutionRequest], list[LineError]]:
     """Every filled-in resolution of the workbook, and a ``LineError`` per row that cannot be read.
 
     Rows with an empty target are skipped silently (not resolved yet). A row with a target but
-    no payment id, a payment id that is not a whole number, no name in «Кто решил», or a payment
-    already resolved differently earlier in the workbook is a ``LineError`` (file, row, reason).
-    An unreadable workbook is a single ``LineError`` with row 0.
+    no usable payment id (empty, not a whole number, 0 or negative, beyond the database's BIGINT),
+    no name in «Кто решил», an overlong target or name, or a payment already resolved differently
+    earlier in the workbook is a ``LineError`` (file, row, reason in Russian). A refused workbook
+    (``read_book``) is a single ``LineError`` with row 0.
     """
-    name = path.name
+    book = read_book(path)
+    if book.refused is not None:
+        return [], [LineError(path.name, 0, book.refused, "")]
+    return book.requests, book.errors
+
+
+def _container_refusal(path: Path) -> tuple[str, str] | None:
+    """Why the file is no .xlsx workbook at all, judged by its bytes (Russian, English), or None."""
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        return [], [LineError(name, 0, f"cannot read the workbook: {exc}", "")]
+        if path.stat().st_size == 0:
+            return "файл пуст", "empty file"
+        kind = sniff_file(path)
+        if kind == Container.ZIP:
+            book = workbook_kind(path)
+            if book == "xlsx":
+                return None
+            if book == "ods":
+                return f"книга в формате OpenDocument (.ods), а не Excel: {_SAVE_AS}", "an ODS workbook"
+            return f"книга повреждена (архив не читается) или это не книга Excel: {_SAVE_AS}", "damaged zip"
+    except OSError as exc:
+        return f"файл не читается: {exc.strerror or exc}", f"unreadable: {exc}"
+    if kind == Container.OLE2:
+        return (f"книга защищена паролем или сохранена в старом формате .xls: снимите пароль и {_SAVE_AS}",
+                "an OLE2 file (encrypted workbook or .xls)")  # fmt: skip
+    if kind == Container.TEXT:
+        return (f"это текстовый файл (например, CSV с расширением .xlsx), а не книга Excel: {_SAVE_AS}",
+                "a text file named .xlsx")  # fmt: skip
+    return f"это не книга Excel (файл вида {kind.value}): {_SAVE_AS}", f"not a workbook ({kind.value})"
+
+
+def _damaged(exc: Exception) -> ResolutionBook:
+    if not isinstance(exc, (zipfile.BadZipFile, zlib.error, InvalidFileException, ParseError, KeyError, EOFError)):
+        # the less usual kinds may be a bug of ours, not damage: keep the traceback in the log
+        log.warning("resolutions workbook refused on %s", type(exc).__name__, exc_info=exc)
+    return ResolutionBook([], [], f"книга повреждена и не читается: {_SAVE_AS}",
+                          f"damaged workbook: {type(exc).__name__}: {str(exc)[:200]}")  # fmt: skip
+
+
+def _read_sheets(wb, name: str) -> ResolutionBook:  # type: ignore[no-untyped-def]
+    """Requests and row errors of every sheet that has the three columns; refused if none has."""
     requests: list[ResolutionRequest] = []
     errors: list[LineError] = []
     seen: dict[int, ResolutionRequest] = {}
-    try:
-        for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
-            columns = None
-            for number, row in enumerate(rows, 1):
-                if columns is None:
-                    columns = _columns(row)
-                    if columns is None and number >= _HEADER_SEARCH_ROWS:
-                        break
-                    continue
-                request, error = _read_row(row, columns, name, ws.title, number)
-                if error is not None:
-                    errors.append(error)
-                elif request is not None:
-                    first = seen.get(request.payment_id)
-                    if first is None:
-                        seen[request.payment_id] = request
-                        requests.append(request)
-                    elif first.target != request.target:
-                        errors.append(_error(name, ws.title, number, row,
-                                             f"payment {request.payment_id} already resolved to "
-                                             f"{first.target!r} in row {first.row}"))  # fmt: skip
-    finally:
-        wb.close()
-    return requests, errors
+    with_columns = 0
+    for ws in wb.worksheets:
+        if not hasattr(ws, "iter_rows"):  # a chart sheet has no cells
+            continue
+        columns = None
+        for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+            if columns is None:
+                columns = _columns(row)
+                with_columns += columns is not None
+                if columns is None and number >= _HEADER_SEARCH_ROWS:
+                    break
+                continue
+            request, error = _read_row(row, columns, name, ws.title, number)
+            if error is not None:
+                errors.append(error)
+            elif request is not None:
+                first = seen.get(request.payment_id)
+                if first is None:
+                    seen[request.payment_id] = request
+                    requests.append(request)
+                elif first.target != request.target:
+                    errors.append(_error(name, ws.title, number, row,
+                                         f"платёж {request.payment_id} уже разнесён на {first.target!r} "
+                                         f"в строке {first.row}"))  # fmt: skip
+    if not with_columns:
+        titles = ", ".join(f"«{ws.title}»" for ws in wb.worksheets)
+        return ResolutionBook([], [], f"ни на одном листе ({titles}) нет колонок {_WANTED} в первых "
+                                      f"{_HEADER_SEARCH_ROWS} строках: это не книга отчёта о расхождениях",
+                              "no sheet has the resolution columns")  # fmt: skip
+    return ResolutionBook(requests, errors)
 
 
 def _columns(row: tuple) -> tuple[int, int, int] | None:
@@ -99,13 +188,16 @@ def _read_row(
     target = _text(_cell(row, columns[1]))
     if not target:
         return None, None
-    payment_id = _whole(_cell(row, columns[0]))
+    payment_id, reason = row_id.parse(_cell(row, columns[0]))
     if payment_id is None:
-        shown = _cell(row, columns[0])
-        return None, _error(file, sheet, number, row, f"«{PAYMENT_ID_HEADER}» is not a payment id: {shown!r}")
+        return None, _error(file, sheet, number, row, reason or "")
+    if len(target) > _MAX_TARGET:
+        return None, _error(file, sheet, number, row, f"«{TARGET_HEADER}» длиннее {_MAX_TARGET} символов")
     resolved_by = _text(_cell(row, columns[2]))
     if not resolved_by:
-        return None, _error(file, sheet, number, row, f"«{RESOLVER_HEADER}» is empty: say who resolved it")
+        return None, _error(file, sheet, number, row, f"«{RESOLVER_HEADER}» пусто: укажите, кто решил")
+    if len(resolved_by) > _MAX_NAME:
+        return None, _error(file, sheet, number, row, f"«{RESOLVER_HEADER}» длиннее {_MAX_NAME} символов")
     return ResolutionRequest(payment_id, target, resolved_by, file, number), None
 
 
@@ -123,20 +215,6 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _whole(value: object) -> int | None:
-    """A positive whole number from an int, an integral float or Decimal, or digits as text."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, (float, Decimal)):
-        if not value.is_finite() if isinstance(value, Decimal) else not math.isfinite(value):
-            return None
-        return int(value) if value == int(value) and value > 0 else None
-    text = str(value).strip()
-    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else None
-
-
 def _error(file: str, sheet: str, number: int, row: tuple, reason: str) -> LineError:
     raw = ";".join("" if v is None else str(v) for v in row)
-    return LineError(file, number, f"sheet {sheet!r}: {reason}", raw)
+    return LineError(file, number, f"лист «{sheet}»: {reason}", raw[:_MAX_RAW])

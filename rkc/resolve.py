@@ -9,20 +9,28 @@ which file, is recorded in ``resolution``.
 
 from __future__ import annotations
 
+import logging
 import stat
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, text
 
+from domain.codes import Code
+from domain.identifiers import row_id
 from domain.identifiers.account import compact as compact_account
 from domain.splitting import split_payments
+from reports.resolutions import ResolutionBook, ResolutionRequest, read_book
 from rkc.config import Config
 from rkc.filing import file_away
+from sql.bulk import bulk_insert
 from sql.entries import reclassify, suspense_amount
 from sql.models import Resolution
 from sql.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,47 +39,101 @@ class ResolutionSummary:
 
     files: int = 0
     applied: int = 0
-    rejected: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "<file>:<row>: <reason>", one per refused row
+    quarantined: list[dict] = field(default_factory=list)  # {"file", "reason", "stored_path"} per refused workbook
 
 
 def apply_resolutions(config: Config, engine: Engine, run_date: date) -> ResolutionSummary:
-    """Apply every workbook in ``inbox/resolutions`` and file it away with a note of rejections."""
-    from reports.resolutions import read_resolutions
-
+    """Apply every workbook in ``inbox/resolutions``; file it away (archive with a note of the
+    refused rows, or quarantine with the reason when nothing of it can be read). No workbook's
+    content fails the night: whatever fails is named, and the workbook leaves the inbox."""
     folder = config.resolutions_inbox
     # Regular .xlsx files only: an upload in progress (``.name``) waits, a link is never followed.
     books = sorted(
         p for p in folder.iterdir()
         if p.suffix.lower() == ".xlsx" and not p.name.startswith(".") and stat.S_ISREG(p.lstat().st_mode)
     ) if folder.is_dir() else []  # fmt: skip
-    applied, rejected = 0, []
+    applied, rejected, quarantined = 0, [], []
     for book in books:
-        requests, errors = read_resolutions(book)
-        notes = [f"{book.name}:{e.line_no}: {e.reason}" for e in errors]
-        for request in requests:
-            with UnitOfWork(engine) as uow:
-                reason = _apply_one(uow.conn, request, book.name, run_date)
-                if reason is None:
-                    uow.commit()
-                    applied += 1
-                else:
-                    notes.append(f"{book.name}:{request.row}: payment {request.payment_id}: {reason}")
+        parsed = _read(book)
+        if parsed.refused is not None:
+            log.warning("%s: resolutions workbook quarantined: %s", book.name, parsed.detail)
+            stored = _file(book, config.quarantine / run_date.isoformat() / "resolutions", parsed.refused)
+            quarantined.append({"file": book.name, "reason": parsed.refused, "stored_path": stored})
+            _record_bad_file(engine, run_date, book.name, parsed.refused)
+            continue
+        notes = [f"{book.name}:{e.line_no}: {e.reason}" for e in parsed.errors]
+        for request in parsed.requests:
+            reason = _apply_guarded(engine, request, book.name, run_date)
+            if reason is None:
+                applied += 1
+            else:
+                notes.append(f"{book.name}:{request.row}: платёж {request.payment_id}: {reason}")
+        if notes:
+            log.warning("%s: %d resolution rows refused", book.name, len(notes))
         rejected += notes
-        file_away(book, config.archive / run_date.isoformat() / "resolutions", "\n".join(notes) or None)
-    return ResolutionSummary(len(books), applied, rejected)
+        _file(book, config.archive / run_date.isoformat() / "resolutions", "\n".join(notes) or None)
+    if books:
+        log.info("resolutions: %d workbooks, %d applied, %d rows refused, %d workbooks quarantined",
+                 len(books), applied, len(rejected), len(quarantined))  # fmt: skip
+    return ResolutionSummary(len(books), applied, rejected, quarantined)
 
 
-def _apply_one(conn: Connection, request, source: str, run_date: date) -> str | None:  # type: ignore[no-untyped-def]
-    """Apply one resolution; return the reason it was rejected, or None when applied."""
+def _read(book: Path) -> ResolutionBook:
+    """``read_book``, with a bug of the reader itself turned into a refusal (traceback logged)."""
+    try:
+        return read_book(book)
+    except Exception as exc:  # a workbook must never block the night; the log keeps the bug
+        log.exception("%s: reading the resolutions workbook failed", book.name)
+        return ResolutionBook([], [], f"книга не прочитана: внутренняя ошибка {type(exc).__name__}, "
+                                      "сообщите администратору", f"reader failed: {type(exc).__name__}")  # fmt: skip
+
+
+def _apply_guarded(engine: Engine, request: ResolutionRequest, source: str, run_date: date) -> str | None:
+    """``_apply_one`` in its own transaction: a refusal or any error rolls back this row only and
+    becomes its reason (an error's type named, its traceback logged)."""
+    try:
+        with UnitOfWork(engine) as uow:
+            reason = _apply_one(uow.conn, request, source, run_date)
+            if reason is None:
+                uow.commit()
+            return reason
+    except Exception as exc:  # one row's failure must not fail the night; the log keeps it
+        log.exception("%s:%d: resolution of payment %d failed", source, request.row, request.payment_id)
+        return f"не применено: ошибка {type(exc).__name__}, сообщите администратору"
+
+
+def _file(book: Path, folder: Path, note: str | None) -> str | None:
+    """``file_away``; a workbook that cannot be moved stays in the inbox, logged, and the night goes on."""
+    try:
+        return str(file_away(book, folder, note))
+    except OSError as exc:
+        log.error("%s: could not be moved to %s: %s", book.name, folder, exc)
+        return None
+
+
+def _record_bad_file(engine: Engine, run_date: date, name: str, reason: str) -> None:
+    """A quarantined workbook is a BAD_FILE discrepancy of the night, as a stray in the inbox is."""
+    with UnitOfWork(engine) as uow:
+        frame = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value,
+                               "channel": "resolutions", "file": name, "detail": reason}])  # fmt: skip
+        bulk_insert(uow.conn, "discrepancy", frame, list(frame.columns))
+        uow.commit()
+
+
+def _apply_one(conn: Connection, request: ResolutionRequest, source: str, run_date: date) -> str | None:
+    """Apply one resolution; return the reason it was rejected (Russian), or None when applied."""
+    if (bad := row_id.problem(request.payment_id)) is not None:  # never hand a driver an id beyond BIGINT
+        return bad
     done = conn.execute(text("SELECT target_uip FROM resolution WHERE payment_id = :p"), {"p": request.payment_id})
     if (previous := done.scalar()) is not None:
-        return f"already resolved to ПД {previous}"
+        return f"уже разнесён на ПД {previous}"
     held = suspense_amount(conn, request.payment_id)
     if held <= 0:
-        return "the payment is not in suspense"
+        return "платёж не найден среди невыясненных (нет такого ID или уже разнесён)"
     uip = _target_document(conn, request.target)
     if uip is None:
-        return f"no ПД has УИП or ЛС {request.target!r}"
+        return f"нет ПД с УИП или ЛС {request.target!r}"
     charges = pd.read_sql_query(
         text(
             "SELECT l.uip, d.account_raw, d.account, d.period, l.supplier_inn, l.service, l.amount, d.payer,"

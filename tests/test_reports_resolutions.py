@@ -99,7 +99,7 @@ def test_unreadable_rows_are_line_errors_and_the_rest_is_read(tmp_path: Path) ->
         ResolutionRequest(15, "12345678", "Петрова", "r.xlsx", 6),  # a ЛС typed as a number
     ]
     assert [(e.file, e.line_no) for e in errors] == [("r.xlsx", 3), ("r.xlsx", 4), ("r.xlsx", 5)]
-    assert "not a payment id: 'двенадцать'" in errors[0].reason
+    assert "«ID платежа» не число: 'двенадцать'" in errors[0].reason
     assert "Кто решил" in errors[2].reason
     assert all(isinstance(e, LineError) for e in errors)
 
@@ -126,7 +126,7 @@ def test_the_same_payment_resolved_two_ways_is_an_error(tmp_path: Path) -> None:
     wb.save(path)
     requests, errors = read_resolutions(path)
     assert requests == [ResolutionRequest(7, "U1", "A", "twice.xlsx", 2)]
-    assert [e.line_no for e in errors] == [4] and "already resolved to 'U1' in row 2" in errors[0].reason
+    assert [e.line_no for e in errors] == [4] and "уже разнесён на 'U1' в строке 2" in errors[0].reason
 
 
 @pytest.mark.parametrize("content", [b"not a workbook", b""])
