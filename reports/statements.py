@@ -28,8 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine
 
+from reports.cells import fit_cells, guarded
 from reports.render import html_table, render_html
-from reports.xlsx import Col, SheetSpec, fit_cells, guarded, kopecks_text, strings, write_workbook
+from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
 from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
 
 KIND_RU = {"payment": "Платеж", "reclass": "Разнесение невыясненного", "reversal": "Сторно",

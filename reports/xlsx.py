@@ -18,10 +18,10 @@ Cell rules, decided once for every report:
   when retyped (leading ``= + - @``, tab or CR, or an Excel error literal such as ``#N/A``) also
   gets the ``quotePrefix`` style — Excel's own marker for "typed with a leading apostrophe" —
   so editing the cell keeps it text, while the visible value stays exactly the source text;
-  the same test (``guarded``) decides which CSV fields get a leading apostrophe;
+  the same test (``reports.cells.guarded``) decides which CSV fields get a leading apostrophe;
 - text longer than Excel's cell limit (32,767 UTF-16 units; openpyxl writes more, and Excel then
   repairs the file by cutting or refuses it) is cut to fit, ending with a visible marker
-  ``… [обрезано символов: N]`` counted in the limit (``fit_cells``);
+  ``… [обрезано символов: N]`` counted in the limit (``reports.cells.fit_cells``);
 - characters XML 1.0 forbids (control characters) are dropped from text.
 """
 
@@ -43,17 +43,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from reports.cells import fit_cells, guarded
+
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "DD.MM.YYYY"
 TEXT_FORMAT = "@"
-# Leading characters that make spreadsheets (and CSV importers) treat a cell as a formula (OWASP).
-DANGEROUS_START = r"^[=+\-@\t\r]"
-EXCEL_ERRORS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"]
-# A formula start or an error literal at the start of the text, in any case (Excel takes "#n/a" typed
-# or imported from CSV for the error #N/A): what ``guarded`` marks.
-FORMULA_LIKE = "(?i)" + DANGEROUS_START + "|^(?:" + "|".join(re.escape(e) for e in EXCEL_ERRORS) + ")"
-CELL_LIMIT = 32_767  # Excel's maximum length of a cell's text, in UTF-16 code units
-CUT_MARKER = "… [обрезано символов: {}]"
 _ILLEGAL_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 # Bytes of UTF-8 text that make ``_escape`` run its regular expression: the C0 controls XML 1.0
 # forbids, and 0xEF, the lead byte of U+FFFE and U+FFFF (other characters that start with it just
@@ -92,42 +86,6 @@ def sheet_title(text: str, fallback: str) -> str:
     ``text`` with those characters replaced by ``-`` if that fits, else ``fallback``."""
     cleaned = re.sub(r"[\[\]:*?/\\]", "-", text).strip("'")
     return cleaned if 0 < len(cleaned) <= 31 else fallback[:31]
-
-
-def guarded(values: pa.Array) -> pa.Array:
-    """Boolean per text value: would a spreadsheet read it as a formula or an error when typed or
-    imported from CSV? (A leading ``= + - @``, tab or CR, or an Excel error literal like ``#N/A``.)"""
-    return pc.fill_null(pc.match_substring_regex(values, FORMULA_LIKE), False)
-
-
-def fit_cells(values: pa.Array) -> pa.Array:
-    """Text cut to Excel's cell limit where longer, ending with ``CUT_MARKER`` (within the limit).
-
-    A code point takes at most two UTF-16 units, so only text over half the limit can exceed it;
-    those few cells (raw lines of rejected records, mostly) are cut one by one, the rest of the
-    column is returned as it is.
-    """
-    long = pc.fill_null(pc.greater(pc.utf8_length(values), CELL_LIMIT // 2), False)
-    if not pc.any(long).as_py():
-        return values
-    cut = [cut_text(v) for v in pc.filter(values, long).to_pylist()]
-    return pc.replace_with_mask(values, long, pa.array(cut, type=values.type))
-
-
-def cut_text(text: str, limit: int = CELL_LIMIT) -> str:
-    """``text`` if it fits ``limit`` UTF-16 units, else its head and ``CUT_MARKER`` with the number
-    of characters cut, exactly filling the limit (less only where a surrogate pair would be split)."""
-    units = text.encode("utf-16-le")
-    if len(units) <= 2 * limit:
-        return text
-    fixed = len(CUT_MARKER.format(""))
-    digits = len(str(len(text)))
-    while True:  # the marker's length depends on the count it shows: settle it (a step or two)
-        head = units[: 2 * (limit - fixed - digits)].decode("utf-16-le", errors="ignore")  # drops a split pair
-        removed = len(text) - len(head)
-        if len(str(removed)) == digits:
-            return head + CUT_MARKER.format(removed)
-        digits = len(str(removed))
 
 
 class _Styles:
