@@ -199,7 +199,7 @@ def _total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -
 
 def _csv_field(values: pd.Series, *, guard: bool = True) -> pa.Array:
     """CSV-safe text: ``'`` before what a spreadsheet would take for a formula or an error (a leading
-    ``= + - @`` tab or CR, or ``#N/A`` and the other error literals: ``reports.xlsx.guarded``, the
+    ``= + - @`` tab or CR, or ``#N/A`` and the other error literals: ``reports.cells.guarded``, the
     XLSX writer's test), cut to Excel's cell limit, quoted when it holds ``;``, ``"`` or a line
     break; missing values are empty."""
     s = pc.fill_null(strings(values), "")
