@@ -21,7 +21,7 @@ from domain.codes import Code
 from domain.records import PAYMENT_COLUMNS
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
-from rkc.filing import file_away, file_or_find
+from rkc.filing import file_away, file_or_find, filed_folder
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
 from rkc.workfiles import read_errors, read_payments, read_raw_lines
 from sql.bulk import bulk_insert
@@ -263,8 +263,8 @@ def _finish_filing(
     """File away a register committed but not filed (by the failed attempt of this task, or by a
     run that died: ``status="recovered"``), posting nothing again, or find where it was put; the
     outcome is the stored register's."""
-    refused = committed["status"] != "posted"
-    folder = (config.quarantine if refused else config.archive) / run_date.isoformat() / intake.channel
+    # Its own night's folder, where the next run's repair_filing looks should this run die as well.
+    folder = filed_folder(config, committed["status"], committed["run_date"], intake.channel)
     stored = file_or_find(Path(intake.path), folder, committed["reason"] or None, intake.sha256)
     if stored is not None:
         _set_stored(engine, committed["register_id"], stored)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from reports.cells import CELL_LIMIT, CUT_MARKER, cut_text, fit_cells, guarded
@@ -91,6 +93,18 @@ def test_cut_counts_utf16_units_and_never_splits_a_pair() -> None:
     assert len(out.encode("utf-16-le")) // 2 <= CELL_LIMIT
     removed = int(MARKER_RE.search(out).group(1))  # type: ignore[union-attr]
     assert out == "😀" * (20_000 - removed) + CUT_MARKER.format(removed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=400), limit=st.integers(min_value=40, max_value=300))
+def test_a_cut_cell_never_exceeds_the_limit_and_keeps_the_head(text: str, limit: int) -> None:
+    out = cut_text(text, limit)
+    if len(text.encode("utf-16-le")) <= 2 * limit:
+        assert out == text
+        return
+    assert len(out.encode("utf-16-le")) // 2 <= limit
+    removed = int(MARKER_RE.search(out).group(1))  # type: ignore[union-attr]
+    assert 0 < removed <= len(text) and out == text[: len(text) - removed] + CUT_MARKER.format(removed)
 
 
 def test_fit_cells_leaves_short_text_and_nulls_alone() -> None:
