@@ -17,6 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
+from rkc.filing import repair_filing
 from rkc.inbox import log_listed, quarantine_strays, scan_inbox
 from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take_in
 from rkc.intake_totals import attach_totals
@@ -132,6 +133,9 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     migrate(engine)
     with run_lock(config, engine, run_date, logger) as lock, libraries_out_of_the_collector():
         work_dir = str(config.home / "work" / run_date.isoformat())
+        # Before the inbox is read: a copy of a file that an earlier run filed away but died before
+        # recording must be a duplicate, not taken for the original.
+        repair_filing(config, engine)
         scan = scan_inbox(config)
         listed = [*quarantine_strays(config, engine, scan, run_date, logger), *scan.listed]  # nothing left unnamed
         log_listed(scan.listed, logger)

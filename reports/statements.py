@@ -28,8 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine
 
+from reports.cells import fit_cells, guarded
 from reports.render import html_table, render_html
-from reports.xlsx import DANGEROUS_START, Col, SheetSpec, kopecks_text, strings, write_workbook
+from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
 from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
 
 KIND_RU = {"payment": "Платеж", "reclass": "Разнесение невыясненного", "reversal": "Сторно",
@@ -197,11 +198,14 @@ def _total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -
 
 
 def _csv_field(values: pd.Series, *, guard: bool = True) -> pa.Array:
-    """CSV-safe text: ``'`` before a leading ``= + - @`` tab or CR (formula injection), quoted when
-    it holds ``;``, ``"`` or a line break; missing values are empty."""
+    """CSV-safe text: ``'`` before what a spreadsheet would take for a formula or an error (a leading
+    ``= + - @`` tab or CR, or ``#N/A`` and the other error literals: ``reports.cells.guarded``, the
+    XLSX writer's test), cut to Excel's cell limit, quoted when it holds ``;``, ``"`` or a line
+    break; missing values are empty."""
     s = pc.fill_null(strings(values), "")
     if guard:
-        s = pc.if_else(pc.match_substring_regex(s, DANGEROUS_START), pc.binary_join_element_wise("'", s, ""), s)
+        s = pc.if_else(guarded(s), pc.binary_join_element_wise("'", s, ""), s)
+    s = fit_cells(s)  # after the apostrophe: it is part of the text a spreadsheet shows
     needs = pc.match_substring_regex(s, '[;"\r\n]')
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(s, '"', '""'), '"', "")
     return pc.if_else(needs, quoted, s)

@@ -18,6 +18,10 @@ Cell rules, decided once for every report:
   when retyped (leading ``= + - @``, tab or CR, or an Excel error literal such as ``#N/A``) also
   gets the ``quotePrefix`` style — Excel's own marker for "typed with a leading apostrophe" —
   so editing the cell keeps it text, while the visible value stays exactly the source text;
+  the same test (``reports.cells.guarded``) decides which CSV fields get a leading apostrophe;
+- text longer than Excel's cell limit (32,767 UTF-16 units; openpyxl writes more, and Excel then
+  repairs the file by cutting or refuses it) is cut to fit, ending with a visible marker
+  ``… [обрезано символов: N]`` counted in the limit (``reports.cells.fit_cells``);
 - characters XML 1.0 forbids (control characters) are dropped from text.
 """
 
@@ -39,12 +43,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from reports.cells import fit_cells, guarded
+
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "DD.MM.YYYY"
 TEXT_FORMAT = "@"
-# Leading characters that make spreadsheets (and CSV importers) treat a cell as a formula (OWASP).
-DANGEROUS_START = r"^[=+\-@\t\r]"
-EXCEL_ERRORS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"]
 _ILLEGAL_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 # Bytes of UTF-8 text that make ``_escape`` run its regular expression: the C0 controls XML 1.0
 # forbids, and 0xEF, the lead byte of U+FFFE and U+FFFF (other characters that start with it just
@@ -83,12 +86,6 @@ def sheet_title(text: str, fallback: str) -> str:
     ``text`` with those characters replaced by ``-`` if that fits, else ``fallback``."""
     cleaned = re.sub(r"[\[\]:*?/\\]", "-", text).strip("'")
     return cleaned if 0 < len(cleaned) <= 31 else fallback[:31]
-
-
-def guarded(values: pa.Array) -> pa.Array:
-    """Boolean per text value: would a spreadsheet read it as a formula or an error when typed?"""
-    hit = pc.or_(pc.match_substring_regex(values, DANGEROUS_START), pc.is_in(values, pa.array(EXCEL_ERRORS)))
-    return pc.fill_null(hit, False)
 
 
 class _Styles:
@@ -188,7 +185,7 @@ def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: _Styles) 
     if col.kind == "input":
         return pc.binary_join_element_wise('<c r="', refs, f'" s="{st.input}"/>', "")
     if col.kind == "text":
-        raw = values if isinstance(values, pa.Array) else strings(values)
+        raw = fit_cells(values if isinstance(values, pa.Array) else strings(values))
         style = pc.if_else(guarded(raw), f' s="{st.quoted}"', "")
         body = _escape(raw)
         cell = pc.binary_join_element_wise(

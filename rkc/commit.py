@@ -15,20 +15,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from domain.codes import Code
 from domain.records import PAYMENT_COLUMNS
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
-from rkc.filing import file_away, file_or_find
+from rkc.filing import file_away, file_or_find, filed_folder
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
 from rkc.workfiles import read_errors, read_payments, read_raw_lines
 from sql.bulk import bulk_insert
 from sql.meters import meter_rows, store_meter_readings
-from sql.models import Register
 from sql.posting import post_payments
-from sql.registers import create_register, finish_register, register_outcome
+from sql.registers import create_register, finish_register, register_outcome, set_stored_path
 from sql.uow import UnitOfWork
 
 # The intake columns posting stores (the services were already split by the decision step; the
@@ -264,8 +263,8 @@ def _finish_filing(
     """File away a register committed but not filed (by the failed attempt of this task, or by a
     run that died: ``status="recovered"``), posting nothing again, or find where it was put; the
     outcome is the stored register's."""
-    refused = committed["status"] != "posted"
-    folder = (config.quarantine if refused else config.archive) / run_date.isoformat() / intake.channel
+    # Its own night's folder, where the next run's repair_filing looks should this run die as well.
+    folder = filed_folder(config, committed["status"], committed["run_date"], intake.channel)
     stored = file_or_find(Path(intake.path), folder, committed["reason"] or None, intake.sha256)
     if stored is not None:
         _set_stored(engine, committed["register_id"], stored)
@@ -283,8 +282,10 @@ def _finish_filing(
 
 
 def _set_stored(engine: Engine, register_id: int | None, stored: Path) -> None:
+    # A kill just before this leaves the path empty with the file filed: rkc.filing.repair_filing
+    # records it at the start of the next run.
     if register_id is None:
         return
     with UnitOfWork(engine) as uow:
-        uow.conn.execute(update(Register).where(Register.id == register_id).values(stored_path=str(stored)))
+        set_stored_path(uow.conn, register_id, str(stored))
         uow.commit()

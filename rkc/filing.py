@@ -1,12 +1,19 @@
-"""Filing processed files away: into the archive or quarantine, never overwriting, with a reason."""
+"""Filing processed files away: into the archive or quarantine, never overwriting, with a reason;
+and repairing the record of a file a run filed away but died before recording where."""
 
 from __future__ import annotations
 
 import glob
+import logging
 import shutil
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from parsers.base import file_sha256
+from rkc.config import Config
+from sql.registers import set_stored_path, unfiled_registers
+from sql.uow import UnitOfWork
 
 
 def file_away(source: Path, folder: Path, reason: str | None) -> Path:
@@ -46,3 +53,37 @@ def find_filed(name: str, folder: Path, sha256: str) -> Path | None:
         return None
     candidates = [folder / name, *sorted(folder.glob(f"{glob.escape(stem)}.*{glob.escape(suffix)}"))]
     return next((c for c in candidates if c.is_file() and file_sha256(c) == sha256), None)
+
+
+def filed_folder(config: Config, status: str, run_date: str, channel: str) -> Path:
+    """Where the run that committed a register of this status files it: a posted register to the
+    archive, a quarantined or unreadable one to quarantine, under the register's run date and channel."""
+    root = config.archive if status == "posted" else config.quarantine
+    return root / run_date / channel
+
+
+def repair_filing(config: Config, engine: Engine) -> list[tuple[int, Path]]:
+    """Record where the files of committed but unrecorded registers are: a run killed between moving
+    a file away and recording its path left the path empty, and a copy of the file sent later would
+    then be taken for the original (recovered) instead of a duplicate. Each such register's file is
+    looked for by name and sha256 in the folder its run filed into; found, its path is recorded.
+    Not found, the register stays as it is: its file never left the inbox (the kill came before the
+    move) and intake finishes it as recovered. Returns (register id, path) of the repaired ones."""
+    log = logging.getLogger("rkc.filing")
+    with engine.connect() as conn:
+        unfiled = unfiled_registers(conn)
+    repaired = []
+    for reg in unfiled:  # a handful at most: one per run that died between its commit and its record
+        folder = filed_folder(config, reg["status"], reg["run_date"].isoformat(), reg["channel"])
+        found = find_filed(reg["file"], folder, reg["sha256"])
+        if found is None:
+            log.warning("register %s (%s): committed, its file not yet filed away (not in %s)",
+                        reg["register_id"], reg["file"], folder)  # fmt: skip
+            continue
+        with UnitOfWork(engine) as uow:
+            set_stored_path(uow.conn, reg["register_id"], str(found))
+            uow.commit()
+        log.warning("register %s (%s): filed away as %s by a run that stopped before recording it; recorded now",
+                    reg["register_id"], reg["file"], found)  # fmt: skip
+        repaired.append((reg["register_id"], found))
+    return repaired

@@ -72,6 +72,22 @@ def finish_register(conn: Connection, register_id: int, **values: object) -> Non
     conn.execute(update(Register).where(Register.id == register_id).values(**values))
 
 
+def unfiled_registers(conn: Connection) -> list[dict]:
+    """Registers committed (posted, quarantined, or refused as unreadable) whose file's place was
+    never recorded: the run that committed them stopped before (or just after) filing the file away.
+    Keys: register_id, file, sha256, channel, status, run_date (a ``date``)."""
+    query = select(Register.id.label("register_id"), Register.file, Register.sha256, Register.channel,
+                   Register.status, Register.run_date).where(
+        Register.stored_path.is_(None), Register.status.in_(("posted", "quarantined", "bad_file"))
+    ).order_by(Register.id)  # fmt: skip
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def set_stored_path(conn: Connection, register_id: int, stored_path: str) -> None:
+    """Record where a register's file was filed away (archive or quarantine)."""
+    conn.execute(update(Register).where(Register.id == register_id).values(stored_path=stored_path))
+
+
 def night_registers(
     conn: Connection, run_date: date, statuses: tuple[str, ...] = ("posted", "quarantined")
 ) -> list[dict]:

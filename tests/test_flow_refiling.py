@@ -134,3 +134,84 @@ def test_a_refused_file_does_not_count_as_stored_for_a_killed_runs_plan(engine) 
         create_register(conn, file="b.txt", sha256="b" * 64, channel="sber", fmt="text", run_date=date(2026, 11, 20),
                         status="posted")  # fmt: skip
         assert stored_files(conn, {"a" * 64, "b" * 64, "c" * 64}) == {"b" * 64}
+
+
+def _killed_after_the_move(harness, config, day, monkeypatch) -> tuple[str, Path]:  # noqa: F811
+    """Run the night with the first posted register's filing killed just after its move: the file is
+    in the archive, its register has no path. Returns that register's file name and where it went."""
+    import rkc.commit
+    from flows.nightly import nightly
+
+    real, moved = rkc.commit.file_away, []
+
+    def dies_after_moving(source, folder, reason):
+        target = real(source, folder, reason)
+        if not reason and not moved:
+            moved.append((source.name, target))
+            raise RuntimeError("killed after the move, before recording it")
+        return target
+
+    monkeypatch.setattr(rkc.commit, "file_away", dies_after_moving)
+    with pytest.raises(RuntimeError, match="killed after the move"):
+        nightly(home=str(config.home), run_date=day.run_date)
+    monkeypatch.setattr(rkc.commit, "file_away", real)
+    ((name, archived),) = moved
+    _, status, stored = _registers(config)[name]
+    assert status == "posted" and stored is None  # committed and moved, never recorded
+    assert archived.is_file() and archived.parent.parent == config.archive / day.run_date.isoformat()
+    return name, archived
+
+
+def test_a_copy_of_a_file_filed_by_a_killed_run_is_a_duplicate(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+    from flows.nightly import nightly
+
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    name, archived = _killed_after_the_move(harness, config, day, monkeypatch)
+    shutil.copy(archived, config.inbox / archived.parent.name / name)  # the agent sends it again before the next run
+
+    rerun = nightly(home=str(config.home), run_date=day.run_date + timedelta(days=1))
+    assert (name, "duplicate_file") in [(s["file"], s["status"]) for s in rerun["skipped"]]
+    assert "recovered" not in [s["status"] for s in rerun["skipped"]]
+    assert _registers(config)[name][2] == str(archived)  # the record repaired, pointing at the original
+    copy = Path(next(s["stored_path"] for s in rerun["skipped"] if s["file"] == name))
+    assert copy != archived and copy.is_file() and archived.is_file()
+    assert rerun["discrepancies"]["DUPLICATE_FILE"] == 1
+    _, violations, _ = _ledger(config)
+    assert violations == []
+
+
+def test_the_next_run_records_where_a_killed_run_filed_a_register(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+    from flows.nightly import nightly
+
+    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    name, archived = _killed_after_the_move(harness, config, day, monkeypatch)
+    rerun = nightly(home=str(config.home), run_date=day.run_date)  # nothing of that file left in the inbox
+    assert name not in [s["file"] for s in rerun["skipped"]]
+    assert _registers(config)[name][2] == str(archived)
+    assert name in [r["file"] for r in rerun["registers"] if r["status"] == "posted"]
+
+
+def test_repair_finds_the_file_by_content_not_by_name(engine, tmp_path) -> None:
+    from datetime import date
+    from types import SimpleNamespace
+
+    from parsers.base import file_sha256
+    from rkc.filing import repair_filing
+    from sql.registers import create_register
+
+    config = SimpleNamespace(archive=tmp_path / "archive", quarantine=tmp_path / "quarantine")  # what repair reads
+    folder = config.archive / "2026-11-20" / "sber"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("another night's a.txt\n")  # same name, other content
+    (folder / "a.1.txt").write_text("the register\n")  # file_away added a counter
+    sha = file_sha256(folder / "a.1.txt")
+    with engine.begin() as conn:
+        rid = create_register(conn, file="a.txt", sha256=sha, channel="sber", fmt="text", run_date=date(2026, 11, 20),
+                              status="posted")  # fmt: skip
+        lost = create_register(conn, file="b.txt", sha256="b" * 64, channel="sber", fmt="text",
+                               run_date=date(2026, 11, 20), status="posted")  # fmt: skip
+    assert repair_filing(config, engine) == [(rid, folder / "a.1.txt")]
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT id, stored_path FROM register")).all())
+    assert rows == {rid: str(folder / "a.1.txt"), lost: None}  # not found: left for intake to recover
+    assert repair_filing(config, engine) == []  # nothing left to repair

@@ -1,0 +1,55 @@
+"""What a spreadsheet cell may hold, for every output a spreadsheet opens (XLSX and CSV alike):
+text that would be taken for a formula or an error literal is recognised by one test (``guarded``),
+and text over Excel's cell limit is cut with a visible marker (``fit_cells``)."""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Leading characters that make spreadsheets (and CSV importers) treat a cell as a formula (OWASP).
+DANGEROUS_START = r"^[=+\-@\t\r]"
+EXCEL_ERRORS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"]
+# A formula start or an error literal at the start of the text, in any case (Excel takes "#n/a" typed
+# or imported from CSV for the error #N/A): what ``guarded`` marks.
+FORMULA_LIKE = "(?i)" + DANGEROUS_START + "|^(?:" + "|".join(re.escape(e) for e in EXCEL_ERRORS) + ")"
+CELL_LIMIT = 32_767  # Excel's maximum length of a cell's text, in UTF-16 code units
+CUT_MARKER = "… [обрезано символов: {}]"
+
+
+def guarded(values: pa.Array) -> pa.Array:
+    """Boolean per text value: would a spreadsheet read it as a formula or an error when typed or
+    imported from CSV? (A leading ``= + - @``, tab or CR, or an Excel error literal like ``#N/A``.)"""
+    return pc.fill_null(pc.match_substring_regex(values, FORMULA_LIKE), False)
+
+
+def fit_cells(values: pa.Array) -> pa.Array:
+    """Text cut to Excel's cell limit where longer, ending with ``CUT_MARKER`` (within the limit).
+
+    A code point takes at most two UTF-16 units, so only text over half the limit can exceed it;
+    those few cells (raw lines of rejected records, mostly) are cut one by one, the rest of the
+    column is returned as it is.
+    """
+    long = pc.fill_null(pc.greater(pc.utf8_length(values), CELL_LIMIT // 2), False)
+    if not pc.any(long).as_py():
+        return values
+    cut = [cut_text(v) for v in pc.filter(values, long).to_pylist()]
+    return pc.replace_with_mask(values, long, pa.array(cut, type=values.type))
+
+
+def cut_text(text: str, limit: int = CELL_LIMIT) -> str:
+    """``text`` if it fits ``limit`` UTF-16 units, else its head and ``CUT_MARKER`` with the number
+    of characters cut, exactly filling the limit (less only where a surrogate pair would be split)."""
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * limit:
+        return text
+    fixed = len(CUT_MARKER.format(""))
+    digits = len(str(len(text)))
+    while True:  # the marker's length depends on the count it shows: settle it (a step or two)
+        head = units[: 2 * (limit - fixed - digits)].decode("utf-16-le", errors="ignore")  # drops a split pair
+        removed = len(text) - len(head)
+        if len(str(removed)) == digits:
+            return head + CUT_MARKER.format(removed)
+        digits = len(str(removed))
