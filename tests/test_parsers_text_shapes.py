@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from parsers.census import count_records
-from parsers.dialect import DialectError, load_dialect
+from parsers.dialect import load_dialect
 from parsers.text import TextRegisterParser
+from tests.dialectutil import assert_refused
 from tests.golden import parsed_summary
 
 IDENTIFY = "identify: {first_line: '^\\d'}\n"
@@ -178,11 +179,4 @@ def test_grouped_by_payer_and_payment_order(tmp_path: Path) -> None:
     ],
 )
 def test_wrong_shape_keys_name_file_and_key(tmp_path: Path, patch: str, key: str) -> None:
-    base = {"field_count": "field_count: 3", "fields": "fields: {date: 1, account: 2, amount: 3}"}
-    top = patch.split(":")[0]
-    body = "\n".join(v for k, v in base.items() if k != top)
-    path = tmp_path / "bank.yaml"
-    path.write_text(f"format: text\n{body}\n{patch}\n{IDENTIFY}", encoding="utf-8")
-    with pytest.raises(DialectError) as info:
-        load_dialect(path)
-    assert info.value.key == key and str(path) in str(info.value)
+    assert_refused(tmp_path, patch, key, field_count=3)

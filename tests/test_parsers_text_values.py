@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parsers.census import count_records
-from parsers.dialect import DialectError, load_dialect
+from parsers.dialect import load_dialect
 from parsers.text import TextRegisterParser
+from tests.dialectutil import assert_refused
 from tests.golden import parsed_summary
 
 IDENTIFY = "identify: {first_line: '^\\d'}\n"
@@ -140,14 +141,7 @@ def test_a_two_column_period_by_header_names(tmp_path: Path) -> None:
     ],
 )
 def test_wrong_keys_name_file_and_key(tmp_path: Path, patch: str, key: str) -> None:
-    base = {"field_count": "field_count: 5", "fields": "fields: {date: 1, account: 2, amount: 3}"}
-    top = patch.split(":")[0]
-    body = "\n".join(v for k, v in base.items() if k != top)
-    path = tmp_path / "bank.yaml"
-    path.write_text(f"format: text\n{body}\n{patch}\n{IDENTIFY}", encoding="utf-8")
-    with pytest.raises(DialectError) as info:
-        load_dialect(path)
-    assert info.value.key == key and str(path) in str(info.value)
+    assert_refused(tmp_path, patch, key, field_count=5)
 
 
 def test_a_date_given_per_file_is_enough_for_the_loader(tmp_path: Path) -> None:
