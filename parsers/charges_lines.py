@@ -1,8 +1,10 @@
 """The lines of a billing export, each checked on its own against the file's encoding.
 
-The encoding is detected from the head as for every text input (UTF-8, BOM allowed, else cp1251).
-A file is then read whole, but judged line by line, so that a few foreign lines reject those lines
-instead of being stored as mojibake or refusing the whole file:
+The file is read whole and judged line by line, so that a few foreign lines reject those lines
+instead of being stored as mojibake or refusing the whole file. Its encoding is the one most of its
+lines are in: UTF-8 when it starts with a BOM, or when more of its non-ASCII lines are valid UTF-8
+than are not; cp1251 otherwise (a few cp1251 lines in a UTF-8 export, or the reverse, do not decide
+for the whole file as a strict decode of its head would). Then:
 
 - UTF-8 file: a line with bytes that are not UTF-8 is rejected. A U+FFFD replacement character in
   the file counts as such, since it means the text was damaged before the export was written.
@@ -18,6 +20,7 @@ instead of being stored as mojibake or refusing the whole file:
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +28,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from parsers.textio import HEAD, detect_encoding
 
 LINE_LIMIT = 64 * 1024  # characters; far beyond any real service line, short of a runaway field
 RAW_KEPT = 1000  # characters of a rejected line kept for the report
@@ -54,28 +55,29 @@ def read_lines(path: Path) -> Lines:
     Raises ``OSError`` when the file cannot be read.
     """
     data = path.read_bytes()
-    try:
-        encoding = detect_encoding(data[:HEAD], ("utf-8-sig",))
-    except UnicodeError:  # cp1251 is the fallback; its one undefined byte (0x98) rejects a line, not the file
-        encoding = "cp1251"
-    text = _split(data.decode(encoding, errors="replace"))
+    # The same bytes read as UTF-8: "\n" and "\r" are single bytes in both encodings, so lines align.
+    as_utf8 = _split(data.decode("utf-8-sig", errors="replace"))
+    broken = pc.match_substring(as_utf8, "\ufffd").to_numpy(zero_copy_only=False)
+    utf8 = ~broken & ~pc.string_is_ascii(as_utf8).to_numpy(zero_copy_only=False)
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) or utf8.sum() > broken.sum() else "cp1251"
+    if encoding != "cp1251":
+        return _bounded(Lines(encoding, as_utf8, np.where(broken, NOT_UTF8, "").astype(object)))
+    text = _split(data.decode("cp1251", errors="replace"))
     problems = np.full(len(text), "", dtype=object)
-    replaced = pc.match_substring(text, "\ufffd").to_numpy(zero_copy_only=False)
-    if encoding == "cp1251":
-        # The same bytes read as UTF-8: "\n" and "\r" are single bytes in both, so lines align.
-        as_utf8 = _split(data.decode("utf-8", errors="replace"))
-        utf8 = ~pc.match_substring(as_utf8, "\ufffd").to_numpy(zero_copy_only=False)
-        utf8 &= ~pc.string_is_ascii(as_utf8).to_numpy(zero_copy_only=False)
-        utf8 |= pc.match_substring_regex(text, MOJIBAKE_PAIRS).to_numpy(zero_copy_only=False)
-        problems[utf8] = UTF8_IN_CP1251
-        problems[replaced] = NOT_CP1251
-    else:
-        problems[replaced] = NOT_UTF8
+    problems[pc.match_substring(text, "\ufffd").to_numpy(zero_copy_only=False)] = NOT_CP1251
+    utf8 |= pc.match_substring_regex(text, MOJIBAKE_PAIRS).to_numpy(zero_copy_only=False)
+    problems[utf8] = UTF8_IN_CP1251  # UTF-8 "И" is D0 98, the byte cp1251 lacks: yet the line is UTF-8
+    return _bounded(Lines(encoding, text, problems))
+
+
+def _bounded(lines: Lines) -> Lines:
+    """``lines`` with every line over ``LINE_LIMIT`` marked and cut to its first ``RAW_KEPT`` characters."""
+    text, problems = lines.text, lines.problems
     long = pc.greater(pc.utf8_length(text), LINE_LIMIT).to_numpy(zero_copy_only=False)
     if long.any():
         problems[long] = TOO_LONG
         text = pc.if_else(pa.array(long), pc.utf8_slice_codeunits(text, 0, RAW_KEPT), text)
-    return Lines(encoding, text, problems)
+    return Lines(lines.encoding, text, problems)
 
 
 def _split(decoded: str) -> pa.Array:
