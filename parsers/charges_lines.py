@@ -34,6 +34,11 @@ RAW_KEPT = 1000  # characters of a rejected line kept for the report
 # cp1251 characters of bytes 0x80-0xBF (0x98 is not one): what a UTF-8 continuation byte becomes
 _CONTINUATIONS = bytes(b for b in range(0x80, 0xC0) if b != 0x98).decode("cp1251")
 MOJIBAKE_PAIRS = "(?:[РС][" + re.escape(_CONTINUATIONS) + "]){2}"
+# A whole line of well-formed UTF-8 (no overlongs, no surrogates), matched on the raw bytes (Latin-1)
+_VALID_UTF8 = (
+    r"^(?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}"
+    r"|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*$"
+)
 NOT_UTF8 = "line is not valid UTF-8 (the file is UTF-8)"
 NOT_CP1251 = "line holds a byte that is not cp1251 (the file is cp1251)"
 UTF8_IN_CP1251 = "line is UTF-8 text in a cp1251 file; it would be stored garbled"
@@ -55,19 +60,34 @@ def read_lines(path: Path) -> Lines:
     Raises ``OSError`` when the file cannot be read.
     """
     data = path.read_bytes()
-    # The same bytes read as UTF-8: "\n" and "\r" are single bytes in both encodings, so lines align.
-    as_utf8 = _split(data.decode("utf-8-sig", errors="replace"))
-    broken = pc.match_substring(as_utf8, "\ufffd").to_numpy(zero_copy_only=False)
-    utf8 = ~broken & ~pc.string_is_ascii(as_utf8).to_numpy(zero_copy_only=False)
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) or utf8.sum() > broken.sum() else "cp1251"
-    if encoding != "cp1251":
-        return _bounded(Lines(encoding, as_utf8, np.where(broken, NOT_UTF8, "").astype(object)))
-    text = _split(data.decode("cp1251", errors="replace"))
+    bom = data.startswith(codecs.BOM_UTF8)
+    data = (data[len(codecs.BOM_UTF8) :] if bom else data).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    raw = pc.list_flatten(pc.split_pattern(pa.array([data], pa.large_binary()), b"\n"))
+    valid = pc.match_substring_regex(raw, _VALID_UTF8).to_numpy(zero_copy_only=False)
+    utf8 = valid & ~pc.match_substring_regex(raw, "^[\\x00-\\x7F]*$").to_numpy(zero_copy_only=False)
+    if bom or utf8.sum() > (~valid).sum():
+        text = _utf8_text(raw, valid)
+        broken = ~valid | pc.match_substring(text, "\ufffd").to_numpy(zero_copy_only=False)
+        return _bounded(Lines("utf-8", text, np.where(broken, NOT_UTF8, "").astype(object)))
+    del raw
+    text = pc.list_flatten(
+        pc.split_pattern(pa.array([data.decode("cp1251", errors="replace")], pa.large_string()), "\n")
+    )
     problems = np.full(len(text), "", dtype=object)
     problems[pc.match_substring(text, "\ufffd").to_numpy(zero_copy_only=False)] = NOT_CP1251
     utf8 |= pc.match_substring_regex(text, MOJIBAKE_PAIRS).to_numpy(zero_copy_only=False)
     problems[utf8] = UTF8_IN_CP1251  # UTF-8 "И" is D0 98, the byte cp1251 lacks: yet the line is UTF-8
-    return _bounded(Lines(encoding, text, problems))
+    return _bounded(Lines("cp1251", text, problems))
+
+
+def _utf8_text(raw: pa.Array, valid: np.ndarray) -> pa.Array:
+    """Binary lines as text: valid ones cast in bulk, the few invalid ones decoded with U+FFFD in place."""
+    if valid.all():
+        return raw.cast(pa.large_string())
+    fixed = [line.decode("utf-8", errors="replace") for line in raw.filter(pa.array(~valid)).to_pylist()]
+    joined = pa.concat_arrays([raw.filter(pa.array(valid)).cast(pa.large_string()), pa.array(fixed, pa.large_string())])
+    order = np.argsort(np.concatenate([np.flatnonzero(valid), np.flatnonzero(~valid)]), kind="stable")
+    return joined.take(order)
 
 
 def _bounded(lines: Lines) -> Lines:
@@ -78,9 +98,3 @@ def _bounded(lines: Lines) -> Lines:
         problems[long] = TOO_LONG
         text = pc.if_else(pa.array(long), pc.utf8_slice_codeunits(text, 0, RAW_KEPT), text)
     return Lines(lines.encoding, text, problems)
-
-
-def _split(decoded: str) -> pa.Array:
-    """Lines of decoded text, any newline convention (a final newline leaves an empty last line)."""
-    flat = decoded.replace("\r\n", "\n").replace("\r", "\n")
-    return pc.list_flatten(pc.split_pattern(pa.array([flat], pa.large_string()), "\n"))
