@@ -11,9 +11,9 @@ for the whole file as a strict decode of its head would). Then:
 - cp1251 file: byte 0x98 (not a cp1251 character) is rejected; so is a line whose non-ASCII bytes
   are valid UTF-8 as a whole (Russian cp1251 text practically never is: its letters are UTF-8 lead
   bytes followed by letters, not continuation bytes); so is a line holding two UTF-8 Cyrillic
-  letters in a row read as cp1251 — ``Р``/``С`` each followed by a character of bytes 0x80–0xBF
-  (``РџР°`` for ``Па``), the sign of a UTF-8 field inside an otherwise cp1251 line. One such pair
-  alone is not enough: ``Сё`` starts the real surname Сёмин.
+  letters in a row (bytes D0 or D1, then one of 0x80–0xBF: as cp1251, ``Р``/``С`` each followed by
+  a character such as ``џ`` or ``°``, ``РџР°`` for ``Па``), the sign of a UTF-8 field inside an
+  otherwise cp1251 line. One such pair alone is not enough: ``Сё`` starts the real surname Сёмин.
 - A line longer than ``LINE_LIMIT`` characters is rejected before it is split into fields; only its
   first characters are kept for the report.
 """
@@ -21,7 +21,6 @@ for the whole file as a strict decode of its head would). Then:
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +30,8 @@ import pyarrow.compute as pc
 
 LINE_LIMIT = 64 * 1024  # characters; far beyond any real service line, short of a runaway field
 RAW_KEPT = 1000  # characters of a rejected line kept for the report
-# cp1251 characters of bytes 0x80-0xBF (0x98 is not one): what a UTF-8 continuation byte becomes
-_CONTINUATIONS = bytes(b for b in range(0x80, 0xC0) if b != 0x98).decode("cp1251")
-MOJIBAKE_PAIRS = "(?:[РС][" + re.escape(_CONTINUATIONS) + "]){2}"
+# Two UTF-8 Cyrillic letters in a row (lead byte D0/D1, then a continuation byte), on the raw bytes
+MOJIBAKE_PAIRS = r"(?:[\xD0\xD1][\x80-\xBF]){2}"
 # A whole line of well-formed UTF-8 (no overlongs, no surrogates), matched on the raw bytes (Latin-1)
 _VALID_UTF8 = (
     r"^(?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}"
@@ -69,13 +67,15 @@ def read_lines(path: Path) -> Lines:
         text = _utf8_text(raw, valid)
         broken = ~valid | pc.match_substring(text, "\ufffd").to_numpy(zero_copy_only=False)
         return _bounded(Lines("utf-8", text, np.where(broken, NOT_UTF8, "").astype(object)))
+    # On the bytes, cheaper than on text: 0x98 (undefined in cp1251), and UTF-8 Cyrillic letters in a row
+    undefined = pc.match_substring(raw, b"\x98").to_numpy(zero_copy_only=False)
+    utf8 |= pc.match_substring_regex(raw, MOJIBAKE_PAIRS).to_numpy(zero_copy_only=False)
     del raw
     text = pc.list_flatten(
         pc.split_pattern(pa.array([data.decode("cp1251", errors="replace")], pa.large_string()), "\n")
     )
     problems = np.full(len(text), "", dtype=object)
-    problems[pc.match_substring(text, "\ufffd").to_numpy(zero_copy_only=False)] = NOT_CP1251
-    utf8 |= pc.match_substring_regex(text, MOJIBAKE_PAIRS).to_numpy(zero_copy_only=False)
+    problems[undefined] = NOT_CP1251
     problems[utf8] = UTF8_IN_CP1251  # UTF-8 "И" is D0 98, the byte cp1251 lacks: yet the line is UTF-8
     return _bounded(Lines("cp1251", text, problems))
 
