@@ -83,7 +83,7 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
     cells = pc.utf8_trim_whitespace(pc.list_flatten(plain.filter(fits)))
     columns = {h: cells.take(np.arange(j, len(cells), width)) for j, h in enumerate(header)}
     frames = [_frame(columns, at[fits], lines.filter(fits), bad[fits])]
-    wrong.append(_wrong(lines.filter(~fits).to_pylist(), at[~fits], bad[~fits]))
+    wrong.append(_wrong(lines.filter(~fits).to_pylist(), at[~fits], bad[~fits], header))
     if quoted.any():
         rows = [next(csv.reader(io.StringIO(line), delimiter=";")) for line in body.filter(quoted).to_pylist()]
         ok = np.array([len(r) == width for r in rows], dtype=bool)
@@ -91,7 +91,7 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
         lines, bad = body.filter(quoted), problems[quoted]
         columns = {h: pa.array([r[j] for r in kept], pa.large_string()) for j, h in enumerate(header)}
         frames.append(_frame(columns, index[quoted][ok], lines.filter(ok), bad[ok]))
-        wrong.append(_wrong(lines.filter(~ok).to_pylist(), index[quoted][~ok], bad[~ok]))
+        wrong.append(_wrong(lines.filter(~ok).to_pylist(), index[quoted][~ok], bad[~ok], header))
     table = pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
     return table, pd.concat(wrong).sort_index()
 
@@ -106,19 +106,28 @@ def _frame(columns: dict[str, pa.Array], index: np.ndarray, raw: pa.Array, probl
     return table
 
 
-def _wrong(raw: list[str], index: np.ndarray, problem: np.ndarray) -> pd.DataFrame:
-    """Lines of the wrong width: their own problem, if any, is the reason; their ПД is unknown."""
-    return pd.DataFrame({"raw": raw, "reason": problem, "uip": ""}, index=index, columns=["raw", "reason", "uip"])
+def _wrong(raw: list[str], index: np.ndarray, problem: np.ndarray, header: list[str]) -> pd.DataFrame:
+    """Lines of the wrong width: their own problem, if any, is the reason; their ПД is the ``uip`` field
+    when the line reaches it (a line of a ПД that cannot be read must still hold that ПД back)."""
+    return _set_aside(raw, index, problem, header, complete_last=True)
 
 
 def _oversized(raw: list[str], index: np.ndarray, header: list[str]) -> pd.DataFrame:
     """Lines over ``LINE_LIMIT`` (``raw`` already cut): their ПД when the ``uip`` field lies in the kept part."""
+    return _set_aside(raw, index, np.full(len(raw), TOO_LONG, dtype=object), header, complete_last=False)
+
+
+def _set_aside(
+    raw: list[str], index: np.ndarray, reason: np.ndarray, header: list[str], *, complete_last: bool
+) -> pd.DataFrame:
+    """Lines not split into fields, with ``raw``, ``reason`` and the ``uip`` read from their ``;`` parts."""
     at = header.index("uip") if "uip" in header else -1
     uips = []
     for line in raw:  # rare lines: a loop over them only
-        parts = line.split(";")
-        uips.append(parts[at].strip().strip('"') if 0 <= at < len(parts) - 1 else "")
-    return pd.DataFrame({"raw": raw, "reason": TOO_LONG, "uip": uips}, index=index, columns=["raw", "reason", "uip"])
+        parts = next(csv.reader([line], delimiter=";")) if line else []
+        reach = len(parts) if complete_last else len(parts) - 1  # a cut line's last part may be cut too
+        uips.append(parts[at].strip() if 0 <= at < reach else "")
+    return pd.DataFrame({"raw": raw, "reason": reason, "uip": uips}, index=index, columns=["raw", "reason", "uip"])
 
 
 def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:

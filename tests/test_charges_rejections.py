@@ -58,6 +58,7 @@ CASES = {
     "address over the limit": (LONG.format("address"), "utf-8", line("U1", address="д" * 501).encode()),
     "service over the limit": (LONG.format("service"), "cp1251", line("U1", service="S" * 501).encode("cp1251")),
     "account over the limit": (LONG.format("account"), "cp1251", line("U1", account="1" * 501).encode("cp1251")),
+    "a field too many": ("expected 8 fields", "cp1251", line("U1", payer="Иванов; И").encode("cp1251")),
     "line over the hard limit": (TOO_LONG, "cp1251", line("U1", address="A" * LINE_LIMIT).encode("cp1251")),
 }  # fmt: skip
 
@@ -99,7 +100,7 @@ def test_the_text_limit_comes_from_the_configuration(tmp_path: Path) -> None:
             parse_config({**base, "charges_max_text": wrong}, tmp_path)
 
 
-BAD_KINDS = ["amount", "encoding", "long_field", "long_line", "period"]
+BAD_KINDS = ["amount", "encoding", "long_field", "long_line", "period", "width"]
 
 
 def _bad(kind: str, uip: str, n: int, encoding: str) -> bytes:
@@ -111,6 +112,7 @@ def _bad(kind: str, uip: str, n: int, encoding: str) -> bytes:
         "long_field": line(uip, service=f"Услуга {n}", payer="П" * 501),
         "long_line": line(uip, service=f"Услуга {n}", address="A" * (LINE_LIMIT + 1)),
         "period": line(uip, service=f"Услуга {n}").replace("2026-02", "2026-13"),
+        "width": line(uip, service=f"Услуга {n}", payer="Иванов; И И"),  # an unquoted ";" in a field
     }[kind]
     return text.encode(encoding)
 
