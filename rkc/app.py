@@ -27,14 +27,15 @@ class ChargesOutcome:
     errors: tuple[LineError, ...]
     import_id: int | None = None
     rejections_csv: Path | None = None  # every rejected line, when there are any
-    same_as: tuple[int, datetime] | None = None  # the earlier import of these very bytes: nothing was done
+    same_as: tuple[int, datetime, int] | None = None  # the earlier import of these bytes (id, when, rejected)
 
     def no_change_line(self) -> str:
         """The one line a byte-identical re-import prints."""
         if self.same_as is None:
             return ""
-        number, when = self.same_as
-        return f"No change: the same file was imported as import {number} on {when:%Y-%m-%d %H:%M}."
+        number, when, rejected = self.same_as
+        hint = f" It rejected {rejected} rows; --again reads the file anew." if rejected else ""
+        return f"No change: the same file was imported as import {number} on {when:%Y-%m-%d %H:%M}.{hint}"
 
 
 def import_charges_files(
@@ -44,8 +45,9 @@ def import_charges_files(
 
     A billing export whose bytes were imported before is not read again (unless ``again``): the
     result would be the same, and re-reading it only repeats every refusal of the first import.
-    The suppliers directory, when given, is stored either way. Rejected lines are written to
-    ``out/charges/<import id>/rejections.csv``.
+    Only when that import rejected lines and a suppliers directory comes with it is the export read
+    again, since the directory may now accept them. The suppliers directory is stored either way.
+    Rejected lines are written to ``out/charges/<import id>/rejections.csv``.
     """
     for named in (charges, suppliers):
         if named is not None and not named.is_file():
@@ -57,7 +59,7 @@ def import_charges_files(
         if not again:
             with engine.connect() as conn:
                 earlier = previous_import(conn, file_sha256(charges))
-        if earlier is not None:
+        if earlier is not None and not (supplier_rows and earlier[2]):
             with UnitOfWork(engine) as uow:
                 written = upsert_suppliers(uow.conn, supplier_rows)
                 uow.commit()

@@ -102,7 +102,7 @@ def charges_import(
     for line in summary_lines(report.errors, report.rejections_csv):
         err.print(line, highlight=False, soft_wrap=True, markup=False)
     if report.same_as is not None:
-        out.print(report.no_change_line(), highlight=False)
+        out.print(report.no_change_line(), highlight=False, soft_wrap=True)  # one line, however narrow
         return
     out.print(
         f"Imported {report.documents_new} new and {report.documents_replaced} corrected ПД "

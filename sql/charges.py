@@ -34,15 +34,15 @@ class ChargesReport:
     errors: tuple[LineError, ...]
 
 
-def previous_import(conn: Connection, sha256: str) -> tuple[int, datetime] | None:
-    """The first import of a file with these bytes (its id and time), or ``None``."""
+def previous_import(conn: Connection, sha256: str) -> tuple[int, datetime, int] | None:
+    """The first import of a file with these bytes (its id, time and rejected lines), or ``None``."""
     row = conn.execute(
-        select(ChargesImport.id, ChargesImport.imported_at)
+        select(ChargesImport.id, ChargesImport.imported_at, ChargesImport.rejected)
         .where(ChargesImport.sha256 == sha256)
         .order_by(ChargesImport.id)
         .limit(1)
     ).first()
-    return (int(row.id), row.imported_at) if row else None
+    return (int(row.id), row.imported_at, int(row.rejected)) if row else None
 
 
 def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:

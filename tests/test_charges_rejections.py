@@ -197,9 +197,9 @@ def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _import(home: Path, path: Path, *extra: str) -> object:
-    suppliers = str(home.parent / "suppliers.csv")
-    args = ["--home", str(home), "charges", "import", str(path), "--suppliers", suppliers, *extra]
+def _import(home: Path, path: Path, *extra: str, suppliers: bool = True) -> object:
+    directory = ["--suppliers", str(home.parent / "suppliers.csv")] if suppliers else []
+    args = ["--home", str(home), "charges", "import", str(path), *directory, *extra]
     return CliRunner().invoke(app, args, catch_exceptions=False)
 
 
@@ -224,10 +224,11 @@ def test_cli_reimport_of_the_same_bytes_is_one_line_no_change(home: Path, engine
         payments = payment_frame([{"operation_id": "1", "amount": 10000, "matched_uip": "U1", "match_rule": "uip"}])
         post_payments(uow.conn, new_register(uow.conn), payments, split_frame([(0, INN, "ЖКУ", 10000)]))
         uow.commit()
-    result = _import(home, path)
-    assert result.exit_code == 0, result.output
-    assert result.output.strip().startswith("No change: the same file was imported as import 1 on ")
-    assert len(result.output.strip().splitlines()) == 1
+    for suppliers in (True, False):  # the first import rejected nothing: the directory changes nothing
+        result = _import(home, path, suppliers=suppliers)
+        assert result.exit_code == 0, result.output
+        assert result.output.strip().startswith("No change: the same file was imported as import 1 on ")
+        assert len(result.output.strip().splitlines()) == 1
     again = _import(home, path, "--again")  # read anyway: the refusals come as a summary, not a line each
     assert again.exit_code == 0 and "1 rows rejected" in again.output
     assert "already has payments posted against it" in again.output
@@ -238,3 +239,16 @@ def engine_for_home(db_url: str) -> sa.Engine:
     engine = sa.create_engine(db_url)
     yield engine
     engine.dispose()
+
+
+def test_a_reimport_with_the_suppliers_directory_retries_what_was_rejected(home: Path) -> None:
+    other = "7830002293"
+    path = export(home.parent / "c.csv", [line("U1").encode("cp1251"),
+                                         line("U2").replace(INN, other).encode("cp1251")])  # fmt: skip
+    first = _import(home, path)
+    assert "Imported 1 new" in first.output and "is not in the suppliers directory" in first.output
+    again = _import(home, path, suppliers=False)
+    assert "No change" in again.output and "It rejected 1 rows; --again reads the file anew." in again.output
+    (home.parent / "suppliers.csv").write_text(f"inn;name\n{INN};УК\n{other};Энергосбыт\n", encoding="utf-8")
+    fixed = _import(home, path)  # the directory now knows the supplier: the export is read again
+    assert fixed.exit_code == 0 and "Imported 1 new and 1 corrected ПД" in fixed.output, fixed.output
