@@ -27,7 +27,7 @@ class ChargesOutcome:
     errors: tuple[LineError, ...]
     import_id: int | None = None
     rejections_csv: Path | None = None  # every rejected line, when there are any
-    same_as: tuple[int, datetime, int] | None = None  # the earlier import of these bytes (id, when, rejected)
+    same_as: tuple[int, datetime, int] | None = None  # the latest import of these bytes (id, when, rejected)
 
     def no_change_line(self) -> str:
         """The one line a byte-identical re-import prints."""

@@ -35,11 +35,11 @@ class ChargesReport:
 
 
 def previous_import(conn: Connection, sha256: str) -> tuple[int, datetime, int] | None:
-    """The first import of a file with these bytes (its id, time and rejected lines), or ``None``."""
+    """The latest import of a file with these bytes (its id, time and rejected lines), or ``None``."""
     row = conn.execute(
         select(ChargesImport.id, ChargesImport.imported_at, ChargesImport.rejected)
         .where(ChargesImport.sha256 == sha256)
-        .order_by(ChargesImport.id)
+        .order_by(ChargesImport.id.desc())
         .limit(1)
     ).first()
     return (int(row.id), row.imported_at, int(row.rejected)) if row else None
