@@ -3,7 +3,9 @@
 Both are ``;``-separated CSV with a header row, UTF-8 (BOM allowed) or cp1251. Every row is
 validated in one vectorized pass; a bad row becomes a ``LineError`` with its line number and
 reason, and the good rows are returned. A ПД with any bad line is held back whole, because loading
-part of a receipt would split later payments wrongly.
+part of a receipt would split later payments wrongly. A line whose bytes do not fit the file's
+encoding is rejected like any bad line (parsers/charges_lines.py); a line that repeats an earlier
+one exactly is rejected as a duplicate without holding back its ПД, whose first copy is kept.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import pyarrow.compute as pc
 from domain.identifiers import inn as inn_id
 from domain.records import CHARGE_COLUMNS, LineError, Supplier
 from parsers.base import BadFile, file_sha256
+from parsers.charges_lines import RAW_KEPT, TOO_LONG, read_lines
 from parsers.text_columns import amounts, compact_accounts
-from parsers.textio import read_text
 
 CHARGE_FIELDS = ["uip", "account", "period", "supplier_inn", "service", "amount", "payer", "address"]
 SUPPLIER_FIELDS = ["inn", "name", "kpp", "bank_account", "bic", "email"]
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+TEXT_FIELDS = ["account", "period", "supplier_inn", "service", "amount", "payer", "address"]  # uip: own limit
+MAX_TEXT = 500  # characters of a text field, unless rkc.yaml says ``charges_max_text``
 
 
 @dataclass(frozen=True)
@@ -40,19 +44,23 @@ class ChargesFile:
     rows: int
 
 
-def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Data rows as a frame of strings with ``line_no`` and ``raw``, and the rows of the wrong width.
+def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Data rows as a frame of strings with ``line_no``, ``raw`` and ``problem`` (why the line's text
+    cannot be trusted, or ``""``); and the lines that cannot be split into the header's fields, with
+    ``raw``, ``reason`` (``""``: the wrong number of fields) and ``uip`` (``""`` when unknown).
 
     Column-wise with Arrow: unquoted lines (nearly all) are split on ``;`` in bulk; a line with a
     quote goes through ``csv`` so that a quoted ``;`` stays inside its field.
     """
     try:
-        text = read_text(path)
+        read = read_lines(path)
     except (UnicodeError, OSError) as exc:
         raise BadFile(path, f"cannot be read as text: {exc}") from exc
-    head, _, rest = text.partition("\n")
+    head = read.text[0].as_py() if len(read.text) else ""
     if not head.strip():
         raise BadFile(path, "empty file or no header row")
+    if read.problems[0]:
+        raise BadFile(path, f"header row: {read.problems[0]}")
     header = [h.strip().lower() for h in next(csv.reader([head], delimiter=";"))]
     repeated = sorted({h for h in header if h and header.count(h) > 1})  # "a;b;;" from Excel: empty names
     if repeated:
@@ -60,45 +68,79 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.Series]
     missing = [f for f in fields if f not in header]
     if missing:
         raise BadFile(path, f"header lacks columns {missing}; expected {';'.join(fields)}")
-    body = pc.list_flatten(pc.split_pattern(pa.array([rest], pa.large_string()), "\n"))
+    body, problems = read.text[1:], read.problems[1:]
     index = np.arange(1, len(body) + 1)  # position in the file: line number - 1
     filled = pc.not_equal(pc.utf8_trim_whitespace(body), "").to_numpy(zero_copy_only=False)
-    body, index = body.filter(filled), index[filled]
+    body, index, problems = body.filter(filled), index[filled], problems[filled]
+    long = problems == TOO_LONG  # set aside whole: its fields are not read, only its ПД if it can be seen
+    wrong = [_oversized(body.filter(long).to_pylist(), index[long], header)]
+    body, index, problems = body.filter(~long), index[~long], problems[~long]
     quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
-    lines, at = body.filter(~quoted), index[~quoted]
+    lines, at, bad = body.filter(~quoted), index[~quoted], problems[~quoted]
     plain = pc.split_pattern(lines, ";")
     width = len(header)
     fits = pc.equal(pc.list_value_length(plain), width).to_numpy(zero_copy_only=False)
     cells = pc.utf8_trim_whitespace(pc.list_flatten(plain.filter(fits)))
     columns = {h: cells.take(np.arange(j, len(cells), width)) for j, h in enumerate(header)}
-    frames = [_frame(columns, at[fits], lines.filter(fits))]
-    wrong = [pd.Series(lines.filter(~fits).to_pylist(), index=at[~fits], dtype=object)]
+    frames = [_frame(columns, at[fits], lines.filter(fits), bad[fits])]
+    wrong.append(_wrong(lines.filter(~fits).to_pylist(), at[~fits], bad[~fits], header))
     if quoted.any():
         rows = [next(csv.reader(io.StringIO(line), delimiter=";")) for line in body.filter(quoted).to_pylist()]
         ok = np.array([len(r) == width for r in rows], dtype=bool)
         kept = [[c.strip() for c in r] for r, good in zip(rows, ok, strict=True) if good]
-        lines = body.filter(quoted)
+        lines, bad = body.filter(quoted), problems[quoted]
         columns = {h: pa.array([r[j] for r in kept], pa.large_string()) for j, h in enumerate(header)}
-        frames.append(_frame(columns, index[quoted][ok], lines.filter(ok)))
-        wrong.append(pd.Series(lines.filter(~ok).to_pylist(), index=index[quoted][~ok], dtype=object))
+        frames.append(_frame(columns, index[quoted][ok], lines.filter(ok), bad[ok]))
+        wrong.append(_wrong(lines.filter(~ok).to_pylist(), index[quoted][~ok], bad[~ok], header))
     table = pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
     return table, pd.concat(wrong).sort_index()
 
 
-def _frame(columns: dict[str, pa.Array], index: np.ndarray, raw: pa.Array) -> pd.DataFrame:
-    """Text columns as pandas ``str`` (Arrow-backed), indexed by line number - 1, with ``line_no`` and ``raw``."""
+def _frame(columns: dict[str, pa.Array], index: np.ndarray, raw: pa.Array, problem: np.ndarray) -> pd.DataFrame:
+    """Text columns as pandas ``str`` (Arrow-backed), indexed by line number - 1, with ``line_no``, ``raw``
+    and ``problem``."""
     table = pa.table({**columns, "raw": raw}).to_pandas()
     table.index = index
     table["line_no"] = index + 1
+    table["problem"] = pd.Series(problem, index=index, dtype=object)
     return table
 
 
-def read_charges(path: Path) -> ChargesFile:
-    """Read and validate a billing export; raise ``BadFile`` only when the whole file is unusable."""
+def _wrong(raw: list[str], index: np.ndarray, problem: np.ndarray, header: list[str]) -> pd.DataFrame:
+    """Lines of the wrong width: their own problem, if any, is the reason; their ПД is the ``uip`` field
+    when the line reaches it (a line of a ПД that cannot be read must still hold that ПД back)."""
+    return _set_aside(raw, index, problem, header, complete_last=True)
+
+
+def _oversized(raw: list[str], index: np.ndarray, header: list[str]) -> pd.DataFrame:
+    """Lines over ``LINE_LIMIT`` (``raw`` already cut): their ПД when the ``uip`` field lies in the kept part."""
+    return _set_aside(raw, index, np.full(len(raw), TOO_LONG, dtype=object), header, complete_last=False)
+
+
+def _set_aside(
+    raw: list[str], index: np.ndarray, reason: np.ndarray, header: list[str], *, complete_last: bool
+) -> pd.DataFrame:
+    """Lines not split into fields, with ``raw``, ``reason`` and the ``uip`` read from their ``;`` parts."""
+    at = header.index("uip") if "uip" in header else -1
+    uips = []
+    for line in raw:  # rare lines: a loop over them only
+        parts = next(csv.reader([line], delimiter=";")) if line else []
+        reach = len(parts) if complete_last else len(parts) - 1  # a cut line's last part may be cut too
+        uips.append(parts[at].strip() if 0 <= at < reach else "")
+    return pd.DataFrame({"raw": raw, "reason": reason, "uip": uips}, index=index, columns=["raw", "reason", "uip"])
+
+
+def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
+    """Read and validate a billing export; raise ``BadFile`` only when the whole file is unusable.
+
+    A field longer than ``max_text`` characters rejects its line; a line identical in every field to
+    an earlier one is rejected as its duplicate (the first is kept and its ПД loaded, not summed twice).
+    """
     table, wrong = _split_rows(path, CHARGE_FIELDS)
     name = str(path)
     errors: list[LineError] = [
-        LineError(name, int(i) + 1, f"expected {len(CHARGE_FIELDS)} fields", str(raw)) for i, raw in wrong.items()
+        LineError(name, int(i) + 1, reason or f"expected {len(CHARGE_FIELDS)} fields", str(raw)[:RAW_KEPT])
+        for i, raw, reason in zip(wrong.index, wrong["raw"], wrong["reason"], strict=True)
     ]
 
     def arrow(column: str) -> pa.Array:
@@ -108,11 +150,13 @@ def read_charges(path: Path) -> ChargesFile:
         return pd.Series(values.to_numpy(zero_copy_only=False), index=table.index)
 
     kopecks = series(pc.fill_null(amounts(arrow("amount"), "any", "rubles"), -1))
-    reasons = pd.Series("", index=table.index, dtype=object)
+    reasons = table["problem"].astype(object).copy()  # an undecodable line is rejected for that first
 
     def flag(mask: pd.Series, reason: str) -> None:
         reasons[mask & (reasons == "")] = reason
 
+    for column in TEXT_FIELDS:  # before the other rules: a 200 MB "address" is not worth judging further
+        flag(series(pc.utf8_length(arrow(column))).gt(max_text), f"{column} is longer than {max_text} characters")
     uip_length = series(pc.utf8_length(arrow("uip")))
     flag(uip_length.eq(0) | uip_length.gt(32), "uip must be 1 to 32 characters")
     compact = series(compact_accounts(arrow("account")))
@@ -129,12 +173,13 @@ def read_charges(path: Path) -> ChargesFile:
     per_doc = table[ok].groupby("uip")[["account", "period"]].nunique()
     torn = set(per_doc[(per_doc["account"] > 1) | (per_doc["period"] > 1)].index)
     flag(table["uip"].isin(torn), "lines of this ПД disagree on account or period")
-    bad_docs = set(table.loc[reasons != "", "uip"])
+    bad_docs = set(table.loc[reasons != "", "uip"]) | set(wrong.loc[wrong["uip"] != "", "uip"])
     flag(table["uip"].isin(bad_docs), "another line of this ПД was rejected")
+    _reject_duplicates(table, reasons)
 
     bad = table[reasons != ""]
     errors += [
-        LineError(name, int(n), str(r), str(raw))
+        LineError(name, int(n), str(r), str(raw)[:RAW_KEPT])
         for n, r, raw in zip(bad["line_no"], reasons[bad.index], bad["raw"], strict=True)
     ]
     good = table[reasons == ""].copy()
@@ -145,13 +190,34 @@ def read_charges(path: Path) -> ChargesFile:
     return ChargesFile(name, file_sha256(path), good, tuple(errors), len(table) + len(wrong))
 
 
+def _reject_duplicates(table: pd.DataFrame, reasons: pd.Series) -> None:
+    """Mark every good line identical in all fields to an earlier good line as its duplicate.
+
+    Amounts compare in kopecks (``100,00`` repeats ``100.00``). The first copy stays good, so its ПД
+    loads with the line once: an export that repeats a line must not double a receipt.
+    """
+    good = table[reasons == ""]
+    twins = good.duplicated(subset=CHARGE_FIELDS, keep=False)
+    if not twins.any():
+        return
+    group = good[twins]
+    first = group.groupby(CHARGE_FIELDS, sort=False)["line_no"].transform("min")
+    later = group["line_no"] != first
+    reasons[later[later].index] = "duplicate of line " + first[later].astype(str) + "; an identical line is not summed"
+
+
 def read_suppliers(path: Path) -> tuple[list[Supplier], tuple[LineError, ...]]:
     """Read the suppliers directory; rows with an invalid ИНН are errors."""
     table, wrong = _split_rows(path, ["inn", "name"])
-    errors = [LineError(str(path), int(i) + 1, "wrong number of fields", str(raw)) for i, raw in wrong.items()]
+    errors = [
+        LineError(str(path), int(i) + 1, reason or "wrong number of fields", str(raw)[:RAW_KEPT])
+        for i, raw, reason in zip(wrong.index, wrong["raw"], wrong["reason"], strict=True)
+    ]
     suppliers = []
     for row in table.fillna("").to_dict("records"):
-        if not inn_id.is_valid(row["inn"]):
+        if row["problem"]:
+            errors.append(LineError(str(path), row["line_no"], row["problem"], row["raw"][:RAW_KEPT]))
+        elif not inn_id.is_valid(row["inn"]):
             errors.append(LineError(str(path), row["line_no"], "inn is not a valid ИНН", row["raw"]))
         elif not row["name"]:
             errors.append(LineError(str(path), row["line_no"], "name is empty", row["raw"]))

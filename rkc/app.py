@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from domain.records import LineError
+from parsers.base import file_sha256
 from parsers.charges import read_charges, read_suppliers
+from reports.charges_rejections import write_rejections
 from rkc.config import Config, ConfigError
 from rkc.context import open_database
-from sql.charges import import_charges, refresh_statistics, upsert_suppliers
+from sql.charges import import_charges, previous_import, refresh_statistics, upsert_suppliers
 from sql.uow import UnitOfWork
 
 
@@ -22,17 +25,46 @@ class ChargesOutcome:
     lines: int
     suppliers: int
     errors: tuple[LineError, ...]
+    import_id: int | None = None
+    rejections_csv: Path | None = None  # every rejected line, when there are any
+    same_as: tuple[int, datetime, int] | None = None  # the latest import of these bytes (id, when, rejected)
+
+    def no_change_line(self) -> str:
+        """The one line a byte-identical re-import prints."""
+        if self.same_as is None:
+            return ""
+        number, when, rejected = self.same_as
+        hint = f" It rejected {rejected} rows; --again reads the file anew." if rejected else ""
+        return f"No change: the same file was imported as import {number} on {when:%Y-%m-%d %H:%M}.{hint}"
 
 
-def import_charges_files(config: Config, charges: Path, suppliers: Path | None = None) -> ChargesOutcome:
-    """Read the suppliers directory and the billing export and store them in one transaction."""
+def import_charges_files(
+    config: Config, charges: Path, suppliers: Path | None = None, *, again: bool = False
+) -> ChargesOutcome:
+    """Read the suppliers directory and the billing export and store them in one transaction.
+
+    A billing export whose bytes were imported before is not read again (unless ``again``): the
+    result would be the same, and re-reading it only repeats every refusal of the first import.
+    Only when that import rejected lines and a suppliers directory comes with it is the export read
+    again, since the directory may now accept them. The suppliers directory is stored either way.
+    Rejected lines are written to ``out/charges/<import id>/rejections.csv``.
+    """
     for named in (charges, suppliers):
         if named is not None and not named.is_file():
             raise ConfigError(f"{named}: no such file")
     supplier_rows, supplier_errors = read_suppliers(suppliers) if suppliers else ([], ())
-    parsed = read_charges(charges)
     engine = open_database(config)
     try:
+        earlier = None
+        if not again:
+            with engine.connect() as conn:
+                earlier = previous_import(conn, file_sha256(charges))
+        if earlier is not None and not (supplier_rows and earlier[2]):
+            with UnitOfWork(engine) as uow:
+                written = upsert_suppliers(uow.conn, supplier_rows)
+                uow.commit()
+            return ChargesOutcome(0, 0, 0, written, supplier_errors, same_as=earlier)
+        parsed = read_charges(charges, config.charges_max_text)
         with UnitOfWork(engine) as uow:
             written = upsert_suppliers(uow.conn, supplier_rows)
             report = import_charges(uow.conn, parsed)
@@ -40,10 +72,14 @@ def import_charges_files(config: Config, charges: Path, suppliers: Path | None =
         refresh_statistics(engine)  # the night's lookups then start from settled tables
     finally:
         engine.dispose()
+    errors = supplier_errors + report.errors
+    target = config.out / "charges" / str(report.import_id) / "rejections.csv"
     return ChargesOutcome(
         report.documents_new,
         report.documents_replaced,
         report.lines,
         written,
-        supplier_errors + report.errors,
+        errors,
+        import_id=report.import_id,
+        rejections_csv=write_rejections(target, errors) if errors else None,
     )

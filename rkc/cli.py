@@ -89,14 +89,21 @@ def charges_import(
     ctx: typer.Context,
     charges: Annotated[Path, typer.Argument(help="Billing export CSV (uip;account;period;supplier_inn;…).")],
     suppliers: Annotated[Path | None, typer.Option(help="Suppliers directory CSV (inn;name;kpp;…).")] = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="Read the export even if these very bytes were imported before.")
+    ] = False,
     home: Home = None,
 ) -> None:
     """Import the billing export; corrected ПД replace stored ones until money is posted to them."""
+    from reports.charges_rejections import summary_lines
     from rkc.app import import_charges_files
 
-    report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers)
-    for error in report.errors:
-        err.print(f"rejected {error.file}:{error.line_no}: {error.reason}", highlight=False, soft_wrap=True)
+    report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers, again=again)
+    for line in summary_lines(report.errors, report.rejections_csv):
+        err.print(line, highlight=False, soft_wrap=True, markup=False)
+    if report.same_as is not None:
+        out.print(report.no_change_line(), highlight=False, soft_wrap=True)  # one line, however narrow
+        return
     out.print(
         f"Imported {report.documents_new} new and {report.documents_replaced} corrected ПД "
         f"({report.lines} service lines); {report.suppliers} suppliers; {len(report.errors)} rows rejected."

@@ -85,6 +85,7 @@ class Config:
     in_transit_max_age_minutes: int = 60  # a ``.name`` file older than this in an inbox is reported as stuck
     date_tolerance_days: int = 1  # a payment may be dated this many days after the run date
     max_payment_age_days: int = 400  # a payment older than this many days is held (DATE_OUT_OF_RANGE)
+    charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -146,6 +147,8 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     if not isinstance(html_rows, int) or isinstance(html_rows, bool) or html_rows < 0:
         raise ConfigError(f"{source}: report_html_rows must be a whole number ≥ 0, got {html_rows!r}")
     limits = {key: _whole(data, key, default, source) for key, default in LIMITS.items()}
+    if limits["charges_max_text"] < 1:
+        raise ConfigError(f"{source}: charges_max_text must be a whole number ≥ 1, got {limits['charges_max_text']!r}")
     timezone = str(data.get("timezone") or "Europe/Moscow")
     try:
         ZoneInfo(timezone)
@@ -171,7 +174,12 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     )
 
 
-LIMITS = {"in_transit_max_age_minutes": 60, "date_tolerance_days": 1, "max_payment_age_days": 400}
+LIMITS = {
+    "in_transit_max_age_minutes": 60,
+    "date_tolerance_days": 1,
+    "max_payment_age_days": 400,
+    "charges_max_text": 500,
+}
 
 
 def _whole(data: dict[str, Any], key: str, default: int, where: str) -> int:

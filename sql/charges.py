@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
@@ -31,6 +32,17 @@ class ChargesReport:
     documents_replaced: int
     lines: int
     errors: tuple[LineError, ...]
+
+
+def previous_import(conn: Connection, sha256: str) -> tuple[int, datetime, int] | None:
+    """The latest import of a file with these bytes (its id, time and rejected lines), or ``None``."""
+    row = conn.execute(
+        select(ChargesImport.id, ChargesImport.imported_at, ChargesImport.rejected)
+        .where(ChargesImport.sha256 == sha256)
+        .order_by(ChargesImport.id.desc())
+        .limit(1)
+    ).first()
+    return (int(row.id), row.imported_at, int(row.rejected)) if row else None
 
 
 def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
