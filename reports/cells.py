@@ -25,6 +25,13 @@ def guarded(values: pa.Array) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(values, FORMULA_LIKE), False)
 
 
+def spreadsheet_text(values: pa.Array) -> pa.Array:
+    """Text a spreadsheet shows as it is: ``'`` before what it would take for a formula or an error
+    (``guarded``), then cut to the cell limit (``fit_cells``; the apostrophe is part of the text)."""
+    marked = pc.if_else(guarded(values), pc.binary_join_element_wise("'", values, ""), values)
+    return fit_cells(marked)
+
+
 def fit_cells(values: pa.Array) -> pa.Array:
     """Text cut to Excel's cell limit where longer, ending with ``CUT_MARKER`` (within the limit).
 

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from domain.records import LineError
+from reports.cells import spreadsheet_text
 
 FIRST = 20  # rejected lines shown on the console
 HEADERS = {"file": "Файл", "line_no": "Строка", "reason": "Причина", "raw": "Текст строки"}
-_DANGEROUS_START = r"^[=+\-@\t\r]"  # Excel would take the cell for a formula
 _VARYING = re.compile(r"\b(line|supplier) \d+")  # the part of a reason that names one line or one supplier
 
 
@@ -44,8 +45,9 @@ def summary_lines(errors: Sequence[LineError], csv_path: Path | None, first: int
 def write_rejections(path: Path, errors: Sequence[LineError]) -> Path:
     """Every rejected line as ``;``-separated UTF-8 with a BOM (Excel opens it in Cyrillic), Russian headers.
 
-    A cell starting like a formula gets a leading ``'``: the rejected text is the importer's input,
-    not something Excel should evaluate.
+    A cell Excel would take for a formula or an error literal gets a leading ``'``, and text over
+    its cell limit is cut with a marker (``reports.cells.spreadsheet_text``, as in every CSV written):
+    the rejected text is the importer's input, not something Excel should evaluate.
     """
     frame = pd.DataFrame(
         {
@@ -56,8 +58,8 @@ def write_rejections(path: Path, errors: Sequence[LineError]) -> Path:
         }
     )
     for column in ("file", "reason", "raw"):
-        text = frame[column].astype(str)
-        frame[column] = text.where(~text.str.match(_DANGEROUS_START), "'" + text)
+        text = pa.array(frame[column].astype(str).tolist(), pa.string())
+        frame[column] = pd.Series(spreadsheet_text(text).to_pylist(), dtype=object)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.rename(columns=HEADERS).to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine
 
-from reports.cells import fit_cells, guarded
+from reports.cells import fit_cells, spreadsheet_text
 from reports.render import html_table, render_html
 from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
 from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
@@ -203,9 +203,7 @@ def _csv_field(values: pd.Series, *, guard: bool = True) -> pa.Array:
     XLSX writer's test), cut to Excel's cell limit, quoted when it holds ``;``, ``"`` or a line
     break; missing values are empty."""
     s = pc.fill_null(strings(values), "")
-    if guard:
-        s = pc.if_else(guarded(s), pc.binary_join_element_wise("'", s, ""), s)
-    s = fit_cells(s)  # after the apostrophe: it is part of the text a spreadsheet shows
+    s = spreadsheet_text(s) if guard else fit_cells(s)
     needs = pc.match_substring_regex(s, '[;"\r\n]')
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(s, '"', '""'), '"', "")
     return pc.if_else(needs, quoted, s)

@@ -252,3 +252,17 @@ def test_a_reimport_with_the_suppliers_directory_retries_what_was_rejected(home:
     (home.parent / "suppliers.csv").write_text(f"inn;name\n{INN};УК\n{other};Энергосбыт\n", encoding="utf-8")
     fixed = _import(home, path)  # the directory now knows the supplier: the export is read again
     assert fixed.exit_code == 0 and "Imported 1 new and 1 corrected ПД" in fixed.output, fixed.output
+
+
+def test_the_rejections_csv_shows_what_it_was_given_never_a_formula(tmp_path: Path) -> None:
+    """The rejected text is the importer's input: Excel must not evaluate it, nor choke on its length."""
+    from reports.charges_rejections import write_rejections
+
+    raws = ["=HYPERLINK(\"http://x\")", "#N/A;1", "-1;2", "обычная строка", "x" * 40_000]
+    errors = [LineError("c.csv", i + 1, "bad line", raw) for i, raw in enumerate(raws)]
+    text = write_rejections(tmp_path / "rejections.csv", errors).read_text(encoding="utf-8-sig")
+    rows = text.splitlines()  # read_text turns the CRLF into LF
+    assert rows[0] == "Файл;Строка;Причина;Текст строки"
+    assert "'=HYPERLINK" in rows[1] and "'#N/A" in rows[2] and "'-1" in rows[3]
+    assert rows[4].endswith("обычная строка") and "'обычная" not in rows[4]
+    assert "[обрезано символов:" in rows[5] and len(rows[5]) < 33_000
