@@ -14,22 +14,13 @@ from rkc.config import CONFIG_NAME, init_home, load_config
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
 from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
+from tests.test_handmade_day import CHARGES as HANDMADE_CHARGES
+from tests.test_handmade_day import SUPPLIERS, A, B, C
 
-A, B, C = "7707083893", "7830002293", "5402010008"
-CHARGES = f"""uip;account;period;supplier_inn;service;amount;payer;address
-U1;1001;2026-10;{A};Содержание жилья;900.00;ИВАНОВ И И;Г ИПАТОВО УЛ ЛЕНИНА Д 1
-U1;1001;2026-10;{B};Электроэнергия;600.00;ИВАНОВ И И;Г ИПАТОВО УЛ ЛЕНИНА Д 1
-U2;1002;2026-10;{A};Содержание жилья;500.00;ПЕТРОВ П П;Г ИПАТОВО УЛ МИРА Д 3
-U2;1002;2026-10;{C};Холодная вода;500.00;ПЕТРОВ П П;Г ИПАТОВО УЛ МИРА Д 3
-U3;1003;2026-10;{B};Электроэнергия;300.00;СИДОРОВ С С;Г ИПАТОВО УЛ МИРА Д 5
-U4;1004;2026-10;{A};Содержание жилья;400.00;КУЗНЕЦОВ К К;Г ИПАТОВО УЛ МИРА Д 7
+# The hand-made day's center, and one more ПД with two lines of one service (Холодная вода: C and B).
+CHARGES = HANDMADE_CHARGES + f"""U4;1004;2026-10;{A};Содержание жилья;400.00;КУЗНЕЦОВ К К;Г ИПАТОВО УЛ МИРА Д 7
 U4;1004;2026-10;{C};Холодная вода;300.00;КУЗНЕЦОВ К К;Г ИПАТОВО УЛ МИРА Д 7
 U4;1004;2026-10;{B};Холодная вода;100.00;КУЗНЕЦОВ К К;Г ИПАТОВО УЛ МИРА Д 7
-"""
-SUPPLIERS = f"""inn;name;kpp;bank_account;bic;email
-{A};ООО «УК Ипатово»;;;;
-{B};АО «Энергосбыт»;;;;
-{C};МУП «Водоканал»;;;;
 """
 # One line per service; the lines of one payment share the operation id, in any order.
 DIALECT = r"""format: text
