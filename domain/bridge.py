@@ -6,8 +6,8 @@ bug and raises ``BridgeError`` loudly, never a discrepancy for the accountants.
 
 House conventions: a quarantined register (REGISTER_TOTAL_MISMATCH, or refused whole) puts every
 readable line, its rejected ones included, under ``quarantined``; a DUPLICATE_FILE register is not
-bridged at all (it is skipped before it is read). Amounts are int kopecks; rendering (DOMAIN.md
-section 8) turns them into two-decimal strings.
+bridged at all (it is skipped before it is read). Amounts are int kopecks; rendering (docs/OPERATIONS.md,
+``run-summary.json``) turns them into two-decimal strings.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def check_bridge(frame: pd.DataFrame) -> None:
 
 
 def render_register(meta: Mapping[str, Any], amounts: Mapping[str, int]) -> dict[str, Any]:
-    """One register of ``run-summary.json`` (DOMAIN.md section 8).
+    """One register of ``run-summary.json`` (docs/OPERATIONS.md, ``run-summary.json``).
 
     ``meta``: file, sha256, channel, format, status, lines, rejected_lines, records, non_payment_lines
     (records read, declared non-payment records; payments = lines − rejected); ``amounts``: the bridge

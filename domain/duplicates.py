@@ -1,4 +1,4 @@
-"""Duplicate payments (DOMAIN.md section 5): the same operation again, or one payment via two channels.
+"""Duplicate payments (docs/RULES.md, Duplicates): the same operation again, or one payment via two channels.
 
 - A payment's key is ``(channel, operation_id, occurrence)``; ``occurrence`` numbers repeats of one
   operation id inside one file (1, 2, …, in line order), so two identical legitimate payments in a

@@ -1,4 +1,4 @@
-"""Квитирование: find the payment document (ПД) each payment pays (DOMAIN.md section 5).
+"""Квитирование: find the payment document (ПД) each payment pays (docs/RULES.md, Matching).
 
 Ordered passes, each match recording its rule:
 

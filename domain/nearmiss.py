@@ -1,6 +1,6 @@
 """Near-miss proposals for payments left in suspense: shown in the report, never posted.
 
-Three reasons (DOMAIN.md section 5):
+Three reasons (docs/RULES.md, Matching):
 
 - ``digit``: the payment's ЛС with one digit replaced is a known account;
 - ``transposition``: the ЛС with two adjacent digits swapped is a known account;

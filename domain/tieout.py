@@ -1,4 +1,4 @@
-"""Tie each register to the agent's п/п in the bank statement (DOMAIN.md section 3.4).
+"""Tie each register to the agent's п/п in the bank statement (docs/RULES.md, Tie-out; docs/FORMATS.md).
 
 Passes over the open registers and the unused incoming transfers; a transfer is used at most once
 and a pass that finds several candidates for a register, or several registers for a transfer,

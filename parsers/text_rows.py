@@ -21,7 +21,7 @@ from parsers.dialect import Dialect
 from parsers.text_layout import Layout, amount_at, split
 from parsers.text_layout import mask as _mask
 
-MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters (DOMAIN.md)
+MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters (docs/FORMATS.md, identifiers)
 CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 

@@ -1,4 +1,4 @@
-"""Identifier validators: the vectors of DOMAIN.md section 4, broken inputs, generator properties."""
+"""Identifier validators: the vectors of docs/FORMATS.md (identifiers), broken inputs, generator properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Matching passes (DOMAIN.md 5), their discrepancy codes, near-miss proposals, and invariants."""
+"""Matching passes (docs/RULES.md), their discrepancy codes, near-miss proposals, and invariants."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Bank account number (20 digits) and its control key against the БИК.
 
-The control key (DOMAIN.md section 4) is digit 9 of the account. It is checked over 23 digits: a
+The control key (docs/FORMATS.md, identifiers) is digit 9 of the account. It is checked over 23 digits: a
 3-digit prefix taken from the БИК, then the account; weights 7, 1, 3 repeat; the sum of the last
 digits of each product must end in 0. The prefix is the last three digits of the БИК for an account
 opened at a bank, and ``0`` + БИК digits 5-6 for an account opened at the Bank of Russia: a bank's

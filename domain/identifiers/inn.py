@@ -1,6 +1,6 @@
 """ИНН: taxpayer identification number, 10 digits (organisation) or 12 digits (person).
 
-Check digits (DOMAIN.md section 4): each is a weighted digit sum ``mod 11 mod 10``. A 10-digit
+Check digits (docs/FORMATS.md, identifiers): each is a weighted digit sum ``mod 11 mod 10``. A 10-digit
 ИНН has one check digit, a 12-digit ИНН two, the second computed over the first eleven digits.
 """
 

@@ -1,6 +1,6 @@
 """УИН: уникальный идентификатор начисления of ГИС ГМП, 20 or 25 digits, last one a check digit.
 
-Check digit (DOMAIN.md section 4): weighted sum of the other digits with weights 1..10 repeating,
+Check digit (docs/FORMATS.md, identifiers): weighted sum of the other digits with weights 1..10 repeating,
 ``mod 11``; if the remainder is 10, the sum is taken again with the weights shifted by two (3..10,
 1, 2, ...); if that remainder is 10 too, the check digit is 0.
 

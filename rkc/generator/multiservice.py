@@ -1,6 +1,6 @@
 """The Sber multi-service text register: the classic line with the bank's split of the payment by service.
 
-Layout (DOMAIN.md 3.1, ``parsers/dialects/sber_multiservice.yaml``): cp1251, ``;``, decimal comma,
+Layout (docs/FORMATS.md, ``parsers/dialects/sber_multiservice.yaml``): cp1251, ``;``, decimal comma,
 CRLF; ``date;time;branch;cashier;operation_id;account;payer;address;period``, then one
 ``service;amount`` pair per service paid, then the payment's amount, transfer and commission; the
 classic footer ``=count;amount;transfer;commission;п/п number;п/п date``.

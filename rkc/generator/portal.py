@@ -2,7 +2,7 @@
 
 openpyxl would take seconds per 100,000 rows and stamps the save time into the file; the sheet is
 instead built column-wise with arrow kernels and zipped with fixed timestamps, so the file is
-byte-identical for one seed. Layout (DOMAIN.md 3.2): two title rows, a blank row, the Russian
+byte-identical for one seed. Layout (docs/FORMATS.md): two title rows, a blank row, the Russian
 header, one row per payment (real dates for most rows, text dates and text amounts like
 ``1 234,56`` for some), and a closing "Итого" row with the count, the sum and the commission.
 """

@@ -1,6 +1,6 @@
 """Registers as files: the facts every writer reports, and the Sber classic text register.
 
-Sber classic (DOMAIN.md 3.1): cp1251, ``;``, decimal comma, CRLF, 12 fields a line,
+Sber classic (docs/FORMATS.md, docs/DIALECTS.md): cp1251, ``;``, decimal comma, CRLF, 12 fields a line,
 ``date;time;branch;cashier;operation_id;account;payer;address;period;amount;transfer;commission``,
 and a footer ``=count;total;transfer;commission;п/п number;п/п date``.
 """
