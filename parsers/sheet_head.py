@@ -26,6 +26,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from parsers.text_source import codec_of, detect_encoding
+
 _BLOCK = 64 * 1024
 MAX_COLUMNS = 1024  # a repeated empty cell spanning the sheet's width is not a column of data
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
@@ -35,7 +37,8 @@ _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 
 
 def html_encoding(head: bytes) -> str:
-    """The page's encoding: its ``<meta charset>``, else UTF-8 when the bytes are UTF-8, else cp1251.
+    """The page's encoding: its ``<meta charset>``, else UTF-8 when the bytes are UTF-8, else the
+    Cyrillic code page that reads them (``parsers.text_source.detect_encoding``).
 
     Pages exported as ``.xls`` often declare nothing; lxml would then read them as Latin-1.
     """
@@ -46,13 +49,7 @@ def html_encoding(head: bytes) -> str:
             return codecs.lookup(name).name
         except LookupError:
             pass
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head[:_BLOCK], final=False)
-    except UnicodeDecodeError:
-        return "cp1251"
-    return "utf-8"
+    return codec_of(detect_encoding(head[:_BLOCK]))  # as for text registers: UTF-8, else cp1251 or cp866
 
 
 def html_row(tr: etree._Element) -> list[object]:

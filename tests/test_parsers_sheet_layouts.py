@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
 from domain.codes import Code
 from domain.unverified import unverified_register
@@ -17,7 +16,7 @@ from parsers import sheet_fields
 from parsers.sheet_header import ServiceSpec, column_paths, compile_pattern, service_columns
 from parsers.xlsx import XlsxRegisterParser
 from parsers.xlsx_profile import ProfileError, XlsxProfile
-from tests.test_parsers_sheet_accounting import accounted
+from tests.test_parsers_sheet_accounting import _book, accounted
 
 DAY = dt.date(2026, 11, 20)
 PROFILE = """\
@@ -45,14 +44,6 @@ HEADER = [
     ["", "", "", "Сумма", "Месяц", "Год", "Услуга1", "", "Услуга2", ""],
     ["", "", "", "", "", "", "Код", "Сумма", "Код", "Сумма"],
 ]
-
-
-def _book(path: Path, rows: list[list[object]]) -> Path:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
 
 
 def _parser(tmp_path: Path, text: str = PROFILE) -> XlsxRegisterParser:
