@@ -80,6 +80,14 @@ class Intake:
         return cls(**data)
 
 
+def declared_as_dict(declared: DeclaredTotals) -> dict:
+    """Declared totals as ``Intake.declared`` carries them (JSON-able: the date as ISO text)."""
+    out = asdict(declared)
+    if declared.payment_order_date is not None:
+        out["payment_order_date"] = declared.payment_order_date.isoformat()
+    return out
+
+
 def collect_inbox(config: Config) -> list[tuple[str, Path]]:
     """New registers in each channel's inbox as (channel, path), in a stable order: regular files
     only, not in transit, not waiting for their totals file (``rkc.inbox.scan_inbox``)."""
@@ -162,11 +170,7 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         payments_path.unlink(missing_ok=True)  # a bad file is quarantined whole: drop what was read
         return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason, known_register_id=reread_of)
     write_errors(errors, errors_path)
-    declared_dict = {}
-    if declared is not None:
-        declared_dict = asdict(declared)
-        if declared.payment_order_date is not None:
-            declared_dict["payment_order_date"] = declared.payment_order_date.isoformat()
+    declared_dict = declared_as_dict(declared) if declared is not None else {}
     return Intake(
         str(path), channel, sha, PARSED, parser.name, payments_path=str(payments_path),
         errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors), records=account.records,

@@ -8,7 +8,7 @@ it to quarantine (``rkc.decide``), with the totals file beside it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from domain.money import format_amount
@@ -16,7 +16,7 @@ from domain.records import DeclaredTotals
 from parsers.base import BadFile, file_sha256
 from parsers.totals_file import read_totals_file
 from rkc.config import Config
-from rkc.intake import PARSED, Intake
+from rkc.intake import PARSED, Intake, declared_as_dict
 
 
 def attach_totals(config: Config, intake: Intake, totals_path: Path) -> Intake:
@@ -40,8 +40,6 @@ def attach_totals(config: Config, intake: Intake, totals_path: Path) -> Intake:
     if conflicts:
         return replace(intake, totals_error=f"итоги файла {totals_path.name} не совпадают с итогами реестра: "
                                             + "; ".join(conflicts))  # fmt: skip
-    merged = asdict(replace(own, count=own.count if own.count is not None else found.count,
-                            amount=own.amount if own.amount is not None else found.amount))  # fmt: skip
-    if merged.get("payment_order_date") is not None:
-        merged["payment_order_date"] = merged["payment_order_date"].isoformat()
-    return replace(intake, declared=merged)
+    merged = replace(own, count=own.count if own.count is not None else found.count,
+                     amount=own.amount if own.amount is not None else found.amount)  # fmt: skip
+    return replace(intake, declared=declared_as_dict(merged))
