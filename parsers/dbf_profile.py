@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from parsers.dialect import DialectError, format_regex
+from parsers.dialect import DialectError, known_keys, spellings
 
 DIALECTS = Path(__file__).resolve().parent / "dialects"
 FIELDS = ("operation_id", "date", "time", "account", "uip", "els", "payer", "address", "period", "amount",
@@ -80,33 +80,10 @@ def _names(source: Path, key: str, value: Any) -> tuple[str, ...]:
     return tuple(n.strip().upper() for n in names)
 
 
-def _mapping(source: Path, key: str, raw: Any, allowed: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise DialectError(source, key, "must be a mapping of keys to values")
-    for k in raw:
-        if k not in allowed:
-            raise DialectError(source, f"{key}.{k}" if key != "(top)" else str(k),
-                               f"unknown key; allowed: {', '.join(allowed)}")  # fmt: skip
-    return raw
-
-
-def _formats(source: Path, raw: Mapping[str, Any], key: str, kind: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value = raw.get(key, list(default))
-    value = [value] if isinstance(value, str) else value
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise DialectError(source, key, "must be a non-empty list of spellings")
-    for spec in value:
-        try:
-            format_regex(kind, spec)
-        except ValueError as exc:
-            raise DialectError(source, key, str(exc)) from None
-    return tuple(value)
-
-
 def _totals(source: Path, raw: Any, fields: Mapping[str, tuple[str, ...]]) -> Totals | None:
     if raw is None:
         return None
-    t = _mapping(source, "totals", raw, TOTALS_KEYS)
+    t = known_keys(raw, source, "totals", TOTALS_KEYS)
     if "field" not in t:
         raise DialectError(source, "totals.field", "required: the DBF field that holds the marker")
     markers = t.get("markers", ["Итого"])
@@ -129,7 +106,7 @@ def _read(source: Path) -> Mapping[str, Any]:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, yaml.YAMLError) as exc:
         raise DialectError(source, "(file)", f"cannot be read as YAML: {exc}") from None
-    return _mapping(source, "(top)", raw, TOP_KEYS)
+    return known_keys(raw, source, "", TOP_KEYS)
 
 
 def load_profile(name_or_path: str | Path) -> DbfProfile:
@@ -149,7 +126,7 @@ def load_profile(name_or_path: str | Path) -> DbfProfile:
     encoding = str(d.get("encoding", "auto")).lower()
     if encoding not in ENCODINGS:
         raise DialectError(source, "encoding", f"one of {', '.join(ENCODINGS)}, got {d.get('encoding')!r}")
-    raw_fields = _mapping(source, "fields", d.get("fields"), FIELDS)
+    raw_fields = known_keys(d.get("fields"), source, "fields", FIELDS)
     fields = {k: _names(source, f"fields.{k}", v) for k, v in raw_fields.items()}
     required = d.get("required", ["date", "amount", "account"])
     if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
@@ -162,13 +139,13 @@ def load_profile(name_or_path: str | Path) -> DbfProfile:
             raise DialectError(source, "required", f"{r!r} has no DBF field under `fields`")
     if not {"account", "uip", "els"} & set(fields):
         raise DialectError(source, "fields", "needs at least one of account, uip, els to identify the payment")
-    amount = _mapping(source, "amount", d.get("amount", {}), ("unit", "decimal"))
+    amount = known_keys(d.get("amount", {}), source, "amount", ("unit", "decimal"))
     unit, decimal = str(amount.get("unit", "rubles")), str(amount.get("decimal", "any"))
     if unit not in ("rubles", "kopecks"):
         raise DialectError(source, "amount.unit", f"rubles or kopecks, got {unit!r}")
     if decimal not in (",", ".", "any"):
         raise DialectError(source, "amount.decimal", f'",", "." or any, got {decimal!r}')
-    ident = _mapping(source, "identify", d.get("identify", {}), ("fields",))
+    ident = known_keys(d.get("identify", {}), source, "identify", ("fields",))
     if not ident.get("fields"):
         raise DialectError(source, "identify.fields", "required: DBF field names every register of this bank has")
     if not isinstance(ident["fields"], list):
@@ -178,8 +155,8 @@ def load_profile(name_or_path: str | Path) -> DbfProfile:
     return DbfProfile(
         name=name, source=str(source), description=str(description).strip(), encoding=encoding,
         fields=MappingProxyType(fields), required=tuple(required),
-        date_formats=_formats(source, d, "date_formats", "date", ("dd.mm.yyyy",)),
-        time_formats=_formats(source, d, "time_formats", "time", ("hh:mm:ss",)),
-        period_formats=_formats(source, d, "period_formats", "period", ("mmyy", "mmyyyy")),
+        date_formats=spellings(source, d, "date_formats", "date", ("dd.mm.yyyy",)),
+        time_formats=spellings(source, d, "time_formats", "time", ("hh:mm:ss",)),
+        period_formats=spellings(source, d, "period_formats", "period", ("mmyy", "mmyyyy")),
         amount_unit=unit, decimal=decimal, totals=_totals(source, d.get("totals"), fields), identify=identify,
     )  # fmt: skip

@@ -154,7 +154,9 @@ def _get(raw: Mapping[str, Any], source: Path, key: str, kind: type | tuple[type
     return value
 
 
-def _keys(raw: Any, source: Path, where: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+def known_keys(raw: Any, source: Path, where: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    """``raw`` if it is a mapping of ``allowed`` keys only (``where`` names it; "" the top); else
+    ``DialectError`` naming the file and the key. Shared by the text dialects and DBF profiles."""
     if not isinstance(raw, Mapping):
         raise _fail(source, where or "(top)", "must be a mapping of keys to values")
     for key in raw:
@@ -184,7 +186,8 @@ def _field(source: Path, key: str, value: Any, header: bool) -> FieldRef:
     raise _fail(source, key, f"must be a column number, a header name or {{key: PREFIX}}, got {value!r}")
 
 
-def _formats(source: Path, raw: Mapping[str, Any], key: str, kind: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def spellings(source: Path, raw: Mapping[str, Any], key: str, kind: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The date, time or period spellings under ``key`` (one or a list), each checked; ``DialectError`` if wrong."""
     value = raw.get(key, list(default))
     if isinstance(value, str):
         value = [value]
@@ -213,11 +216,11 @@ def _regex(source: Path, key: str, value: Any) -> str | None:
 def _footer(source: Path, raw: Any) -> Footer | None:
     if raw is None:
         return None
-    raw = _keys(raw, source, "footer", ("prefix", "fields", "required"))
+    raw = known_keys(raw, source, "footer", ("prefix", "fields", "required"))
     prefix = _get(raw, source, "footer.prefix", str, None)
     if not prefix:
         raise _fail(source, "footer.prefix", "required: the text the footer line starts with")
-    fields = _keys(raw.get("fields", {}), source, "footer.fields", FOOTER_FIELDS)
+    fields = known_keys(raw.get("fields", {}), source, "footer.fields", FOOTER_FIELDS)
     for key, pos in fields.items():
         if not isinstance(pos, int) or isinstance(pos, bool) or pos < 1:
             raise _fail(source, f"footer.fields.{key}", "must be a column number from 1")
@@ -228,7 +231,7 @@ def _footer(source: Path, raw: Any) -> Footer | None:
 def _services(source: Path, raw: Any) -> Services | None:
     if raw is None:
         return None
-    raw = _keys(raw, source, "services", ("after_column", "trailing_columns"))
+    raw = known_keys(raw, source, "services", ("after_column", "trailing_columns"))
     after = _get(raw, source, "services.after_column", int, None)
     tail = _get(raw, source, "services.trailing_columns", int, 0)
     if after is None or after < 0 or tail < 0:
@@ -266,7 +269,7 @@ def load_dialect(path: str | Path) -> Dialect:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, yaml.YAMLError) as exc:
         raise _fail(source, "(file)", f"cannot be read as YAML: {exc}") from None
-    d = _keys(raw, source, "", TOP_KEYS)
+    d = known_keys(raw, source, "", TOP_KEYS)
     if d.get("format", "text") != "text":
         raise _fail(source, "format", f"{d.get('format')!r} is not a text register dialect (format: text)")
     name = _get(d, source, "name", str, source.stem)
@@ -283,7 +286,7 @@ def load_dialect(path: str | Path) -> Dialect:
     if skip < 0:
         raise _fail(source, "skip_lines", "must be positive")
     services = _services(source, d.get("services"))
-    raw_fields = _keys(d.get("fields"), source, "fields", FIELDS)
+    raw_fields = known_keys(d.get("fields"), source, "fields", FIELDS)
     fields: dict[str, FieldRef] = {}
     sums: dict[str, tuple[str, ...]] = {}
     try:
@@ -307,12 +310,12 @@ def load_dialect(path: str | Path) -> Dialect:
     except KeyProblem as exc:
         raise _fail(source, exc.key, exc.problem) from None
     width = width_min if width_min == width_max else None
-    amount = _keys(d.get("amount", {}), source, "amount", ("decimal", "unit"))
+    amount = known_keys(d.get("amount", {}), source, "amount", ("decimal", "unit"))
     decimal = str(amount.get("decimal", "any"))
     unit = str(amount.get("unit", "rubles"))
     if decimal not in (",", ".", "any") or unit not in ("rubles", "kopecks"):
         raise _fail(source, "amount", 'decimal is ",", "." or any; unit is rubles or kopecks')
-    ident = _keys(d.get("identify", {}), source, "identify", ("header", "first_line"))
+    ident = known_keys(d.get("identify", {}), source, "identify", ("header", "first_line"))
     identify = Identify(_regex(source, "identify.header", ident.get("header")),
                         _regex(source, "identify.first_line", ident.get("first_line")))  # fmt: skip
     if identify.first_line is None and identify.header is None:
@@ -322,9 +325,9 @@ def load_dialect(path: str | Path) -> Dialect:
         separator=separator, skip_lines=skip, header=header,
         trailing_separator=_get(d, source, "trailing_separator", bool, False), field_count=width,
         fields=MappingProxyType(fields),
-        date_formats=_formats(source, d, "date_formats", "date", ("dd.mm.yyyy",)),
-        time_formats=_formats(source, d, "time_formats", "time", ("hh:mm:ss",)),
-        period_formats=_formats(source, d, "period_formats", "period", ("mmyy",)),
+        date_formats=spellings(source, d, "date_formats", "date", ("dd.mm.yyyy",)),
+        time_formats=spellings(source, d, "time_formats", "time", ("hh:mm:ss",)),
+        period_formats=spellings(source, d, "period_formats", "period", ("mmyy",)),
         decimal=decimal, amount_unit=unit, footer=_footer(source, d.get("footer")), services=services,
         identify=identify, field_min=width_min, field_max=width_max, sums=MappingProxyType(sums), **extra,
     )  # fmt: skip
