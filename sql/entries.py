@@ -33,8 +33,11 @@ def post_entry(
     payment_id: int | None = None,
     reverses_id: int | None = None,
     description: str = "",
+    document_version: int | None = None,
 ) -> int | None:
-    """Write one balanced entry; return its id, or None if ``source_key`` was already posted."""
+    """Write one balanced entry; return its id, or None if ``source_key`` was already posted.
+
+    ``document_version`` is the version of the ПД whose lines split the money (reclassifications)."""
     if sum(amount for _, amount, _ in postings) != 0:
         raise UnbalancedEntry(f"{source_key}: postings sum to {sum(a for _, a, _ in postings)}")
     batch = str(uuid.uuid4())
@@ -42,11 +45,11 @@ def post_entry(
     row = conn.execute(
         text(
             "INSERT INTO ledger_entry (kind, source_key, payment_id, reverses_id, value_date, batch,"
-            " description) VALUES (:kind, :key, :pid, :rid, :vd, :batch, :desc)"
+            " description, document_version) VALUES (:kind, :key, :pid, :rid, :vd, :batch, :desc, :ver)"
             " ON CONFLICT (source_key) DO NOTHING RETURNING id"
         ),
         {"kind": kind, "key": source_key, "pid": payment_id, "rid": reverses_id, "vd": value_date,
-         "batch": batch, "desc": description},
+         "batch": batch, "desc": description, "ver": document_version},
     ).first()  # fmt: skip
     if row is None:
         return None

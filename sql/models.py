@@ -236,6 +236,9 @@ class LedgerEntry(Base):
     source_key: Mapped[str] = mapped_column(String(200), unique=True)
     payment_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     reverses_id: Mapped[int | None] = mapped_column(IdType)
+    # The ПД version whose service lines split this entry's money (migration 0009); NULL when the
+    # entry splits nothing by a ПД (suspense, transfers).
+    document_version: Mapped[int | None] = mapped_column(Integer)
     value_date: Mapped[date] = mapped_column(Date)
     batch: Mapped[str] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -60,7 +60,8 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
 
     ``payments`` has the payment columns plus ``pidx`` (unique in the batch), ``channel``,
     ``occurrence``, ``matched_uip`` and ``match_rule`` (None for suspense), and may have
-    ``value_date`` (ISO text; the entry's value date, else ``paid_date``); ``splits`` has
+    ``value_date`` (ISO text; the entry's value date, else ``paid_date``) and ``document_version``
+    (the version of the matched ПД whose lines the split used; NULL for suspense); ``splits`` has
     ``pidx``, ``supplier_inn``, ``service``, ``amount``. Runs inside the caller's transaction:
     the caller commits, and a failure rolls the whole register back.
 
@@ -99,7 +100,8 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
         # The entry's value date is the payment's date unless the caller gives one (``value_date``: a
         # payment dated out of range is held in suspense on the run date).
         value_date = new["value_date"] if "value_date" in new.columns else new["paid_date"]
-        new = new[["pidx", "id", "entry_id", "source_key"]].assign(value_date=value_date)  # the rest is stored
+        version = new["document_version"] if "document_version" in new.columns else None
+        new = new[["pidx", "id", "entry_id", "source_key"]].assign(value_date=value_date, document_version=version)
         del frame
         postings = building.result()  # re-raises UnbalancedEntry: the caller's transaction rolls back
 
@@ -110,6 +112,7 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
             "source_key": new["source_key"],
             "payment_id": new["id"],
             "value_date": new["value_date"],
+            "document_version": new["document_version"].astype("Int64"),
             "batch": batch,
             "description": "",
         }
