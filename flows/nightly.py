@@ -4,6 +4,7 @@ report and summary. Tasks pass paths and small dicts; the work is in ``rkc.*``."
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import logging
 import time
 from datetime import date
@@ -21,6 +22,7 @@ from rkc.filing import repair_filing
 from rkc.inbox import log_listed, quarantine_strays, scan_inbox
 from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take_in
 from rkc.intake_totals import attach_totals
+from rkc.manifest import load_signing_key, write_night_manifest
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
 from rkc.report import write_report
 from rkc.resolve import apply_resolutions
@@ -116,7 +118,10 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
         bad_files = [{k: r[k] for k in ("file", "sha256", "channel", "reason", "stored_path")} for r in refused]
         summary = write_summary(out_dir, run_date, registers, counts, {**extra, "bad_files": bad_files,
                                                                         "report": files})  # fmt: skip
-        return {"summary": str(summary), **files, "discrepancies": counts, "registers": registers}
+        totals = json.loads(summary.read_text(encoding="utf-8"))["totals"]
+        manifest = write_night_manifest(config, engine, run_date, [summary, *map(Path, files.values())], totals)
+        return {"summary": str(summary), **files, "manifest": str(manifest), "discrepancies": counts,
+                "registers": registers}  # fmt: skip
     finally:
         engine.dispose()
         release_memory()  # this step's peak must not add to the next one's
@@ -130,6 +135,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     config, engine = config_and_engine(home)
     home = str(config.home)
     run_date = run_date or config.today()  # the center's date, not the worker's
+    load_signing_key(config, logger)  # SigningKeyMissing: refused before anything is read or locked
     migrate(engine)
     with run_lock(config, engine, run_date, logger) as lock, libraries_out_of_the_collector():
         work_dir = str(config.home / "work" / run_date.isoformat())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, ParamSpec, TypeVar
 
@@ -153,6 +155,52 @@ def ledger_check(ctx: typer.Context, home: Home = None) -> None:
         out.print(str(violation), highlight=False, soft_wrap=True)
     out.print(f"{len(violations)} violations found.")
     raise typer.Exit(1)
+
+
+@ledger_app.command("verify")
+@user_errors
+def ledger_verify(
+    ctx: typer.Context,
+    home: Home = None,
+    month: Annotated[str | None, typer.Option(help="Check only the manifests of runs of this month (YYYY-MM); "
+                                                   "the chain is always checked whole.")] = None,
+) -> None:  # fmt: skip
+    """Verify the tamper evidence: every entry's hash, the chain of batches, every signed manifest
+    and the files it lists. Exits 0 when all holds, 1 naming the first entries or files that fail.
+    """
+    from rkc.verify import verify
+
+    since = until = None
+    if month is not None:
+        since, until = month_bounds(month)
+    config = load_config(_home(ctx, home))
+    engine = open_database(config)
+    try:
+        result = verify(config, engine, since, until)
+    finally:
+        engine.dispose()
+    for finding in result.findings:
+        out.print(str(finding), highlight=False, soft_wrap=True)
+    hidden = sum(result.counted.values()) - len(result.findings)
+    if hidden:
+        out.print(f"… and {hidden} more of the same kinds: " + ", ".join(f"{k} {n}" for k, n in result.counted.items()))
+    covered = (f"{result.entries} entries, {result.legs} legs, {result.batches} batches;"
+               f" {result.manifests} manifests, {result.files} files")  # fmt: skip
+    if result.ok:
+        demo = f" ({result.demo_manifests} signed with the public demo key)" if result.demo_manifests else ""
+        out.print(f"Ledger verified: {covered}. Nothing changed since it was signed{demo}.")
+        return
+    out.print(f"Verification FAILED: {sum(result.counted.values())} findings over {covered}.")
+    raise typer.Exit(1)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """The first and last day of ``YYYY-MM``."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise typer.BadParameter(f"month must be YYYY-MM, got {month!r}")
+    first = date.fromisoformat(f"{month}-01")
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, last
 
 
 # The flow-driven commands register themselves on ``app``.

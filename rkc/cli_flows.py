@@ -139,6 +139,8 @@ def demo(
     _prefect_env(home)
     config, _ = init_home(home)
     _enable_shared_schemas(config.home)
+    _demo_signing(config.home)
+    config = load_config(config.home)
     from flows.charges import charges_import
     from flows.nightly import nightly
     from flows.statements import supplier_statements
@@ -156,6 +158,13 @@ def demo(
     print_bridge(result)
     out.print(f"Supplier statements ({len(written['files'])} files): {config.out / 'statements' / period}")
     out.print(f"Ledger: rkc ledger balances --home {config.home}")
+
+
+def _demo_signing(home: Path) -> None:
+    """A demo signs its manifests with the public demo key unless a real key is in the environment."""
+    path = home / "rkc.yaml"
+    path.write_text(re.sub(r"^signing: key$", "signing: demo", path.read_text(encoding="utf-8"), flags=re.M),
+                    encoding="utf-8")  # fmt: skip
 
 
 def _enable_shared_schemas(home: Path) -> None:

@@ -86,6 +86,7 @@ class Config:
     date_tolerance_days: int = 1  # a payment may be dated this many days after the run date
     max_payment_age_days: int = 400  # a payment older than this many days is held (DATE_OUT_OF_RANGE)
     charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
+    signing: str = "key"  # "key": manifests need RKC_SIGNING_KEY; "demo": the public demo key, with a warning
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -149,6 +150,9 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     limits = {key: _whole(data, key, default, source) for key, default in LIMITS.items()}
     if limits["charges_max_text"] < 1:
         raise ConfigError(f"{source}: charges_max_text must be a whole number ≥ 1, got {limits['charges_max_text']!r}")
+    signing = str(data.get("signing") or "key")
+    if signing not in ("key", "demo"):
+        raise ConfigError(f"{source}: signing must be `key` (RKC_SIGNING_KEY) or `demo`, got {signing!r}")
     timezone = str(data.get("timezone") or "Europe/Moscow")
     try:
         ZoneInfo(timezone)
@@ -170,6 +174,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         posting_workers=workers["posting_workers"],
         html_rows=html_rows,
         timezone=timezone,
+        signing=signing,
         **limits,
     )
 

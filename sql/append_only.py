@@ -1,6 +1,7 @@
 """The ledger's tables refuse UPDATE and DELETE: corrections are new entries, never edits.
 
-``ledger_entry``, ``ledger_posting`` and ``payment`` get statement-level triggers (PostgreSQL) or
+``ledger_entry``, ``ledger_posting``, ``payment``, and since revision 0015 the chain of batches
+(``ledger_batch``) and the signed run manifests (``run_manifest``) get statement-level triggers (PostgreSQL) or
 row triggers (SQLite) that raise on UPDATE and DELETE; INSERT and COPY are untouched, so posting
 keeps its speed. They stop the application and anyone using its role by mistake; a superuser can
 still switch triggers off (``session_replication_role``), which is why the application should
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-TABLES = ("ledger_entry", "ledger_posting", "payment")
+# Every table whose rows are evidence: the ledger, the chain of batches over it, the signed manifests.
+TABLES = ("ledger_entry", "ledger_posting", "payment", "ledger_batch", "run_manifest")
+FIRST_TABLES = TABLES[:3]  # those of revision 0008; later revisions add theirs
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION rkc_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -23,37 +26,37 @@ END $$
 """
 
 
-def statements(dialect: str) -> list[str]:
-    """The DDL that makes the ledger tables append-only on ``dialect`` (postgresql or sqlite)."""
+def statements(dialect: str, tables: tuple[str, ...] = TABLES) -> list[str]:
+    """The DDL that makes ``tables`` append-only on ``dialect`` (postgresql or sqlite)."""
     if dialect == "postgresql":
         return [_PG_FUNCTION] + [
             f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "
             "FOR EACH STATEMENT EXECUTE FUNCTION rkc_append_only()"
-            for t in TABLES
+            for t in tables
         ]
     return [
         f"CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t} BEGIN "
         f"SELECT RAISE(ABORT, 'rkc: {t} is append-only: {op} refused (corrections are new entries)'); END"
-        for t in TABLES for op in ("UPDATE", "DELETE")
+        for t in tables for op in ("UPDATE", "DELETE")
     ]  # fmt: skip
 
 
-def drop_statements(dialect: str) -> list[str]:
-    """The DDL that undoes ``statements``."""
+def drop_statements(dialect: str, tables: tuple[str, ...] = TABLES, *, function: bool = True) -> list[str]:
+    """The DDL that undoes ``statements`` (and drops the shared trigger function with ``function``)."""
     if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in TABLES] + [
-            "DROP FUNCTION IF EXISTS rkc_append_only()"
-        ]
-    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in TABLES for op in ("update", "delete")]
+        return [f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in tables] + (
+            ["DROP FUNCTION IF EXISTS rkc_append_only()"] if function else []
+        )
+    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in tables for op in ("update", "delete")]
 
 
-def create(conn: Connection) -> None:
-    """Make the ledger tables append-only."""
-    for statement in statements(conn.dialect.name):
+def create(conn: Connection, tables: tuple[str, ...] = TABLES) -> None:
+    """Make ``tables`` (by default all the evidence tables) append-only."""
+    for statement in statements(conn.dialect.name, tables):
         conn.execute(text(statement))
 
 
-def drop(conn: Connection) -> None:
-    """Let the ledger tables be changed again (a downgrade)."""
-    for statement in drop_statements(conn.dialect.name):
+def drop(conn: Connection, tables: tuple[str, ...] = TABLES, *, function: bool = True) -> None:
+    """Let ``tables`` be changed again (a downgrade, a migration that must rewrite them)."""
+    for statement in drop_statements(conn.dialect.name, tables, function=function):
         conn.execute(text(statement))

@@ -15,7 +15,8 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from domain.ledger import SUSPENSE, UnbalancedEntry, reclass_postings, require_balanced_legs, transfer_postings
-from sql.bulk import lock_ledger
+from sql.bulk import allocate_ids, lock_ledger
+from sql.chain import link_batch, single_entry_hash
 from sql.posting import add_to_balances
 
 
@@ -42,32 +43,38 @@ def post_entry(
         raise UnbalancedEntry(f"{source_key}: postings sum to {sum(a for _, a, _ in postings)}")
     batch = str(uuid.uuid4())
     lock_ledger(conn)
-    row = conn.execute(
-        text(
-            "INSERT INTO ledger_entry (kind, source_key, payment_id, reverses_id, value_date, batch,"
-            " description, document_version) VALUES (:kind, :key, :pid, :rid, :vd, :batch, :desc, :ver)"
-            " ON CONFLICT (source_key) DO NOTHING RETURNING id"
-        ),
-        {"kind": kind, "key": source_key, "pid": payment_id, "rid": reverses_id, "vd": value_date,
-         "batch": batch, "desc": description, "ver": document_version},
-    ).first()  # fmt: skip
-    if row is None:
+    taken = conn.execute(text("SELECT 1 FROM ledger_entry WHERE source_key = :k"), {"k": source_key}).first()
+    if taken is not None:
         return None
     nonzero = [(acc, amt, svc) for acc, amt, svc in postings if amt != 0]
+    # the id first: it is part of the content the entry's hash covers, which is written with it
+    entry_id = allocate_ids(conn, "ledger_entry", 1)[0]
     # the same checks as a register's legs: two legs at least, and the database holds what was sent
-    require_balanced_legs(np.full(len(nonzero), row[0], dtype=np.int64), np.array([a for _, a, _ in nonzero]), 1)
-    legs = [
-        {"e": row[0], "l": i, "a": acc, "m": int(amt), "s": svc}
-        for i, (acc, amt, svc) in enumerate(nonzero, 1)
-    ]
+    require_balanced_legs(np.full(len(nonzero), entry_id, dtype=np.int64), np.array([a for _, a, _ in nonzero]), 1)
+    entry = {"id": entry_id, "kind": kind, "source_key": source_key, "value_date": value_date,
+             "payment_id": payment_id, "reverses_id": reverses_id, "document_version": document_version,
+             "batch": batch, "description": description}  # fmt: skip
+    legs = [{"entry_id": entry_id, "leg": i, "account": acc, "amount": int(amt), "service": svc}
+            for i, (acc, amt, svc) in enumerate(nonzero, 1)]  # fmt: skip
+    entry["hash"] = single_entry_hash(conn, entry, legs)
     conn.execute(
         text(
-            "INSERT INTO ledger_posting (entry_id, leg, account, amount, service) VALUES (:e, :l, :a, :m, :s)"
+            "INSERT INTO ledger_entry (id, kind, source_key, payment_id, reverses_id, value_date, batch,"
+            " description, document_version, hash) VALUES (:id, :kind, :source_key, :payment_id, :reverses_id,"
+            " :value_date, :batch, :description, :document_version, :hash)"
+        ),
+        entry,
+    )
+    conn.execute(
+        text(
+            "INSERT INTO ledger_posting (entry_id, leg, account, amount, service)"
+            " VALUES (:entry_id, :leg, :account, :amount, :service)"
         ),
         legs,
     )
-    add_to_balances(conn, int(row[0]), int(row[0]), len(legs))
-    return int(row[0])
+    add_to_balances(conn, entry_id, entry_id, len(legs))
+    link_batch(conn, batch, head=entry["hash"], entries=1, legs=len(legs), first=entry_id, last=entry_id)
+    return entry_id
 
 
 def post_transfer(

@@ -242,6 +242,9 @@ class LedgerEntry(Base):
     value_date: Mapped[date] = mapped_column(Date)
     batch: Mapped[str] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(Text, default="")
+    # sha256 of the entry's content chained to the entry before it in its batch (``domain.chain``,
+    # migration 0015); written with the entry, never after.
+    hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     __table_args__ = (
         CheckConstraint("kind IN ('payment', 'transfer', 'reversal', 'reclass')", name="kind_known"),
@@ -262,6 +265,39 @@ class LedgerPosting(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     service: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (CheckConstraint("amount <> 0", name="amount_nonzero"),)
+
+
+class LedgerBatch(Base):
+    """One committed posting batch, linked to the batch committed before it: the chain of batches
+    over the entries' own chains (``domain.chain.BatchLink``; docs/LEDGER.md). Append-only."""
+
+    __tablename__ = "ledger_batch"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    batch: Mapped[str] = mapped_column(String(36), unique=True)
+    prev: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer)
+    legs: Mapped[int] = mapped_column(Integer)
+    first_entry: Mapped[int] = mapped_column(BigInteger)
+    last_entry: Mapped[int] = mapped_column(BigInteger)
+    head: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class RunManifest(Base):
+    """A run's signed manifest (inputs and outputs with sha256, the bridge, the chain head), as
+    written beside its outputs: ``body`` is the canonical JSON that ``signature`` (HMAC-SHA256)
+    covers. Append-only."""
+
+    __tablename__ = "run_manifest"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # domain.manifest.ManifestKind
+    run_date: Mapped[date | None] = mapped_column(Date, index=True)
+    path: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
 
 class LedgerBalance(Base):

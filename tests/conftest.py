@@ -24,6 +24,8 @@ PG_ADMIN_URL = os.environ.get("RKC_TEST_PG_URL", "postgresql://postgres@127.0.0.
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Runs sign their manifests; the tests' key (a test of a missing key takes it away itself).
+os.environ.setdefault("RKC_SIGNING_KEY", "rkc-tests-signing-key-0123456789abcdef")
 
 
 @pytest.fixture(scope="session")

@@ -115,6 +115,21 @@ def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) 
     assert [s["status"] for s in third["skipped"]] == ["duplicate_file"]
     assert _ledger(config)[0] == first_balances and _ledger(config)[2] == entries
 
+    # Every run signed a manifest; the chain and the files they list verify, until a report is edited.
+    from rkc.verify import verify
+
+    engine = make_engine(config.database_url)
+    try:
+        checked = verify(config, engine)
+        assert checked.ok and checked.manifests == 3 and checked.batches >= len(result["registers"]), checked.findings
+        manifest = json.loads(Path(third["manifest"]).read_text(encoding="utf-8"))["body"]
+        assert {i["file"] for i in manifest["inputs"] if i["role"] == "register"} >= set(result["posted_this_run"])
+        assert manifest["bridge"]["residual"] == "0.00"
+        Path(third["html"]).write_text("<p>Всё сошлось</p>", encoding="utf-8")
+        assert [f.problem.value for f in verify(config, engine).findings] == ["file_changed"]
+    finally:
+        engine.dispose()
+
 
 def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypatch) -> None:
     calls = {"n": 0}

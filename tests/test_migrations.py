@@ -90,3 +90,37 @@ def test_meter_readings_table_comes_and_goes(engine: sa.Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_entries_posted_before_the_chain_are_sealed_by_its_migration(engine: sa.Engine, tmp_path) -> None:
+    import yaml
+    from alembic import command
+
+    from rkc.config import default_config_text, parse_config
+    from rkc.verify import verify
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0009")
+    with engine.begin() as conn:
+        for batch, entry, amount in (("b-one", 1, 500), ("b-one", 2, 700), ("b-two", 3, 900)):
+            conn.execute(sa.text("INSERT INTO payment (id, register_id, channel, operation_id, occurrence, line_no,"
+                                 " paid_date, amount, commission)"
+                                 " VALUES (:e, 1, 'sber', :o, 1, :e, '2026-03-15', :a, 0)"),
+                         {"e": entry, "o": f"op{entry}", "a": amount})  # fmt: skip
+            conn.execute(sa.text("INSERT INTO ledger_entry (id, kind, source_key, payment_id, value_date, batch,"
+                                 " description) VALUES (:e, 'payment', :k, :e, '2026-03-15', :b, '')"),
+                         {"e": entry, "k": f"payment:sber:op{entry}:1", "b": batch})  # fmt: skip
+            conn.execute(sa.text("INSERT INTO ledger_posting (entry_id, leg, account, amount) VALUES"
+                                 " (:e, 1, 'agent:sber', :a), (:e, 2, 'suspense', -:a)"),
+                         {"e": entry, "a": amount})  # fmt: skip
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_entry WHERE hash IS NULL")).scalar() == 0
+        assert conn.execute(sa.text("SELECT batch, entries FROM ledger_batch ORDER BY seq")).all() == [
+            ("b-one", 2),
+            ("b-two", 1),
+        ]
+    config = parse_config(yaml.safe_load(default_config_text()), tmp_path)
+    result = verify(config, engine)
+    assert result.ok and result.entries == 3 and result.batches == 2

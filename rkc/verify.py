@@ -1,0 +1,141 @@
+"""``rkc ledger verify``: the whole chain and every signed manifest, in one pass of findings.
+
+The chain is read a slice of entries at a time (their legs and payments with them) and checked by
+``domain.chain_check``; then every manifest's signature, the chain head it signed, and the files
+it lists (an output only against the newest manifest that lists it: a rerun rewrites its report).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from domain.chain import BatchLink
+from domain.chain_check import ChainCheck, Finding, Problem
+from domain.manifest import SigningKey, canonical, signature_valid, superseded_outputs
+from rkc.config import Config
+from rkc.manifest import file_sha256, verification_keys
+from sql.chain import entry_id_range, links, read_slice, slices, unposted_payments
+from sql.manifests import StoredManifest, manifests
+
+SLICE_ENTRIES = 1_000_000  # entries read at a time: bounds memory (their legs come with them)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``rkc ledger verify`` found and covered."""
+
+    findings: list[Finding]
+    counted: dict[str, int]
+    entries: int
+    legs: int
+    batches: int
+    manifests: int
+    files: int
+    demo_manifests: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No finding but the demo key's (which is a warning)."""
+        return all(f.problem == Problem.DEMO_KEY for f in self.findings)
+
+
+def verify(config: Config, engine: Engine, since: date | None = None, until: date | None = None) -> Verification:
+    """Verify the whole chain, and the manifests of runs dated in [since, until] (all without)."""
+    check = ChainCheck()
+    with engine.connect() as conn:
+        lo, hi = entry_id_range(conn)
+        for start, end in slices(lo, hi, SLICE_ENTRIES):
+            entries, legs = read_slice(conn, start, end)
+            check.add_slice(entries, legs)
+        stored_links = links(conn)
+        for payment_id in unposted_payments(conn):
+            check.note(Problem.PAYMENT_UNPOSTED, f"payment {payment_id}", "stored, but no ledger entry names it")
+        chain = [
+            BatchLink(int(r.seq), r.batch, r.prev, int(r.entries), int(r.legs), int(r.first_entry),
+                      int(r.last_entry), r.head)
+            for r in stored_links.itertuples()
+        ]  # fmt: skip
+        check.finish(chain, stored_links["hash"].tolist())
+        recorded = manifests(conn, since, until)
+    link_hashes = dict(zip(stored_links["seq"].astype(int), stored_links["hash"], strict=True))
+    files, demo = _check_manifests(config, recorded, verification_keys(config), link_hashes, check)
+    return Verification(check.findings, {p.value: n for p, n in check.counted.items()}, check.entries, check.legs,
+                        len(chain), len(recorded), files, demo)  # fmt: skip
+
+
+def _check_manifests(
+    config: Config, recorded: list[StoredManifest], keys: list[SigningKey], link_hashes: dict[int, str],
+    check: ChainCheck,
+) -> tuple[int, int]:  # fmt: skip
+    """Signature, chain head and files of each manifest; returns the files checked and the demo manifests."""
+    by_id = {k.key_id: k for k in keys}
+    bodies = [json.loads(m.body) for m in recorded]
+    newest = superseded_outputs(bodies)
+    # a rerun of a night writes its manifest over the last one's file: the newest holds the path
+    newest_at = {m.path: index for index, m in enumerate(recorded)}
+    files = demo = 0
+    for index, (stored, body) in enumerate(zip(recorded, bodies, strict=True)):
+        subject = f"manifest {stored.path}"
+        key = by_id.get(stored.key_id)
+        if key is None:
+            check.note(Problem.MANIFEST_SIGNATURE, subject, f"signed with key {stored.key_id}, which is not configured")
+            continue
+        if not signature_valid(stored.body, stored.signature, key):
+            check.note(Problem.MANIFEST_SIGNATURE, subject, "the signature does not verify: edited or re-signed")
+            continue
+        if key.demo:
+            demo += 1
+            check.note(Problem.DEMO_KEY, subject, "signed with the public demo key: proves nothing")
+        chain = body.get("chain") or {}
+        if chain.get("seq") and link_hashes.get(int(chain["seq"])) != chain.get("hash"):
+            where = f"batch #{chain['seq']}"
+            check.note(Problem.MANIFEST_CHAIN, subject, f"the chain head it signed ({where}) is not in the chain")
+        if newest_at[stored.path] == index:
+            _check_manifest_file(config, stored, check)
+        for item in body.get("outputs", []):
+            if newest.get(item["path"]) == index:
+                files += 1
+                _check_file(config, item["path"], item["sha256"], subject, check)
+        for item in body.get("inputs", []):
+            if item.get("stored"):
+                files += 1
+                _check_file(config, item["stored"], item["sha256"], subject, check)
+    return files, demo
+
+
+def _check_manifest_file(config: Config, stored: StoredManifest, check: ChainCheck) -> None:
+    """The manifest file on disk must hold the body recorded in the database (the database keeps
+    every manifest; the file at a path is the newest's)."""
+    path = _at(config, stored.path)
+    subject = f"manifest {stored.path}"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        check.note(Problem.MANIFEST_FILE, subject, "the file is gone (the database keeps the signed copy)")
+        return
+    except (OSError, ValueError) as exc:
+        check.note(Problem.MANIFEST_FILE, subject, f"unreadable: {exc}")
+        return
+    if canonical(document.get("body", {})) != stored.body or document.get("signature") != stored.signature:
+        check.note(Problem.MANIFEST_FILE, subject, "differs from the manifest recorded when the run signed it")
+
+
+def _check_file(config: Config, where: str, sha256: str, subject: str, check: ChainCheck) -> None:
+    """A listed file must still have the sha256 its manifest signed."""
+    path = _at(config, where)
+    if not path.is_file():
+        check.note(Problem.FILE_MISSING, where, f"listed in {subject}, not found")
+    elif file_sha256(path) != sha256:
+        check.note(Problem.FILE_CHANGED, where, f"its sha256 differs from the one signed in {subject}")
+
+
+def _at(config: Config, where: str) -> Path:
+    """A manifest's path made absolute (relative ones are to the working directory)."""
+    path = Path(where)
+    return path if path.is_absolute() else config.home / path
