@@ -7,7 +7,9 @@ from datetime import date
 
 from prefect import flow, get_run_logger
 
+from domain.manifest import ManifestKind
 from flows.common import config_and_engine
+from rkc.manifest import load_signing_key, write_manifest
 from rkc.memory import return_memory_promptly
 from sql.engine import migrate
 
@@ -31,9 +33,13 @@ def supplier_statements(period: str | None = None, home: str | None = None) -> d
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         engine.dispose()
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
+    key = load_signing_key(config, get_run_logger())  # refused before anything is written
     try:
         migrate(engine)
         files = write_statements(engine, period, config.out)
+        first = date.fromisoformat(f"{period}-01")
+        write_manifest(config, engine, key, kind=ManifestKind.STATEMENTS, run_date=first,
+                       name=config.out / "statements" / period / "manifest.json", inputs=[], outputs=files)  # fmt: skip
     finally:
         engine.dispose()
     get_run_logger().info("%d statement files for %s in %s", len(files), period, config.out / "statements" / period)

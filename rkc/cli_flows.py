@@ -78,6 +78,9 @@ def run(
     """Run the night: read every inbox, post, tie to the bank statement, write the report."""
     when = _parse_date(run_date)
     config = _reachable(load_config(_home(ctx, home)))
+    from rkc.manifest import load_signing_key
+
+    load_signing_key(config)  # SigningKeyMissing: one line, before Prefect starts
     _prefect_env(config.home)
     from flows.nightly import nightly
 

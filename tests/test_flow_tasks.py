@@ -118,3 +118,5 @@ def test_charges_and_statements_flows_alone(tmp_path: Path, monkeypatch: pytest.
     assert all(Path(f).is_file() and Path(f).is_relative_to(config.out / "statements" / period)
                for f in written["files"])  # fmt: skip
     assert len(load_config(config.home).channels) >= 3
+    signed = json.loads((config.out / "statements" / period / "manifest.json").read_text(encoding="utf-8"))["body"]
+    assert signed["kind"] == "statements" and len(signed["outputs"]) == len(written["files"])
