@@ -82,21 +82,41 @@ def text_field(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     ['a%25b', '\\x00', 'x%1Fy']
     >>> text_field(pa.array([5, None], pa.int64())).to_pylist()
     ['5', '\\x00']
+    >>> text_field(pa.array(["a%", None, "a%"]).dictionary_encode()).to_pylist()
+    ['a%25', '\\x00', 'a%25']
     """
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if pa.types.is_dictionary(array.type):
-        array = array.cast(array.type.value_type)
+        # a few account or service names under millions of legs: escaped once each, then spelled out
+        words = text_field(array.dictionary)
+        return pc.fill_null(pa.DictionaryArray.from_arrays(array.indices, words).cast(pa.large_string()), NULL)
     if pa.types.is_timestamp(array.type):
         array = array.cast(pa.date32())
     if pa.types.is_null(array.type):
         array = array.cast(pa.string())
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         array = pc.cast(array, pa.string())
-    elif len(array) and pc.any(pc.match_substring_regex(array, _SPECIAL)).as_py():
-        for old, new in _ESCAPES:
-            array = pc.replace_substring(array, old, new)
+    else:
+        array = _escaped(array)
     return pc.fill_null(array.cast(pa.large_string()), NULL)
+
+
+def _escaped(array: pa.Array) -> pa.Array:
+    """Text with ``%``, the separators and NUL escaped. Whether any is there at all is asked of the
+    bytes (none of them occurs inside a multi-byte UTF-8 character); a control character such as a
+    tab only costs the exact pass."""
+    data = array.buffers()[2] if len(array) else None
+    if data is None:
+        return array
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if not bool(np.any((raw < 0x20) | (raw == 0x25))):
+        return array
+    if not pc.any(pc.match_substring_regex(array, _SPECIAL)).as_py():
+        return array
+    for old, new in _ESCAPES:
+        array = pc.replace_substring(array, old, new)
+    return array
 
 
 def _joined(columns: list[pa.Array], tag: str) -> pa.Array:
@@ -152,16 +172,21 @@ def entry_contents(entries: pa.Table, paid: pa.Array | None, legs: pa.Array) -> 
     return pc.binary_join_element_wise(entry_part(entries), paid, legs, _sep("\x1d"))
 
 
-def chain_hashes(batches: list[str], contents: pa.Array, heads: dict[str, str] | None = None) -> list[str]:
+def chain_hashes(
+    batches: list[str], contents: pa.Array, heads: dict[str, str] | None = None, order: np.ndarray | None = None
+) -> list[str]:
     """The hash of every entry: its content chained to the entry before it in its batch.
 
-    ``batches[i]`` is entry ``i``'s batch; entries are in id order. ``heads`` carries each batch's
-    last hash from one call to the next (a verification reads the ledger a slice at a time) and is
-    updated in place; a batch not in it starts from its seed.
+    ``batches[i]`` is the i-th entry's batch, entries in id order: ``contents`` in that order, or
+    ``contents[order[i]]`` is the i-th (the contents of a million entries weigh hundreds of MB: they
+    are not copied into order). ``heads`` carries each batch's last hash from one call to the next
+    (a slice at a time) and is updated in place; a batch not in it starts from its seed.
 
     >>> contents = pa.array(["a", "b"], pa.large_string())
     >>> one = chain_hashes(["x", "x"], contents)
     >>> one[1] == chain_hashes(["x"], pa.array(["b"], pa.large_string()), {"x": one[0]})[0]
+    True
+    >>> chain_hashes(["x", "x"], pa.array(["b", "a"], pa.large_string()), order=np.array([1, 0])) == one
     True
     """
     state = {} if heads is None else heads
@@ -169,6 +194,8 @@ def chain_hashes(batches: list[str], contents: pa.Array, heads: dict[str, str] |
     out: list[str] = []
     append = out.append
     data = contents.cast(pa.large_binary()).to_pylist()
+    if order is not None:
+        data = [data[i] for i in order.tolist()]
     # One batch at a time in the common case (a register): no dictionary lookup per entry.
     current, prev = None, b""
     for batch, content in zip(batches, data, strict=True):
@@ -186,9 +213,8 @@ def chain_hashes(batches: list[str], contents: pa.Array, heads: dict[str, str] |
 
 
 def leg_offsets(entry_ids: np.ndarray, leg_entry_ids: np.ndarray) -> np.ndarray:
-    """Where each entry's legs start in legs sorted by entry (entries sorted by id), plus the end.
-
-    Legs of entries not in ``entry_ids`` must have been left out before.
+    """Where each entry's legs start in legs sorted by entry (entries sorted the same way), plus the
+    end. Legs of entries not in ``entry_ids`` must have been left out before.
 
     >>> leg_offsets(np.array([3, 5, 6]), np.array([3, 3, 5, 5, 5])).tolist()
     [0, 2, 5, 5]
