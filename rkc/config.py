@@ -16,6 +16,7 @@ import yaml
 
 from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
+from rkc.config_gis import GisExport, parse_gis_export
 
 CONFIG_NAME = "rkc.yaml"
 FORMATS = ("text", "xlsx", "dbf", "gis_xml")
@@ -86,6 +87,12 @@ class Config:
     date_tolerance_days: int = 1  # a payment may be dated this many days after the run date
     max_payment_age_days: int = 400  # a payment older than this many days is held (DATE_OUT_OF_RANGE)
     charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
+    gis_export: GisExport = field(default_factory=GisExport)  # service types, ГИС channels' organisations
+
+    @property
+    def gis_channels(self) -> list[str]:
+        """Channels whose payments reach the center through ГИС ЖКХ (format ``gis_xml``)."""
+        return sorted(name for name, channel in self.channels.items() if channel.format == "gis_xml")
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -170,6 +177,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         posting_workers=workers["posting_workers"],
         html_rows=html_rows,
         timezone=timezone,
+        gis_export=parse_gis_export(data.get("gis_export"), source, set(channels), ConfigError),
         **limits,
     )
 
