@@ -65,15 +65,15 @@ def read_answers(path: Path, xsd_dir: Path | None = None) -> AnswerFile:
     try:
         tree = etree.parse(str(path), safe_xml_parser())
     except (etree.XMLSyntaxError, OSError) as exc:
-        raise BadFile(f"{path}: not a readable XML answer: {exc}") from exc
+        raise BadFile(path, f"not a readable XML answer: {exc}") from exc
     root = tree.getroot()
     name = etree.QName(root)
     if name.localname != ROOT or name.namespace not in SCHEMAS:
-        raise BadFile(f"{path}: expected getStateResult of the payment or bills service, got {root.tag}")
+        raise BadFile(path, f"expected getStateResult of the payment or bills service, got {root.tag}")
     if xsd_dir is not None:
         schema = load_schema(xsd_dir, SCHEMAS[name.namespace])
         if not schema.validate(tree):
-            raise BadFile(f"{path}: not valid against the ГИС ЖКХ schema: {schema.error_log[0].message}")
+            raise BadFile(path, f"not valid against the ГИС ЖКХ schema: {schema.error_log[0].message}")
     message = root.find(f"{{{NS_BASE}}}ErrorMessage")
     items = []
     for result in root:

@@ -17,86 +17,11 @@ from openpyxl import load_workbook
 from flows import nightly as tasks
 from parsers.gis_answers import NS_BILLS
 from parsers.gis_xsd import NS_BASE, NS_PAYMENT, safe_xml_parser
-from rkc.app import import_charges_files
-from rkc.config import init_home, load_config
-from rkc.generator import generate
-from rkc.generator.names import OTHER_SUPPLIERS, UK_SERVICES
+from rkc.config import init_home
 from rkc.gis_export import export_day, load_answers
-from rkc.intake import collect_inbox
 from sql.engine import make_engine
 from sql.entries import reverse_entry
-
-ORG = "11111111-2222-4333-8444-555555555555"  # test data: the ГИС channel's notifying organisation
-
-
-def _service_map() -> str:
-    """A ``gis_export`` section naming a ГИС ЖКХ type for every generated service (test GUIDs)."""
-    names = [*UK_SERVICES, *(s for *_, services in OTHER_SUPPLIERS for s in services)]
-    lines = ["gis_export:", "  order_orgs:", f"    gis: {ORG}", "  services:"]
-    for i, name in enumerate(names):
-        guid = uuid.uuid5(uuid.NAMESPACE_URL, f"test-service:{name}")
-        kind = "TMSType" if i % 2 else "MSType"
-        code = f", code: '{i + 1}'" if kind == "TMSType" else ""
-        lines.append(f"    '{name}': {{type: {kind}, guid: {guid}{code}}}")
-    return "\n".join(lines) + "\n"
-
-
-def _night(root: Path, db_url: str, xsd_dir: Path, monkeypatch: pytest.MonkeyPatch):
-    """A generated day run through the nightly tasks, with the XSD directory and the service map set."""
-    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
-    config, _ = init_home(root)
-    settings = root / "rkc.yaml"
-    text = settings.read_text(encoding="utf-8").replace("gis_xsd_dir:\n", f"gis_xsd_dir: {xsd_dir}\n")
-    settings.write_text(text + _service_map(), encoding="utf-8")
-    config = load_config(root)
-    day = generate(config.home, accounts=120, payments=400, seed=11)
-    import_charges_files(config, day.charges_csv, day.suppliers_csv)
-    home, work_dir = str(config.home), str(config.home / "work" / day.run_date.isoformat())
-    intakes = [tasks.intake.fn(home, channel, str(path), work_dir) for channel, path in collect_inbox(config)]
-    plan = tasks.decide.fn(home, intakes, work_dir)
-    for intake in intakes:
-        tasks.post_register.fn(home, intake, plan, day.run_date)
-    tasks.tie.fn(home, day.run_date)
-    return config, day, work_dir
-
-
-def _validate_all(directory: Path, xsd_dir: Path) -> dict[str, int]:
-    """Validate every file of ``directory`` against its schema; items per request element."""
-    schemas = {
-        NS_PAYMENT: etree.XMLSchema(etree.parse(str(xsd_dir / "payment/hcs-payment-types.xsd"), safe_xml_parser())),
-        NS_BILLS: etree.XMLSchema(etree.parse(str(xsd_dir / "bills/hcs-bills-types.xsd"), safe_xml_parser())),
-    }
-    counts: dict[str, int] = {}
-    for path in sorted(directory.glob("*.xml")):
-        tree = etree.parse(str(path), safe_xml_parser())
-        schema = schemas[etree.QName(tree.getroot()).namespace]
-        assert schema.validate(tree), f"{path.name}: {schema.error_log}"
-        for item in tree.getroot():
-            name = etree.QName(item).localname
-            counts[name] = counts.get(name, 0) + 1
-    return counts
-
-
-def _answer(namespace: str, results: list[tuple[str, str | None]]) -> bytes:
-    """A getStateResult as the ГИС ЖКХ client saves it: per TransportGUID a GUID, or an error."""
-    b = f"{{{NS_BASE}}}"
-    root = etree.Element(f"{{{namespace}}}getStateResult", {f"{b}version": "10.0.1.1"},
-                         nsmap={"base": NS_BASE, "ns": namespace})  # fmt: skip
-    etree.SubElement(root, f"{b}RequestState").text = "3"
-    etree.SubElement(root, f"{b}MessageGUID").text = str(uuid.uuid4())
-    for transport, error in results:
-        result = etree.SubElement(root, f"{{{namespace}}}ImportResult")
-        if error is None:
-            etree.SubElement(result, f"{b}GUID").text = str(uuid.uuid5(uuid.NAMESPACE_OID, transport))
-        etree.SubElement(result, f"{b}TransportGUID").text = transport
-        if error is None:
-            etree.SubElement(result, f"{b}UniqueNumber").text = "N" + transport[:8]
-            etree.SubElement(result, f"{b}UpdateDate").text = "2026-11-21T05:00:00"
-        else:
-            failure = etree.SubElement(result, f"{b}Error")
-            etree.SubElement(failure, f"{b}ErrorCode").text = error
-            etree.SubElement(failure, f"{b}Description").text = "Платежный документ не найден"
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+from tests.gisexportutil import answer, night, validate_all
 
 
 def _guids(directory: Path, element: str) -> list[str]:
@@ -114,11 +39,11 @@ def _snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def test_export_answers_acknowledgments_and_cancellation(tmp_path, db_url, xsd_dir, monkeypatch) -> None:
-    config, day, work_dir = _night(tmp_path / "home", db_url, xsd_dir, monkeypatch)
+    config, day, work_dir = night(tmp_path / "home", db_url, xsd_dir, monkeypatch)
     engine = make_engine(config.database_url)
     first = export_day(config, engine, day.run_date)
     out = config.out / day.run_date.isoformat() / "gis"
-    counts = _validate_all(out, xsd_dir)
+    counts = validate_all(out, xsd_dir)
     assert counts["SupplierNotificationOfOrderExecution"] == first.new_items["notification"] > 0
     # ГИС ЖКХ's own payments are acknowledged at once (OrderID + orgPPAGUID), the others wait for
     # their notification to be accepted
@@ -144,18 +69,18 @@ def test_export_answers_acknowledgments_and_cancellation(tmp_path, db_url, xsd_d
 
     # ГИС ЖКХ accepts every notification but the first, which it rejects
     notes = _guids(out, "SupplierNotificationOfOrderExecution")
-    answer = tmp_path / "answer-notifications.xml"
-    answer.write_bytes(_answer(NS_PAYMENT, [(notes[0], "INT002012")] + [(g, None) for g in notes[1:]]))
-    loaded = load_answers(config, engine, answer)
+    answers = tmp_path / "answer-notifications.xml"
+    answers.write_bytes(answer(NS_PAYMENT, [(notes[0], "INT002012")] + [(g, None) for g in notes[1:]]))
+    loaded = load_answers(config, engine, answers)
     assert (loaded.accepted, loaded.rejected, loaded.unknown) == (len(notes) - 1, 1, ())
-    assert load_answers(config, engine, answer) == loaded  # idempotent
+    assert load_answers(config, engine, answers) == loaded  # idempotent
 
     # accepted notifications can now be acknowledged: the next export of the date adds those files
     third = export_day(config, engine, day.run_date)
     assert third.new_items["ack"] > 0 and third.new_items["notification"] == 0
     assert set(third.written) == set(third.files) - set(before)  # old files untouched, new ones added
     assert all(before[name][0] == (out / name).read_bytes() for name in before)
-    counts = _validate_all(out, xsd_dir)
+    counts = validate_all(out, xsd_dir)
     assert counts["AcknowledgmentRequestInfo"] == first.new_items["ack"] + third.new_items["ack"]
 
     # a reversed acknowledged payment yields an AckCancellation
@@ -166,7 +91,7 @@ def test_export_answers_acknowledgments_and_cancellation(tmp_path, db_url, xsd_d
     later = day.run_date + timedelta(days=1)
     fourth = export_day(config, engine, later)
     assert fourth.new_items == {"notification": 0, "ack": 0, "ack_cancel": 1}
-    assert _validate_all(config.out / later.isoformat() / "gis", xsd_dir) == {"AckCancellation": 1}
+    assert validate_all(config.out / later.isoformat() / "gis", xsd_dir) == {"AckCancellation": 1}
     assert export_day(config, engine, later).new_items["ack_cancel"] == 0  # once
 
     # the rejected notification reaches the night's run report
@@ -183,9 +108,9 @@ def test_answers_of_unknown_items_and_message_errors(tmp_path, engine, xsd_dir, 
     monkeypatch.setenv("RKC_DATABASE_URL", str(engine.url.render_as_string(hide_password=False)))
     config, _ = init_home(tmp_path / "home")
     stranger = str(uuid.uuid4())
-    answer = tmp_path / "answer.xml"
-    answer.write_bytes(_answer(NS_BILLS, [(stranger, "INT000001")]))
-    result = load_answers(config, engine, answer)
+    answers = tmp_path / "answer.xml"
+    answers.write_bytes(answer(NS_BILLS, [(stranger, "INT000001")]))
+    result = load_answers(config, engine, answers)
     assert (result.accepted, result.rejected, result.unknown) == (0, 0, (stranger,))
 
 
