@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, TextClause, bindparam, text
+from sqlalchemy import Connection, String, TextClause, bindparam, text
 
 from domain.gis_exchange import ItemKind, ItemStatus
 from sql.bulk import bulk_insert
@@ -29,7 +29,7 @@ _NIGHT_PAYMENTS = text(
     " LEFT JOIN payment_document d ON d.uip = p.matched_uip"
     " WHERE r.run_date = :d AND r.status = 'posted' AND p.channel NOT IN :g AND" + _NOT_REVERSED +
     " AND NOT EXISTS (SELECT 1 FROM gis_export_item i WHERE i.payment_id = p.id AND i.kind = :k) ORDER BY p.id"
-).bindparams(bindparam("g", expanding=True))
+).bindparams(bindparam("g", expanding=True, type_=String()))
 _ACK_LEGS = text(
     "SELECT p.id AS payment_id, p.channel, p.operation_id, p.occurrence, e.id AS entry_id, l.leg, l.service,"  # noqa: S608
     " -l.amount AS amount, p.matched_uip, n.gis_guid AS notification_guid,"
@@ -41,7 +41,7 @@ _ACK_LEGS = text(
     " (SELECT id FROM register WHERE run_date = :d AND status = 'posted')) AND" + _NOT_REVERSED +
     " AND NOT EXISTS (SELECT 1 FROM gis_export_item a WHERE a.payment_id = p.id AND a.kind = :ak)"
     " ORDER BY p.id, l.leg"
-).bindparams(bindparam("g", expanding=True))
+).bindparams(bindparam("g", expanding=True, type_=String()))
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -121,3 +121,18 @@ def test_export_needs_the_schema_directory(tmp_path, engine, monkeypatch) -> Non
     config, _ = init_home(tmp_path / "home")
     with pytest.raises(ConfigError, match="gis_xsd_dir"):
         export_day(config, engine, date(2026, 11, 20))
+
+
+def test_a_center_without_gis_channels_reads_its_candidates(tmp_path, db_url, xsd_dir, monkeypatch) -> None:
+    """An empty list of ГИС ЖКХ channels (no ``gis_xml`` channel configured) takes every channel."""
+    from sql.gis_export import ack_legs, night_payments
+
+    config, day, _ = night(tmp_path / "home", db_url, xsd_dir, monkeypatch)
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        everyone = night_payments(conn, day.run_date, [])
+        others = night_payments(conn, day.run_date, ["gis"])
+        legs = ack_legs(conn, day.run_date, [])
+    engine.dispose()
+    assert len(everyone) > len(others) > 0 and set(everyone["channel"]) - set(others["channel"]) == {"gis"}
+    assert len(legs) > 0 and not legs["gis_channel"].any()
