@@ -79,6 +79,22 @@ def is_izhku(value: object) -> bool:
     return isinstance(value, str) and els.is_valid_izhku(value) and els.compact(value) == value
 
 
+# The stored forms the XSD accepts: a value equal to its own compact form (``ipd.compact``,
+# ``els.compact``) and valid has exactly these shapes, so a whole column is judged at once.
+_IPD_FORM = r"[0-9А-ЯЁ\-]{18}"
+_IZHKU_FORM = r"\d{2}[А-Я]{2}\d{6}-\d{2}"
+
+
+def ipd_mask(values: pd.Series) -> pd.Series:
+    """``is_ipd`` of every value of a column (None is False), vectorised."""
+    return values.astype("string").str.fullmatch(_IPD_FORM).fillna(False).astype(bool)
+
+
+def izhku_mask(values: pd.Series) -> pd.Series:
+    """``is_izhku`` of every value of a column (None is False), vectorised."""
+    return values.astype("string").str.fullmatch(_IZHKU_FORM).fillna(False).astype(bool)
+
+
 def payment_key(frame: pd.DataFrame) -> pd.Series:
     """The stable key of each payment: ``channel:operation_id:occurrence``."""
     channel, operation = frame["channel"].astype(str), frame["operation_id"].astype(str)
@@ -112,15 +128,17 @@ def notification_items(payments: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, 
     the payment's ИЖКУ (``ServiceID``); returns the items and the waiting counts."""
     matched = payments[payments["matched_uip"].notna()]
     waiting = _waiting(payments[payments["matched_uip"].isna()], Waiting.NO_DOCUMENT)
-    by_ipd = matched["matched_uip"].map(is_ipd).astype(bool)
-    by_izhku = ~by_ipd & matched["els"].map(is_izhku).astype(bool)
+    by_ipd = ipd_mask(matched["matched_uip"])
+    by_izhku = ~by_ipd & izhku_mask(matched["els"])
     usable = matched[by_ipd | by_izhku]
     waiting |= _waiting(matched[~(by_ipd | by_izhku)], Waiting.NO_IDENTIFIER)
+    named = by_ipd[by_ipd | by_izhku]
     payloads = [
         {"order_date": str(paid)[:10], "year": int(period[:4]), "month": int(period[5:7]),
-         "ipd": uip if is_ipd(uip) else None, "service_id": None if is_ipd(uip) else els, "amount": int(amount)}
-        for paid, period, uip, els, amount in zip(
-            usable["paid_date"], usable["period"], usable["matched_uip"], usable["els"], usable["amount"], strict=True
+         "ipd": uip if ipd_named else None, "service_id": None if ipd_named else els, "amount": int(amount)}
+        for paid, period, uip, els, amount, ipd_named in zip(
+            usable["paid_date"], usable["period"], usable["matched_uip"], usable["els"], usable["amount"], named,
+            strict=True,
         )
     ]  # fmt: skip
     return _items(ItemKind.NOTIFICATION, payment_key(usable), usable, payloads, None), waiting
@@ -138,7 +156,7 @@ def ack_items(
     A ГИС ЖКХ payment is named by its OrderID and the orgPPAGUID configured for its channel, any
     other by the GUID of the center's own notification, known once ГИС ЖКХ accepted it."""
     waiting: dict[str, int] = {}
-    ipd = legs["matched_uip"].map(is_ipd).astype(bool)
+    ipd = ipd_mask(legs["matched_uip"])
     waiting |= _waiting(legs[~ipd], Waiting.NO_IPD)
     legs = legs[ipd]
     org = legs["channel"].map(order_orgs)

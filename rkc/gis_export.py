@@ -19,7 +19,15 @@ import pandas as pd
 from lxml import etree
 from sqlalchemy import Connection, Engine
 
-from domain.gis_exchange import ItemKind, ItemStatus, ack_items, cancel_items, chunks, notification_items
+from domain.gis_exchange import (
+    ItemKind,
+    ItemStatus,
+    Waiting,
+    ack_items,
+    cancel_items,
+    chunks,
+    notification_items,
+)
 from parsers.gis_answers import read_answers
 from parsers.gis_xsd import load_schema, max_items, safe_xml_parser
 from reports.gis_packages import REQUESTS, file_name, render_request
@@ -30,6 +38,7 @@ from sql.gis_export import (
     files_of,
     items_of,
     known_guids,
+    legs_without_ipd,
     mark_exported,
     night_payments,
     record_answers,
@@ -86,8 +95,11 @@ def _new_items(conn: Connection, config: Config, run_date: date, sizes: dict[Ite
     legs["gis_channel"] = legs["gis_channel"].astype(bool)
     acks, ack_waiting = ack_items(legs, config.gis_export.services, config.gis_export.order_orgs)
     cancels = cancel_items(reversed_acks(conn))
+    short = legs_without_ipd(conn, run_date)
+    ack_waiting[Waiting.NO_IPD.value] = ack_waiting.get(Waiting.NO_IPD.value, 0) + short
     for reason, count in ack_waiting.items():
-        waiting[f"ack_{reason}"] = count
+        if count:
+            waiting[f"ack_{reason}"] = count
     counts = {}
     for kind, items in ((ItemKind.NOTIFICATION, notes), (ItemKind.ACK, acks), (ItemKind.ACK_CANCEL, cancels)):
         counts[kind.value] = len(items)
@@ -101,15 +113,12 @@ def _new_items(conn: Connection, config: Config, run_date: date, sizes: dict[Ite
     return counts, waiting
 
 
-def _write(path: Path, content: bytes) -> bool:
-    """Write ``content`` atomically unless the file already holds exactly it; whether it wrote."""
-    if path.is_file() and path.read_bytes() == content:
-        return False
+def _write(path: Path, content: bytes) -> None:
+    """Write ``content`` atomically: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(content)
     os.replace(temporary, path)
-    return True
 
 
 def export_day(config: Config, engine: Engine, run_date: date) -> ExportResult:
@@ -121,19 +130,24 @@ def export_day(config: Config, engine: Engine, run_date: date) -> ExportResult:
     with UnitOfWork(engine) as uow:
         counts, waiting = _new_items(uow.conn, config, run_date, sizes)
         items = items_of(uow.conn, run_date)
-        rendered = {}
+        changed, names = {}, []
         for name, group in items.groupby("file", sort=True):
             kind = ItemKind(group["kind"].iloc[0])
             content = render_request(kind, list(zip(group["transport_guid"], group["payload"], strict=True)))
+            names.append(str(name))
+            path = directory / str(name)
+            if path.is_file() and path.read_bytes() == content:
+                continue  # validated when it was written, and not touched again
             schema = schemas[kind]
             if not schema.validate(etree.fromstring(content, safe_xml_parser())):
                 raise ExportInvalid(f"{name}: {schema.error_log[0].message}")
-            rendered[str(name)] = content
-        written = tuple(name for name, content in rendered.items() if _write(directory / name, content))
+            changed[str(name)] = content
+        for name, content in changed.items():
+            _write(directory / name, content)
         mark_exported(uow.conn, run_date)
         uow.commit()
         states = status_counts(uow.conn)
-    return ExportResult(run_date, directory, counts, waiting, tuple(rendered), written, states)
+    return ExportResult(run_date, directory, counts, waiting, tuple(names), tuple(changed), states)
 
 
 def load_answers(config: Config, engine: Engine, path: Path) -> AnswersResult:

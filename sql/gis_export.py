@@ -37,7 +37,7 @@ _ACK_LEGS = text(
     " FROM payment p JOIN ledger_entry e ON e.payment_id = p.id AND e.kind = 'payment'"
     " JOIN ledger_posting l ON l.entry_id = e.id AND l.account LIKE 'supplier:%' AND l.amount < 0"
     " LEFT JOIN gis_export_item n ON n.payment_id = p.id AND n.kind = :nk AND n.status = :accepted"
-    " WHERE p.matched_uip IS NOT NULL AND (n.id IS NOT NULL OR p.register_id IN"
+    " WHERE LENGTH(p.matched_uip) = 18 AND (n.id IS NOT NULL OR p.register_id IN"
     " (SELECT id FROM register WHERE run_date = :d AND status = 'posted')) AND" + _NOT_REVERSED +
     " AND NOT EXISTS (SELECT 1 FROM gis_export_item a WHERE a.payment_id = p.id AND a.kind = :ak)"
     " ORDER BY p.id, l.leg"
@@ -72,7 +72,8 @@ def night_payments(conn: Connection, run_date: date, gis_channels: Sequence[str]
 
 def ack_legs(conn: Connection, run_date: date, gis_channels: Sequence[str]) -> pd.DataFrame:
     """Supplier legs of the payment entries to acknowledge: of the night's payments, and of any
-    payment whose notification ГИС ЖКХ has accepted since; not reversed, not acknowledged yet."""
+    payment whose notification ГИС ЖКХ has accepted since; not reversed, not acknowledged yet, and
+    only where the ПД's УИП has an ИПД's length (``legs_without_ipd`` counts the others)."""
     return _read(
         conn,
         _ACK_LEGS,
@@ -80,6 +81,23 @@ def ack_legs(conn: Connection, run_date: date, gis_channels: Sequence[str]) -> p
          "accepted": ItemStatus.ACCEPTED.value, "g": list(gis_channels)},
         ("channel", "operation_id", "service", "matched_uip", "notification_guid"),
     )  # fmt: skip
+
+
+def legs_without_ipd(conn: Connection, run_date: date) -> int:
+    """Supplier legs of the night's matched payments whose ПД's УИП cannot be an ИПД (not 18
+    characters long): ``ack_legs`` leaves them out, the export counts them as waiting."""
+    return int(
+        conn.execute(
+            text(
+                "SELECT COUNT(*) FROM payment p JOIN register r ON r.id = p.register_id"
+                " JOIN ledger_entry e ON e.payment_id = p.id AND e.kind = 'payment'"
+                " JOIN ledger_posting l ON l.entry_id = e.id AND l.account LIKE 'supplier:%' AND l.amount < 0"
+                " WHERE r.run_date = :d AND r.status = 'posted' AND LENGTH(p.matched_uip) <> 18"
+            ),
+            {"d": run_date},
+        ).scalar()
+        or 0
+    )
 
 
 def reversed_acks(conn: Connection) -> pd.DataFrame:

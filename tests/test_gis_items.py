@@ -149,3 +149,13 @@ def test_the_schema_refuses_a_wrong_acknowledgment(xsd_dir: Path, change: dict, 
     schema = etree.XMLSchema(etree.parse(str(xsd_dir / "bills/hcs-bills-types.xsd"), safe_xml_parser()))
     content = render_request(ItemKind.ACK, [(GUID, json.dumps(payload))])
     assert schema.validate(etree.fromstring(content, safe_xml_parser())) is valid
+
+
+@given(st.one_of(st.none(), st.text(alphabet="0123456789АБЕЖЯЁAB- x", max_size=20),
+                 st.from_regex(r"\d{2}[А-Я]{2}\d{6}-\d{2}(-\d{4})?", fullmatch=True)))  # fmt: skip
+def test_the_column_masks_agree_with_the_identifier_checks(value) -> None:
+    from domain.gis_exchange import ipd_mask, is_ipd, is_izhku, izhku_mask
+
+    column = pd.Series([value], dtype=object)
+    assert bool(ipd_mask(column).iloc[0]) == is_ipd(value)
+    assert bool(izhku_mask(column).iloc[0]) == is_izhku(value)
