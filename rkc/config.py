@@ -79,6 +79,9 @@ class Config:
     center_account: str
     center_bic: str
     channels: dict[str, Channel]
+    center_inn: str = ""  # the payee of the receipts' QR code (`rkc qr`)
+    center_bank_name: str = ""
+    center_corresp_account: str = ""
     intake_workers: int = 2  # files read at once by the nightly run (each parser also uses threads)
     posting_workers: int = 2  # registers posted at once on PostgreSQL (SQLite posts one at a time)
     html_rows: int = 1000  # rows of each discrepancy section in the HTML report (0: all); the XLSX has all
@@ -172,6 +175,9 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         center_name=str(center.get("name", "РКЦ")),
         center_account=str(center.get("bank_account", "")),
         center_bic=str(center.get("bic", "")),
+        center_inn=str(center.get("inn") or ""),
+        center_bank_name=str(center.get("bank_name") or ""),
+        center_corresp_account=str(center.get("corresp_account") or ""),
         channels=channels,
         intake_workers=workers["intake_workers"],
         posting_workers=workers["posting_workers"],
