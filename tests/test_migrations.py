@@ -90,3 +90,17 @@ def test_meter_readings_table_comes_and_goes(engine: sa.Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_gis_export_table_comes_and_goes(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    assert "gis_export_item" in sa.inspect(engine).get_table_names()
+    command.downgrade(alembic_config(engine), "0008")
+    assert "gis_export_item" not in sa.inspect(engine).get_table_names()
+    migrate(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
