@@ -1,5 +1,7 @@
 """Receipt QR payload of ГОСТ Р 56042-2014: ``ST0001`` + encoding digit + separator + ``Key=Value``.
 
+``compose`` writes a payload (UTF-8, ``|``), the inverse of ``parse``.
+
 The header's encoding digit (1 cp1251, 2 UTF-8, 3 KOI8-R) is not trusted: printers of receipts get
 it wrong often enough. Bytes are decoded as UTF-8 if they are valid UTF-8; otherwise cp1251 and
 KOI8-R are both tried and the one that reads more like Russian text wins (the digit only breaks a
@@ -13,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from domain.identifiers import InvalidIdentifier, bank_account, bic, inn, uin
+from domain.identifiers import InvalidIdentifier, bank_account, bic, inn, ipd, uin
 from domain.money import AmountError, parse_kopecks
 
 _HEADER = re.compile(r"ST0001(?P<enc>\d)", re.IGNORECASE)
@@ -161,7 +163,8 @@ def _check_identifiers(values: dict[str, str]) -> None:
             bank_account.validate(values["CorrespAcc"], bank_bic, correspondent=True)
         if values.get("PayeeINN"):
             inn.validate(values["PayeeINN"])
-        if values.get("UIN") and not uin.is_absent(values["UIN"]):
+        # Printed ЖКУ receipts put the ГИС ЖКХ ИПД (18 characters) into UIN: no check digit to test
+        if values.get("UIN") and not uin.is_absent(values["UIN"]) and not ipd.is_valid(values["UIN"]):
             uin.validate(values["UIN"])
     except InvalidIdentifier as exc:
         raise QrError(str(exc)) from exc
@@ -192,3 +195,29 @@ def parse(payload: bytes | str, *, check_identifiers: bool = True) -> QrPayment:
     kwargs = {attr: values.get(key) or None for key, attr in _FIELDS.items()}
     extra = {key: value for key, value in values.items() if key not in _FIELDS and key != "Sum"}
     return QrPayment(**kwargs, sum_kopecks=sum_kopecks, encoding=encoding, extra=extra)
+
+
+COMPOSE_ORDER = (*MANDATORY, "PayeeINN", "PersAcc", "PaymPeriod", "Sum", "Purpose", "Category", "TechCode", "UIN")
+
+
+def compose(values: dict[str, str]) -> str:
+    """A UTF-8 payload (``ST00012|Key=Value|…``) of ``values`` by canonical key: the standard's
+    order first, then any other key as given. Empty values are left out; a ``|`` in a value would
+    split it, so it is refused, and so are the missing mandatory requisites.
+
+    >>> compose({"Sum": "150075", "Name": "РКЦ", "PersonalAcc": "40702810938000000001", "BankName": "ПАО Сбербанк",
+    ...          "BIC": "044525225", "CorrespAcc": "30101810400000000225"}).split("|")[:2] + ["…"]
+    ['ST00012', 'Name=РКЦ', '…']
+    """
+    missing = [key for key in MANDATORY if not values.get(key)]
+    if missing:
+        raise QrError(f"mandatory fields missing or empty: {', '.join(missing)}")
+    keys = [k for k in COMPOSE_ORDER if k in values] + [k for k in values if k not in COMPOSE_ORDER]
+    parts = []
+    for key in keys:
+        value = str(values[key]).strip()
+        if "|" in value:
+            raise QrError(f"{key} holds the separator |: {value!r}")
+        if value:
+            parts.append(f"{key}={value}")
+    return "ST00012|" + "|".join(parts)

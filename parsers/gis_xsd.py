@@ -110,10 +110,11 @@ def _audit(entry: Path, root: Path) -> None:
             pending.append((current.parent / location).resolve())
 
 
-def load_schema(xsd_dir: Path) -> etree.XMLSchema:
-    """Compile the official payment schema from ``xsd_dir`` (audited first: no network)."""
+def load_schema(xsd_dir: Path, entry_file: Path = ENTRY) -> etree.XMLSchema:
+    """Compile the official schema ``entry_file`` (default: the payment schema) from ``xsd_dir``,
+    audited first: no network."""
     root = Path(xsd_dir).resolve()
-    entry = root / ENTRY
+    entry = root / entry_file
     if not entry.is_file():
         raise SchemaConfigError(f"{entry} not found: is {root} an unpacked ГИС ЖКХ XSD bundle?")
     _audit(entry, root)
@@ -121,6 +122,19 @@ def load_schema(xsd_dir: Path) -> etree.XMLSchema:
         return etree.XMLSchema(etree.parse(str(entry), safe_xml_parser()))
     except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
         raise SchemaConfigError(f"{entry}: the schema does not compile: {exc}") from exc
+
+
+def max_items(xsd_dir: Path, entry_file: Path, request: str, item: str) -> int:
+    """The ``maxOccurs`` the schema ``entry_file`` gives ``item`` inside the element ``request``:
+    how many items one request may carry (read from the configured bundle, not assumed)."""
+    path = Path(xsd_dir).resolve() / entry_file
+    tree = etree.parse(str(path), safe_xml_parser())
+    found = tree.xpath(
+        "/xs:schema/xs:element[@name=$r]//xs:element[@name=$i]/@maxOccurs", namespaces={"xs": NS_XS}, r=request, i=item
+    )
+    if not found or not str(found[0]).isdigit():
+        raise SchemaConfigError(f"{path}: no bounded maxOccurs of {item} in {request}")
+    return int(found[0])
 
 
 class NotificationValidator:

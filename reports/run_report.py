@@ -7,9 +7,10 @@ AMBIGUOUS_MATCH) also carry the near-miss proposals («Возможно») and t
 accountant fills to resolve a payment («Верный ЛС или УИП», «Кто решил»), read back by
 ``reports.resolutions.read_resolutions``; so does DATE_OUT_OF_RANGE, whose payments wait in
 suspense until accepted that way. «Файлы во входящих» lists what the run left in the inboxes or
-quarantined unread (uploads in progress, registers waiting for their totals file, links), and
-«Показания приборов учёта» the meter readings that came with the night's payments. Cell
-conventions: ``reports.xlsx``.
+quarantined unread (uploads in progress, registers waiting for their totals file, links),
+«Показания приборов учёта» the meter readings that came with the night's payments, and «ГИС ЖКХ:
+отклонено» what ГИС ЖКХ refused of the center's exports (docs/GIS.md). Cell conventions:
+``reports.xlsx``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ PROPOSALS_HEADER = "Возможно"
 SUSPENSE_CODES = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH, Code.DATE_OUT_OF_RANGE)
 INBOX_TITLE = "Файлы во входящих"
 METERS_TITLE = "Показания приборов учёта"
+GIS_REJECTED_TITLE = "ГИС ЖКХ — отклонено"
+GIS_KIND_RU = {"notification": "извещение о платеже", "ack": "квитирование", "ack_cancel": "отмена квитирования"}
 
 STATUS_RU = {
     "received": "принят",
@@ -122,6 +125,18 @@ METER_COLUMNS = [
     ("meter", Col("Прибор учёта")),
     ("value", Col("Показание")),
 ]
+GIS_REJECTED_COLUMNS = [
+    ("export_date", Col("Дата выгрузки", "date")),
+    ("kind", Col("Что выгружено")),
+    ("payment_id", Col(PAYMENT_ID_HEADER, "int")),
+    ("channel", Col("Канал")),
+    ("operation_id", Col("Номер операции")),
+    ("uip", Col("УИП")),
+    ("amount", Col("Сумма платежа", "money")),
+    ("file", Col("Файл")),
+    ("transport_guid", Col("TransportGUID")),
+    ("error", Col("Ошибка ГИС ЖКХ")),
+]
 RESOLUTION_COLUMNS = [
     ("proposals", Col(PROPOSALS_HEADER)),
     ("target", Col(TARGET_HEADER, "input")),
@@ -141,7 +156,9 @@ class RunReportData:
     payment_id, channel, file, line_no, operation_id, paid_date, account_raw, uip, payer, address,
     amount, detail, raw. proposals: ``domain.nearmiss.PROPOSAL_COLUMNS``. inbox: channel, file,
     state (``rkc.inbox.InboxState`` value), age_minutes, detail, stored_path. meters: register_id,
-    file, channel, line_no, payment_id, account, meter, value.
+    file, channel, line_no, payment_id, account, meter, value. gis_rejected: export_date, kind
+    (``domain.gis_exchange.ItemKind`` value), payment_id, channel, operation_id, uip, amount, file,
+    transport_guid, error.
     """
 
     run_date: date
@@ -151,6 +168,7 @@ class RunReportData:
     proposals: pd.DataFrame
     inbox: pd.DataFrame | None = None
     meters: pd.DataFrame | None = None
+    gis_rejected: pd.DataFrame | None = None
 
 
 def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
@@ -209,7 +227,7 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
 
 
 def _extras(data: RunReportData) -> list[tuple[str, pd.DataFrame, list[tuple[str, Col]]]]:
-    """(title, frame, columns) of the inbox and meter-reading sheets that have rows."""
+    """(title, frame, columns) of the inbox, meter-reading and ГИС ЖКХ sheets that have rows."""
     out = []
     if data.inbox is not None and len(data.inbox):
         inbox = _frame(data.inbox, INBOX_COLUMNS)
@@ -217,6 +235,10 @@ def _extras(data: RunReportData) -> list[tuple[str, pd.DataFrame, list[tuple[str
         out.append((INBOX_TITLE, inbox, INBOX_COLUMNS))
     if data.meters is not None and len(data.meters):
         out.append((METERS_TITLE, _frame(data.meters, METER_COLUMNS), METER_COLUMNS))
+    if data.gis_rejected is not None and len(data.gis_rejected):
+        rejected = _frame(data.gis_rejected, GIS_REJECTED_COLUMNS)
+        rejected["kind"] = rejected["kind"].map(lambda k: GIS_KIND_RU.get(k, k))
+        out.append((GIS_REJECTED_TITLE, rejected, GIS_REJECTED_COLUMNS))
     return out
 
 

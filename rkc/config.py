@@ -16,6 +16,7 @@ import yaml
 
 from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
+from rkc.config_gis import GisExport, parse_gis_export
 
 CONFIG_NAME = "rkc.yaml"
 FORMATS = ("text", "xlsx", "dbf", "gis_xml")
@@ -78,6 +79,9 @@ class Config:
     center_account: str
     center_bic: str
     channels: dict[str, Channel]
+    center_inn: str = ""  # the payee of the receipts' QR code (`rkc qr`)
+    center_bank_name: str = ""
+    center_corresp_account: str = ""
     intake_workers: int = 2  # files read at once by the nightly run (each parser also uses threads)
     posting_workers: int = 2  # registers posted at once on PostgreSQL (SQLite posts one at a time)
     html_rows: int = 1000  # rows of each discrepancy section in the HTML report (0: all); the XLSX has all
@@ -87,6 +91,12 @@ class Config:
     max_payment_age_days: int = 400  # a payment older than this many days is held (DATE_OUT_OF_RANGE)
     charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
     signing: str = "key"  # "key": manifests need RKC_SIGNING_KEY; "demo": the public demo key, with a warning
+    gis_export: GisExport = field(default_factory=GisExport)  # service types, ГИС channels' organisations
+
+    @property
+    def gis_channels(self) -> list[str]:
+        """Channels whose payments reach the center through ГИС ЖКХ (format ``gis_xml``)."""
+        return sorted(name for name, channel in self.channels.items() if channel.format == "gis_xml")
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -169,12 +179,16 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         center_name=str(center.get("name", "РКЦ")),
         center_account=str(center.get("bank_account", "")),
         center_bic=str(center.get("bic", "")),
+        center_inn=str(center.get("inn") or ""),
+        center_bank_name=str(center.get("bank_name") or ""),
+        center_corresp_account=str(center.get("corresp_account") or ""),
         channels=channels,
         intake_workers=workers["intake_workers"],
         posting_workers=workers["posting_workers"],
         html_rows=html_rows,
         timezone=timezone,
         signing=signing,
+        gis_export=parse_gis_export(data.get("gis_export"), source, set(channels), ConfigError),
         **limits,
     )
 

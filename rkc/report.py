@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from rkc.config import Config
 from rkc.decide import plan_file
+from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
 from sql.queries import PAYMENT_KEY, read_frame, stored_payments
 
@@ -51,10 +52,11 @@ def write_report(
         discrepancies = discrepancies.drop(columns="id")
         proposals = _proposals(conn, [plan_file(work_dir, r["sha256"], "proposals") for r in registers])
         meters = night_meter_readings(conn, run_date)
+        gis_rejected = rejected_items(conn)  # until handled, every night's report lists them
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
     data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals,
-                         inbox=pd.DataFrame(inbox or []), meters=meters)  # fmt: skip
+                         inbox=pd.DataFrame(inbox or []), meters=meters, gis_rejected=gis_rejected)  # fmt: skip
     xlsx, html = write_run_report(data, config.out / run_date.isoformat(), html_rows=config.html_rows)
     return {"xlsx": str(xlsx), "html": str(html)}
 

@@ -1,6 +1,6 @@
 """The ledger's tables refuse UPDATE and DELETE: corrections are new entries, never edits.
 
-``ledger_entry``, ``ledger_posting``, ``payment``, and since revision 0015 the chain of batches
+``ledger_entry``, ``ledger_posting``, ``payment``, and since revision 0010 the chain of batches
 (``ledger_batch``) and the signed run manifests (``run_manifest``) get statement-level triggers (PostgreSQL) or
 row triggers (SQLite) that raise on UPDATE and DELETE; INSERT and COPY are untouched, so posting
 keeps its speed. They stop the application and anyone using its role by mistake; a superuser can

@@ -157,7 +157,7 @@ def slices(lo: int, hi: int, size: int) -> Iterator[tuple[int, int]]:
 
 
 def seal_unchained(conn: Connection, slice_size: int = 500_000) -> int:
-    """Hash and link the entries written before the chain existed (migration 0015): batch by batch
+    """Hash and link the entries written before the chain existed (migration 0010): batch by batch
     in the order their first entries were posted, by the posting's own rules. Returns how many."""
     lo, hi = entry_id_range(conn)
     state: dict[str, str] = {}

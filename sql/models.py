@@ -243,7 +243,7 @@ class LedgerEntry(Base):
     batch: Mapped[str] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(Text, default="")
     # sha256 of the entry's content chained to the entry before it in its batch (``domain.chain``,
-    # migration 0015); written with the entry, never after.
+    # migration 0010); written with the entry, never after.
     hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     __table_args__ = (
@@ -369,3 +369,32 @@ class MeterReading(Base):
     account: Mapped[str | None] = mapped_column(String(32))
     meter: Mapped[str] = mapped_column(Text)
     value: Mapped[str] = mapped_column(Text)
+
+
+class GisExportItem(Base):
+    """One item the center places into ГИС ЖКХ (a payment notification, one квитирование line, or
+    its cancellation), with its TransportGUID and where it stands (``domain.gis_exchange``).
+
+    ``payload`` is what the item's XML says (JSON): a file of ``export_date`` is rewritten from it
+    byte for byte. Unlike the ledger this row changes: its status follows ГИС ЖКХ's answers."""
+
+    __tablename__ = "gis_export_item"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    transport_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payment_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)  # the payment entry (ack) or its reversal (ack_cancel)
+    sort_key: Mapped[str] = mapped_column(String(200))
+    export_date: Mapped[date] = mapped_column(Date, index=True)
+    file: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)
+    gis_guid: Mapped[str | None] = mapped_column(String(36))  # the GUID ГИС ЖКХ gave the object
+    error: Mapped[str | None] = mapped_column(Text)
+    answer_file: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("kind IN ('notification', 'ack', 'ack_cancel')", name="kind_known"),
+        CheckConstraint("status IN ('pending', 'exported', 'accepted', 'rejected')", name="status_known"),
+    )

@@ -124,3 +124,17 @@ def test_entries_posted_before_the_chain_are_sealed_by_its_migration(engine: sa.
     config = parse_config(yaml.safe_load(default_config_text()), tmp_path)
     result = verify(config, engine)
     assert result.ok and result.entries == 3 and result.batches == 2
+
+
+def test_gis_export_table_comes_and_goes(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    assert "gis_export_item" in sa.inspect(engine).get_table_names()
+    command.downgrade(alembic_config(engine), "0010")
+    assert "gis_export_item" not in sa.inspect(engine).get_table_names()
+    migrate(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

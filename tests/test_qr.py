@@ -167,3 +167,50 @@ def test_not_bytes_or_str() -> None:
 def test_sum_round_trips(kopecks: int, encoding: str) -> None:
     body = BODY.replace("Sum=150075", f"Sum={kopecks}")
     assert parse(payload(body=body).encode(encoding)).sum_kopecks == kopecks
+
+
+@pytest.mark.parametrize(
+    ("uin_value", "ok"),
+    [
+        ("26АА000101-01-1026", True),  # an ИПД, as printed ЖКУ receipts carry it
+        ("26AA000101-01-1026", True),  # the same typed with Latin look-alikes
+        ("18810177170100008214", True),  # a УИН with its check digit
+        ("18810177170100008215", False),  # a УИН with a wrong check digit
+        ("26АА000101-01-10", False),  # neither
+        ("0", True),  # "no УИН"
+    ],
+)
+def test_uin_field_takes_an_ipd_or_a_uin(uin_value: str, ok: bool) -> None:
+    text = payload(body=BODY + f"|UIN={uin_value}")
+    if ok:
+        assert parse(text).uin == uin_value
+    else:
+        with pytest.raises(QrError):
+            parse(text)
+
+
+_VALUE = st.text(alphabet=st.characters(blacklist_characters="|\r\n", blacklist_categories=("Cs", "Cc")), max_size=30)
+
+
+@given(purpose=_VALUE, pers=st.from_regex(r"[0-9]{1,12}", fullmatch=True), total=st.integers(1, 10**9))
+def test_compose_is_read_back_by_parse(purpose: str, pers: str, total: int) -> None:
+    from domain.qr import compose
+
+    values = {"Name": "РКЦ", "PersonalAcc": "40702810938000000001", "BankName": "ПАО Сбербанк", "BIC": "044525225",
+              "CorrespAcc": "30101810400000000225", "PersAcc": pers, "Sum": str(total), "Purpose": purpose,
+              "TechCode": "02", "UIN": "26АА000101-01-1026"}  # fmt: skip
+    qr = parse(compose(values))
+    assert (qr.pers_acc, qr.sum_kopecks, qr.uin, qr.tech_code) == (pers, total, "26АА000101-01-1026", "02")
+    assert qr.purpose == (purpose.strip() or None)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [({"Name": "РКЦ"}, "mandatory"), ({**dict.fromkeys(("Name", "PersonalAcc", "BankName", "BIC", "CorrespAcc"), "x"),
+                                       "Purpose": "a|b"}, "separator")],
+)  # fmt: skip
+def test_compose_refuses_what_would_not_read_back(values: dict, message: str) -> None:
+    from domain.qr import compose
+
+    with pytest.raises(QrError, match=message):
+        compose(values)

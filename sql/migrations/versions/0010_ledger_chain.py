@@ -7,7 +7,7 @@ Both new tables are append-only like the ledger. Entries posted before this revi
 here, batch by batch in the order they were posted, by the same code that seals new ones
 (``sql.chain.seal_unchained``), so ``rkc ledger verify`` covers the whole ledger.
 
-Revision ID: 0015
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06 06:40:00
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
