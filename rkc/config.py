@@ -16,6 +16,15 @@ import yaml
 
 from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
+from rkc.config_transport import (
+    Delivery,
+    Network,
+    Source,
+    TransportConfigError,
+    parse_delivery,
+    parse_network,
+    parse_source,
+)
 
 CONFIG_NAME = "rkc.yaml"
 FORMATS = ("text", "xlsx", "dbf", "gis_xml")
@@ -61,6 +70,7 @@ class Channel:
     # the bank's service code -> the center's service name (the charges' ``service``); empty: the
     # bank writes the service names themselves (domain/servicecodes.py)
     service_codes: dict[str, str] = field(default_factory=dict)
+    source: Source | None = None  # where ``rkc collect`` fetches its files from (rkc/config_transport.py)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,8 @@ class Config:
     date_tolerance_days: int = 1  # a payment may be dated this many days after the run date
     max_payment_age_days: int = 400  # a payment older than this many days is held (DATE_OUT_OF_RANGE)
     charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
+    network: Network = field(default_factory=Network)  # attempts, backoff and timeout of network operations
+    delivery: Delivery = field(default_factory=Delivery)  # where supplier statements go (rkc deliver)
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -151,6 +163,11 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         raise ConfigError(f"{source}: charges_max_text must be a whole number ≥ 1, got {limits['charges_max_text']!r}")
     timezone = str(data.get("timezone") or "Europe/Moscow")
     try:
+        network = parse_network(data.get("network"), source)
+        delivery = parse_delivery(data.get("delivery"), source, root)
+    except TransportConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"{source}: timezone must be an IANA zone such as Europe/Moscow, got {timezone!r}") from exc
@@ -170,6 +187,8 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         posting_workers=workers["posting_workers"],
         html_rows=html_rows,
         timezone=timezone,
+        network=network,
+        delivery=delivery,
         **limits,
     )
 
@@ -210,6 +229,10 @@ def _channel(name: str, spec: dict[str, Any], source: str, root: Path) -> Channe
     agent = spec.get("agent") or {}
     commission = spec.get("commission") or {}
     try:
+        source_spec = parse_source(spec.get("source"), where, root)
+    except TransportConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
         percent = Decimal(str(commission.get("percent", "0")))
         minimum = parse_amount(str(commission.get("min") or "0"))
         maximum = parse_amount(str(commission["max"])) if commission.get("max") not in (None, "") else None
@@ -228,6 +251,7 @@ def _channel(name: str, spec: dict[str, Any], source: str, root: Path) -> Channe
         unverified=_unverified(spec.get("unverified", "refuse"), where),
         totals_file=_totals_file(spec.get("totals_file"), where) if spec.get("totals_file") else None,
         service_codes=_service_codes(spec.get("service_codes"), where),
+        source=source_spec,
     )
 
 
