@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
 
 from domain.transport import Document, OutboxStatus, Transport
 from sql.models import Outbox, Supplier
@@ -79,10 +79,10 @@ def release_stale(conn: Connection, claimed_before: datetime) -> int:
 def due(conn: Connection, now: datetime) -> list[dict]:
     """Pending deliveries whose time has come, oldest first."""
     rows = conn.execute(
-        select(Outbox).where(Outbox.status == OutboxStatus.PENDING.value,
-                             or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= now))
+        select(Outbox.__table__).where(Outbox.status == OutboxStatus.PENDING.value,
+                                       or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= now))
         .order_by(Outbox.id)
-    ).scalars()  # fmt: skip
+    ).mappings()  # fmt: skip
     return [_as_dict(row) for row in rows]
 
 
@@ -114,15 +114,14 @@ def mark_failed(conn: Connection, delivery_id: int, error: str, next_at: datetim
 
 def deliveries(conn: Connection, period: str | None = None) -> list[dict]:
     """Every delivery (of ``period``), with the supplier's name, by supplier and generation."""
-    query = (select(Outbox, func.coalesce(Supplier.name, "").label("supplier_name"))
+    query = (select(Outbox.__table__, func.coalesce(Supplier.name, "").label("supplier_name"))
              .join(Supplier, Supplier.inn == Outbox.supplier_inn, isouter=True)
              .order_by(Outbox.period, Outbox.supplier_inn, Outbox.transport, Outbox.generation))  # fmt: skip
     if period is not None:
         query = query.where(Outbox.period == period)
-    return [{**_as_dict(row.Outbox), "supplier_name": row.supplier_name} for row in conn.execute(query)]
+    return [_as_dict(row) for row in conn.execute(query).mappings()]
 
 
-def _as_dict(row: Outbox) -> dict:
-    values = {c.name: getattr(row, c.name) for c in Outbox.__table__.columns}
-    values["files"] = json.loads(values["files"])
-    return values
+def _as_dict(row: RowMapping) -> dict:
+    """A row as a dict, its files decoded from JSON."""
+    return {**row, "files": json.loads(row["files"])}

@@ -30,6 +30,7 @@ ssl = required
 ssl_cert = <{d}/server.pem
 ssl_key = <{d}/server.pem
 auth_mechanisms = plain
+auth_failure_delay = 0
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {d}/passwd

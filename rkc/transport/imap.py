@@ -91,16 +91,17 @@ class Mailbox:
         return letter
 
     def done(self, uid: str) -> None:
-        """Mark the message seen, or move it to ``move_to`` (MOVE, else COPY and expunge)."""
+        """Mark the message seen and, with ``after: move``, move it to ``move_to`` (MOVE, else COPY
+        and expunge)."""
+        _ok(self.imap.uid("STORE", uid, "+FLAGS", "(\\Seen)"), f"UID STORE {uid}")
         if self.endpoint.after == ImapAfter.SEEN:
-            _ok(self.imap.uid("STORE", uid, "+FLAGS", "(\\Seen)"), f"UID STORE {uid}")
             return
         folder = _quote(self.endpoint.move_to)
         if "MOVE" in self.imap.capabilities:
             _ok(self.imap.uid("MOVE", uid, folder), f"UID MOVE {uid}")
             return
         _ok(self.imap.uid("COPY", uid, folder), f"UID COPY {uid}")
-        _ok(self.imap.uid("STORE", uid, "+FLAGS", "(\\Seen \\Deleted)"), f"UID STORE {uid}")
+        _ok(self.imap.uid("STORE", uid, "+FLAGS", "(\\Deleted)"), f"UID STORE {uid}")
         _ok(self.imap.expunge(), "EXPUNGE")
 
 
