@@ -74,7 +74,8 @@ def wanted_statements(config: Config, engine: Engine, period: str) -> tuple[list
     with engine.connect() as conn:
         contacts = outbox.supplier_contacts(conn)
     wanted, unaddressed = [], []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []  # one per supplier
+    for folder in folders:
         inn = folder.name
         name, email = contacts.get(inn, ("", ""))
         paths = [statement_dir(config.out, period, inn) / f.format(period=period, inn=inn) for f in STATEMENT_FILES]
