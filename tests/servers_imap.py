@@ -10,6 +10,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 CONF = """\
 protocols = imap
 listen = 127.0.0.1
-base_dir = {d}/run
+base_dir = {run}
 state_dir = {d}/state
 log_path = {d}/dovecot.log
 ssl = required
@@ -135,7 +136,10 @@ def dovecot(folder: Path, tls_ca: object) -> Iterator[ImapServer]:
         uid, gid = nobody.pw_uid, nobody.pw_gid
         os.chown(folder / "home", uid, gid)
     conf = folder / "dovecot.conf"
-    conf.write_text(CONF.format(d=folder, uid=uid, gid=gid, port=port), encoding="utf-8")
+    # Its sockets live here: a Unix socket's path must stay under 108 bytes, which pytest's folders exceed.
+    run = Path(tempfile.mkdtemp(prefix="rkc-dovecot-", dir="/tmp"))
+    run.chmod(0o755)
+    conf.write_text(CONF.format(d=folder, run=run, uid=uid, gid=gid, port=port), encoding="utf-8")
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         try:
@@ -152,3 +156,4 @@ def dovecot(folder: Path, tls_ca: object) -> Iterator[ImapServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(run, ignore_errors=True)
