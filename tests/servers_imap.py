@@ -51,7 +51,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ssl_port}
   }}
 }}
 """
@@ -66,6 +67,7 @@ class ImapServer:
     user: str
     password: str
     ca_file: Path
+    ssl_port: int  # implicit TLS (imaps)
 
     def client(self) -> imaplib.IMAP4:
         """A logged-in client (STARTTLS), for the test's own look at the mailbox."""
@@ -128,7 +130,7 @@ def dovecot(folder: Path, tls_ca: object) -> Iterator[ImapServer]:
     cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
     tls_ca.cert_pem.write_to_path(str(folder / "ca.pem"))  # type: ignore[attr-defined]
     (folder / "passwd").write_text("rkc:{PLAIN}imap-secret::::::\n", encoding="utf-8")
-    port = free_port()
+    port, ssl_port = free_port(), free_port()
     uid, gid = os.getuid(), os.getgid()
     (folder / "home").mkdir(exist_ok=True)
     if uid == 0:  # dovecot refuses to keep mail as root: the mailbox belongs to nobody
@@ -139,7 +141,7 @@ def dovecot(folder: Path, tls_ca: object) -> Iterator[ImapServer]:
     # Its sockets live here: a Unix socket's path must stay under 108 bytes, which pytest's folders exceed.
     run = Path(tempfile.mkdtemp(prefix="rkc-dovecot-", dir="/tmp"))
     run.chmod(0o755)
-    conf.write_text(CONF.format(d=folder, run=run, uid=uid, gid=gid, port=port), encoding="utf-8")
+    conf.write_text(CONF.format(d=folder, run=run, uid=uid, gid=gid, port=port, ssl_port=ssl_port), encoding="utf-8")
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         try:
@@ -148,7 +150,8 @@ def dovecot(folder: Path, tls_ca: object) -> Iterator[ImapServer]:
             log = (folder / "dovecot.log").read_text(errors="replace") if (folder / "dovecot.log").exists() else ""
             stderr = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""
             missing(f"dovecot did not start: {exc}: {stderr.strip()[-500:]} {log[-500:]}")
-        yield ImapServer("127.0.0.1", port, "rkc", "imap-secret", folder / "ca.pem")
+        wait_port(ssl_port, process)
+        yield ImapServer("127.0.0.1", port, "rkc", "imap-secret", folder / "ca.pem", ssl_port)
     finally:
         process.terminate()
         try:

@@ -48,8 +48,9 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server(folder: Path, tls_ca: object) -> Iterator[SmtpServer]:
-    """Start aiosmtpd with STARTTLS and AUTH required; stop it when the block ends."""
+def smtp_server(folder: Path, tls_ca: object, *, starttls: bool = True) -> Iterator[SmtpServer]:
+    """Start aiosmtpd with STARTTLS and AUTH required (``starttls=False``: a server that offers
+    neither, and takes any letter); stop it when the block ends."""
     import ssl
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -64,8 +65,9 @@ def smtp_server(folder: Path, tls_ca: object) -> Iterator[SmtpServer]:
         return AuthResult(success=ok, handled=False)
 
     port = free_port()
-    controller = Controller(mailroom, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
-                            auth_required=True, authenticator=authenticator)  # fmt: skip
+    secure = {"tls_context": context, "require_starttls": True, "auth_required": True,
+              "authenticator": authenticator} if starttls else {}  # fmt: skip
+    controller = Controller(mailroom, hostname="127.0.0.1", port=port, **secure)
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", port, "rkc", "smtp-secret", folder / "ca.pem", mailroom)

@@ -141,3 +141,19 @@ def test_a_wrong_password_is_not_retried(
         outcome = collect(config, engine)[0]
     assert outcome.error is not None and "AUTHENTICATIONFAILED" in outcome.error
     assert relay.connections == 1
+
+
+def test_implicit_tls_and_a_certificate_from_another_ca(
+    imap_server: ImapServer, tmp_path: Path, engine: sa.Engine, db_url: str
+) -> None:
+    imap_server.append(letter(AGENT, "reestr 1", ("r1.txt", b"first\n")))
+    stranger = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(stranger))
+    config = make_home(tmp_path / "home", db_url, sources={"portal": source(
+        imap_server, imap_server.ssl_port, security="ssl", ca_file=str(stranger))})  # fmt: skip
+    refused = collect(config, engine)[0]
+    assert refused.error is not None and "CERTIFICATE_VERIFY_FAILED" in refused.error
+    assert flags(imap_server) == [("reestr 1", False)]
+    config = make_home(tmp_path / "home", db_url, sources={"portal": source(imap_server, imap_server.ssl_port,
+                                                                            security="ssl")})  # fmt: skip
+    assert collect(config, engine)[0].landed == ["r1.txt"]

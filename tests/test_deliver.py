@@ -132,7 +132,7 @@ def test_a_try_later_is_retried_within_the_run_and_then_by_later_runs(
     assert len(mail.mailroom.received) == 2
 
 
-def test_a_wrong_password_is_not_retried_and_nothing_goes_in_the_clear(
+def test_a_wrong_password_is_refused(
     mail: SmtpServer, tmp_path: Path, engine: sa.Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RKC_SMTP_PASSWORD", "wrong")
@@ -158,3 +158,22 @@ def test_a_supplier_with_an_sftp_directory_gets_its_files_there(tmp_path: Path, 
         folder = config.out / "statements" / PERIOD / B
         assert (server.root / "in" / names[0]).read_bytes() == (folder / names[0]).read_bytes()
         assert deliver(config, engine, PERIOD).sent == []
+
+
+@pytest.mark.parametrize("server", ["without STARTTLS", "certificate of another CA"])
+def test_nothing_goes_in_the_clear_or_to_an_unverified_server(
+    server: str, tmp_path: Path, engine: sa.Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server(tmp_path / "smtp", trustme.CA(), starttls=server != "without STARTTLS") as plain:
+        monkeypatch.setenv("RKC_SMTP_USER", plain.user)
+        monkeypatch.setenv("RKC_SMTP_PASSWORD", plain.password)
+        settings = smtp_settings(plain)
+        if server == "certificate of another CA":
+            trustme.CA().cert_pem.write_to_path(str(tmp_path / "other-ca.pem"))
+            settings["ca_file"] = str(tmp_path / "other-ca.pem")
+        config = make_home(tmp_path / "home", db_url, delivery={"smtp": settings})
+        statements(engine, config.out)
+        run = deliver(config, engine, PERIOD)
+        expected = "SMTPNotSupportedError" if server == "without STARTTLS" else "CERTIFICATE_VERIFY_FAILED"
+        assert run.sent == [] and len(run.pending) == 2 and expected in run.pending[0]
+        assert plain.mailroom.received == []
