@@ -28,6 +28,13 @@ class SourceKind(StrEnum):
     IMAP = "imap"
 
 
+class ImapSecurity(StrEnum):
+    """How an IMAP connection is protected; there is no clear-text choice."""
+
+    STARTTLS = "starttls"  # port 143, TLS before the login
+    SSL = "ssl"  # port 993, TLS from the first byte
+
+
 class ImapAfter(StrEnum):
     """What happens to a message once its attachments are in the inbox."""
 
@@ -84,7 +91,7 @@ class ImapEndpoint:
     password: Secret
     senders: tuple[str, ...]
     port: int = 143
-    security: str = "starttls"  # starttls (port 143) or ssl (993); never plain
+    security: ImapSecurity = ImapSecurity.STARTTLS
     mailbox: str = "INBOX"
     after: ImapAfter = ImapAfter.SEEN
     move_to: str = ""
@@ -221,8 +228,8 @@ def parse_imap(spec: object, where: str, root: Path) -> ImapEndpoint:
     if not isinstance(spec, dict):
         raise TransportConfigError(f"{where} must be a mapping (host, user, password_env, senders, …), got {spec!r}")
     _known(spec, where, IMAP_KEYS)
-    security = str(spec.get("security") or "starttls")
-    if security not in ("starttls", "ssl"):
+    security = str(spec.get("security") or ImapSecurity.STARTTLS)
+    if security not in {s.value for s in ImapSecurity}:
         raise TransportConfigError(f"{where}.security must be starttls or ssl (never plain text), got {security!r}")
     senders = spec.get("senders")
     if not isinstance(senders, list) or not senders or not all(isinstance(s, str) and "@" in s for s in senders):
@@ -239,8 +246,9 @@ def parse_imap(spec: object, where: str, root: Path) -> ImapEndpoint:
         raise TransportConfigError(f"{where}: password_env or password_file is required")
     return ImapEndpoint(
         host=_text(spec, "host", where), user=_text(spec, "user", where), password=password,
-        senders=tuple(s.strip().lower() for s in senders), port=_port(spec, where, 993 if security == "ssl" else 143),
-        security=security, mailbox=str(spec.get("mailbox") or "INBOX"), after=ImapAfter(after), move_to=move_to,
+        senders=tuple(s.strip().lower() for s in senders),
+        port=_port(spec, where, 993 if security == ImapSecurity.SSL else 143), security=ImapSecurity(security),
+        mailbox=str(spec.get("mailbox") or "INBOX"), after=ImapAfter(after), move_to=move_to,
         ca_file=_path(spec.get("ca_file"), root), pattern=str(spec.get("pattern") or "*"), where=where,
     )  # fmt: skip
 

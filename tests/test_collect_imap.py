@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import trustme
 
 from rkc.collect import collect
+from rkc.transport.imap import mailbox_utf7
 from tests.netcut import cutting_relay
 from tests.servers_imap import ImapServer, dovecot
 from tests.transportutil import make_home
@@ -51,7 +52,7 @@ def flags(server: ImapServer, mailbox: str = "INBOX") -> list[tuple[str, bool]]:
     """(subject, seen) of every message of the mailbox."""
     imap = server.client()
     try:
-        _, count = imap.select(f'"{mailbox}"')
+        _, count = imap.select(f'"{mailbox_utf7(mailbox)}"')
         if count[0] == b"0":
             return []
         _, data = imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
@@ -91,14 +92,14 @@ def test_messages_moved_to_the_processed_folder(
     imap_server: ImapServer, tmp_path: Path, engine: sa.Engine, db_url: str
 ) -> None:
     client = imap_server.client()
-    client.create('"Processed"')
+    client.create(f'"{mailbox_utf7("Обработано")}"')  # a Russian name, as the operator's mail client shows it
     client.logout()
     imap_server.append(letter(AGENT, "reestr 1", ("r1.txt", b"first\n")))
     config = make_home(tmp_path / "home", db_url,
-                       sources={"portal": source(imap_server, after="move", move_to="Processed")})  # fmt: skip
+                       sources={"portal": source(imap_server, after="move", move_to="Обработано")})  # fmt: skip
     assert collect(config, engine)[0].landed == ["r1.txt"]
     assert flags(imap_server) == []
-    assert flags(imap_server, "Processed") == [("reestr 1", True)]
+    assert flags(imap_server, "Обработано") == [("reestr 1", True)]
 
 
 def test_a_cut_mid_download_is_retried_and_the_message_marked_only_after(

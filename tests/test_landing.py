@@ -44,3 +44,14 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     part_path(tmp_path, "x").write_bytes(b"killed run")
     assert [p.name for p in stale_parts(tmp_path)] == [".x.rkc-part"]
+
+
+def test_the_doctests_of_the_transport_vocabulary() -> None:
+    import doctest
+
+    import domain.transport
+    import rkc.transport.imap
+
+    for module in (domain.transport, rkc.transport.imap):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0

@@ -24,7 +24,7 @@ from tests.transportutil import FAST
 
 def test_collect_night_and_deliver_flows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.charges import charges_import
-    from flows.collect import collect_files
+    from flows.collect import CollectionFailed, collect_files
     from flows.deliver import deliver_statements
     from flows.nightly import nightly
     from flows.statements import supplier_statements
@@ -82,6 +82,8 @@ def test_collect_night_and_deliver_flows(tmp_path: Path, monkeypatch: pytest.Mon
         assert resent.exit_code == 0 and "0 queued, 0 sent" in resent.output
         assert len(mail.mailroom.received) == len(suppliers)
 
+    with pytest.raises(CollectionFailed, match=r"1 sources failed \(sber: ConnectionRefusedError"):
+        collect_files.fn(home=home, channels=["sber"])  # the flow's run would end Failed, naming the source
     down = runner.invoke(app, ["collect", "--home", home, "--channel", "sber"], catch_exceptions=False)
     assert down.exit_code == 1 and "sber: ошибка: ConnectionRefusedError" in down.output
     unknown = runner.invoke(app, ["collect", "--home", home, "--channel", "nope"], catch_exceptions=False)

@@ -3,6 +3,7 @@ then marked seen or moved once their attachments are safe in the inbox."""
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import email.utils
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import cast
 
-from rkc.config_transport import ImapAfter, ImapEndpoint
+from rkc.config_transport import ImapAfter, ImapEndpoint, ImapSecurity
 
 
 class ImapFailure(Exception):
@@ -105,9 +106,33 @@ class Mailbox:
         _ok(self.imap.expunge(), "EXPUNGE")
 
 
+def mailbox_utf7(name: str) -> str:
+    """A mailbox name in IMAP's modified UTF-7 (RFC 3501 §5.1.3): «Обработано» → ``&BB4EMQRABDAEMQQ+BEIEMAQ9BD4-``.
+
+    >>> mailbox_utf7("Входящие/Реестры & акты")
+    '&BBIERQQ+BDQETwRJBDgENQ-/&BCAENQQ1BEEEQgRABEs- &- &BDAEOgRCBEs-'
+    """
+    out, run = [], []
+
+    def flush() -> None:
+        if run:
+            encoded = base64.b64encode("".join(run).encode("utf-16-be")).decode().rstrip("=").replace("/", ",")
+            out.append(f"&{encoded}-")
+            run.clear()
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            run.append(char)
+    flush()
+    return "".join(out)
+
+
 def _quote(mailbox: str) -> str:
-    """A mailbox name as an IMAP quoted string (UTF-7 names are the operator's to write)."""
-    return '"' + re.sub(r'(["\\])', r"\\\1", mailbox) + '"'
+    """A mailbox name as an IMAP quoted string, in modified UTF-7."""
+    return '"' + re.sub(r'(["\\])', r"\\\1", mailbox_utf7(mailbox)) + '"'
 
 
 @contextmanager
@@ -115,7 +140,7 @@ def open_mailbox(endpoint: ImapEndpoint, timeout: float) -> Iterator[Mailbox]:
     """Connect (SSL, or STARTTLS before anything else is said), log in, select the mailbox;
     log out at the end."""
     context = ssl.create_default_context(cafile=str(endpoint.ca_file) if endpoint.ca_file else None)
-    if endpoint.security == "ssl":
+    if endpoint.security == ImapSecurity.SSL:
         imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(endpoint.host, endpoint.port, ssl_context=context, timeout=timeout)
     else:
         imap = imaplib.IMAP4(endpoint.host, endpoint.port, timeout=timeout)

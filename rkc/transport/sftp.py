@@ -10,6 +10,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -45,9 +46,10 @@ def sftp_transient(error: BaseException) -> bool:
                       asyncssh.ChannelOpenError)  # fmt: skip
 
 
-def _connect(endpoint: SftpEndpoint, timeout: float) -> asyncssh.SSHClientConnection:
-    """Open the SSH connection (an awaitable context manager): the pinned host key only, no agent,
-    no ~/.ssh/config, the configured key file or password."""
+def _connect(endpoint: SftpEndpoint, timeout: float) -> Any:  # asyncssh's awaitable context manager
+    """Open the SSH connection: the pinned host key only, no agent, no ~/.ssh/config, the
+    configured key file or password; silent for ``timeout`` seconds (keepalives unanswered), it
+    is dropped."""
     if endpoint.host_key:
         known_hosts: object = ([asyncssh.import_public_key(endpoint.host_key)], [], [])
     else:
