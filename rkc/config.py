@@ -17,6 +17,15 @@ import yaml
 from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
 from rkc.config_gis import GisExport, parse_gis_export
+from rkc.config_transport import (
+    Delivery,
+    Network,
+    Source,
+    TransportConfigError,
+    parse_delivery,
+    parse_network,
+    parse_source,
+)
 
 CONFIG_NAME = "rkc.yaml"
 FORMATS = ("text", "xlsx", "dbf", "gis_xml")
@@ -62,6 +71,7 @@ class Channel:
     # the bank's service code -> the center's service name (the charges' ``service``); empty: the
     # bank writes the service names themselves (domain/servicecodes.py)
     service_codes: dict[str, str] = field(default_factory=dict)
+    source: Source | None = None  # where ``rkc collect`` fetches its files from (rkc/config_transport.py)
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ class Config:
     def gis_channels(self) -> list[str]:
         """Channels whose payments reach the center through ГИС ЖКХ (format ``gis_xml``)."""
         return sorted(name for name, channel in self.channels.items() if channel.format == "gis_xml")
+    network: Network = field(default_factory=Network)  # attempts, backoff and timeout of network operations
+    delivery: Delivery = field(default_factory=Delivery)  # where supplier statements go (rkc deliver)
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -165,6 +177,11 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         raise ConfigError(f"{source}: signing must be `key` (RKC_SIGNING_KEY) or `demo`, got {signing!r}")
     timezone = str(data.get("timezone") or "Europe/Moscow")
     try:
+        network = parse_network(data.get("network"), source)
+        delivery = parse_delivery(data.get("delivery"), source, root)
+    except TransportConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"{source}: timezone must be an IANA zone such as Europe/Moscow, got {timezone!r}") from exc
@@ -189,6 +206,8 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         timezone=timezone,
         signing=signing,
         gis_export=parse_gis_export(data.get("gis_export"), source, set(channels), ConfigError),
+        network=network,
+        delivery=delivery,
         **limits,
     )
 
@@ -229,6 +248,10 @@ def _channel(name: str, spec: dict[str, Any], source: str, root: Path) -> Channe
     agent = spec.get("agent") or {}
     commission = spec.get("commission") or {}
     try:
+        source_spec = parse_source(spec.get("source"), where, root)
+    except TransportConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
         percent = Decimal(str(commission.get("percent", "0")))
         minimum = parse_amount(str(commission.get("min") or "0"))
         maximum = parse_amount(str(commission["max"])) if commission.get("max") not in (None, "") else None
@@ -247,6 +270,7 @@ def _channel(name: str, spec: dict[str, Any], source: str, root: Path) -> Channe
         unverified=_unverified(spec.get("unverified", "refuse"), where),
         totals_file=_totals_file(spec.get("totals_file"), where) if spec.get("totals_file") else None,
         service_codes=_service_codes(spec.get("service_codes"), where),
+        source=source_spec,
     )
 
 

@@ -99,3 +99,17 @@ def test_the_cli_settings_reach_prefect_itself(tmp_path: Path) -> None:
     home, timeout = done.stdout.split()
     assert Path(home) == tmp_path / ".prefect"
     assert int(timeout) >= 60
+
+
+def test_collection_runs_before_the_night_and_delivery_after_the_statements() -> None:
+    from cronsim import CronSim
+
+    by_name = {d["name"]: d for d in DEPLOYMENTS}
+    start = datetime(2026, 11, 30, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+    def first(name: str) -> datetime:
+        return next(CronSim(by_name[name]["schedules"][0]["cron"], start))
+
+    assert first("collect") < first("nightly")
+    assert first("monthly-statements") < first("deliver-statements")
+    assert by_name["collect"]["concurrency_limit"] == by_name["deliver-statements"]["concurrency_limit"] == 1

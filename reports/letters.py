@@ -1,0 +1,56 @@
+"""What a supplier receives with its statement: the letter's subject and text, and the Russian
+names its files are attached under (the files on disk keep their machine names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reports.statements import MONTHS_RU
+
+
+@dataclass(frozen=True)
+class StatementLetter:
+    """A statement letter's words and the attachment name of each file (by its name on disk)."""
+
+    subject: str
+    body: str
+    attachment_names: dict[str, str]
+
+
+def month_ru(period: str) -> str:
+    """``2026-11`` → «ноябрь 2026 г.»."""
+    year, month = period.split("-")
+    return f"{MONTHS_RU[int(month)]} {year} г."
+
+
+def attachment_name(file_name: str, period: str, inn: str) -> str:
+    """The Russian name a statement file is sent under: «Выписка за ноябрь 2026 г. ИНН 7707083893.xlsx»,
+    «Реестр проводок за ноябрь 2026 г. ИНН 7707083893.csv»; any other file keeps its name."""
+    if file_name.startswith("statement-") and file_name.endswith(".xlsx"):
+        return f"Выписка за {month_ru(period)} ИНН {inn}.xlsx"
+    if file_name.startswith("register-") and file_name.endswith(".csv"):
+        return f"Реестр проводок за {month_ru(period)} ИНН {inn}.csv"
+    return file_name
+
+
+def statement_letter(*, center: str, supplier: str, inn: str, period: str, files: list[str],
+                     resend: bool = False) -> StatementLetter:  # fmt: skip
+    """The letter that carries a supplier's statement for ``period``."""
+    names = {f: attachment_name(f, period, inn) for f in files}
+    what = {".xlsx": "выписка по расчётам (Excel)",
+            ".csv": "реестр проводок для загрузки в учётную систему (CSV, кодировка Windows-1251, "
+                    "разделитель «;», последняя строка — контрольный итог)"}  # fmt: skip
+    lines = [f"— «{names[f]}»: {what.get(f[f.rfind('.'):], 'файл')};" for f in files]
+    if lines:
+        lines[-1] = lines[-1][:-1] + "."
+    again = "Повторная отправка: предыдущее письмо с этой выпиской можно не учитывать.\n\n" if resend else ""
+    body = (
+        "Здравствуйте!\n\n"
+        f"{again}"
+        f"{center} направляет выписку по расчётам с {supplier or 'поставщиком'} (ИНН {inn}) за {month_ru(period)}\n"
+        "Во вложении:\n" + "\n".join(lines) + "\n\n"
+        "Письмо отправлено автоматически; вопросы по выписке направляйте в РКЦ.\n\n"
+        f"С уважением,\n{center}\n"
+    )
+    subject = f"Выписка по расчётам за {month_ru(period)} — {center}"
+    return StatementLetter(subject, body, names)
