@@ -22,13 +22,13 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    from sql.append_only import create
+    from sql.append_only import LEDGER_TABLES, create
 
-    create(op.get_bind())
+    create(op.get_bind(), LEDGER_TABLES)
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    from sql.append_only import drop
+    from sql.append_only import LEDGER_TABLES, drop
 
-    drop(op.get_bind())
+    drop(op.get_bind(), LEDGER_TABLES)
