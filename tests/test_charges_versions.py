@@ -155,3 +155,54 @@ def test_versions_are_append_only(engine: sa.Engine, tmp_path: Path, table: str,
     _load(engine, _write(tmp_path / "first.csv", FIRST))
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
         conn.execute(sa.text(statement.format(t=table)))
+
+
+@pytest.fixture
+def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from typer.testing import CliRunner
+
+    from rkc.cli import app
+
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    monkeypatch.delenv("RKC_HOME", raising=False)
+    home = tmp_path / "home"
+    assert CliRunner().invoke(app, ["init", "--home", str(home)]).exit_code == 0
+    return home
+
+
+def _cli(home: Path, *args: str):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from rkc.cli import app
+
+    return CliRunner().invoke(app, ["--home", str(home), "charges", *args], catch_exceptions=False)
+
+
+def test_cli_says_what_waits_and_accepts_it(home: Path, tmp_path: Path, engine: sa.Engine) -> None:
+    suppliers = str(DATA / "suppliers.csv")
+    first = _cli(home, "import", str(_write(tmp_path / "first.csv", FIRST)), "--suppliers", suppliers)
+    assert "Imported 2 new and 0 corrected ПД (3 service lines), 0 unchanged" in first.output, first.output
+    assert _cli(home, "import", str(tmp_path / "first.csv"), "--again").output.strip() == (
+        "No change: all 2 ПД of the export are as stored; 0 corrected; 0 rows rejected."
+    )
+    _post_on_u1(engine)
+    fixed = _write(tmp_path / "second.csv", [f"U1;1001;2026-02;{B};ЖКУ;150.00;P;X", FIRST[2]])
+    held = _cli(home, "import", str(fixed))
+    assert "Imported 0 new and 1 corrected ПД (1 service lines), 1 unchanged" in held.output
+    assert (
+        "1 corrected ПД already have money split by their earlier version: 1 payments, 150,00 ₽. The money stays"
+        " on the old split until the correction is accepted (rkc charges accept)."
+    ) in " ".join(held.output.split())
+    assert _cli(home, "accept").exit_code == 2  # neither --uip nor --all
+    done = _cli(home, "accept", "--uip", "U1")
+    assert "Accepted: 1 payments (150,00 ₽) of 1 ПД moved to the corrected split; 2 ledger entries" in " ".join(
+        done.output.split()
+    )
+    assert "Nothing to accept" in _cli(home, "accept", "--all").output
+    assert _suppliers(engine) == {supplier_account(B): 15000}
+    again = _write(tmp_path / "third.csv", [f"U1;1001;2026-02;{A};ЖКУ;150.00;P;X", FIRST[2]])
+    moved = _cli(home, "import", str(again), "--accept-corrections")
+    assert "Corrections accepted: 1 payments (150,00 ₽) of 1 ПД moved to the corrected split." in " ".join(
+        moved.output.split()
+    )
+    assert _suppliers(engine) == {supplier_account(A): 15000}
