@@ -2,8 +2,9 @@
 
 The canonical text of a ПД is its header (account in normal form, account as printed, period,
 payer, address) followed by its service lines (supplier INN, service, amount in kopecks), the
-lines sorted so that an export listing them in another order is not a correction. Fields are
-joined by U+001F and lines by U+001E, characters that do not occur in a billing export's text.
+lines sorted (by their UTF-8 bytes) so that an export listing them in another order is not a
+correction. Fields are joined by U+001F, and the header and the lines by U+001E: characters that
+do not occur in a billing export's text.
 The hash is SHA-256 of that text in UTF-8, as hex: an auditor can recompute it from the stored
 version's header and lines.
 
@@ -53,7 +54,8 @@ def content_hashes(lines: pd.DataFrame) -> pd.Series:
     first = np.full(len(counts), -1, dtype=np.int64)
     first[doc[::-1]] = np.arange(len(doc) - 1, -1, -1)  # each ПД's first line: its header
     header = [_text(lines[c]).take(pa.array(first)) for c in HEADER_FIELDS]
-    canonical = pc.binary_join_element_wise(*header, body, LINE_SEP, null_handling="replace").cast(pa.large_binary())
+    head = pc.binary_join_element_wise(*header, FIELD_SEP, null_handling="replace")
+    canonical = pc.binary_join_element_wise(head, body, LINE_SEP).cast(pa.large_binary())
     digests = [hashlib.sha256(text).hexdigest() for text in canonical.to_pylist()]  # one hash per ПД
     index = pd.Index(encoded.dictionary.to_pylist(), name="uip", dtype=object)
     return pd.Series(digests, index=index, dtype=object, name="content_hash")
