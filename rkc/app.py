@@ -78,7 +78,9 @@ def import_charges_files(
     again, since the directory may now accept them. The suppliers directory is stored either way.
     Rejected lines are written to ``out/charges/<import id>/rejections.csv``. A ПД whose content
     changed gets a new version; money already split by an earlier one stays there unless
-    ``accept``, which moves it to the new split in the import's transaction (``rkc.corrections``).
+    ``accept``: then every ПД of the export, corrected now or by an earlier import, is accepted as
+    it now stands, in the import's transaction (``rkc.corrections``), and the export is read even
+    if its bytes were imported before.
     """
     for named in (charges, suppliers):
         if named is not None and not named.is_file():
@@ -87,7 +89,7 @@ def import_charges_files(
     engine = open_database(config)
     try:
         earlier = None
-        if not again:
+        if not (again or accept):
             with engine.connect() as conn:
                 earlier = previous_import(conn, file_sha256(charges))
         if earlier is not None and not (supplier_rows and earlier[2]):
@@ -99,7 +101,7 @@ def import_charges_files(
         with UnitOfWork(engine) as uow:
             written = upsert_suppliers(uow.conn, supplier_rows)
             report = import_charges(uow.conn, parsed)
-            accepted = accept_in(uow.conn, config.today(), report.corrected) if accept else None
+            accepted = accept_in(uow.conn, config.today(), report.documents) if accept else None
             uow.commit()
         refresh_statistics(engine)  # the night's lookups then start from settled tables
     finally:

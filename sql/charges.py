@@ -44,6 +44,7 @@ class ChargesReport:
     lines: int  # service lines stored (of the new versions only)
     errors: tuple[LineError, ...]
     corrected: tuple[str, ...] = ()  # УИП of the corrected ПД
+    documents: tuple[str, ...] = ()  # УИП of every ПД of the export now stored as it says (new, corrected, unchanged)
     held: HeldCorrections = field(default_factory=HeldCorrections)  # of those, the ones with money split
 
 
@@ -129,7 +130,7 @@ def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
     held = held_corrections(conn, list(uips)) if uips else HeldCorrections()
     errors.sort(key=lambda e: e.line_no)
     return ChargesReport(import_id, int(new.sum()), len(corrected), int(same.sum()), len(service), tuple(errors),
-                         uips, held)  # fmt: skip
+                         uips, tuple(docs["uip"]), held)  # fmt: skip
 
 
 def refresh_statistics(engine: Engine) -> None:

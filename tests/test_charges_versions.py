@@ -36,7 +36,7 @@ def _load(engine: sa.Engine, path: Path, *, accept: bool = False):  # type: igno
     with UnitOfWork(engine) as uow:
         upsert_suppliers(uow.conn, read_suppliers(DATA / "suppliers.csv")[0])
         report = import_charges(uow.conn, read_charges(path))
-        accepted = accept_in(uow.conn, ON, report.corrected) if accept else None
+        accepted = accept_in(uow.conn, ON, report.documents) if accept else None
         uow.commit()
     return report, accepted
 
@@ -206,3 +206,8 @@ def test_cli_says_what_waits_and_accepts_it(home: Path, tmp_path: Path, engine: 
         moved.output.split()
     )
     assert _suppliers(engine) == {supplier_account(A): 15000}
+    held = _write(tmp_path / "fourth.csv", [FIRST[2], f"U1;1001;2026-02;{B};ЖКУ;150.00;P;X"])  # back to B
+    assert "1 corrected ПД already have money split" in " ".join(_cli(home, "import", str(held)).output.split())
+    late = _cli(home, "import", str(held), "--accept-corrections")  # the same bytes: read again, and accepted
+    assert "Corrections accepted: 1 payments" in late.output and "0 corrected" in late.output, late.output
+    assert _suppliers(engine) == {supplier_account(B): 15000}
