@@ -20,7 +20,6 @@ from domain.records import CHARGE_COLUMNS
 from sql.bulk import staged
 from sql.queries import read_frame
 
-SPLIT_KINDS = ("payment", "reclass")  # the kinds of entry that split a payment's money over a ПД
 _HELD = (
     "SELECT m.payment_id, m.uip, d.version AS current_version, e.id AS entry_id, e.kind,"
     " COALESCE(e.document_version, 1) AS entry_version, p.amount"
@@ -29,7 +28,7 @@ _HELD = (
     "       UNION ALL SELECT payment_id, target_uip FROM resolution) m ON m.uip = k.uip"
     " JOIN payment p ON p.id = m.payment_id"
     " JOIN ledger_entry e ON e.id = (SELECT MAX(x.id) FROM ledger_entry x WHERE x.payment_id = m.payment_id"
-    "                                AND x.kind IN ('payment', 'reclass'))"
+    "                                AND x.kind IN ('payment', 'reclass'))"  # the split kinds
     " WHERE COALESCE(e.document_version, 1) < d.version"
     " AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.source_key = 'reversal:' || CAST(e.id AS VARCHAR(20)))"
 )
