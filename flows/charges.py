@@ -13,8 +13,12 @@ from rkc.memory import return_memory_promptly
 
 
 @flow(name="charges-import", log_prints=True)
-def charges_import(charges: str, suppliers: str | None = None, home: str | None = None, again: bool = False) -> dict:
-    """Load ``charges`` (and ``suppliers``) into the database; corrected ПД replace unpaid ones.
+def charges_import(
+    charges: str, suppliers: str | None = None, home: str | None = None, again: bool = False,
+    accept_corrections: bool = False,
+) -> dict:  # fmt: skip
+    """Load ``charges`` (and ``suppliers``) into the database; a changed ПД gets a new version, and
+    money already split by an earlier one moves only with ``accept_corrections``.
 
     A file whose bytes were imported before is skipped with one line unless ``again``."""
     logger = get_run_logger()
@@ -24,16 +28,19 @@ def charges_import(charges: str, suppliers: str | None = None, home: str | None 
     suppliers_path = None
     if suppliers:
         suppliers_path = Path(suppliers) if Path(suppliers).is_absolute() else config.home / suppliers
-    outcome = import_charges_files(config, charges_path, suppliers_path, again=again)
+    outcome = import_charges_files(config, charges_path, suppliers_path, again=again, accept=accept_corrections)
     summary = summary_lines(outcome.errors, outcome.rejections_csv)
     if summary:  # one message: counts by reason, the first lines, where the CSV of all of them is
         logger.warning("\n".join(summary))
+    for line in outcome.summary_lines():
+        logger.info(line)
     if outcome.same_as is not None:
-        logger.info(outcome.no_change_line())
-        return {"documents_new": 0, "documents_replaced": 0, "lines": 0, "suppliers": outcome.suppliers,
-                "rejected": len(outcome.errors), "same_as_import": outcome.same_as[0]}  # fmt: skip
-    logger.info("%d new and %d corrected ПД, %d rows rejected", outcome.documents_new,
-                outcome.documents_replaced, len(outcome.errors))  # fmt: skip
-    return {"documents_new": outcome.documents_new, "documents_replaced": outcome.documents_replaced,
-            "lines": outcome.lines, "suppliers": outcome.suppliers, "rejected": len(outcome.errors),
+        return {"documents_new": 0, "documents_corrected": 0, "documents_unchanged": 0, "lines": 0,
+                "suppliers": outcome.suppliers, "rejected": len(outcome.errors),
+                "same_as_import": outcome.same_as[0]}  # fmt: skip
+    return {"documents_new": outcome.documents_new, "documents_corrected": outcome.documents_corrected,
+            "documents_unchanged": outcome.documents_unchanged, "lines": outcome.lines,
+            "suppliers": outcome.suppliers, "rejected": len(outcome.errors),
+            "held_payments": outcome.held.payments, "held_amount": outcome.held.amount,
+            "accepted_payments": outcome.accepted.payments if outcome.accepted else 0,
             "rejections_csv": str(outcome.rejections_csv or "")}  # fmt: skip

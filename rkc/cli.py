@@ -94,22 +94,46 @@ def charges_import(
     again: Annotated[
         bool, typer.Option("--again", help="Read the export even if these very bytes were imported before.")
     ] = False,
+    accept_corrections: Annotated[
+        bool,
+        typer.Option("--accept-corrections", help="Move money split by an earlier version of a ПД this export "
+                                                  "corrects to the corrected split (reversal and repost)."),
+    ] = False,
     home: Home = None,
 ) -> None:
-    """Import the billing export; corrected ПД replace stored ones until money is posted to them."""
+    """Import the billing export: a changed ПД gets a new version; money already split stays on the
+    old split until the correction is accepted."""
     from reports.charges_rejections import summary_lines
     from rkc.app import import_charges_files
 
-    report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers, again=again)
+    report = import_charges_files(load_config(_home(ctx, home)), charges, suppliers, again=again,
+                                  accept=accept_corrections)  # fmt: skip
     for line in summary_lines(report.errors, report.rejections_csv):
         err.print(line, highlight=False, soft_wrap=True, markup=False)
-    if report.same_as is not None:
-        out.print(report.no_change_line(), highlight=False, soft_wrap=True)  # one line, however narrow
+    for line in report.summary_lines():  # each one line, however narrow the terminal
+        out.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+@charges_app.command("accept")
+@user_errors
+def charges_accept(
+    ctx: typer.Context,
+    uip: Annotated[list[str] | None, typer.Option("--uip", help="A corrected ПД to accept (repeatable).")] = None,
+    accept_all: Annotated[bool, typer.Option("--all", help="Accept every corrected ПД.")] = False,
+    home: Home = None,
+) -> None:
+    """Accept corrected ПД: money split by an earlier version moves to the current version's split."""
+    from rkc.app import accept_charge_corrections
+
+    if bool(uip) == accept_all:
+        fail("name the ПД with --uip (repeatable) or accept all corrected ПД with --all")
+    done = accept_charge_corrections(load_config(_home(ctx, home)), None if accept_all else list(uip or []))
+    if not done.payments:
+        out.print("Nothing to accept: no payment is split by an earlier version of these ПД.")
         return
-    out.print(
-        f"Imported {report.documents_new} new and {report.documents_replaced} corrected ПД "
-        f"({report.lines} service lines); {report.suppliers} suppliers; {len(report.errors)} rows rejected."
-    )
+    out.print(f"Accepted: {done.payments} payments ({format_ru(done.amount)} ₽) of {done.documents} ПД moved "
+              f"to the corrected split; {done.entries} ledger entries (reversals and reposts).",
+              highlight=False)  # fmt: skip
 
 
 @ledger_app.command("balances")

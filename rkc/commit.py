@@ -117,9 +117,11 @@ def _commit_register(
     del payments
     # A payment dated out of range waits in suspense on the run date, never on its own future date.
     held = to_post["payment_id"].isin(flags.loc[flags["code"] == Code.DATE_OUT_OF_RANGE.value, "payment_id"])
+    matched = to_post["outcome"] == "posted"
     to_post = to_post.assign(
-        pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(to_post["outcome"] == "posted", None)
-    )
+        pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(matched, None),
+        document_version=to_post["document_version"].where(matched, pd.NA),  # the version the parts used
+    )  # fmt: skip
     if held.any():
         to_post = to_post.assign(value_date=to_post["paid_date"].where(~held, run_date.isoformat()))
     del flags

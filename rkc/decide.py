@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
-from domain.chargeindex import ChargeIndex, to_arrow
+from domain.chargeindex import ChargeIndex, first_rows, to_arrow
 from domain.commission import check_commission
 from domain.dates import dates_out_of_range
 from domain.duplicates import cross_channel_duplicates, mark_duplicates, number_occurrences
@@ -44,8 +44,9 @@ DECIDE_COLUMNS = [
     "line_no", "operation_id", "paid_date", "paid_time", "account", "uip", "els", "period", "amount", "commission",
     "supplier_inn", "services",
 ]  # fmt: skip
-# Per register, one row per payment of the intake file, in its order.
-DECISION_COLUMNS = ["payment_id", "occurrence", "outcome", "matched_uip", "match_rule"]
+# Per register, one row per payment of the intake file, in its order. ``document_version``: the version
+# of the matched ПД whose lines the payment's parts were split by (null when not split by a ПД).
+DECISION_COLUMNS = ["payment_id", "occurrence", "outcome", "matched_uip", "match_rule", "document_version"]
 # What posting reads of the split. The part's ``uip`` is the payment's ``matched_uip``; as a categorical
 # over the night's ПД it would carry a dictionary of every УИП into each register's file.
 PLAN_PART_COLUMNS = ["payment_id", "supplier_inn", "service", "amount"]
@@ -110,7 +111,7 @@ def decide_night(
         known = posted_keys(conn, payments.loc[live, ["channel", "operation_id", "occurrence"]])
         days = payments.loc[live, "paid_date"].dropna().unique()  # a few distinct days; not a set of 1M strings
         previous = previous_payments(conn, sorted(str(d) for d in days))
-        charges = load_charges(conn, CHARGE_NEEDS)
+        charges = load_charges(conn, CHARGE_NEEDS, versions=True)  # current versions, one snapshot
     dup_columns = ["payment_id", "channel", "operation_id", "occurrence", "line_no", "register_key"]
     dup_flags = mark_duplicates(
         payments.loc[live, dup_columns].rename(columns={"register_key": "register_id"}), posted=known
@@ -123,6 +124,7 @@ def decide_night(
     held[date_flags["payment_id"].to_numpy(dtype=np.int64)] = True
 
     index = ChargeIndex.build(charges)  # hashed once, shared by matching, splitting and near misses
+    doc_version = charges["version"].to_numpy()[first_rows(index.line_doc, index.n_docs)]  # per ПД code
     del charges
     matched = match_payments(payments.loc[live, ["payment_id", "uip", "account", "period"]], index)
     m = matched.matches
@@ -158,6 +160,7 @@ def decide_night(
     payments["outcome"] = outcome
     payments.loc[won, "matched_uip"] = winners["uip"].to_numpy()
     payments.loc[won, "match_rule"] = by_id.loc[winners["payment_id"], "rule"].to_numpy()
+    payments.loc[won, "document_version"] = doc_version[winners["doc"].to_numpy(dtype=np.int64)]
     flagged = matched.flags["payment_id"].to_numpy(dtype=np.int64)
     match_flags = matched.flags[live[flagged] & ~held[flagged]]  # a held payment's one reason is its date
     date_flags = _with_found_document(date_flags[live[date_flags["payment_id"].to_numpy(dtype=np.int64)]], by_id)
@@ -224,6 +227,7 @@ def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dic
     payments["occurrence"] = number_occurrences(payments, file_column="register_key")
     payments["matched_uip"] = None
     payments["match_rule"] = None
+    payments["document_version"] = pd.Series(pd.NA, index=payments.index, dtype="Int64")
     return payments, quarantined, register_flags
 
 
@@ -300,4 +304,6 @@ def read_plan_payments(plan: NightPlan, intake: Intake, columns: list[str] | Non
     decisions = pd.read_parquet(plan.path(intake.sha256, "decisions"))
     if len(decisions) != len(payments):
         raise RuntimeError(f"{intake.name}: {len(decisions)} decisions for {len(payments)} payments")
+    if "document_version" not in decisions.columns:  # a plan decided before ПД had versions
+        decisions["document_version"] = pd.Series(pd.NA, index=decisions.index, dtype="Int64")
     return payments.assign(channel=intake.channel, **{c: decisions[c] for c in DECISION_COLUMNS})

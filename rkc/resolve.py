@@ -26,6 +26,7 @@ from reports.resolutions import ResolutionBook, ResolutionRequest, read_book
 from rkc.config import Config
 from rkc.filing import file_away
 from sql.bulk import bulk_insert
+from sql.corrections import current_lines
 from sql.entries import reclassify, suspense_amount
 from sql.models import Resolution
 from sql.uow import UnitOfWork
@@ -134,20 +135,12 @@ def _apply_one(conn: Connection, request: ResolutionRequest, source: str, run_da
     uip = _target_document(conn, request.target)
     if uip is None:
         return f"нет ПД с УИП или ЛС {request.target!r}"
-    charges = pd.read_sql_query(
-        text(
-            "SELECT l.uip, d.account_raw, d.account, d.period, l.supplier_inn, l.service, l.amount, d.payer,"
-            " d.address FROM service_line l JOIN payment_document d ON d.uip = l.uip WHERE l.uip = :u"
-            " ORDER BY l.line_no"
-        ),
-        conn,
-        params={"u": uip},
-    )
+    charges = current_lines(conn, uip)  # the version the split uses is recorded with the entry
     matched = pd.DataFrame({"payment_id": [request.payment_id], "uip": [uip], "amount": [held]})
     parts = split_payments(matched, charges).parts
     description = f"разнесено бухгалтером {request.resolved_by} ({source}, строка {request.row})"
     entry = reclassify(conn, request.payment_id, parts[["supplier_inn", "service", "amount"]], on=run_date,
-                       description=description)  # fmt: skip
+                       description=description, document_version=int(charges["version"].iloc[0]))  # fmt: skip
     conn.execute(
         insert(Resolution).values(
             payment_id=request.payment_id,

@@ -1,7 +1,8 @@
 """The ledger's tables refuse UPDATE and DELETE: corrections are new entries, never edits.
 
-``ledger_entry``, ``ledger_posting``, ``payment``, and since revision 0010 the chain of batches
-(``ledger_batch``) and the signed run manifests (``run_manifest``) get statement-level triggers (PostgreSQL) or
+``ledger_entry``, ``ledger_posting`` and ``payment``, the chain of batches (``ledger_batch``) and
+the signed run manifests (``run_manifest``), and every version of a ПД (``payment_document_version``,
+``service_line``) get statement-level triggers (PostgreSQL) or
 row triggers (SQLite) that raise on UPDATE and DELETE; INSERT and COPY are untouched, so posting
 keeps its speed. They stop the application and anyone using its role by mistake; a superuser can
 still switch triggers off (``session_replication_role``), which is why the application should
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-# Every table whose rows are evidence: the ledger, the chain of batches over it, the signed manifests.
-TABLES = ("ledger_entry", "ledger_posting", "payment", "ledger_batch", "run_manifest")
-FIRST_TABLES = TABLES[:3]  # those of revision 0008; later revisions add theirs
+LEDGER_TABLES = ("ledger_entry", "ledger_posting", "payment")  # migration 0008
+# The chain of batches over the ledger and the signed run manifests (migration 0010)
+CHAIN_TABLES = ("ledger_batch", "run_manifest")
+# Every version of a ПД, as money may have been split by it (migration 0014)
+CHARGES_TABLES = ("payment_document_version", "service_line")
+TABLES = LEDGER_TABLES + CHAIN_TABLES + CHARGES_TABLES
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION rkc_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -27,7 +31,9 @@ END $$
 
 
 def statements(dialect: str, tables: tuple[str, ...] = TABLES) -> list[str]:
-    """The DDL that makes ``tables`` append-only on ``dialect`` (postgresql or sqlite)."""
+    """The DDL that makes ``tables`` append-only on ``dialect`` (postgresql or sqlite).
+
+    A migration names the tables of its own revision: ``TABLES`` grows with later ones."""
     if dialect == "postgresql":
         return [_PG_FUNCTION] + [
             f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "
@@ -42,7 +48,7 @@ def statements(dialect: str, tables: tuple[str, ...] = TABLES) -> list[str]:
 
 
 def drop_statements(dialect: str, tables: tuple[str, ...] = TABLES, *, function: bool = True) -> list[str]:
-    """The DDL that undoes ``statements`` (and drops the shared trigger function with ``function``)."""
+    """The DDL that undoes ``statements`` (the trigger function too, unless ``function`` is false)."""
     if dialect == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in tables] + (
             ["DROP FUNCTION IF EXISTS rkc_append_only()"] if function else []
@@ -51,12 +57,12 @@ def drop_statements(dialect: str, tables: tuple[str, ...] = TABLES, *, function:
 
 
 def create(conn: Connection, tables: tuple[str, ...] = TABLES) -> None:
-    """Make ``tables`` (by default all the evidence tables) append-only."""
+    """Make ``tables`` (by default every append-only table) append-only."""
     for statement in statements(conn.dialect.name, tables):
         conn.execute(text(statement))
 
 
 def drop(conn: Connection, tables: tuple[str, ...] = TABLES, *, function: bool = True) -> None:
-    """Let ``tables`` be changed again (a downgrade, a migration that must rewrite them)."""
+    """Let ``tables`` be changed again (a downgrade; tests that tamper as a superuser could)."""
     for statement in drop_statements(conn.dialect.name, tables, function=function):
         conn.execute(text(statement))

@@ -1,26 +1,36 @@
-"""Storing the billing export: suppliers, ПД and their service lines.
+"""Storing the billing export: suppliers, ПД and their versions.
 
-The newest export of a ПД replaces the stored one until a payment has been posted against it
-(matched to it, or resolved to it by an accountant); after that a correction is refused with a
-reason, because the money already split must keep matching the lines it was split by.
+An import adds a version of a ПД only when its content changed (``domain.chargeversions``): a new
+ПД gets version 1, a corrected one its next version, an unchanged one nothing. Versions and their
+service lines are never edited or deleted (``sql.append_only``); ``payment_document`` points at
+each ПД's current version. Money already split by an earlier version stays on that split until
+an accountant accepts the correction (``rkc.corrections``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from domain.chargeversions import content_hashes
 from domain.nearmiss import normalize_address
 from domain.records import LineError, Supplier
 from parsers.charges import ChargesFile
-from sql.bulk import bulk_insert
+from sql.bulk import bulk_insert, staged
+from sql.corrections import HeldCorrections, held_corrections
 from sql.models import ChargesImport
 from sql.models import Supplier as SupplierRow
+
+CHARGES_LOCK = 0x726B65  # serialises charges imports on PostgreSQL (version numbers); readers never wait
+DOCUMENT_COLUMNS = ["uip", "version", "content_hash", "account", "account_raw", "period", "total", "payer",
+                    "address", "address_key", "import_id"]  # fmt: skip
+VERSION_COLUMNS = ["uip", "version", "import_id", "content_hash", "account", "account_raw", "period", "total",
+                   "payer", "address"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,9 +39,13 @@ class ChargesReport:
 
     import_id: int
     documents_new: int
-    documents_replaced: int
-    lines: int
+    documents_corrected: int  # ПД given a new version by this import
+    documents_unchanged: int  # ПД of the export identical to their stored current version
+    lines: int  # service lines stored (of the new versions only)
     errors: tuple[LineError, ...]
+    corrected: tuple[str, ...] = ()  # УИП of the corrected ПД
+    documents: tuple[str, ...] = ()  # УИП of every ПД of the export now stored as it says (new, corrected, unchanged)
+    held: HeldCorrections = field(default_factory=HeldCorrections)  # of those, the ones with money split
 
 
 def previous_import(conn: Connection, sha256: str) -> tuple[int, datetime, int] | None:
@@ -71,25 +85,28 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
 
 
 def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
-    """Store a parsed billing export inside the caller's transaction."""
+    """Store a parsed billing export inside the caller's transaction: a version per new or changed ПД."""
+    if conn.dialect.name == "postgresql":  # two imports at once would number the same versions
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHARGES_LOCK})
     lines = charges.lines
     errors = list(charges.errors)
     known_suppliers = set(conn.execute(select(SupplierRow.inn)).scalars())
     unknown = ~lines["supplier_inn"].isin(known_suppliers)
     bad_docs = set(lines.loc[unknown, "uip"])
-    locked = _locked_documents(conn, set(lines["uip"].unique()))
-    for row in lines[lines["uip"].isin(bad_docs | locked)].itertuples():
-        if row.uip in locked:
-            reason = "ПД already has payments posted against it; the correction is not applied"
-        elif row.supplier_inn not in known_suppliers:
+    for row in lines[lines["uip"].isin(bad_docs)].itertuples():  # the rejected ПД's lines only
+        if row.supplier_inn not in known_suppliers:
             reason = f"supplier {row.supplier_inn} is not in the suppliers directory"
         else:
             reason = "another line of this ПД was rejected"
         errors.append(LineError(charges.file, int(row.line_no), reason, ""))
-    lines = lines[~lines["uip"].isin(bad_docs | locked)]
+    lines = lines[~lines["uip"].isin(bad_docs)]
 
     docs = _documents(lines)
-    existing = _existing(conn, docs["uip"])
+    stored = _stored_versions(conn, docs[["uip"]])
+    docs = docs.merge(stored, on="uip", how="left")
+    new = docs["stored_version"].isna()
+    same = ~new & docs["stored_hash"].eq(docs["content_hash"])
+    docs["is_new"] = new
     import_id = int(
         conn.execute(
             insert(ChargesImport)
@@ -98,16 +115,22 @@ def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
             .returning(ChargesImport.id)
         ).scalar_one()
     )  # fmt: skip
-    if existing:
-        _delete_documents(conn, existing)
-    docs["import_id"] = import_id
-    bulk_insert(conn, "payment_document", docs, ["uip", "account", "account_raw", "period", "total", "payer",
-                                                   "address", "address_key", "import_id"])  # fmt: skip
-    service = lines.copy()
+    written = docs[~same].assign(
+        version=docs.loc[~same, "stored_version"].fillna(0).astype("int64") + 1, import_id=import_id
+    )
+    bulk_insert(conn, "payment_document_version", written, VERSION_COLUMNS)
+    service = lines[lines["uip"].isin(written["uip"])].copy() if same.any() else lines.copy()
     service["line_no"] = service.groupby("uip", sort=False).cumcount() + 1
-    bulk_insert(conn, "service_line", service, ["uip", "line_no", "supplier_inn", "service", "amount"])
+    service["version"] = service["uip"].map(written.set_index("uip")["version"]).astype("int64")
+    bulk_insert(conn, "service_line", service, ["uip", "version", "line_no", "supplier_inn", "service", "amount"])
+    bulk_insert(conn, "payment_document", written[written["is_new"]], DOCUMENT_COLUMNS)
+    corrected = written[~written["is_new"]]
+    _point_to(conn, corrected)
+    uips = tuple(corrected["uip"])
+    held = held_corrections(conn, list(uips)) if uips else HeldCorrections()
     errors.sort(key=lambda e: e.line_no)
-    return ChargesReport(import_id, len(docs) - len(existing), len(existing), len(service), tuple(errors))
+    return ChargesReport(import_id, int(new.sum()), len(corrected), int(same.sum()), len(service), tuple(errors),
+                         uips, tuple(docs["uip"]), held)  # fmt: skip
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -128,37 +151,42 @@ def refresh_statistics(engine: Engine) -> None:
 
 
 def _documents(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per ПД with its total and its address in normal form, in file order."""
+    """One row per ПД with its total, its address in normal form and its content hash, in file order."""
     grouped = lines.groupby("uip", sort=False)
     docs = grouped[["account", "account_raw", "period", "payer", "address"]].first()
     docs["total"] = grouped["amount"].sum()
     docs["address_key"] = normalize_address(docs["address"]).to_numpy(dtype=object)
+    docs["content_hash"] = content_hashes(lines).reindex(docs.index).to_numpy(dtype=object)
     return docs.reset_index()
 
 
-def _locked_documents(conn: Connection, uips: set[str]) -> set[str]:
-    """ПД of this file that already have money posted against them."""
-    if not uips:
-        return set()
-    paid = conn.execute(
-        text(
-            "SELECT DISTINCT matched_uip FROM payment WHERE matched_uip IS NOT NULL"
-            " UNION SELECT target_uip FROM resolution"
+def _stored_versions(conn: Connection, uips: pd.DataFrame) -> pd.DataFrame:
+    """``uip``, ``stored_version`` and ``stored_hash`` of the export's ПД already stored (by a join
+    on the key: the table holds every month ever imported)."""
+    with staged(conn, "probe_document", uips, {"uip": "TEXT"}):
+        found = pd.read_sql_query(
+            text(
+                "SELECT d.uip, d.version AS stored_version, d.content_hash AS stored_hash"
+                " FROM probe_document k JOIN payment_document d ON d.uip = k.uip"
+            ),
+            conn,
         )
-    ).scalars()
-    return uips & set(paid)
+    return found.astype({"uip": object, "stored_version": "int64", "stored_hash": object})
 
 
-def _existing(conn: Connection, uips: pd.Series) -> list[str]:
-    stored = set(conn.execute(text("SELECT uip FROM payment_document")).scalars())
-    return uips[uips.isin(stored)].tolist() if stored else []
-
-
-def _delete_documents(conn: Connection, uips: list[str]) -> None:
-    """Drop stored ПД that this export replaces (their lines go with them)."""
-    for start in range(0, len(uips), 5000):
-        part = uips[start : start + 5000]
-        params = {f"u{i}": u for i, u in enumerate(part)}
-        names = ", ".join(f":u{i}" for i in range(len(part)))
-        conn.execute(text(f"DELETE FROM service_line WHERE uip IN ({names})"), params)  # noqa: S608
-        conn.execute(text(f"DELETE FROM payment_document WHERE uip IN ({names})"), params)  # noqa: S608
+def _point_to(conn: Connection, versions: pd.DataFrame) -> None:
+    """Point the corrected ПД at their new versions (the header of ``payment_document`` is the
+    current version's)."""
+    if versions.empty:
+        return
+    columns = [c for c in DOCUMENT_COLUMNS if c != "uip"]
+    types = {"uip": "TEXT", "version": "INTEGER", "content_hash": "TEXT", "account": "TEXT", "account_raw": "TEXT",
+             "period": "TEXT", "total": "BIGINT", "payer": "TEXT", "address": "TEXT", "address_key": "TEXT",
+             "import_id": "BIGINT"}  # fmt: skip
+    with staged(conn, "stage_document", versions, types):
+        conn.execute(
+            text(
+                f"UPDATE payment_document SET {', '.join(f'{c} = s.{c}' for c in columns)}"  # noqa: S608
+                " FROM stage_document s WHERE payment_document.uip = s.uip"
+            )
+        )

@@ -136,11 +136,13 @@ def suspense_amount(conn: Connection, payment_id: int) -> int:
 
 
 def reclassify(
-    conn: Connection, payment_id: int, splits: pd.DataFrame, *, on: date, description: str
-) -> int | None:
+    conn: Connection, payment_id: int, splits: pd.DataFrame, *, on: date, description: str,
+    document_version: int | None = None,
+) -> int | None:  # fmt: skip
     """Move a suspense payment to its suppliers (Dr suspense, Cr suppliers) by a new entry.
 
-    ``splits`` (supplier_inn, service, amount) must sum to what the payment has in suspense.
+    ``splits`` (supplier_inn, service, amount) must sum to what the payment has in suspense;
+    ``document_version`` is the version of the ПД whose lines they were split by.
     Returns the new entry id, or None if this payment was already reclassified.
     """
     held = suspense_amount(conn, payment_id)
@@ -160,4 +162,5 @@ def reclassify(
         postings=[(r.account, int(r.amount), r.service) for r in legs.itertuples()],
         payment_id=payment_id,
         description=description,
+        document_version=document_version,
     )

@@ -121,10 +121,10 @@ _REFERENCE_CHECKS = (
      "SELECT e.id, e.reverses_id FROM ledger_entry e WHERE e.reverses_id IS NOT NULL AND NOT EXISTS"
      " (SELECT 1 FROM ledger_entry r WHERE r.id = e.reverses_id) ORDER BY 1",
      "entry {}", "reverses entry {}, not stored"),
-    ("orphan_service_line",
-     "SELECT s.uip, COUNT(*) FROM service_line s WHERE NOT EXISTS"
-     " (SELECT 1 FROM payment_document d WHERE d.uip = s.uip) GROUP BY s.uip ORDER BY 1",
-     "ПД {}", "{} service lines with no ПД"),
+    ("orphan_service_line",  # a line of a ПД version that is not stored (since migration 0014: per version)
+     "SELECT s.uip, COUNT(*) FROM service_line s WHERE NOT EXISTS (SELECT 1 FROM payment_document_version v"
+     " WHERE v.uip = s.uip AND v.version = s.version) GROUP BY s.uip ORDER BY 1",
+     "ПД {}", "{} service lines with no ПД version"),
     ("unknown_supplier",
      "SELECT s.supplier_inn, COUNT(*) FROM service_line s WHERE NOT EXISTS"
      " (SELECT 1 FROM supplier p WHERE p.inn = s.supplier_inn) GROUP BY s.supplier_inn ORDER BY 1",

@@ -70,10 +70,17 @@ class ChargesImport(Base):
 
 
 class PaymentDocument(Base):
-    """A ПД: one receipt for one account (ЛС) and one month, keyed by its УИП."""
+    """A ПД: one receipt for one account (ЛС) and one month, keyed by its УИП: its current version.
+
+    One row per УИП, pointing at its current ``version`` and carrying that version's header, so
+    the night reads current ПД as before. Every version itself is kept, never edited, in
+    ``payment_document_version`` and ``service_line`` (migration 0014).
+    """
 
     __tablename__ = "payment_document"
     uip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    content_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")  # domain.chargeversions
     account: Mapped[str] = mapped_column(String(32))  # normalised ЛС; looked up by the (account, period) index
     account_raw: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
@@ -91,20 +98,42 @@ class PaymentDocument(Base):
     )
 
 
+class PaymentDocumentVersion(Base):
+    """One version of a ПД as an import stored it; append-only (``sql.append_only``).
+
+    A ПД gets a new version only when its content (``domain.chargeversions``) changed. A ledger
+    entry that split money by a ПД names the version it used (``ledger_entry.document_version``).
+    """
+
+    __tablename__ = "payment_document_version"
+    uip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key (a trigger call per row, as for service lines): the import writes both.
+    import_id: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(32))
+    account_raw: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    total: Mapped[int] = mapped_column(BigInteger)
+    payer: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+
+
 class ServiceLine(Base):
-    """One line of a ПД: a service owed to one supplier."""
+    """One line of one version of a ПД: a service owed to one supplier; append-only."""
 
     __tablename__ = "service_line"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     # No foreign keys: a trigger call per row on a million-line export (migration 0003). The charges
     # import writes both references in one transaction; `rkc ledger check` looks for orphans.
     uip: Mapped[str] = mapped_column(String(32))  # a payment_document.uip
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # a payment_document_version
     line_no: Mapped[int] = mapped_column(Integer)
     supplier_inn: Mapped[str] = mapped_column(String(12), index=True)  # a supplier.inn
     service: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (
-        UniqueConstraint("uip", "line_no", name="uq_service_line_uip_line"),
+        UniqueConstraint("uip", "version", "line_no", name="uq_service_line_uip_version_line"),
         CheckConstraint("amount >= 0", name="amount_nonneg"),
     )
 

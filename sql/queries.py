@@ -72,23 +72,28 @@ def _exact_ints(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def load_charges(conn: Connection, columns: Sequence[str] = tuple(CHARGE_COLUMNS)) -> pd.DataFrame:
-    """Every stored service line as a charges frame (``CHARGE_COLUMNS``, or only ``columns`` of
-    them), in no particular order: the charge index orders lines itself (ПД, INN, service,
-    amount), and sorting a million lines on the server cost ~1 s a night. Text stays in Arrow
-    (pandas ``str``): millions of lines."""
+def load_charges(
+    conn: Connection, columns: Sequence[str] = tuple(CHARGE_COLUMNS), *, versions: bool = False
+) -> pd.DataFrame:
+    """Every current ПД's service lines as a charges frame (``CHARGE_COLUMNS``, or only ``columns``
+    of them; with ``versions`` also the ПД's ``version``), in no particular order: the charge index
+    orders lines itself (ПД, INN, service, amount), and sorting a million lines on the server cost
+    ~1 s a night. One statement: lines and versions come from one snapshot, whatever an import
+    commits meanwhile. Text stays in Arrow (pandas ``str``): millions of lines."""
     unknown = set(columns) - set(CHARGE_COLUMNS)
     if unknown:
         raise ValueError(f"unknown charge columns: {sorted(unknown)}")
     source = {c: ("l." if c in ("supplier_inn", "service", "amount") else "d.") + c for c in CHARGE_COLUMNS}
+    wanted = [source[c] for c in columns] + (["d.version"] if versions else [])
     query = (
-        f"SELECT {', '.join(source[c] for c in columns)}"  # noqa: S608 - names from CHARGE_COLUMNS only
-        " FROM service_line l JOIN payment_document d ON d.uip = l.uip"
+        f"SELECT {', '.join(wanted)}"  # noqa: S608 - names from CHARGE_COLUMNS only
+        " FROM service_line l JOIN payment_document d ON d.uip = l.uip AND d.version = l.version"
     )
     frame = read_frame(conn, query, strings=tuple(c for c in columns if c != "amount"), arrow=True)
-    if "amount" in frame.columns:
-        frame["amount"] = frame["amount"].astype("int64")
-    return frame[list(columns)]
+    for number in ("amount", "version"):
+        if number in frame.columns:
+            frame[number] = frame[number].astype("int64")
+    return frame[list(columns) + (["version"] if versions else [])]
 
 
 def documents_at_addresses(conn: Connection, keys: Sequence[str]) -> pd.DataFrame:

@@ -1,5 +1,5 @@
-"""Charges import: bad rows reported with line and reason, good rows loaded, corrections replace
-stored ПД until money is posted against them."""
+"""Charges import: bad rows reported with line and reason, good rows loaded (versions of corrected
+ПД: tests/test_charges_versions.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import sqlalchemy as sa
 from parsers.base import BadFile
 from parsers.charges import read_charges, read_suppliers
 from sql.charges import import_charges, upsert_suppliers
-from sql.posting import post_payments
 from sql.uow import UnitOfWork
-from tests.dbutil import new_register, payment_frame, split_frame
 
 DATA = Path(__file__).parent / "data" / "charges"
 
@@ -59,49 +57,11 @@ def test_not_a_charges_file_is_bad_file(tmp_path: Path) -> None:
 
 def test_import_stores_good_documents_and_reports_unknown_suppliers(engine: sa.Engine) -> None:
     report = _load(engine, DATA / "charges_cp1251.csv")
-    assert (report.documents_new, report.documents_replaced, report.lines) == (2, 0, 3)
+    assert (report.documents_new, report.documents_corrected, report.lines) == (2, 0, 3)
     assert any(e.line_no == 11 and "not in the suppliers directory" in e.reason for e in report.errors)
     with engine.connect() as conn:
         totals = dict(conn.execute(sa.text("SELECT uip, total FROM payment_document")).all())
     assert totals == {"0000000000000000000000000000A001": 150000, "0000000000000000000000000000A002": 123456}
-
-
-def _write(path: Path, rows: list[str]) -> Path:
-    path.write_text("uip;account;period;supplier_inn;service;amount;payer;address\n" + "\n".join(rows) + "\n")
-    return path
-
-
-def test_corrected_document_replaces_until_money_is_posted(engine: sa.Engine, tmp_path: Path) -> None:
-    first = _write(
-        tmp_path / "a.csv",
-        ["U1;1001;2026-02;7707083893;ЖКУ;100.00;A;B", "U2;1002;2026-02;7707083893;ЖКУ;5;A;B"],
-    )
-    _load(engine, first)
-    fixed = _write(
-        tmp_path / "b.csv",
-        ["U1;1001;2026-02;7707083893;ЖКУ;120.00;A;B", "U1;1001;2026-02;7830002293;Свет;30;A;B"],
-    )
-    report = _load(engine, fixed)
-    assert (report.documents_new, report.documents_replaced, report.errors) == (0, 1, ())
-    with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT total FROM payment_document WHERE uip = 'U1'")).scalar() == 15000
-        assert conn.execute(sa.text("SELECT COUNT(*) FROM service_line WHERE uip = 'U1'")).scalar() == 2
-
-    with UnitOfWork(engine) as uow:  # money is posted against U1 ...
-        payments = payment_frame(
-            [{"operation_id": "1", "amount": 15000, "matched_uip": "U1", "match_rule": "uip"}]
-        )
-        post_payments(
-            uow.conn, new_register(uow.conn), payments, split_frame([(0, "7707083893", "ЖКУ", 15000)])
-        )
-        uow.commit()
-    late = _write(tmp_path / "c.csv", ["U1;1001;2026-02;7707083893;ЖКУ;1.00;A;B"])
-    report = _load(engine, late)  # ... so a later correction is refused with a reason
-    assert [e.reason for e in report.errors] == [
-        "ПД already has payments posted against it; the correction is not applied"
-    ]
-    with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT total FROM payment_document WHERE uip = 'U1'")).scalar() == 15000
 
 
 def test_a_header_that_repeats_a_column_is_bad_file(tmp_path: Path) -> None:

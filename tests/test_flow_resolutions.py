@@ -61,6 +61,10 @@ def test_resolution_round_trip(harness, tmp_path, db_url, monkeypatch) -> None: 
         amount = conn.execute(sa.text("SELECT amount FROM payment WHERE id = :p"), {"p": resolved}).scalar()
         row = conn.execute(sa.text("SELECT resolved_by, source_file FROM resolution WHERE payment_id = :p"),
                            {"p": resolved}).one()  # fmt: skip
+        version = conn.execute(sa.text(  # the reclassification names the ПД version it split by
+            "SELECT e.document_version FROM resolution r JOIN ledger_entry e ON e.id = r.entry_id"
+            " WHERE r.payment_id = :p"), {"p": resolved}).scalar()  # fmt: skip
+        assert version == 1
         rejected = conn.execute(sa.text("SELECT COUNT(*) FROM resolution WHERE payment_id = :p"), {"p": bogus})
         assert rejected.scalar() == 0
         assert check_ledger(conn) == []

@@ -71,7 +71,7 @@ def test_service_lines_without_their_document_or_supplier_are_reported(engine: s
     with engine.connect() as conn:
         found = {(v.kind, v.subject, v.detail) for v in check_ledger(conn)}
     assert found == {
-        ("orphan_service_line", "ПД U-GONE", "2 service lines with no ПД"),
+        ("orphan_service_line", "ПД U-GONE", "2 service lines with no ПД version"),
         ("unknown_supplier", "supplier 7707083893", "2 service lines, not in the directory"),
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -138,3 +140,59 @@ def test_gis_export_table_comes_and_goes(engine: sa.Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_documents_stored_before_versions_become_version_1_with_their_content_hash(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    """After revision 0014 a re-import of the export that stored them finds nothing changed; a
+    downgrade keeps each ПД's current lines only."""
+    from alembic import command
+
+    from parsers.charges import read_charges
+    from sql.charges import import_charges
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0009")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO supplier (inn, name, kpp, bank_account, bic, email)"
+                " VALUES ('7707083893', 'A', '', '', '', '')"
+            )
+        )
+        conn.execute(
+            sa.text("INSERT INTO charges_import (file, sha256, rows, documents, rejected) VALUES ('f', 's', 2, 1, 0)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO payment_document (uip, account, account_raw, period, total, payer, address, address_key,"
+                " import_id) VALUES ('U1', '1001', '001001', '2026-03', 15000, 'П', 'Адрес', '', 1)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO service_line (uip, line_no, supplier_inn, service, amount) VALUES"
+                " ('U1', 1, '7707083893', 'ЖКУ', 10000), ('U1', 2, '7707083893', 'Свет', 5000)"
+            )
+        )
+    migrate(engine)
+    export = tmp_path / "c.csv"
+    export.write_text("uip;account;period;supplier_inn;service;amount;payer;address\n"
+                      "U1;001001;2026-03;7707083893;Свет;50.00;П;Адрес\nU1;001001;2026-03;7707083893;ЖКУ;100;П;Адрес\n",
+                      encoding="utf-8")  # fmt: skip
+    with engine.begin() as conn:
+        report = import_charges(conn, read_charges(export))
+        stored = conn.execute(sa.text("SELECT uip, version, total FROM payment_document_version")).all()
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    assert (report.documents_new, report.documents_corrected, report.documents_unchanged) == (0, 0, 1)
+    assert [tuple(r) for r in stored] == [("U1", 1, 15000)]
+    export.write_text(export.read_text(encoding="utf-8").replace("50.00", "60.00"), encoding="utf-8")
+    with engine.begin() as conn:
+        assert import_charges(conn, read_charges(export)).documents_corrected == 1
+    command.downgrade(alembic_config(engine), "0009")
+    with engine.connect() as conn:
+        lines = conn.execute(sa.text("SELECT service, amount FROM service_line ORDER BY line_no")).all()
+    assert [tuple(r) for r in lines] == [("Свет", 6000), ("ЖКУ", 10000)]  # version 2's, in its order
+    migrate(engine)

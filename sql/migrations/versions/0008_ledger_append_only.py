@@ -22,13 +22,13 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    from sql.append_only import FIRST_TABLES, create
+    from sql.append_only import LEDGER_TABLES, create
 
-    create(op.get_bind(), FIRST_TABLES)
+    create(op.get_bind(), LEDGER_TABLES)
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    from sql.append_only import FIRST_TABLES, drop
+    from sql.append_only import LEDGER_TABLES, drop
 
-    drop(op.get_bind(), FIRST_TABLES)
+    drop(op.get_bind(), LEDGER_TABLES)

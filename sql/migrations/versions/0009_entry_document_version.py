@@ -30,9 +30,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    from sql.append_only import FIRST_TABLES, create, drop
+    from sql.append_only import LEDGER_TABLES, create, drop
 
-    drop(op.get_bind(), FIRST_TABLES)
+    drop(op.get_bind(), LEDGER_TABLES)
     with op.batch_alter_table("ledger_entry") as batch:
         batch.drop_column("document_version")
-    create(op.get_bind(), FIRST_TABLES)
+    create(op.get_bind(), LEDGER_TABLES)

@@ -22,7 +22,7 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-NEW_TABLES = ("ledger_batch", "run_manifest")
+NEW_TABLES = ("ledger_batch", "run_manifest")  # sql.append_only.CHAIN_TABLES as of this revision
 
 
 def upgrade() -> None:
@@ -66,14 +66,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    from sql.append_only import FIRST_TABLES, create, drop
+    from sql.append_only import LEDGER_TABLES, create, drop
 
     bind = op.get_bind()
     drop(bind, NEW_TABLES, function=False)
     op.drop_index("ix_run_manifest_run_date", table_name="run_manifest")
     op.drop_table("run_manifest")
     op.drop_table("ledger_batch")
-    drop(bind, FIRST_TABLES)
+    drop(bind, LEDGER_TABLES)
     with op.batch_alter_table("ledger_entry") as batch:
         batch.drop_column("hash")
-    create(bind, FIRST_TABLES)
+    create(bind, LEDGER_TABLES)
