@@ -64,6 +64,14 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class PayoutSettings:
+    """``payouts:`` of rkc.yaml: the payment orders' numbering and when a missing debit is reported."""
+
+    first_number: int = 1  # the first payment order number rkc gives (the bank client's sequence)
+    missing_days: int = 3  # a prepared payout not debited this many days after its date: PAYOUT_MISSING
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a command needs to know about the working directory."""
 
@@ -86,6 +94,11 @@ class Config:
     date_tolerance_days: int = 1  # a payment may be dated this many days after the run date
     max_payment_age_days: int = 400  # a payment older than this many days is held (DATE_OUT_OF_RANGE)
     charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
+    center_inn: str = ""  # the center as payer of its payment orders
+    center_kpp: str = ""
+    center_bank: str = ""
+    center_correspondent: str = ""
+    payouts: PayoutSettings = field(default_factory=PayoutSettings)
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -170,8 +183,26 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         posting_workers=workers["posting_workers"],
         html_rows=html_rows,
         timezone=timezone,
+        center_inn=str(center.get("inn", "")),
+        center_kpp=str(center.get("kpp", "")),
+        center_bank=str(center.get("bank", "")),
+        center_correspondent=str(center.get("correspondent", "")),
+        payouts=_payouts(data.get("payouts") or {}, source),
         **limits,
     )
+
+
+def _payouts(spec: object, source: str) -> PayoutSettings:
+    """``payouts:``: first_number (≥ 1) and missing_days (≥ 0)."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{source}: payouts must be a mapping, got {spec!r}")
+    unknown = set(spec) - {"first_number", "missing_days"}
+    if unknown:
+        raise ConfigError(f"{source}: payouts: unknown keys {', '.join(sorted(unknown))}")
+    first = _whole(spec, "first_number", 1, f"{source}: payouts")
+    if first < 1:
+        raise ConfigError(f"{source}: payouts.first_number must be a whole number ≥ 1, got {first}")
+    return PayoutSettings(first, _whole(spec, "missing_days", 3, f"{source}: payouts"))
 
 
 LIMITS = {

@@ -1,0 +1,56 @@
+"""The entries a user's reversal undoes, and the record that it was done (``reversal_request``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, insert, select, text, update
+
+from domain.ledger import COLLECTING_KINDS, EntryKind
+from sql.models import Payment, Register, ReversalRequest
+
+_KINDS = tuple(k.value for k in COLLECTING_KINDS)
+_ENTRIES = "SELECT e.id, e.kind, e.reverses_id FROM ledger_entry e JOIN payment p ON p.id = e.payment_id WHERE "
+_LIVE_BY_REGISTER = text(_ENTRIES + "p.register_id = :id")
+_LIVE_BY_PAYMENT = text(_ENTRIES + "p.id = :id")
+
+
+def earlier_request(conn: Connection, subject: str, subject_id: int) -> dict | None:
+    """The reversal of this register or payment already made (created_at, reason), if any."""
+    row = conn.execute(
+        select(ReversalRequest.created_at, ReversalRequest.reason, ReversalRequest.value_date)
+        .where(ReversalRequest.subject == subject, ReversalRequest.subject_id == subject_id)
+    ).mappings().first()  # fmt: skip
+    return None if row is None else dict(row)
+
+
+def record_request(conn: Connection, subject: str, subject_id: int, reason: str, entries: int, on: date) -> None:
+    """Record a reversal (the unique subject refuses a second one even from a racing process)."""
+    conn.execute(insert(ReversalRequest).values(subject=subject, subject_id=subject_id, reason=reason,
+                                                entries=entries, value_date=on))  # fmt: skip
+
+
+def register_row(conn: Connection, register_id: int) -> dict | None:
+    """A register's id, file, channel and status."""
+    row = conn.execute(select(Register.id, Register.file, Register.channel, Register.status)
+                       .where(Register.id == register_id)).mappings().first()  # fmt: skip
+    return None if row is None else dict(row)
+
+
+def payment_register(conn: Connection, payment_id: int) -> int | None:
+    """The register a payment came in, or None when no such payment is stored."""
+    return conn.execute(select(Payment.register_id).where(Payment.id == payment_id)).scalar()
+
+
+def set_recalled(conn: Connection, register_id: int, reason: str) -> None:
+    """Mark a register recalled by its agent."""
+    conn.execute(update(Register).where(Register.id == register_id).values(status="recalled", reason=reason))
+
+
+def live_entries(conn: Connection, *, register_id: int | None = None, payment_id: int | None = None) -> list[int]:
+    """The payment and reclassification entries of a register's payments (or of one payment) that
+    no reversal undoes yet, in id order."""
+    query = _LIVE_BY_REGISTER if register_id is not None else _LIVE_BY_PAYMENT
+    rows = conn.execute(query, {"id": register_id if register_id is not None else payment_id}).all()
+    undone = {r.reverses_id for r in rows if r.kind == EntryKind.REVERSAL.value}
+    return sorted(r.id for r in rows if r.kind in _KINDS and r.id not in undone)
