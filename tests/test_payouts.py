@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -65,8 +66,8 @@ def test_preparing_a_date_twice_writes_the_same_files_and_posts_nothing(month, e
     assert again.again and (again.payouts, again.total) == (first.payouts, first.total)
     assert count(engine, "ledger_entry") == entries + 1  # only the late register's payment
     assert again.orders_file.read_bytes() == text
-    assert load_workbook(again.register_file).active["A1"].value == load_workbook(first.register_file).active["A1"].value
-    assert len(xlsx) > 0
+    before = list(load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+    assert list(load_workbook(again.register_file).active.iter_rows(values_only=True)) == before
     nxt = prepare(month, engine, DAY + timedelta(days=1))  # the next date pays the late money, numbered on
     assert [(d.number, d.amount) for d in parse_payment_orders(nxt.orders_file)] == [("4", 5000 - 100)]
 
