@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 from sqlalchemy import Connection, insert, select, text, update
 
+from domain.duplicates import KEY_COLUMNS, RECALL_STEP
 from domain.ledger import COLLECTING_KINDS, EntryKind
+from sql.bulk import staged
 from sql.models import Payment, Register, ReversalRequest
 
 _KINDS = tuple(k.value for k in COLLECTING_KINDS)
@@ -54,3 +57,29 @@ def live_entries(conn: Connection, *, register_id: int | None = None, payment_id
     rows = conn.execute(query, {"id": register_id if register_id is not None else payment_id}).all()
     undone = {r.reverses_id for r in rows if r.kind == EntryKind.REVERSAL.value}
     return sorted(r.id for r in rows if r.kind in _KINDS and r.id not in undone)
+
+
+def recalled_copies(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
+    """For payment keys (``KEY_COLUMNS``) of the night: how many payments of the same key (modulo
+    ``RECALL_STEP``) recalled registers hold (``copies``); only keys that have some. Channels with no
+    recalled register (nearly always all of them) are not looked up at all."""
+    channels = sorted(set(keys["channel"].unique()))
+    recalled = set(conn.execute(select(Register.channel).where(Register.status == "recalled",
+                                                               Register.channel.in_(channels))).scalars())  # fmt: skip
+    probe = keys[keys["channel"].isin(recalled)].drop_duplicates()
+    if probe.empty:
+        return pd.DataFrame(columns=[*KEY_COLUMNS, "copies"])
+    with staged(conn, "probe_recall", probe, {"channel": "TEXT", "operation_id": "TEXT", "occurrence": "INTEGER"}):
+        found = pd.read_sql_query(
+            text(
+                "SELECT k.channel, k.operation_id, k.occurrence, COUNT(*) AS copies FROM probe_recall k"
+                " JOIN payment p ON p.channel = k.channel AND p.operation_id = k.operation_id"
+                " JOIN register r ON r.id = p.register_id"
+                " WHERE r.status = 'recalled' AND p.occurrence % :step = k.occurrence"
+                " GROUP BY k.channel, k.operation_id, k.occurrence"
+            ),
+            conn,
+            params={"step": RECALL_STEP},
+        )
+    found["operation_id"] = found["operation_id"].astype(object)
+    return found.astype({"occurrence": "int64", "copies": "int64"})
