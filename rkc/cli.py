@@ -156,4 +156,4 @@ def ledger_check(ctx: typer.Context, home: Home = None) -> None:
 
 
 # The flow-driven commands register themselves on ``app``.
-from rkc import cli_flows, cli_money  # noqa: E402, F401
+from rkc import cli_flows  # noqa: E402, F401
