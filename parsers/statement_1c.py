@@ -138,10 +138,7 @@ def parse_payment_orders(path: Path) -> tuple[BankTransfer, ...]:
         data = path.read_bytes()
     except OSError as exc:
         raise StatementError(path, f"cannot be read: {exc}") from exc
-    return _Reader(path, decode(path, data)).statement(False, _DOCUMENTS)  # type: ignore[return-value]
-
-
-_DOCUMENTS = "\x00documents"  # the reader's marker for a documents-only file (never an account number)
+    return _Reader(path, decode(path, data)).payment_orders()
 
 
 def _date(path: Path, line: int, key: str, value: str) -> date:
@@ -182,7 +179,24 @@ class _Reader:
     def fail(self, reason: str, line: int | None = None) -> StatementError:
         return StatementError(self.path, reason, line)
 
-    def statement(self, check_documents: bool, account: str | None) -> BankStatement | tuple[BankTransfer, ...]:
+    def statement(self, check_documents: bool, account: str | None) -> BankStatement:
+        """The file as a statement of ``account`` (its balances and documents)."""
+        return self._build(*self._sections(), check_documents, account)
+
+    def payment_orders(self) -> tuple[BankTransfer, ...]:
+        """The documents of a file sent to the bank (payment orders): no balances; each document is
+        the header's ``РасчСчет``'s."""
+        header, accounts, documents = self._sections()
+        number = header.get("РасчСчет", ("", 0))[0]
+        if not number or accounts:
+            raise self.fail("a payment orders file names its РасчСчет in the header and has no СекцияРасчСчет")
+        if not documents:
+            raise self.fail("no СекцияДокумент: the file holds no payment order")
+        return tuple(self._transfer(line, doc, number) for line, doc in documents)
+
+    def _sections(self) -> tuple[dict, list, list]:
+        """One pass over the lines: the header, the account sections and the documents (each a
+        ``{key: (value, line)}`` dict, the sections with their first line)."""
         header: dict[str, tuple[str, int]] = {}
         accounts: list[tuple[int, dict[str, tuple[str, int]]]] = []
         documents: list[tuple[int, dict[str, tuple[str, int]]]] = []
@@ -228,19 +242,7 @@ class _Reader:
             target[key] = (value.strip(), number)
         if not ended:
             raise self.fail("no КонецФайла: the statement is truncated")
-        if account is _DOCUMENTS:
-            return self._documents(header, accounts, documents)
-        return self._build(header, accounts, documents, check_documents, account)
-
-    def _documents(self, header: dict, accounts: list, documents: list) -> tuple[BankTransfer, ...]:
-        """The documents of a file sent to the bank (payment orders): no balances; each document is
-        the header's ``РасчСчет``'s."""
-        number = header.get("РасчСчет", ("", 0))[0]
-        if not number or accounts:
-            raise self.fail("a payment orders file names its РасчСчет in the header and has no СекцияРасчСчет")
-        if not documents:
-            raise self.fail("no СекцияДокумент: the file holds no payment order")
-        return tuple(self._transfer(line, doc, number) for line, doc in documents)
+        return header, accounts, documents
 
     def _build(
         self,

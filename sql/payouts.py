@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
-from domain.ledger import COLLECTING_KINDS
+from domain.ledger import COLLECTING_KINDS, EntryKind
 from domain.payouts import PayoutStatus
 from sql.bulk import bulk_insert
 from sql.models import BankDebit, BankStatementFile, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold, Supplier
@@ -29,22 +29,33 @@ def counted_through(conn: Connection) -> int:
         PayoutBatch.through_entry_id.desc()).limit(1)).scalar() or 0)  # fmt: skip
 
 
+# Both sides limited to the range by their primary keys: a day's preparation reads the day's entries,
+# not the whole ledger; reversals (few) join the entry they undo for its kind.
+_COLLECTIONS = text(
+    "SELECT account, value_date, service, -SUM(amount) AS collected FROM ("
+    " SELECT p.account, e.value_date, COALESCE(p.service, '') AS service, p.amount"
+    " FROM ledger_entry e JOIN ledger_posting p ON p.entry_id = e.id"
+    " WHERE e.id > :lo AND e.id <= :hi AND p.entry_id > :lo AND p.entry_id <= :hi"
+    " AND p.account LIKE 'supplier:%' AND e.kind IN :kinds"
+    " UNION ALL"
+    " SELECT p.account, e.value_date, COALESCE(p.service, '') AS service, p.amount"
+    " FROM ledger_entry e JOIN ledger_posting p ON p.entry_id = e.id JOIN ledger_entry o ON o.id = e.reverses_id"
+    " WHERE e.id > :lo AND e.id <= :hi AND p.entry_id > :lo AND p.entry_id <= :hi"
+    " AND p.account LIKE 'supplier:%' AND e.kind = :reversal AND o.kind IN :kinds"
+    ") c GROUP BY account, value_date, service"
+).bindparams(bindparam("kinds", expanding=True))
+
+
 def collections(conn: Connection, after: int, through: int) -> pd.DataFrame:
     """Money credited to suppliers by entries ``after`` < id ≤ ``through`` of the collecting kinds
     (payments, reclassifications, and their reversals): ``inn``, ``period`` (YYYY-MM of the value
     date), ``service`` ("" when none), ``collected`` (kopecks). A range of the legs' primary key."""
     frame = pd.read_sql_query(
-        text(
-            "SELECT p.account, e.value_date, COALESCE(p.service, '') AS service, -SUM(p.amount) AS collected"
-            " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
-            " LEFT JOIN ledger_entry o ON o.id = e.reverses_id"
-            " WHERE p.entry_id > :lo AND p.entry_id <= :hi AND p.account LIKE 'supplier:%'"
-            " AND COALESCE(o.kind, e.kind) IN :kinds"
-            " GROUP BY p.account, e.value_date, COALESCE(p.service, '')"
-        ).bindparams(bindparam("kinds", expanding=True)),
+        _COLLECTIONS,
         conn,
-        params={"lo": after, "hi": through, "kinds": [k.value for k in COLLECTING_KINDS]},
-    )
+        params={"lo": after, "hi": through, "kinds": [k.value for k in COLLECTING_KINDS],
+                "reversal": EntryKind.REVERSAL.value},
+    )  # fmt: skip
     frame["inn"] = frame["account"].str.removeprefix("supplier:")
     frame["period"] = frame["value_date"].astype(str).str[:7]
     out = frame.groupby(["inn", "period", "service"], as_index=False)["collected"].sum()

@@ -148,3 +148,15 @@ def test_the_minimum_fee_is_taken_once_the_month_is_over(tmp_path: Path, engine:
     prepare(config, engine, date(2026, 4, 1))
     assert balances(engine)["fee:rkc"] == 30000  # March is over: its minimum, 300,00
     assert balances(engine)[f"supplier:{who}"] == -29000  # the fee beyond the money: owed by the supplier
+
+
+def test_a_reversed_payment_takes_its_fee_back_on_the_next_preparation(month, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    from rkc.reverse import reverse_payment
+
+    prepare(month, engine, DAY)
+    first = int(rows(engine, "SELECT MIN(id) AS id FROM payment")["id"][0])  # A's 1 000,00
+    reverse_payment(engine, first, "ошибочный платёж", DAY)
+    nxt = prepare(month, engine, DAY + timedelta(days=1))
+    assert balances(engine)["fee:rkc"] == 500  # A's 20,00 given back: its month collected nothing
+    assert balances(engine)[f"supplier:{A}"] == -98000  # paid out before the reversal: owed back
+    assert nxt.payouts == 0 and nxt.fee_entries == 1
