@@ -1,8 +1,8 @@
 """The bank's debits against the prepared payouts: settle them, flag the rest (docs/LEDGER.md).
 
 The center's statements' outgoing documents (``ДатаСписано``) are stored once each
-(``bank_debit``). Every night each debit not yet settled is tied again to the payouts still in
-transit (``domain.payouts.tie_debits``) on the night its statement is read: a match posts
+(``bank_debit``) and tied to the payouts still in transit (``domain.payouts.tie_debits``) on the
+night their statement is read (and again by a rerun of that night): a match posts
 Dr payouts_in_transit, Cr bank (once per payout) and marks the payout settled; otherwise it is
 PAYOUT_MISMATCH or UNKNOWN_OUTGOING of that night. PAYOUT_MISSING is reported every night a
 prepared payout is still not debited after ``payouts.missing_days``. All three are written anew

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from parsers.statement_1c import parse_payment_orders
 from rkc.payouts import PayoutError, cancel, prepare
 from rkc.tie import tie_out
+from sql.ledger_queries import check_ledger
 from tests.payoututil import DAY, add_suppliers, balances, center, make_account, make_inn, post, rows, supplier
 
 A, B = make_inn(1), make_inn(2)
@@ -76,6 +77,8 @@ def test_a_debit_of_a_prepared_payout_settles_it_into_the_bank(prepared, engine:
         cancel(prepared, engine, DAY, "1", "поздно", NEXT)
     again = tie_out(prepared, engine, NEXT)  # the night run again: nothing posted twice
     assert again.payouts_settled == 0 and balances(engine)["payouts_in_transit"] == 30000
+    with engine.connect() as conn:
+        assert check_ledger(conn) == []  # the new kinds balance like every entry
 
 
 def test_mismatch_and_a_stranger_are_flagged_and_nothing_settles(prepared, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
