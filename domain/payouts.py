@@ -63,10 +63,15 @@ def purpose(day: date, contract_no: str) -> str:
     return PURPOSE.format(day=day, contract=contract_no.strip() or "б/н")
 
 
-def details_problem(account: str, bic_code: str, inn_code: str) -> str | None:
-    """Why a supplier's bank details cannot carry a payment order (None: they can)."""
+def details_problem(account: str, bic_code: str, inn_code: str, name: str = "") -> str | None:
+    """Why a supplier's bank details cannot carry a payment order (None: they can): the file for the
+    bank is cp1251, so the name must be writable in it too."""
     if not account or not bic_code:
         return SkipReason.NO_DETAILS.value
+    try:
+        name.encode("cp1251")
+    except UnicodeEncodeError as exc:
+        return f"{SkipReason.BAD_DETAILS.value}: в наименовании знак {name[exc.start]!r}, которого нет в cp1251"
     if not (bic.is_valid(bic_code) and bank_account.is_valid(account, bic_code) and inn.is_valid(inn_code)):
         return f"{SkipReason.BAD_DETAILS.value}: счёт {account}, БИК {bic_code}"
     return None
@@ -84,7 +89,7 @@ def amount_due(suppliers: pd.DataFrame) -> Due:
         elif isinstance(row.hold_reason, str):
             reasons.append(f"{SkipReason.HOLD.value}: {row.hold_reason}")
         else:
-            reasons.append(details_problem(row.bank_account or "", row.bic or "", row.inn))
+            reasons.append(details_problem(row.bank_account or "", row.bic or "", row.inn, row.name or ""))
     reason = pd.Series(reasons, index=frame.index, dtype=object)
     paid = reason.isna()
     pay = frame.loc[paid, ["inn", "name", "kpp", "bank_account", "bic", "contract_no"]].assign(

@@ -14,6 +14,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Connection, Engine
@@ -62,7 +63,7 @@ def prepare(config: Config, engine: Engine, day: date) -> Prepared:
         if not again:
             through = store.last_entry_id(conn)
             fee_entries = _accrue_fees(conn, day, through)
-            _prepare_orders(conn, day, through, config.payouts.first_number)
+            _prepare_orders(conn, day, through, config)
         uow.commit()
     paths = write_files(config, engine, day)
     with engine.connect() as conn:
@@ -115,10 +116,15 @@ def _rubles(kopecks: object) -> str:
     return f"{whole}.{frac:02d}"
 
 
-def _prepare_orders(conn: Connection, day: date, through: int, first_number: int) -> None:
+def _now(config: Config) -> datetime:
+    """The time on the center's clock (naive, to the second): the file's ДатаСоздания/ВремяСоздания."""
+    return datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None, microsecond=0)
+
+
+def _prepare_orders(conn: Connection, day: date, through: int, config: Config) -> None:
     """A payout entry and a numbered payment order per supplier due; the batch recorded."""
     due = amount_due(store.supplier_terms(conn)[DUE_COLUMNS])
-    number = max(store.last_number(conn) or 0, first_number - 1)
+    number = max(store.last_number(conn) or 0, config.payouts.first_number - 1)
     rows = []
     for p in due.pay.itertuples():
         number += 1
@@ -133,7 +139,7 @@ def _prepare_orders(conn: Connection, day: date, through: int, first_number: int
                      "purpose": purpose(day, p.contract_no or ""), "entry_id": entry})  # fmt: skip
     if rows:
         store.add_payouts(conn, pd.DataFrame(rows))
-    store.add_batch(conn, day, datetime.now().replace(microsecond=0), through, due.pay, due.skipped)
+    store.add_batch(conn, day, _now(config), through, due.pay, due.skipped)
 
 
 def write_files(config: Config, engine: Engine, day: date) -> tuple[Path, Path]:
@@ -199,6 +205,6 @@ def hold(engine: Engine, inn: str, reason: str) -> bool:
 def release(engine: Engine, inn: str, reason: str) -> bool:
     """Release a supplier's hold; False when none is in force."""
     with UnitOfWork(engine) as uow:
-        done = store.release(uow.conn, inn, reason.strip(), datetime.now().replace(microsecond=0))
+        done = store.release(uow.conn, inn, reason.strip(), datetime.now().replace(microsecond=0))  # audit time
         uow.commit()
     return done

@@ -102,3 +102,9 @@ def test_the_modules_examples_hold() -> None:
     import domain.fee
 
     assert doctest.testmod(domain.fee).failed == 0
+
+
+def test_a_name_cp1251_cannot_write_is_not_paid() -> None:
+    row = _supplier(1, 500) | {"name": "ООО «Ромашка» 🌼"}
+    due = amount_due(pd.DataFrame([row]))
+    assert due.pay.empty and "которого нет в cp1251" in due.skipped["reason"][0]

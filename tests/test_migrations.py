@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -90,3 +91,25 @@ def test_meter_readings_table_comes_and_goes(engine: sa.Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_payouts_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0008")
+    assert "payout" not in sa.inspect(engine).get_table_names()
+    migrate(engine)
+    assert {"payout", "payout_batch", "bank_debit", "fee_base", "reversal_request"} <= set(
+        sa.inspect(engine).get_table_names()
+    )
+    with engine.begin() as conn:  # the extended kind check takes the new kinds, refuses others
+        conn.execute(sa.text("INSERT INTO ledger_entry (kind, source_key, value_date, batch, description)"
+                             " VALUES ('payout_settled', 'k1', '2026-03-16', 'b', '')"))  # fmt: skip
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO ledger_entry (kind, source_key, value_date, batch, description)"
+                             " VALUES ('refund', 'k2', '2026-03-16', 'b', '')"))  # fmt: skip
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_entry"))  # the rebuilt table's triggers are back
