@@ -28,6 +28,9 @@ class Code(StrEnum):
     UNVERIFIED_REGISTER = "UNVERIFIED_REGISTER"
     DATE_OUT_OF_RANGE = "DATE_OUT_OF_RANGE"
     FOREIGN_STATEMENT = "FOREIGN_STATEMENT"
+    PAYOUT_MISSING = "PAYOUT_MISSING"
+    PAYOUT_MISMATCH = "PAYOUT_MISMATCH"
+    UNKNOWN_OUTGOING = "UNKNOWN_OUTGOING"
 
 
 # Russian titles used on report sheets; codes themselves stay as identifiers.
@@ -52,4 +55,7 @@ TITLES_RU: dict[Code, str] = {
     Code.UNVERIFIED_REGISTER: "Реестр без контрольных итогов",
     Code.DATE_OUT_OF_RANGE: "Дата платежа вне диапазона",  # a sheet name: at most 31 characters
     Code.FOREIGN_STATEMENT: "Выписка по чужому счёту",
+    Code.PAYOUT_MISSING: "Перечисление не списано банком",
+    Code.PAYOUT_MISMATCH: "Списание не как в поручении",
+    Code.UNKNOWN_OUTGOING: "Списание без поручения РКЦ",
 }

@@ -26,6 +26,10 @@ from domain.chargeindex import encode
 from domain.codes import Code
 
 KEY_COLUMNS = ["channel", "operation_id", "occurrence"]
+# A register its agent recalled (``rkc reverse register``) keeps its payments' keys (the payment table
+# is append-only); a payment of the corrected file sent again takes the key ``occurrence`` +
+# RECALL_STEP × (copies of it in recalled registers), so it is posted anew, not a DUPLICATE_PAYMENT.
+RECALL_STEP = 1_000_000
 
 
 def number_occurrences(payments: pd.DataFrame, *, file_column: str = "register_id") -> pd.Series:
@@ -43,6 +47,14 @@ def number_occurrences(payments: pd.DataFrame, *, file_column: str = "register_i
     occurrence = np.empty(n, dtype=np.int64)
     occurrence[order] = np.arange(n) - starts + 1
     return pd.Series(occurrence, index=payments.index, name="occurrence")
+
+
+def after_recalls(payments: pd.DataFrame, recalled: pd.DataFrame) -> pd.Series:
+    """``occurrence`` of each payment (``KEY_COLUMNS``) past the copies of its key in recalled
+    registers (``recalled``: ``KEY_COLUMNS`` and ``copies``); aligned to ``payments.index``."""
+    copies = payments[KEY_COLUMNS].merge(recalled[[*KEY_COLUMNS, "copies"]], on=KEY_COLUMNS, how="left")["copies"]
+    bump = copies.fillna(0).to_numpy(dtype=np.int64) * RECALL_STEP
+    return pd.Series(payments["occurrence"].to_numpy(dtype=np.int64) + bump, index=payments.index, name="occurrence")
 
 
 def _group_starts(sorted_keys: list[np.ndarray], n: int) -> np.ndarray:

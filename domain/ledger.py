@@ -2,20 +2,43 @@
 
 Postings are signed kopecks, debit positive and credit negative, so every entry sums to zero.
 Accounts (docs/LEDGER.md): ``agent:<channel>`` (what the agent owes the РКЦ), ``bank:<account>``,
-``supplier:<inn>`` (owed to the supplier), ``commission:<channel>``, ``suspense``.
+``supplier:<inn>`` (owed to the supplier), ``commission:<channel>``, ``suspense``, and for money
+going out ``fee:rkc`` (the center's fee earned) and ``payouts_in_transit`` (payment orders to
+suppliers prepared, not yet debited by the bank).
 
 Balances are shown in each account's natural sign: debit-normal accounts (agent, bank,
-commission) as debit minus credit, credit-normal ones (supplier, suspense) as credit minus debit,
-so a supplier's balance is the positive amount the center owes it.
+commission) as debit minus credit, credit-normal ones (supplier, suspense, fee, payouts in
+transit) as credit minus debit, so a supplier's balance is the positive amount the center owes it.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
 SUSPENSE = "suspense"
+FEE_RKC = "fee:rkc"
+PAYOUTS_IN_TRANSIT = "payouts_in_transit"
 POSTING_COLUMNS = ["pidx", "account", "amount", "service"]
+
+
+class EntryKind(StrEnum):
+    """The kinds of ledger entry (``ledger_entry.kind``; the database checks the same list)."""
+
+    PAYMENT = "payment"
+    TRANSFER = "transfer"
+    REVERSAL = "reversal"
+    RECLASS = "reclass"
+    FEE = "fee"  # the center's fee: Dr supplier, Cr fee:rkc
+    PAYOUT = "payout"  # a payment order prepared: Dr supplier, Cr payouts_in_transit
+    PAYOUT_SETTLED = "payout_settled"  # its debit seen in the statement: Dr payouts_in_transit, Cr bank
+
+
+# Entries whose supplier credits are money collected for the supplier (a reversal counts as the
+# kind it reverses): what the fee is a percent of.
+COLLECTING_KINDS = (EntryKind.PAYMENT, EntryKind.RECLASS)
 
 
 class UnbalancedEntry(Exception):
@@ -43,8 +66,8 @@ def bank_account(number: str) -> str:
 
 
 def is_credit_normal(account: str) -> bool:
-    """Supplier and suspense accounts carry credit balances; the rest carry debit balances."""
-    return account == SUSPENSE or account.startswith("supplier:")
+    """Supplier, suspense, fee and payouts-in-transit accounts carry credit balances; the rest debit."""
+    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(("supplier:", "fee:"))
 
 
 def natural_balance(account: str, signed: int) -> int:
@@ -176,3 +199,19 @@ def reclass_postings(amount: int, splits: pd.DataFrame) -> pd.DataFrame:
 def transfer_postings(bank: str, channel: str, amount: int) -> list[tuple[str, int]]:
     """A п/п received from an agent: Dr bank, Cr agent."""
     return [(bank_account(bank), amount), (agent_account(channel), -amount)]
+
+
+def fee_postings(inn: str, amount: int) -> list[tuple[str, int, str | None]]:
+    """The center's fee on a supplier's collections: Dr supplier, Cr fee:rkc (a negative amount
+    gives back fee accrued too much: the signs turn over)."""
+    return [(supplier_account(inn), amount, None), (FEE_RKC, -amount, None)]
+
+
+def payout_postings(inn: str, amount: int) -> list[tuple[str, int, str | None]]:
+    """A payment order to a supplier prepared: Dr supplier, Cr payouts_in_transit."""
+    return [(supplier_account(inn), amount, None), (PAYOUTS_IN_TRANSIT, -amount, None)]
+
+
+def payout_settled_postings(bank: str, amount: int) -> list[tuple[str, int, str | None]]:
+    """A prepared payout seen debited in the bank statement: Dr payouts_in_transit, Cr bank."""
+    return [(PAYOUTS_IN_TRANSIT, amount, None), (bank_account(bank), -amount, None)]

@@ -129,6 +129,11 @@ class Supplier:
     bank_account: str = ""
     bic: str = ""
     email: str = ""
+    contract_no: str = ""  # the contract the payouts' purpose names
+    fee_percent: str = "0"  # the center's fee (domain/fee.py): percent as exact text
+    fee_min: int = 0  # kopecks a month
+    fee_max: int | None = None  # kopecks a month; None: no cap
+    fee_services: str = ""  # "service=percent|…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +188,10 @@ class BankTransfer:
     recipient_account: str = ""
     purpose: str = ""
     line_no: int = 0  # line of ``СекцияДокумент`` in the statement file
+    recipient_bic: str = ""
+    recipient_kpp: str = ""
+    debited: date | None = None  # ДатаСписано: the day the bank debited an outgoing document
+    payer_kpp: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.fee import FeeTermsError, parse_terms
 from domain.identifiers import inn as inn_id
 from domain.records import CHARGE_COLUMNS, LineError, Supplier
 from parsers.base import BadFile, file_sha256
@@ -28,6 +29,8 @@ from parsers.text_columns import amounts, compact_accounts
 
 CHARGE_FIELDS = ["uip", "account", "period", "supplier_inn", "service", "amount", "payer", "address"]
 SUPPLIER_FIELDS = ["inn", "name", "kpp", "bank_account", "bic", "email"]
+# Optional columns of the suppliers directory: the contract and the center's fee (docs/FORMATS.md).
+FEE_FIELDS = ["fee_percent", "fee_min", "fee_max", "fee_services"]
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 TEXT_FIELDS = ["account", "period", "supplier_inn", "service", "amount", "payer", "address"]  # uip: own limit
 MAX_TEXT = 500  # characters of a text field, unless rkc.yaml says ``charges_max_text``
@@ -207,7 +210,8 @@ def _reject_duplicates(table: pd.DataFrame, reasons: pd.Series) -> None:
 
 
 def read_suppliers(path: Path) -> tuple[list[Supplier], tuple[LineError, ...]]:
-    """Read the suppliers directory; rows with an invalid ИНН are errors."""
+    """Read the suppliers directory; rows with an invalid ИНН or fee terms are errors. The optional
+    columns ``contract_no`` and ``FEE_FIELDS`` give the contract and the center's fee (absent: no fee)."""
     table, wrong = _split_rows(path, ["inn", "name"])
     errors = [
         LineError(str(path), int(i) + 1, reason or "wrong number of fields", str(raw)[:RAW_KEPT])
@@ -222,5 +226,14 @@ def read_suppliers(path: Path) -> tuple[list[Supplier], tuple[LineError, ...]]:
         elif not row["name"]:
             errors.append(LineError(str(path), row["line_no"], "name is empty", row["raw"]))
         else:
-            suppliers.append(Supplier(**{k: row.get(k, "") or "" for k in SUPPLIER_FIELDS}))
+            try:
+                fee = parse_terms(*(row.get(k) or "" for k in FEE_FIELDS))
+            except FeeTermsError as exc:
+                errors.append(LineError(str(path), row["line_no"], str(exc), row["raw"]))
+                continue
+            suppliers.append(Supplier(
+                **{k: row.get(k, "") or "" for k in SUPPLIER_FIELDS}, contract_no=row.get("contract_no") or "",
+                fee_percent=str(fee.percent), fee_min=fee.minimum, fee_max=fee.maximum,
+                fee_services="|".join(f"{k}={v}" for k, v in fee.by_service.items()),
+            ))  # fmt: skip
     return suppliers, tuple(errors)

@@ -127,6 +127,20 @@ def parse_statement(path: Path, *, account: str | None = None, check_documents: 
     return reader.statement(check_documents, account or None)
 
 
+def parse_payment_orders(path: Path) -> tuple[BankTransfer, ...]:
+    """Read a 1CClientBankExchange file of documents for the bank (payment orders, as
+    ``rkc payouts prepare`` writes them): the same key list, sections, dates and amounts as a
+    statement, without balances; ``StatementError`` when it is invalid."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise StatementError(path, f"file larger than {MAX_BYTES >> 20} MiB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StatementError(path, f"cannot be read: {exc}") from exc
+    return _Reader(path, decode(path, data)).payment_orders()
+
+
 def _date(path: Path, line: int, key: str, value: str) -> date:
     try:
         return datetime.strptime(value.strip(), "%d.%m.%Y").date()
@@ -166,6 +180,23 @@ class _Reader:
         return StatementError(self.path, reason, line)
 
     def statement(self, check_documents: bool, account: str | None) -> BankStatement:
+        """The file as a statement of ``account`` (its balances and documents)."""
+        return self._build(*self._sections(), check_documents, account)
+
+    def payment_orders(self) -> tuple[BankTransfer, ...]:
+        """The documents of a file sent to the bank (payment orders): no balances; each document is
+        the header's ``РасчСчет``'s."""
+        header, accounts, documents = self._sections()
+        number = header.get("РасчСчет", ("", 0))[0]
+        if not number or accounts:
+            raise self.fail("a payment orders file names its РасчСчет in the header and has no СекцияРасчСчет")
+        if not documents:
+            raise self.fail("no СекцияДокумент: the file holds no payment order")
+        return tuple(self._transfer(line, doc, number) for line, doc in documents)
+
+    def _sections(self) -> tuple[dict, list, list]:
+        """One pass over the lines: the header, the account sections and the documents (each a
+        ``{key: (value, line)}`` dict, the sections with their first line)."""
         header: dict[str, tuple[str, int]] = {}
         accounts: list[tuple[int, dict[str, tuple[str, int]]]] = []
         documents: list[tuple[int, dict[str, tuple[str, int]]]] = []
@@ -211,7 +242,7 @@ class _Reader:
             target[key] = (value.strip(), number)
         if not ended:
             raise self.fail("no КонецФайла: the statement is truncated")
-        return self._build(header, accounts, documents, check_documents, account)
+        return header, accounts, documents
 
     def _build(
         self,
@@ -335,4 +366,6 @@ class _Reader:
             payer_account=payer_account, payer_bic=get("ПлательщикБИК"),
             recipient_name=get("Получатель1", "Получатель"), recipient_inn=get("ПолучательИНН"),
             recipient_account=recipient_account, purpose=purpose, line_no=start,
+            recipient_bic=get("ПолучательБИК"), recipient_kpp=get("ПолучательКПП"), payer_kpp=get("ПлательщикКПП"),
+            debited=_date(self.path, doc["ДатаСписано"][1], "ДатаСписано", debited) if debited else None,
         )  # fmt: skip

@@ -34,7 +34,8 @@ from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
 from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
 
 KIND_RU = {"payment": "Платеж", "reclass": "Разнесение невыясненного", "reversal": "Сторно",
-           "transfer": "Перечисление"}  # fmt: skip
+           "transfer": "Перечисление", "fee": "Вознаграждение РКЦ", "payout": "Перечисление поставщику",
+           "payout_settled": "Списано банком"}  # fmt: skip
 MONTHS_RU = ["", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
              "октябрь", "ноябрь", "декабрь"]  # fmt: skip
 CSV_HEADER = ["Дата проводки", "Вид", "Канал", "Номер операции", "Дата платежа", "Лицевой счет", "УИП",

@@ -179,3 +179,7 @@ def _enable_shared_schemas(home: Path) -> None:
         path.write_text(re.sub(r"^gis_xsd_dir:\s*$", f"gis_xsd_dir: {candidate}", text, flags=re.M), encoding="utf-8")
     elif not candidate.is_dir():
         err.print("ГИС ЖКХ schemas not found beside the checkout: notifications are checked without the XSD.")
+
+
+# The money-going-out commands use this module's helpers: registered once they exist.
+from rkc import cli_money  # noqa: E402, F401

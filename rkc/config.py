@@ -75,6 +75,14 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class PayoutSettings:
+    """``payouts:`` of rkc.yaml: the payment orders' numbering and when a missing debit is reported."""
+
+    first_number: int = 1  # the first payment order number rkc gives (the bank client's sequence)
+    missing_days: int = 3  # a prepared payout not debited this many days after its date: PAYOUT_MISSING
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a command needs to know about the working directory."""
 
@@ -89,7 +97,7 @@ class Config:
     center_account: str
     center_bic: str
     channels: dict[str, Channel]
-    center_inn: str = ""  # the payee of the receipts' QR code (`rkc qr`)
+    center_inn: str = ""  # payee of the receipts' QR code (`rkc qr`), payer of the payment orders to suppliers
     center_bank_name: str = ""
     center_corresp_account: str = ""
     intake_workers: int = 2  # files read at once by the nightly run (each parser also uses threads)
@@ -102,13 +110,15 @@ class Config:
     charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
     signing: str = "key"  # "key": manifests need RKC_SIGNING_KEY; "demo": the public demo key, with a warning
     gis_export: GisExport = field(default_factory=GisExport)  # service types, ГИС channels' organisations
+    network: Network = field(default_factory=Network)  # attempts, backoff and timeout of network operations
+    delivery: Delivery = field(default_factory=Delivery)  # where supplier statements go (rkc deliver)
+    center_kpp: str = ""  # with center_inn: the center as payer of its payment orders
+    payouts: PayoutSettings = field(default_factory=PayoutSettings)
 
     @property
     def gis_channels(self) -> list[str]:
         """Channels whose payments reach the center through ГИС ЖКХ (format ``gis_xml``)."""
         return sorted(name for name, channel in self.channels.items() if channel.format == "gis_xml")
-    network: Network = field(default_factory=Network)  # attempts, backoff and timeout of network operations
-    delivery: Delivery = field(default_factory=Delivery)  # where supplier statements go (rkc deliver)
 
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
@@ -208,8 +218,23 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         gis_export=parse_gis_export(data.get("gis_export"), source, set(channels), ConfigError),
         network=network,
         delivery=delivery,
+        center_kpp=str(center.get("kpp") or ""),
+        payouts=_payouts(data.get("payouts") or {}, source),
         **limits,
     )
+
+
+def _payouts(spec: object, source: str) -> PayoutSettings:
+    """``payouts:``: first_number (≥ 1) and missing_days (≥ 0)."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{source}: payouts must be a mapping, got {spec!r}")
+    unknown = set(spec) - {"first_number", "missing_days"}
+    if unknown:
+        raise ConfigError(f"{source}: payouts: unknown keys {', '.join(sorted(unknown))}")
+    first = _whole(spec, "first_number", 1, f"{source}: payouts")
+    if first < 1:
+        raise ConfigError(f"{source}: payouts.first_number must be a whole number ≥ 1, got {first}")
+    return PayoutSettings(first, _whole(spec, "missing_days", 3, f"{source}: payouts"))
 
 
 LIMITS = {

@@ -23,7 +23,13 @@ from sqlalchemy import Engine
 from domain.chargeindex import ChargeIndex, first_rows, to_arrow
 from domain.commission import check_commission
 from domain.dates import dates_out_of_range
-from domain.duplicates import cross_channel_duplicates, mark_duplicates, number_occurrences
+from domain.duplicates import (
+    KEY_COLUMNS,
+    after_recalls,
+    cross_channel_duplicates,
+    mark_duplicates,
+    number_occurrences,
+)
 from domain.matching import MATCHED, match_payments
 from domain.nearmiss import normalize_address, propose_near_misses
 from domain.records import LineError
@@ -35,6 +41,7 @@ from rkc.intake import PARSED, Intake
 from rkc.workfiles import read_errors, read_payments
 from sql.queries import documents_at_addresses, load_charges, posted_keys, previous_payments
 from sql.registers import stored_files
+from sql.reversals import recalled_copies
 
 FLAG_COLUMNS = ["payment_id", "code", "detail"]
 PLAN_RECORD = "night.plan.json"  # the last decided plan of the night and the registers it covers
@@ -108,6 +115,10 @@ def decide_night(
     payments, quarantined, register_flags = _read_night(config, parsed)
     live = payments["outcome"].to_numpy() != "quarantined"
     with engine.connect() as conn:
+        # Payments of a register sent again after its agent recalled it are new payments (rkc/reverse.py).
+        recalled = recalled_copies(conn, payments.loc[live, KEY_COLUMNS])
+        if len(recalled):
+            payments["occurrence"] = after_recalls(payments, recalled)
         known = posted_keys(conn, payments.loc[live, ["channel", "operation_id", "occurrence"]])
         days = payments.loc[live, "paid_date"].dropna().unique()  # a few distinct days; not a set of 1M strings
         previous = previous_payments(conn, sorted(str(d) for d in days))

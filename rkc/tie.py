@@ -2,7 +2,8 @@
 
 A register stays open until its п/п arrives (a late п/п is tied on a later night); TRANSFER_MISSING
 is reported every night it is still missing. Incoming transfers from a configured agent are posted
-as received money (Dr bank, Cr agent) once each, tied or not.
+as received money (Dr bank, Cr agent) once each, tied or not. Outgoing documents of the center's
+statements are stored and tied to the prepared payouts (``rkc.payout_tie``).
 
 Statements are read for the center's account (``center.bank_account``). A statement of another
 account is recorded and archived, but its transfers are not stored for the tie-out; that, and other
@@ -34,10 +35,12 @@ from domain.tieout import (
 from parsers.base import BadFile, file_sha256
 from rkc.config import Config
 from rkc.filing import file_away
+from rkc.payout_tie import debit_rows, tie_debits_of_night
 from sql.bulk import bulk_insert
 from sql.entries import post_transfer
 from sql.models import BankStatementFile, Register
 from sql.models import BankTransfer as TransferRow
+from sql.payouts import add_debits
 from sql.uow import UnitOfWork
 
 
@@ -54,6 +57,11 @@ class TieSummary:
     bad_statements: list[str]
     foreign_statements: list[str]  # "file: detail" of each FOREIGN_STATEMENT finding
     ignored_documents: int  # documents of other accounts' sections, not read
+    debits_new: int = 0  # outgoing documents of the center's statements stored this night
+    payouts_settled: int = 0  # prepared payouts the bank debited (rkc/payout_tie.py)
+    payouts_mismatched: int = 0
+    debits_unknown: int = 0
+    payouts_missing: int = 0
 
 
 @dataclass
@@ -62,6 +70,7 @@ class _Read:
 
     read: int = 0
     added: int = 0
+    debits: int = 0
     bad: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
     ignored_documents: int = 0
@@ -110,6 +119,9 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
                       "channel": channel_of(t.payer_inn, t.payer_account)} for t in incoming]
                 )  # fmt: skip
                 done.added += _insert_new_transfers(uow.conn, rows)
+                # The center's own debits: payouts to tie (rkc/payout_tie.py), or strangers to report.
+                outgoing = [t for t in statement.transfers if not t.incoming and not foreign]
+                done.debits += add_debits(uow.conn, debit_rows(sid, outgoing))
             flags = statement_flags(statement, config.center_account)
             _record_foreign(uow.conn, path, flags, run_date)
             uow.commit()
@@ -207,10 +219,12 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
                          .values(tie_status=row.status, tie_rule=row.rule, transfer_id=transfer_id))  # fmt: skip
         _record_tie_flags(conn, result.flags, by_line, run_date)
         _post_receipts(conn, config)
+        debits = tie_debits_of_night(conn, config, run_date)
         uow.commit()
     registers_missing = int((result.flags["code"] == Code.REGISTER_MISSING.value).sum())
     return TieSummary(read.read, read.added, tied, mismatched, missing, registers_missing, read.bad, read.foreign,
-                      read.ignored_documents)  # fmt: skip
+                      read.ignored_documents, read.debits, debits.settled, debits.mismatched, debits.unknown,
+                      debits.missing)  # fmt: skip
 
 
 def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]

@@ -71,6 +71,11 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
             "bank_account": s.bank_account,
             "bic": s.bic,
             "email": s.email,
+            "contract_no": s.contract_no,
+            "fee_percent": s.fee_percent,
+            "fee_min": s.fee_min,
+            "fee_max": s.fee_max,
+            "fee_services": s.fee_services,
         }
         for s in suppliers
     ]
@@ -78,7 +83,7 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
     stmt = dialect.insert(SupplierRow)
     stmt = stmt.on_conflict_do_update(
         index_elements=["inn"],
-        set_={c: stmt.excluded[c] for c in ("name", "kpp", "bank_account", "bic", "email")},
+        set_={c: stmt.excluded[c] for c in rows[0] if c != "inn"},
     )
     conn.execute(stmt, rows)
     return len(rows)

@@ -26,6 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.ledger import EntryKind
+
+KINDS_SQL = ", ".join(f"'{k.value}'" for k in EntryKind)
+
 # SQLite only auto-increments "INTEGER PRIMARY KEY"; PostgreSQL gets BIGINT identities.
 IdType = BigInteger().with_variant(Integer, "sqlite")
 
@@ -54,6 +58,13 @@ class Supplier(Base):
     bank_account: Mapped[str] = mapped_column(String(20), default="")
     bic: Mapped[str] = mapped_column(String(9), default="")
     email: Mapped[str] = mapped_column(Text, default="")
+    # The contract (migration 0010): its number for the payment orders' purpose, and the center's
+    # fee (domain/fee.py): percent as exact text, monthly min/max in kopecks, per-service percents.
+    contract_no: Mapped[str] = mapped_column(Text, default="", server_default="")
+    fee_percent: Mapped[str] = mapped_column(String(16), default="0", server_default="0")
+    fee_min: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    fee_max: Mapped[int | None] = mapped_column(BigInteger)
+    fee_services: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ChargesImport(Base):
@@ -176,7 +187,7 @@ class Register(Base):
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("bank_transfer.id"))
     __table_args__ = (
         CheckConstraint(
-            "status IN ('received', 'posted', 'quarantined', 'bad_file', 'duplicate')", name="status_known"
+            "status IN ('received', 'posted', 'quarantined', 'bad_file', 'duplicate', 'recalled')", name="status_known"
         ),
     )
 
@@ -276,7 +287,7 @@ class LedgerEntry(Base):
     hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     __table_args__ = (
-        CheckConstraint("kind IN ('payment', 'transfer', 'reversal', 'reclass')", name="kind_known"),
+        CheckConstraint(f"kind IN ({KINDS_SQL})", name="kind_known"),
     )
 
 
@@ -482,3 +493,115 @@ class Outbox(Base):
         CheckConstraint("document IN ('statement')", name="document_known"),
         Index("ix_outbox_status", "status"),
     )
+
+
+class ReversalRequest(Base):
+    """A user's reversal of a register (an agent recalled it) or of one payment: once per subject."""
+
+    __tablename__ = "reversal_request"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(16))  # register | payment
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    entries: Mapped[int] = mapped_column(Integer, default=0)  # reversal entries written
+    value_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    __table_args__ = (
+        UniqueConstraint("subject", "subject_id", name="uq_reversal_request_subject"),
+        CheckConstraint("subject IN ('register', 'payment')", name="subject_known"),
+    )
+
+
+class PayoutHold(Base):
+    """An accountant's hold on a supplier's payouts, with the reason; released, it stays as history."""
+
+    __tablename__ = "payout_hold"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    supplier_inn: Mapped[str] = mapped_column(String(12), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    held_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PayoutBatch(Base):
+    """The payouts of one date, prepared once: a second preparation writes the same documents again.
+    ``through_entry_id``: the last ledger entry whose collections the fee has counted."""
+
+    __tablename__ = "payout_batch"
+    pay_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    prepared_at: Mapped[datetime] = mapped_column(DateTime)
+    through_entry_id: Mapped[int] = mapped_column(BigInteger)
+    payouts: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+    skipped: Mapped[str] = mapped_column(Text, default="[]")  # JSON: the suppliers not paid and why
+
+
+class Payout(Base):
+    """A payment order to a supplier: its document as written, its ledger entries and its state."""
+
+    __tablename__ = "payout"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    pay_date: Mapped[date] = mapped_column(Date, index=True)
+    number: Mapped[str] = mapped_column(String(16))
+    supplier_inn: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    recipient_name: Mapped[str] = mapped_column(Text)
+    recipient_kpp: Mapped[str] = mapped_column(String(9), default="")
+    recipient_account: Mapped[str] = mapped_column(String(20))
+    recipient_bic: Mapped[str] = mapped_column(String(9))
+    contract_no: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[int] = mapped_column(BigInteger)  # the payout entry (Dr supplier, Cr in transit)
+    settled_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    cancel_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    debit_id: Mapped[int | None] = mapped_column(BigInteger)  # the bank_debit that paid it
+    __table_args__ = (
+        UniqueConstraint("pay_date", "supplier_inn", name="uq_payout_day_supplier"),
+        UniqueConstraint("pay_date", "number", name="uq_payout_day_number"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('prepared', 'settled', 'cancelled')", name="status_known"),
+    )
+
+
+class BankDebit(Base):
+    """An outgoing document (ДатаСписано) of the center's bank statement: a payout or a stranger."""
+
+    __tablename__ = "bank_debit"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statement.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    date: Mapped[date] = mapped_column(Date)
+    debited: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    recipient_name: Mapped[str] = mapped_column(Text, default="")
+    recipient_inn: Mapped[str] = mapped_column(String(12), default="")
+    recipient_account: Mapped[str] = mapped_column(String(20), default="")
+    recipient_bic: Mapped[str] = mapped_column(String(9), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(32))  # settled | PAYOUT_MISMATCH | UNKNOWN_OUTGOING
+    payout_id: Mapped[int | None] = mapped_column(BigInteger)
+    __table_args__ = (
+        UniqueConstraint("date", "number", "recipient_account", "amount", name="uq_bank_debit_identity"),
+    )
+
+
+class FeeBase(Base):
+    """Money collected for a supplier per month and service, counted by payout preparations (the
+    fee's base): the ledger's collections up to ``payout_batch.through_entry_id``."""
+
+    __tablename__ = "fee_base"
+    supplier_inn: Mapped[str] = mapped_column(String(12), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    service: Mapped[str] = mapped_column(Text, primary_key=True)  # "" for money without a service
+    collected: Mapped[int] = mapped_column(BigInteger)
+
+
+class FeeMonth(Base):
+    """The fee accrued so far for a supplier's month (the sum of its fee entries)."""
+
+    __tablename__ = "fee_month"
+    supplier_inn: Mapped[str] = mapped_column(String(12), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    accrued: Mapped[int] = mapped_column(BigInteger)

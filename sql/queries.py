@@ -139,7 +139,8 @@ def stored_payments(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
 
 
 def previous_payments(conn: Connection, dates: list[str]) -> pd.DataFrame:
-    """Payments stored earlier with a paid date among ``dates``, for cross-channel duplicates."""
+    """Payments stored earlier with a paid date among ``dates`` (not those of recalled registers), for
+    cross-channel duplicates."""
     columns = ["channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]
     if not dates:
         return pd.DataFrame(columns=columns)
@@ -148,6 +149,8 @@ def previous_payments(conn: Connection, dates: list[str]) -> pd.DataFrame:
     query = (
         "SELECT channel, COALESCE(matched_uip, uip) AS uip, account, amount, paid_date, paid_time, operation_id"  # noqa: S608
         f" FROM payment WHERE paid_date IN ({names})"
+        # a recalled register's payments were undone (rkc/reverse.py): they are no copy of anything
+        " AND register_id NOT IN (SELECT id FROM register WHERE status = 'recalled')"
     )
     frame = pd.read_sql_query(text(query), conn, params=params)
     frame["paid_date"] = frame["paid_date"].astype(str)

@@ -30,6 +30,12 @@ CASES = [  # (id, arguments ({home} is an initialised working directory), databa
     ("SQLite in no folder", ["ledger", "check", "--home", "{home}"], "sqlite:////no/such/folder/rkc.db",
      "does not answer"),
     ("database down: run", ["run", "--home", "{home}"], UNREACHABLE, "does not answer"),
+    ("payouts date", ["payouts", "prepare", "--date", "2026-02-30", "--home", "{home}"], None,
+     "--date must be YYYY-MM-DD"),
+    ("database down: payouts", ["payouts", "prepare", "--home", "{home}"], UNREACHABLE, "does not answer"),
+    ("reverse without a reason", ["reverse", "payment", "1", "--home", "{home}"], None, "--reason"),
+    ("hold of an unknown supplier", ["payouts", "hold", "7707083893", "--reason", "x", "--home", "{home}"], None,
+     "not in the suppliers directory"),
     ("database down: statements", ["statements", "--period", "2026-10", "--home", "{home}"], UNREACHABLE,
      "does not answer"),
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -196,3 +197,25 @@ def test_documents_stored_before_versions_become_version_1_with_their_content_ha
         lines = conn.execute(sa.text("SELECT service, amount FROM service_line ORDER BY line_no")).all()
     assert [tuple(r) for r in lines] == [("Свет", 6000), ("ЖКУ", 10000)]  # version 2's, in its order
     migrate(engine)
+
+
+def test_payouts_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0014")
+    assert "payout" not in sa.inspect(engine).get_table_names()
+    migrate(engine)
+    assert {"payout", "payout_batch", "bank_debit", "fee_base", "reversal_request"} <= set(
+        sa.inspect(engine).get_table_names()
+    )
+    with engine.begin() as conn:  # the extended kind check takes the new kinds, refuses others
+        conn.execute(sa.text("INSERT INTO ledger_entry (kind, source_key, value_date, batch, description)"
+                             " VALUES ('payout_settled', 'k1', '2026-03-16', 'b', '')"))  # fmt: skip
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO ledger_entry (kind, source_key, value_date, batch, description)"
+                             " VALUES ('refund', 'k2', '2026-03-16', 'b', '')"))  # fmt: skip
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_entry"))  # the rebuilt table's triggers are back

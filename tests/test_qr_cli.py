@@ -49,7 +49,7 @@ def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _set_center(home: Path, account: str = "40702810938000000001") -> None:
     settings = home / "rkc.yaml"
     text = settings.read_text(encoding="utf-8").replace('"40702810900000000001"', f'"{account}"')
-    settings.write_text(text.replace('inn: ""', 'inn: "7707083893"'), encoding="utf-8")
+    settings.write_text(text.replace('inn: "7701234560"', 'inn: "7707083893"'), encoding="utf-8")
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

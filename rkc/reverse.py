@@ -1,0 +1,81 @@
+"""Reversals a user asks for: a register its agent recalled, or one payment (docs/LEDGER.md).
+
+Nothing is edited: every payment and reclassification entry still standing is undone by a
+reversal entry pointing at it (``sql.entries.reverse_entry``), all in one transaction, and the
+request is recorded with its reason. Reversing the same register or payment twice is refused with
+what was done the first time; a payment already undone by its register's recall has nothing left.
+A recalled register's file may come again corrected: it is read as a new register and its
+payments are posted anew (``rkc.decide``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+
+from sql import reversals as store
+from sql.bulk import lock_ledger
+from sql.entries import reverse_entry
+from sql.uow import UnitOfWork
+
+
+class ReversalRefused(Exception):
+    """A reversal that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class Reversed:
+    """What a reversal did."""
+
+    subject: str
+    subject_id: int
+    entries: int
+
+
+def reverse_register(engine: Engine, register_id: int, reason: str, on: date) -> Reversed:
+    """Reverse every entry of a register's payments (its agent recalled it); the register is
+    marked recalled."""
+    return _reverse(engine, "register", register_id, reason, on)
+
+
+def reverse_payment(engine: Engine, payment_id: int, reason: str, on: date) -> Reversed:
+    """Reverse a payment's entries (its posting and any reclassification of it)."""
+    return _reverse(engine, "payment", payment_id, reason, on)
+
+
+def _reverse(engine: Engine, subject: str, subject_id: int, reason: str, on: date) -> Reversed:
+    if not reason.strip():
+        raise ReversalRefused("a reversal needs a reason (--reason)")
+    with UnitOfWork(engine) as uow:
+        conn = uow.conn
+        lock_ledger(conn)
+        earlier = store.earlier_request(conn, subject, subject_id)
+        if earlier is not None:
+            raise ReversalRefused(
+                f"{subject} {subject_id} was reversed already on {earlier['value_date']:%d.%m.%Y} "
+                f"(reason: {earlier['reason']}); a reversal is never made twice"
+            )
+        if subject == "register":
+            register = store.register_row(conn, subject_id)
+            if register is None:
+                raise ReversalRefused(f"no register {subject_id}")
+            if register["status"] != "posted":
+                raise ReversalRefused(f"register {subject_id} ({register['file']}) is {register['status']}, "
+                                      "not posted: there is nothing of it in the ledger to reverse")  # fmt: skip
+            entries = store.live_entries(conn, register_id=subject_id)
+        else:
+            if store.payment_register(conn, subject_id) is None:
+                raise ReversalRefused(f"no payment {subject_id}")
+            entries = store.live_entries(conn, payment_id=subject_id)
+            if not entries:
+                raise ReversalRefused(f"payment {subject_id} has no entry left to reverse "
+                                      "(its register was recalled, or it was reversed already)")  # fmt: skip
+        text = f"сторно: {reason.strip()}"
+        written = sum(reverse_entry(conn, entry, on=on, reason=text) is not None for entry in entries)
+        if subject == "register":
+            store.set_recalled(conn, subject_id, reason.strip())
+        store.record_request(conn, subject, subject_id, reason.strip(), written, on)
+        uow.commit()
+    return Reversed(subject, subject_id, written)
