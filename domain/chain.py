@@ -15,6 +15,7 @@ and NUL spelled ``\\x00`` as PostgreSQL stores it, so no two contents share byte
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,24 +224,50 @@ def leg_offsets(entry_ids: np.ndarray, leg_entry_ids: np.ndarray) -> np.ndarray:
     return np.append(starts, len(leg_entry_ids)).astype(np.int64)
 
 
-def recompute_hashes(
-    batches: list[str], contents: pa.Array, stored: list[str | None], heads: dict[str, str]
-) -> list[str]:
-    """Each entry's hash recomputed from its content and the hash *stored* for the entry before it
-    in its batch (``heads`` carries each batch's last stored hash across calls, updated in place).
+def batch_runs(batches: pa.Array | pa.ChunkedArray) -> list[tuple[str, int, int]]:
+    """Runs of consecutive entries of one batch: (batch, start, end) positions.
+
+    >>> batch_runs(pa.array(["a", "a", "b", "a"]))
+    [('a', 0, 2), ('b', 2, 3), ('a', 3, 4)]
+    """
+    encoded = pc.dictionary_encode(batches)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    names = encoded.dictionary.to_pylist()
+    starts = [*np.flatnonzero(np.diff(codes, prepend=-1) != 0).tolist(), len(codes)]
+    return [(names[codes[a]], a, b) for a, b in itertools.pairwise(starts)]
+
+
+def mismatched_hashes(
+    batches: pa.Array, contents: pa.Array, stored: pa.Array, heads: dict[str, str]
+) -> list[int]:
+    """Positions of the entries whose stored hash is not their content's chained to the hash
+    *stored* for the entry before it in its batch (``heads`` carries each batch's last stored hash
+    across calls, updated in place); entries in id order, ``stored`` NULL where there is none.
 
     Chaining to the stored hashes, not to recomputed ones, points at the entries that changed:
     an edited entry fails itself, an entry deleted or slipped in fails the entry after it, and a
     batch's last entry is held by the batch's recorded head.
+
+    >>> contents = pa.array(["a", "b"], pa.large_string())
+    >>> good = chain_hashes(["x", "x"], contents)
+    >>> mismatched_hashes(pa.array(["x", "x"]), contents, pa.array(good), {})
+    []
+    >>> mismatched_hashes(pa.array(["x", "x"]), pa.array(["a", "c"], pa.large_string()), pa.array(good), {})
+    [1]
     """
     sha = hashlib.sha256
-    out: list[str] = []
-    append = out.append
+    bad: list[int] = []
     data = contents.cast(pa.large_binary()).to_pylist()
-    for batch, content, mine in zip(batches, data, stored, strict=True):
+    text = stored.to_pylist()
+    raw = stored.cast(pa.binary()).to_pylist()
+    for batch, start, end in batch_runs(batches):  # a register's entries are one run
         prev = heads.get(batch)
-        if prev is None:
-            prev = batch_seed(batch)
-        append(sha(prev.encode() + content).hexdigest())
-        heads[batch] = mine or ""
-    return out
+        prev_raw = (prev if prev is not None else batch_seed(batch)).encode()
+        for i in range(start, end):
+            if sha(prev_raw + data[i]).hexdigest() != text[i]:
+                bad.append(i)
+            prev_raw = raw[i] or b""
+        heads[batch] = text[end - 1] or ""
+    return bad

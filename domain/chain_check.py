@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,11 +19,12 @@ from domain.chain import (
     GENESIS,
     BatchLink,
     batch_hash,
+    batch_runs,
     entry_contents,
     leg_offsets,
     legs_part,
+    mismatched_hashes,
     payment_part,
-    recompute_hashes,
 )
 
 MAX_LISTED = 20  # findings listed per kind; the rest are counted
@@ -101,24 +101,20 @@ class ChainCheck:
             return
         leg_ids = legs["entry_id"].to_numpy()
         contents = entry_contents(entries, payment_part(entries), legs_part(legs, leg_offsets(ids, leg_ids)))
-        batches = entries["batch"].to_pylist()
-        stored = entries["hash"].to_pylist()
-        computed = np.array(recompute_hashes(batches, contents, stored, self.heads), dtype=object)
-        stored_array = np.array(stored, dtype=object)
-        for position in np.flatnonzero(computed != stored_array).tolist():
-            if stored[position] is None:
+        for position in mismatched_hashes(entries["batch"], contents, entries["hash"], self.heads):
+            if entries["hash"][position].as_py() is None:
                 self.note(Problem.ENTRY_UNHASHED, f"entry {ids[position]}", "no hash: written outside rkc's posting")
             else:
                 missing = bool(entries["missing"][position].as_py())
                 why = "names a payment that is not stored" if missing else "its content or the entry before it changed"
                 self.note(Problem.ENTRY_CHANGED, f"entry {ids[position]}", f"hash does not match: {why}")
-        per_entry = np.diff(leg_offsets(ids, leg_ids))
-        frame = pd.DataFrame({"batch": batches, "id": ids, "legs": per_entry})
-        for batch, group in frame.groupby("batch", sort=False):
-            seen = self.seen.setdefault(str(batch), _BatchSeen(first=int(group["id"].iloc[0])))
-            seen.entries += len(group)
-            seen.legs += int(group["legs"].sum())
-            seen.last = int(group["id"].iloc[-1])
+        # per run of one batch (a register's entries are one run), not per entry
+        legs_before = leg_offsets(ids, leg_ids)
+        for batch, start, end in batch_runs(entries["batch"]):
+            seen = self.seen.setdefault(batch, _BatchSeen(first=int(ids[start])))
+            seen.entries += end - start
+            seen.legs += int(legs_before[end] - legs_before[start])
+            seen.last = int(ids[end - 1])
 
     def finish(self, links: list[BatchLink], stored_hashes: list[str]) -> list[Finding]:
         """Hold every batch seen against its link and every link against the one before it."""

@@ -8,10 +8,13 @@ it lists (an output only against the newest manifest that lists it: a rerun rewr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 from sqlalchemy import Engine
 
 from domain.chain import BatchLink
@@ -22,7 +25,7 @@ from rkc.manifest import file_sha256, verification_keys
 from sql.chain import entry_id_range, links, read_slice, slices, unposted_payments
 from sql.manifests import StoredManifest, manifests
 
-SLICE_ENTRIES = 1_000_000  # entries read at a time: bounds memory (their legs come with them)
+SLICE_ENTRIES = 500_000  # entries read at a time, and one slice ahead: bounds memory (legs come with them)
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,9 @@ class Verification:
 def verify(config: Config, engine: Engine, since: date | None = None, until: date | None = None) -> Verification:
     """Verify the whole chain, and the manifests of runs dated in [since, until] (all without)."""
     check = ChainCheck()
+    for entries, legs in _read_ahead(engine):
+        check.add_slice(entries, legs)
     with engine.connect() as conn:
-        lo, hi = entry_id_range(conn)
-        for start, end in slices(lo, hi, SLICE_ENTRIES):
-            entries, legs = read_slice(conn, start, end)
-            check.add_slice(entries, legs)
         stored_links = links(conn)
         for payment_id in unposted_payments(conn):
             check.note(Problem.PAYMENT_UNPOSTED, f"payment {payment_id}", "stored, but no ledger entry names it")
@@ -67,6 +68,19 @@ def verify(config: Config, engine: Engine, since: date | None = None, until: dat
     files, demo = _check_manifests(config, recorded, verification_keys(config), link_hashes, check)
     return Verification(check.findings, {p.value: n for p, n in check.counted.items()}, check.entries, check.legs,
                         len(chain), len(recorded), files, demo)  # fmt: skip
+
+
+def _read_ahead(engine: Engine) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """The ledger's slices in id order, the next one read (by its own connection, in a thread)
+    while the caller checks this one: the server and the check overlap."""
+    with engine.connect() as conn, ThreadPoolExecutor(max_workers=1) as pool:
+        lo, hi = entry_id_range(conn)
+        ranges = list(slices(lo, hi, SLICE_ENTRIES))
+        pending = pool.submit(read_slice, conn, *ranges[0]) if ranges else None
+        for index in range(len(ranges)):
+            ready = pending.result()  # type: ignore[union-attr]
+            pending = pool.submit(read_slice, conn, *ranges[index + 1]) if index + 1 < len(ranges) else None
+            yield ready
 
 
 def _check_manifests(

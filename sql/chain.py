@@ -31,6 +31,7 @@ from domain.chain import (
     payment_part,
 )
 from sql import append_only
+from sql.bulk import staged
 
 CHAIN_LOCK = 0x726B65  # the advisory lock under which batches are linked
 LINK_COLUMNS = ["seq", "batch", "prev", "hash", "entries", "legs", "first_entry", "last_entry", "head"]
@@ -41,15 +42,13 @@ _ENTRY_TYPES = {
     "channel": pa.string(), "operation_id": pa.string(), "occurrence": pa.int64(), "register_id": pa.int64(),
     "paid_date": pa.string(), "amount": pa.int64(), "commission": pa.int64(), "matched_uip": pa.string(),
 }  # fmt: skip
-_LEG_TYPES = {"entry_id": pa.int64(), "leg": pa.int64(), "account": pa.string(), "amount": pa.int64(),
-              "service": pa.string()}  # fmt: skip
-_ENTRY_SLICE = (
-    "SELECT e.id, e.kind, e.source_key, e.value_date, e.payment_id, e.reverses_id, e.document_version, e.batch,"
-    " e.description, e.hash, CASE WHEN e.payment_id IS NOT NULL AND p.id IS NULL THEN 1 ELSE 0 END AS missing,"
-    " p.channel, p.operation_id, p.occurrence, p.register_id, p.paid_date, p.amount, p.commission, p.matched_uip"
-    " FROM ledger_entry e LEFT JOIN payment p ON p.id = e.payment_id"
-    " WHERE e.id BETWEEN :lo AND :hi {only} ORDER BY e.id"
-)
+# Accounts and services as dictionaries: a few hundred names under millions of legs, escaped once each.
+_LEG_TYPES = {"entry_id": pa.int64(), "leg": pa.int64(), "account": pa.dictionary(pa.int32(), pa.string()),
+              "amount": pa.int64(), "service": pa.dictionary(pa.int32(), pa.string())}  # fmt: skip
+_ENTRY_COLUMNS = {n: t for n, t in _ENTRY_TYPES.items() if n in (*ENTRY_FIELDS, "hash")}
+_PAYMENT_TYPES = {"id": pa.int64(), **{n: _ENTRY_TYPES[n] for n in PAYMENT_FIELDS}}
+_ENTRY_SLICE = f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM ledger_entry WHERE id BETWEEN :lo AND :hi {{only}} ORDER BY id"  # noqa: S608
+_PAYMENT_RANGE = f"SELECT {', '.join(_PAYMENT_TYPES)} FROM payment WHERE id BETWEEN :lo AND :hi ORDER BY id"  # noqa: S608
 
 
 def link_batch(conn: Connection, batch: str, *, head: str, entries: int, legs: int, first: int, last: int) -> BatchLink:
@@ -88,9 +87,13 @@ def entry_id_range(conn: Connection) -> tuple[int, int]:
 def read_slice(conn: Connection, lo: int, hi: int, *, unchained_only: bool = False) -> tuple[pa.Table, pa.Table]:
     """The entries with ids in [lo, hi] (with their payments' fields and a ``missing`` flag when the
     payment they name is not stored) and their legs, both in id order; the legs include those of
-    ids with no entry (orphans), for the caller to count."""
-    only = "AND e.hash IS NULL" if unchained_only else ""
-    entries = read_arrow(conn, _ENTRY_SLICE.format(only=only), {"lo": lo, "hi": hi}, _ENTRY_TYPES)
+    ids with no entry (orphans), for the caller to count.
+
+    The payments are read by their own id range and joined here: a join on the server hashed the
+    whole payment table for every slice."""
+    only = "AND hash IS NULL" if unchained_only else ""
+    entries = read_arrow(conn, _ENTRY_SLICE.format(only=only), {"lo": lo, "hi": hi}, _ENTRY_COLUMNS)
+    entries = _with_payments(conn, entries)
     legs = read_arrow(
         conn,
         "SELECT entry_id, leg, account, amount, service FROM ledger_posting"
@@ -99,6 +102,42 @@ def read_slice(conn: Connection, lo: int, hi: int, *, unchained_only: bool = Fal
         _LEG_TYPES,
     )
     return entries, legs
+
+
+def _with_payments(conn: Connection, entries: pa.Table) -> pa.Table:
+    """``entries`` with the fields of the payment each names (NULL where none) and ``missing``."""
+    named = entries["payment_id"]
+    payments = _payments(conn, np.unique(pc.drop_null(named).to_numpy()))
+    stored = payments["id"].to_numpy()
+    wanted = pc.fill_null(named, -1).to_numpy()
+    at = np.searchsorted(stored, wanted)
+    found = (
+        (at < len(stored)) & (stored[np.minimum(at, max(len(stored) - 1, 0))] == wanted)
+        if len(stored)
+        else (np.zeros(len(wanted), dtype=bool))
+    )
+    index = pa.array(np.where(found, at, 0), pa.int64(), mask=~found)
+    for name in PAYMENT_FIELDS:
+        entries = entries.append_column(name, payments[name].take(index))
+    return entries.append_column("missing", pa.array((wanted >= 0) & ~found))
+
+
+def _payments(conn: Connection, ids: np.ndarray, gap: int = 10_000, ranges: int = 20) -> pa.Table:
+    """The payments of ``ids`` (sorted, unique) in id order: by id ranges where they lie close
+    together (a register's entries name a block of payments), else through a staged join (many
+    scattered ids: reversals and reclassifications of payments of other nights)."""
+    empty = pa.table({n: pa.array([], t) for n, t in _PAYMENT_TYPES.items()})
+    if not len(ids):
+        return empty
+    cuts = np.flatnonzero(np.diff(ids) > gap) + 1
+    groups = np.split(ids, cuts)
+    if len(groups) <= ranges:
+        parts = [read_arrow(conn, _PAYMENT_RANGE, {"lo": int(g[0]), "hi": int(g[-1])}, _PAYMENT_TYPES) for g in groups]
+        return pa.concat_tables(parts)
+    with staged(conn, "stage_verify_payment", pd.DataFrame({"id": ids}), {"id": "BIGINT"}):
+        columns = ", ".join(f"p.{n}" for n in _PAYMENT_TYPES)
+        query = f"SELECT {columns} FROM payment p JOIN stage_verify_payment s ON s.id = p.id ORDER BY p.id"  # noqa: S608
+        return read_arrow(conn, query, {}, _PAYMENT_TYPES)
 
 
 def read_arrow(conn: Connection, query: str, params: dict, types: dict[str, pa.DataType]) -> pa.Table:
@@ -145,7 +184,7 @@ def _sqlite_value(value: object, kind: pa.DataType) -> object:
         return None
     if kind == pa.bool_():
         return bool(value)
-    if kind == pa.string():
+    if kind == pa.string() or pa.types.is_dictionary(kind):
         return str(value)
     return value
 

@@ -235,3 +235,17 @@ def test_the_command_exits_0_then_1_naming_the_entry(tmp_path: Path, db_url: str
     failed = CliRunner().invoke(app, ["ledger", "verify", "--home", str(home), "--month", "2026-03"])
     assert failed.exit_code == 1 and f"entry_changed: {subject}" in failed.output, failed.output
     assert CliRunner().invoke(app, ["ledger", "verify", "--home", str(home), "--month", "2026-13"]).exit_code == 2
+
+
+def test_payments_scattered_over_the_ids_are_read_by_a_staged_join(engine: sa.Engine, tmp_path: Path) -> None:
+    import numpy as np
+
+    from sql.chain import _payments
+
+    _ledger(engine, tmp_path)
+    with engine.connect() as conn:
+        ids = np.array(conn.execute(sa.text("SELECT id FROM payment ORDER BY id")).scalars().all())
+        by_ranges = _payments(conn, ids)
+        staged = _payments(conn, ids, gap=0, ranges=0)
+    assert staged.num_rows == len(ids) == 4
+    assert staged.to_pylist() == by_ranges.to_pylist()
