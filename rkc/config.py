@@ -17,6 +17,7 @@ import yaml
 from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
 from rkc.config_gis import GisExport, parse_gis_export
+from rkc.config_workbench import Workbench, parse_workbench
 
 CONFIG_NAME = "rkc.yaml"
 FORMATS = ("text", "xlsx", "dbf", "gis_xml")
@@ -92,6 +93,7 @@ class Config:
     charges_max_text: int = 500  # characters of a billing export's text field; a longer one rejects its line
     signing: str = "key"  # "key": manifests need RKC_SIGNING_KEY; "demo": the public demo key, with a warning
     gis_export: GisExport = field(default_factory=GisExport)  # service types, ГИС channels' organisations
+    workbench: Workbench = field(default_factory=Workbench)  # cases that close themselves, sessions, logins
 
     @property
     def gis_channels(self) -> list[str]:
@@ -189,6 +191,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         timezone=timezone,
         signing=signing,
         gis_export=parse_gis_export(data.get("gis_export"), source, set(channels), ConfigError),
+        workbench=parse_workbench(data.get("workbench"), source, ConfigError),
         **limits,
     )
 
