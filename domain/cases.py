@@ -61,6 +61,15 @@ STATUS_RU: dict[CaseStatus, str] = {
     CaseStatus.INFORMATIONAL: "информационный",
 }
 
+EVENT_RU: dict[str, str] = {
+    EventKind.OPENED: "открыт",
+    EventKind.SEEN: "снова обнаружен",
+    EventKind.TAKEN: "взят в работу",
+    EventKind.COMMENT: "комментарий",
+    EventKind.RESOLVED: "решён",
+    EventKind.ACCEPTED: "закрыт (принято)",
+}
+
 ACTIVE = (CaseStatus.OPEN, CaseStatus.IN_WORK)
 # Under/overpayments may close themselves when the difference is small; the other codes are work.
 TOLERATED = (Code.UNDERPAYMENT, Code.OVERPAYMENT)

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
 
-from sql.models import CaseEvent, Discrepancy, Payment, Register, WorkCase
+from sql.models import CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
 
 _NIGHT = """
 SELECT d.id, d.code, d.register_id, d.payment_id, d.channel, d.file, d.line_no, d.operation_id, d.paid_date,
@@ -162,3 +162,15 @@ def choices(conn: Connection) -> dict[str, list[str]]:
     c = WorkCase.__table__.c
     pick = lambda col: [v for (v,) in conn.execute(select(col).where(col.is_not(None)).distinct().order_by(col))]  # noqa: E731
     return {"code": pick(c.code), "channel": pick(c.channel), "owner": pick(c.owner)}
+
+
+def resolution_of(conn: Connection, payment_id: int):  # type: ignore[no-untyped-def]
+    """The resolution of a payment (``entry_id``, ``target_uip``), or None."""
+    r = Resolution.__table__.c
+    return conn.execute(select(r.entry_id, r.target_uip).where(r.payment_id == payment_id)).first()
+
+
+def latest_night(conn: Connection) -> date | None:
+    """The latest night that received registers, or None."""
+    value = conn.execute(select(func.max(Register.run_date))).scalar()
+    return date.fromisoformat(str(value)[:10]) if value is not None else None
