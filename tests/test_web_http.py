@@ -31,6 +31,25 @@ def _open_case(night: Night, code: str | None = None) -> int:
     return int(_one(night, f"SELECT id FROM work_case WHERE {where} ORDER BY id", c=code)[0])
 
 
+def test_the_night_made_cases(night: Night) -> None:
+    """Every discrepancy of the night is one case or counted as informational: an under- or
+    overpayment within the tolerance, and only those."""
+    summary = json.loads(next((night.config.out).glob("*/run-summary.json")).read_text(encoding="utf-8"))
+    cases = summary["cases"]
+    assert cases["discrepancies"] == sum(summary["discrepancies"].values())
+    assert cases["opened"] + cases["informational"] == cases["discrepancies"]
+    with night.engine.connect() as conn:
+        small = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM discrepancy d JOIN payment p ON p.id = d.payment_id"
+            " WHERE d.code IN ('UNDERPAYMENT', 'OVERPAYMENT')"
+            " AND ABS(p.amount - (SELECT SUM(l.amount) FROM service_line l WHERE l.uip = p.matched_uip)) <= 15000"
+        )).scalar()  # fmt: skip
+        closed = conn.execute(sa.text("SELECT code, COUNT(*) FROM work_case WHERE status = 'informational'"
+                                      " GROUP BY code")).all()  # fmt: skip
+    assert 0 < small == cases["informational"] == sum(n for _, n in closed)
+    assert {c for c, _ in closed} <= {"UNDERPAYMENT", "OVERPAYMENT"}
+
+
 ANONYMOUS_GETS = ["/", "/cases", "/cases/1", "/cases/abc", "/cases?age=x", "/no-such-page", "/?night=2026-99-99"]
 
 

@@ -21,6 +21,7 @@ from rkc.users import add_user
 from sql.engine import make_engine
 
 PASSWORD = "верный-пароль-123"
+TOLERANCE = "150,00"
 USERS = {"petrova": "accountant", "smirnov": "senior", "audit": "viewer"}
 PG_ADMIN_URL = os.environ.get("RKC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -59,6 +60,11 @@ def generated_night(root: Path, dialect: str) -> Iterator[Night]:
     with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
         mp.setenv("RKC_DATABASE_URL", url)
         config, _ = init_home(root / "home")
+        with (config.home / "rkc.yaml").open("a", encoding="utf-8") as f:  # some differences close themselves
+            f.write(
+                f'\nworkbench:\n  informational_tolerance:\n    UNDERPAYMENT: "{TOLERANCE}"\n'
+                f'    OVERPAYMENT: "{TOLERANCE}"\n'
+            )
         day = generate(config.home, accounts=120, payments=400, seed=11)
         import_charges_files(load_config(config.home), day.charges_csv, day.suppliers_csv)
         config = load_config(config.home)
