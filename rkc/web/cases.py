@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from domain.cases import ACTIVE, ASSIGNABLE, CaseStatus
+from domain.codes import Code
 from domain.money import AmountError, parse_amount
 from rkc import workbench
 from rkc.web.security import check_csrf, current_user
@@ -58,7 +59,7 @@ def queue(
                                 owner=owner or None, min_age=min_age, search=q or None, **amounts)  # fmt: skip
     with engine.connect() as conn:
         rows, total = store.queue_page(conn, filters, config.today(), page, PAGE_SIZE)
-        choices = store.choices(conn)
+        choices = {"code": [c.value for c in Code], "channel": sorted(config.channels), "owner": store.owners(conn)}
     params = {k: v for k, v in {"status": status, "code": code, "channel": channel, "owner": owner,
                                 "age": age, "min_amount": min_amount,
                                 "max_amount": max_amount, "q": q}.items() if v not in ("", None)}  # fmt: skip
