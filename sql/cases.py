@@ -69,9 +69,8 @@ def add_events(conn: Connection, rows: list[dict]) -> None:
         conn.execute(insert(CaseEvent), rows)
 
 
-_IDENTIFIER = re.compile(
-    r"[0-9A-Za-z./_-]+"
-)  # what a ЛС, УИП or operation id is made of; names have letters and spaces
+# A ЛС, УИП (letters of either alphabet) or operation id: one word with a digit; a payer's name has none.
+_IDENTIFIER = re.compile(r"\S*\d\S*")
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,12 @@ def test_queue_filters_search_and_pages(night: Night) -> None:
                                   " AND status = 'open' ORDER BY id")  # fmt: skip
     found = c.get("/cases", params={"q": op}).text
     assert f'href="/cases/{pid}"' in found
+    uip, with_uip = _one(night, "SELECT uip, id FROM work_case WHERE uip IS NOT NULL AND status = 'open' ORDER BY id")
+    by_uip = c.get("/cases", params={"q": uip}).text
+    assert f'href="/cases/{with_uip}"' in by_uip and total(by_uip) >= 1
+    payer, with_payer = _one(night, "SELECT payer, id FROM work_case WHERE payer IS NOT NULL AND status = 'open'"
+                                    " ORDER BY id")  # fmt: skip
+    assert f'href="/cases/{with_payer}"' in c.get("/cases", params={"q": payer.split()[0]}).text
     rub = f"{amount // 100},{amount % 100:02d}"
     exact = c.get("/cases", params={"min_amount": rub, "max_amount": rub}).text
     assert f'href="/cases/{pid}"' in exact
