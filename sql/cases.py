@@ -181,3 +181,17 @@ def latest_night(conn: Connection) -> date | None:
     """The latest night that received registers, or None."""
     value = conn.execute(select(func.max(Register.run_date))).scalar()
     return date.fromisoformat(str(value)[:10]) if value is not None else None
+
+
+def resolved_elsewhere(conn: Connection) -> list[dict]:
+    """Open or in-work cases whose payment has been resolved meanwhile (the accountants' workbook
+    of the Excel round trip): case id, status, owner, resolution, and the resolution's author,
+    file, target and entry."""
+    c, r = WorkCase.__table__.c, Resolution.__table__.c
+    query = (
+        select(c.id, c.status, c.owner, c.resolution, r.resolved_by, r.source_file, r.target_uip, r.entry_id)
+        .join_from(WorkCase, Resolution, c.payment_id == r.payment_id)
+        .where(c.status.in_(("open", "in_work")))
+        .order_by(c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]

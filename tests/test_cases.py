@@ -113,9 +113,11 @@ def test_sync_opens_ages_and_counts(engine: sa.Engine, tmp_path) -> None:
             {"code": "BAD_FILE", "file": "x.txt", "detail": "нечитаемый"},
             {"code": "UNDERPAYMENT", "file": "y.txt", "detail": "мелочь"},  # no payment: its difference unknown
             {"code": "BAD_FILE", "file": "z.txt"},
+            {"code": "BAD_FILE", "file": "x.txt", "detail": "тот же файл второй раз за ночь"},
         ])  # fmt: skip
     first = sync_cases(config, engine, night)
-    assert (first.discrepancies, first.opened, first.seen_again, first.informational) == (3, 3, 0, 0)
+    assert (first.discrepancies, first.opened, first.seen_again, first.informational) == (4, 3, 0, 0)
+    assert first.same_night == 1
     again = sync_cases(config, engine, night)  # a rerun of the night ages nothing
     assert (again.opened, again.seen_again, again.already_counted) == (0, 0, 3)
     with engine.begin() as conn:

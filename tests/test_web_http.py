@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -37,7 +38,7 @@ def test_the_night_made_cases(night: Night) -> None:
     summary = json.loads(next((night.config.out).glob("*/run-summary.json")).read_text(encoding="utf-8"))
     cases = summary["cases"]
     assert cases["discrepancies"] == sum(summary["discrepancies"].values())
-    assert cases["opened"] + cases["informational"] == cases["discrepancies"]
+    assert cases["opened"] + cases["informational"] + cases["same_night"] == cases["discrepancies"]
     with night.engine.connect() as conn:
         small = conn.execute(sa.text(
             "SELECT COUNT(*) FROM discrepancy d JOIN payment p ON p.id = d.payment_id"
@@ -198,7 +199,7 @@ def test_queue_filters_search_and_pages(night: Night) -> None:
 
 def test_take_comment_accept(night: Night) -> None:
     c = logged_in(night, "petrova")
-    case = _open_case(night, "UNKNOWN_ACCOUNT")
+    case = _open_case(night, "OVERPAYMENT")  # the night's two suspense payments are for the tests below
     token = csrf_of(c.get(f"/cases/{case}").text)
     assert c.post(f"/cases/{case}/take", data={"csrf_token": token}).status_code == 303
     assert _one(night, "SELECT status, owner FROM work_case WHERE id = :i", i=case) == ("in_work", "petrova")
@@ -237,6 +238,28 @@ def test_assign_suspense_to_a_document(night: Night) -> None:
     with night.engine.connect() as conn:
         assert check_ledger(conn) == []
     assert f"проводка {entry[0]}" in c.get(f"/cases/{case}").text
+
+
+def test_workbook_resolution_closes_its_case(night: Night) -> None:
+    """A payment moved by the Excel round trip (the same use case) resolves its case at the next sync."""
+    from datetime import timedelta
+
+    from reports.resolutions import ResolutionRequest
+    from rkc.cases import sync_cases
+    from rkc.resolve import resolve_payment
+
+    case = _open_case(night, "UNKNOWN_ACCOUNT")
+    payment = _one(night, "SELECT payment_id FROM work_case WHERE id = :i", i=case)[0]
+    night_date = _one(night, "SELECT MAX(run_date) FROM register")[0]
+    with night.engine.begin() as conn:
+        request = ResolutionRequest(payment, night.known_account, "Петрова А. А.", "book.xlsx", 2)
+        assert resolve_payment(conn, request, "book.xlsx", night.config.today()) is None
+    summary = sync_cases(night.config, night.engine, date.fromisoformat(str(night_date)[:10]) + timedelta(days=1))
+    assert summary.resolved_by_workbook == 1
+    status, resolution = _one(night, "SELECT status, resolution FROM work_case WHERE id = :i", i=case)
+    assert status == "resolved" and "book.xlsx" in resolution and "Петрова А. А." in resolution
+    assert _one(night, "SELECT actor FROM audit_log WHERE subject = :s", s=f"case:{case}")[0] == "night"
+    assert sync_cases(night.config, night.engine, date.fromisoformat(str(night_date)[:10])).resolved_by_workbook == 0
 
 
 def test_logout_ends_the_session(night: Night) -> None:
