@@ -295,3 +295,39 @@ def test_users_cli(night: Night) -> None:
     assert c.post("/login", data={"username": "ivanova", "password": PASSWORD, "csrf_token": token}).status_code == 401
     assert _one(night, "SELECT role FROM app_user WHERE login = 'ivanova'")[0] == "viewer"
     assert "argon2" in _one(night, "SELECT password_hash FROM app_user WHERE login = 'ivanova'")[0]
+
+
+def test_rkc_serve_answers_on_loopback(night: Night) -> None:
+    """`rkc serve` as an operator starts it: the login page, and nothing else without a session."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RKC_DATABASE_URL": night.url}
+    rkc = str(Path(sys.executable).parent / "rkc")  # the console script, as an operator runs it
+    server = subprocess.Popen([rkc, "--home", str(night.config.home), "serve",
+                               "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        base, deadline, login = f"http://127.0.0.1:{port}", time.monotonic() + 60, None
+        while time.monotonic() < deadline and login is None:
+            try:
+                login = httpx.get(base + "/login")
+            except httpx.ConnectError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                time.sleep(0.2)
+        assert login is not None and login.status_code == 200 and 'name="csrf_token"' in login.text
+        assert login.headers["content-security-policy"].startswith("default-src 'none'")
+        queue = httpx.get(base + "/cases")
+        assert queue.status_code == 303 and queue.headers["location"] == "/login"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
