@@ -166,6 +166,16 @@ def test_viewer_refused(night: Night, action: str) -> None:
     assert _one(night, "SELECT status FROM work_case WHERE id = :i", i=case)[0] == "open"
 
 
+def test_summary_in_russian(night: Night) -> None:
+    page = logged_in(night, "audit").get("/").text
+    night_date = str(_one(night, "SELECT MAX(run_date) FROM register")[0])[:10]
+    assert f"Сводка ночи {night_date[8:10]}.{night_date[5:7]}.{night_date[:4]}" in page
+    assert "разнесён" in page and ">posted<" not in page
+    total = _one(night, "SELECT SUM(amount_total) FROM register WHERE run_date = :d", d=night_date)[0]
+    rub, kop = divmod(int(total), 100)
+    assert f"{rub:,}".replace(",", "\u00a0") + f",{kop:02d}" in page  # 1 234,56 with a no-break space
+
+
 def test_queue_filters_search_and_pages(night: Night) -> None:
     c = logged_in(night, "petrova")
     total = lambda html: int(html.split('<span id="total">')[1].split("<")[0])  # noqa: E731

@@ -44,6 +44,11 @@ def _date_ru(value: object) -> str:
     return f"{text[8:10]}.{text[5:7]}.{text[0:4]}"
 
 
+# A register's status (``register.status``) as the summary shows it.
+REGISTER_STATUS_RU = {"received": "получен", "posted": "разнесён", "quarantined": "в карантине",
+                      "bad_file": "нечитаемый", "duplicate": "повторный"}  # fmt: skip
+
+
 def _code_ru(code: str) -> str:
     return TITLES_RU.get(Code(code), code) if code in Code.__members__ else code
 
@@ -54,6 +59,7 @@ def templates() -> Jinja2Templates:
     t.env.filters["money"] = lambda v: "" if v is None else format_ru(int(v))
     t.env.filters["ddmmyyyy"] = _date_ru
     t.env.filters["code_ru"] = _code_ru
+    t.env.filters["register_status_ru"] = lambda v: REGISTER_STATUS_RU.get(v, v)
     t.env.globals.update(STATUS_RU=STATUS_RU, EVENT_RU=EVENT_RU, ROLE_RU=ROLE_RU, may_act=may_act)
     return t
 
