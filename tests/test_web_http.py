@@ -51,7 +51,16 @@ def test_the_night_made_cases(night: Night) -> None:
     assert {c for c, _ in closed} <= {"UNDERPAYMENT", "OVERPAYMENT"}
 
 
-ANONYMOUS_GETS = ["/", "/cases", "/cases/1", "/cases/abc", "/cases?age=x", "/no-such-page", "/?night=2026-99-99"]
+ANONYMOUS_GETS = [
+    "/",
+    "/audit",
+    "/cases",
+    "/cases/1",
+    "/cases/abc",
+    "/cases?age=x",
+    "/no-such-page",
+    "/?night=2026-99-99",
+]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_GETS)
@@ -227,6 +236,10 @@ def test_take_comment_accept(night: Night) -> None:
                                     " ORDER BY id"), {"s": f"case:{case}"}).all()  # fmt: skip
     assert [r[0] for r in rows] == ["case_take", "case_comment", "case_accept"]
     assert json.loads(rows[2][2])["status"] == "in_work" and json.loads(rows[2][3])["status"] == "accepted"
+    audit_page = logged_in(night, "audit").get("/audit", params={"subject": f"case:{case}"})
+    assert audit_page.status_code == 200 and audit_page.text.count("<tr>") == 4  # a header and three rows
+    assert "case_accept" in audit_page.text and "возврат плательщику" in audit_page.text
+    assert logged_in(night, "audit").get("/audit", params={"subject": "x" * 65}).status_code == 422
     with night.engine.connect() as conn, pytest.raises(sa.exc.DBAPIError):
         conn.execute(sa.text("UPDATE audit_log SET actor = 'someone' WHERE subject = :s"), {"s": f"case:{case}"})
 

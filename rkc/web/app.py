@@ -6,8 +6,9 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -33,6 +34,7 @@ from rkc.web.security import (
 )
 from sql import cases as store
 from sql.registers import night_registers
+from sql.users import audit_rows
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -160,6 +162,13 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
         discrepancies = discrepancy_counts(engine, night) if night else {}
         return page(request, "summary.html", {"user": user, "night": night, "bridge": bridge_lines(registers),
                                               "discrepancies": discrepancies, "statuses": counts})  # fmt: skip
+
+    @app.get("/audit")
+    def audit_page(request: Request, subject: Annotated[str, Query(max_length=64)] = "") -> Response:
+        user = current_user(request)
+        with engine.connect() as conn:
+            rows = audit_rows(conn, subject or None)
+        return page(request, "audit.html", {"user": user, "rows": rows, "subject": subject})
 
     return app
 
