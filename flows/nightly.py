@@ -16,6 +16,7 @@ from prefect.futures import PrefectConcurrentFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.common import config_and_engine, retry_on_io, run_logger
+from rkc.cases import sync_cases
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
 from rkc.filing import repair_filing
@@ -115,13 +116,14 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
             refused = night_registers(conn, run_date, statuses=("bad_file",))
         files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"))
         counts = discrepancy_counts(engine, run_date)
+        cases = sync_cases(config, engine, run_date).to_dict()  # the workbench's queue follows the night
         bad_files = [{k: r[k] for k in ("file", "sha256", "channel", "reason", "stored_path")} for r in refused]
         summary = write_summary(out_dir, run_date, registers, counts, {**extra, "bad_files": bad_files,
-                                                                        "report": files})  # fmt: skip
+                                                                        "report": files, "cases": cases})  # fmt: skip
         totals = json.loads(summary.read_text(encoding="utf-8"))["totals"]
         manifest = write_night_manifest(config, engine, run_date, [summary, *map(Path, files.values())], totals)
         return {"summary": str(summary), **files, "manifest": str(manifest), "discrepancies": counts,
-                "registers": registers}  # fmt: skip
+                "registers": registers, "cases": cases}  # fmt: skip
     finally:
         engine.dispose()
         release_memory()  # this step's peak must not add to the next one's

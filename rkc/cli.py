@@ -228,4 +228,4 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 # The flow-driven commands register themselves on ``app``.
-from rkc import cli_flows, cli_gis, cli_qr, cli_transport  # noqa: E402, F401
+from rkc import cli_flows, cli_gis, cli_qr, cli_transport, cli_web  # noqa: E402, F401

@@ -26,6 +26,7 @@ from rkc.config_transport import (
     parse_network,
     parse_source,
 )
+from rkc.config_workbench import Workbench, parse_workbench
 
 CONFIG_NAME = "rkc.yaml"
 FORMATS = ("text", "xlsx", "dbf", "gis_xml")
@@ -114,6 +115,7 @@ class Config:
     delivery: Delivery = field(default_factory=Delivery)  # where supplier statements go (rkc deliver)
     center_kpp: str = ""  # with center_inn: the center as payer of its payment orders
     payouts: PayoutSettings = field(default_factory=PayoutSettings)
+    workbench: Workbench = field(default_factory=Workbench)  # cases that close themselves, sessions, logins
 
     @property
     def gis_channels(self) -> list[str]:
@@ -220,6 +222,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         delivery=delivery,
         center_kpp=str(center.get("kpp") or ""),
         payouts=_payouts(data.get("payouts") or {}, source),
+        workbench=parse_workbench(data.get("workbench"), source, ConfigError),
         **limits,
     )
 

@@ -166,3 +166,9 @@ def _target_document(conn: Connection, target: str) -> str | None:
         return None
     latest = [uip for uip, period in rows if period == rows[0][1]]
     return latest[0] if len(latest) == 1 else None
+
+
+def resolve_payment(conn: Connection, request: ResolutionRequest, source: str, run_date: date) -> str | None:
+    """Apply one resolution in the caller's transaction (the workbench's, which also records the
+    case and the audit log); return the reason it is refused (Russian), or None when applied."""
+    return _apply_one(conn, request, source, run_date)

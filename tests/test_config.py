@@ -54,3 +54,31 @@ def test_a_relative_dialect_path_is_relative_to_the_working_directory(tmp_path, 
     assert channels["kbank"].dialect == str(home / "dialects" / "kbank.yaml")
     assert channels["sber"].dialect == "sber_classic"  # a shipped name stays a name
     assert channels["abs"].dialect == "/srv/rkc/pochta.yaml"
+
+
+WORKBENCH_ERRORS = [
+    ("workbench: 3", "workbench must be a mapping"),
+    ("workbench:\n  informational_tolerance:\n    UNKNOWN_ACCOUNT: '1.00'", "only UNDERPAYMENT, OVERPAYMENT"),
+    ("workbench:\n  informational_tolerance:\n    UNDERPAYMENT: 'много'", "informational_tolerance.UNDERPAYMENT"),
+    ("workbench:\n  session_minutes: 0", "session_minutes must be a positive integer"),
+    ("workbench:\n  login_failures: yes", "login_failures must be a positive integer"),
+    ("workbench:\n  secure_cookies: maybe", "secure_cookies must be true or false"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), WORKBENCH_ERRORS)
+def test_workbench_section_errors(tmp_path, text: str, message: str) -> None:
+    init_home(tmp_path)
+    with (tmp_path / "rkc.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n" + text + "\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path)
+
+
+def test_workbench_section_read(tmp_path) -> None:
+    init_home(tmp_path)
+    with (tmp_path / "rkc.yaml").open("a", encoding="utf-8") as f:
+        f.write("\nworkbench:\n  informational_tolerance:\n    OVERPAYMENT: '2 500,50'\n  session_minutes: 60\n")
+    settings = load_config(tmp_path).workbench
+    assert settings.tolerance == {"UNDERPAYMENT": 100, "OVERPAYMENT": 250050}
+    assert (settings.session_minutes, settings.login_failures, settings.secure_cookies) == (60, 5, True)

@@ -1,0 +1,107 @@
+"""The night's discrepancies become cases: new problems open a case, a problem seen again ages its
+case, informational ones close themselves and are only counted; an open case whose payment the
+Excel round trip moved is resolved. Called at the end of the nightly run; idempotent for a night
+(a rerun of the same night does not age a case twice)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from domain.cases import CaseStatus, EventKind, case_keys, informational
+from rkc.config import Config
+from sql import cases as store
+from sql.uow import UnitOfWork
+from sql.users import audit
+
+log = logging.getLogger(__name__)
+NIGHT = "night"  # the actor of what the nightly run does to cases
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What the night did to the cases (JSON-able): every discrepancy is one of the four."""
+
+    discrepancies: int = 0
+    opened: int = 0
+    seen_again: int = 0
+    informational: int = 0
+    already_counted: int = 0  # a rerun of a night: the case has already seen this night
+    same_night: int = 0  # a second sighting of one problem in the same night (one case)
+    resolved_by_workbook: int = 0  # open cases whose payment a resolutions workbook moved meanwhile
+
+    def to_dict(self) -> dict:
+        """As a dict for the run summary."""
+        return asdict(self)
+
+
+def sync_cases(config: Config, engine: Engine, run_date: date) -> CaseSummary:
+    """Open, age or close by themselves the cases of ``run_date``'s discrepancies, in one transaction."""
+    with UnitOfWork(engine) as uow:
+        by_workbook = _close_resolved(uow.conn)
+        night = store.night_discrepancies(uow.conn, run_date)
+        if night.empty:
+            uow.commit()
+            return CaseSummary(resolved_by_workbook=by_workbook)
+        sightings = len(night)
+        night["case_key"] = case_keys(night)
+        night["informational"] = informational(night, config.workbench.tolerance)
+        # Several sightings of one problem in a night (a line reported twice) are one: the latest wins.
+        night = night.drop_duplicates("case_key", keep="last")
+        known = store.known_cases(uow.conn, night["case_key"].tolist())
+        merged = night.merge(known.rename(columns={"id": "case_id"}), on="case_key", how="left")
+        new = merged[merged["case_id"].isna()]
+        old = merged[merged["case_id"].notna()]
+        again = old[pd.to_datetime(old["last_seen"]).dt.date < run_date]
+        ids = store.insert_cases(uow.conn, [_new_case(r, run_date) for r in new.to_dict("records")])
+        store.add_events(uow.conn, [
+            {"case_id": ids[r["case_key"]], "actor": NIGHT,
+             "kind": EventKind.OPENED.value if not r["informational"] else EventKind.RESOLVED.value,
+             "text": r["detail"] if not r["informational"] else "в пределах допуска: " + r["detail"]}
+            for r in new.to_dict("records")
+        ])  # fmt: skip
+        store.mark_seen(uow.conn, [{"b_id": int(r["case_id"]), "b_seen": run_date, "b_disc": int(r["id"])}
+                                   for r in again.to_dict("records")])  # fmt: skip
+        store.add_events(uow.conn, [{"case_id": int(r["case_id"]), "kind": EventKind.SEEN.value, "actor": NIGHT,
+                                     "text": f"снова в ночь {run_date:%d.%m.%Y}: {r['detail']}"}
+                                    for r in again.to_dict("records")])  # fmt: skip
+        uow.commit()
+    summary = CaseSummary(sightings, int((~new["informational"]).sum()), len(again),
+                          int(new["informational"].sum()), len(old) - len(again), sightings - len(night),
+                          by_workbook)  # fmt: skip
+    log.info("cases: %s", summary)
+    return summary
+
+
+def _close_resolved(conn: Connection) -> int:
+    """Resolve the open cases whose payment the Excel round trip (``rkc.resolve``) moved to a ПД,
+    in the name of the workbook's author; return how many."""
+    rows = store.resolved_elsewhere(conn)
+    for row in rows:
+        text = (f"разнесён на ПД {row['target_uip']} (проводка {row['entry_id']}) по книге "
+                f"{row['source_file']}, {row['resolved_by']}")  # fmt: skip
+        store.set_case(conn, row["id"], status=CaseStatus.RESOLVED.value, resolution=text)
+        store.add_events(conn, [{"case_id": row["id"], "kind": EventKind.RESOLVED.value, "actor": NIGHT, "text": text}])
+        audit(conn, NIGHT, "case_resolved_by_workbook", f"case:{row['id']}",
+              json.dumps({k: row[k] for k in ("status", "owner", "resolution")}, ensure_ascii=False),
+              json.dumps({"status": CaseStatus.RESOLVED.value, "resolution": text}, ensure_ascii=False))  # fmt: skip
+    return len(rows)
+
+
+def _new_case(row: dict, run_date: date) -> dict:
+    """A ``work_case`` row for a first sighting."""
+    na = lambda v: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)  # noqa: E731
+    return {
+        "case_key": row["case_key"], "code": row["code"],
+        "status": (CaseStatus.INFORMATIONAL if row["informational"] else CaseStatus.OPEN).value,
+        "channel": na(row["channel"]), "payment_id": na(row["payment_id"]), "register_id": na(row["register_id"]),
+        "discrepancy_id": int(row["id"]), "operation_id": na(row["operation_id"]),
+        "account_raw": na(row["account_raw"]), "uip": na(row["uip"]), "payer": na(row["payer"]),
+        "amount": na(row["amount"]), "detail": row["detail"] or "", "first_seen": run_date, "last_seen": run_date,
+        "nights": 1,
+    }  # fmt: skip

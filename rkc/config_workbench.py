@@ -1,0 +1,49 @@
+"""The ``workbench`` section of ``rkc.yaml``: what closes itself, how long a session lasts, how
+logins are throttled (docs/CONFIG.md, docs/WORKBENCH.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.cases import TOLERATED
+from domain.money import parse_amount
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """The ``workbench`` settings. ``tolerance``: code → kopecks within which it is informational."""
+
+    tolerance: dict[str, int] = field(default_factory=lambda: {c.value: 100 for c in TOLERATED})
+    session_minutes: int = 480
+    login_failures: int = 5  # failures per login or address in the window before logins are refused
+    login_window_minutes: int = 15
+    secure_cookies: bool = True  # False only for plain-HTTP loopback use (tests, a local demo)
+
+
+def parse_workbench(data: Any, source: str, error: type[Exception]) -> Workbench:
+    """Read ``workbench`` (may be absent); ``error`` is raised naming the key of any mistake."""
+    if data is None:
+        return Workbench()
+    if not isinstance(data, dict):
+        raise error(f"{source}: workbench must be a mapping")
+    default = Workbench()
+    tolerance = dict(default.tolerance)
+    for code, value in (data.get("informational_tolerance") or {}).items():
+        if code not in tolerance:
+            raise error(f"{source}: workbench.informational_tolerance.{code}: only "
+                        f"{', '.join(tolerance)} can close themselves")  # fmt: skip
+        try:
+            tolerance[code] = parse_amount(str(value))
+        except ValueError as exc:
+            raise error(f"{source}: workbench.informational_tolerance.{code}: {exc}") from exc
+    ints = {}
+    for key in ("session_minutes", "login_failures", "login_window_minutes"):
+        value = data.get(key, getattr(default, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise error(f"{source}: workbench.{key} must be a positive integer, got {value!r}")
+        ints[key] = value
+    secure = data.get("secure_cookies", True)
+    if not isinstance(secure, bool):
+        raise error(f"{source}: workbench.secure_cookies must be true or false")
+    return Workbench(tolerance, secure_cookies=secure, **ints)

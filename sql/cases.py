@@ -1,0 +1,197 @@
+"""Storage of cases (``work_case``) and their history (``case_event``): the night's sightings, the
+queue with its filters, one case with its payment and history."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
+
+from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
+
+_NIGHT = """
+SELECT d.id, d.code, d.register_id, d.payment_id, d.channel, d.file, d.line_no, d.operation_id, d.paid_date,
+       d.account_raw, d.uip, d.payer, d.amount, d.detail, r.sha256,
+       p.amount - (SELECT SUM(l.amount) FROM service_line l WHERE l.uip = p.matched_uip) AS difference
+FROM discrepancy d
+LEFT JOIN register r ON r.id = d.register_id
+LEFT JOIN payment p ON p.id = d.payment_id
+WHERE d.run_date = :d
+ORDER BY d.id
+"""
+
+
+def night_discrepancies(conn: Connection, run_date: date) -> pd.DataFrame:
+    """The night's discrepancies with their register's sha256 and, for a matched payment, paid
+    minus the ПД's total (``difference``)."""
+    frame = pd.read_sql_query(text(_NIGHT), conn, params={"d": run_date})
+    for col in ("register_id", "payment_id", "line_no", "amount", "difference"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def known_cases(conn: Connection, keys: list[str]) -> pd.DataFrame:
+    """The cases already open under any of ``keys``: case_key, id, last_seen."""
+    rows = []
+    table = WorkCase.__table__
+    for start in range(0, len(keys), 500):  # bounded IN lists
+        chunk = keys[start : start + 500]
+        rows += conn.execute(select(table.c.case_key, table.c.id, table.c.last_seen)
+                             .where(table.c.case_key.in_(chunk))).all()  # fmt: skip
+    return pd.DataFrame(rows, columns=["case_key", "id", "last_seen"])
+
+
+def insert_cases(conn: Connection, rows: list[dict]) -> dict[str, int]:
+    """Insert new cases; return their ids by key."""
+    if not rows:
+        return {}
+    conn.execute(insert(WorkCase), rows)
+    return dict(known_cases(conn, [r["case_key"] for r in rows])[["case_key", "id"]].itertuples(index=False))
+
+
+def mark_seen(conn: Connection, rows: list[dict]) -> None:
+    """Cases seen again: latest sighting, last night seen, one more night (``b_id``, ``b_seen``, ``b_disc``)."""
+    if rows:
+        table = WorkCase.__table__
+        conn.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                last_seen=bindparam("b_seen"), discrepancy_id=bindparam("b_disc"), nights=table.c.nights + 1),
+            rows,
+        )  # fmt: skip
+
+
+def add_events(conn: Connection, rows: list[dict]) -> None:
+    """Append history rows (case_id, kind, actor, text)."""
+    if rows:
+        conn.execute(insert(CaseEvent), rows)
+
+
+# A ЛС, УИП (letters of either alphabet) or operation id: one word with a digit; a payer's name has none.
+_IDENTIFIER = re.compile(r"\S*\d\S*")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """The queue's filters; None means no filter. Amounts in kopecks, age in days."""
+
+    status: tuple[str, ...] = ("open", "in_work")
+    code: str | None = None
+    channel: str | None = None
+    owner: str | None = None
+    min_age: int | None = None
+    min_amount: int | None = None
+    max_amount: int | None = None
+    search: str | None = None  # ЛС, УИП, operation id or payer
+
+
+def _where(f: QueueFilter, today: date) -> list:  # type: ignore[type-arg]
+    c = WorkCase.__table__.c
+    where = [c.status.in_(f.status)]
+    if f.code:
+        where.append(c.code == f.code)
+    if f.channel:
+        where.append(c.channel == f.channel)
+    if f.owner:
+        where.append(c.owner == f.owner)
+    if f.min_age is not None:
+        where.append(c.first_seen <= date.fromordinal(today.toordinal() - f.min_age))
+    if f.min_amount is not None:
+        where.append(c.amount >= f.min_amount)
+    if f.max_amount is not None:
+        where.append(c.amount <= f.max_amount)
+    if f.search:
+        term = f.search.strip()
+        if _IDENTIFIER.fullmatch(term):
+            # ЛС, УИП or operation id: exact, each by its own index (a BitmapOr on PostgreSQL).
+            where.append(or_(c.account_raw == term, c.uip == term, c.operation_id == term))
+        else:
+            # A payer's name by its beginning, as typed.
+            where.append(c.payer.like(term.replace("%", "").replace("_", "") + "%"))
+    return where
+
+
+def queue_page(conn: Connection, f: QueueFilter, today: date, page: int, size: int) -> tuple[list[dict], int]:
+    """One page of the queue, oldest first, and the number of cases the filter selects."""
+    table = WorkCase.__table__
+    where = _where(f, today)
+    total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(table).where(*where).order_by(table.c.first_seen, table.c.id).limit(size).offset((page - 1) * size)
+    ).mappings().all()  # fmt: skip
+    return [dict(r) for r in rows], int(total)
+
+
+def get_case(conn: Connection, case_id: int, *, lock: bool = False) -> dict | None:
+    """One case as a dict, or None. ``lock`` takes a row lock (PostgreSQL) for an action."""
+    query = select(WorkCase.__table__).where(WorkCase.id == case_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def set_case(conn: Connection, case_id: int, **values: object) -> None:
+    """Change a case's status, owner or resolution (its history is written by the caller)."""
+    conn.execute(update(WorkCase).where(WorkCase.id == case_id).values(**values, updated_at=func.current_timestamp()))
+
+
+def case_events(conn: Connection, case_id: int) -> list[dict]:
+    """A case's history, oldest first."""
+    rows = conn.execute(select(CaseEvent.__table__).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+    return [dict(r) for r in rows.mappings()]
+
+
+def case_sources(conn: Connection, case: dict) -> dict:
+    """What the case page shows beside the case: its latest discrepancy (raw line, file), the
+    payment and its register's file."""
+    disc = conn.execute(select(Discrepancy.__table__).where(Discrepancy.id == case["discrepancy_id"])).mappings()
+    payment = None
+    if case["payment_id"] is not None:
+        payment = conn.execute(select(Payment.__table__).where(Payment.id == case["payment_id"])).mappings().first()
+    register = None
+    rid = (payment or {}).get("register_id") or case["register_id"]
+    if rid is not None:
+        register = conn.execute(select(Register.__table__).where(Register.id == rid)).mappings().first()
+    return {"discrepancy": dict(disc.first() or {}), "payment": dict(payment) if payment else None,
+            "register": dict(register) if register else None}  # fmt: skip
+
+
+def status_counts(conn: Connection) -> dict[str, int]:
+    """Cases by status."""
+    c = WorkCase.__table__.c
+    return {s: int(n) for s, n in conn.execute(select(c.status, func.count()).group_by(c.status))}
+
+
+def owners(conn: Connection) -> list[str]:
+    """The logins that may own a case (the queue's owner filter): the users, not a scan of the cases."""
+    u = AppUser.__table__.c
+    return [v for (v,) in conn.execute(select(u.login).order_by(u.login))]
+
+
+def resolution_of(conn: Connection, payment_id: int):  # type: ignore[no-untyped-def]
+    """The resolution of a payment (``entry_id``, ``target_uip``), or None."""
+    r = Resolution.__table__.c
+    return conn.execute(select(r.entry_id, r.target_uip).where(r.payment_id == payment_id)).first()
+
+
+def latest_night(conn: Connection) -> date | None:
+    """The latest night that received registers, or None."""
+    value = conn.execute(select(func.max(Register.run_date))).scalar()
+    return date.fromisoformat(str(value)[:10]) if value is not None else None
+
+
+def resolved_elsewhere(conn: Connection) -> list[dict]:
+    """Open or in-work cases whose payment has been resolved meanwhile (the accountants' workbook
+    of the Excel round trip): case id, status, owner, resolution, and the resolution's author,
+    file, target and entry."""
+    c, r = WorkCase.__table__.c, Resolution.__table__.c
+    query = (
+        select(c.id, c.status, c.owner, c.resolution, r.resolved_by, r.source_file, r.target_uip, r.entry_id)
+        .join_from(WorkCase, Resolution, c.payment_id == r.payment_id)
+        .where(c.status.in_(("open", "in_work")))
+        .order_by(c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]

@@ -1,0 +1,129 @@
+"""The workbench in a real browser: Debian's Chromium driven by Playwright against the app served
+on loopback by the test. An accountant logs in, filters the queue, opens a suspense payment's case
+and assigns it to a ПД; the reclassification entry is posted. A viewer sees no actions and is
+refused one; a form without its CSRF token is refused. Skips without Chromium, fails under CI."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from sql.ledger_queries import check_ledger
+from tests.webutil import PASSWORD, Night, generated_night
+
+CHROMIUM = os.environ.get("RKC_CHROMIUM", "/usr/bin/chromium")
+# Headless, no sandbox (root in a container), and nothing that talks to the network by itself.
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-default-apps", "--disable-extensions", "--disable-domain-reliability"]  # fmt: skip
+
+
+def _need_chromium() -> None:
+    if shutil.which(CHROMIUM) is None:
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
+    _need_chromium()
+    yield from generated_night(tmp_path_factory.mktemp("browser"), "sqlite")
+
+
+@pytest.fixture(scope="module")
+def base_url(night: Night) -> Iterator[str]:
+    """The workbench served by uvicorn in a thread on a free loopback port (plain HTTP; Chromium keeps
+    Secure cookies for loopback addresses, so the configuration is the production one)."""
+    import uvicorn
+
+    from rkc.web.app import create_app
+
+    config = night.config
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(config, night.engine), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _login(browser, base_url: str, login: str):  # type: ignore[no-untyped-def]
+    page = browser.new_context(locale="ru-RU").new_page()
+    page.goto(base_url + "/cases")
+    assert page.url == base_url + "/login"  # no session: the login page
+    page.fill("input[name=username]", login)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url == base_url + "/", page.content()
+    return page
+
+
+def test_accountant_assigns_suspense_to_a_document(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = _login(browser, base_url, "petrova")
+    assert "Сводка ночи" in page.inner_text("h1")
+    page.click("text=Очередь случаев")
+    page.select_option("select[name=code]", "UNKNOWN_ACCOUNT")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*code=UNKNOWN_ACCOUNT.*"))
+    codes = page.locator("table.queue tr td:nth-child(2)").all_inner_texts()
+    assert codes and set(codes) == {"Не найден ПД / лицевой счёт"}, page.url + page.inner_text("main")[:3000]
+    page.locator("table.queue tr td:first-child a").first.click()
+    case_id = int(page.url.rsplit("/", 1)[1])
+    assert "открыт" in page.inner_text("#status")
+    page.fill("input[name=target]", night.known_account)
+    with page.expect_navigation():
+        page.click("form[action$='/assign'] button[type=submit]")
+    assert page.inner_text("#status") == "решён"
+    resolution = page.inner_text("#resolution")
+    entry = int(re.search(r"проводка (\d+)", resolution).group(1))
+    with night.engine.connect() as conn:
+        kind = conn.execute(sa.text("SELECT kind FROM ledger_entry WHERE id = :e"), {"e": entry}).scalar()
+        who = conn.execute(sa.text("SELECT resolved_by FROM resolution WHERE entry_id = :e"), {"e": entry}).scalar()
+        audit = conn.execute(sa.text("SELECT actor FROM audit_log WHERE subject = :s AND action = 'case_assign'"),
+                             {"s": f"case:{case_id}"}).scalar()  # fmt: skip
+        assert check_ledger(conn) == []
+    assert (kind, who, audit) == ("reclass", "petrova", "petrova")
+    # A form posted without its CSRF token is refused, even with the session cookie.
+    other = page.request.post(f"{base_url}/cases/{case_id}/comment", form={"text": "без токена"})
+    assert other.status == 403
+    page.context.close()
+
+
+def test_viewer_sees_no_actions_and_is_refused(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = _login(browser, base_url, "audit")
+    page.goto(base_url + "/cases")
+    page.locator("table.queue tr td:first-child a").first.click()
+    assert page.locator("form[action$='/take']").count() == 0
+    csrf = page.locator("header input[name=csrf_token]").get_attribute("value")
+    case_id = page.url.rsplit("/", 1)[1]
+    answer = page.request.post(f"{base_url}/cases/{case_id}/take", form={"csrf_token": csrf})
+    assert answer.status == 403 and "Недостаточно прав" in answer.text()
+    page.context.close()

@@ -1,0 +1,106 @@
+"""A generated night for the workbench's tests: the nightly flow run once per module on a database
+of its own (SQLite, or a PostgreSQL database created for it), with users of each role."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from prefect.testing.utilities import prefect_test_harness
+
+from rkc.app import import_charges_files
+from rkc.config import Config, init_home, load_config
+from rkc.generator import generate
+from rkc.users import add_user
+from sql.engine import make_engine
+
+PASSWORD = "верный-пароль-123"
+TOLERANCE = "150,00"
+USERS = {"petrova": "accountant", "smirnov": "senior", "audit": "viewer"}
+PG_ADMIN_URL = os.environ.get("RKC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass(frozen=True)
+class Night:
+    """A home after one generated night, its database URL and engine."""
+
+    config: Config
+    url: str
+    engine: sa.Engine
+    known_account: str  # a ЛС with a ПД, to assign suspense to
+
+
+def _pg_database(name: str) -> str:
+    try:
+        admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
+                                 isolation_level="AUTOCOMMIT")  # fmt: skip
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available: {str(exc).splitlines()[0]}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def generated_night(root: Path, dialect: str) -> Iterator[Night]:
+    """Run the nightly flow on a generated day under ``root``; yield the night, drop its database after."""
+    from flows.nightly import nightly
+
+    name = "rkc_wb_" + re.sub(r"\W", "_", root.name)[-30:] + f"_{os.getpid()}"
+    url = f"sqlite:///{root / 'rkc.db'}" if dialect == "sqlite" else _pg_database(name)
+    with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
+        mp.setenv("RKC_DATABASE_URL", url)
+        config, _ = init_home(root / "home")
+        with (config.home / "rkc.yaml").open("a", encoding="utf-8") as f:  # some differences close themselves
+            f.write(
+                f'\nworkbench:\n  informational_tolerance:\n    UNDERPAYMENT: "{TOLERANCE}"\n'
+                f'    OVERPAYMENT: "{TOLERANCE}"\n'
+            )
+        day = generate(config.home, accounts=120, payments=400, seed=11)
+        import_charges_files(load_config(config.home), day.charges_csv, day.suppliers_csv)
+        config = load_config(config.home)
+        nightly(home=str(config.home), run_date=day.run_date)
+    lines = day.charges_csv.read_bytes().decode("utf-8", errors="ignore").splitlines()
+    engine = make_engine(url)
+    for login, role in USERS.items():
+        add_user(engine, login, role, PASSWORD)
+    yield Night(config, url, engine, next(line.split(";")[1] for line in lines[1:] if line))
+    engine.dispose()
+    if dialect != "sqlite":
+        admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
+                                 isolation_level="AUTOCOMMIT")  # fmt: skip
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def client(night: Night) -> TestClient:
+    """An HTTPS test client (the session cookie is Secure) on a fresh app over the night."""
+    from rkc.web.app import create_app
+
+    return TestClient(create_app(night.config, night.engine), base_url="https://testserver", follow_redirects=False)
+
+
+def csrf_of(html: str) -> str:
+    """The csrf_token of the first form of a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no csrf_token on the page"
+    return match.group(1)
+
+
+def logged_in(night: Night, login: str) -> TestClient:
+    """A client logged in as ``login``."""
+    c = client(night)
+    token = csrf_of(c.get("/login").text)
+    answer = c.post("/login", data={"username": login, "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 303, answer.text
+    return c
