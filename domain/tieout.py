@@ -29,7 +29,7 @@ import pandas as pd
 
 from domain._vec import text
 from domain.codes import Code
-from domain.money import format_amount
+from domain.money import format_ru
 from domain.records import BankStatement, BankTransfer
 
 TIED = "tied"
@@ -238,8 +238,8 @@ def tie_registers(
                 row.register_id,
                 row.transfer_line_no,
                 str(Code.TRANSFER_MISMATCH),
-                f"п/п № {row.transfer_number} на {format_amount(row.transfer_amount)}, "
-                f"расхождение {format_amount(row.difference)}",
+                f"п/п № {row.transfer_number} на {format_ru(row.transfer_amount)}, "
+                f"расхождение {format_ru(row.difference)}",
             )
         )
     for row in result[~found].itertuples():
@@ -255,7 +255,7 @@ def tie_registers(
                 pd.NA,
                 t.line_no,
                 str(Code.REGISTER_MISSING),
-                f"п/п № {t.number} от {t.date:%d.%m.%Y} на {format_amount(t.amount)} от "
+                f"п/п № {t.number} от {t.date:%d.%m.%Y} на {format_ru(t.amount)} от "
                 f"{t.payer_name or t.payer_inn}: реестр не получен",
             )
         )
@@ -282,7 +282,7 @@ def statement_flags(statement: BankStatement, center_account: str) -> list[tuple
         incoming = [t.amount for t in statement.transfers if t.incoming]
         found.append((
             f"выписка по счёту {statement.account}, а не по счёту РКЦ {center_account}: "
-            f"{len(incoming)} поступлений на {format_amount(sum(incoming))} не сопоставляются с реестрами",
+            f"{len(incoming)} поступлений на {format_ru(sum(incoming))} не сопоставляются с реестрами",
             sum(incoming),
         ))  # fmt: skip
     if statement.other_accounts:

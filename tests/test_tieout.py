@@ -158,7 +158,7 @@ def test_register_missing_for_known_agent_only() -> None:
     result = tie_registers(pd.DataFrame([reg()]), [tr(), stranger, known], agents=agents)
     flags = result.flags[result.flags["code"] == "REGISTER_MISSING"]
     assert flags["transfer_line_no"].tolist() == [33]
-    assert "7.77" in flags["detail"].iloc[0]
+    assert "на 7,77 от" in flags["detail"].iloc[0]
 
 
 def test_parse_purpose() -> None:
@@ -241,7 +241,7 @@ STATEMENT_CASES = [
     ("the center's", stmt(), CENTER, False, []),
     ("the center's account not configured", stmt(OTHER), "", False, []),
     ("another account's", stmt(OTHER), CENTER, True,
-     [(f"выписка по счёту {OTHER}, а не по счёту РКЦ {CENTER}: 1 поступлений на 1485.00", 148500)]),
+     [(f"выписка по счёту {OTHER}, а не по счёту РКЦ {CENTER}: 1 поступлений на 1\u00a0485,00", 148500)]),
     ("the center's with another account's section", stmt(others=(OTHER,), ignored=3), CENTER, False,
      [(f"разделы по счетам {OTHER}: не прочитаны; документов не по счёту {CENTER}: 3", None)]),
     ("another account's with the center's missing and a third", stmt(OTHER, others=("1", "2")), CENTER, True,
