@@ -16,6 +16,7 @@ from rich.table import Table
 
 from domain.codes import TITLES_RU, Code
 from domain.money import format_ru
+from reports.reasons_ru import translate
 
 STATUS_RU = {  # sql registers' and intake outcomes' statuses
     "received": "принят",
@@ -119,7 +120,7 @@ def night_lines(result: dict, channels: Mapping[str, str]) -> list[str]:
         out.append(f"Этот запуск провёл {len(this_run)} из {len(result['registers'])} реестров ночи; остальные "
                    "провёл более ранний запуск той же ночи.")  # fmt: skip
     for s in result.get("skipped", []):
-        reason = f" — {s['reason']}" if s.get("reason") else ""
+        reason = f" — {translate(s['reason'])}" if s.get("reason") else ""
         out.append(f"{s['file']} ({channel_ru(s['channel'], channels)}): {status_ru(s['status'])}{reason}")
     found = result.get("discrepancies", {})
     out.append("Расхождения: " + ("нет" if not found else f"{sum(found.values())}"))

@@ -27,6 +27,7 @@ import pandas as pd
 from domain.codes import TITLES_RU, Code
 from domain.nearmiss import PROPOSAL_COLUMNS
 from reports.labels import format_ru, rule_ru, russian_channels
+from reports.reasons_ru import translate_column
 from reports.render import html_table, money_ru, render_html, text_column
 from reports.xlsx import Col, SheetSpec, sheet_title, write_workbook
 
@@ -198,7 +199,7 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
     tieout["rule"] = tieout["rule"].map(rule_ru)
     total = _total_row(registers)
     discrepancies = _register_amounts(_transfer_amounts(data.discrepancies, data.tieout), data.registers)
-    sections = [(code, title, russian_channels(frame, names), columns)
+    sections = [(code, title, _reasons_ru(code, russian_channels(frame, names)), columns)
                 for code, title, frame, columns in _sections(discrepancies, data.proposals)]  # fmt: skip
     extras = [(title, russian_channels(frame, names), columns) for title, frame, columns in _extras(data)]
     index = _index(sections)
@@ -315,6 +316,16 @@ def _transfer_amounts(discrepancies: pd.DataFrame, tieout: pd.DataFrame) -> pd.D
                 d["detail"] = words
     d["amount"] = amount
     return d
+
+
+PARSER_REASON_CODES = (Code.MALFORMED_LINE.value, Code.BAD_FILE.value)  # descriptions the parsers wrote in English
+
+
+def _reasons_ru(code: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The parsers' reasons of a section in Russian (``reports.reasons_ru``); others as they are."""
+    if code not in PARSER_REASON_CODES or "detail" not in frame.columns:
+        return frame
+    return frame.assign(detail=translate_column(frame["detail"]))
 
 
 REGISTER_CODES = (Code.REGISTER_TOTAL_MISMATCH.value, Code.UNVERIFIED_REGISTER.value)  # a whole register's finding

@@ -4,6 +4,7 @@ the header row on every page, the Итого rows bold. Read back with openpyxl.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from reports.xlsx import Col, SheetSpec, write_workbook
+
+# Channel codes of the default rkc.yaml, formats, tie-out rules: never a cell's whole text.
+INTERNAL = re.compile(r"(text|xlsx|dbf):\w+|gis_xml|number_date|purpose_amount|purpose|sber|portal|gis|rshb|online")
 
 
 def _assert_prints(path: Path) -> int:
@@ -57,6 +61,11 @@ def test_every_workbook_of_a_demo_night_prints(tmp_path: Path) -> None:
     assert any(p.name.startswith("statement-") for p in workbooks)
     totals = sum(_assert_prints(p) for p in workbooks)
     assert totals >= 2, [p.name for p in workbooks]  # the summary's and the statements' Итого at least
+    for path in workbooks:  # no internal word reaches a cell, and every parser's reason is in Russian
+        for ws in load_workbook(path, read_only=True).worksheets:
+            for value in (v for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)):
+                assert not INTERNAL.fullmatch(value), (path.name, ws.title, value)
+                assert "(англ.)" not in value and not re.search(r"\d{4,}\.\d\d\b", value), (path.name, value)
 
 
 @pytest.mark.parametrize("rows", [1, 3])

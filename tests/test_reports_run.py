@@ -359,3 +359,26 @@ def test_every_code_title_fits_an_excel_sheet_name() -> None:
 
     assert set(TITLES_RU) == set(Code)
     assert [t for t in TITLES_RU.values() if len(t) > 31] == []
+
+
+REASONS = [  # (a parser's reason, its Russian text in the report)
+    ("date missing or unreadable", "дата платежа не указана или не читается"),
+    ("service amounts do not add up to the amount", "суммы по услугам не равны сумме платежа"),
+    ("amount missing; date missing or unreadable", "сумма: не указано; дата платежа не указана или не читается"),
+    ("expected 12 fields, found 3", "полей в строке 3, ожидалось 12"),
+    ("line 7: commission unreadable", "строка 7: комиссия не читается"),
+    ("Итого amount unreadable: 'x'", "сумма в строке «Итого» не читается: 'x'"),
+    ("не реестр: уже по-русски", "не реестр: уже по-русски"),
+    ("a brand new complaint", "a brand new complaint (англ.)"),  # noticed, not hidden
+]
+
+
+@pytest.mark.parametrize(("reason", "russian"), REASONS)
+def test_parser_reasons_reach_the_report_in_russian(tmp_path: Path, reason: str, russian: str) -> None:
+    from reports.reasons_ru import translate
+
+    assert translate(reason) == russian
+    bad = pd.DataFrame({"code": ["MALFORMED_LINE"], "register_id": pd.array([1], dtype="Int64"),
+                        "amount": pd.array([100], dtype="Int64"), "detail": [reason]})  # fmt: skip
+    xlsx, _ = write_run_report(RunReportData(DAY, _registers(), _tieout(), bad, _proposals()), tmp_path)
+    assert _table(load_workbook(xlsx)[TITLES_RU[Code.MALFORMED_LINE]])[0]["Описание"] == russian
