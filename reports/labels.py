@@ -7,13 +7,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-FORMAT_KIND_RU = {"text": "текстовый реестр", "xlsx": "реестр Excel", "dbf": "реестр DBF",
-                  "gis_xml": "извещения ГИС ЖКХ (XML)"}  # fmt: skip
+FORMAT_KIND_RU = {"text": "текст", "xlsx": "Excel", "dbf": "DBF", "gis_xml": "XML ГИС ЖКХ"}
 # The dialects and profiles shipped in parsers/dialects/ (a format is "<kind>:<its name>").
 DIALECT_RU = {
     "sber_classic": "Сбербанк, классический",
     "sber_multiservice": "Сбербанк, по услугам",
-    "pipe_header": "с заголовком, разделитель «|»",
+    "pipe_header": "с заголовком, через «|»",
     "portal": "портал оплаты",
     "xlsx_portal": "портал оплаты",
     "bank_units": "банковский, с разделами",
@@ -33,13 +32,13 @@ RULE_RU = {  # domain.tieout's passes
 
 
 def format_ru(fmt: object) -> object:
-    """«текстовый реестр (Сбербанк, классический)» for ``text:sber_classic``; a format of the
-    center's own dialect keeps the dialect's name in brackets."""
+    """«текст: Сбербанк, классический» for ``text:sber_classic`` (short: the summary prints one
+    page wide); a format of the center's own dialect keeps the dialect's name."""
     if not isinstance(fmt, str) or not fmt:
         return fmt
     kind, _, dialect = fmt.partition(":")
     word = FORMAT_KIND_RU.get(kind, kind)
-    return f"{word} ({DIALECT_RU.get(dialect, dialect)})" if dialect else word
+    return f"{word}: {DIALECT_RU.get(dialect, dialect)}" if dialect else word
 
 
 def channel_word(channel: object, names: Mapping[str, str]) -> object:
