@@ -126,7 +126,8 @@ def db_upgrade(ctx: typer.Context, home: Home = None) -> None:
         revision = schema_revision(engine)
     finally:
         engine.dispose()
-    out.print(f"Database {display_url(config.database_url)}: schema at revision {revision}.", highlight=False)
+    out.print(f"Database {display_url(config.database_url)}: schema at revision {revision}.", highlight=False,
+              soft_wrap=True)  # fmt: skip
 
 
 @ledger_app.command("balances")

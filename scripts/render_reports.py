@@ -58,7 +58,7 @@ def main() -> None:
         home = args.home
         if home is None:
             home = scratch / "demo"
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "RKC_"))}
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RKC_"))}
             env |= {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
             rkc = Path(sys.executable).parent / "rkc"
             demo = [str(rkc), "demo", "--dir", str(home), "--accounts", "300", "--payments", "2000"]

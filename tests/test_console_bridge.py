@@ -29,7 +29,7 @@ def _table(lines: list[str]) -> list[str]:
 
 def test_the_night_at_80_columns_shows_the_residual_on_one_line(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "RKC_DATABASE"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RKC_DATABASE"))}
     env |= {"COLUMNS": "80", "RKC_HOME": str(home)}
     _rkc("init", env=env)
     _rkc("generate", "--dir", str(home), "--accounts", "40", "--payments", "120", env=env)
