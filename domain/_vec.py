@@ -35,13 +35,14 @@ def ints(values: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def fmt_amounts(kopecks: np.ndarray | pd.Series) -> pd.Series:
-    """Column version of ``domain.money.format_amount``: ``-1234.56`` for every element."""
+    """Column version of ``domain.money.format_ru`` for the Russian texts of findings: ``-1 234,56``
+    (a no-break space between thousands) for every element."""
     k = np.asarray(kopecks, dtype=np.int64)
     sign = np.where(k < 0, "-", "")
     a = np.abs(k)
-    whole = pd.Series(a // 100).astype(str)
+    whole = pd.Series(a // 100).astype(str).str.replace(r"\B(?=(\d{3})+$)", "\u00a0", regex=True)
     frac = pd.Series(a % 100).astype(str).str.zfill(2)
-    return (pd.Series(sign) + whole + "." + frac).astype(object)
+    return (pd.Series(sign) + whole + "," + frac).astype(object)
 
 
 def flags(payment_id: np.ndarray, code: Code, detail: pd.Series | np.ndarray | str) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from domain._vec import text
 from domain.codes import Code
-from domain.money import format_amount
+from domain.money import format_ru
 from domain.records import BankStatement, BankTransfer
 
 TIED = "tied"
@@ -238,8 +238,8 @@ def tie_registers(
                 row.register_id,
                 row.transfer_line_no,
                 str(Code.TRANSFER_MISMATCH),
-                f"п/п № {row.transfer_number} на {format_amount(row.transfer_amount)}, "
-                f"расхождение {format_amount(row.difference)}",
+                f"п/п № {row.transfer_number} на {format_ru(row.transfer_amount)}, "
+                f"расхождение {format_ru(row.difference)}",
             )
         )
     for row in result[~found].itertuples():
@@ -255,7 +255,7 @@ def tie_registers(
                 pd.NA,
                 t.line_no,
                 str(Code.REGISTER_MISSING),
-                f"п/п № {t.number} от {t.date:%d.%m.%Y} на {format_amount(t.amount)} от "
+                f"п/п № {t.number} от {t.date:%d.%m.%Y} на {format_ru(t.amount)} от "
                 f"{t.payer_name or t.payer_inn}: реестр не получен",
             )
         )
@@ -282,7 +282,7 @@ def statement_flags(statement: BankStatement, center_account: str) -> list[tuple
         incoming = [t.amount for t in statement.transfers if t.incoming]
         found.append((
             f"выписка по счёту {statement.account}, а не по счёту РКЦ {center_account}: "
-            f"{len(incoming)} поступлений на {format_amount(sum(incoming))} не сопоставляются с реестрами",
+            f"{len(incoming)} поступлений на {format_ru(sum(incoming))} не сопоставляются с реестрами",
             sum(incoming),
         ))  # fmt: skip
     if statement.other_accounts:
@@ -292,3 +292,35 @@ def statement_flags(statement: BankStatement, center_account: str) -> list[tuple
             None,
         ))  # fmt: skip
     return found
+
+
+def quarantine_note(number: object, day: object, amount: object, quarantined: Sequence[Mapping]) -> str | None:
+    """What to say instead of «реестр не получен» when an unclaimed п/п (its ``number``, ``day``,
+    ``amount`` in kopecks) looks like the payment of a
+    quarantined register (``sql.registers.quarantined_registers``): the register, why it is in
+    quarantine, and what matches — number (leading zeros ignored), date, amount. The register with
+    the most matches. The date alone is no match (a night's registers share it): None unless the
+    number or the amount matches."""
+    best, matched = None, []
+    number = _num(number)
+    for reg in quarantined:
+        found = [word for word, same in (
+            ("номеру", number is not None and _num(reg.get("payment_order_number")) == number),
+            ("дате", day is not None and reg.get("payment_order_date") == day),
+            ("сумме", amount is not None and reg.get("net_amount") == amount),
+        ) if same]  # fmt: skip
+        if found and found != ["дате"] and len(found) > len(matched):
+            best, matched = reg, found
+    if best is None:
+        return None
+    reason = f": {best['reason']}" if best.get("reason") else ""
+    return (f"похоже, оплачивает реестр {best['file']}, помещённый в карантин{reason} "
+            f"(совпадает по {', '.join(matched)})")  # fmt: skip
+
+
+def _num(value: object) -> str | None:
+    """A п/п number for comparison: digits without leading zeros; None when there is none."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    stripped = str(value).strip().lstrip("0")
+    return stripped or None

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from domain.codes import Code
-from domain.money import format_amount
+from domain.money import format_ru
 from domain.records import DeclaredTotals, LineError
 
 
@@ -61,7 +61,7 @@ def check_register_totals(
     if declared.amount is not None and declared.amount != amount:
         note = f" (без {unreadable} строк с нечитаемой суммой)" if unreadable else ""
         reasons.append(
-            f"сумма строк {format_amount(amount)}{note}, в итоговой строке {format_amount(declared.amount)}"
+            f"сумма строк {format_ru(amount)}{note}, в итоговой строке {format_ru(declared.amount)}"
         )
     commission = pd.array(payments["commission"], dtype="Int64") if "commission" in payments else None
     has_commission = commission is not None and len(commission) > 0 and not commission.isna().any()
@@ -69,13 +69,13 @@ def check_register_totals(
         comm = int(commission.sum())
         if declared.commission is not None and declared.commission != comm:
             reasons.append(
-                f"комиссия по строкам {format_amount(comm)}, "
-                f"в итоговой строке {format_amount(declared.commission)}"
+                f"комиссия по строкам {format_ru(comm)}, "
+                f"в итоговой строке {format_ru(declared.commission)}"
             )
         transfer = int(amounts.sum()) - comm
         if declared.transfer is not None and declared.transfer != transfer:
             reasons.append(
-                f"к перечислению по строкам {format_amount(transfer)}, "
-                f"в итоговой строке {format_amount(declared.transfer)}"
+                f"к перечислению по строкам {format_ru(transfer)}, "
+                f"в итоговой строке {format_ru(declared.transfer)}"
             )
     return TotalsCheck(not reasons, lines, amount, unreadable, tuple(reasons))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.codes import Code
-from domain.money import format_amount
+from domain.money import format_ru
 from domain.records import DeclaredTotals
 
 NO_TOTALS_RU = "реестр без контрольных итогов"
@@ -32,7 +32,7 @@ def unverified_register(
     (``lines`` records read, ``amount`` kopecks, rejected lines included)."""
     if declared is not None and (declared.count is not None or declared.amount is not None):
         return None
-    what = f"{lines} строк на сумму {format_amount(amount)}"
+    what = f"{lines} строк на сумму {format_ru(amount)}"
     if allowed:
         return Unverified(False, f"{NO_TOTALS_RU}: {what} принято без сверки итогов (канал {channel} это разрешает)")
     return Unverified(True, f"{NO_TOTALS_RU}: {what}; канал {channel} не принимает реестры без итогов")

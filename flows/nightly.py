@@ -34,7 +34,16 @@ from sql.engine import migrate
 from sql.registers import night_registers
 
 
-@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
+def _by_file() -> str:
+    """A file task's run name: the task and the file it works on («intake: reestr_01.txt»)."""
+    from prefect.runtime import task_run
+
+    params = task_run.parameters
+    path = params.get("path") or (params.get("intake_") or {}).get("path") or ""
+    return f"{task_run.task_name}: {Path(path).name}"
+
+
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io, task_run_name=_by_file)
 def intake(home: str, channel: str, path: str, work_dir: str, totals: str | None = None) -> dict:
     """Identify and parse one file into the work directory (with its totals file, if paired)."""
     config, engine = config_and_engine(home)
@@ -63,7 +72,7 @@ def decide(home: str, intakes: list[dict], work_dir: str, run_date: date | None 
         release_memory()  # this step's peak must not add to the next one's
 
 
-@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io, task_run_name=_by_file)
 def post_register(home: str, intake_: dict, plan: dict | None, run_date: date, lock: dict | None = None) -> dict:
     """Post one register in one transaction and file it away, if the run still holds the run lock."""
     config, engine = config_and_engine(home)
@@ -172,7 +181,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
                     len(result["registers"]))  # fmt: skip
     night = {"date": run_date.isoformat(), "files": len(files), "posted_this_run": this_run, "skipped": skipped,
              **result}  # fmt: skip
-    _artifacts(night)
+    _artifacts(night, {name: c.agent_name for name, c in config.channels.items()})
     return night
 
 
@@ -246,30 +255,43 @@ def settle(futures: list[PrefectConcurrentFuture]) -> None:
             logger.warning("Interrupted again (%s); the wait goes on", type(again).__name__)
 
 
-def _artifacts(result: dict) -> None:
-    """The night's bridge as a table and the discrepancy counts as markdown, for the Prefect UI."""
-    create_table_artifact(bridge_rows(result["registers"]), key="nightly-bridge",
-                          description=f"Bridge per register for {result['date']}, rubles; residual must be 0.00")
+def _artifacts(result: dict, channels: dict[str, str]) -> None:
+    """The night's bridge as a table and the discrepancy counts as markdown, for the Prefect UI, in
+    Russian like everything the center's people read."""
+    day = date.fromisoformat(result["date"]).strftime("%d.%m.%Y")
+    create_table_artifact(bridge_rows(result["registers"], channels), key="nightly-bridge",
+                          description=f"Сверка за {day} по реестрам, руб.; остаток должен быть 0,00")  # fmt: skip
     create_markdown_artifact(discrepancy_markdown(result), key="nightly-discrepancies")
 
 
-def bridge_rows(registers: list[dict]) -> list[dict]:
-    """One row per register in rubles with its residual, and a TOTAL row: what the operator checks
-    first is that every residual is 0.00."""
-    from domain.money import format_amount
+BRIDGE_HEADERS_RU = {"amount_total": "Поступило", "posted": "Проведено", "suspense": "Невыясненные",
+                     "rejected": "Отклонено", "duplicate": "Дубли", "quarantined": "Карантин",
+                     "residual": "Остаток"}  # fmt: skip
+
+
+def bridge_rows(registers: list[dict], channels: dict[str, str] | None = None) -> list[dict]:
+    """One row per register in rubles (``1 234,56``) with its residual, and an Итого row: what the
+    operator checks first is that every residual is 0,00. Channels by their agents' names."""
+    from domain.money import format_ru
+    from reports.console import channel_ru, status_ru
 
     rows = []
     for line in bridge_lines(registers):
-        amounts = {k: format_amount(line[k]) for k in (*BRIDGE_FIELDS, "residual")}
-        rows.append({"file": line["file"] or "TOTAL", "channel": line["channel"], "status": line["status"], **amounts})
+        amounts = {BRIDGE_HEADERS_RU[k]: format_ru(line[k]) for k in (*BRIDGE_FIELDS, "residual")}
+        rows.append({"Файл": line["file"] or "Итого", "Канал": channel_ru(line["channel"], channels or {}),
+                     "Статус": status_ru(line["status"]), **amounts})  # fmt: skip
     return rows
 
 
 def discrepancy_markdown(result: dict) -> str:
-    """The night's discrepancy counts and where its report and summary are."""
-    counts = "\n".join(f"| {code} | {n} |" for code, n in result.get("discrepancies", {}).items()) or "| — | 0 |"
+    """The night's discrepancy counts (codes with their Russian titles) and where its report is."""
+    from reports.console import code_ru
+
+    found = result.get("discrepancies", {})
+    counts = "\n".join(f"| {code_ru(code)} | {n} |" for code, n in found.items()) or "| нет | 0 |"
+    day = date.fromisoformat(result["date"]).strftime("%d.%m.%Y")
     return (
-        f"# Discrepancies of {result['date']}\n\n| code | count |\n|---|---|\n{counts}\n\n"
-        f"Report: [{result.get('xlsx')}](file://{result.get('xlsx')}) (on the machine that ran the flow)\n\n"
-        f"Summary: `{result.get('summary')}`\n"
+        f"# Расхождения за {day}\n\n| Расхождение | Количество |\n|---|---|\n{counts}\n\n"
+        f"Отчёт: [{result.get('xlsx')}](file://{result.get('xlsx')}) (на машине, где шёл прогон)\n\n"
+        f"Итоги (JSON): `{result.get('summary')}`\n"
     )

@@ -36,7 +36,8 @@ def supplier_statements(period: str | None = None, home: str | None = None) -> d
     key = load_signing_key(config, get_run_logger())  # refused before anything is written
     try:
         migrate(engine)
-        files = write_statements(engine, period, config.out)
+        files = write_statements(engine, period, config.out,
+                                 {n: c.agent_name for n, c in config.channels.items()})  # fmt: skip
         first = date.fromisoformat(f"{period}-01")
         write_manifest(config, engine, key, kind=ManifestKind.STATEMENTS, run_date=first,
                        name=config.out / "statements" / period / "manifest.json", inputs=[], outputs=files)  # fmt: skip

@@ -15,8 +15,9 @@ quarantined unread (uploads in progress, registers waiting for their totals file
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -25,10 +26,13 @@ import pandas as pd
 
 from domain.codes import TITLES_RU, Code
 from domain.nearmiss import PROPOSAL_COLUMNS
+from reports.labels import format_ru, rule_ru, russian_channels
+from reports.reasons_ru import translate_column
 from reports.render import html_table, money_ru, render_html, text_column
 from reports.xlsx import Col, SheetSpec, sheet_title, write_workbook
 
 SUMMARY_TITLE = "Сводка"
+INDEX_TITLE = "Расхождения"
 TIEOUT_TITLE = "Сверка с выпиской"
 PAYMENT_ID_HEADER = "ID платежа"
 TARGET_HEADER = "Верный ЛС или УИП"
@@ -137,6 +141,7 @@ GIS_REJECTED_COLUMNS = [
     ("transport_guid", Col("TransportGUID")),
     ("error", Col("Ошибка ГИС ЖКХ")),
 ]
+INDEX_COLUMNS = [("title", Col("Расхождение")), ("rows", Col("Строк", "int")), ("amount", Col("Сумма", "money"))]
 RESOLUTION_COLUMNS = [
     ("proposals", Col(PROPOSALS_HEADER)),
     ("target", Col(TARGET_HEADER, "input")),
@@ -158,7 +163,7 @@ class RunReportData:
     state (``rkc.inbox.InboxState`` value), age_minutes, detail, stored_path. meters: register_id,
     file, channel, line_no, payment_id, account, meter, value. gis_rejected: export_date, kind
     (``domain.gis_exchange.ItemKind`` value), payment_id, channel, operation_id, uip, amount, file,
-    transport_guid, error.
+    transport_guid, error. channel_names: what the cells show for a channel (its code when absent).
     """
 
     run_date: date
@@ -169,6 +174,7 @@ class RunReportData:
     inbox: pd.DataFrame | None = None
     meters: pd.DataFrame | None = None
     gis_rejected: pd.DataFrame | None = None
+    channel_names: Mapping[str, str] = field(default_factory=dict)  # code → the agent's name (rkc.yaml)
 
 
 def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
@@ -183,17 +189,25 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
     The workbook lists every row; the page shows the first ``html_rows`` of each section (0: all)
     and says how many there are, with the counts and sums of the index over all of them."""
     xlsx_path, html_path = report_paths(data.run_date, out_dir)
+    names = data.channel_names
     registers = _frame(data.registers, REGISTER_COLUMNS).sort_values("register_id", ignore_index=True)
     registers["status"] = registers["status"].map(lambda s: STATUS_RU.get(s, s))
+    registers["format"] = registers["format"].map(format_ru)
+    registers = russian_channels(registers, names)
     tieout = _frame(data.tieout, TIEOUT_COLUMNS)
     tieout["status"] = tieout["status"].map(_tie_status)
+    tieout["rule"] = tieout["rule"].map(rule_ru)
     total = _total_row(registers)
-    sections = _sections(data.discrepancies, data.proposals)
-    extras = _extras(data)
+    discrepancies = _register_amounts(_transfer_amounts(data.discrepancies, data.tieout), data.registers)
+    sections = [(code, title, _reasons_ru(code, russian_channels(frame, names)), columns)
+                for code, title, frame, columns in _sections(discrepancies, data.proposals)]  # fmt: skip
+    extras = [(title, russian_channels(frame, names), columns) for title, frame, columns in _extras(data)]
+    index = _index(sections)
 
     sheets = [
         SheetSpec(SUMMARY_TITLE, [c for _, c in REGISTER_COLUMNS], registers, tail=total),
-        SheetSpec(TIEOUT_TITLE, [c for _, c in TIEOUT_COLUMNS], tieout),
+        *([SheetSpec(INDEX_TITLE, [c for _, c in INDEX_COLUMNS], index)] if len(index) else []),
+        SheetSpec(TIEOUT_TITLE, [c for _, c in TIEOUT_COLUMNS], russian_channels(tieout, names)),
     ]
     for code, title, frame, columns in sections:
         sheets.append(SheetSpec(sheet_title(title, code), [c for _, c in columns], frame))
@@ -207,7 +221,7 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
             html_path,
             run_date=data.run_date.strftime("%d.%m.%Y"),
             summary=html_table(pd.concat([registers, total], ignore_index=True), REGISTER_COLUMNS),
-            tieout=html_table(tieout, TIEOUT_COLUMNS),
+            tieout=html_table(russian_channels(tieout, names), TIEOUT_COLUMNS),
             index=[(title, code, len(frame), _sum_ru(frame["amount"])) for code, title, frame, _ in sections],
             sections=[
                 {"code": code, "title": title, "rows": len(frame), "shown": len(shown),
@@ -278,8 +292,69 @@ def _proposal_text(proposals: pd.DataFrame) -> pd.Series:
     return pd.Series(text, index=p["payment_id"].astype("int64").to_numpy()).groupby(level=0).agg("; ".join)
 
 
+def _transfer_amounts(discrepancies: pd.DataFrame, tieout: pd.DataFrame) -> pd.DataFrame:
+    """A register whose п/п is missing carries no payment's amount: the amount is its net (what the
+    п/п should bring), and its description says it; a п/п of another sum, the difference."""
+    d = discrepancies.copy()
+    if d.empty or "register_id" not in tieout.columns:
+        return d
+    by_register = tieout.dropna(subset=["register_id"]).drop_duplicates("register_id").set_index("register_id")
+    rid = pd.array(d["register_id"], dtype="Int64")
+    amount = pd.array(d["amount"], dtype="Int64")
+    codes = d["code"].astype(object)
+    for code, source in ((Code.TRANSFER_MISSING.value, "net_amount"), (Code.TRANSFER_MISMATCH.value, "difference")):
+        if source not in by_register.columns:
+            continue
+        fill = (codes == code).to_numpy() & np.asarray(pd.isna(amount)) & np.asarray(~pd.isna(rid))
+        if fill.any():
+            looked = by_register[source].reindex(np.asarray(rid[fill], dtype=np.int64)).abs()
+            amount[fill] = pd.array(looked.to_numpy(), dtype="Int64")
+            if code == Code.TRANSFER_MISSING.value:
+                words = d["detail"].astype(object).copy()
+                words[fill] = [f"{w}: ожидался п/п на {money}" for w, money in
+                               zip(words[fill], money_ru(pd.Series(looked.to_numpy())), strict=True)]  # fmt: skip
+                d["detail"] = words
+    d["amount"] = amount
+    return d
+
+
+PARSER_REASON_CODES = (Code.MALFORMED_LINE.value, Code.BAD_FILE.value)  # descriptions the parsers wrote in English
+
+
+def _reasons_ru(code: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The parsers' reasons of a section in Russian (``reports.reasons_ru``); others as they are."""
+    if code not in PARSER_REASON_CODES or "detail" not in frame.columns:
+        return frame
+    return frame.assign(detail=translate_column(frame["detail"]))
+
+
+REGISTER_CODES = (Code.REGISTER_TOTAL_MISMATCH.value, Code.UNVERIFIED_REGISTER.value)  # a whole register's finding
+
+
+def _register_amounts(discrepancies: pd.DataFrame, registers: pd.DataFrame) -> pd.DataFrame:
+    """A finding about a whole register without an amount of its own weighs the register's total."""
+    if discrepancies.empty or "register_id" not in registers.columns or "amount" not in discrepancies.columns:
+        return discrepancies
+    totals = registers.drop_duplicates("register_id").set_index("register_id")["amount_total"]
+    rid = pd.array(discrepancies["register_id"], dtype="Int64")
+    amount = pd.array(discrepancies["amount"], dtype="Int64")
+    fill = (discrepancies["code"].astype(object).isin(REGISTER_CODES).to_numpy() & np.asarray(pd.isna(amount))
+            & np.asarray(~pd.isna(rid)))  # fmt: skip
+    if fill.any():
+        amount[fill] = pd.array(totals.reindex(np.asarray(rid[fill], dtype=np.int64)).to_numpy(), dtype="Int64")
+    return discrepancies.assign(amount=amount)
+
+
+def _index(sections: list[tuple[str, str, pd.DataFrame, list]]) -> pd.DataFrame:
+    """One row per discrepancy kind present: its title, rows and sum; the largest sums first."""
+    rows = [{"title": title, "rows": len(frame), "amount": int(pd.array(frame["amount"], dtype="Int64").sum())}
+            for _, title, frame, _ in sections]  # fmt: skip
+    return pd.DataFrame(rows, columns=[n for n, _ in INDEX_COLUMNS])
+
+
 def _sections(discrepancies: pd.DataFrame, proposals: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame, list]]:
-    """(code, title, frame, columns) per code present, in the order of ``domain.codes.Code``."""
+    """(code, title, frame, columns) per code present, the largest sums first (then the most rows,
+    then the order of ``domain.codes.Code``)."""
     d = discrepancies.reindex(columns=["code", *[n for n, _ in DISCREPANCY_COLUMNS]])
     d = d[d["code"].notna()]
     order = {c.value: i for i, c in enumerate(Code)}
@@ -304,7 +379,8 @@ def _sections(discrepancies: pd.DataFrame, proposals: pd.DataFrame) -> list[tupl
             columns += RESOLUTION_COLUMNS
         title = TITLES_RU.get(Code(code), code) if code in order else code
         out.append((code, title, frame, columns))
-    return out
+    weight = [(-int(pd.array(f["amount"], dtype="Int64").sum()), -len(f)) for _, _, f, _ in out]
+    return [section for _, section in sorted(zip(weight, out, strict=True), key=lambda pair: pair[0])]
 
 
 def _sum_ru(values: pd.Series) -> str:

@@ -20,6 +20,7 @@ vectorized over all suppliers at once and then sliced per supplier.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine
 
 from reports.cells import fit_cells, spreadsheet_text
+from reports.labels import russian_channels
 from reports.render import html_table, render_html
 from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
 from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
@@ -70,11 +72,14 @@ def statement_dir(out_root: Path, period: str, inn: str) -> Path:
     return out_root / "statements" / period / inn
 
 
-def write_statements(conn_or_engine: Connection | Engine, period: str, out_root: Path) -> list[Path]:
-    """Write every supplier's statement for ``period`` (``YYYY-MM``); return the paths written."""
+def write_statements(conn_or_engine: Connection | Engine, period: str, out_root: Path,
+                     channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
+    """Write every supplier's statement for ``period`` (``YYYY-MM``); return the paths written.
+    ``channel_names`` (code → agent's name) is what the XLSX and HTML show for a channel; the CSV
+    register keeps the codes, for machines."""
     if isinstance(conn_or_engine, Engine):
         with conn_or_engine.connect() as conn:
-            return write_statements(conn, period, out_root)
+            return write_statements(conn, period, out_root, channel_names)
     conn = conn_or_engine
     start, _ = period_bounds(period)
     directory = supplier_directory(conn)
@@ -98,6 +103,7 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
     moves["doc_uip"] = moves["resolved_uip"].fillna(moves["matched_uip"]).fillna(moves["uip"])
     bounds = _slices(moves["inn"], suppliers["inn"])
     bodies = _csv_bodies(_csv_lines(moves), bounds)
+    moves = russian_channels(moves, channel_names or {})  # what people read; the CSV above keeps the codes
     payments = moves[moves["kind"] == "payment"]
     daily = (
         payments.groupby(["inn", "value_date", "channel"], dropna=False, sort=True)["amount"]

@@ -23,10 +23,14 @@ Cell rules, decided once for every report:
   repairs the file by cutting or refuses it) is cut to fit, ending with a visible marker
   ``… [обрезано символов: N]`` counted in the limit (``reports.cells.fit_cells``);
 - characters XML 1.0 forbids (control characters) are dropped from text.
+
+Every sheet prints: landscape A4, fitted to one page wide (as many pages down as it takes), the
+header row repeated on every page, and the tail rows (Итого) in bold on screen and on paper.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import zipfile
@@ -42,6 +46,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.cells import fit_cells, guarded
 
@@ -105,6 +111,21 @@ class _Styles:
         self.date = sid(number_format=DATE_FORMAT)
         self.input = sid(number_format=TEXT_FORMAT)
         self.int = 0
+        # The same, bold: the tail rows (Итого).
+        bold = Font(bold=True)
+        self.bold_text = sid(font=bold)
+        self.bold_quoted = sid(font=bold, quotePrefix=True)
+        self.bold_money = sid(font=bold, number_format=MONEY_FORMAT)
+        self.bold_date = sid(font=bold, number_format=DATE_FORMAT)
+        self.bold_input = sid(font=bold, number_format=TEXT_FORMAT)
+        self.bold_int = self.bold_text
+
+    def emboldened(self) -> _Styles:
+        """These styles with the bold ones in place of the plain: for the tail rows."""
+        bold = copy.copy(self)
+        for name in ("text", "quoted", "money", "date", "input", "int"):
+            setattr(bold, name, getattr(self, f"bold_{name}"))
+        return bold
 
 
 def _array(values: object) -> pa.Array:
@@ -186,7 +207,7 @@ def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: _Styles) 
         return pc.binary_join_element_wise('<c r="', refs, f'" s="{st.input}"/>', "")
     if col.kind == "text":
         raw = fit_cells(values if isinstance(values, pa.Array) else strings(values))
-        style = pc.if_else(guarded(raw), f' s="{st.quoted}"', "")
+        style = pc.if_else(guarded(raw), f' s="{st.quoted}"', f' s="{st.text}"' if st.text else "")
         body = _escape(raw)
         cell = pc.binary_join_element_wise(
             '<c r="', refs, '"', style, ' t="inlineStr"><is><t xml:space="preserve">', body, "</t></is></c>", ""
@@ -198,7 +219,7 @@ def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: _Styles) 
     elif col.kind == "date":
         v, s = _date_serials(values), st.date
     elif col.kind == "int":
-        v, s = _array(pa.array(pd.array(pd.Series(values), dtype="Int64"))).cast(pa.string()), 0
+        v, s = _array(pa.array(pd.array(pd.Series(values), dtype="Int64"))).cast(pa.string()), st.int
     else:
         raise ValueError(f"unknown column kind {col.kind!r}; expected one of {KINDS}")
     attr = f' s="{s}"' if s else ""
@@ -237,7 +258,7 @@ def _render(spec: SheetSpec, st: _Styles) -> Iterator[bytes]:
     )
     yield f'<row r="1">{header}</row>'.encode()
     start = 2
-    for frame in (spec.body, spec.tail):
+    for frame, styles in ((spec.body, st), (spec.tail, st.emboldened())):
         if frame is None or frame.empty:
             continue
         for first in range(0, len(frame), RENDER_SLICE):
@@ -249,7 +270,7 @@ def _render(spec: SheetSpec, st: _Styles) -> Iterator[bytes]:
                 if col.kind == "text":
                     values = strings(values)
                 refs = pc.binary_join_element_wise(get_column_letter(i + 1), rows, "")
-                cells.append(_cells(col, values, refs, st))
+                cells.append(_cells(col, values, refs, styles))
             xml = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "")
             yield concat_utf8(xml)
             start += len(part)
@@ -285,6 +306,7 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
         for i, width in enumerate(_widths(spec), 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
+        _print_setup(ws)
         last = get_column_letter(len(spec.columns))
         ws.auto_filter.ref = f"A1:{last}{1 + len(spec.body)}"
         made.append((ws, spec))
@@ -308,6 +330,17 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
         skeleton.unlink(missing_ok=True)
         final_tmp.unlink(missing_ok=True)
     return path
+
+
+def _print_setup(ws: object) -> None:
+    """Landscape, one page wide however many pages long, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True  # the cells have no borders of their own
 
 
 def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, rows: Iterator[bytes]) -> None:

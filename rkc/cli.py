@@ -18,7 +18,7 @@ from rich.table import Table
 from domain.money import format_amount, format_ru
 from parsers.base import BadFile
 from rkc.config import ConfigError, init_home, load_config
-from rkc.context import open_database
+from rkc.context import open_database, open_existing
 
 app = typer.Typer(
     help="rkc: nightly reconciliation of ЖКУ payments for a regional settlement center (РКЦ).",
@@ -28,7 +28,9 @@ app = typer.Typer(
 charges_app = typer.Typer(help="Billing charges (ПД) and the suppliers directory.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The double-entry ledger: balances and integrity checks.", no_args_is_help=True)
 app.add_typer(charges_app, name="charges")
+db_app = typer.Typer(help="The database's schema.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(db_app, name="db")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -136,6 +138,22 @@ def charges_accept(
               highlight=False)  # fmt: skip
 
 
+@db_app.command("upgrade")
+@user_errors
+def db_upgrade(ctx: typer.Context, home: Home = None) -> None:
+    """Create the rkc schema in the configured database, or bring it up to this version's."""
+    from sql.engine import display_url, schema_revision
+
+    config = load_config(_home(ctx, home))
+    engine = open_database(config)
+    try:
+        revision = schema_revision(engine)
+    finally:
+        engine.dispose()
+    out.print(f"Database {display_url(config.database_url)}: schema at revision {revision}.", highlight=False,
+              soft_wrap=True)  # fmt: skip
+
+
 @ledger_app.command("balances")
 @user_errors
 def ledger_balances(
@@ -146,7 +164,7 @@ def ledger_balances(
     """Balance of every ledger account (suppliers and suspense as amounts owed)."""
     from sql.ledger_queries import balances
 
-    engine = open_database(load_config(_home(ctx, home)))
+    engine = open_existing(load_config(_home(ctx, home)))
     with engine.connect() as conn:
         found = balances(conn)
     engine.dispose()
@@ -168,7 +186,7 @@ def ledger_check(ctx: typer.Context, home: Home = None) -> None:
     """
     from sql.ledger_queries import check_ledger
 
-    engine = open_database(load_config(_home(ctx, home)))
+    engine = open_existing(load_config(_home(ctx, home)))
     with engine.connect() as conn:
         violations = check_ledger(conn)
     engine.dispose()
@@ -198,7 +216,7 @@ def ledger_verify(
     if month is not None:
         since, until = month_bounds(month)
     config = load_config(_home(ctx, home))
-    engine = open_database(config)
+    engine = open_existing(config)
     try:
         result = verify(config, engine, since, until)
     finally:

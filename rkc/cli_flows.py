@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from domain.money import format_ru
 from rkc.cli import Home, _home, app, err, fail, out, user_errors
 from rkc.config import Config, init_home, load_config, resolve_home
 
@@ -41,28 +39,24 @@ def _parse_date(value: str | None) -> date | None:
     return None
 
 
-def print_bridge(result: dict) -> None:
-    """The night's bridge per register, in rubles, as accountants read it, with the residual
-    (received less everything placed) that must be 0,00 on every line and in total."""
-    table = Table("Файл", "Канал", "Статус", "Поступило", "Проведено", "Невыясн.", "Отклонено", "Дубли",
-                  "Карантин", "Остаток", title=f"Сверка за {result['date']}")  # fmt: skip
-    from rkc.summary import BRIDGE_FIELDS, bridge_lines
+def print_bridge(result: dict, channels: dict[str, str] | None = None) -> None:
+    """The night's bridge per register in rubles, as accountants read it, within 80 columns (a pipe
+    gets 80 too): the residual (received less everything placed), 0,00 on every line and in
+    total, stays on its row; files, channels (``channels``: code → agent's name) and statuses follow
+    below, one line each, never cut."""
+    from reports.console import bridge_table, legend_lines, night_lines
+    from rkc.summary import bridge_lines
 
-    keys = (*BRIDGE_FIELDS, "residual")
-    *lines, total = bridge_lines(result["registers"])
-    for line in lines:
-        table.add_row(line["file"], line["channel"], line["status"], *[format_ru(line[k]) for k in keys])
-    table.add_row("Итого", "", "", *[format_ru(total[k]) for k in keys], style="bold")
-    out.print(table)
-    this_run = result.get("posted_this_run")
-    if this_run is not None and len(this_run) < len(result["registers"]):
-        out.print(f"This run posted {len(this_run)} of the night's {len(result['registers'])} registers; "
-                  "the others were posted by an earlier run of the same night.")  # fmt: skip
-    for s in result.get("skipped", []):
-        out.print(f"{s['file']} ({s['channel']}): {s['status']} — {s.get('reason', '')}", highlight=False)
-    counts = ", ".join(f"{k} {v}" for k, v in result.get("discrepancies", {}).items()) or "none"
-    out.print(f"Discrepancies: {counts}")
-    out.print(f"Report: {result.get('xlsx')}\nSummary: {result.get('summary')}")
+    names = channels or {}
+    lines = bridge_lines(result["registers"])
+    out.print(bridge_table(lines, result["date"], out.width))
+    for line in [*legend_lines(lines, names), *night_lines(result, names)]:
+        out.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+def channel_names(config: Config) -> dict[str, str]:
+    """Each channel's agent as rkc.yaml names it, for what people read."""
+    return {name: channel.agent_name for name, channel in config.channels.items()}
 
 
 @app.command()
@@ -86,7 +80,7 @@ def run(
 
     with out.status("Reconciling the night…"):
         result = nightly(home=str(config.home), run_date=when)
-    print_bridge(result)
+    print_bridge(result, channel_names(config))
 
 
 @app.command()
@@ -158,7 +152,7 @@ def demo(
     with out.status("Writing supplier statements…"):
         period = day.run_date.strftime("%Y-%m")
         written = supplier_statements(period=period, home=str(config.home))
-    print_bridge(result)
+    print_bridge(result, channel_names(config))
     out.print(f"Supplier statements ({len(written['files'])} files): {config.out / 'statements' / period}")
     out.print(f"Ledger: rkc ledger balances --home {config.home}")
 

@@ -23,11 +23,11 @@ def qr(
     """Print the receipt QR payload of a ПД (ГОСТ Р 56042-2014): the center as payee, the ПД's ЛС,
     period, total and ИПД."""
     from domain.qr import QrError
-    from rkc.context import open_database
+    from rkc.context import open_existing
     from rkc.qr import DocumentNotFound, receipt_payload
 
     config = load_config(_home(ctx, home))
-    engine = open_database(config)
+    engine = open_existing(config)
     try:
         payload = receipt_payload(config, engine, uip)
     except DocumentNotFound as exc:

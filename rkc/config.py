@@ -133,6 +133,12 @@ class Config:
         return self.inbox / "statements"
 
     @property
+    def charges_inbox(self) -> Path:
+        """Where billing's export and the suppliers directory are put for the charges-import
+        deployment (its default parameters name files here, prefect.yaml)."""
+        return self.inbox / "charges"
+
+    @property
     def resolutions_inbox(self) -> Path:
         """Where accountants drop resolved discrepancy workbooks."""
         return self.inbox / "resolutions"
@@ -384,7 +390,7 @@ def init_home(home: str | Path | None) -> tuple[Config, bool]:
         path.write_text(default_config_text(), encoding="utf-8")
     config = load_config(root)
     for folder in (config.archive, config.quarantine, config.out, config.statements_inbox,
-                   config.resolutions_inbox):  # fmt: skip
+                   config.resolutions_inbox, config.charges_inbox):  # fmt: skip
         folder.mkdir(parents=True, exist_ok=True)
     for channel in config.channels:
         (config.inbox / channel).mkdir(parents=True, exist_ok=True)

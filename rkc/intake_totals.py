@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from domain.money import format_amount
+from domain.money import format_ru
 from domain.records import DeclaredTotals
 from parsers.base import BadFile, file_sha256
 from parsers.totals_file import read_totals_file
@@ -34,7 +34,7 @@ def attach_totals(config: Config, intake: Intake, totals_path: Path) -> Intake:
     conflicts = [
         f"{label}: в реестре {show(mine)}, в файле итогов {show(theirs)}"
         for label, mine, theirs, show in (("строк", own.count, found.count, str),
-                                          ("сумма", own.amount, found.amount, format_amount))
+                                          ("сумма", own.amount, found.amount, format_ru))
         if mine is not None and theirs is not None and mine != theirs
     ]  # fmt: skip
     if conflicts:

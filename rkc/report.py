@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, text
 
+from domain.codes import Code
+from domain.tieout import quarantine_note
 from rkc.config import Config
 from rkc.decide import plan_file
 from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
 from sql.queries import PAYMENT_KEY, read_frame, stored_payments
+from sql.registers import quarantined_registers
 
 REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "records", "non_payment_lines", "lines",
                    "rejected_lines", "amount_total", "posted", "suspense", "rejected", "duplicate",
                    "quarantined"]  # fmt: skip
+QUARANTINE_LOOKBACK_DAYS = 7  # an unclaimed п/п is compared with the registers quarantined this long before
+NOT_RECEIVED = "реестр не получен"  # domain.tieout's words for a п/п that no register claims
 
 
 def write_report(
@@ -52,13 +57,39 @@ def write_report(
         discrepancies = discrepancies.drop(columns="id")
         proposals = _proposals(conn, [plan_file(work_dir, r["sha256"], "proposals") for r in registers])
         meters = night_meter_readings(conn, run_date)
+        quarantined = quarantined_registers(conn, run_date - timedelta(days=QUARANTINE_LOOKBACK_DAYS), run_date)
         gis_rejected = rejected_items(conn)  # until handled, every night's report lists them
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
+    discrepancies, tieout = _quarantine_notes(discrepancies, tieout, quarantined)
     data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals,
-                         inbox=pd.DataFrame(inbox or []), meters=meters, gis_rejected=gis_rejected)  # fmt: skip
+                         inbox=pd.DataFrame(inbox or []), meters=meters, gis_rejected=gis_rejected,
+                         channel_names={n: c.agent_name for n, c in config.channels.items()})  # fmt: skip
     xlsx, html = write_run_report(data, config.out / run_date.isoformat(), html_rows=config.html_rows)
     return {"xlsx": str(xlsx), "html": str(html)}
+
+
+def _quarantine_notes(
+    discrepancies: pd.DataFrame, tieout: pd.DataFrame, quarantined: list[dict]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A REGISTER_MISSING п/п that looks like the payment of a quarantined register says so, in the
+    discrepancy's description and in the tie-out sheet, instead of «реестр не получен»."""
+    if not quarantined:
+        return discrepancies, tieout
+    missing = discrepancies.index[discrepancies["code"].astype(object) == Code.REGISTER_MISSING.value]
+    if not len(missing):
+        return discrepancies, tieout
+    days = pd.to_datetime(discrepancies.loc[missing, "paid_date"], errors="coerce")
+    details = discrepancies["detail"].astype(object)
+    for i, day in zip(missing, days, strict=True):
+        row = discrepancies.loc[i]
+        amount = None if pd.isna(row["amount"]) else int(row["amount"])
+        note = quarantine_note(row["operation_id"], None if pd.isna(day) else day.date(), amount, quarantined)
+        if note:
+            old = str(details[i])
+            details[i] = old.replace(NOT_RECEIVED, note) if NOT_RECEIVED in old else f"{old}; {note}"
+            tieout["rule"] = tieout["rule"].astype(object).replace(old, details[i])
+    return discrepancies.assign(detail=details), tieout
 
 
 def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-def]

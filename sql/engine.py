@@ -7,8 +7,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")  # the dialects the migrations and the bulk paths know
 
 
 def make_engine(url: str) -> Engine:
@@ -19,6 +22,10 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    backend = make_url(url).get_backend_name()  # ArgumentError when it is no URL at all
+    if backend not in SUPPORTED_BACKENDS:  # before SQLAlchemy imports a driver that may be missing
+        raise ArgumentError(f"unsupported database {backend!r} in {display_url(url)}: rkc runs on SQLite "
+                            "(sqlite:///path/rkc.db) or PostgreSQL (postgresql://user@host/db)")  # fmt: skip
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -26,6 +33,14 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, insertmanyvalues_page_size=5000)
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be printed: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -39,8 +54,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration pointing at this package's migrations and ``engine``."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config_plain()
     config.attributes["engine"] = engine
     return config
 
@@ -48,6 +62,28 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to ``revision`` (the newest by default)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The schema's Alembic revision, or None when the database has no rkc schema; creates nothing."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision of this checkout's migrations."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config_plain()).get_current_head() or ""
+
+
+def alembic_config_plain() -> Config:
+    """An Alembic configuration of the migrations alone (no engine), to read the scripts."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 def is_postgres(engine: Engine) -> bool:

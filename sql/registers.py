@@ -124,3 +124,17 @@ def _bridge_select() -> Select:
 def _outcome(row: RowMapping) -> dict:
     return {**row, "stored_path": row["stored_path"] or "", "reason": row["reason"] or "",
             "run_date": row["run_date"].isoformat()}  # fmt: skip
+
+
+def quarantined_registers(conn: Connection, since: date, until: date) -> list[dict]:
+    """Registers quarantined by runs of ``since``…``until``: id, file, channel, their п/п number
+    and date as declared, net amount (declared transfer, else total less commission) and reason;
+    a п/п the tie-out cannot place may be paying one of them."""
+    net = func.coalesce(Register.declared_transfer, Register.amount_total - Register.commission_total)
+    rows = conn.execute(
+        select(Register.id.label("register_id"), Register.file, Register.channel, Register.payment_order_number,
+               Register.payment_order_date, net.label("net_amount"), Register.reason)
+        .where(Register.status == "quarantined", Register.run_date.between(since, until))
+        .order_by(Register.id)
+    ).mappings()  # fmt: skip
+    return [dict(row) for row in rows]

@@ -96,14 +96,14 @@ def test_bridge_printout_carries_the_residual(
     monkeypatch.setattr(cli_flows.out, "width", 200)  # a wide terminal: no column is cut
 
     register = {"file": "r1.txt", "channel": "sber", "status": "posted", "amount_total": 10_000, "posted": 6_000,
-                "suspense": 1_000, "rejected": 500, "duplicate": 500, "quarantined": 0}  # fmt: skip
-    short = {**register, "file": "r2.txt", "amount_total": 2_000, "posted": 1_000}  # 10,00 not placed
+                "suspense": 2_000, "rejected": 1_000, "duplicate": 1_000, "quarantined": 0}  # fmt: skip
+    short = {**register, "file": "r2.txt", "amount_total": 11_000}  # 10,00 not placed
     print_bridge({"date": "2026-11-19", "registers": [register, short], "discrepancies": {}})
     lines = capsys.readouterr().out.splitlines()
-    row = next(line for line in lines if "r1.txt" in line)
-    assert "Остаток" in "".join(lines) and row.rstrip(" │").endswith("0,00")
-    assert next(line for line in lines if "r2.txt" in line).rstrip(" │").endswith("10,00")
-    assert next(line for line in lines if "Итого" in line).rstrip(" │").endswith("10,00")
+    rows = {line.split()[0]: line.rstrip() for line in lines if line.strip() and line.split()[0] in ("1", "2", "Итого")}
+    assert "Остаток" in "".join(lines) and rows["1"].split()[-1] == "0,00"
+    assert rows["2"].split()[-1] == "10,00" and rows["Итого"].split()[-1] == "10,00"
+    assert "  1. r1.txt — sber, проведён; прочее: невыясненные 20,00, отклонено 10,00, дубли 10,00" in lines
 
 
 SETTINGS = [  # (setting, its default line, value written, accepted, Config attribute, refusal)

@@ -60,4 +60,4 @@ def test_mismatch_flags() -> None:
     flags = check_commission(payments, tariffs)
     assert flags["payment_id"].tolist() == [2, 4]
     assert set(flags["code"]) == {"COMMISSION_MISMATCH"}
-    assert flags["detail"].tolist() == ["комиссия 14.00, по тарифу 15.00", "комиссия 0.01, по тарифу 0.10"]
+    assert flags["detail"].tolist() == ["комиссия 14,00, по тарифу 15,00", "комиссия 0,01, по тарифу 0,10"]

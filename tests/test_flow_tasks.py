@@ -83,12 +83,16 @@ def test_the_bridge_artifact_has_residuals_and_a_total() -> None:
         {"file": "b.xlsx", "channel": "portal", "status": "quarantined", "amount_total": 2_50, "posted": 0,
          "suspense": 0, "rejected": 0, "duplicate": 0, "quarantined": 2_50},
     ]  # fmt: skip
-    rows = tasks.bridge_rows(registers)
-    assert [r["file"] for r in rows] == ["a.txt", "b.xlsx", "TOTAL"]
-    assert [r["residual"] for r in rows] == ["0.00", "0.00", "0.00"]
-    assert rows[-1]["amount_total"] == "102.50" and rows[-1]["posted"] == "70.00"
+    rows = tasks.bridge_rows(registers, {"sber": "ПАО Сбербанк"})
+    assert [r["Файл"] for r in rows] == ["a.txt", "b.xlsx", "Итого"]
+    assert [r["Канал"] for r in rows[:2]] == ["ПАО Сбербанк (sber)", "portal"]
+    assert [r["Статус"] for r in rows[:2]] == ["проведён", "карантин"]
+    assert [r["Остаток"] for r in rows] == ["0,00", "0,00", "0,00"]
+    assert rows[-1]["Поступило"] == "102,50" and rows[-1]["Проведено"] == "70,00"
+    big = tasks.bridge_rows([{**registers[0], "amount_total": 584_444_208, "posted": 584_441_208}])
+    assert big[0]["Поступило"] == "5\u00a0844\u00a0442,08"
     short = tasks.bridge_rows([{**registers[0], "posted": 6_000}])
-    assert short[0]["residual"] == short[-1]["residual"] == "10.00"
+    assert short[0]["Остаток"] == short[-1]["Остаток"] == "10,00"
 
 
 def test_charges_and_statements_flows_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,13 +111,20 @@ def test_charges_and_statements_flows_alone(tmp_path: Path, monkeypatch: pytest.
         night = tasks.nightly(home=str(config.home), run_date=day.run_date)
         bridge = Artifact.get("nightly-bridge")
         counts = Artifact.get("nightly-discrepancies")
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            task_names = {run.name for run in client.read_task_runs()}
         period = day.run_date.strftime("%Y-%m")
         written = supplier_statements(period=period, home=str(config.home))
     assert bridge is not None and counts is not None
     rows = json.loads(bridge.data) if isinstance(bridge.data, str) else bridge.data
-    assert rows[-1]["file"] == "TOTAL" and rows[-1]["residual"] == "0.00"
+    files = {r["file"] for r in night["registers"]}
+    assert {f"intake: {f}" for f in files} <= task_names and {f"post_register: {f}" for f in files} <= task_names
+    assert rows[-1]["Файл"] == "Итого" and rows[-1]["Остаток"] == "0,00"
     assert len(rows) == len(night["registers"]) + 1
-    assert "UNKNOWN_ACCOUNT" in counts.data and night["xlsx"] in counts.data
+    assert "Не найден ПД / лицевой счёт (UNKNOWN_ACCOUNT)" in counts.data and night["xlsx"] in counts.data
+    assert "Расхождения за" in counts.data and "Отчёт:" in counts.data
     assert written["period"] == period and written["files"]
     assert all(Path(f).is_file() and Path(f).is_relative_to(config.out / "statements" / period)
                for f in written["files"])  # fmt: skip

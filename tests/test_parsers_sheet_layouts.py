@@ -218,4 +218,4 @@ def test_the_gis_template_is_an_unverified_register() -> None:
     count, amount = sum(len(c.payments) for c in chunks), sum(int(c.payments["amount"].sum()) for c in chunks)
     found = unverified_register(None, True, count, amount, "gis")
     assert found is not None and found.code is Code.UNVERIFIED_REGISTER and not found.quarantine
-    assert "5550.95" in found.detail
+    assert "5\u00a0550,95" in found.detail

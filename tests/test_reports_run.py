@@ -120,14 +120,21 @@ def test_names_are_stable(report: tuple[Path, Path], tmp_path: Path) -> None:
     assert report == (tmp_path / "discrepancies-2026-03-16.xlsx", tmp_path / "discrepancies-2026-03-16.html")
 
 
-def test_sheets_summary_tieout_then_one_per_code_in_code_order(report: tuple[Path, Path]) -> None:
+def test_sheets_summary_index_tieout_then_one_per_code_largest_first(report: tuple[Path, Path]) -> None:
     wb = load_workbook(report[0])
-    expected = ["Сводка", "Сверка с выпиской"] + [
-        sheet_title(TITLES_RU[c], c.value)
-        for c in (Code.UNKNOWN_ACCOUNT, Code.ACCOUNT_CONFLICT, Code.OVERPAYMENT,
-                  Code.REGISTER_TOTAL_MISMATCH, Code.MALFORMED_LINE)
-    ]  # fmt: skip
-    assert wb.sheetnames == expected
+    present = [sheet_title(TITLES_RU[c], c.value)
+               for c in (Code.UNKNOWN_ACCOUNT, Code.ACCOUNT_CONFLICT, Code.OVERPAYMENT,
+                         Code.REGISTER_TOTAL_MISMATCH, Code.MALFORMED_LINE)]  # fmt: skip
+    assert wb.sheetnames[:3] == ["Сводка", "Расхождения", "Сверка с выпиской"]
+    index = _table(wb["Расхождения"])
+    assert [sheet_title(r["Расхождение"], "") for r in index] == wb.sheetnames[3:]
+    assert sorted(wb.sheetnames[3:]) == sorted(present)
+    sums = [round((r["Сумма"] or 0) * 100) for r in index]
+    assert sums == sorted(sums, reverse=True)  # the largest problems first
+    for row in index:  # each kind's sum and rows are its sheet's
+        sheet = _table(wb[sheet_title(row["Расхождение"], "")])
+        assert row["Строк"] == len(sheet)
+        assert round((row["Сумма"] or 0) * 100) == sum(round((r["Сумма"] or 0) * 100) for r in sheet)
     assert all(len(name) <= 31 for name in wb.sheetnames)
     assert "УИП и ЛС - на разные счета" in wb.sheetnames  # every title fits Excel's 31 characters
     assert "Не найден ПД - лицевой счёт" in wb.sheetnames  # "/" is not allowed in sheet names
@@ -302,7 +309,31 @@ def test_each_section_lists_its_rows_by_register_then_line_missing_last() -> Non
     )
     sections = {code: list(frame["detail"]) for code, _, frame, _ in _sections(d, pd.DataFrame())}
     assert sections == {"UNKNOWN_ACCOUNT": ["b", "e"], "OVERPAYMENT": ["d", "a", "c"]}
-    assert list(sections) == ["UNKNOWN_ACCOUNT", "OVERPAYMENT"]  # the order of domain.codes.Code
+    assert list(sections) == ["OVERPAYMENT", "UNKNOWN_ACCOUNT"]  # no amounts: the most rows first
+    d["amount"] = pd.array([100, 500, 100, 100, 1], dtype="Int64")
+    assert [code for code, *_ in _sections(d, pd.DataFrame())] == ["UNKNOWN_ACCOUNT", "OVERPAYMENT"]  # 501 > 300
+    d["amount"] = pd.array([100, 100, 100, 100, 100], dtype="Int64")
+    assert [code for code, *_ in _sections(d, pd.DataFrame())] == ["OVERPAYMENT", "UNKNOWN_ACCOUNT"]  # 300 > 200
+
+
+def test_a_missing_transfer_shows_the_amount_it_should_bring(tmp_path: Path) -> None:
+    tieout = _tieout()
+    tieout.loc[0, "status"] = "TRANSFER_MISSING"
+    missing = pd.DataFrame({"code": ["TRANSFER_MISSING"], "register_id": pd.array([1], dtype="Int64"),
+                            "amount": pd.array([None], dtype="Int64"), "channel": ["sber"], "file": ["a.txt"],
+                            "detail": ["п/п по реестру не найдено в выписке"]})  # fmt: skip
+    data = RunReportData(DAY, _registers(), tieout, pd.concat([_discrepancies(), missing], ignore_index=True),
+                         _proposals(), channel_names={"sber": "ПАО Сбербанк"})  # fmt: skip
+    xlsx, html = write_run_report(data, tmp_path)
+    wb = load_workbook(xlsx)
+    index = {r["Расхождение"]: r for r in _table(wb["Расхождения"])}
+    assert round(index[TITLES_RU[Code.TRANSFER_MISSING]]["Сумма"] * 100) == 122165465
+    assert list(index)[:2] == [TITLES_RU[Code.OVERPAYMENT], TITLES_RU[Code.TRANSFER_MISSING]]  # by their sums
+    assert round(index[TITLES_RU[Code.REGISTER_TOTAL_MISMATCH]]["Сумма"] * 100) == 30000  # the register's total
+    row = _table(wb[sheet_title(TITLES_RU[Code.TRANSFER_MISSING], "")])[0]
+    assert row["Описание"] == "п/п по реестру не найдено в выписке: ожидался п/п на 1\u00a0221\u00a0654,65"
+    assert row["Канал"] == "ПАО Сбербанк"
+    assert "1\u00a0221\u00a0654,65" in html.read_text(encoding="utf-8")
 
 
 def test_page_shows_the_first_rows_of_a_long_section_and_the_workbook_all(tmp_path: Path) -> None:
@@ -328,3 +359,26 @@ def test_every_code_title_fits_an_excel_sheet_name() -> None:
 
     assert set(TITLES_RU) == set(Code)
     assert [t for t in TITLES_RU.values() if len(t) > 31] == []
+
+
+REASONS = [  # (a parser's reason, its Russian text in the report)
+    ("date missing or unreadable", "дата платежа не указана или не читается"),
+    ("service amounts do not add up to the amount", "суммы по услугам не равны сумме платежа"),
+    ("amount missing; date missing or unreadable", "сумма: не указано; дата платежа не указана или не читается"),
+    ("expected 12 fields, found 3", "полей в строке 3, ожидалось 12"),
+    ("line 7: commission unreadable", "строка 7: комиссия не читается"),
+    ("Итого amount unreadable: 'x'", "сумма в строке «Итого» не читается: 'x'"),
+    ("не реестр: уже по-русски", "не реестр: уже по-русски"),
+    ("a brand new complaint", "a brand new complaint (англ.)"),  # noticed, not hidden
+]
+
+
+@pytest.mark.parametrize(("reason", "russian"), REASONS)
+def test_parser_reasons_reach_the_report_in_russian(tmp_path: Path, reason: str, russian: str) -> None:
+    from reports.reasons_ru import translate
+
+    assert translate(reason) == russian
+    bad = pd.DataFrame({"code": ["MALFORMED_LINE"], "register_id": pd.array([1], dtype="Int64"),
+                        "amount": pd.array([100], dtype="Int64"), "detail": [reason]})  # fmt: skip
+    xlsx, _ = write_run_report(RunReportData(DAY, _registers(), _tieout(), bad, _proposals()), tmp_path)
+    assert _table(load_workbook(xlsx)[TITLES_RU[Code.MALFORMED_LINE]])[0]["Описание"] == russian

@@ -28,4 +28,4 @@ def test_unverified_register(declared: DeclaredTotals | None, allowed: bool, ver
         return
     assert found is not None and found.code is Code.UNVERIFIED_REGISTER
     assert found.quarantine is (verdict == "quarantined")
-    assert found.detail.startswith("реестр без контрольных итогов: 3 строк на сумму 3450.00")
+    assert found.detail.startswith("реестр без контрольных итогов: 3 строк на сумму 3\u00a0450,00")

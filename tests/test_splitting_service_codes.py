@@ -51,7 +51,7 @@ CASES = [
     ("with a map, a service name is no code", "bank", "U1", 1500, ((POWER, 600), ("1", 900)),
      {("A", HOUSING): 900, ("B", POWER): 600}, [IGNORED], "Электроэнергия (нет в справочнике кодов канала)"),
     ("amounts do not add up", "bank", "U1", 1500, (("1", 900), ("2", 500)),
-     {("A", HOUSING): 900, ("B", POWER): 600}, [IGNORED], "суммы по услугам 14.00 ≠ платёж 15.00"),
+     {("A", HOUSING): 900, ("B", POWER): 600}, [IGNORED], "суммы по услугам 14,00 ≠ платёж 15,00"),
     ("negative amount", "bank", "U1", 1500, (("1", 1600), ("2", -100)),
      {("A", HOUSING): 900, ("B", POWER): 600}, [IGNORED], "2 → Электроэнергия (сумма не читается или отрицательна)"),
     ("unknown code and underpaid: both flags", "bank", "U1", 750, (("1", 400), ("7", 350)),

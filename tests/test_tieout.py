@@ -158,7 +158,7 @@ def test_register_missing_for_known_agent_only() -> None:
     result = tie_registers(pd.DataFrame([reg()]), [tr(), stranger, known], agents=agents)
     flags = result.flags[result.flags["code"] == "REGISTER_MISSING"]
     assert flags["transfer_line_no"].tolist() == [33]
-    assert "7.77" in flags["detail"].iloc[0]
+    assert "на 7,77 от" in flags["detail"].iloc[0]
 
 
 def test_parse_purpose() -> None:
@@ -241,7 +241,7 @@ STATEMENT_CASES = [
     ("the center's", stmt(), CENTER, False, []),
     ("the center's account not configured", stmt(OTHER), "", False, []),
     ("another account's", stmt(OTHER), CENTER, True,
-     [(f"выписка по счёту {OTHER}, а не по счёту РКЦ {CENTER}: 1 поступлений на 1485.00", 148500)]),
+     [(f"выписка по счёту {OTHER}, а не по счёту РКЦ {CENTER}: 1 поступлений на 1\u00a0485,00", 148500)]),
     ("the center's with another account's section", stmt(others=(OTHER,), ignored=3), CENTER, False,
      [(f"разделы по счетам {OTHER}: не прочитаны; документов не по счёту {CENTER}: 3", None)]),
     ("another account's with the center's missing and a third", stmt(OTHER, others=("1", "2")), CENTER, True,
@@ -259,3 +259,30 @@ def test_statement_flags(case: str, statement: BankStatement, center: str, forei
     for (detail, amount), (fragment, want) in zip(found, expected, strict=True):
         assert fragment in detail
         assert amount == want
+
+
+QUARANTINED = [  # sql.registers.quarantined_registers rows
+    {"register_id": 7, "file": "reestr_03.txt", "payment_order_number": "004106",
+     "payment_order_date": date(2026, 11, 20),
+     "net_amount": 1_313_334, "reason": "сумма строк не равна итоговой"},
+    {"register_id": 8, "file": "other.txt", "payment_order_number": "77", "payment_order_date": date(2026, 11, 20),
+     "net_amount": 5_000, "reason": ""},
+]  # fmt: skip
+NOTES = [  # (number, date, amount, expected words or None)
+    ("4106", date(2026, 11, 20), 1_313_334, "reestr_03.txt, помещённый в карантин: сумма строк не равна итоговой "
+                                             "(совпадает по номеру, дате, сумме)"),
+    ("4106", date(2026, 11, 19), 1, "reestr_03.txt, помещённый в карантин: сумма строк не равна итоговой "
+                                    "(совпадает по номеру)"),
+    ("999", date(2026, 11, 1), 1_313_334, "(совпадает по сумме)"),
+    ("999", date(2026, 11, 20), 5_000, "other.txt, помещённый в карантин (совпадает по дате, сумме)"),
+    ("999", date(2026, 11, 20), 1, None),  # the date alone says nothing: every register of the night has it
+    ("", None, None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("number", "day", "amount", "words"), NOTES)
+def test_an_unclaimed_transfer_names_the_quarantined_register_it_matches(number, day, amount, words) -> None:
+    from domain.tieout import quarantine_note
+
+    note = quarantine_note(number, day, amount, QUARANTINED)
+    assert (note is None) if words is None else (words in note), note

@@ -61,7 +61,7 @@ def doc(number: str, amount: str, to: str) -> str:
 CASES = [
     ("the center's", statement(section(CENTER, "100.00"), doc("1", "100.00", CENTER)), 1, [], 0),
     ("another account's", statement(section(OTHER, "250.00"), doc("2", "250.00", OTHER)), 0,
-     [(f"выписка по счёту {OTHER}, а не по счёту РКЦ {CENTER}: 1 поступлений на 250.00", 25000)], 0),
+     [(f"выписка по счёту {OTHER}, а не по счёту РКЦ {CENTER}: 1 поступлений на 250,00", 25000)], 0),
     ("the center's beside another account's",
      statement(section(OTHER, "250.00") + section(CENTER, "100.00"),
                doc("1", "100.00", CENTER) + doc("2", "250.00", OTHER)), 1,

@@ -19,7 +19,7 @@ CASES = [
     ("no footer", PAY, [], None, True, []),
     ("partial footer", PAY, [], DeclaredTotals(count=2), True, []),
     ("count differs", PAY, [], DeclaredTotals(3, 200000), False, ["строк в файле 2, в итоговой строке 3"]),
-    ("amount differs", PAY, [], DeclaredTotals(2, 200001), False, ["сумма строк 2000.00", "2000.01"]),
+    ("amount differs", PAY, [], DeclaredTotals(2, 200001), False, ["сумма строк 2\u00a0000,00", "2\u00a0000,01"]),
     ("rejected line counted", PAY, [BAD], DeclaredTotals(3, 210000), True, []),
     ("rejected line ignored would fail", PAY, [BAD], DeclaredTotals(2, 200000), False, ["строк в файле 3"]),
     (
@@ -36,7 +36,7 @@ CASES = [
         [],
         DeclaredTotals(2, 200000, 198000, 2100),
         False,
-        ["комиссия по строкам 20.00"],
+        ["комиссия по строкам 20,00"],
     ),
     (
         "transfer differs",

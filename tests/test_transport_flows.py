@@ -71,7 +71,7 @@ def test_collect_night_and_deliver_flows(tmp_path: Path, monkeypatch: pytest.Mon
         assert {("sber", n) for n in sber} | {("portal", n) for n in portal} <= posted
         summary = json.loads(Path(night["summary"]).read_text(encoding="utf-8"))
         assert summary["totals"]["residual"] == "0.00"
-        suppliers = {p.name for p in (config.out / "statements" / period).iterdir() if p.is_dir()}  # and manifest.json
+        suppliers = {p.name for p in (config.out / "statements" / period).iterdir() if p.is_dir()}  # not manifest.json
         assert len(delivered["sent"]) == len(suppliers) and delivered["unaddressed"] == []
         assert len(mail.mailroom.received) == len(suppliers)
 
