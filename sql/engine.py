@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -59,9 +60,16 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+_MIGRATING = threading.Lock()  # Alembic's ``context`` is a module-level proxy: one upgrade at a time
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision`` (the newest by default)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the database schema up to ``revision`` (the newest by default).
+
+    One call at a time per process: two flows started in threads of one process (two nights at
+    once) otherwise both install and remove Alembic's global ``context`` and one fails."""
+    with _MIGRATING:
+        command.upgrade(alembic_config(engine), revision)
 
 
 def schema_revision(engine: Engine) -> str | None:
