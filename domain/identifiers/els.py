@@ -83,16 +83,22 @@ def make(region: str, letters: str, serial: int) -> str:
     return validate(value)
 
 
+def fold_column(values: pa.Array) -> pa.Array:
+    """Column version of ``compact``: no spaces, upper case, Latin look-alikes folded, one dash."""
+    value = pc.utf8_upper(pc.replace_substring_regex(values.cast(pa.large_string()), "[\\s\u00a0\u202f]+", ""))
+    value = pc.replace_substring_regex(value, "[\u2010-\u2015\u2212]", "-")
+    for latin, cyrillic in zip("ABCEHKMOPTXY", "АВСЕНКМОРТХУ", strict=True):  # look-alikes, as ``compact``
+        value = pc.replace_substring(value, latin, cyrillic)
+    return value
+
+
 def split_column(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Column version of ``compact`` + ``split_izhku``: for each text, its ЕЛС and its ИЖКУ.
 
     An ЕЛС gives ``(ЕЛС, null)``, an ИЖКУ gives ``(its ЕЛС, ИЖКУ)``, anything else (null, empty,
     malformed) ``(null, null)``: a malformed ЕЛС identifies nothing, so matching ignores it.
     """
-    value = pc.utf8_upper(pc.replace_substring_regex(values.cast(pa.large_string()), "[\\s\u00a0\u202f]+", ""))
-    value = pc.replace_substring_regex(value, "[\u2010-\u2015\u2212]", "-")
-    for latin, cyrillic in zip("ABCEHKMOPTXY", "АВСЕНКМОРТХУ", strict=True):  # look-alikes, as ``compact``
-        value = pc.replace_substring(value, latin, cyrillic)
+    value = fold_column(values)
     is_els = pc.match_substring_regex(value, f"^{_ELS_RE.pattern}$")
     is_izhku = pc.match_substring_regex(value, f"^{_IZHKU_RE.pattern}$")
     null = pa.nulls(len(value), pa.large_string())
