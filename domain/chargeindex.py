@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.identifiers.els import split_column
+
 
 def to_arrow(values: pd.Series | np.ndarray | list) -> pa.Array:
     """A (large) string Arrow array of identifier text; None/NaN become null, zero-copy when possible."""
@@ -106,6 +108,10 @@ class ChargeIndex:
     count: np.ndarray
     total: np.ndarray  # int64 kopecks per ПД
     weight: np.ndarray  # line amounts in ``order``
+    elses: pa.Array | None = None  # ЕЛС of the ПД (of its ИЖКУ when it has one); None: charges without ``els``
+    doc_els: np.ndarray | None = None  # code into ``elses``, -1 if none
+    izhkus: pa.Array | None = None  # ИЖКУ of the ПД that have one
+    doc_izhku: np.ndarray | None = None  # code into ``izhkus``, -1 if none
 
     @property
     def n_docs(self) -> int:
@@ -142,6 +148,11 @@ class ChargeIndex:
         start = np.cumsum(count) - count
         weight = amount[order]
         total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
+        ids: tuple = ()
+        if "els" in charges.columns:  # one value per ПД: its first line's (the import keeps them equal)
+            els, izhku = split_column(to_arrow(charges["els"]).take(pa.array(first)))
+            (doc_els, elses), (doc_izhku, izhkus) = encode(els), encode(izhku)
+            ids = (elses, doc_els, izhkus, doc_izhku)
         return cls(
             charges,
             uips,
@@ -159,6 +170,7 @@ class ChargeIndex:
             count,
             total.astype(np.int64),
             weight,
+            *ids,
         )
 
     def text(self, column: str, lines: np.ndarray) -> pd.Series:

@@ -1,10 +1,11 @@
 """The content of a ПД as one canonical text, and its hash: a ПД gets a new version only when this changes.
 
 The canonical text of a ПД is its header (account in normal form, account as printed, period,
-payer, address) followed by its service lines (supplier INN, service, amount in kopecks), the
-lines sorted (by their UTF-8 bytes) so that an export listing them in another order is not a
-correction. Fields are joined by U+001F, and the header and the lines by U+001E: characters that
-do not occur in a billing export's text.
+payer, address, and the ЕЛС/ИЖКУ only when the ПД has one, so that the hashes of ПД without it
+stay those computed before the ``els`` column existed) followed by its service lines (supplier
+INN, service, amount in kopecks), the lines sorted (by their UTF-8 bytes) so that an export
+listing them in another order is not a correction. Fields are joined by U+001F, and the header
+and the lines by U+001E: characters that do not occur in a billing export's text.
 The hash is SHA-256 of that text in UTF-8, as hex: an auditor can recompute it from the stored
 version's header and lines.
 
@@ -35,7 +36,7 @@ def content_hashes(lines: pd.DataFrame) -> pd.Series:
     """SHA-256 (hex) of each ПД's canonical content, indexed by ``uip`` in order of first appearance.
 
     ``lines`` holds one row per service line with ``uip``, ``HEADER_FIELDS`` (the ПД's header,
-    the same on each of its lines) and ``LINE_FIELDS`` (``amount`` in integer kopecks).
+    the same on each of its lines; optionally ``els``) and ``LINE_FIELDS`` (``amount`` in integer kopecks).
     """
     if lines.empty:
         return pd.Series([], index=pd.Index([], name="uip", dtype=object), dtype=object, name="content_hash")
@@ -55,6 +56,10 @@ def content_hashes(lines: pd.DataFrame) -> pd.Series:
     first[doc[::-1]] = np.arange(len(doc) - 1, -1, -1)  # each ПД's first line: its header
     header = [_text(lines[c]).take(pa.array(first)) for c in HEADER_FIELDS]
     head = pc.binary_join_element_wise(*header, FIELD_SEP, null_handling="replace")
+    if "els" in lines.columns:  # optional: appended only where present
+        els = _text(lines["els"]).take(pa.array(first))
+        present = pc.fill_null(pc.not_equal(els, ""), False)
+        head = pc.if_else(present, pc.binary_join_element_wise(head, els, FIELD_SEP), head)
     canonical = pc.binary_join_element_wise(head, body, LINE_SEP).cast(pa.large_binary())
     digests = [hashlib.sha256(text).hexdigest() for text in canonical.to_pylist()]  # one hash per ПД
     index = pd.Index(encoded.dictionary.to_pylist(), name="uip", dtype=object)

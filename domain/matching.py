@@ -8,7 +8,13 @@ Ordered passes, each match recording its rule:
 3. ``account_latest``: normalised ЛС alone → the account's ПД of its latest period, with
    PERIOD_MISSING. It runs whenever pass 2 found no candidate: the period is absent/unreadable
    or names a month the account has no ПД for (the money still belongs to that account).
-4. otherwise suspense with UNKNOWN_ACCOUNT.
+4. ``els_period``: where passes 1-3 found nothing, the payment's ЕЛС (given as such, or the ЕЛС
+   part of an ИЖКУ) + period → the one ПД of that ЕЛС and period. A ПД whose own ИЖКУ differs from
+   the payment's ИЖКУ is another premises of the ЕЛС and is not taken; a payment with an ИЖКУ that
+   meets several ПД of its ЕЛС goes on to pass 5, which can tell the premises apart.
+5. ``izhku``: the payment's ИЖКУ (ЕЛС-NN, one premises) → the ПД of that ИЖКУ and the period, else
+   (no period, or no ПД for it) the ИЖКУ's latest ПД with PERIOD_MISSING, as pass 3 does for a ЛС.
+6. otherwise suspense with UNKNOWN_ACCOUNT.
 
 A pass that finds several candidates does not match and does not fall through to a weaker pass:
 the payment goes to suspense with AMBIGUOUS_MATCH. A ПД is one candidate however many service
@@ -22,14 +28,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from domain._vec import concat_flags, flags, text
-from domain.chargeindex import ChargeIndex, codes_in, strings
+from domain.chargeindex import ChargeIndex, codes_in, strings, to_arrow
 from domain.codes import Code
+from domain.identifiers.els import split_column
 
 RULE_UIP = "uip"
 RULE_ACCOUNT_PERIOD = "account_period"
 RULE_ACCOUNT_LATEST = "account_latest"
+RULE_ELS_PERIOD = "els_period"
+RULE_IZHKU = "izhku"
 MATCHED = "matched"
 SUSPENSE = "suspense"
 
@@ -78,11 +88,70 @@ def _lookup(doc_keys: np.ndarray, query: np.ndarray) -> np.ndarray:
     return out
 
 
+def _latest(doc_id: np.ndarray, doc_period: np.ndarray, n_ids: int) -> np.ndarray:
+    """For each identifier code 0..n_ids-1, the code of its latest period (-1 if it has no ПД)."""
+    latest = np.full(n_ids, -1, dtype=np.int64)
+    valid = (doc_id >= 0) & (doc_period >= 0)
+    if valid.any():
+        mx = pd.Series(doc_period[valid]).groupby(doc_id[valid]).max()
+        latest[mx.index.to_numpy()] = mx.to_numpy()
+    return latest
+
+
+def _els_passes(
+    payments: pd.DataFrame,
+    ix: ChargeIndex,
+    doc: np.ndarray,
+    rule: np.ndarray,
+    ambiguous: np.ndarray,
+    p_p: np.ndarray,
+    base: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Passes 4 (``els_period``) and 5 (``izhku``) on the payments still open; ``doc`` and ``rule``
+    are filled in place. Returns the masks: matched by an ИЖКУ's latest ПД, ambiguous in pass 4,
+    ambiguous in pass 5."""
+    n = len(doc)
+    none = np.zeros(n, dtype=bool)
+    if "els" not in payments.columns or ix.elses is None or ix.doc_els is None or ix.doc_izhku is None:
+        return none, none, none
+    els, izhku = split_column(to_arrow(payments["els"]))
+    p_e, p_z = codes_in(els, ix.elses), codes_in(izhku, ix.izhkus)
+    has_izhku = pc.is_valid(izhku).to_numpy(zero_copy_only=False)
+    d_e, d_z, d_p = ix.doc_els, ix.doc_izhku, ix.doc_period
+
+    # Pass 4: ЕЛС + period; a ПД of another premises (its ИЖКУ differs from the payment's) is not taken.
+    open4 = (doc < 0) & ~ambiguous & (p_e >= 0) & (p_p >= 0)
+    d_key = np.where((d_e >= 0) & (d_p >= 0), d_e * base + d_p, -1)
+    hit4 = _lookup(d_key, np.where(open4, p_e * base + p_p, -1))
+    found = hit4 >= 0
+    other = found & has_izhku & (d_z[np.maximum(hit4, 0)] >= 0) & (d_z[np.maximum(hit4, 0)] != p_z)
+    by_els = found & ~other
+    doc[by_els], rule[by_els] = hit4[by_els], RULE_ELS_PERIOD
+    ambiguous4 = (hit4 == -2) & ~has_izhku
+
+    # Pass 5: ИЖКУ + period, else the ИЖКУ's latest period.
+    open5 = (doc < 0) & ~ambiguous & ~ambiguous4 & (p_z >= 0)
+    z_key = np.where((d_z >= 0) & (d_p >= 0), d_z * base + d_p, -1)
+    hit5 = _lookup(z_key, np.where(open5 & (p_p >= 0), p_z * base + p_p, -1))
+    latest = _latest(d_z, d_p, len(ix.izhkus))
+    rest = open5 & (hit5 == -1)
+    q = np.full(n, -1, dtype=np.int64)
+    q[rest] = np.where(latest[p_z[rest]] >= 0, p_z[rest] * base + latest[p_z[rest]], -1)
+    hit_latest = _lookup(z_key, q)
+    by_latest = hit_latest >= 0
+    hit5 = np.where(rest, hit_latest, hit5)
+    by_izhku = hit5 >= 0
+    doc[by_izhku], rule[by_izhku] = hit5[by_izhku], RULE_IZHKU
+    return by_latest, ambiguous4, open5 & (hit5 == -2)
+
+
 def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) -> MatchResult:
     """Match every payment to a ПД by the ordered passes of the module docstring.
 
     ``payments``: ``payment_id`` (unique int, assigned by the caller), ``uip``, ``account``
-    (normalised ЛС), ``period`` (``YYYY-MM`` or None); other payment columns are ignored.
+    (normalised ЛС), ``period`` (``YYYY-MM`` or None) and optionally ``els`` (ЕЛС or ИЖКУ as the
+    payer gave it; passes 4-5 run only when both it and the charges' ``els`` are there); other
+    payment columns are ignored.
     ``charges``: ``CHARGE_COLUMNS`` (one row per service line; ``uip`` is the ПД key) or, to match
     many files against one night's charges, a ``ChargeIndex`` built once. Each payment is matched on
     its own, so the result does not depend on row order or on how payments are cut into frames.
@@ -112,11 +181,7 @@ def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) 
 
     # Pass 3: ЛС alone → the account's latest period (only where pass 2 found no candidate).
     open_ = ~by_uip & ~by_period & ~ambiguous & (p_a >= 0)
-    latest = np.full(len(ix.accounts), -1, dtype=np.int64)
-    valid = (d_a >= 0) & (d_p >= 0)
-    if valid.any():
-        mx = pd.Series(d_p[valid]).groupby(d_a[valid]).max()
-        latest[mx.index.to_numpy()] = mx.to_numpy()
+    latest = _latest(d_a, d_p, len(ix.accounts))
     q3 = np.full(n, -1, dtype=np.int64)
     q3[open_] = np.where(latest[p_a[open_]] >= 0, p_a[open_] * base + latest[p_a[open_]], -1)
     hit3 = _lookup(d_key, q3)
@@ -124,6 +189,8 @@ def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) 
     doc[by_latest], rule[by_latest] = hit3[by_latest], RULE_ACCOUNT_LATEST
     ambiguous3 = hit3 == -2
     ambiguous |= ambiguous3
+    by_izhku_latest, ambiguous_els, ambiguous_izhku = _els_passes(payments, ix, doc, rule, ambiguous, p_p, base)
+    ambiguous |= ambiguous_els | ambiguous_izhku
 
     matched = doc >= 0
     uip_out = pd.Series(ix.uips.take(pa.array(doc, mask=~matched)), dtype="str")
@@ -146,8 +213,8 @@ def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) 
     if len(i):
         their = pd.Series(strings(ix.accounts, d_a[doc[i]]), dtype=object).fillna("—")
         parts.append(flags(pid[i], Code.ACCOUNT_CONFLICT, "ЛС в платеже " + txt("account", i) + ", в ПД " + their))
-    if by_latest.any():
-        i = np.flatnonzero(by_latest)
+    if (by_latest | by_izhku_latest).any():
+        i = np.flatnonzero(by_latest | by_izhku_latest)
         given = txt("period", i)
         used = pd.Series(strings(ix.periods, d_p[doc[i]]), dtype=object)
         detail = ("нет ПД за " + given + "; взят ПД за " + used).where(
@@ -156,12 +223,18 @@ def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) 
         parts.append(flags(pid[i], Code.PERIOD_MISSING, detail))
     if ambiguous.any():
         i = np.flatnonzero(ambiguous)
-        per = txt("period", i).where(~ambiguous3[i], "последний период")
-        detail = "несколько ПД по ЛС " + txt("account", i) + " за " + per
+        per = txt("period", i).where(~ambiguous3[i], "последний период").fillna("последний период")
+        by_id = np.where(ambiguous_els[i] | ambiguous_izhku[i], "ЕЛС/ИЖКУ ", "ЛС ")
+        given = txt("account", i).where(by_id == "ЛС ", txt("els", i) if "els" in payments.columns else None)
+        detail = "несколько ПД по " + pd.Series(by_id, dtype=object) + given + " за " + per
         parts.append(flags(pid[i], Code.AMBIGUOUS_MATCH, detail))
     unknown = ~matched & ~ambiguous
     if unknown.any():
         i = np.flatnonzero(unknown)
         u, a = txt("uip", i).fillna("—"), txt("account", i).fillna("—")
-        parts.append(flags(pid[i], Code.UNKNOWN_ACCOUNT, "не найден ПД: УИП " + u + ", ЛС " + a))
+        detail = "не найден ПД: УИП " + u + ", ЛС " + a
+        if "els" in payments.columns:  # the ЕЛС/ИЖКУ named only when the payment has one
+            e = txt("els", i)
+            detail = detail.where(e.isna(), detail + ", ЕЛС/ИЖКУ " + e)
+        parts.append(flags(pid[i], Code.UNKNOWN_ACCOUNT, detail))
     return MatchResult(matches=matches, flags=concat_flags(parts))

@@ -157,6 +157,7 @@ CHARGE_COLUMNS: dict[str, str] = {
     "amount": "int64",  # kopecks, >= 0
     "payer": "object",
     "address": "object",
+    "els": "object",  # ЕЛС or ИЖКУ of the ПД (compact), None when the export has no ``els`` column
 }
 
 

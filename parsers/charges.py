@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from domain.fee import FeeTermsError, parse_terms
 from domain.identifiers import inn as inn_id
+from domain.identifiers.els import split_column
 from domain.records import CHARGE_COLUMNS, LineError, Supplier
 from parsers.base import BadFile, file_sha256
 from parsers.charges_lines import RAW_KEPT, TOO_LONG, read_lines
@@ -32,6 +33,7 @@ SUPPLIER_FIELDS = ["inn", "name", "kpp", "bank_account", "bic", "email"]
 # Optional columns of the suppliers directory: the contract and the center's fee (docs/FORMATS.md).
 FEE_FIELDS = ["fee_percent", "fee_min", "fee_max", "fee_services"]
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+OPTIONAL_FIELDS = ["els"]  # ЕЛС or ИЖКУ of the ПД (docs/FORMATS.md); absent or empty: none
 TEXT_FIELDS = ["account", "period", "supplier_inn", "service", "amount", "payer", "address"]  # uip: own limit
 MAX_TEXT = 500  # characters of a text field, unless rkc.yaml says ``charges_max_text``
 
@@ -140,6 +142,9 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
     an earlier one is rejected as its duplicate (the first is kept and its ПД loaded, not summed twice).
     """
     table, wrong = _split_rows(path, CHARGE_FIELDS)
+    for column in OPTIONAL_FIELDS:
+        if column not in table.columns:
+            table[column] = pd.Series("", index=table.index, dtype="str")
     name = str(path)
     errors: list[LineError] = [
         LineError(name, int(i) + 1, reason or f"expected {len(CHARGE_FIELDS)} fields", str(raw)[:RAW_KEPT])
@@ -169,13 +174,18 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
     flag(~table["supplier_inn"].map(valid_inn).astype(bool), "supplier_inn is not a valid ИНН")
     flag(table["service"].eq(""), "service is empty")
     flag(kopecks.lt(0), "amount must be like 1234.56 or 1234,56 and not negative")
+    els, izhku = split_column(arrow("els"))
+    given = series(pc.not_equal(pc.utf8_trim_whitespace(arrow("els")), "")).fillna(False).astype(bool)
+    els = series(pc.coalesce(izhku, els))  # compact: the ИЖКУ when given as one, else the ЕЛС
+    flag(given & els.isna(), "els must be an ЕЛС (like 77АБ000042) or an ИЖКУ (ЕЛС-NN)")
+    table["els"] = els.where(given, None)
     ok = reasons == ""
     table["amount"] = kopecks.where(ok, 0).astype("int64")
 
     # A ПД is one account and one period: lines that disagree make the whole ПД suspect.
-    per_doc = table[ok].groupby("uip")[["account", "period"]].nunique()
-    torn = set(per_doc[(per_doc["account"] > 1) | (per_doc["period"] > 1)].index)
-    flag(table["uip"].isin(torn), "lines of this ПД disagree on account or period")
+    per_doc = table[ok].groupby("uip")[["account", "period", "els"]].nunique(dropna=False)
+    torn = set(per_doc[(per_doc > 1).any(axis=1)].index)
+    flag(table["uip"].isin(torn), "lines of this ПД disagree on account, period or els")
     bad_docs = set(table.loc[reasons != "", "uip"]) | set(wrong.loc[wrong["uip"] != "", "uip"])
     flag(table["uip"].isin(bad_docs), "another line of this ПД was rejected")
     _reject_duplicates(table, reasons)
@@ -200,11 +210,11 @@ def _reject_duplicates(table: pd.DataFrame, reasons: pd.Series) -> None:
     loads with the line once: an export that repeats a line must not double a receipt.
     """
     good = table[reasons == ""]
-    twins = good.duplicated(subset=CHARGE_FIELDS, keep=False)
+    twins = good.duplicated(subset=[*CHARGE_FIELDS, *OPTIONAL_FIELDS], keep=False)
     if not twins.any():
         return
     group = good[twins]
-    first = group.groupby(CHARGE_FIELDS, sort=False)["line_no"].transform("min")
+    first = group.groupby([*CHARGE_FIELDS, *OPTIONAL_FIELDS], sort=False, dropna=False)["line_no"].transform("min")
     later = group["line_no"] != first
     reasons[later[later].index] = "duplicate of line " + first[later].astype(str) + "; an identical line is not summed"
 

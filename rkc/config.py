@@ -16,6 +16,7 @@ import yaml
 
 from domain.commission import Tariff
 from domain.money import AmountError, parse_amount
+from domain.purpose import DEFAULT_PATTERNS, PurposePattern, PurposePatternError, compile_patterns
 from rkc.config_gis import GisExport, parse_gis_export
 from rkc.config_transport import (
     Delivery,
@@ -116,6 +117,8 @@ class Config:
     center_kpp: str = ""  # with center_inn: the center as payer of its payment orders
     payouts: PayoutSettings = field(default_factory=PayoutSettings)
     workbench: Workbench = field(default_factory=Workbench)  # cases that close themselves, sessions, logins
+    # how ЛС, ИПД, ИЖКУ, ЕЛС, УИП and period are read from payment purposes (domain/purpose.py)
+    purpose_patterns: tuple[PurposePattern, ...] = field(default_factory=lambda: compile_patterns(DEFAULT_PATTERNS))
 
     @property
     def gis_channels(self) -> list[str]:
@@ -229,8 +232,21 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         center_kpp=str(center.get("kpp") or ""),
         payouts=_payouts(data.get("payouts") or {}, source),
         workbench=parse_workbench(data.get("workbench"), source, ConfigError),
+        purpose_patterns=_purpose_patterns(data.get("purpose_patterns"), source),
         **limits,
     )
+
+
+def _purpose_patterns(spec: object, source: str) -> tuple[PurposePattern, ...]:
+    """``purpose_patterns``: a list of ``{field, pattern}`` that replaces the defaults; absent: defaults."""
+    if spec is None:
+        return compile_patterns(DEFAULT_PATTERNS)
+    if not isinstance(spec, list) or not all(isinstance(s, dict) and {"field", "pattern"} <= set(s) for s in spec):
+        raise ConfigError(f"{source}: purpose_patterns must be a list of {{field: ..., pattern: ...}}")
+    try:
+        return compile_patterns([{"field": str(s["field"]), "pattern": str(s["pattern"])} for s in spec])
+    except PurposePatternError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
 
 
 def _payouts(spec: object, source: str) -> PayoutSettings:

@@ -58,7 +58,7 @@ DECISION_COLUMNS = ["payment_id", "occurrence", "outcome", "matched_uip", "match
 # over the night's ПД it would carry a dictionary of every УИП into each register's file.
 PLAN_PART_COLUMNS = ["payment_id", "supplier_inn", "service", "amount"]
 # The charge columns the rules use, per service line (addresses are read per ПД, when needed).
-CHARGE_NEEDS = ("uip", "account", "period", "supplier_inn", "service", "amount")
+CHARGE_NEEDS = ("uip", "account", "period", "supplier_inn", "service", "amount", "els")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def decide_night(
     index = ChargeIndex.build(charges)  # hashed once, shared by matching, splitting and near misses
     doc_version = charges["version"].to_numpy()[first_rows(index.line_doc, index.n_docs)]  # per ПД code
     del charges
-    matched = match_payments(payments.loc[live, ["payment_id", "uip", "account", "period"]], index)
+    matched = match_payments(payments.loc[live, ["payment_id", "uip", "account", "els", "period"]], index)
     m = matched.matches
     rows = m["payment_id"].to_numpy(dtype=np.int64)
     cross_columns = ["payment_id", "channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]

@@ -28,9 +28,9 @@ from sql.models import Supplier as SupplierRow
 
 CHARGES_LOCK = 0x726B65  # serialises charges imports on PostgreSQL (version numbers); readers never wait
 DOCUMENT_COLUMNS = ["uip", "version", "content_hash", "account", "account_raw", "period", "total", "payer",
-                    "address", "address_key", "import_id"]  # fmt: skip
+                    "address", "address_key", "els", "import_id"]  # fmt: skip
 VERSION_COLUMNS = ["uip", "version", "import_id", "content_hash", "account", "account_raw", "period", "total",
-                   "payer", "address"]  # fmt: skip
+                   "payer", "address", "els"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def refresh_statistics(engine: Engine) -> None:
 def _documents(lines: pd.DataFrame) -> pd.DataFrame:
     """One row per ПД with its total, its address in normal form and its content hash, in file order."""
     grouped = lines.groupby("uip", sort=False)
-    docs = grouped[["account", "account_raw", "period", "payer", "address"]].first()
+    docs = grouped[["account", "account_raw", "period", "payer", "address", "els"]].first()
     docs["total"] = grouped["amount"].sum()
     docs["address_key"] = normalize_address(docs["address"]).to_numpy(dtype=object)
     docs["content_hash"] = content_hashes(lines).reindex(docs.index).to_numpy(dtype=object)
@@ -187,7 +187,7 @@ def _point_to(conn: Connection, versions: pd.DataFrame) -> None:
     columns = [c for c in DOCUMENT_COLUMNS if c != "uip"]
     types = {"uip": "TEXT", "version": "INTEGER", "content_hash": "TEXT", "account": "TEXT", "account_raw": "TEXT",
              "period": "TEXT", "total": "BIGINT", "payer": "TEXT", "address": "TEXT", "address_key": "TEXT",
-             "import_id": "BIGINT"}  # fmt: skip
+             "els": "TEXT", "import_id": "BIGINT"}  # fmt: skip
     with staged(conn, "stage_document", versions, types):
         conn.execute(
             text(

@@ -82,7 +82,7 @@ def entry_legs(conn: Connection, entry_ids: Sequence[int]) -> pd.DataFrame:
 def version_lines(conn: Connection, versions: pd.DataFrame) -> pd.DataFrame:
     """The service lines of the given ПД versions (``uip``, ``version``) as a charges frame
     (``CHARGE_COLUMNS`` with the version's header) plus ``version``, in line order."""
-    header = {"account_raw", "account", "period", "payer", "address"}
+    header = {"account_raw", "account", "period", "payer", "address", "els"}
     columns = ", ".join(("v." if c in header else "l.") + c for c in CHARGE_COLUMNS)
     keys = versions[["uip", "version"]].drop_duplicates()
     with staged(conn, "probe_version", keys, {"uip": "TEXT", "version": "INTEGER"}):
@@ -99,7 +99,7 @@ def version_lines(conn: Connection, versions: pd.DataFrame) -> pd.DataFrame:
 def current_lines(conn: Connection, uip: str) -> pd.DataFrame:
     """The service lines of the current version of ПД ``uip`` (``CHARGE_COLUMNS`` plus ``version``), in
     line order; read in one statement, so the version and its lines agree whatever an import commits."""
-    header = {"account_raw", "account", "period", "payer", "address"}
+    header = {"account_raw", "account", "period", "payer", "address", "els"}
     columns = ", ".join(("d." if c in header else "l.") + c for c in CHARGE_COLUMNS)
     lines = pd.read_sql_query(
         text(

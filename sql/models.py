@@ -101,6 +101,7 @@ class PaymentDocument(Base):
     # ``domain.nearmiss.normalize_address(address)``, written by the import: the night's near misses
     # look up the ПД at a payment's address through its index instead of normalising every ПД.
     address_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    els: Mapped[str | None] = mapped_column(String(13))  # ЕЛС or ИЖКУ, compact; matching passes 4-5
     import_id: Mapped[int] = mapped_column(ForeignKey("charges_import.id"))
     __table_args__ = (
         CheckConstraint("total >= 0", name="total_nonneg"),
@@ -128,6 +129,7 @@ class PaymentDocumentVersion(Base):
     total: Mapped[int] = mapped_column(BigInteger)
     payer: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str] = mapped_column(Text, default="")
+    els: Mapped[str | None] = mapped_column(String(13))
 
 
 class ServiceLine(Base):

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from domain.identifiers._base import InvalidIdentifier
 
 _ELS_RE = re.compile(r"\d{2}[А-Я]{2}\d{6}")
@@ -78,3 +81,26 @@ def make(region: str, letters: str, serial: int) -> str:
     """Build an ЕЛС for synthetic data: ``make("77", "АБ", 42)`` gives ``77АБ000042``."""
     value = f"{region}{letters}{serial:06d}"
     return validate(value)
+
+
+def fold_column(values: pa.Array) -> pa.Array:
+    """Column version of ``compact``: no spaces, upper case, Latin look-alikes folded, one dash."""
+    value = pc.utf8_upper(pc.replace_substring_regex(values.cast(pa.large_string()), "[\\s\u00a0\u202f]+", ""))
+    value = pc.replace_substring_regex(value, "[\u2010-\u2015\u2212]", "-")
+    for latin, cyrillic in zip("ABCEHKMOPTXY", "АВСЕНКМОРТХУ", strict=True):  # look-alikes, as ``compact``
+        value = pc.replace_substring(value, latin, cyrillic)
+    return value
+
+
+def split_column(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Column version of ``compact`` + ``split_izhku``: for each text, its ЕЛС and its ИЖКУ.
+
+    An ЕЛС gives ``(ЕЛС, null)``, an ИЖКУ gives ``(its ЕЛС, ИЖКУ)``, anything else (null, empty,
+    malformed) ``(null, null)``: a malformed ЕЛС identifies nothing, so matching ignores it.
+    """
+    value = fold_column(values)
+    is_els = pc.match_substring_regex(value, f"^{_ELS_RE.pattern}$")
+    is_izhku = pc.match_substring_regex(value, f"^{_IZHKU_RE.pattern}$")
+    null = pa.nulls(len(value), pa.large_string())
+    els = pc.if_else(is_els, value, pc.if_else(is_izhku, pc.utf8_slice_codeunits(value, 0, 10), null))
+    return els, pc.if_else(is_izhku, value, null)
