@@ -29,7 +29,8 @@ def _reachable(config: Config) -> Config:
     return config
 
 
-def _parse_date(value: str | None) -> date | None:
+def parse_date(value: str | None) -> date | None:
+    """``--date`` as a date (None when not given), or one line and exit code 2."""
     if value is None:
         return None
     try:
@@ -70,7 +71,7 @@ def run(
     home: Home = None,
 ) -> None:
     """Run the night: read every inbox, post, tie to the bank statement, write the report."""
-    when = _parse_date(run_date)
+    when = parse_date(run_date)
     config = _reachable(load_config(_home(ctx, home)))
     from rkc.manifest import load_signing_key
 

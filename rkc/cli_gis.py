@@ -3,7 +3,6 @@ out through the ГИС ЖКХ client, and its answers come back as files."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 
 from rkc.cli import Home, _home, app, fail, out, user_errors
+from rkc.cli_flows import parse_date
 from rkc.config import load_config
 
 gis_app = typer.Typer(help="ГИС ЖКХ: payment notifications and квитирование out, answers in.", no_args_is_help=True)
@@ -26,16 +26,6 @@ WAITING_RU = {
     "ack_no_order_org": "квитирование: для канала не задан orgPPAGUID (gis_export.order_orgs)",
     "ack_no_service_type": "квитирование: услуге не задан вид в ГИС ЖКХ (gis_export.services)",
 }
-
-
-def _date(value: str | None) -> date | None:
-    """``--date`` as a date, or one line and exit code 2."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--date must be YYYY-MM-DD, got {value!r}")
 
 
 @gis_app.command("export")
@@ -55,7 +45,7 @@ def gis_export(
     from rkc.gis_export import export_day
 
     config = load_config(_home(ctx, home))
-    when = _date(run_date) or config.today()
+    when = parse_date(run_date) or config.today()
     engine = open_database(config)
     try:
         result = export_day(config, engine, when)

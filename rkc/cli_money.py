@@ -8,7 +8,7 @@ import typer
 
 from domain.money import format_ru
 from rkc.cli import Home, _home, app, fail, out, user_errors
-from rkc.cli_flows import _parse_date, _prefect_env, _reachable
+from rkc.cli_flows import _prefect_env, _reachable, parse_date
 from rkc.config import load_config
 from rkc.context import open_database
 
@@ -28,7 +28,7 @@ DateOption = Annotated[
 def payouts_prepare(ctx: typer.Context, pay_date: DateOption = None, home: Home = None) -> None:
     """Accrue the fee and write the date's payment orders and register into out/<D>/payouts/."""
     config = _reachable(load_config(_home(ctx, home)))
-    when = _parse_date(pay_date) or config.today()
+    when = parse_date(pay_date) or config.today()
     _prefect_env(config.home)  # before the flow is imported
     from flows.payouts import payouts
     from rkc.payouts import PayoutError
@@ -60,7 +60,7 @@ def payouts_cancel(
     config = load_config(_home(ctx, home))
     engine = open_database(config)
     try:
-        entry = cancel(config, engine, _parse_date(pay_date), number, reason, config.today())
+        entry = cancel(config, engine, parse_date(pay_date), number, reason, config.today())
     except PayoutError as exc:
         fail(str(exc))
     finally:
