@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("RKC_SIGNING_KEY", "rkc-benchmark-signing-key-0123456789abcdef")  # runs sign manifests
 # As the CLI does (flows/common.py): the temporary server took 20 s to start here at times, which
 # is Prefect's default limit, and one benchmark run died of it.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -10,12 +10,14 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
 
+from sql.bulk import staged
 from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
 
 _NIGHT = """
 SELECT d.id, d.code, d.register_id, d.payment_id, d.channel, d.file, d.line_no, d.operation_id, d.paid_date,
        d.account_raw, d.uip, d.payer, d.amount, d.detail, r.sha256,
-       p.amount - (SELECT SUM(l.amount) FROM service_line l WHERE l.uip = p.matched_uip) AS difference
+       p.amount - (SELECT SUM(l.amount) FROM service_line l JOIN payment_document v
+                   ON v.uip = l.uip AND v.version = l.version WHERE l.uip = p.matched_uip) AS difference
 FROM discrepancy d
 LEFT JOIN register r ON r.id = d.register_id
 LEFT JOIN payment p ON p.id = d.payment_id
@@ -34,13 +36,18 @@ def night_discrepancies(conn: Connection, run_date: date) -> pd.DataFrame:
 
 
 def known_cases(conn: Connection, keys: list[str]) -> pd.DataFrame:
-    """The cases already open under any of ``keys``: case_key, id, last_seen."""
-    rows = []
-    table = WorkCase.__table__
-    for start in range(0, len(keys), 500):  # bounded IN lists
-        chunk = keys[start : start + 500]
-        rows += conn.execute(select(table.c.case_key, table.c.id, table.c.last_seen)
-                             .where(table.c.case_key.in_(chunk))).all()  # fmt: skip
+    """The cases already open under any of ``keys``: case_key, id, last_seen.
+
+    The keys are staged and joined: IN lists of 500 against a table just filled (no statistics
+    yet) were planned as scans, 440 of them for a night of 220,000 discrepancies (minutes)."""
+    if not keys:
+        return pd.DataFrame(columns=["case_key", "id", "last_seen"])
+    unique = pd.DataFrame({"case_key": pd.unique(pd.Series(keys, dtype=object))})
+    with staged(conn, "stage_case_key", unique, {"case_key": "TEXT"}):
+        rows = conn.execute(
+            text("SELECT w.case_key, w.id, w.last_seen FROM work_case w"
+                 " JOIN stage_case_key s ON s.case_key = w.case_key")
+        ).all()
     return pd.DataFrame(rows, columns=["case_key", "id", "last_seen"])
 
 
