@@ -236,6 +236,17 @@ def ledger_verify(
     raise typer.Exit(1)
 
 
+def parse_date(value: str | None) -> date | None:
+    """``--date`` as a date (None when not given), or one line and exit code 2."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--date must be YYYY-MM-DD, got {value!r}")
+    return None
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """The first and last day of ``YYYY-MM``."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):

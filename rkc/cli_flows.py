@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from rkc.cli import Home, _home, app, err, fail, out, user_errors
+from rkc.cli import Home, _home, app, err, fail, out, parse_date, user_errors
 from rkc.config import Config, init_home, load_config, resolve_home
 
 
@@ -27,17 +26,6 @@ def _reachable(config: Config) -> Config:
 
     reachable_engine(config).dispose()
     return config
-
-
-def parse_date(value: str | None) -> date | None:
-    """``--date`` as a date (None when not given), or one line and exit code 2."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--date must be YYYY-MM-DD, got {value!r}")
-    return None
 
 
 def print_bridge(result: dict, channels: dict[str, str] | None = None) -> None:

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rkc.cli import Home, _home, app, fail, out, user_errors
-from rkc.cli_flows import parse_date
+from rkc.cli import Home, _home, app, fail, out, parse_date, user_errors
 from rkc.config import load_config
 
 gis_app = typer.Typer(help="ГИС ЖКХ: payment notifications and квитирование out, answers in.", no_args_is_help=True)

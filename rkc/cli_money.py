@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from domain.money import format_ru
-from rkc.cli import Home, _home, app, fail, out, user_errors
-from rkc.cli_flows import _prefect_env, _reachable, parse_date
+from rkc.cli import Home, _home, app, fail, out, parse_date, user_errors
+from rkc.cli_flows import _prefect_env, _reachable
 from rkc.config import load_config
 from rkc.context import open_database
 
