@@ -58,18 +58,12 @@ def sync_cases(config: Config, engine: Engine, run_date: date) -> CaseSummary:
         new = merged[merged["case_id"].isna()]
         old = merged[merged["case_id"].notna()]
         again = old[pd.to_datetime(old["last_seen"]).dt.date < run_date]
-        ids = store.insert_cases(uow.conn, [_new_case(r, run_date) for r in new.to_dict("records")])
-        store.add_events(uow.conn, [
-            {"case_id": ids[r["case_key"]], "actor": NIGHT,
-             "kind": EventKind.OPENED.value if not r["informational"] else EventKind.RESOLVED.value,
-             "text": r["detail"] if not r["informational"] else "в пределах допуска: " + r["detail"]}
-            for r in new.to_dict("records")
-        ])  # fmt: skip
-        store.mark_seen(uow.conn, [{"b_id": int(r["case_id"]), "b_seen": run_date, "b_disc": int(r["id"])}
-                                   for r in again.to_dict("records")])  # fmt: skip
-        store.add_events(uow.conn, [{"case_id": int(r["case_id"]), "kind": EventKind.SEEN.value, "actor": NIGHT,
-                                     "text": f"снова в ночь {run_date:%d.%m.%Y}: {r['detail']}"}
-                                    for r in again.to_dict("records")])  # fmt: skip
+        store.open_cases(uow.conn, _new_cases(new, run_date), NIGHT)
+        store.see_again(uow.conn, pd.DataFrame({
+            "case_id": again["case_id"].astype("int64"), "discrepancy_id": again["id"].astype("int64"),
+            "event_kind": EventKind.SEEN.value,
+            "event_text": f"снова в ночь {run_date:%d.%m.%Y}: " + again["detail"].fillna("").astype(str),
+        }), run_date, NIGHT)  # fmt: skip
         uow.commit()
     summary = CaseSummary(sightings, int((~new["informational"]).sum()), len(again),
                           int(new["informational"].sum()), len(old) - len(again), sightings - len(night),
@@ -93,15 +87,17 @@ def _close_resolved(conn: Connection) -> int:
     return len(rows)
 
 
-def _new_case(row: dict, run_date: date) -> dict:
-    """A ``work_case`` row for a first sighting."""
-    na = lambda v: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)  # noqa: E731
-    return {
-        "case_key": row["case_key"], "code": row["code"],
-        "status": (CaseStatus.INFORMATIONAL if row["informational"] else CaseStatus.OPEN).value,
-        "channel": na(row["channel"]), "payment_id": na(row["payment_id"]), "register_id": na(row["register_id"]),
-        "discrepancy_id": int(row["id"]), "operation_id": na(row["operation_id"]),
-        "account_raw": na(row["account_raw"]), "uip": na(row["uip"]), "payer": na(row["payer"]),
-        "amount": na(row["amount"]), "detail": row["detail"] or "", "first_seen": run_date, "last_seen": run_date,
-        "nights": 1,
-    }  # fmt: skip
+def _new_cases(new: pd.DataFrame, run_date: date) -> pd.DataFrame:
+    """The ``work_case`` rows of first sightings, with the history row each starts with."""
+    informational = new["informational"].astype(bool)
+    detail = new["detail"].fillna("").astype(str)
+    cases = new[["case_key", "code", "channel", "payment_id", "register_id", "operation_id", "account_raw", "uip",
+                 "payer", "amount"]].copy()  # fmt: skip
+    cases["status"] = informational.map({True: CaseStatus.INFORMATIONAL.value, False: CaseStatus.OPEN.value})
+    cases["discrepancy_id"] = new["id"].astype("int64")
+    cases["detail"] = detail
+    cases["first_seen"] = cases["last_seen"] = run_date
+    cases["nights"] = 1
+    cases["event_kind"] = informational.map({True: EventKind.RESOLVED.value, False: EventKind.OPENED.value})
+    cases["event_text"] = detail.where(~informational, "в пределах допуска: " + detail)
+    return cases
