@@ -23,7 +23,7 @@ from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away, file_or_find, filed_folder
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
-from rkc.workfiles import read_errors, read_payments, read_raw_lines
+from rkc.workfiles import PlanKind, read_errors, read_payments, read_raw_lines
 from sql.bulk import bulk_insert
 from sql.meters import meter_rows, store_meter_readings
 from sql.posting import post_payments
@@ -108,7 +108,7 @@ def _commit_register(
     # What the report needs of the register's payments is taken before posting (the flagged lines,
     # the totals), then only the payments to post are kept: two registers posted at once must not
     # each hold their payments twice.
-    flags = pd.read_parquet(plan.path(intake.sha256, "flags"))
+    flags = pd.read_parquet(plan.path(intake.sha256, PlanKind.FLAGS))
     register_rows = plan.register_flags.get(intake.sha256) or (
         [[Code.REGISTER_TOTAL_MISMATCH.value, reason]] if reason else []
     )
@@ -125,7 +125,7 @@ def _commit_register(
     if held.any():
         to_post = to_post.assign(value_date=to_post["paid_date"].where(~held, run_date.isoformat()))
     del flags
-    parts = pd.read_parquet(plan.path(intake.sha256, "parts"))
+    parts = pd.read_parquet(plan.path(intake.sha256, PlanKind.PARTS))
     splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
     del parts
     with UnitOfWork(engine) as uow:

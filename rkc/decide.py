@@ -38,13 +38,12 @@ from domain.totals import check_register_totals
 from domain.unverified import unverified_register
 from rkc.config import Config
 from rkc.intake import PARSED, Intake
-from rkc.workfiles import read_errors, read_payments
+from rkc.workfiles import NightStore, PlanKind, read_errors, read_payments
 from sql.queries import documents_at_addresses, load_charges, posted_keys, previous_payments
 from sql.registers import stored_files
 from sql.reversals import recalled_copies
 
 FLAG_COLUMNS = ["payment_id", "code", "detail"]
-PLAN_RECORD = "night.plan.json"  # the last decided plan of the night and the registers it covers
 # What the rules read of each payment; ``raw``, ``payer`` and ``account_raw`` stay in the intake file,
 # and ``address`` is read later for the few payments left in suspense.
 DECIDE_COLUMNS = [
@@ -78,9 +77,9 @@ class NightPlan:
     # a quarantined register listed here is recorded under these codes, not REGISTER_TOTAL_MISMATCH
     register_flags: dict[str, list[list[str]]] = field(default_factory=dict)
 
-    def path(self, sha256: str, kind: str) -> Path:
+    def path(self, sha256: str, kind: PlanKind) -> Path:
         """The ``decisions``, ``parts``, ``flags`` or ``proposals`` file of one register."""
-        return plan_file(Path(self.work_dir), sha256, kind)
+        return NightStore(Path(self.work_dir)).plan(sha256, kind)
 
     def to_dict(self) -> dict:
         """Plain dict for passing between tasks."""
@@ -90,11 +89,6 @@ class NightPlan:
     def from_dict(cls, data: dict) -> NightPlan:
         """Inverse of ``to_dict`` (a record written by an earlier release may carry more keys)."""
         return cls(data["work_dir"], data["quarantined"], data.get("register_flags") or {})
-
-
-def plan_file(work_dir: Path, sha256: str, kind: str) -> Path:
-    """One register's decision file of kind ``kind`` in the night's work directory."""
-    return work_dir / f"night.{sha256}.{kind}.parquet"
 
 
 def decide_night(
@@ -181,7 +175,7 @@ def decide_night(
     plan = NightPlan(str(work_dir), quarantined, register_flags)
     _write_plan(plan, parsed, payments, split.parts, flags, proposals)
     record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed)}
-    (work_dir / PLAN_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    NightStore(work_dir).plan_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return plan
 
 
@@ -194,7 +188,7 @@ def _unfinished_plan(engine: Engine, parsed: list[Intake], work_dir: Path) -> Ni
     always win, where the whole night's decision may have kept the other copy by channel priority.
     With any new file among them the night is decided again (docs/RULES.md).
     """
-    record = work_dir / PLAN_RECORD
+    record = NightStore(work_dir).plan_record
     if not parsed or not record.is_file():
         return None
     earlier = json.loads(record.read_text(encoding="utf-8"))
@@ -202,7 +196,8 @@ def _unfinished_plan(engine: Engine, parsed: list[Intake], work_dir: Path) -> Ni
     if not mine <= planned:
         return None
     plan = NightPlan.from_dict(earlier["plan"])
-    if not all(plan.path(sha, kind).is_file() for sha in mine for kind in ("decisions", "parts", "flags")):
+    needed = (PlanKind.DECISIONS, PlanKind.PARTS, PlanKind.FLAGS)
+    if not all(plan.path(sha, kind).is_file() for sha in mine for kind in needed):
         return None
     with engine.connect() as conn:
         stored = stored_files(conn, planned - mine)
@@ -286,11 +281,12 @@ def _write_plan(
     for key, intake in enumerate(parsed):
         mine = register_of == key
         payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True).to_parquet(
-            plan.path(intake.sha256, "decisions"), use_dictionary=["outcome", "match_rule"]
+            plan.path(intake.sha256, PlanKind.DECISIONS), use_dictionary=["outcome", "match_rule"]
         )  # a dictionary of the near-unique ``matched_uip`` would cost hashing and buy nothing
-        parts.loc[part_register == key, PLAN_PART_COLUMNS].to_parquet(plan.path(intake.sha256, "parts"), index=False)
-        flags[flag_register == key].to_parquet(plan.path(intake.sha256, "flags"), index=False)
-        proposals[proposal_register == key].to_parquet(plan.path(intake.sha256, "proposals"), index=False)
+        mine_parts = parts.loc[part_register == key, PLAN_PART_COLUMNS]
+        mine_parts.to_parquet(plan.path(intake.sha256, PlanKind.PARTS), index=False)
+        flags[flag_register == key].to_parquet(plan.path(intake.sha256, PlanKind.FLAGS), index=False)
+        proposals[proposal_register == key].to_parquet(plan.path(intake.sha256, PlanKind.PROPOSALS), index=False)
 
 
 def _line_errors(intake: Intake, errors: pd.DataFrame) -> list[LineError]:
@@ -312,7 +308,7 @@ def _empty_night() -> pd.DataFrame:
 def read_plan_payments(plan: NightPlan, intake: Intake, columns: list[str] | None = None) -> pd.DataFrame:
     """One register's payments (all columns, or ``columns``) with their decisions and channel."""
     payments = read_payments(intake.payments_path, columns=columns)
-    decisions = pd.read_parquet(plan.path(intake.sha256, "decisions"))
+    decisions = pd.read_parquet(plan.path(intake.sha256, PlanKind.DECISIONS))
     if len(decisions) != len(payments):
         raise RuntimeError(f"{intake.name}: {len(decisions)} decisions for {len(payments)} payments")
     if "document_version" not in decisions.columns:  # a plan decided before ПД had versions

@@ -22,7 +22,7 @@ from parsers.base import BadFile, RegisterParser, file_sha256, read_head
 from parsers.census import count_records
 from parsers.registry import build_parser
 from rkc.config import Config
-from rkc.workfiles import PaymentFileWriter, write_errors
+from rkc.workfiles import NightStore, PaymentFileWriter, write_errors
 from sql.registers import register_outcome
 
 PARSED, BAD_FILE, DUPLICATE_FILE, RECOVERED = "parsed", "bad_file", "duplicate_file", "recovered"
@@ -152,9 +152,8 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
             return Intake(str(path), channel, sha, DUPLICATE_FILE, known_register_id=register_id)
     spec = config.channels[channel]
     parser = build_parser(spec.format, spec.dialect, config.gis_xsd_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    payments_path = work_dir / f"{sha}.payments.parquet"
-    errors_path = work_dir / f"{sha}.errors.parquet"
+    store = NightStore(work_dir).ensure()
+    payments_path, errors_path = store.payments(sha), store.errors(sha)
     try:
         if not parser.identify(path, read_head(path)):
             raise BadFile(path, _not_identified(parser, path, channel))

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from domain.codes import Code
 from domain.tieout import quarantine_note
 from rkc.config import Config
-from rkc.decide import plan_file
+from rkc.workfiles import NightStore, PlanKind
 from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
 from sql.queries import PAYMENT_KEY, read_frame, stored_payments
@@ -55,7 +55,7 @@ def write_report(
         if not discrepancies["id"].is_monotonic_increasing:
             discrepancies = discrepancies.sort_values("id", kind="stable", ignore_index=True)
         discrepancies = discrepancies.drop(columns="id")
-        proposals = _proposals(conn, [plan_file(work_dir, r["sha256"], "proposals") for r in registers])
+        proposals = _proposals(conn, [NightStore(work_dir).plan(r["sha256"], PlanKind.PROPOSALS) for r in registers])
         meters = night_meter_readings(conn, run_date)
         quarantined = quarantined_registers(conn, run_date - timedelta(days=QUARANTINE_LOOKBACK_DAYS), run_date)
         gis_rejected = rejected_items(conn)  # until handled, every night's report lists them

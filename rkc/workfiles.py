@@ -1,4 +1,5 @@
-"""The night's work files: parsed payments and rejected lines as Parquet with a fixed schema.
+"""The night's work files: parsed payments and rejected lines as Parquet with a fixed schema,
+and ``NightStore``, the one place that knows where each of the night's files lives.
 
 Intake writes a register's payments chunk by chunk as the parser yields them (memory stays
 bounded by one chunk, whatever the file size); the decision step reads only the columns it needs
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
@@ -34,6 +37,45 @@ ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]
 ERROR_SCHEMA = pa.schema(
     [("line_no", pa.int64()), ("reason", pa.string()), ("raw", pa.string()), ("amount", pa.int64())]
 )
+
+
+class PlanKind(StrEnum):
+    """The decision files of one register (``rkc.decide.NightPlan``)."""
+
+    DECISIONS = "decisions"  # one row per payment: outcome, match, amounts
+    PARTS = "parts"  # the supplier split of its matched payments
+    FLAGS = "flags"  # its discrepancies
+    PROPOSALS = "proposals"  # near misses for its payments in suspense
+
+
+@dataclass(frozen=True)
+class NightStore:
+    """The working store of one night (``work/<date>/``): what intake read and what the decision
+    step planned, per register by its sha256. Steps ask it for files; none builds a file name."""
+
+    root: Path
+
+    def payments(self, sha256: str) -> Path:
+        """The payments intake read from a register (``PAYMENT_SCHEMA``)."""
+        return self.root / f"{sha256}.payments.parquet"
+
+    def errors(self, sha256: str) -> Path:
+        """The lines intake rejected from a register (``ERROR_SCHEMA``)."""
+        return self.root / f"{sha256}.errors.parquet"
+
+    def plan(self, sha256: str, kind: PlanKind | str) -> Path:
+        """One of a register's decision files."""
+        return self.root / f"night.{sha256}.{PlanKind(kind).value}.parquet"
+
+    @property
+    def plan_record(self) -> Path:
+        """The last decided plan of the night and the registers it covers (JSON)."""
+        return self.root / "night.plan.json"
+
+    def ensure(self) -> NightStore:
+        """Create the directory when missing; return the store."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self
 
 
 def _tuples_json(values: pd.Series) -> pd.Series:
