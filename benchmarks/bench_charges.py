@@ -56,8 +56,8 @@ def main() -> None:
     from rkc.config import init_home, load_config
     from rkc.context import open_database
     from rkc.decide import CHARGE_NEEDS
-    from rkc.generator import generate
     from sql.queries import load_charges
+    from synthetic import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"

@@ -35,7 +35,7 @@ def setup(home: Path, payments: int, accounts: int) -> None:
     """Child: generate the day and import its charges."""
     from rkc.app import import_charges_files
     from rkc.config import init_home, load_config
-    from rkc.generator import generate
+    from synthetic import generate
 
     init_home(home)
     start = time.perf_counter()

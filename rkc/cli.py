@@ -54,7 +54,7 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn what a user can get wrong (the configuration, the database URL or a database that does
     not answer, a register file, a generator request) into one line and exit code 2. Anything
     raised once the work has started keeps its traceback: it may be a bug."""
-    from rkc.generator.core import GenerateError
+    from synthetic.core import GenerateError
 
     @functools.wraps(command)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:

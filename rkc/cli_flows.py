@@ -100,7 +100,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
 ) -> None:
     """Generate a synthetic settlement center: suppliers, charges, registers, a bank statement."""
-    from rkc.generator import generate as make
+    from synthetic import generate as make
 
     with out.status("Generating…"):
         day = make(directory, accounts=accounts, payments=payments, seed=seed)
@@ -130,7 +130,7 @@ def demo(
     from flows.charges import charges_import
     from flows.nightly import nightly
     from flows.statements import supplier_statements
-    from rkc.generator import generate as make
+    from synthetic import generate as make
 
     with out.status("Generating a synthetic settlement center…"):
         day = make(config.home, accounts=accounts, payments=payments, seed=seed)
