@@ -104,8 +104,7 @@ def test_importing_the_package_or_the_module_changes_nothing() -> None:
     from pathlib import Path
 
     probe = (
-        "import os, sys, rkc, rkc.memory;"
-        " print('ARROW_DEFAULT_MEMORY_POOL' in os.environ, 'pyarrow' in sys.modules)"
+        "import os, sys, rkc, rkc.memory; print('ARROW_DEFAULT_MEMORY_POOL' in os.environ, 'pyarrow' in sys.modules)"
     )
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     root = Path(__file__).resolve().parents[1]
