@@ -52,12 +52,15 @@ def main() -> None:
         conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_charges WITH (FORCE)"))
         conn.execute(sa.text("CREATE DATABASE rkc_bench_charges"))
     os.environ["RKC_DATABASE_URL"] = args.url.rsplit("/", 1)[0] + "/rkc_bench_charges"
+    from rkc.memory import name_arrow_allocator
+
+    name_arrow_allocator()  # as the entry points do, before the imports below load pyarrow
     from rkc.app import import_charges_files
     from rkc.config import init_home, load_config
     from rkc.context import open_database
     from rkc.decide import CHARGE_NEEDS
-    from rkc.generator import generate
     from sql.queries import load_charges
+    from synthetic import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"

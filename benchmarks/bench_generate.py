@@ -16,7 +16,7 @@ from pathlib import Path
 # Run as a script, the editable install resolves ``rkc`` as a namespace package without its
 # resources (the default configuration): put the checkout first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from rkc.generator import generate
+from synthetic import generate
 
 
 def main() -> None:

@@ -33,9 +33,12 @@ import sqlalchemy as sa
 
 def setup(home: Path, payments: int, accounts: int) -> None:
     """Child: generate the day and import its charges."""
+    from rkc.memory import name_arrow_allocator
+
+    name_arrow_allocator()  # as the entry points do, before the imports below load pyarrow
     from rkc.app import import_charges_files
     from rkc.config import init_home, load_config
-    from rkc.generator import generate
+    from synthetic import generate
 
     init_home(home)
     start = time.perf_counter()

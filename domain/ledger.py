@@ -50,11 +50,6 @@ def agent_account(channel: str) -> str:
     return f"agent:{channel}"
 
 
-def commission_account(channel: str) -> str:
-    """Ledger account of the commission paid to an agent."""
-    return f"commission:{channel}"
-
-
 def supplier_account(inn: str) -> str:
     """Ledger account of what the center owes a supplier."""
     return f"supplier:{inn}"

@@ -8,7 +8,7 @@ dataclasses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -105,21 +105,6 @@ class DeclaredTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class ChargeLine:
-    """One service line of a payment document (ПД) from the billing export."""
-
-    uip: str
-    account: str
-    period: str  # "YYYY-MM"
-    supplier_inn: str
-    service: str
-    amount: int  # kopecks
-    payer: str = ""
-    address: str = ""
-    line_no: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class Supplier:
     """A supplier from the suppliers directory."""
 
@@ -134,16 +119,6 @@ class Supplier:
     fee_min: int = 0  # kopecks a month
     fee_max: int | None = None  # kopecks a month; None: no cap
     fee_services: str = ""  # "service=percent|…"
-
-
-@dataclass(frozen=True, slots=True)
-class Problems:
-    """Errors collected in one pass over an input: values, never exceptions."""
-
-    items: tuple[LineError, ...] = field(default_factory=tuple)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
 
 
 # Column -> dtype of a charges frame: one row per service line of a ПД (billing export).

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from prefect import get_run_logger
 from prefect.client.schemas.objects import TaskRun
 from prefect.exceptions import MissingContextError
 from prefect.states import State
-from sqlalchemy import Engine
 
 from rkc.config import Config, load_config
+from rkc.context import failed_on_io
 from sql.engine import make_engine
+
+if TYPE_CHECKING:  # the flows hand engines on; they never use SQLAlchemy themselves
+    from sqlalchemy import Engine
 
 
 def config_and_engine(home: str | None) -> tuple[Config, Engine]:
@@ -22,10 +26,7 @@ def config_and_engine(home: str | None) -> tuple[Config, Engine]:
 
 def retry_on_io(task: object, task_run: TaskRun, state: State) -> bool:
     """Retry a task only when it failed on I/O (a file or the database connection), never on data."""
-    from sqlalchemy.exc import OperationalError
-
-    error = state.data
-    return isinstance(error, OSError | OperationalError)
+    return failed_on_io(state.data)
 
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter:

@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 QUIET_ENV = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-# Prefect's temporary server migrates a new PREFECT_HOME's database before it answers: 20 s on a
-# slow 2-core machine (measured), right at Prefect's default limit, which would fail a first demo.
+# Prefect's temporary server migrates a new PREFECT_HOME's database before it answers, which on a
+# slow machine reached Prefect's default limit and would fail a first demo (docs/PERFORMANCE.md).
 EPHEMERAL_STARTUP_TIMEOUT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
 
 

@@ -8,24 +8,10 @@ from typing import Annotated
 
 import typer
 
-from rkc.cli import Home, _home, app, err, fail, out, parse_date, user_errors
+from rkc.cli_common import Home, err, fail, home_of, out, parse_date, prefect_env, reachable, user_errors
 from rkc.config import Config, init_home, load_config, resolve_home
 
-
-def _prefect_env(home: Path) -> None:
-    """Quiet, offline Prefect with its state in the working directory; before any flow import."""
-    from flows.offline import quiet_offline
-
-    quiet_offline(home)
-
-
-def _reachable(config: Config) -> Config:
-    """The configuration, once its database answers: a wrong URL or a database that is down is one
-    line before Prefect starts, not a failed flow run with a traceback."""
-    from rkc.context import reachable_engine
-
-    reachable_engine(config).dispose()
-    return config
+app = typer.Typer()
 
 
 def print_bridge(result: dict, channels: dict[str, str] | None = None) -> None:
@@ -60,11 +46,11 @@ def run(
 ) -> None:
     """Run the night: read every inbox, post, tie to the bank statement, write the report."""
     when = parse_date(run_date)
-    config = _reachable(load_config(_home(ctx, home)))
+    config = reachable(load_config(home_of(ctx, home)))
     from rkc.manifest import load_signing_key
 
     load_signing_key(config)  # SigningKeyMissing: one line, before Prefect starts
-    _prefect_env(config.home)
+    prefect_env(config.home)
     from flows.nightly import nightly
 
     with out.status("Reconciling the night…"):
@@ -82,8 +68,8 @@ def statements(
     """Write every supplier's statement for a period into out/statements/<period>/<inn>/."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         fail(f"--period must be YYYY-MM, got {period!r}")
-    config = _reachable(load_config(_home(ctx, home)))
-    _prefect_env(config.home)
+    config = reachable(load_config(home_of(ctx, home)))
+    prefect_env(config.home)
     from flows.statements import supplier_statements
 
     with out.status(f"Writing statements for {period}…"):
@@ -100,10 +86,14 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
 ) -> None:
     """Generate a synthetic settlement center: suppliers, charges, registers, a bank statement."""
-    from rkc.generator import generate as make
+    from synthetic import GenerateError
+    from synthetic import generate as make
 
     with out.status("Generating…"):
-        day = make(directory, accounts=accounts, payments=payments, seed=seed)
+        try:
+            day = make(directory, accounts=accounts, payments=payments, seed=seed)
+        except GenerateError as exc:
+            fail(str(exc))
     out.print(f"Generated day {day.run_date} in {day.dir}: {len(day.registers)} registers, "
               f"{len(day.statements)} statements; manifest {day.manifest}")  # fmt: skip
     out.print(f"The late п/п arrives in {day.next_day_statement}: drop it into inbox/statements/ for the next night.")
@@ -122,7 +112,7 @@ def demo(
 
     os.environ.pop("RKC_DATABASE_URL", None)  # the demo is the embedded default
     home = resolve_home(directory)
-    _prefect_env(home)
+    prefect_env(home)
     config, _ = init_home(home)
     _enable_shared_schemas(config.home)
     _demo_signing(config.home)
@@ -130,10 +120,14 @@ def demo(
     from flows.charges import charges_import
     from flows.nightly import nightly
     from flows.statements import supplier_statements
-    from rkc.generator import generate as make
+    from synthetic import GenerateError
+    from synthetic import generate as make
 
     with out.status("Generating a synthetic settlement center…"):
-        day = make(config.home, accounts=accounts, payments=payments, seed=seed)
+        try:
+            day = make(config.home, accounts=accounts, payments=payments, seed=seed)
+        except GenerateError as exc:
+            fail(str(exc))
     with out.status("Importing charges…"):
         charges_import(charges=str(day.charges_csv), suppliers=str(day.suppliers_csv), home=str(config.home))
     with out.status("Reconciling the night…"):
@@ -162,7 +156,3 @@ def _enable_shared_schemas(home: Path) -> None:
         path.write_text(re.sub(r"^gis_xsd_dir:\s*$", f"gis_xsd_dir: {candidate}", text, flags=re.M), encoding="utf-8")
     elif not candidate.is_dir():
         err.print("ГИС ЖКХ schemas not found beside the checkout: notifications are checked without the XSD.")
-
-
-# The money-going-out commands use this module's helpers: registered once they exist.
-from rkc import cli_money  # noqa: E402, F401

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rkc.cli import Home, _home, app, fail, out, parse_date, user_errors
+from rkc.cli_common import Home, fail, home_of, out, parse_date, user_errors
 from rkc.config import load_config
 
+app = typer.Typer()
 gis_app = typer.Typer(help="ГИС ЖКХ: payment notifications and квитирование out, answers in.", no_args_is_help=True)
 answers_app = typer.Typer(help="ГИС ЖКХ's answers to the exported requests.", no_args_is_help=True)
 gis_app.add_typer(answers_app, name="answers")
@@ -43,7 +44,7 @@ def gis_export(
     from rkc.context import open_database
     from rkc.gis_export import export_day
 
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     when = parse_date(run_date) or config.today()
     engine = open_database(config)
     try:
@@ -74,7 +75,7 @@ def answers_load(
     from rkc.context import open_database
     from rkc.gis_export import load_answers
 
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     if not file.is_file():
         fail(f"{file}: no such file")
     engine = open_database(config)

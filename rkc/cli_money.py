@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 
 from domain.money import format_ru
-from rkc.cli import Home, _home, app, fail, out, parse_date, user_errors
-from rkc.cli_flows import _prefect_env, _reachable
+from rkc.cli_common import Home, fail, home_of, out, parse_date, prefect_env, reachable, user_errors
 from rkc.config import load_config
 from rkc.context import open_database
 
+app = typer.Typer()
 payouts_app = typer.Typer(help="Payouts to suppliers: payment orders, holds, cancellations.", no_args_is_help=True)
 reverse_app = typer.Typer(help="Reverse what was posted for a register or a payment.", no_args_is_help=True)
 app.add_typer(payouts_app, name="payouts")
@@ -27,9 +27,9 @@ DateOption = Annotated[
 @user_errors
 def payouts_prepare(ctx: typer.Context, pay_date: DateOption = None, home: Home = None) -> None:
     """Accrue the fee and write the date's payment orders and register into out/<D>/payouts/."""
-    config = _reachable(load_config(_home(ctx, home)))
+    config = reachable(load_config(home_of(ctx, home)))
     when = parse_date(pay_date) or config.today()
-    _prefect_env(config.home)  # before the flow is imported
+    prefect_env(config.home)  # before the flow is imported
     from flows.payouts import payouts
     from rkc.payouts import PayoutError
 
@@ -57,7 +57,7 @@ def payouts_cancel(
     """Cancel a prepared payment order the bank has not debited yet (its entry is reversed)."""
     from rkc.payouts import PayoutError, cancel
 
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     engine = open_database(config)
     try:
         entry = cancel(config, engine, parse_date(pay_date), number, reason, config.today())
@@ -77,7 +77,7 @@ def payouts_hold(
     """Hold a supplier's payouts until released."""
     from rkc.payouts import PayoutError, hold
 
-    engine = open_database(load_config(_home(ctx, home)))
+    engine = open_database(load_config(home_of(ctx, home)))
     try:
         done = hold(engine, inn, reason)
     except PayoutError as exc:
@@ -96,7 +96,7 @@ def payouts_release(
     """Release a supplier's hold: the next preparation pays what it is owed."""
     from rkc.payouts import release
 
-    engine = open_database(load_config(_home(ctx, home)))
+    engine = open_database(load_config(home_of(ctx, home)))
     try:
         done = release(engine, inn, reason)
     finally:
@@ -109,7 +109,7 @@ def payouts_release(
 def _reverse(ctx: typer.Context, home, subject: str, subject_id: int, reason: str) -> None:  # type: ignore[no-untyped-def]
     from rkc.reverse import ReversalRefused, reverse_payment, reverse_register
 
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     engine = open_database(config)
     action = reverse_register if subject == "register" else reverse_payment
     try:

@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from rkc.cli import Home, _home, app, fail, out, user_errors
+from rkc.cli_common import Home, fail, home_of, out, user_errors
 from rkc.config import load_config
+
+app = typer.Typer()
 
 
 @app.command()
@@ -26,7 +28,7 @@ def qr(
     from rkc.context import open_existing
     from rkc.qr import DocumentNotFound, receipt_payload
 
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     engine = open_existing(config)
     try:
         payload = receipt_payload(config, engine, uip)

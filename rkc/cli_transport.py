@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rkc.cli import Home, _home, app, fail, out, user_errors
+from rkc.cli_common import Home, fail, home_of, out, user_errors
 from rkc.config import load_config
 from rkc.context import open_database
+
+app = typer.Typer()
 
 
 @app.command()
@@ -27,7 +29,7 @@ def collect(
     from rkc.collect import collect as run_collect
     from rkc.config_transport import TransportConfigError
 
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     if not any(c.source for c in config.channels.values()):
         out.print("No channel has a source in rkc.yaml (channels.<name>.source): nothing to collect.")
         return
@@ -70,7 +72,7 @@ def deliver(
 
     if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         fail(f"--period must be YYYY-MM, got {period!r}")
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     period = period or previous_month(config.today())
     engine = open_database(config)
     try:

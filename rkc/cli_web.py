@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from rkc.cli import Home, _home, app, fail, out, user_errors
+from rkc.cli_common import Home, fail, home_of, out, user_errors
 from rkc.config import load_config
 
+app = typer.Typer()
 users_app = typer.Typer(help="Workbench users: accountants, senior accountants, viewers.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
@@ -28,7 +29,7 @@ def serve(
     from rkc.context import open_database
     from rkc.web.app import create_app
 
-    config = load_config(_home(ctx, home))
+    config = load_config(home_of(ctx, home))
     engine = open_database(config)
     try:
         uvicorn.run(create_app(config, engine), host=host, port=port, proxy_headers=False, server_header=False)
@@ -52,7 +53,7 @@ def users_add(
     if not password_stdin:
         fail("give the password on stdin with --password-stdin")
     password = sys.stdin.readline().rstrip("\r\n")
-    engine = open_database(load_config(_home(ctx, home)))
+    engine = open_database(load_config(home_of(ctx, home)))
     try:
         add_user(engine, login, role, password)
     except UserError as exc:
@@ -73,7 +74,7 @@ def users_disable(
     from rkc.context import open_database
     from rkc.users import UserError, disable_user
 
-    engine = open_database(load_config(_home(ctx, home)))
+    engine = open_database(load_config(home_of(ctx, home)))
     try:
         disable_user(engine, login)
     except UserError as exc:

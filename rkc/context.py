@@ -61,3 +61,8 @@ def open_existing(config: Config) -> Engine:
         raise DatabaseUnavailable(f"the rkc schema in {where} is at revision {found}, this rkc needs {head}: "
                                   "run rkc db upgrade")  # fmt: skip
     return engine
+
+
+def failed_on_io(error: object) -> bool:
+    """Whether ``error`` is a failure of I/O (a file, the database connection), not of the data."""
+    return isinstance(error, OSError | OperationalError)

@@ -1,9 +1,13 @@
-"""Handing freed memory back to the operating system between the night's steps.
+"""Arrow's allocator and handing freed memory back to the operating system between the night's steps.
 
 The nightly flow runs its steps in one long-lived process. Arrow's allocator keeps freed blocks
 for reuse and glibc keeps freed heap pages, so without this the process's resident size after
-the decision step (~2 GB at a million payments) stays reserved through posting and the report,
-and each step's peak adds to the last one's leftovers instead of starting from the baseline.
+the decision step stays reserved through posting and the report, and each step's peak adds to
+the last one's leftovers instead of starting from the baseline (docs/PERFORMANCE.md, «Nightly
+flow end to end»).
+
+Importing this module does nothing and loads no pyarrow: the entry points call
+``name_arrow_allocator`` first, before anything loads pyarrow.
 """
 
 from __future__ import annotations
@@ -12,23 +16,36 @@ import ctypes
 import ctypes.util
 import gc
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pyarrow as pa
+
+def name_arrow_allocator() -> None:
+    """Name jemalloc as Arrow's default allocator, unless the operator named one.
+
+    Arrow's C++ code (the Parquet reader, compute kernels, the CSV writer) allocates from the pool
+    that ``ARROW_DEFAULT_MEMORY_POOL`` names, read once when pyarrow loads; ``pa.set_memory_pool``
+    later reaches only pyarrow's own conversions, and mimalloc kept freed regions resident. So the
+    entry points (the ``rkc`` console script, the ``flows`` package, the tests' conftest) call this
+    before anything imports pyarrow; a deployment names it in its environment (prefect.yaml).
+    Linux only: the macOS and Windows wheels have no jemalloc.
+    """
+    if sys.platform == "linux":
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
 
 
 def return_memory_promptly() -> None:
     """Give Arrow a pool that hands freed memory back to the OS at once: jemalloc with no decay.
 
-    Arrow's default (mimalloc) keeps freed blocks: at a million payments the decision step peaked
-    ~300 MB higher and left ~1 GB reserved. The package names jemalloc for Arrow's C++ code too,
-    before pyarrow loads (``rkc._arrow_allocator_before_pyarrow_loads``); the decay set here
-    reaches all of jemalloc's arenas. A decay of 1 s instead of 0 took a third fewer page faults
-    but no time off the night (four runs of each) and ~100 MB more at the peak. Kept as is when
-    the operator named another pool in ``ARROW_DEFAULT_MEMORY_POOL`` or when this pyarrow build
-    has no jemalloc.
+    Arrow's default (mimalloc) keeps freed blocks, which raised the night's peak and kept memory
+    reserved after it. ``name_arrow_allocator`` names jemalloc for Arrow's C++ code too, before
+    pyarrow loads; the decay set here reaches all of jemalloc's arenas (a longer decay saved no
+    time and raised the peak: docs/PERFORMANCE.md). Kept as is when the operator named another
+    pool in ``ARROW_DEFAULT_MEMORY_POOL`` or when this pyarrow build has no jemalloc.
     """
+    import pyarrow as pa
+
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "jemalloc") != "jemalloc":
         return
     try:
@@ -42,11 +59,10 @@ def return_memory_promptly() -> None:
 def libraries_out_of_the_collector() -> Iterator[None]:
     """Within the block, the garbage collector does not scan the objects that exist on entry.
 
-    Prefect, pydantic, SQLAlchemy and pandas leave ~360,000 objects behind at import; a full
-    collection walks them all (~0.25 s), and the night runs one after each task plus the ones
-    allocation triggers: 5.7 s of full collections in the nightly flow at a million payments,
-    1.2 s with them frozen (``gc.freeze``). They are thawed on exit, so a process that runs many
-    flows (the tests) does not keep one run's garbage forever.
+    Prefect, pydantic, SQLAlchemy and pandas leave hundreds of thousands of objects behind at
+    import, and every full collection of the night walks them all (docs/PERFORMANCE.md, «The
+    garbage collector»); frozen (``gc.freeze``), they are skipped. They are thawed on exit, so a
+    process that runs many flows (the tests) does not keep one run's garbage forever.
     """
     gc.collect()
     gc.freeze()
@@ -58,6 +74,8 @@ def libraries_out_of_the_collector() -> Iterator[None]:
 
 def release_memory() -> None:
     """Collect garbage, then return unused memory of Arrow's pool and of the C heap to the OS."""
+    import pyarrow as pa
+
     gc.collect()
     pa.default_memory_pool().release_unused()
     _malloc_trim()

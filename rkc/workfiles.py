@@ -30,7 +30,7 @@ _ARROW_TYPES = {"int64": pa.int64(), "Int64": pa.int64(), "object": pa.string()}
 PAYMENT_SCHEMA = pa.schema([pa.field(name, _ARROW_TYPES[dtype]) for name, dtype in PAYMENT_COLUMNS.items()])
 # Columns with few distinct values in a register, stored as Parquet dictionaries. The others (raw
 # lines, operation ids, accounts, names) are nearly unique: hashing them for a dictionary that
-# Parquet gives up on after 1 MB cost a quarter of the write (0.67 -> 0.51 s for 466k payments).
+# Parquet gives up on after 1 MB cost a quarter of the write (docs/PERFORMANCE.md).
 DICTIONARY_COLUMNS = ["paid_date", "paid_time", "period", "commission", "els", "supplier_inn", "services"]
 TUPLE_COLUMNS = ("services", "meters")
 ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]

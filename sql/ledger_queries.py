@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
 from sqlalchemy import Connection, text
 
 from domain.ledger import natural_balance
@@ -30,37 +29,6 @@ def balances(conn: Connection) -> dict[str, int]:
         text("SELECT account, SUM(amount) FROM ledger_posting GROUP BY account ORDER BY account")
     ).all()
     return {account: natural_balance(account, int(total)) for account, total in rows}
-
-
-def balances_by_period(conn: Connection) -> pd.DataFrame:
-    """Movement per account and month of value date (``account``, ``period``, ``amount``)."""
-    frame = pd.read_sql_query(
-        text(
-            "SELECT p.account, e.value_date, SUM(p.amount) AS amount FROM ledger_posting p"
-            " JOIN ledger_entry e ON e.id = p.entry_id GROUP BY p.account, e.value_date"
-        ),
-        conn,
-    )
-    if frame.empty:
-        return pd.DataFrame(columns=["account", "period", "amount"])
-    frame["period"] = pd.to_datetime(frame["value_date"]).dt.strftime("%Y-%m")
-    out = frame.groupby(["account", "period"], as_index=False)["amount"].sum()
-    out["amount"] = [natural_balance(a, int(v)) for a, v in zip(out["account"], out["amount"], strict=True)]
-    return out.sort_values(["account", "period"], ignore_index=True)
-
-
-def supplier_balances(conn: Connection) -> pd.DataFrame:
-    """What the center owes each supplier (``inn``, ``name``, ``balance``), suppliers without money too."""
-    frame = pd.read_sql_query(
-        text(
-            "SELECT s.inn, s.name, -COALESCE(b.total, 0) AS balance FROM supplier s LEFT JOIN"
-            " (SELECT account, SUM(amount) AS total FROM ledger_posting GROUP BY account) b"
-            " ON b.account = 'supplier:' || s.inn ORDER BY s.inn"
-        ),
-        conn,
-    )
-    frame["balance"] = frame["balance"].astype("int64")
-    return frame
 
 
 def check_ledger(conn: Connection) -> list[Violation]:

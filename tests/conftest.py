@@ -11,11 +11,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
+from rkc.memory import name_arrow_allocator
 
-from sql.engine import make_engine, migrate
-from sql.models import Base
+name_arrow_allocator()  # the tests' entry point: before the imports below load pyarrow
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from sql.engine import make_engine, migrate  # noqa: E402
+from sql.models import Base  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # Beside the main checkout; a git worktree elsewhere names them with RKC_SAMPLES.

@@ -14,9 +14,9 @@ from parsers.gis_answers import NS_BILLS
 from parsers.gis_xsd import NS_BASE, NS_PAYMENT, safe_xml_parser
 from rkc.app import import_charges_files
 from rkc.config import init_home, load_config
-from rkc.generator import generate
-from rkc.generator.names import OTHER_SUPPLIERS, UK_SERVICES
 from rkc.intake import collect_inbox
+from synthetic import generate
+from synthetic.names import OTHER_SUPPLIERS, UK_SERVICES
 
 LIMITS = {"SupplierNotificationOfOrderExecution": 250, "AcknowledgmentRequestInfo": 100, "AckCancellation": 100}
 

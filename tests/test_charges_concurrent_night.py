@@ -20,11 +20,11 @@ from parsers.charges import read_charges, read_suppliers
 from rkc.app import import_charges_files
 from rkc.config import init_home
 from rkc.decide import NightPlan, read_plan_payments
-from rkc.generator import generate
 from rkc.intake import PARSED, Intake, collect_inbox
 from sql.corrections import held_payments, version_lines
 from sql.engine import make_engine
 from sql.ledger_queries import check_ledger
+from synthetic import generate
 
 
 def _corrected_export(day, path: Path) -> set[str]:  # type: ignore[no-untyped-def]

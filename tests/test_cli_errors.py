@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rkc.cli import app
-from rkc.generator import GenerateError, generate
+from synthetic import GenerateError, generate
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # nothing listens on port 1
 

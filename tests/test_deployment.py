@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from rkc.config import load_config
-from rkc.generator import generate
+from synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP_TIMEOUT = 180  # seconds for one line; the whole block takes about a minute and a half

@@ -17,9 +17,9 @@ from prefect.testing.utilities import prefect_test_harness
 from domain.money import format_amount
 from rkc.app import import_charges_files
 from rkc.config import init_home, load_config
-from rkc.generator import generate
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
+from synthetic import generate
 
 
 @pytest.fixture(scope="module")

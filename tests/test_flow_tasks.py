@@ -15,10 +15,10 @@ from flows import nightly as tasks
 from flows.common import retry_on_io
 from rkc.app import import_charges_files
 from rkc.config import init_home, load_config
-from rkc.generator import generate
 from rkc.intake import collect_inbox
 from sql.engine import make_engine, migrate
 from sql.ledger_queries import check_ledger
+from synthetic import generate
 
 
 def _day(root: Path, monkeypatch: pytest.MonkeyPatch):

@@ -18,9 +18,9 @@ from domain.records import LineError
 from parsers.base import read_head
 from parsers.charges import read_charges, read_suppliers
 from rkc.config import default_config_text, parse_config
-from rkc.generator import GeneratedDay, generate
-from rkc.generator.multiservice import SPLIT_ERROR, service_pairs
-from rkc.generator.world import make_accounts, make_suppliers, make_world, month_before
+from synthetic import GeneratedDay, generate
+from synthetic.multiservice import SPLIT_ERROR, service_pairs
+from synthetic.world import make_accounts, make_suppliers, make_world, month_before
 
 ACCOUNTS, PAYMENTS = 150, 400
 CHANNELS = ["sber", "sber", "sber", "rshb", "online", "portal", "gis"]  # the registers' folders, in order

@@ -95,3 +95,18 @@ def test_arrow_s_own_code_allocates_from_the_pool_the_package_names(chosen: str 
     backend, kernel_in_jemalloc = done.stdout.split()
     assert backend == expected
     assert kernel_in_jemalloc == str(expected == "jemalloc")
+
+
+def test_importing_the_package_or_the_module_changes_nothing() -> None:
+    """No import side effects: the entry points call ``name_arrow_allocator`` themselves."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    probe = (
+        "import os, sys, rkc, rkc.memory; print('ARROW_DEFAULT_MEMORY_POOL' in os.environ, 'pyarrow' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]

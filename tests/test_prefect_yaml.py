@@ -89,7 +89,7 @@ def test_the_cli_settings_reach_prefect_itself(tmp_path: Path) -> None:
     import sys
 
     probe = (
-        "import sys; from pathlib import Path; from rkc.cli_flows import _prefect_env; _prefect_env(Path(sys.argv[1]));"
+        "import sys; from pathlib import Path; from rkc.cli_common import prefect_env; prefect_env(Path(sys.argv[1]));"
         " import flows.nightly; from prefect.settings import get_current_settings as s;"
         " print(s().home, s().server.ephemeral.startup_timeout_seconds)"
     )

@@ -16,7 +16,7 @@ from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from rkc.config import init_home, load_config
-from rkc.generator import generate
+from synthetic import generate
 from tests.servers_sftp import sftp_server
 from tests.servers_smtp import smtp_server
 from tests.transportutil import FAST

@@ -16,9 +16,9 @@ from prefect.testing.utilities import prefect_test_harness
 
 from rkc.app import import_charges_files
 from rkc.config import Config, init_home, load_config
-from rkc.generator import generate
 from rkc.users import add_user
 from sql.engine import make_engine
+from synthetic import generate
 
 PASSWORD = "верный-пароль-123"
 TOLERANCE = "150,00"

@@ -22,6 +22,7 @@ from domain.roles import ROLE_RU, may_act
 from rkc.config import Config
 from rkc.summary import bridge_lines, discrepancy_counts
 from rkc.users import LoginRefused, log_in, log_out
+from rkc.web import cases
 from rkc.web.security import (
     HEADERS,
     LOGIN_CSRF_COOKIE,
@@ -30,6 +31,7 @@ from rkc.web.security import (
     NotLoggedIn,
     check_csrf,
     current_user,
+    page,
     set_cookie,
 )
 from sql import cases as store
@@ -68,8 +70,6 @@ def templates() -> Jinja2Templates:
 
 def create_app(config: Config, engine: Engine) -> FastAPI:
     """The workbench over ``engine`` (migrated) with ``config``'s settings."""
-    from rkc.web import cases
-
     app = FastAPI(title="rkc: рабочее место бухгалтера", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config, app.state.engine, app.state.templates = config, engine, templates()
     app.include_router(cases.router)
@@ -171,8 +171,3 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
         return page(request, "audit.html", {"user": user, "rows": rows, "subject": subject})
 
     return app
-
-
-def page(request: Request, name: str, context: dict, status: int = 200) -> Response:
-    """Render a page of the workbench."""
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)

@@ -14,6 +14,7 @@ from domain.codes import Code
 from domain.money import AmountError, parse_amount
 from rkc import workbench
 from rkc.web.security import check_csrf, current_user
+from rkc.web.security import page as render
 from sql import cases as store
 
 router = APIRouter()
@@ -41,8 +42,6 @@ def queue(
     page: Annotated[int, Query(ge=1, le=1000000)] = 1,
 ) -> Response:
     """The queue, oldest case first, ``PAGE_SIZE`` a page."""
-    from rkc.web.app import page as render
-
     user = current_user(request)
     config, engine = request.app.state.config, request.app.state.engine
     errors, amounts = [], {}
@@ -75,8 +74,6 @@ def queue(
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: CaseId, error: str | None = None, status: int = 200) -> Response:
     """One case: the problem, its payment, raw line and file, its history, its actions."""
-    from rkc.web.app import page as render
-
     user = current_user(request)
     engine = request.app.state.engine
     with engine.connect() as conn:

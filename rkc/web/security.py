@@ -1,4 +1,4 @@
-"""Sessions, CSRF and response headers of the workbench: what every request passes through."""
+"""Sessions, CSRF, response headers and page rendering of the workbench: what every request passes through."""
 
 from __future__ import annotations
 
@@ -48,3 +48,8 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
     """A Secure (unless configured off for plain-HTTP loopback), HTTP-only, same-site strict cookie."""
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
                         secure=request.app.state.config.workbench.secure_cookies, path="/")  # fmt: skip
+
+
+def page(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    """Render a page of the workbench."""
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from rkc.generator import names
-from rkc.generator._text import arr, encode_lines, join, nums, pick, where, zfill
-from rkc.generator.payments import Plan
-from rkc.generator.sber import RegisterFile
-from rkc.generator.world import World
+from synthetic import names
+from synthetic._text import arr, encode_lines, join, nums, pick, where, zfill
+from synthetic.payments import Plan
+from synthetic.sber import RegisterFile
+from synthetic.world import World
 
 _NS = (
     'xmlns:pay="http://dom.gosuslugi.ru/schema/integration/payment/" '

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from domain.identifiers import bank_account, inn
-from rkc.generator import names
-from rkc.generator._text import arr, encode_lines, join, money, nums, pick, where, zfill
+from synthetic import names
+from synthetic._text import arr, encode_lines, join, money, nums, pick, where, zfill
 
 # Accounts' compact numbers stay below this bound: unknown accounts are drawn above it.
 ACCOUNT_LIMIT = 8_000_000_000

@@ -22,10 +22,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rkc.generator._text import arr, encode_lines, join, money, pick
-from rkc.generator.payments import Plan
-from rkc.generator.sber import RegisterFile, bank_address, cashiers, control_totals, footer_line, hms
-from rkc.generator.world import World
+from synthetic._text import arr, encode_lines, join, money, pick
+from synthetic.payments import Plan
+from synthetic.sber import RegisterFile, bank_address, cashiers, control_totals, footer_line, hms
+from synthetic.world import World
 
 BRANCH = "3349"  # the paying bank's branch; its online bank is "ДБО"
 SPLIT_ERROR = 100  # kopecks the planted line's first service claims too much

@@ -4,6 +4,6 @@
 manifest it writes lists every planted defect and the totals a correct run must find.
 """
 
-from rkc.generator.core import GeneratedDay, GenerateError, generate
+from synthetic.core import GeneratedDay, GenerateError, generate
 
 __all__ = ["GenerateError", "GeneratedDay", "generate"]

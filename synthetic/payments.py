@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from rkc.generator._text import join, nums, where, zfill
-from rkc.generator.world import ACCOUNT_LIMIT, World
+from synthetic._text import join, nums, where, zfill
+from synthetic.world import ACCOUNT_LIMIT, World
 
 FULL, PARTIAL, OVER, UNKNOWN = 0, 1, 2, 3
 KIND_NAMES = ("full", "partial", "over", "unknown")

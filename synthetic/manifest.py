@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rkc.generator import payments as pay
-from rkc.generator.payments import Plan
-from rkc.generator.sber import RegisterFile
-from rkc.generator.world import World
+from synthetic import payments as pay
+from synthetic.payments import Plan
+from synthetic.sber import RegisterFile
+from synthetic.world import World
 
 DESCRIPTIONS = {
     "unknown_account": "payment to an account the center does not know (UNKNOWN_ACCOUNT, suspense)",

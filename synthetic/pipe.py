@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from rkc.generator._text import encode_lines, grouped, join, money, where
-from rkc.generator.payments import Plan
-from rkc.generator.sber import RegisterFile
-from rkc.generator.world import World
+from synthetic._text import encode_lines, grouped, join, money, where
+from synthetic.payments import Plan
+from synthetic.sber import RegisterFile
+from synthetic.world import World
 
 HEADER = "date|operation|account|uip|fio|address|period|amount|commission"
 QR_SHARE = 0.85  # payments made by scanning the receipt carry its УИП

@@ -15,9 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rkc.generator._text import encode_lines, join, money, pick, where, zfill
-from rkc.generator.payments import Plan
-from rkc.generator.world import World
+from synthetic._text import encode_lines, join, money, pick, where, zfill
+from synthetic.payments import Plan
+from synthetic.world import World
 
 
 @dataclass

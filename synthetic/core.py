@@ -22,15 +22,15 @@ import yaml
 from domain.commission import expected_commission
 from domain.identifiers import inn
 from rkc.config import CONFIG_NAME, Config, default_config_text, load_config, parse_config
-from rkc.generator import payments as pay
-from rkc.generator.gis import write_gis
-from rkc.generator.manifest import build_manifest
-from rkc.generator.multiservice import write_multiservice
-from rkc.generator.pipe import write_pipe
-from rkc.generator.portal import write_portal
-from rkc.generator.sber import RegisterFile, write_sber
-from rkc.generator.statement import Transfer, agent_transfer, write_statement
-from rkc.generator.world import make_accounts, make_suppliers, make_world, month_before, write_charges, write_suppliers
+from synthetic import payments as pay
+from synthetic.gis import write_gis
+from synthetic.manifest import build_manifest
+from synthetic.multiservice import write_multiservice
+from synthetic.pipe import write_pipe
+from synthetic.portal import write_portal
+from synthetic.sber import RegisterFile, write_sber
+from synthetic.statement import Transfer, agent_transfer, write_statement
+from synthetic.world import make_accounts, make_suppliers, make_world, month_before, write_charges, write_suppliers
 
 DEFAULT_RUN_DATE = date(2026, 11, 20)
 # accounts' habitual channels; the portal's share is capped (payments.PORTAL_CAP), sber takes the rest

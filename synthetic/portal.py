@@ -17,10 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rkc.generator._text import arr, encode_lines, grouped, join, money, nums, where
-from rkc.generator.payments import Plan
-from rkc.generator.sber import RegisterFile
-from rkc.generator.world import World
+from synthetic._text import arr, encode_lines, grouped, join, money, nums, where
+from synthetic.payments import Plan
+from synthetic.sber import RegisterFile
+from synthetic.world import World
 
 HEADERS = ("Дата платежа", "Номер операции", "УИП", "Лицевой счет", "ФИО", "Адрес", "Период", "Сумма", "Комиссия")
 TITLE_ROWS = 3  # two title rows and a blank one above the header
