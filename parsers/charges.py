@@ -23,10 +23,12 @@ import pyarrow.compute as pc
 from domain.fee import FeeTermsError, parse_terms
 from domain.identifiers import inn as inn_id
 from domain.identifiers.els import split_column
+from domain.money import register_spelling
+from domain.money_vec import kopecks_column
 from domain.records import CHARGE_COLUMNS, LineError, Supplier
 from parsers.base import BadFile, file_sha256
 from parsers.charges_lines import RAW_KEPT, TOO_LONG, read_lines
-from parsers.text_columns import amounts, compact_accounts
+from parsers.text_columns import compact_accounts
 
 CHARGE_FIELDS = ["uip", "account", "period", "supplier_inn", "service", "amount", "payer", "address"]
 SUPPLIER_FIELDS = ["inn", "name", "kpp", "bank_account", "bic", "email"]
@@ -157,7 +159,7 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
     def series(values: pa.Array) -> pd.Series:
         return pd.Series(values.to_numpy(zero_copy_only=False), index=table.index)
 
-    kopecks = series(pc.fill_null(amounts(arrow("amount"), "any", "rubles"), -1))
+    kopecks = series(pc.fill_null(kopecks_column(arrow("amount"), register_spelling("any", "rubles")), -1))
     reasons = table["problem"].astype(object).copy()  # an undecodable line is rejected for that first
 
     def flag(mask: pd.Series, reason: str) -> None:

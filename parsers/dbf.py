@@ -28,6 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.money import parse_or_none, register_spelling
+from domain.money_vec import kopecks_column
 from domain.records import DeclaredTotals, LineError, RecordKind, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
@@ -159,8 +161,8 @@ class DbfRegisterParser:
             col = fields.get(fld)
             return cols[col.name] if col is not None else pa.nulls(n, pa.string())
 
-        amount = tc.amounts(get("amount"), p.decimal, p.amount_unit)
-        commission = tc.amounts(get("commission"), p.decimal, p.amount_unit)
+        amount = kopecks_column(get("amount"), register_spelling(p.decimal, p.amount_unit))
+        commission = kopecks_column(get("commission"), register_spelling(p.decimal, p.amount_unit))
         amt, has_amt = pc.fill_null(amount, 0).to_numpy(), _mask(pc.is_valid(amount))
         com, has_com = pc.fill_null(commission, 0).to_numpy(), _mask(pc.is_valid(commission))
         paid_date = self._dates(get("date"), fields.get("date"))
@@ -232,7 +234,7 @@ class DbfRegisterParser:
         figures: dict[str, int | None] = {}
         for key in ("amount", "commission"):
             text = value(key)
-            kop = tc.amounts(pa.array([text], pa.string()), p.decimal, p.amount_unit)[0].as_py()
+            kop = parse_or_none(text, register_spelling(p.decimal, p.amount_unit))
             if text is not None and kop is None:
                 return LineError(file, record_no, f"totals record: {key} unreadable", raw[i].as_py())
             figures[key] = kop

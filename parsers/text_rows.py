@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.money import register_spelling
+from domain.money_vec import kopecks_column
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.dialect import Dialect
@@ -77,7 +79,7 @@ def _services(d: Dialect, groups: list) -> tuple[np.ndarray | None, np.ndarray, 
         return None, np.zeros(0, np.int64), np.zeros(0, bool)
     tuples, sums, bad = [], [], []
     for rows, codes, amounts in groups:
-        kop = [tc.amounts(a, d.decimal, d.amount_unit) for a in amounts]
+        kop = [kopecks_column(a, register_spelling(d.decimal, d.amount_unit)) for a in amounts]
         broken = np.zeros(rows, dtype=bool)
         total = np.zeros(rows, dtype=np.int64)
         for c, k in zip(codes, kop, strict=True):
@@ -103,10 +105,10 @@ def _money(d: Dialect, get: Callable[[str], pa.Array], key: str) -> tuple[pa.Arr
     given when any part is, and unreadable when any part is missing or unreadable."""
     parts = d.sums.get(key)
     if parts is None:
-        return tc.amounts(get(key), d.decimal, d.amount_unit), _mask(pc.is_valid(get(key)))
+        return kopecks_column(get(key), register_spelling(d.decimal, d.amount_unit)), _mask(pc.is_valid(get(key)))
     total, given = None, None
     for part in parts:
-        kop = tc.amounts(get(part), d.decimal, d.amount_unit)
+        kop = kopecks_column(get(part), register_spelling(d.decimal, d.amount_unit))
         total = kop if total is None else pc.add(total, kop)  # a null part makes the sum null
         given = pc.is_valid(get(part)) if given is None else pc.or_(given, pc.is_valid(get(part)))
     return total, _mask(given)
