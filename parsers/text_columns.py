@@ -76,21 +76,6 @@ def periods(values: pa.Array, specs: tuple[str, ...]) -> pa.Array:
     return pc.binary_join_element_wise(_year(g), g["m"], "-")
 
 
-# What ``domain.identifiers.account.compact`` strips: Python's ``\s`` (str.isspace), dashes, NBSP.
-_ACCOUNT_NOISE = (
-    "[\\t\\n\\x{0b}\\x{0c}\\r\\x{1c}-\\x{1f} \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
-    "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}-]+"
-)
-
-
-def compact_accounts(raw: pa.Array) -> pa.Array:
-    """``domain.identifiers.account.compact`` of each account number, vectorized (null stays null)."""
-    noisy = pc.any(pc.match_substring_regex(raw, _ACCOUNT_NOISE)).as_py()  # matching is half a replace
-    stripped = pc.replace_substring_regex(raw, _ACCOUNT_NOISE, "") if noisy else raw
-    trimmed = pc.utf8_ltrim(stripped, "0")
-    return pc.if_else(pc.and_(pc.equal(trimmed, ""), pc.not_equal(stripped, "")), "0", trimmed)
-
-
 def objects(values: pa.Array) -> np.ndarray:
     """A numpy object array of ``str`` (None for null): the payment frame's identifier columns."""
     if values.null_count == len(values):
