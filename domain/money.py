@@ -75,7 +75,7 @@ KOPECKS = Spelling(unit="kopecks", signs=False, groups="")
 SHEET_KOPECKS = Spelling(unit="kopecks", signs=False, groups=" " + NBSP)
 # ГИС ЖКХ ``Amount`` columns (trimmed already): ASCII digits that fit int64 (docs/FORMATS.md).
 GIS_KOPECKS = Spelling(unit="kopecks", signs=False, groups="", strip=False, max_digits=18)
-# Text and DBF registers (``parsers.text_columns``): fields come trimmed, no sign, 15 ruble digits.
+# Text and DBF registers (``register_spelling``): fields come trimmed, no sign, 15 ruble digits.
 MAX_RUBLE_DIGITS = 15  # 10^15 rubles stays far inside int64 even summed over a file
 
 
