@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from domain.codes import Code
+from domain.money import NBSP
+from domain.money_vec import format_column
 
 # Every rule reports its discrepancies in this shape: one row per (subject, code).
 FLAG_COLUMNS = ["payment_id", "code", "detail"]
@@ -37,12 +39,8 @@ def ints(values: pd.Series | np.ndarray) -> np.ndarray:
 def fmt_amounts(kopecks: np.ndarray | pd.Series) -> pd.Series:
     """Column version of ``domain.money.format_ru`` for the Russian texts of findings: ``-1 234,56``
     (a no-break space between thousands) for every element."""
-    k = np.asarray(kopecks, dtype=np.int64)
-    sign = np.where(k < 0, "-", "")
-    a = np.abs(k)
-    whole = pd.Series(a // 100).astype(str).str.replace(r"\B(?=(\d{3})+$)", "\u00a0", regex=True)
-    frac = pd.Series(a % 100).astype(str).str.zfill(2)
-    return (pd.Series(sign) + whole + "," + frac).astype(object)
+    text = format_column(np.asarray(kopecks, dtype=np.int64), decimal=",", group=NBSP)
+    return pd.Series(text.to_pylist(), dtype=object)
 
 
 def flags(payment_id: np.ndarray, code: Code, detail: pd.Series | np.ndarray | str) -> pd.DataFrame:

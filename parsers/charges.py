@@ -22,11 +22,14 @@ import pyarrow.compute as pc
 
 from domain.fee import FeeTermsError, parse_terms
 from domain.identifiers import inn as inn_id
+from domain.identifiers.account import compact_column
 from domain.identifiers.els import split_column
+from domain.limits import MAX_UIP
+from domain.money import register_spelling
+from domain.money_vec import kopecks_column
 from domain.records import CHARGE_COLUMNS, LineError, Supplier
 from parsers.base import BadFile, file_sha256
 from parsers.charges_lines import RAW_KEPT, TOO_LONG, read_lines
-from parsers.text_columns import amounts, compact_accounts
 
 CHARGE_FIELDS = ["uip", "account", "period", "supplier_inn", "service", "amount", "payer", "address"]
 SUPPLIER_FIELDS = ["inn", "name", "kpp", "bank_account", "bic", "email"]
@@ -157,7 +160,7 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
     def series(values: pa.Array) -> pd.Series:
         return pd.Series(values.to_numpy(zero_copy_only=False), index=table.index)
 
-    kopecks = series(pc.fill_null(amounts(arrow("amount"), "any", "rubles"), -1))
+    kopecks = series(pc.fill_null(kopecks_column(arrow("amount"), register_spelling("any", "rubles")), -1))
     reasons = table["problem"].astype(object).copy()  # an undecodable line is rejected for that first
 
     def flag(mask: pd.Series, reason: str) -> None:
@@ -166,8 +169,8 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
     for column in TEXT_FIELDS:  # before the other rules: a 200 MB "address" is not worth judging further
         flag(series(pc.utf8_length(arrow(column))).gt(max_text), f"{column} is longer than {max_text} characters")
     uip_length = series(pc.utf8_length(arrow("uip")))
-    flag(uip_length.eq(0) | uip_length.gt(32), "uip must be 1 to 32 characters")
-    compact = series(compact_accounts(arrow("account")))
+    flag(uip_length.eq(0) | uip_length.gt(MAX_UIP), f"uip must be 1 to {MAX_UIP} characters")
+    compact = series(compact_column(arrow("account")))
     flag(compact.eq(""), "account is empty")
     flag(~series(pc.match_substring_regex(arrow("period"), _PERIOD)), "period must be YYYY-MM")
     valid_inn = {v: inn_id.is_valid(v) for v in table["supplier_inn"].unique()}

@@ -28,6 +28,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.identifiers import account as account_id
+from domain.line_checks import line_checks
+from domain.money import parse_or_none, register_spelling
+from domain.money_vec import kopecks_column
 from domain.records import DeclaredTotals, LineError, RecordKind, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
@@ -35,7 +39,6 @@ from parsers.container import Container, sniff
 from parsers.dbf_profile import DbfProfile, load_profile
 from parsers.dbf_table import Column, Table, blocks, header_names, open_table, raw_records, text_column
 
-MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters, as in text registers
 _LIVE, _DELETED = 0x20, 0x2A
 
 
@@ -159,8 +162,8 @@ class DbfRegisterParser:
             col = fields.get(fld)
             return cols[col.name] if col is not None else pa.nulls(n, pa.string())
 
-        amount = tc.amounts(get("amount"), p.decimal, p.amount_unit)
-        commission = tc.amounts(get("commission"), p.decimal, p.amount_unit)
+        amount = kopecks_column(get("amount"), register_spelling(p.decimal, p.amount_unit))
+        commission = kopecks_column(get("commission"), register_spelling(p.decimal, p.amount_unit))
         amt, has_amt = pc.fill_null(amount, 0).to_numpy(), _mask(pc.is_valid(amount))
         com, has_com = pc.fill_null(commission, 0).to_numpy(), _mask(pc.is_valid(commission))
         paid_date = self._dates(get("date"), fields.get("date"))
@@ -171,11 +174,9 @@ class DbfRegisterParser:
             (~(live | deleted), "deletion flag is neither ' ' nor '*'"),
             (_mask(pc.is_null(paid_date)), "date missing or unreadable"),
             (_mask(pc.is_valid(get("time"))) & _mask(pc.is_null(paid_time)), "time unreadable"),
-            (_mask(pc.and_(pc.and_(pc.is_null(ids[0]), pc.is_null(ids[1])), pc.is_null(ids[2]))),
-             "no account, УИП or ЕЛС"),
-            (_mask(pc.greater(pc.utf8_length(ids[0]), MAX_ID)), f"account longer than {MAX_ID} characters"),
+            *line_checks(account=ids[0], uip=ids[1], els=ids[2], amount=amt, has_amount=has_amt,
+                         operation_id=get("operation_id") if "operation_id" in fields else None),
             (~has_amt, "amount missing or unreadable"),
-            (has_amt & (amt == 0), "amount is zero"),
             (_mask(pc.is_valid(get("commission"))) & ~has_com, "commission unreadable"),
             (has_amt & has_com & (com > amt), "commission exceeds the amount"),
             (np.logical_or.reduce([_mask(pc.match_substring(v, "\ufffd")) for v in read]),
@@ -184,7 +185,6 @@ class DbfRegisterParser:
         if "operation_id" in fields:
             op = get("operation_id")
             checks.append((_mask(pc.is_null(op)), "operation id missing"))
-            checks.append((_mask(pc.greater(pc.utf8_length(op), MAX_ID)), f"operation id longer than {MAX_ID}"))
         candidate = ~deleted & ~is_total
         bad = np.zeros(n, dtype=bool)
         for mask, _ in checks:
@@ -232,7 +232,7 @@ class DbfRegisterParser:
         figures: dict[str, int | None] = {}
         for key in ("amount", "commission"):
             text = value(key)
-            kop = tc.amounts(pa.array([text], pa.string()), p.decimal, p.amount_unit)[0].as_py()
+            kop = parse_or_none(text, register_spelling(p.decimal, p.amount_unit))
             if text is not None and kop is None:
                 return LineError(file, record_no, f"totals record: {key} unreadable", raw[i].as_py())
             figures[key] = kop
@@ -279,7 +279,7 @@ class DbfRegisterParser:
                 "paid_date": date_s,
                 "paid_time": time_s,
                 "account_raw": pd.Series(tc.objects(account_raw), dtype=object),
-                "account": pd.Series(tc.objects(tc.compact_accounts(account_raw)), dtype=object),
+                "account": pd.Series(tc.objects(account_id.compact_column(account_raw)), dtype=object),
                 "uip": col(v["uip"]),
                 "els": col(v["els"]),
                 "period": col(period),

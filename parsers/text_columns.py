@@ -2,7 +2,7 @@
 
 Each function takes whole columns (pyarrow string arrays, null where the field is empty) and
 returns whole columns: dates to ISO, times to ``HH:MM:SS``, periods to ``YYYY-MM`` (null when
-junk), amounts to int64 kopecks (null when unreadable), accounts to the matching form.
+junk), accounts to the matching form. Amounts are read by ``domain.money_vec``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.spellings import format_regex
-
-MAX_WHOLE_DIGITS = 15  # rubles: 10^15 kopecks stays far inside int64 even summed over a file
-_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
 
 
 def trimmed(values: pa.Array) -> pa.Array:
@@ -77,40 +74,6 @@ def periods(values: pa.Array, specs: tuple[str, ...]) -> pa.Array:
     """``YYYY-MM``; null where absent or junk (a bad period is not a bad line)."""
     g = _extract_any(values, "period", specs)
     return pc.binary_join_element_wise(_year(g), g["m"], "-")
-
-
-def amounts(values: pa.Array, decimal: str, unit: str) -> pa.Array:
-    """Kopecks (int64) from ``1 500,00``/``000150000``; null where unreadable or too large."""
-    cleaned = values
-    for space in _SPACES:
-        cleaned = pc.replace_substring(cleaned, space, "")
-    if unit == "kopecks":
-        ok = pc.match_substring_regex(cleaned, rf"^\d{{1,{MAX_WHOLE_DIGITS + 2}}}$")
-        safe = pc.if_else(ok, cleaned, pa.scalar(None, pa.string()))
-        return pc.cast(safe, pa.int64())
-    sep = {",": ",", ".": r"\.", "any": "[.,]"}[decimal]
-    found = pc.extract_regex(cleaned, rf"^(?P<w>\d{{1,{MAX_WHOLE_DIGITS}}})(?:{sep}(?P<f>\d{{1,2}}))?$")
-    whole = pc.cast(pc.struct_field(found, [0]), pa.int64())
-    frac = pc.struct_field(found, [1])
-    # An absent fraction group is "" in the struct; pad "5" to "50" (5,5 = 5 rubles 50 kopecks).
-    frac = pc.cast(pc.utf8_rpad(pc.if_else(pc.equal(frac, ""), "00", frac), 2, "0"), pa.int64())
-    kop = pc.add(pc.multiply(whole, 100), frac)
-    return pc.if_else(pc.is_valid(found), kop, pa.scalar(None, pa.int64()))
-
-
-# What ``domain.identifiers.account.compact`` strips: Python's ``\s`` (str.isspace), dashes, NBSP.
-_ACCOUNT_NOISE = (
-    "[\\t\\n\\x{0b}\\x{0c}\\r\\x{1c}-\\x{1f} \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
-    "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}-]+"
-)
-
-
-def compact_accounts(raw: pa.Array) -> pa.Array:
-    """``domain.identifiers.account.compact`` of each account number, vectorized (null stays null)."""
-    noisy = pc.any(pc.match_substring_regex(raw, _ACCOUNT_NOISE)).as_py()  # matching is half a replace
-    stripped = pc.replace_substring_regex(raw, _ACCOUNT_NOISE, "") if noisy else raw
-    trimmed = pc.utf8_ltrim(stripped, "0")
-    return pc.if_else(pc.and_(pc.equal(trimmed, ""), pc.not_equal(stripped, "")), "0", trimmed)
 
 
 def objects(values: pa.Array) -> np.ndarray:

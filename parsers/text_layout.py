@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers import text_columns as tc
+from domain.money import parse_or_none, register_spelling
 from parsers.base import BadFile
 from parsers.dialect import MAX_SERVICES, Dialect
 
@@ -168,7 +168,7 @@ def amount_at(layout: Layout, line: str, fields: list[str]) -> int | None:
         text = field_at(layout, key, line, fields)
         if not text:
             return None  # multi-service lines without a total column: the pairs are not taken apart here
-        kop = tc.amounts(pa.array([text], pa.string()), d.decimal, d.amount_unit)[0].as_py()
+        kop = parse_or_none(text, register_spelling(d.decimal, d.amount_unit))
         if kop is None:
             return None
         total += kop

@@ -15,13 +15,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.identifiers import account as account_id
+from domain.line_checks import line_checks
+from domain.money import register_spelling
+from domain.money_vec import kopecks_column
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.dialect import Dialect
 from parsers.text_layout import Layout, amount_at, split
 from parsers.text_layout import mask as _mask
 
-MAX_ID = 32  # operation id, ЛС and УИП are at most 32 characters (docs/FORMATS.md, identifiers)
 CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
@@ -77,7 +80,7 @@ def _services(d: Dialect, groups: list) -> tuple[np.ndarray | None, np.ndarray, 
         return None, np.zeros(0, np.int64), np.zeros(0, bool)
     tuples, sums, bad = [], [], []
     for rows, codes, amounts in groups:
-        kop = [tc.amounts(a, d.decimal, d.amount_unit) for a in amounts]
+        kop = [kopecks_column(a, register_spelling(d.decimal, d.amount_unit)) for a in amounts]
         broken = np.zeros(rows, dtype=bool)
         total = np.zeros(rows, dtype=np.int64)
         for c, k in zip(codes, kop, strict=True):
@@ -103,10 +106,10 @@ def _money(d: Dialect, get: Callable[[str], pa.Array], key: str) -> tuple[pa.Arr
     given when any part is, and unreadable when any part is missing or unreadable."""
     parts = d.sums.get(key)
     if parts is None:
-        return tc.amounts(get(key), d.decimal, d.amount_unit), _mask(pc.is_valid(get(key)))
+        return kopecks_column(get(key), register_spelling(d.decimal, d.amount_unit)), _mask(pc.is_valid(get(key)))
     total, given = None, None
     for part in parts:
-        kop = tc.amounts(get(part), d.decimal, d.amount_unit)
+        kop = kopecks_column(get(part), register_spelling(d.decimal, d.amount_unit))
         total = kop if total is None else pc.add(total, kop)  # a null part makes the sum null
         given = pc.is_valid(get(part)) if given is None else pc.or_(given, pc.is_valid(get(part)))
     return total, _mask(given)
@@ -183,12 +186,9 @@ def parse_rows(
     checks: list[tuple[np.ndarray, str]] = [
         (_mask(pc.is_null(paid_date)), "date missing or unreadable"),
         (_mask(pc.is_valid(get("time"))) & _mask(pc.is_null(paid_time)), "time unreadable"),
-        (_mask(pc.and_(pc.and_(pc.is_null(ids[0]), pc.is_null(ids[1])), pc.is_null(ids[2]))),
-         "no account, УИП or ЕЛС"),
-        (_mask(pc.greater(pc.utf8_length(ids[0]), MAX_ID)), f"account longer than {MAX_ID} characters"),
-        (_mask(pc.greater(pc.utf8_length(ids[1]), MAX_ID)), f"УИП longer than {MAX_ID} characters"),
+        *line_checks(account=ids[0], uip=ids[1], els=ids[2], amount=amt, has_amount=has_amt,
+                     operation_id=get("operation_id") if "operation_id" in d.fields else None),
         (~has_amt, "amount missing or unreadable" + _part("amount")),
-        (has_amt & (amt == 0), "amount is zero"),
         (given_tr & ~has_tr, "transfer amount unreadable" + _part("transfer_amount")),
         (given_com & ~has_com, "commission unreadable" + _part("commission")),
         (has_amt & com_known & ((com_out < 0) | (com_out > amt)), "commission or transfer exceeds the amount"),
@@ -199,7 +199,6 @@ def parse_rows(
     if "operation_id" in d.fields:
         op = get("operation_id")
         checks.append((_mask(pc.is_null(op)), "operation id missing"))
-        checks.append((_mask(pc.greater(pc.utf8_length(op), MAX_ID)), f"operation id longer than {MAX_ID}"))
     if "service_code" in f:  # one service a line (group_by): the line's amount is the service's
         checks.append((_mask(pc.is_null(f["service_code"])), "service code missing"))
         services = np.empty(rows, dtype=object)
@@ -248,7 +247,7 @@ def parse_rows(
             "paid_date": col(paid_date),
             "paid_time": col(paid_time),
             "account_raw": obj(tc.objects(account_raw)),
-            "account": obj(tc.objects(tc.compact_accounts(account_raw))),
+            "account": obj(tc.objects(account_id.compact_column(account_raw))),
             "uip": col(get("uip")),
             "els": col(get("els")),
             "period": col(period),

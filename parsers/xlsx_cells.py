@@ -6,15 +6,8 @@ format), ``datetime.time`` or ``timedelta``. Each converter takes one column of 
 and returns the converted values with, per row, the reason it could not be read (``""`` when it
 could), so that one bad cell rejects its row and nothing else.
 
-Money from a number cell, and why it is exact. A double carries 15 significant decimal digits
-faithfully (DBL_DIG = 15): any decimal of at most 15 significant digits, converted to the nearest
-double and back to 15 significant digits, is recovered exactly; that is also what Excel shows.
-So an amount typed as ``1234.56`` (|amount| < 10^13, i.e. at most 15 digits with the kopecks) is
-``rint(x * 100)`` kopecks provided ``x * 100`` lies within half a unit of the 15th significant
-digit of that integer; the representation error is ~10^-16 relative, millions of times smaller,
-and formula noise such as ``0.1 + 0.2 = 0.30000000000000004`` is absorbed the same way Excel's
-display absorbs it. A number that is not a whole number of kopecks at 15 digits (``12.345``) is
-an error, never rounded. Text amounts go through the exact text rules of ``domain.money``.
+Money from a number cell is read exactly by ``domain.money_vec.number_kopecks`` (its docstring
+says why a double holds it); text amounts go through the exact text rules of ``domain.money``.
 """
 
 from __future__ import annotations
@@ -28,11 +21,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from domain.money import AmountError, parse_amount
+from domain.money import MISSING, SHEET_KOPECKS, AmountError, parse, parse_amount
+from domain.money_vec import number_kopecks
 
 T = TypeVar("T")
 DATE_TYPES = (dt.date, dt.datetime)
-MAX_RUBLES = 1e13  # beyond this, 15 significant digits no longer hold the kopecks
 _TEXT_DATE = re.compile(
     r"^(?:(?P<d>\d{1,2})[.\-/](?P<m>\d{1,2})[.\-/](?P<y>\d{4})|(?P<Y>\d{4})-(?P<M>\d{2})-(?P<D>\d{2}))"
     r"(?:[ T](?P<H>\d{1,2})[:\-](?P<N>\d{2})(?:[:\-](?P<S>\d{2}))?)?$"
@@ -43,20 +36,6 @@ _PERIOD_PATTERNS = (
     re.compile(r"^(?P<y>\d{4})[.\-/](?P<m>\d{2})$"),  # YYYY-MM
     re.compile(r"^(?P<m>\d{2})[.\-/]?(?P<yy>\d{2})$"),  # MMYY, MM.YY
 )
-
-
-def number_kopecks(values: np.ndarray, *, positive: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Kopecks from float rubles and whether each is an exact amount (see the module docstring)."""
-    x = np.asarray(values, dtype=np.float64)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        scaled = x * 100.0
-        kop = np.rint(scaled)
-        magnitude = np.floor(np.log10(np.maximum(np.abs(kop), 1.0)))
-        # half a unit of the 15th significant digit of the kopeck integer
-        tolerance = 0.5 * np.power(10.0, magnitude - 14.0)
-        ok = np.isfinite(x) & (np.abs(x) < MAX_RUBLES) & (np.abs(scaled - kop) <= tolerance)
-    ok &= (kop > 0) if positive else (kop >= 0)
-    return np.where(ok, kop, 0).astype(np.int64), ok
 
 
 def amounts(cells: list[object], *, positive: bool, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -102,14 +81,17 @@ def kopeck_amounts(cells: list[object], *, positive: bool, name: str) -> tuple[n
     reasons = [""] * n
     for i, cell in enumerate(cells):
         kind = type(cell)
-        text = cell.strip().replace(" ", "").replace("\u00a0", "") if kind is str else None
         if (kind is float or kind is int) and float(cell).is_integer() and abs(cell) < 2**53:
             value = int(cell)
-        elif text and text.isdigit():
-            value = int(text)
+        elif kind is str:
+            try:
+                value = parse(cell, SHEET_KOPECKS)
+            except AmountError as exc:
+                missing = exc.reason == MISSING
+                reasons[i] = f"{name} missing" if missing else f"{name} is not a whole number of kopecks: {cell!r}"
+                continue
         else:
-            missing = kind is str and not text
-            reasons[i] = f"{name} missing" if missing else f"{name} is not a whole number of kopecks: {cell!r}"
+            reasons[i] = f"{name} is not a whole number of kopecks: {cell!r}"
             continue
         if value < 0 or (positive and value == 0):
             reasons[i] = f"{name} is not a{' positive' if positive else ''} amount: {cell!r}"

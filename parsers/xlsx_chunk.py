@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from domain.identifiers.account import compact as compact_account
+from domain.line_checks import line_checks
+from domain.line_checks import reasons as line_reasons
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import sheet_fields
 from parsers import xlsx_cells as cells
@@ -49,9 +51,10 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
     op_ids, op_why = cells.identifiers(by_field.get("operation_id", empty))
     uip, uip_why = cells.identifiers(by_field.get("uip", empty))
     els, _ = cells.identifiers(by_field.get("els", empty))
-    # a payment nobody can be found for: no ЛС, УИП/ИПД or ЕЛС (as the text and DBF parsers say it)
-    no_id = ["no account, УИП or ЕЛС" if a is None and u is None and e is None else ""
-             for a, u, e in zip(account_raw, uip, els, strict=True)]  # fmt: skip
+    # the domain's checks, as for text and DBF lines (a zero amount is already unreadable: positive=True)
+    checks = line_checks(account=account_raw, uip=uip, els=els, amount=amount, has_amount=amount_ok,
+                         operation_id=op_ids if "operation_id" in by_field else None)  # fmt: skip
+    domain_why = line_reasons(checks, n)
     split: list[object] = [None] * n
     split_why = [""] * n
     if services:
@@ -66,7 +69,7 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
     why = [
         d or a or c or acc or op or u or i or s
         for d, a, c, acc, op, u, i, s in zip(
-            date_why, amount_why, comm_why, account_why, op_why, uip_why, no_id, split_why, strict=True
+            date_why, amount_why, comm_why, account_why, op_why, uip_why, domain_why, split_why, strict=True
         )
     ]
     bad = np.fromiter(map(bool, why), dtype=bool, count=n)

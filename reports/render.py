@@ -15,9 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reports.xlsx import Col, concat_utf8, kopecks_text, strings
+from domain.money import NBSP
+from domain.money_vec import format_column
+from reports.xlsx import Col, concat_utf8, strings
 
-NBSP = "\u00a0"
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
     autoescape=True,  # every template, whatever its extension
@@ -28,20 +29,9 @@ _ENV = jinja2.Environment(
 
 
 def money_text(values: pd.Series, *, decimal: str = ",", group: str = "") -> np.ndarray:
-    """Int kopecks as text: ``-1234,56``, or ``-1 234,56`` with ``group`` between thousands.
-    Missing values become "". Vectorized: the rubles are left-padded to 18 places, cut into groups
-    of three, joined with ``group`` and the padding trimmed off again."""
-    text = kopecks_text(values, decimal=decimal)
-    if group:
-        k = pd.array(pd.Series(values), dtype="Int64")
-        a = np.abs(np.asarray(k.fillna(0), dtype=np.int64))
-        rubles = pc.utf8_lpad(pa.array(a // 100).cast(pa.string()), 18, "#")
-        groups = [pc.utf8_slice_codeunits(rubles, i, i + 3) for i in range(0, 18, 3)]
-        grouped = pc.utf8_ltrim(pc.binary_join_element_wise(*groups, group), characters="#" + group)
-        frac = pc.utf8_slice_codeunits(text, -2, None)
-        sign = pc.if_else(pc.starts_with(text, "-"), "-", "")
-        text = pc.binary_join_element_wise(sign, grouped, decimal, frac, "")
-        text = pc.if_else(pa.array(np.asarray(k.isna())), None, text)
+    """Int kopecks as text: ``-1234,56``, or ``-1 234,56`` with ``group`` between thousands
+    (``domain.money_vec.format_column``); missing values become ""."""
+    text = format_column(values, decimal=decimal, group=group)
     return np.asarray(pc.fill_null(text, "").to_pylist(), dtype=object)
 
 

@@ -49,6 +49,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.money_vec import format_column
 from reports.cells import fit_cells, guarded
 
 MONEY_FORMAT = "#,##0.00"
@@ -181,15 +182,7 @@ def _bytes_present(s: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
 
 def kopecks_text(values: pd.Series, decimal: str = ".") -> pa.Array:
     """Int kopecks as exact two-decimal text (``-1234.56``, or ``-1234,56``); null where missing."""
-    k = pd.array(pd.Series(values), dtype="Int64")
-    mask = np.asarray(k.isna())
-    raw = np.asarray(k.fillna(0), dtype=np.int64)
-    a = np.abs(raw)
-    whole = pa.array(a // 100).cast(pa.string())
-    frac = pc.utf8_lpad(pa.array(a % 100).cast(pa.string()), 2, "0")
-    sign = pa.array(np.where(raw < 0, "-", ""), type=pa.string())
-    text = pc.binary_join_element_wise(sign, whole, decimal, frac, "")
-    return pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), text)
+    return format_column(values, decimal=decimal)
 
 
 def _date_serials(values: pd.Series) -> pa.Array:

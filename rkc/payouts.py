@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 
 from domain.fee import FeeTermsError, month_fee, parse_terms
 from domain.ledger import EntryKind, fee_postings, payout_postings
+from domain.money import format_amount
 from domain.payouts import DUE_COLUMNS, PayoutStatus, amount_due, purpose
 from reports import payment_orders, payouts_xlsx
 from rkc.config import Config
@@ -112,8 +113,7 @@ def _rubles(kopecks: object) -> str:
     """Kopecks (or None/NaN) as the rubles text ``parse_terms`` reads; "" for none."""
     if kopecks is None or pd.isna(kopecks):
         return ""
-    whole, frac = divmod(int(kopecks), 100)
-    return f"{whole}.{frac:02d}"
+    return format_amount(int(kopecks))
 
 
 def _now(config: Config) -> datetime:

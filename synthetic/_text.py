@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_KOP = pa.array([f"{k:02d}" for k in range(100)], pa.string())
+from domain.money_vec import format_column
 
 Column = pa.Array | pa.ChunkedArray | str
 
@@ -43,19 +43,13 @@ def zfill(values: np.ndarray, width: int) -> pa.Array:
 
 
 def money(kopecks: np.ndarray, sep: str = ".") -> pa.Array:
-    """Kopecks as ``1234.56`` (or ``1234,56`` with ``sep=","``); integer arithmetic only."""
-    a = np.asarray(kopecks, dtype=np.int64)
-    return join([nums(a // 100), _KOP.take(pa.array(a % 100))], sep)
+    """Kopecks as ``1234.56`` (or ``1234,56`` with ``sep=","``): ``domain.money_vec.format_column``."""
+    return format_column(np.asarray(kopecks, dtype=np.int64), decimal=sep)
 
 
 def grouped(kopecks: np.ndarray, sep: str = ",") -> pa.Array:
-    """Kopecks as people type them: ``1 234 567,89`` (thousands apart by a space; under a billion rubles)."""
-    a = np.asarray(kopecks, dtype=np.int64)
-    rub = a // 100
-    units = zfill(rub % 1000, 3)
-    rubles = where(rub >= 1_000_000, join([nums(rub // 1_000_000), zfill(rub // 1000 % 1000, 3), units], " "),
-                   where(rub >= 1000, join([nums(rub // 1000), units], " "), nums(rub)))  # fmt: skip
-    return join([rubles, _KOP.take(pa.array(a % 100))], sep)
+    """Kopecks as people type them: ``1 234 567,89`` (thousands apart by a space)."""
+    return format_column(np.asarray(kopecks, dtype=np.int64), decimal=sep, group=" ")
 
 
 def join(columns: Sequence[Column], sep: str) -> pa.Array:

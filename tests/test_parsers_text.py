@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.identifiers.account import compact
+from domain.identifiers.account import compact_column as compact_accounts
 from domain.records import PAYMENT_COLUMNS
 from parsers.base import BadFile, Chunk, pick_parser, read_head
 from parsers.dialect import DialectError, load_dialect
 from parsers.registry import build_parser
 from parsers.text import DIALECTS_DIR, TextRegisterParser, builtin_dialects
-from parsers.text_columns import compact_accounts
 from parsers.text_source import detect_encoding
 
 DATA = Path(__file__).resolve().parent / "data" / "registers"
