@@ -30,7 +30,7 @@ from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
 from rkc.summary import BRIDGE_FIELDS, bridge_lines, discrepancy_counts, write_summary
 from rkc.tie import tie_out
-from sql.engine import migrate
+from sql.engine import is_postgres, migrate
 from sql.registers import night_registers
 
 
@@ -166,7 +166,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         intakes = [read[str(path)] for _, path in files]  # inbox order
         parsed = [i for i in intakes if i["status"] == PARSED]
         plan = decide(home, intakes, work_dir, run_date) if parsed else None
-        writers = config.posting_workers if engine.dialect.name == "postgresql" else 1  # SQLite: one writer
+        writers = config.posting_workers if is_postgres(engine) else 1  # SQLite: one writer
         outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict())
         tie_summary = tie(home, run_date)
         resolution_summary = resolutions(home, run_date)

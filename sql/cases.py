@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
 
 from sql.bulk import staged
+from sql.engine import is_postgres
 from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
 
 _NIGHT = """
@@ -134,7 +135,7 @@ def queue_page(conn: Connection, f: QueueFilter, today: date, page: int, size: i
 def get_case(conn: Connection, case_id: int, *, lock: bool = False) -> dict | None:
     """One case as a dict, or None. ``lock`` takes a row lock (PostgreSQL) for an action."""
     query = select(WorkCase.__table__).where(WorkCase.id == case_id)
-    if lock and conn.dialect.name == "postgresql":
+    if lock and is_postgres(conn):
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None

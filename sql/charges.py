@@ -23,6 +23,7 @@ from domain.records import LineError, Supplier
 from parsers.charges import ChargesFile
 from sql.bulk import bulk_insert, staged
 from sql.corrections import HeldCorrections, held_corrections
+from sql.engine import is_postgres
 from sql.models import ChargesImport
 from sql.models import Supplier as SupplierRow
 
@@ -79,7 +80,7 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
         }
         for s in suppliers
     ]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if is_postgres(conn) else sqlite
     stmt = dialect.insert(SupplierRow)
     stmt = stmt.on_conflict_do_update(
         index_elements=["inn"],
@@ -91,7 +92,7 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
 
 def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
     """Store a parsed billing export inside the caller's transaction: a version per new or changed ПД."""
-    if conn.dialect.name == "postgresql":  # two imports at once would number the same versions
+    if is_postgres(conn):  # two imports at once would number the same versions
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHARGES_LOCK})
     lines = charges.lines
     errors = list(charges.errors)
@@ -147,7 +148,7 @@ def refresh_statistics(engine: Engine) -> None:
     when it gets to it). PostgreSQL's VACUUM cannot run in a transaction; it takes ~1.2 s for
     345,000 ПД and 1.2 M lines. SQLite only gets ANALYZE (its VACUUM rewrites the whole file).
     """
-    if engine.dialect.name == "postgresql":
+    if is_postgres(engine):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM (ANALYZE) payment_document, service_line"))
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -94,6 +94,7 @@ def alembic_config_plain() -> Config:
     return config
 
 
-def is_postgres(engine: Engine) -> bool:
-    """Whether ``engine`` talks to PostgreSQL (bulk paths use COPY there)."""
-    return engine.dialect.name == "postgresql"
+def is_postgres(bind: Engine | Connection) -> bool:
+    """Whether ``bind`` (an engine or a connection) talks to PostgreSQL: COPY, advisory locks and
+    parallel writers are used there; SQLite takes the portable path."""
+    return bind.dialect.name == "postgresql"
