@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
@@ -20,7 +21,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain.chargeversions import content_hashes
 from domain.nearmiss import normalize_address
 from domain.records import LineError, Supplier
-from parsers.charges import ChargesFile
 from sql.bulk import bulk_insert, staged
 from sql.corrections import HeldCorrections, held_corrections
 from sql.engine import is_postgres
@@ -32,6 +32,22 @@ DOCUMENT_COLUMNS = ["uip", "version", "content_hash", "account", "account_raw", 
                     "address", "address_key", "els", "import_id"]  # fmt: skip
 VERSION_COLUMNS = ["uip", "version", "import_id", "content_hash", "account", "account_raw", "period", "total",
                    "payer", "address", "els"]  # fmt: skip
+
+
+class ParsedCharges(Protocol):
+    """What an import stores: a parsed billing export. ``parsers.charges.ChargesFile`` has this
+    shape; storage names the shape instead of importing the parser (layers: sql does not see parsers)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def lines(self) -> pd.DataFrame: ...  # good service lines (``domain.records.CHARGE_COLUMNS`` + ``line_no``)
+    @property
+    def errors(self) -> tuple[LineError, ...]: ...
+    @property
+    def rows(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,7 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
     return len(rows)
 
 
-def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
+def import_charges(conn: Connection, charges: ParsedCharges) -> ChargesReport:
     """Store a parsed billing export inside the caller's transaction: a version per new or changed ПД."""
     if is_postgres(conn):  # two imports at once would number the same versions
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHARGES_LOCK})
