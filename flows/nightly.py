@@ -25,13 +25,12 @@ from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take
 from rkc.intake_totals import attach_totals
 from rkc.manifest import load_signing_key, write_night_manifest
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
-from rkc.report import write_report
+from rkc.report import night_outcomes, write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
 from rkc.summary import BRIDGE_FIELDS, bridge_lines, discrepancy_counts, write_summary
 from rkc.tie import tie_out
 from sql.engine import is_postgres, migrate
-from sql.registers import night_registers
 
 
 def _by_file() -> str:
@@ -120,9 +119,7 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
     config, engine = config_and_engine(home)
     try:
         out_dir = config.out / run_date.isoformat()
-        with engine.connect() as conn:
-            registers = night_registers(conn, run_date)
-            refused = night_registers(conn, run_date, statuses=("bad_file",))
+        registers, refused = night_outcomes(engine, run_date)
         files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"))
         counts = discrepancy_counts(engine, run_date)
         cases = sync_cases(config, engine, run_date).to_dict()  # the workbench's queue follows the night

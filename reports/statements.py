@@ -13,27 +13,28 @@ period or a non-zero balance:
 
 A statement holds that supplier's postings only, and its movements sum to closing − opening of
 the supplier's ledger account (checked before anything is written: a difference is a bug).
-All suppliers come from three set-based queries (``sql.reporting``); display columns are built
-vectorized over all suppliers at once and then sliced per supplier.
+All suppliers come from three set-based queries (``sql.reporting``) that the use case
+(``rkc.statements``) runs and hands over as ``StatementData``; display columns are built vectorized
+over all suppliers at once and then sliced per supplier. Nothing here queries the database.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine
 
 from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
 from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
-from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
 
 KIND_RU = {"payment": "Платеж", "reclass": "Разнесение невыясненного", "reversal": "Сторно",
            "transfer": "Перечисление", "fee": "Вознаграждение РКЦ", "payout": "Перечисление поставщику",
@@ -67,24 +68,29 @@ class StatementError(Exception):
     """A statement's movements do not add up to its balances: a bug, never bad input."""
 
 
+@dataclass(frozen=True)
+class StatementData:
+    """What the statements of a period are written from (``rkc.statements.statement_data``)."""
+
+    period: str  # YYYY-MM
+    start: date  # the period's first day
+    directory: pd.DataFrame  # suppliers' details (``sql.reporting.supplier_directory``)
+    balances: pd.DataFrame  # inn, opening, closing (``sql.reporting.supplier_period_balances``)
+    moves: pd.DataFrame  # every supplier posting of the period, by inn (``sql.reporting.MOVEMENT_COLUMNS``)
+
+
 def statement_dir(out_root: Path, period: str, inn: str) -> Path:
     """Where a supplier's statement files go."""
     return out_root / "statements" / period / inn
 
 
-def write_statements(conn_or_engine: Connection | Engine, period: str, out_root: Path,
-                     channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
-    """Write every supplier's statement for ``period`` (``YYYY-MM``); return the paths written.
+def render_statements(data: StatementData, out_root: Path,
+                      channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
+    """Write every supplier's statement of ``data``'s period; return the paths written.
     ``channel_names`` (code → agent's name) is what the XLSX and HTML show for a channel; the CSV
     register keeps the codes, for machines."""
-    if isinstance(conn_or_engine, Engine):
-        with conn_or_engine.connect() as conn:
-            return write_statements(conn, period, out_root, channel_names)
-    conn = conn_or_engine
-    start, _ = period_bounds(period)
-    directory = supplier_directory(conn)
-    balances = supplier_period_balances(conn, period)
-    moves = supplier_movements(conn, period)
+    period, start, directory, balances = data.period, data.start, data.directory, data.balances
+    moves = data.moves  # display columns are added to it in place: millions of rows are not copied
 
     suppliers = directory.merge(balances, on="inn", how="outer").fillna({"opening": 0, "closing": 0})
     suppliers[["opening", "closing"]] = suppliers[["opening", "closing"]].astype("int64")
