@@ -82,7 +82,7 @@ def test_no_sql_outside_the_sql_layer(path: Path) -> None:
 
 
 def test_the_checker_catches_planted_sql_and_spares_prose() -> None:
-    planted = '''
+    planted = """
 from sqlalchemy import Engine, text
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -96,7 +96,7 @@ def f(conn, t):
 PROSE = "Select the payments from the register; update the register set; a copy of the file"
 RUSSIAN = "Выберите (SELECT) строки: проверка по реестру"
 IMAP = f"SELECT {PROSE}"
-'''
+"""
     assert sql_findings(planted, "rkc") == [
         "2: from sqlalchemy import text",
         "3: import sqlalchemy",
