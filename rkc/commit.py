@@ -24,7 +24,7 @@ from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away, file_or_find, filed_folder
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
 from rkc.workfiles import read_errors, read_payments, read_raw_lines
-from sql.bulk import bulk_insert
+from sql.discrepancies import add_discrepancies
 from sql.meters import meter_rows, store_meter_readings
 from sql.posting import post_payments
 from sql.registers import create_register, finish_register, register_outcome, set_stored_path
@@ -155,7 +155,7 @@ def _commit_register(
         _store_meters(uow.conn, plan, intake, db_ids)
         rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
         rows["register_id"] = rid
-        bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
+        add_discrepancies(uow.conn, rows, DISCREPANCY_COLUMNS)
         finish_register(uow.conn, rid, lines=intake.lines, amount_total=amount_total, rejected_lines=len(errors),
                         records=intake.records, non_payment_lines=intake.non_payment_lines,
                         rejected_amount=rejected, posted_amount=amounts["posted"],
@@ -227,7 +227,7 @@ def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) ->
                               reason=intake.reason, replaces=intake.known_register_id)  # fmt: skip
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "register_id": rid,
                              "channel": intake.channel, "file": intake.name, "detail": intake.reason}])  # fmt: skip
-        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        add_discrepancies(uow.conn, row)
         uow.commit()
     stored = file_away(Path(intake.path), config.quarantine / run_date.isoformat() / intake.channel, intake.reason)
     _set_stored(engine, rid, stored)
@@ -253,7 +253,7 @@ def _duplicate_file(config: Config, engine: Engine, intake: Intake, run_date: da
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.DUPLICATE_FILE.value,
                              "register_id": intake.known_register_id, "channel": intake.channel,
                              "file": intake.name, "detail": detail}])  # fmt: skip
-        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        add_discrepancies(uow.conn, row)
         uow.commit()
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "duplicate_file",
                            intake.known_register_id, stored_path=str(stored or ""), reason=detail)  # fmt: skip

@@ -15,9 +15,10 @@ REPORT_STRINGS = ("code", "channel", "file", "operation_id", "account_raw", "uip
                   "raw")  # fmt: skip
 
 
-def add_discrepancies(conn: Connection, rows: pd.DataFrame) -> int:
-    """Insert ``rows`` (columns named as ``discrepancy``'s, the rest left NULL); return their count."""
-    return bulk_insert(conn, "discrepancy", rows, list(rows.columns))
+def add_discrepancies(conn: Connection, rows: pd.DataFrame, columns: Sequence[str] | None = None) -> int:
+    """Insert ``rows`` (their ``columns``, all by default, named as ``discrepancy``'s; the rest left
+    NULL) in bulk; return their count."""
+    return bulk_insert(conn, "discrepancy", rows, list(rows.columns if columns is None else columns))
 
 
 def clear_codes(conn: Connection, run_date: date, codes: Sequence[str]) -> None:
