@@ -51,3 +51,12 @@ class TieStatus(StrEnum):
     TIED = "tied"
     TRANSFER_MISMATCH = Code.TRANSFER_MISMATCH.value
     TRANSFER_MISSING = Code.TRANSFER_MISSING.value
+
+
+class IntakeStatus(StrEnum):
+    """What reading a register file gave (``rkc.intake.Intake.status``)."""
+
+    PARSED = "parsed"  # read: its payments wait in the work directory
+    BAD_FILE = "bad_file"  # unreadable: refused whole, with the reason
+    DUPLICATE_FILE = "duplicate_file"  # these bytes were received before: not read again
+    RECOVERED = "recovered"  # committed by a run that died before filing it: only filed now

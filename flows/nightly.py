@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectConcurrentFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from domain.statuses import COMMITTED
 from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.cases import sync_cases
 from rkc.commit import commit_register
@@ -167,8 +168,8 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict())
         tie_summary = tie(home, run_date)
         resolution_summary = resolutions(home, run_date)
-        this_run = [o["file"] for o in outcomes if o["status"] in ("posted", "quarantined")]
-        skipped = [o for o in outcomes if o["status"] not in ("posted", "quarantined")]
+        this_run = [o["file"] for o in outcomes if o["status"] in COMMITTED]
+        skipped = [o for o in outcomes if o["status"] not in COMMITTED]
         extra = {"posted_this_run": this_run, "skipped_files": skipped, "tie_out": tie_summary,
                  "resolutions": resolution_summary, "inbox": [e.to_dict() for e in listed]}  # fmt: skip
         result = report(home, run_date, work_dir, extra)

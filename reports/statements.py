@@ -31,14 +31,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from domain.ledger import EntryKind
 from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
 from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
 
-KIND_RU = {"payment": "Платеж", "reclass": "Разнесение невыясненного", "reversal": "Сторно",
-           "transfer": "Перечисление", "fee": "Вознаграждение РКЦ", "payout": "Перечисление поставщику",
-           "payout_settled": "Списано банком"}  # fmt: skip
+KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесение невыясненного", EntryKind.REVERSAL: "Сторно",
+           EntryKind.TRANSFER: "Перечисление", EntryKind.FEE: "Вознаграждение РКЦ",
+           EntryKind.PAYOUT: "Перечисление поставщику", EntryKind.PAYOUT_SETTLED: "Списано банком"}  # fmt: skip
 MONTHS_RU = ["", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
              "октябрь", "ноябрь", "декабрь"]  # fmt: skip
 CSV_HEADER = ["Дата проводки", "Вид", "Канал", "Номер операции", "Дата платежа", "Лицевой счет", "УИП",
@@ -110,14 +111,14 @@ def render_statements(data: StatementData, out_root: Path,
     bounds = _slices(moves["inn"], suppliers["inn"])
     bodies = _csv_bodies(_csv_lines(moves), bounds)
     moves = russian_channels(moves, channel_names or {})  # what people read; the CSV above keeps the codes
-    payments = moves[moves["kind"] == "payment"]
+    payments = moves[moves["kind"] == EntryKind.PAYMENT]
     daily = (
         payments.groupby(["inn", "value_date", "channel"], dropna=False, sort=True)["amount"]
         .agg(count="size", amount="sum")
         .reset_index()
     )
     daily_bounds = _slices(daily["inn"], suppliers["inn"])
-    corrections = moves[moves["kind"] != "payment"]
+    corrections = moves[moves["kind"] != EntryKind.PAYMENT]
     corr_bounds = _slices(corrections["inn"], suppliers["inn"])
 
     by_kind = moves.groupby(["inn", "kind"])["amount"].agg(["size", "sum"])
@@ -183,8 +184,9 @@ def _summary(s: object, by_kind: pd.DataFrame, span: str) -> pd.DataFrame:
         ("Период", span, None, None),
         ("Входящий остаток (задолженность РКЦ перед поставщиком)", None, None, int(s.opening)),  # type: ignore[attr-defined]
     ]
-    known = ["payment", "reclass", "reversal"]
-    labels = {"payment": "Поступило платежей", "reclass": "Разнесено из невыясненных", "reversal": "Сторно"}
+    labels = {EntryKind.PAYMENT: "Поступило платежей", EntryKind.RECLASS: "Разнесено из невыясненных",
+              EntryKind.REVERSAL: "Сторно"}  # fmt: skip
+    known = list(labels)
     for kind in known:
         count, total = (
             (int(by_kind.at[kind, "size"]), int(by_kind.at[kind, "sum"])) if kind in by_kind.index else (0, 0)
