@@ -28,8 +28,8 @@ COMMITTED = (RegisterStatus.POSTED, RegisterStatus.QUARANTINED)
 
 
 class Outcome(StrEnum):
-    """Where a payment line's money went: the bridge's buckets (docs/RULES.md), each register's
-    amounts by outcome summing to its total."""
+    """Where a payment line's money went: the bridge's buckets (``domain.bridge``, docs/OPERATIONS.md),
+    each register's amounts by outcome summing to its total."""
 
     POSTED = "posted"  # matched to a ПД and split to its suppliers
     SUSPENSE = "suspense"  # posted to suspense, unmatched
