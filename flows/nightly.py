@@ -79,8 +79,7 @@ def post_register(home: str, intake_: dict, plan: dict | None, run_date: date, l
     started = time.perf_counter()
     try:
         if lock is not None:
-            with engine.connect() as conn:
-                RunLock.from_dict(lock).check(conn)  # RunLockLost: this run posts nothing more
+            RunLock.from_dict(lock).check_still_held(engine)  # RunLockLost: this run posts nothing more
         night = NightPlan.from_dict(plan) if plan else None
         outcome = commit_register(config, engine, Intake.from_dict(intake_), night, run_date)
         run_logger().info("%s (%s): %s, %d lines, %.1f s", outcome.file, outcome.channel, outcome.status,

@@ -57,6 +57,13 @@ class RunLock:
         raise RunLockLost(f"{self.holder}: the run lock was lost (its database connection, pid {self.pid}, ended)"
                           f"{other}; this run stops before posting more")  # fmt: skip
 
+    def check_still_held(self, engine: Engine) -> None:
+        """``check`` on a connection of its own: what a posting task asks before it posts."""
+        if self.pid is None:
+            return
+        with engine.connect() as conn:
+            self.check(conn)
+
     def to_dict(self) -> dict:
         """Plain dict for passing between tasks."""
         return asdict(self)
