@@ -26,7 +26,7 @@ import pandas as pd
 
 from domain.codes import TITLES_RU, Code
 from domain.nearmiss import PROPOSAL_COLUMNS
-from domain.statuses import RegisterStatus
+from domain.statuses import RegisterStatus, TieStatus
 from reports.labels import format_ru, rule_ru, russian_channels
 from reports.reasons_ru import translate_column
 from reports.render import html_table, money_ru, render_html, text_column
@@ -264,7 +264,7 @@ def _frame(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> pd.DataFrame:
 
 
 def _tie_status(status: object) -> object:
-    if status == "tied":
+    if status == TieStatus.TIED:
         return "сверено"
     try:
         return TITLES_RU[Code(str(status))]

@@ -278,7 +278,7 @@ def _finish_filing(
     fields = {k: committed[k] for k in ("register_id", "lines", "rejected_lines", "records", "non_payment_lines",
                                          "amount_total", "posted", "suspense", "rejected", "duplicate",
                                          "quarantined", "reason")}  # fmt: skip
-    if status == "recovered":
+    if status == RECOVERED:
         fields["reason"] = "committed by an earlier run that stopped before filing it"
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status or committed["status"],
                            stored_path=str(stored or ""), **fields)  # fmt: skip

@@ -109,7 +109,7 @@ def reverse_entry(conn: Connection, entry_id: int, *, on: date, reason: str) -> 
     kind = conn.execute(text("SELECT kind FROM ledger_entry WHERE id = :id"), {"id": entry_id}).scalar()
     if kind is None:
         raise LedgerError(f"no ledger entry {entry_id}")
-    if kind == "reversal":
+    if kind == EntryKind.REVERSAL:
         raise LedgerError(f"entry {entry_id} is itself a reversal; post the original again instead")
     legs = conn.execute(
         text("SELECT account, amount, service FROM ledger_posting WHERE entry_id = :id ORDER BY leg"),
