@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from domain.records import Supplier
 from reports.run_report import RunReportData, write_run_report
-from reports.statements import write_statements
+from rkc.statements import write_statements
 from sql.charges import upsert_suppliers
 from sql.engine import make_engine, migrate
 from sql.posting import post_payments

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from domain.money import format_amount
+from domain.statuses import Outcome
 
-OUTCOMES = ("posted", "suspense", "rejected", "duplicate", "quarantined")
+OUTCOMES = tuple(o.value for o in Outcome)  # the bridge's columns, in this order
 AMOUNT_KEYS = {  # run-summary key -> bridge column
     "amount_total": "amount_total",
     "posted_amount": "posted",

@@ -34,14 +34,13 @@ from domain._vec import concat_flags, flags, text
 from domain.chargeindex import ChargeIndex, codes_in, strings, to_arrow
 from domain.codes import Code
 from domain.identifiers.els import split_column
+from domain.statuses import MatchStatus
 
 RULE_UIP = "uip"
 RULE_ACCOUNT_PERIOD = "account_period"
 RULE_ACCOUNT_LATEST = "account_latest"
 RULE_ELS_PERIOD = "els_period"
 RULE_IZHKU = "izhku"
-MATCHED = "matched"
-SUSPENSE = "suspense"
 
 MATCH_COLUMNS = ["payment_id", "uip", "rule", "status", "doc"]
 DOCUMENT_COLUMNS = ["uip", "account", "period", "address", "total", "lines"]
@@ -199,7 +198,7 @@ def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) 
             "payment_id": pid,
             "uip": uip_out,
             "rule": pd.Series(rule, dtype=object),
-            "status": np.where(matched, MATCHED, SUSPENSE).astype(object),
+            "status": np.where(matched, MatchStatus.MATCHED, MatchStatus.SUSPENSE).astype(object),
             "doc": doc,
         }
     )

@@ -31,8 +31,8 @@ from domain._vec import text
 from domain.codes import Code
 from domain.money import format_ru
 from domain.records import BankStatement, BankTransfer
+from domain.statuses import TieStatus
 
-TIED = "tied"
 REGISTER_COLUMNS = [
     "register_id",
     "channel",
@@ -215,7 +215,7 @@ def tie_registers(
     found = out["rule"].notna()
     diff = (out["amount"] - out["net_amount"]).where(found)
     status = np.where(
-        ~found, str(Code.TRANSFER_MISSING), np.where(diff == 0, TIED, str(Code.TRANSFER_MISMATCH))
+        ~found, TieStatus.TRANSFER_MISSING.value, np.where(diff == 0, TieStatus.TIED, TieStatus.TRANSFER_MISMATCH.value)
     )
     result = pd.DataFrame(
         {

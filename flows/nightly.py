@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectConcurrentFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from domain.statuses import COMMITTED
 from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.cases import sync_cases
 from rkc.commit import commit_register
@@ -25,13 +26,12 @@ from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take
 from rkc.intake_totals import attach_totals
 from rkc.manifest import load_signing_key, write_night_manifest
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
-from rkc.report import write_report
+from rkc.report import night_outcomes, write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
 from rkc.summary import BRIDGE_FIELDS, bridge_lines, discrepancy_counts, write_summary
 from rkc.tie import tie_out
-from sql.engine import migrate
-from sql.registers import night_registers
+from sql.engine import is_postgres, migrate
 
 
 def _by_file() -> str:
@@ -79,8 +79,7 @@ def post_register(home: str, intake_: dict, plan: dict | None, run_date: date, l
     started = time.perf_counter()
     try:
         if lock is not None:
-            with engine.connect() as conn:
-                RunLock.from_dict(lock).check(conn)  # RunLockLost: this run posts nothing more
+            RunLock.from_dict(lock).check_still_held(engine)  # RunLockLost: this run posts nothing more
         night = NightPlan.from_dict(plan) if plan else None
         outcome = commit_register(config, engine, Intake.from_dict(intake_), night, run_date)
         run_logger().info("%s (%s): %s, %d lines, %.1f s", outcome.file, outcome.channel, outcome.status,
@@ -120,9 +119,7 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
     config, engine = config_and_engine(home)
     try:
         out_dir = config.out / run_date.isoformat()
-        with engine.connect() as conn:
-            registers = night_registers(conn, run_date)
-            refused = night_registers(conn, run_date, statuses=("bad_file",))
+        registers, refused = night_outcomes(engine, run_date)
         files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"))
         counts = discrepancy_counts(engine, run_date)
         cases = sync_cases(config, engine, run_date).to_dict()  # the workbench's queue follows the night
@@ -166,12 +163,12 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         intakes = [read[str(path)] for _, path in files]  # inbox order
         parsed = [i for i in intakes if i["status"] == PARSED]
         plan = decide(home, intakes, work_dir, run_date) if parsed else None
-        writers = config.posting_workers if engine.dialect.name == "postgresql" else 1  # SQLite: one writer
+        writers = config.posting_workers if is_postgres(engine) else 1  # SQLite: one writer
         outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict())
         tie_summary = tie(home, run_date)
         resolution_summary = resolutions(home, run_date)
-        this_run = [o["file"] for o in outcomes if o["status"] in ("posted", "quarantined")]
-        skipped = [o for o in outcomes if o["status"] not in ("posted", "quarantined")]
+        this_run = [o["file"] for o in outcomes if o["status"] in COMMITTED]
+        skipped = [o for o in outcomes if o["status"] not in COMMITTED]
         extra = {"posted_this_run": this_run, "skipped_files": skipped, "tie_out": tie_summary,
                  "resolutions": resolution_summary, "inbox": [e.to_dict() for e in listed]}  # fmt: skip
         result = report(home, run_date, work_dir, extra)

@@ -24,7 +24,7 @@ def previous_month(today: date | None = None) -> str:
 @flow(name="supplier-statements", log_prints=True)
 def supplier_statements(period: str | None = None, home: str | None = None) -> dict:
     """Write every supplier's statement for ``period`` (default: the previous month)."""
-    from reports.statements import write_statements
+    from rkc.statements import write_statements
 
     return_memory_promptly()
 

@@ -16,14 +16,15 @@ from rich.table import Table
 
 from domain.codes import TITLES_RU, Code
 from domain.money import format_ru
+from domain.statuses import RegisterStatus
 from reports.reasons_ru import translate
 
 STATUS_RU = {  # sql registers' and intake outcomes' statuses
-    "received": "принят",
-    "posted": "проведён",
-    "quarantined": "карантин",
-    "bad_file": "нечитаемый файл",
-    "duplicate": "повторный файл",
+    RegisterStatus.RECEIVED: "принят",
+    RegisterStatus.POSTED: "проведён",
+    RegisterStatus.QUARANTINED: "карантин",
+    RegisterStatus.BAD_FILE: "нечитаемый файл",
+    RegisterStatus.DUPLICATE: "повторный файл",
     "waiting": "ждёт",
 }
 OTHER_RU = {"suspense": "невыясненные", "rejected": "отклонено", "duplicate": "дубли", "quarantined": "карантин"}

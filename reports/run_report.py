@@ -26,6 +26,7 @@ import pandas as pd
 
 from domain.codes import TITLES_RU, Code
 from domain.nearmiss import PROPOSAL_COLUMNS
+from domain.statuses import RegisterStatus, TieStatus
 from reports.labels import format_ru, rule_ru, russian_channels
 from reports.reasons_ru import translate_column
 from reports.render import html_table, money_ru, render_html, text_column
@@ -45,11 +46,11 @@ GIS_REJECTED_TITLE = "ГИС ЖКХ — отклонено"
 GIS_KIND_RU = {"notification": "извещение о платеже", "ack": "квитирование", "ack_cancel": "отмена квитирования"}
 
 STATUS_RU = {
-    "received": "принят",
-    "posted": "проведён",
-    "quarantined": "карантин",
-    "bad_file": "нечитаемый файл",
-    "duplicate": "повторный файл",
+    RegisterStatus.RECEIVED: "принят",
+    RegisterStatus.POSTED: "проведён",
+    RegisterStatus.QUARANTINED: "карантин",
+    RegisterStatus.BAD_FILE: "нечитаемый файл",
+    RegisterStatus.DUPLICATE: "повторный файл",
 }
 INBOX_STATE_RU = {  # rkc.inbox.InboxState values
     "in_transit": "загружается",
@@ -263,7 +264,7 @@ def _frame(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> pd.DataFrame:
 
 
 def _tie_status(status: object) -> object:
-    if status == "tied":
+    if status == TieStatus.TIED:
         return "сверено"
     try:
         return TITLES_RU[Code(str(status))]

@@ -13,31 +13,33 @@ period or a non-zero balance:
 
 A statement holds that supplier's postings only, and its movements sum to closing − opening of
 the supplier's ledger account (checked before anything is written: a difference is a bug).
-All suppliers come from three set-based queries (``sql.reporting``); display columns are built
-vectorized over all suppliers at once and then sliced per supplier.
+All suppliers come from three set-based queries (``sql.reporting``) that the use case
+(``rkc.statements``) runs and hands over as ``StatementData``; display columns are built vectorized
+over all suppliers at once and then sliced per supplier. Nothing here queries the database.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine
 
+from domain.ledger import EntryKind
 from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
 from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
-from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
 
-KIND_RU = {"payment": "Платеж", "reclass": "Разнесение невыясненного", "reversal": "Сторно",
-           "transfer": "Перечисление", "fee": "Вознаграждение РКЦ", "payout": "Перечисление поставщику",
-           "payout_settled": "Списано банком"}  # fmt: skip
+KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесение невыясненного", EntryKind.REVERSAL: "Сторно",
+           EntryKind.TRANSFER: "Перечисление", EntryKind.FEE: "Вознаграждение РКЦ",
+           EntryKind.PAYOUT: "Перечисление поставщику", EntryKind.PAYOUT_SETTLED: "Списано банком"}  # fmt: skip
 MONTHS_RU = ["", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
              "октябрь", "ноябрь", "декабрь"]  # fmt: skip
 CSV_HEADER = ["Дата проводки", "Вид", "Канал", "Номер операции", "Дата платежа", "Лицевой счет", "УИП",
@@ -67,24 +69,29 @@ class StatementError(Exception):
     """A statement's movements do not add up to its balances: a bug, never bad input."""
 
 
+@dataclass(frozen=True)
+class StatementData:
+    """What the statements of a period are written from (``rkc.statements.statement_data``)."""
+
+    period: str  # YYYY-MM
+    start: date  # the period's first day
+    directory: pd.DataFrame  # suppliers' details (``sql.reporting.supplier_directory``)
+    balances: pd.DataFrame  # inn, opening, closing (``sql.reporting.supplier_period_balances``)
+    moves: pd.DataFrame  # every supplier posting of the period, by inn (``sql.reporting.MOVEMENT_COLUMNS``)
+
+
 def statement_dir(out_root: Path, period: str, inn: str) -> Path:
     """Where a supplier's statement files go."""
     return out_root / "statements" / period / inn
 
 
-def write_statements(conn_or_engine: Connection | Engine, period: str, out_root: Path,
-                     channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
-    """Write every supplier's statement for ``period`` (``YYYY-MM``); return the paths written.
+def render_statements(data: StatementData, out_root: Path,
+                      channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
+    """Write every supplier's statement of ``data``'s period; return the paths written.
     ``channel_names`` (code → agent's name) is what the XLSX and HTML show for a channel; the CSV
     register keeps the codes, for machines."""
-    if isinstance(conn_or_engine, Engine):
-        with conn_or_engine.connect() as conn:
-            return write_statements(conn, period, out_root, channel_names)
-    conn = conn_or_engine
-    start, _ = period_bounds(period)
-    directory = supplier_directory(conn)
-    balances = supplier_period_balances(conn, period)
-    moves = supplier_movements(conn, period)
+    period, start, directory, balances = data.period, data.start, data.directory, data.balances
+    moves = data.moves  # display columns are added to it in place: millions of rows are not copied
 
     suppliers = directory.merge(balances, on="inn", how="outer").fillna({"opening": 0, "closing": 0})
     suppliers[["opening", "closing"]] = suppliers[["opening", "closing"]].astype("int64")
@@ -104,14 +111,14 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
     bounds = _slices(moves["inn"], suppliers["inn"])
     bodies = _csv_bodies(_csv_lines(moves), bounds)
     moves = russian_channels(moves, channel_names or {})  # what people read; the CSV above keeps the codes
-    payments = moves[moves["kind"] == "payment"]
+    payments = moves[moves["kind"] == EntryKind.PAYMENT]
     daily = (
         payments.groupby(["inn", "value_date", "channel"], dropna=False, sort=True)["amount"]
         .agg(count="size", amount="sum")
         .reset_index()
     )
     daily_bounds = _slices(daily["inn"], suppliers["inn"])
-    corrections = moves[moves["kind"] != "payment"]
+    corrections = moves[moves["kind"] != EntryKind.PAYMENT]
     corr_bounds = _slices(corrections["inn"], suppliers["inn"])
 
     by_kind = moves.groupby(["inn", "kind"])["amount"].agg(["size", "sum"])
@@ -177,8 +184,9 @@ def _summary(s: object, by_kind: pd.DataFrame, span: str) -> pd.DataFrame:
         ("Период", span, None, None),
         ("Входящий остаток (задолженность РКЦ перед поставщиком)", None, None, int(s.opening)),  # type: ignore[attr-defined]
     ]
-    known = ["payment", "reclass", "reversal"]
-    labels = {"payment": "Поступило платежей", "reclass": "Разнесено из невыясненных", "reversal": "Сторно"}
+    labels = {EntryKind.PAYMENT: "Поступило платежей", EntryKind.RECLASS: "Разнесено из невыясненных",
+              EntryKind.REVERSAL: "Сторно"}  # fmt: skip
+    known = list(labels)
     for kind in known:
         count, total = (
             (int(by_kind.at[kind, "size"]), int(by_kind.at[kind, "sum"])) if kind in by_kind.index else (0, 0)

@@ -19,12 +19,13 @@ from sqlalchemy import Engine
 
 from domain.codes import Code
 from domain.records import PAYMENT_COLUMNS
+from domain.statuses import Outcome, RegisterStatus
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away, file_or_find, filed_folder
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
 from rkc.workfiles import PlanKind, read_errors, read_payments, read_raw_lines
-from sql.bulk import bulk_insert
+from sql.discrepancies import add_discrepancies
 from sql.meters import meter_rows, store_meter_readings
 from sql.posting import post_payments
 from sql.registers import create_register, finish_register, register_outcome, set_stored_path
@@ -113,11 +114,11 @@ def _commit_register(
         [[Code.REGISTER_TOTAL_MISMATCH.value, reason]] if reason else []
     )
     rows = _discrepancy_rows(payments, flags, errors, intake, run_date, register_rows, amount_total)
-    to_post = payments[payments["outcome"].isin(["posted", "suspense"])]
+    to_post = payments[payments["outcome"].isin([Outcome.POSTED, Outcome.SUSPENSE])]
     del payments
     # A payment dated out of range waits in suspense on the run date, never on its own future date.
     held = to_post["payment_id"].isin(flags.loc[flags["code"] == Code.DATE_OUT_OF_RANGE.value, "payment_id"])
-    matched = to_post["outcome"] == "posted"
+    matched = to_post["outcome"] == Outcome.POSTED
     to_post = to_post.assign(
         pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(matched, None),
         document_version=to_post["document_version"].where(matched, pd.NA),  # the version the parts used
@@ -129,13 +130,13 @@ def _commit_register(
     splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
     del parts
     with UnitOfWork(engine) as uow:
-        status = "quarantined" if reason else "posted"
+        status = RegisterStatus.QUARANTINED if reason else RegisterStatus.POSTED
         rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
                               fmt=intake.format, run_date=run_date, status=status,
                               declared=intake.declared_totals(), reason=reason,
                               replaces=intake.known_register_id)  # fmt: skip
         pidx = to_post["pidx"].to_numpy()
-        posted = to_post["outcome"].eq("posted").to_numpy()
+        posted = to_post["outcome"].eq(Outcome.POSTED).to_numpy()
         amount = to_post["amount"].to_numpy()
         # Handed over, not shared: posting then holds the register's only copy and lets its text go
         # once it is stored (CPython moves a call's arguments into the called function's frame).
@@ -148,14 +149,14 @@ def _commit_register(
             "posted": int(amount[posted & stored_now].sum()),
             "suspense": int(amount[~posted & stored_now].sum()),
             # payments posted meanwhile by another run count as duplicates
-            "duplicate": int(outcome_amount.get("duplicate", 0)) + int(amount[~stored_now].sum()),
+            "duplicate": int(outcome_amount.get(Outcome.DUPLICATE, 0)) + int(amount[~stored_now].sum()),
             "quarantined": amount_total if reason else 0,
             "rejected": 0 if reason else rejected,
         }  # fmt: skip
         _store_meters(uow.conn, plan, intake, db_ids)
         rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
         rows["register_id"] = rid
-        bulk_insert(uow.conn, "discrepancy", rows, DISCREPANCY_COLUMNS)
+        add_discrepancies(uow.conn, rows, DISCREPANCY_COLUMNS)
         finish_register(uow.conn, rid, lines=intake.lines, amount_total=amount_total, rejected_lines=len(errors),
                         records=intake.records, non_payment_lines=intake.non_payment_lines,
                         rejected_amount=rejected, posted_amount=amounts["posted"],
@@ -223,22 +224,22 @@ def _discrepancy_rows(
 def _bad_file(config: Config, engine: Engine, intake: Intake, run_date: date) -> RegisterOutcome:
     with UnitOfWork(engine) as uow:
         rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
-                              fmt=intake.format or "unknown", run_date=run_date, status="bad_file",
+                              fmt=intake.format or "unknown", run_date=run_date, status=RegisterStatus.BAD_FILE,
                               reason=intake.reason, replaces=intake.known_register_id)  # fmt: skip
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "register_id": rid,
                              "channel": intake.channel, "file": intake.name, "detail": intake.reason}])  # fmt: skip
-        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        add_discrepancies(uow.conn, row)
         uow.commit()
     stored = file_away(Path(intake.path), config.quarantine / run_date.isoformat() / intake.channel, intake.reason)
     _set_stored(engine, rid, stored)
-    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "bad_file", rid,
+    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, RegisterStatus.BAD_FILE, rid,
                            stored_path=str(stored), reason=intake.reason)  # fmt: skip
 
 
 def _refused_earlier(intake: Intake, committed: dict, run_date: date) -> bool:
     """Whether the stored row is a file refused as unreadable on an earlier night and read again
     tonight (``replaces`` takes it over), not this task's own commit."""
-    return (intake.known_register_id == committed["register_id"] and committed["status"] == "bad_file"
+    return (intake.known_register_id == committed["register_id"] and committed["status"] == RegisterStatus.BAD_FILE
             and committed["run_date"] != run_date.isoformat())  # fmt: skip
 
 
@@ -253,9 +254,9 @@ def _duplicate_file(config: Config, engine: Engine, intake: Intake, run_date: da
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.DUPLICATE_FILE.value,
                              "register_id": intake.known_register_id, "channel": intake.channel,
                              "file": intake.name, "detail": detail}])  # fmt: skip
-        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        add_discrepancies(uow.conn, row)
         uow.commit()
-    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, "duplicate_file",
+    return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, DUPLICATE_FILE,
                            intake.known_register_id, stored_path=str(stored or ""), reason=detail)  # fmt: skip
 
 
@@ -277,7 +278,7 @@ def _finish_filing(
     fields = {k: committed[k] for k in ("register_id", "lines", "rejected_lines", "records", "non_payment_lines",
                                          "amount_total", "posted", "suspense", "rejected", "duplicate",
                                          "quarantined", "reason")}  # fmt: skip
-    if status == "recovered":
+    if status == RECOVERED:
         fields["reason"] = "committed by an earlier run that stopped before filing it"
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status or committed["status"],
                            stored_path=str(stored or ""), **fields)  # fmt: skip

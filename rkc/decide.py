@@ -30,10 +30,11 @@ from domain.duplicates import (
     mark_duplicates,
     number_occurrences,
 )
-from domain.matching import MATCHED, match_payments
+from domain.matching import match_payments
 from domain.nearmiss import normalize_address, propose_near_misses
 from domain.records import LineError
 from domain.splitting import split_payments
+from domain.statuses import MatchStatus, Outcome
 from domain.totals import check_register_totals
 from domain.unverified import unverified_register
 from rkc.config import Config
@@ -107,7 +108,7 @@ def decide_night(
         return unfinished
     run_date = run_date or config.today()
     payments, quarantined, register_flags = _read_night(config, parsed)
-    live = payments["outcome"].to_numpy() != "quarantined"
+    live = payments["outcome"].to_numpy() != Outcome.QUARANTINED
     with engine.connect() as conn:
         # Payments of a register sent again after its agent recalled it are new payments (rkc/reverse.py).
         recalled = recalled_copies(conn, payments.loc[live, KEY_COLUMNS])
@@ -145,7 +146,7 @@ def decide_night(
     live[cross_flags["payment_id"].to_numpy(dtype=np.int64)] = False
 
     won = np.zeros(len(payments), dtype=bool)
-    won[rows[(m["status"] == MATCHED).to_numpy()]] = True
+    won[rows[(m["status"] == MatchStatus.MATCHED).to_numpy()]] = True
     won &= live & ~held
     winners = payments.loc[won, ["payment_id", "amount", "services", "channel"]]
     by_id = m.set_index("payment_id")
@@ -160,8 +161,9 @@ def decide_night(
     proposals = _near_misses(engine, parsed, suspense, index)
 
     outcome = payments["outcome"].to_numpy(dtype=object)
-    outcome[pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]]).to_numpy(dtype=np.int64)] = "duplicate"
-    outcome[won] = "posted"
+    duplicates = pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]]).to_numpy(dtype=np.int64)
+    outcome[duplicates] = Outcome.DUPLICATE
+    outcome[won] = Outcome.POSTED
     payments["outcome"] = outcome
     payments.loc[won, "matched_uip"] = winners["uip"].to_numpy()
     payments.loc[won, "match_rule"] = by_id.loc[winners["payment_id"], "rule"].to_numpy()
@@ -226,7 +228,7 @@ def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dic
                 quarantined[intake.sha256] = verdict.detail
         out = intake.sha256 in quarantined
         frames.append(payments.assign(register_key=key, row=np.arange(len(payments)), channel=intake.channel,
-                                      outcome="quarantined" if out else "suspense"))  # fmt: skip
+                                      outcome=Outcome.QUARANTINED if out else Outcome.SUSPENSE))  # fmt: skip
     payments = pd.concat(frames, ignore_index=True) if frames else _empty_night()
     del frames
     payments["payment_id"] = np.arange(len(payments), dtype="int64")
@@ -243,7 +245,7 @@ def _with_found_document(flags: pd.DataFrame, matches: pd.DataFrame) -> pd.DataF
     if flags.empty:
         return flags
     found = matches.reindex(flags["payment_id"].to_numpy())
-    uip = found["uip"].where(found["status"] == MATCHED).to_numpy(dtype=object)
+    uip = found["uip"].where(found["status"] == MatchStatus.MATCHED).to_numpy(dtype=object)
     hint = ("; найден ПД " + pd.Series(uip, dtype=object)).fillna("")
     return flags.assign(detail=flags["detail"].to_numpy(dtype=object) + hint.to_numpy(dtype=object))
 

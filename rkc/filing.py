@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from domain.statuses import RegisterStatus
 from parsers.base import file_sha256
 from rkc.config import Config
 from sql.registers import set_stored_path, unfiled_registers
@@ -58,7 +59,7 @@ def find_filed(name: str, folder: Path, sha256: str) -> Path | None:
 def filed_folder(config: Config, status: str, run_date: str, channel: str) -> Path:
     """Where the run that committed a register of this status files it: a posted register to the
     archive, a quarantined or unreadable one to quarantine, under the register's run date and channel."""
-    root = config.archive if status == "posted" else config.quarantine
+    root = config.archive if status == RegisterStatus.POSTED else config.quarantine
     return root / run_date / channel
 
 

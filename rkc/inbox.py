@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from domain.codes import Code
 from rkc.config import Config, TotalsFileSpec
 from rkc.filing import file_away
-from sql.bulk import bulk_insert
+from sql.discrepancies import add_discrepancies
 from sql.uow import UnitOfWork
 
 log = logging.getLogger("rkc.inbox")
@@ -189,7 +189,7 @@ def quarantine_strays(
     if rows:
         with UnitOfWork(engine) as uow:
             frame = pd.DataFrame(rows)
-            bulk_insert(uow.conn, "discrepancy", frame, list(frame.columns))
+            add_discrepancies(uow.conn, frame)
             uow.commit()
     return entries
 

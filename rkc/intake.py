@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from domain.accounting import RecordAccount
 from domain.records import DeclaredTotals
+from domain.statuses import IntakeStatus, RegisterStatus
 from parsers.base import BadFile, RegisterParser, file_sha256, read_head
 from parsers.census import count_records
 from parsers.registry import build_parser
@@ -25,7 +26,8 @@ from rkc.config import Config
 from rkc.workfiles import NightStore, PaymentFileWriter, write_errors
 from sql.registers import register_outcome
 
-PARSED, BAD_FILE, DUPLICATE_FILE, RECOVERED = "parsed", "bad_file", "duplicate_file", "recovered"
+PARSED, BAD_FILE, DUPLICATE_FILE, RECOVERED = (IntakeStatus.PARSED, IntakeStatus.BAD_FILE, IntakeStatus.DUPLICATE_FILE,
+                                               IntakeStatus.RECOVERED)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -141,11 +143,11 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
     reread_of = None
     if known is not None:
         register_id, status, stored = known["register_id"], known["status"], known["stored_path"]
-        if status == "bad_file":
+        if status == RegisterStatus.BAD_FILE:
             # A file refused as unreadable, sent again (to the right inbox, or after its channel's
             # format was fixed): read again, and its register row taken over, not refused as received.
             reread_of = register_id
-        elif not stored and status != "duplicate":
+        elif not stored and status != RegisterStatus.DUPLICATE:
             # Committed, never filed away (the run died in between): finished, not a duplicate.
             return Intake(str(path), channel, sha, RECOVERED, known_register_id=register_id)
         else:

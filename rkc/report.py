@@ -7,16 +7,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from domain.codes import Code
+from domain.statuses import RegisterStatus, TieStatus
 from domain.tieout import quarantine_note
 from rkc.config import Config
 from rkc.workfiles import NightStore, PlanKind
+from sql.discrepancies import night_discrepancies_for_report, unclaimed_transfers
 from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
-from sql.queries import PAYMENT_KEY, read_frame, stored_payments
-from sql.registers import quarantined_registers
+from sql.queries import PAYMENT_KEY, stored_payments
+from sql.registers import night_registers, quarantined_registers
+from sql.transfers import night_tieout
 
 REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "records", "non_payment_lines", "lines",
                    "rejected_lines", "amount_total", "posted", "suspense", "rejected", "duplicate",
@@ -41,20 +44,7 @@ def write_report(
     ].sum(axis=1)
     with engine.connect() as conn:
         tieout = _tieout(conn, run_date)
-        discrepancies = read_frame(
-            conn,
-            "SELECT code, register_id, payment_id, channel, file, line_no, operation_id, paid_date, account_raw,"
-            " uip, payer, address, amount, detail, raw, id FROM discrepancy WHERE run_date = :d",
-            {"d": run_date},
-            strings=("code", "channel", "file", "operation_id", "account_raw", "uip", "payer", "address", "detail",
-                     "raw"),
-            arrow=True,  # hundreds of thousands of rows with their raw lines: text stays in Arrow
-        )  # fmt: skip
-        # In id order, sorted here: the server's ORDER BY spilled ~150 MB of rows to disk for 220k
-        # discrepancies (work_mem), and the rows mostly arrive in that order already.
-        if not discrepancies["id"].is_monotonic_increasing:
-            discrepancies = discrepancies.sort_values("id", kind="stable", ignore_index=True)
-        discrepancies = discrepancies.drop(columns="id")
+        discrepancies = night_discrepancies_for_report(conn, run_date).drop(columns="id")
         proposals = _proposals(conn, [NightStore(work_dir).plan(r["sha256"], PlanKind.PROPOSALS) for r in registers])
         meters = night_meter_readings(conn, run_date)
         quarantined = quarantined_registers(conn, run_date - timedelta(days=QUARANTINE_LOOKBACK_DAYS), run_date)
@@ -95,34 +85,13 @@ def _quarantine_notes(
 def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """Every register of tonight, still open, or tied tonight by a statement read tonight (a п/п
     that came late), and the transfers no register claims."""
-    registers = pd.read_sql_query(
-        text(
-            "SELECT r.id AS register_id, r.file, r.channel, r.payment_order_number, r.payment_order_date,"
-            " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
-            " t.number AS transfer_number, t.date AS transfer_date, t.amount AS transfer_amount,"
-            " t.payer_name, r.tie_status AS status, r.tie_rule AS rule"
-            " FROM register r LEFT JOIN bank_transfer t ON t.id = r.transfer_id"
-            " LEFT JOIN bank_statement s ON s.id = t.statement_id"
-            " WHERE r.status = 'posted' AND (r.run_date = :d OR r.tie_status IS NULL"
-            " OR r.tie_status <> 'tied' OR s.run_date = :d) ORDER BY r.id"
-        ),
-        conn,
-        params={"d": run_date},
-    )
-    missing = pd.read_sql_query(
-        text(
-            "SELECT NULL AS register_id, operation_id AS transfer_number, paid_date AS transfer_date,"
-            " amount AS transfer_amount, payer AS payer_name, code AS status, detail AS rule"
-            " FROM discrepancy WHERE run_date = :d AND code = 'REGISTER_MISSING'"
-        ),
-        conn,
-        params={"d": run_date},
-    )
+    registers = night_tieout(conn, run_date)
+    missing = unclaimed_transfers(conn, run_date, Code.REGISTER_MISSING.value)
     frame = pd.concat([registers, missing], ignore_index=True) if len(missing) else registers
     frame["difference"] = (frame["transfer_amount"] - frame["net_amount"]).astype("Int64")
     for column in ("register_id", "net_amount", "transfer_amount"):
         frame[column] = frame[column].astype("Int64")
-    frame["status"] = frame["status"].fillna("TRANSFER_MISSING")
+    frame["status"] = frame["status"].fillna(TieStatus.TRANSFER_MISSING.value)
     return frame
 
 
@@ -147,3 +116,10 @@ def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-unty
     )
     proposals["payment_id"] = proposals["id"]
     return proposals[PROPOSAL_COLUMNS]
+
+
+def night_outcomes(engine: Engine, run_date: date) -> tuple[list[dict], list[dict]]:
+    """The night's committed registers (posted or quarantined) and those refused as unreadable,
+    each with its bridge (``sql.registers.night_registers``): what the report and summary cover."""
+    with engine.connect() as conn:
+        return night_registers(conn, run_date), night_registers(conn, run_date, statuses=(RegisterStatus.BAD_FILE,))

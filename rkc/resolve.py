@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, text
+from sqlalchemy import Connection, Engine
 
 from domain.codes import Code
 from domain.identifiers import row_id
@@ -25,10 +25,10 @@ from domain.splitting import split_payments
 from reports.resolutions import ResolutionBook, ResolutionRequest, read_book
 from rkc.config import Config
 from rkc.filing import file_away
-from sql.bulk import bulk_insert
 from sql.corrections import current_lines
+from sql.discrepancies import add_discrepancies
 from sql.entries import reclassify, suspense_amount
-from sql.models import Resolution
+from sql.resolutions import add_resolution, document_exists, latest_documents, resolved_target
 from sql.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def _record_bad_file(engine: Engine, run_date: date, name: str, reason: str) -> 
     with UnitOfWork(engine) as uow:
         frame = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value,
                                "channel": "resolutions", "file": name, "detail": reason}])  # fmt: skip
-        bulk_insert(uow.conn, "discrepancy", frame, list(frame.columns))
+        add_discrepancies(uow.conn, frame)
         uow.commit()
 
 
@@ -126,8 +126,7 @@ def _apply_one(conn: Connection, request: ResolutionRequest, source: str, run_da
     """Apply one resolution; return the reason it was rejected (Russian), or None when applied."""
     if (bad := row_id.problem(request.payment_id)) is not None:  # never hand a driver an id beyond BIGINT
         return bad
-    done = conn.execute(text("SELECT target_uip FROM resolution WHERE payment_id = :p"), {"p": request.payment_id})
-    if (previous := done.scalar()) is not None:
+    if (previous := resolved_target(conn, request.payment_id)) is not None:
         return f"уже разнесён на ПД {previous}"
     held = suspense_amount(conn, request.payment_id)
     if held <= 0:
@@ -141,30 +140,18 @@ def _apply_one(conn: Connection, request: ResolutionRequest, source: str, run_da
     description = f"разнесено бухгалтером {request.resolved_by} ({source}, строка {request.row})"
     entry = reclassify(conn, request.payment_id, parts[["supplier_inn", "service", "amount"]], on=run_date,
                        description=description, document_version=int(charges["version"].iloc[0]))  # fmt: skip
-    conn.execute(
-        insert(Resolution).values(
-            payment_id=request.payment_id,
-            target_uip=uip,
-            resolved_by=request.resolved_by,
-            source_file=source,
-            entry_id=entry,
-        )
-    )
+    add_resolution(conn, payment_id=request.payment_id, target_uip=uip, resolved_by=request.resolved_by,
+                   source_file=source, entry_id=entry)  # fmt: skip
     return None
 
 
 def _target_document(conn: Connection, target: str) -> str | None:
-    """The ПД an accountant means: a УИП as typed, else the account's ПД of the latest period."""
+    """The ПД an accountant means: a УИП as typed, else the account's ПД of the latest period, as
+    matching pass 3 (``account_latest``) would find it; several there are ambiguous: none."""
     target = target.strip()
-    if conn.execute(text("SELECT 1 FROM payment_document WHERE uip = :u"), {"u": target}).first():
+    if document_exists(conn, target):
         return target
-    account = compact_account(target)
-    rows = conn.execute(
-        text("SELECT uip, period FROM payment_document WHERE account = :a ORDER BY period DESC"), {"a": account}
-    ).all()
-    if not rows:
-        return None
-    latest = [uip for uip, period in rows if period == rows[0][1]]
+    latest = latest_documents(conn, compact_account(target))
     return latest[0] if len(latest) == 1 else None
 
 

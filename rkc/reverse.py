@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from domain.statuses import RegisterStatus
 from sql import reversals as store
 from sql.bulk import lock_ledger
 from sql.entries import reverse_entry
@@ -61,7 +62,7 @@ def _reverse(engine: Engine, subject: str, subject_id: int, reason: str, on: dat
             register = store.register_row(conn, subject_id)
             if register is None:
                 raise ReversalRefused(f"no register {subject_id}")
-            if register["status"] != "posted":
+            if register["status"] != RegisterStatus.POSTED:
                 raise ReversalRefused(f"register {subject_id} ({register['file']}) is {register['status']}, "
                                       "not posted: there is nothing of it in the ledger to reverse")  # fmt: skip
             entries = store.live_entries(conn, register_id=subject_id)

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine
 
 from rkc.config import Config
+from sql.engine import is_postgres
 from sql.runlock import holders, name_session, try_lock, unlock
 
 RUN_LOCK = 0x726B6301
@@ -47,7 +48,7 @@ class RunLock:
 
     def check(self, conn: Connection) -> None:
         """Raise ``RunLockLost`` unless this run's connection still holds the lock (PostgreSQL)."""
-        if self.pid is None or conn.dialect.name != "postgresql":
+        if self.pid is None or not is_postgres(conn):
             return
         found = holders(conn, RUN_LOCK)
         if any(pid == self.pid for pid, _, _ in found):
@@ -55,6 +56,13 @@ class RunLock:
         other = f"; it is now held by {found[0][1] or 'pid ' + str(found[0][0])}" if found else ""
         raise RunLockLost(f"{self.holder}: the run lock was lost (its database connection, pid {self.pid}, ended)"
                           f"{other}; this run stops before posting more")  # fmt: skip
+
+    def check_still_held(self, engine: Engine) -> None:
+        """``check`` on a connection of its own: what a posting task asks before it posts."""
+        if self.pid is None:
+            return
+        with engine.connect() as conn:
+            self.check(conn)
 
     def to_dict(self) -> dict:
         """Plain dict for passing between tasks."""
@@ -78,7 +86,7 @@ def run_lock(
 ) -> Iterator[RunLock]:  # fmt: skip
     """Hold the run lock (waiting for it, saying for whom) and yield it; given back at the end."""
     me = describe(run_date)
-    if engine.dialect.name == "postgresql":
+    if is_postgres(engine):
         yield from _postgres(engine, me, logger, poll)
         return
     path = config.home / ".run.lock"

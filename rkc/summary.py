@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from domain.bridge import BRIDGE_COLUMNS, check_bridge, render_register, render_totals
+from sql.discrepancies import counts_by_code
 
 BRIDGE_FIELDS = ["amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined"]
 
@@ -38,11 +39,7 @@ def bridge_lines(registers: list[dict]) -> list[dict]:
 def discrepancy_counts(engine: Engine, run_date: date) -> dict[str, int]:
     """How many discrepancies of each code the run recorded."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT code, COUNT(*) FROM discrepancy WHERE run_date = :d GROUP BY code ORDER BY code"),
-            {"d": run_date},
-        ).all()
-    return {code: int(count) for code, count in rows}
+        return counts_by_code(conn, run_date)
 
 
 def write_summary(out_dir: Path, run_date: date, registers: list[dict], counts: dict[str, int], extra: dict) -> Path:

@@ -19,13 +19,13 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine
 
 from domain.codes import Code
 from domain.records import BankTransfer
+from domain.statuses import TieStatus
 from domain.tieout import (
     REGISTER_COLUMNS,
-    TIED,
     agent_candidates,
     agent_channels,
     is_foreign,
@@ -36,10 +36,9 @@ from parsers.base import BadFile, file_sha256
 from rkc.config import Config
 from rkc.filing import file_away
 from rkc.payout_tie import debit_rows, tie_debits_of_night
-from sql.bulk import bulk_insert
+from sql import transfers
+from sql.discrepancies import add_discrepancies, clear_codes
 from sql.entries import post_transfer
-from sql.models import BankStatementFile, Register
-from sql.models import BankTransfer as TransferRow
 from sql.payouts import add_debits
 from sql.uow import UnitOfWork
 
@@ -100,15 +99,12 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
             file_away(path, config.quarantine / run_date.isoformat() / "statements", exc.reason)
             continue
         with UnitOfWork(engine) as uow:
-            known = uow.conn.execute(select(BankStatementFile.id).where(BankStatementFile.sha256 == sha)).scalar()
-            if known is None:
-                sid = uow.conn.execute(
-                    insert(BankStatementFile).values(
-                        file=path.name, sha256=sha, account=statement.account, date_from=statement.date_from,
-                        date_to=statement.date_to, opening=statement.opening, closing=statement.closing,
-                        run_date=run_date,
-                    ).returning(BankStatementFile.id)
-                ).scalar_one()  # fmt: skip
+            if not transfers.statement_known(uow.conn, sha):
+                sid = transfers.add_statement(
+                    uow.conn, file=path.name, sha256=sha, account=statement.account, date_from=statement.date_from,
+                    date_to=statement.date_to, opening=statement.opening, closing=statement.closing,
+                    run_date=run_date,
+                )  # fmt: skip
                 # A foreign statement's п/п are not the center's money: none is stored to tie a register.
                 foreign = is_foreign(statement, config.center_account)
                 incoming = [t for t in statement.transfers if t.incoming and not foreign]
@@ -118,7 +114,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
                       "purpose": t.purpose,
                       "channel": channel_of(t.payer_inn, t.payer_account)} for t in incoming]
                 )  # fmt: skip
-                done.added += _insert_new_transfers(uow.conn, rows)
+                done.added += transfers.add_new_transfers(uow.conn, rows)
                 # The center's own debits: payouts to tie (rkc/payout_tie.py), or strangers to report.
                 outgoing = [t for t in statement.transfers if not t.incoming and not foreign]
                 done.debits += add_debits(uow.conn, debit_rows(sid, outgoing))
@@ -138,24 +134,11 @@ def _agents(config: Config) -> list[tuple[str, str, str]]:
     return [(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()]
 
 
-def _insert_new_transfers(conn, rows: pd.DataFrame) -> int:  # type: ignore[no-untyped-def]
-    """Insert transfers not seen in an earlier (overlapping) statement."""
-    if rows.empty:
-        return 0
-    existing = pd.read_sql_query(text("SELECT date, number, payer_account, amount FROM bank_transfer"), conn)
-    existing["date"] = existing["date"].astype(str)
-    key = ["date", "number", "payer_account", "amount"]
-    merged = rows.merge(existing.astype({"number": str, "payer_account": str}), on=key, how="left", indicator=True)
-    new = merged[merged["_merge"] == "left_only"].drop(columns="_merge").drop_duplicates(key)
-    bulk_insert(conn, "bank_transfer", new, list(rows.columns))
-    return len(new)
-
-
 def _record_bad_statement(engine: Engine, path: Path, reason: str, run_date: date) -> None:
     with UnitOfWork(engine) as uow:
         row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "channel": "statements",
                              "file": path.name, "detail": reason}])  # fmt: skip
-        bulk_insert(uow.conn, "discrepancy", row, list(row.columns))
+        add_discrepancies(uow.conn, row)
         uow.commit()
 
 
@@ -177,7 +160,7 @@ def _record_foreign(conn, path: Path, flags: list[tuple[str, int | None]], run_d
                           "channel": "statements", "file": path.name, "detail": detail, "amount": amount}
                          for detail, amount in flags])  # fmt: skip
     rows["amount"] = rows["amount"].astype("Int64")
-    bulk_insert(conn, "discrepancy", rows, list(rows.columns))
+    add_discrepancies(conn, rows)
 
 
 def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
@@ -186,7 +169,7 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
     with UnitOfWork(engine) as uow:
         conn = uow.conn
         registers = _open_registers(conn, config)
-        transfers, attributed = _unused_transfers(conn)
+        unused, attributed = _unused_transfers(conn)
         agents = pd.DataFrame(
             [{"payer_inn": c.agent_inn, "payer_account": c.agent_account} for c in config.channels.values()]
         )
@@ -196,27 +179,24 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
         senders = {
             t.line_no: frozenset([attributed[t.line_no]]) if attributed[t.line_no]
             else candidates(t.payer_inn, t.payer_account)
-            for t in transfers
+            for t in unused
         }  # fmt: skip
-        result = tie_registers(registers, transfers, agents=agents, senders=senders)
-        by_line = {t.line_no: t for t in transfers}
+        result = tie_registers(registers, unused, agents=agents, senders=senders)
+        by_line = {t.line_no: t for t in unused}
         channels = dict(zip(registers["register_id"].astype(int), registers["channel"], strict=True))
         tied = mismatched = missing = 0
         for row in result.registers.itertuples():
-            if row.status in (TIED, Code.TRANSFER_MISMATCH.value):
+            if row.status in (TieStatus.TIED, TieStatus.TRANSFER_MISMATCH):
                 transfer = by_line[int(row.transfer_line_no)]
                 # A payer shared by two channels was not attributed when read: the register (one of
                 # the payer's candidate channels, see ``senders``) names it.
-                channel = func.coalesce(TransferRow.channel, channels[int(row.register_id)])
-                conn.execute(update(TransferRow).where(TransferRow.id == transfer.line_no)
-                             .values(register_id=int(row.register_id), channel=channel))  # fmt: skip
-                tied += row.status == TIED
-                mismatched += row.status != TIED
+                transfers.tie_transfer(conn, transfer.line_no, int(row.register_id), channels[int(row.register_id)])
+                tied += row.status == TieStatus.TIED
+                mismatched += row.status != TieStatus.TIED
             else:
                 missing += 1
             transfer_id = None if pd.isna(row.transfer_line_no) else int(row.transfer_line_no)
-            conn.execute(update(Register).where(Register.id == int(row.register_id))
-                         .values(tie_status=row.status, tie_rule=row.rule, transfer_id=transfer_id))  # fmt: skip
+            transfers.set_tie(conn, int(row.register_id), row.status, row.rule, transfer_id)
         _record_tie_flags(conn, result.flags, by_line, run_date)
         _post_receipts(conn, config)
         debits = tie_debits_of_night(conn, config, run_date)
@@ -228,19 +208,8 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
 
 
 def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    frame = pd.read_sql_query(
-        text(
-            # What the agent owes for the register: its declared transfer total, else every readable
-            # line's amount less commission (rejected and duplicate lines were paid by payers too).
-            "SELECT r.id AS register_id, r.channel, r.payment_order_number AS order_number,"
-            " r.payment_order_date AS order_date,"
-            " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
-            " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
-            " FROM register r WHERE r.status = 'posted'"
-            " AND (r.tie_status IS NULL OR r.tie_status = 'TRANSFER_MISSING') ORDER BY r.id"
-        ),
-        conn,
-    )
+    """The registers waiting for their п/п, with the agent's INN and account (``REGISTER_COLUMNS``)."""
+    frame = transfers.open_registers(conn)
     frame["payer_inn"] = frame["channel"].map(lambda c: config.channels[c].agent_inn if c in config.channels else None)
     frame["payer_account"] = frame["channel"].map(
         lambda c: config.channels[c].agent_account if c in config.channels else None
@@ -256,14 +225,13 @@ def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-un
 def _unused_transfers(conn) -> tuple[list[BankTransfer], dict[int, str | None]]:  # type: ignore[no-untyped-def]
     """Transfers not tied to a register yet (``line_no`` carries the row id to find them again), and
     the channel each was credited to when read (None: not attributed)."""
-    table = TransferRow.__table__
-    rows = conn.execute(select(table).where(table.c.register_id.is_(None)).order_by(table.c.id)).all()
-    transfers = [
+    rows = transfers.unused_transfers(conn)
+    unused = [
         BankTransfer(number=r.number, date=r.date, amount=r.amount, incoming=True, payer_name=r.payer_name,
                      payer_inn=r.payer_inn, payer_account=r.payer_account, purpose=r.purpose, line_no=r.id)
         for r in rows
     ]  # fmt: skip
-    return transfers, {r.id: r.channel for r in rows}
+    return unused, {r.id: r.channel for r in rows}
 
 
 # Re-evaluated on every run: a night run twice reports the state once, as of its last run.
@@ -271,10 +239,7 @@ _STATE_CODES = (Code.TRANSFER_MISSING.value, Code.REGISTER_MISSING.value)
 
 
 def _record_tie_flags(conn, flags: pd.DataFrame, by_line: dict, run_date: date) -> None:  # type: ignore[no-untyped-def]
-    conn.execute(
-        text("DELETE FROM discrepancy WHERE run_date = :d AND code IN (:a, :b)"),
-        {"d": run_date, "a": _STATE_CODES[0], "b": _STATE_CODES[1]},
-    )
+    clear_codes(conn, run_date, _STATE_CODES)
     if flags.empty:
         return
     rows = []
@@ -288,15 +253,13 @@ def _record_tie_flags(conn, flags: pd.DataFrame, by_line: dict, run_date: date) 
                      "payer": transfer.payer_name if transfer else None})  # fmt: skip
     frame = pd.DataFrame(rows)
     frame["amount"] = frame["amount"].astype("Int64")
-    bulk_insert(conn, "discrepancy", frame, list(frame.columns))
+    add_discrepancies(conn, frame)
 
 
 def _post_receipts(conn, config: Config) -> None:  # type: ignore[no-untyped-def]
     """Dr bank, Cr agent for every transfer from a known agent not posted yet."""
-    table = TransferRow.__table__
-    rows = conn.execute(select(table).where(table.c.entry_id.is_(None), table.c.channel.is_not(None))).all()
-    for row in rows:
+    for row in transfers.unposted_receipts(conn):
         entry = post_transfer(conn, bank=config.center_account, channel=row.channel, amount=row.amount,
                               number=row.number, on=row.date, payer_account=row.payer_account)  # fmt: skip
         if entry is not None:
-            conn.execute(update(TransferRow).where(TransferRow.id == row.id).values(entry_id=entry))
+            transfers.set_receipt_entry(conn, row.id, entry)

@@ -18,6 +18,8 @@ import pyarrow.csv as pacsv
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
+from sql.engine import is_postgres
+
 COPY_BATCH_ROWS = 50_000  # rows formatted per CSV batch while the previous one is sent
 POSTING_LOCK = 0x726B63  # "rkc": the advisory lock of ledger writers on PostgreSQL (see lock_ledger)
 ALLOCATION_LOCK = 0x726B64  # serialises id reservations, which concurrent register postings make
@@ -34,7 +36,7 @@ def lock_ledger(conn: Connection, channel: str | None = None) -> None:
     posted one after the other. SQLite: the engine opens every transaction with
     ``BEGIN IMMEDIATE``, which serialises all writers.
     """
-    if conn.dialect.name != "postgresql":
+    if not is_postgres(conn):
         return
     if channel is None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POSTING_LOCK})
@@ -54,7 +56,7 @@ def allocate_ids(conn: Connection, table: str, count: int) -> range:
     """
     if count <= 0:
         return range(0)
-    if conn.dialect.name == "postgresql":
+    if is_postgres(conn):
         with conn.engine.connect() as own:
             own.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ALLOCATION_LOCK})
             sequence = "pg_get_serial_sequence(:t, 'id')"
@@ -81,7 +83,7 @@ def bulk_insert(
     if frame.empty:
         return 0
     cols = list(columns)
-    if conn.dialect.name == "postgresql":
+    if is_postgres(conn):
         arrow = arrow_table(frame, cols)
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
         driver = conn.connection.driver_connection
@@ -107,7 +109,7 @@ def staged(conn: Connection, name: str, frame: pd.DataFrame, columns: dict[str, 
     The table is dropped when the block ends; when it fails, the transaction's rollback drops it
     (a ``DROP`` in an aborted PostgreSQL transaction would only hide the first error).
     """
-    temp = "CREATE TEMPORARY TABLE" if conn.dialect.name == "postgresql" else "CREATE TEMP TABLE"
+    temp = "CREATE TEMPORARY TABLE" if is_postgres(conn) else "CREATE TEMP TABLE"
     conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
     conn.execute(text(f"{temp} {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})"))
     bulk_insert(conn, name, frame, list(columns))

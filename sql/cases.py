@@ -10,7 +10,9 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, func, insert, or_, select, text, update
 
+from domain.cases import CaseStatus
 from sql.bulk import staged
+from sql.engine import is_postgres
 from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
 
 _NIGHT = """
@@ -108,11 +110,14 @@ def add_events(conn: Connection, rows: list[dict]) -> None:
 _IDENTIFIER = re.compile(r"\S*\d\S*")
 
 
+OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_WORK)  # a case someone still has to act on
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """The queue's filters; None means no filter. Amounts in kopecks, age in days."""
 
-    status: tuple[str, ...] = ("open", "in_work")
+    status: tuple[str, ...] = OPEN_STATUSES
     code: str | None = None
     channel: str | None = None
     owner: str | None = None
@@ -162,7 +167,7 @@ def queue_page(conn: Connection, f: QueueFilter, today: date, page: int, size: i
 def get_case(conn: Connection, case_id: int, *, lock: bool = False) -> dict | None:
     """One case as a dict, or None. ``lock`` takes a row lock (PostgreSQL) for an action."""
     query = select(WorkCase.__table__).where(WorkCase.id == case_id)
-    if lock and conn.dialect.name == "postgresql":
+    if lock and is_postgres(conn):
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None
@@ -226,7 +231,7 @@ def resolved_elsewhere(conn: Connection) -> list[dict]:
     query = (
         select(c.id, c.status, c.owner, c.resolution, r.resolved_by, r.source_file, r.target_uip, r.entry_id)
         .join_from(WorkCase, Resolution, c.payment_id == r.payment_id)
-        .where(c.status.in_(("open", "in_work")))
+        .where(c.status.in_(OPEN_STATUSES))
         .order_by(c.id)
     )
     return [dict(row) for row in conn.execute(query).mappings()]

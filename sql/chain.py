@@ -32,6 +32,7 @@ from domain.chain import (
 )
 from sql import append_only
 from sql.bulk import staged
+from sql.engine import is_postgres
 
 CHAIN_LOCK = 0x726B65  # the advisory lock under which batches are linked
 LINK_COLUMNS = ["seq", "batch", "prev", "hash", "entries", "legs", "first_entry", "last_entry", "head"]
@@ -54,7 +55,7 @@ _PAYMENT_RANGE = f"SELECT {', '.join(_PAYMENT_TYPES)} FROM payment WHERE id BETW
 def link_batch(conn: Connection, batch: str, *, head: str, entries: int, legs: int, first: int, last: int) -> BatchLink:
     """Link a batch whose ``entries`` (ids ``first``..``last``, the last hashed ``head``) and their
     ``legs`` were just written, to the batch linked before it."""
-    if conn.dialect.name == "postgresql":
+    if is_postgres(conn):
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
     top = conn.execute(text("SELECT seq, hash FROM ledger_batch ORDER BY seq DESC LIMIT 1")).first()
     link = BatchLink(
@@ -144,7 +145,7 @@ def read_arrow(conn: Connection, query: str, params: dict, types: dict[str, pa.D
     """A query's rows as an Arrow table of ``types`` (the query's columns, in order): COPY on
     PostgreSQL (NULL and empty text kept apart), the rows fetched elsewhere."""
     names = list(types)
-    if conn.dialect.name == "postgresql":
+    if is_postgres(conn):
         statement = query
         for key, value in params.items():
             statement = statement.replace(f":{key}", str(int(value)))  # integer bounds only

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
@@ -20,9 +21,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain.chargeversions import content_hashes
 from domain.nearmiss import normalize_address
 from domain.records import LineError, Supplier
-from parsers.charges import ChargesFile
 from sql.bulk import bulk_insert, staged
 from sql.corrections import HeldCorrections, held_corrections
+from sql.engine import is_postgres
 from sql.models import ChargesImport
 from sql.models import Supplier as SupplierRow
 
@@ -31,6 +32,22 @@ DOCUMENT_COLUMNS = ["uip", "version", "content_hash", "account", "account_raw", 
                     "address", "address_key", "els", "import_id"]  # fmt: skip
 VERSION_COLUMNS = ["uip", "version", "import_id", "content_hash", "account", "account_raw", "period", "total",
                    "payer", "address", "els"]  # fmt: skip
+
+
+class ParsedCharges(Protocol):
+    """What an import stores: a parsed billing export. ``parsers.charges.ChargesFile`` has this
+    shape; storage names the shape instead of importing the parser (layers: sql does not see parsers)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def lines(self) -> pd.DataFrame: ...  # good service lines (``domain.records.CHARGE_COLUMNS`` + ``line_no``)
+    @property
+    def errors(self) -> tuple[LineError, ...]: ...
+    @property
+    def rows(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +96,7 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
         }
         for s in suppliers
     ]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if is_postgres(conn) else sqlite
     stmt = dialect.insert(SupplierRow)
     stmt = stmt.on_conflict_do_update(
         index_elements=["inn"],
@@ -89,9 +106,9 @@ def upsert_suppliers(conn: Connection, suppliers: Sequence[Supplier]) -> int:
     return len(rows)
 
 
-def import_charges(conn: Connection, charges: ChargesFile) -> ChargesReport:
+def import_charges(conn: Connection, charges: ParsedCharges) -> ChargesReport:
     """Store a parsed billing export inside the caller's transaction: a version per new or changed ПД."""
-    if conn.dialect.name == "postgresql":  # two imports at once would number the same versions
+    if is_postgres(conn):  # two imports at once would number the same versions
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHARGES_LOCK})
     lines = charges.lines
     errors = list(charges.errors)
@@ -147,7 +164,7 @@ def refresh_statistics(engine: Engine) -> None:
     when it gets to it). PostgreSQL's VACUUM cannot run in a transaction; it takes ~1.2 s for
     345,000 ПД and 1.2 M lines. SQLite only gets ANALYZE (its VACUUM rewrites the whole file).
     """
-    if engine.dialect.name == "postgresql":
+    if is_postgres(engine):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM (ANALYZE) payment_document, service_line"))
         return

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:  # Alembic is imported where migrations run: ``is_postgres`` callers need none of it
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")  # the dialects the migrations and the bulk paths know
@@ -68,6 +70,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     One call at a time per process: two flows started in threads of one process (two nights at
     once) otherwise both install and remove Alembic's global ``context`` and one fails."""
+    from alembic import command
+
     with _MIGRATING:
         command.upgrade(alembic_config(engine), revision)
 
@@ -89,11 +93,14 @@ def head_revision() -> str:
 
 def alembic_config_plain() -> Config:
     """An Alembic configuration of the migrations alone (no engine), to read the scripts."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
-def is_postgres(engine: Engine) -> bool:
-    """Whether ``engine`` talks to PostgreSQL (bulk paths use COPY there)."""
-    return engine.dialect.name == "postgresql"
+def is_postgres(bind: Engine | Connection) -> bool:
+    """Whether ``bind`` (an engine or a connection) talks to PostgreSQL: COPY, advisory locks and
+    parallel writers are used there; SQLite takes the portable path."""
+    return bind.dialect.name == "postgresql"

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from domain.ledger import SUSPENSE, UnbalancedEntry, reclass_postings, require_balanced_legs, transfer_postings
+from domain.ledger import (
+    SUSPENSE,
+    EntryKind,
+    UnbalancedEntry,
+    reclass_postings,
+    require_balanced_legs,
+    transfer_postings,
+)
 from sql.bulk import allocate_ids, lock_ledger
 from sql.chain import link_batch, single_entry_hash
 from sql.posting import add_to_balances
@@ -89,7 +96,7 @@ def post_transfer(
     legs = [(acc, amt, None) for acc, amt in transfer_postings(bank, channel, amount)]
     return post_entry(
         conn,
-        kind="transfer",
+        kind=EntryKind.TRANSFER,
         source_key=f"transfer:{on.isoformat()}:{number}:{payer_account}:{amount}",
         value_date=on,
         postings=legs,
@@ -102,7 +109,7 @@ def reverse_entry(conn: Connection, entry_id: int, *, on: date, reason: str) -> 
     kind = conn.execute(text("SELECT kind FROM ledger_entry WHERE id = :id"), {"id": entry_id}).scalar()
     if kind is None:
         raise LedgerError(f"no ledger entry {entry_id}")
-    if kind == "reversal":
+    if kind == EntryKind.REVERSAL:
         raise LedgerError(f"entry {entry_id} is itself a reversal; post the original again instead")
     legs = conn.execute(
         text("SELECT account, amount, service FROM ledger_posting WHERE entry_id = :id ORDER BY leg"),
@@ -113,7 +120,7 @@ def reverse_entry(conn: Connection, entry_id: int, *, on: date, reason: str) -> 
     ).scalar()
     return post_entry(
         conn,
-        kind="reversal",
+        kind=EntryKind.REVERSAL,
         source_key=f"reversal:{entry_id}",
         value_date=on,
         postings=[(acc, -amt, svc) for acc, amt, svc in legs],
@@ -156,7 +163,7 @@ def reclassify(
     legs = reclass_postings(held, splits)
     return post_entry(
         conn,
-        kind="reclass",
+        kind=EntryKind.RECLASS,
         source_key=f"reclass:{payment_id}",
         value_date=on,
         postings=[(r.account, int(r.amount), r.service) for r in legs.itertuples()],

@@ -8,6 +8,7 @@ the rest (entries balance) before commit.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -26,9 +27,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.cases import CaseStatus
 from domain.ledger import EntryKind
+from domain.payouts import PayoutStatus
+from domain.statuses import RegisterStatus
+from domain.transport import CollectedStatus, OutboxStatus
 
-KINDS_SQL = ", ".join(f"'{k.value}'" for k in EntryKind)
+
+def _sql_list(values: type[StrEnum]) -> str:
+    """A vocabulary as the SQL list its column's check names: the database checks the domain's words."""
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+KINDS_SQL = _sql_list(EntryKind)
 
 # SQLite only auto-increments "INTEGER PRIMARY KEY"; PostgreSQL gets BIGINT identities.
 IdType = BigInteger().with_variant(Integer, "sqlite")
@@ -196,7 +207,7 @@ class Register(Base):
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("bank_transfer.id"))
     __table_args__ = (
         CheckConstraint(
-            "status IN ('received', 'posted', 'quarantined', 'bad_file', 'duplicate', 'recalled')", name="status_known"
+            f"status IN ({_sql_list(RegisterStatus)})", name="status_known"
         ),
     )
 
@@ -464,7 +475,7 @@ class CollectedFile(Base):
     collected_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     __table_args__ = (
         UniqueConstraint("channel", "remote_key", name="uq_collected_file_remote"),
-        CheckConstraint("status IN ('landed', 'duplicate')", name="status_known"),
+        CheckConstraint(f"status IN ({_sql_list(CollectedStatus)})", name="status_known"),
     )
 
 
@@ -491,10 +502,9 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     message_id: Mapped[str | None] = mapped_column(Text)  # the letter's Message-ID, for the mail server's log
     __table_args__ = (
-        UniqueConstraint(
-            "document", "period", "supplier_inn", "transport", "recipient", "generation", name="uq_outbox_delivery"
-        ),
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
+        UniqueConstraint("document", "period", "supplier_inn", "transport", "recipient", "generation",
+                         name="uq_outbox_delivery"),
+        CheckConstraint(f"status IN ({_sql_list(OutboxStatus)})", name="status_known"),
         CheckConstraint("transport IN ('email', 'sftp')", name="transport_known"),
         CheckConstraint("document IN ('statement')", name="document_known"),
         Index("ix_outbox_status", "status"),
@@ -567,7 +577,7 @@ class Payout(Base):
         UniqueConstraint("pay_date", "supplier_inn", name="uq_payout_day_supplier"),
         UniqueConstraint("pay_date", "number", name="uq_payout_day_number"),
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("status IN ('prepared', 'settled', 'cancelled')", name="status_known"),
+        CheckConstraint(f"status IN ({_sql_list(PayoutStatus)})", name="status_known"),
     )
 
 
@@ -638,7 +648,9 @@ class WorkCase(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'in_work', 'resolved', 'accepted', 'informational')", name="status_known"),
+        CheckConstraint(
+            f"status IN ({_sql_list(CaseStatus)})", name="status_known"
+        ),
         Index("ix_work_case_queue", "status", "first_seen", "id"),
     )
 

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from domain.ledger import COLLECTING_KINDS, EntryKind
-from domain.payouts import PayoutStatus
+from domain.payouts import DebitOutcome, PayoutStatus
 from sql.bulk import bulk_insert
 from sql.models import BankDebit, BankStatementFile, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold, Supplier
 
@@ -228,7 +228,7 @@ def untied_debits(conn: Connection, run_date: date) -> pd.DataFrame:
                BankDebit.amount, BankDebit.recipient_account)
         .join(BankStatementFile, BankStatementFile.id == BankDebit.statement_id)
         .where(BankStatementFile.run_date == run_date,
-               BankDebit.outcome.is_(None) | (BankDebit.outcome != "settled")).order_by(BankDebit.id), conn,
+               BankDebit.outcome.is_(None) | (BankDebit.outcome != DebitOutcome.SETTLED)).order_by(BankDebit.id), conn,
     )  # fmt: skip
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     frame["debited"] = pd.to_datetime(frame["debited"]).dt.date

@@ -32,7 +32,7 @@ from domain.chain import (
     legs_part,
     payment_part,
 )
-from domain.ledger import UnbalancedEntry, payment_postings, require_balanced_legs
+from domain.ledger import EntryKind, UnbalancedEntry, payment_postings, require_balanced_legs
 from sql.bulk import allocate_ids, bulk_insert, lock_ledger, staged
 from sql.chain import link_batch
 from sql.queries import read_frame
@@ -121,7 +121,7 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     entries = pd.DataFrame(
         {
             "id": new["entry_id"],
-            "kind": "payment",
+            "kind": EntryKind.PAYMENT.value,
             "source_key": new["source_key"],
             "payment_id": new["id"],
             "reverses_id": pd.array([None] * len(new), dtype="Int64"),

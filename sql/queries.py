@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 
 from domain.records import CHARGE_COLUMNS
 from sql.bulk import staged
+from sql.engine import is_postgres
 
 PAYMENT_KEY = ["channel", "operation_id", "occurrence"]
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # SQLAlchemy's :name, not PostgreSQL's ::cast
@@ -25,7 +26,7 @@ def read_frame(
     than row fetching for millions of rows). Columns in ``strings`` stay text (leading zeros): Python
     objects (None for NULL), or with ``arrow`` pandas ``str`` columns that keep the text in Arrow
     (for millions of rows: a fraction of the memory of ``str`` objects)."""
-    if conn.dialect.name != "postgresql":
+    if not is_postgres(conn):
         # numpy_nullable: integer columns with NULLs come as Int64 straight from the Python ints
         frame = pd.read_sql_query(text(query), conn, params=params, dtype_backend="numpy_nullable")
         for column in frame.columns:

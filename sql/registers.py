@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Connection, RowMapping, Select, func, insert, select, update
 
 from domain.records import DeclaredTotals
+from domain.statuses import COMMITTED, RegisterStatus
 from sql.models import Register
 
 
@@ -16,7 +17,7 @@ def stored_files(conn: Connection, sha256s: set[str]) -> set[str]:
     if not sha256s:
         return set()
     query = select(Register.sha256).where(Register.sha256.in_(sorted(sha256s)),
-                                          Register.status.in_(("posted", "quarantined")))  # fmt: skip
+                                          Register.status.in_(COMMITTED))  # fmt: skip
     return set(conn.execute(query).scalars())
 
 
@@ -28,7 +29,7 @@ def create_register(
     channel: str,
     fmt: str,
     run_date: date,
-    status: str = "received",
+    status: str = RegisterStatus.RECEIVED,
     declared: DeclaredTotals | None = None,
     reason: str | None = None,
     replaces: int | None = None,
@@ -57,7 +58,7 @@ def create_register(
         fresh = {column: None for column in ("tie_status", "tie_rule", "transfer_id", "stored_path")}
         replaced = conn.execute(
             update(Register)
-            .where(Register.id == replaces, Register.sha256 == sha256, Register.status == "bad_file")
+            .where(Register.id == replaces, Register.sha256 == sha256, Register.status == RegisterStatus.BAD_FILE)
             .values(**values, **fresh, received_at=func.current_timestamp())
             .returning(Register.id)
         ).scalar_one_or_none()
@@ -78,7 +79,7 @@ def unfiled_registers(conn: Connection) -> list[dict]:
     Keys: register_id, file, sha256, channel, status, run_date (a ``date``)."""
     query = select(Register.id.label("register_id"), Register.file, Register.sha256, Register.channel,
                    Register.status, Register.run_date).where(
-        Register.stored_path.is_(None), Register.status.in_(("posted", "quarantined", "bad_file"))
+        Register.stored_path.is_(None), Register.status.in_((*COMMITTED, RegisterStatus.BAD_FILE))
     ).order_by(Register.id)  # fmt: skip
     return [dict(row) for row in conn.execute(query).mappings()]
 
@@ -89,7 +90,7 @@ def set_stored_path(conn: Connection, register_id: int, stored_path: str) -> Non
 
 
 def night_registers(
-    conn: Connection, run_date: date, statuses: tuple[str, ...] = ("posted", "quarantined")
+    conn: Connection, run_date: date, statuses: tuple[str, ...] = COMMITTED
 ) -> list[dict]:
     """The night's registers (posted or quarantined, or ``statuses``, by whichever run of the night), with their
     bridge in the keys of ``rkc.commit.RegisterOutcome``, in inbox order (channel, file name).
@@ -134,7 +135,7 @@ def quarantined_registers(conn: Connection, since: date, until: date) -> list[di
     rows = conn.execute(
         select(Register.id.label("register_id"), Register.file, Register.channel, Register.payment_order_number,
                Register.payment_order_date, net.label("net_amount"), Register.reason)
-        .where(Register.status == "quarantined", Register.run_date.between(since, until))
+        .where(Register.status == RegisterStatus.QUARANTINED, Register.run_date.between(since, until))
         .order_by(Register.id)
     ).mappings()  # fmt: skip
     return [dict(row) for row in rows]

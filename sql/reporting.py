@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
 
+from sql.engine import is_postgres
 from sql.queries import read_frame
 
 SUPPLIER_PREFIX = "supplier:"
@@ -43,7 +44,7 @@ def read_text_frame(conn: Connection, query: str, strings: tuple[str, ...]) -> p
     PostgreSQL streams ``COPY … TO STDOUT`` into pyarrow's CSV reader; the text columns stay in
     Arrow memory, which the reports hand to pyarrow compute without converting 2M Python strings.
     """
-    if conn.dialect.name != "postgresql":
+    if not is_postgres(conn):
         frame = pd.read_sql_query(text(query), conn)
     else:
         buffer = io.BytesIO()

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from domain.duplicates import KEY_COLUMNS, RECALL_STEP
 from domain.ledger import COLLECTING_KINDS, EntryKind
+from domain.statuses import RegisterStatus
 from sql.bulk import staged
 from sql.models import Payment, Register, ReversalRequest
 
@@ -47,7 +48,8 @@ def payment_register(conn: Connection, payment_id: int) -> int | None:
 
 def set_recalled(conn: Connection, register_id: int, reason: str) -> None:
     """Mark a register recalled by its agent."""
-    conn.execute(update(Register).where(Register.id == register_id).values(status="recalled", reason=reason))
+    recalled = update(Register).where(Register.id == register_id).values(status=RegisterStatus.RECALLED, reason=reason)
+    conn.execute(recalled)
 
 
 def live_entries(conn: Connection, *, register_id: int | None = None, payment_id: int | None = None) -> list[int]:
@@ -64,7 +66,7 @@ def recalled_copies(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
     ``RECALL_STEP``) recalled registers hold (``copies``); only keys that have some. Channels with no
     recalled register (nearly always all of them) are not looked up at all."""
     channels = sorted(set(keys["channel"].unique()))
-    recalled = set(conn.execute(select(Register.channel).where(Register.status == "recalled",
+    recalled = set(conn.execute(select(Register.channel).where(Register.status == RegisterStatus.RECALLED,
                                                                Register.channel.in_(channels))).scalars())  # fmt: skip
     probe = keys[keys["channel"].isin(recalled)].drop_duplicates()
     if probe.empty:

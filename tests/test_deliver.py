@@ -13,8 +13,8 @@ import trustme
 from openpyxl import load_workbook
 
 from domain.records import Supplier
-from reports.statements import write_statements
 from rkc.deliver import deliver, utcnow
+from rkc.statements import write_statements
 from sql.charges import upsert_suppliers
 from sql.posting import post_payments
 from sql.uow import UnitOfWork

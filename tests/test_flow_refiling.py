@@ -76,14 +76,14 @@ def test_a_quarantined_register_recovered_after_a_crash_goes_to_quarantine(
 
 
 def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
-    import rkc.commit
+    import sql.discrepancies  # where the commit writes its discrepancies
     from flows.nightly import nightly
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
     nightly(home=str(config.home), run_date=day.run_date)
     archived = next((config.archive / day.run_date.isoformat() / "sber").iterdir())
     shutil.copy(archived, config.inbox / "sber" / archived.name)  # sent again
-    real, failed = rkc.commit.bulk_insert, []
+    real, failed = sql.discrepancies.bulk_insert, []
 
     def fails_once(conn, table, rows, columns):
         if table == "discrepancy" and "DUPLICATE_FILE" in set(rows["code"]) and not failed:
@@ -91,7 +91,7 @@ def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp
             raise OSError("the database's disk is full")
         return real(conn, table, rows, columns)
 
-    monkeypatch.setattr(rkc.commit, "bulk_insert", fails_once)
+    monkeypatch.setattr(sql.discrepancies, "bulk_insert", fails_once)
     again = nightly(home=str(config.home), run_date=day.run_date)  # the task is retried: the file is gone by then
     assert failed and [s["status"] for s in again["skipped"]] == ["duplicate_file"]
     assert Path(again["skipped"][0]["stored_path"]).is_file()

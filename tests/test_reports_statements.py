@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from domain.records import Supplier
-from reports.statements import write_statements
+from rkc.statements import write_statements
 from sql.charges import upsert_suppliers
 from sql.entries import reclassify, reverse_entry
 from sql.posting import post_payments

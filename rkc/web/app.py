@@ -19,6 +19,7 @@ from domain.cases import EVENT_RU, STATUS_RU
 from domain.codes import TITLES_RU, Code
 from domain.money import format_ru
 from domain.roles import ROLE_RU, may_act
+from domain.statuses import RegisterStatus
 from rkc.config import Config
 from rkc.summary import bridge_lines, discrepancy_counts
 from rkc.users import LoginRefused, log_in, log_out
@@ -49,8 +50,9 @@ def _date_ru(value: object) -> str:
 
 
 # A register's status (``register.status``) as the summary shows it.
-REGISTER_STATUS_RU = {"received": "получен", "posted": "разнесён", "quarantined": "в карантине",
-                      "bad_file": "нечитаемый", "duplicate": "повторный"}  # fmt: skip
+REGISTER_STATUS_RU = {RegisterStatus.RECEIVED: "получен", RegisterStatus.POSTED: "разнесён",
+                      RegisterStatus.QUARANTINED: "в карантине", RegisterStatus.BAD_FILE: "нечитаемый",
+                      RegisterStatus.DUPLICATE: "повторный"}  # fmt: skip
 
 
 def _code_ru(code: str) -> str:

@@ -1,0 +1,122 @@
+"""Bank statements (``bank_statement``) and their incoming п/п (``bank_transfer``): stored once
+each, tied to registers, posted as receipts; and the registers still waiting for their п/п."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, Row, func, insert, select, text, update
+
+from domain.statuses import RegisterStatus, TieStatus
+from sql.bulk import staged
+from sql.models import BankStatementFile, BankTransfer, Register
+
+TRANSFER_KEY = ("date", "number", "payer_account", "amount")  # uq_bank_transfer_identity
+_STAGE_TYPES = {"statement_id": "BIGINT", "number": "TEXT", "date": "DATE", "amount": "BIGINT", "payer_name": "TEXT",
+                "payer_inn": "TEXT", "payer_account": "TEXT", "purpose": "TEXT", "channel": "TEXT"}  # fmt: skip
+
+
+def statement_known(conn: Connection, sha256: str) -> bool:
+    """Whether a statement file with these bytes is stored already."""
+    return conn.execute(select(BankStatementFile.id).where(BankStatementFile.sha256 == sha256)).first() is not None
+
+
+def add_statement(conn: Connection, **values: object) -> int:
+    """Record a statement file (``bank_statement``'s columns); return its id."""
+    return int(conn.execute(insert(BankStatementFile).values(**values).returning(BankStatementFile.id)).scalar_one())
+
+
+def add_new_transfers(conn: Connection, rows: pd.DataFrame) -> int:
+    """Insert the transfers of ``rows`` (``bank_transfer``'s columns) not stored yet, judged by
+    their identity ``TRANSFER_KEY`` (overlapping statements list a п/п again); return how many.
+
+    The comparison is one anti-join against the table's unique index, not a read of the table."""
+    if rows.empty:
+        return 0
+    rows = rows.drop_duplicates(list(TRANSFER_KEY))
+    columns = [c for c in _STAGE_TYPES if c in rows.columns]
+    names = ", ".join(columns)
+    same = " AND ".join(f"t.{k} = s.{k}" for k in TRANSFER_KEY)
+    with staged(conn, "stage_transfer", rows, {c: _STAGE_TYPES[c] for c in columns}) as stage:
+        added = conn.execute(
+            text(
+                f"INSERT INTO bank_transfer ({names}) SELECT {', '.join(f's.{c}' for c in columns)}"  # noqa: S608
+                f" FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM bank_transfer t WHERE {same})"
+            )
+        )
+        return int(added.rowcount)
+
+
+def open_registers(conn: Connection) -> pd.DataFrame:
+    """Posted registers not tied to a п/п yet (never tried, or their п/п still missing), by id:
+    register_id, channel, order_number, order_date, net_amount (what the agent owes for the
+    register: its declared transfer total, else every readable line's amount less commission;
+    rejected and duplicate lines were paid by payers too) and register_date (its latest payment)."""
+    return pd.read_sql_query(
+        text(
+            "SELECT r.id AS register_id, r.channel, r.payment_order_number AS order_number,"
+            " r.payment_order_date AS order_date,"
+            " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
+            " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
+            " FROM register r WHERE r.status = :posted"
+            " AND (r.tie_status IS NULL OR r.tie_status = :missing) ORDER BY r.id"
+        ),
+        conn,
+        params={"posted": RegisterStatus.POSTED, "missing": TieStatus.TRANSFER_MISSING},
+    )
+
+
+def unused_transfers(conn: Connection) -> list[Row]:
+    """Stored transfers not tied to a register yet, by id (rows with ``bank_transfer``'s columns)."""
+    table = BankTransfer.__table__
+    return list(conn.execute(select(table).where(table.c.register_id.is_(None)).order_by(table.c.id)).all())
+
+
+def tie_transfer(conn: Connection, transfer_id: int, register_id: int, channel: str) -> None:
+    """Tie a transfer to a register; ``channel`` fills the transfer's channel where reading it
+    did not attribute one (a payer shared by two channels)."""
+    conn.execute(
+        update(BankTransfer)
+        .where(BankTransfer.id == transfer_id)
+        .values(register_id=register_id, channel=func.coalesce(BankTransfer.channel, channel))
+    )
+
+
+def set_tie(conn: Connection, register_id: int, status: str, rule: str | None, transfer_id: int | None) -> None:
+    """Record a register's tie-out: its status, the rule that decided it, the transfer it is tied to."""
+    conn.execute(
+        update(Register)
+        .where(Register.id == register_id)
+        .values(tie_status=status, tie_rule=rule, transfer_id=transfer_id)
+    )
+
+
+def unposted_receipts(conn: Connection) -> list[Row]:
+    """Transfers from a known agent (a channel) whose receipt is not posted yet."""
+    table = BankTransfer.__table__
+    return list(conn.execute(select(table).where(table.c.entry_id.is_(None), table.c.channel.is_not(None))).all())
+
+
+def set_receipt_entry(conn: Connection, transfer_id: int, entry_id: int) -> None:
+    """Record the ledger entry that posted a transfer's receipt."""
+    conn.execute(update(BankTransfer).where(BankTransfer.id == transfer_id).values(entry_id=entry_id))
+
+
+def night_tieout(conn: Connection, run_date: date) -> pd.DataFrame:
+    """Every posted register of the night, still open, or tied tonight by a statement read tonight
+    (a п/п that came late), with its transfer: the tie-out sheet's rows."""
+    return pd.read_sql_query(
+        text(
+            "SELECT r.id AS register_id, r.file, r.channel, r.payment_order_number, r.payment_order_date,"
+            " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
+            " t.number AS transfer_number, t.date AS transfer_date, t.amount AS transfer_amount,"
+            " t.payer_name, r.tie_status AS status, r.tie_rule AS rule"
+            " FROM register r LEFT JOIN bank_transfer t ON t.id = r.transfer_id"
+            " LEFT JOIN bank_statement s ON s.id = t.statement_id"
+            " WHERE r.status = :posted AND (r.run_date = :d OR r.tie_status IS NULL"
+            " OR r.tie_status <> :tied OR s.run_date = :d) ORDER BY r.id"
+        ),
+        conn,
+        params={"d": run_date, "posted": RegisterStatus.POSTED, "tied": TieStatus.TIED},
+    )
