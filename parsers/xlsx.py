@@ -42,6 +42,7 @@ from parsers.sheet_source import SheetKind, head_rows, sheet_kind, sheet_rows
 from parsers.xlsx_chunk import build_chunk, filled, money
 from parsers.xlsx_probe import first_rows
 from parsers.xlsx_profile import Header, XlsxProfile, is_column_numbers
+from parsers.xlsx_profile_load import load_profile
 
 _SHOWN_CELLS = 12  # cells of the closest row quoted in a diagnosis
 
@@ -59,7 +60,7 @@ class XlsxRegisterParser:
     @classmethod
     def from_profile(cls, name_or_path: str | Path) -> XlsxRegisterParser:
         """The parser of a built-in profile (``parsers/dialects/<name>.yaml``) or of a YAML file."""
-        return cls(XlsxProfile.load(name_or_path))
+        return cls(load_profile(name_or_path))
 
     def identify(self, path: Path, head: bytes) -> bool:
         """A spreadsheet (by content) whose first rows contain this profile's header."""

@@ -111,16 +111,6 @@ class XlsxProfile:
         """How many first rows the header search needs: a header starting in the last searched row, whole."""
         return self.header_search_rows + max(self.header_rows, 1)
 
-    @classmethod
-    def load(cls, name_or_path: str | Path) -> XlsxProfile:
-        """A built-in profile by name (``xlsx_portal``) or a YAML file by path; ``ProfileError`` if wrong."""
-        path = Path(name_or_path)
-        if path.suffix not in (".yaml", ".yml"):
-            path = DIALECTS / f"{name_or_path}.yaml"
-        from parsers.xlsx_profile_load import load  # the loader builds this class: imported late
-
-        return load(path)
-
     def header(self, row: Sequence[object]) -> Header | None:
         """The header if ``row`` alone names every required field, else None."""
         return self._match([[c] for c in row], 1)

@@ -18,10 +18,28 @@ from typing import Any
 import yaml
 
 from parsers.sheet_header import ServiceSpec, compile_pattern
-from parsers.xlsx_profile import FIELDS, IDENTIFIERS, KEYS, ProfileError, XlsxProfile, fold, header_key, is_unit_only
+from parsers.xlsx_profile import (
+    DIALECTS,
+    FIELDS,
+    IDENTIFIERS,
+    KEYS,
+    ProfileError,
+    XlsxProfile,
+    fold,
+    header_key,
+    is_unit_only,
+)
 from parsers.zipguard import ZipLimits
 
 MAX_HEADER_ROWS = 10
+
+
+def load_profile(name_or_path: str | Path) -> XlsxProfile:
+    """A built-in profile by name (``xlsx_portal``) or a YAML file by path; ``ProfileError`` if wrong."""
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = DIALECTS / f"{name_or_path}.yaml"
+    return load(path)
 
 
 def load(path: Path) -> XlsxProfile:

@@ -33,12 +33,9 @@ DOMAIN_FORBIDDEN = {
 # Calls that read or write files.
 FILE_CALLS = {"open", "read_text", "write_text", "read_bytes", "write_bytes", "unlink", "mkdir", "touch"}
 
-# Known exceptions that #17 removes (other parts of the issue move these files' SQL and rewrite
-# them); the lead empties these sets once those branches are merged.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"parsers.xlsx_profile", "parsers.xlsx_profile_load"}),  # the loader builds the profile class
-}
-KNOWN_SQLALCHEMY = {"reports.statements"}  # its queries move to sql/ (#17)
+# Known exceptions: none. A new one needs a reason beside it and an issue that removes it.
+KNOWN_CYCLES: set[frozenset[str]] = set()
+KNOWN_SQLALCHEMY: set[str] = set()
 KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 

@@ -9,7 +9,8 @@ import pytest
 from openpyxl import Workbook
 
 from parsers.xlsx import XlsxRegisterParser
-from parsers.xlsx_profile import ProfileError, XlsxProfile, header_key
+from parsers.xlsx_profile import ProfileError, header_key
+from parsers.xlsx_profile_load import load_profile
 from tests.test_parsers_sheet_accounting import accounted
 
 PROFILE = Path(__file__).resolve().parents[1] / "parsers" / "dialects" / "xlsx_portal.yaml"
@@ -109,11 +110,11 @@ def _profile(tmp_path: Path, old: str, new: str) -> Path:
 def test_profile_errors_name_file_key_and_line(tmp_path: Path, old: str, new: str, key: str, line: int) -> None:
     path = _profile(tmp_path, old, new)
     with pytest.raises(ProfileError) as info:
-        XlsxProfile.load(path)
+        load_profile(path)
     assert (info.value.source, info.value.key, info.value.line) == (str(path), key, line)
     assert str(path) in str(info.value) and key in str(info.value)
 
 
 def test_a_quoted_name_with_its_unit_is_one_alias(tmp_path: Path) -> None:
-    profile = XlsxProfile.load(_profile(tmp_path, "amount: [Сумма,", "amount: ['Сумма, руб.', Оплачено,"))
+    profile = load_profile(_profile(tmp_path, "amount: [Сумма,", "amount: ['Сумма, руб.', Оплачено,"))
     assert profile.aliases["сумма"] == "amount" and profile.names["amount"][:2] == ("Сумма, руб.", "Оплачено")

@@ -15,7 +15,8 @@ from domain.unverified import unverified_register
 from parsers import sheet_fields
 from parsers.sheet_header import ServiceSpec, column_paths, compile_pattern, service_columns
 from parsers.xlsx import XlsxRegisterParser
-from parsers.xlsx_profile import ProfileError, XlsxProfile
+from parsers.xlsx_profile import ProfileError
+from parsers.xlsx_profile_load import load_profile
 from tests.test_parsers_sheet_accounting import _book, accounted
 
 DAY = dt.date(2026, 11, 20)
@@ -49,7 +50,7 @@ HEADER = [
 def _parser(tmp_path: Path, text: str = PROFILE) -> XlsxRegisterParser:
     path = tmp_path / "profile.yaml"
     path.write_text(text, encoding="utf-8")
-    return XlsxRegisterParser(XlsxProfile.load(path))
+    return XlsxRegisterParser(load_profile(path))
 
 
 def _read(tmp_path: Path, rows: list[list[object]], text: str = PROFILE) -> tuple:
@@ -205,14 +206,14 @@ def test_layout_errors_name_file_key_and_line(tmp_path: Path, old: str, new: str
     path = tmp_path / "bank.yaml"
     path.write_text(PROFILE.replace(old, new), encoding="utf-8")
     with pytest.raises(ProfileError) as info:
-        XlsxProfile.load(path)
+        load_profile(path)
     assert (info.value.source, info.value.key, info.value.line) == (str(path), key, line)
 
 
 def test_the_gis_template_is_an_unverified_register() -> None:
     # the corpus sample: no Итого row, so no declared totals; a channel that allows it reports its sum
     corpus = Path(__file__).resolve().parent / "data" / "corpus" / "gis_gkh"
-    parser = XlsxRegisterParser(XlsxProfile.load(corpus / "gis_oplaty.yaml"))
+    parser = XlsxRegisterParser(load_profile(corpus / "gis_oplaty.yaml"))
     chunks = list(parser.parse(corpus / "oplaty.xlsx"))
     assert all(c.declared is None for c in chunks)
     count, amount = sum(len(c.payments) for c in chunks), sum(int(c.payments["amount"].sum()) for c in chunks)
