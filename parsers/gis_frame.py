@@ -151,8 +151,8 @@ def _reasons(text: dict[str, pa.Array], kopecks: pa.Array) -> pa.Array:
     """
     op, dates = text["operation_id"], text["order_date"]
     day = pc.strptime(pc.utf8_slice_codeunits(dates, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
-    # A notification naming no ЛС, ИПД or ЕЛС is not rejected yet: this parser's tests feed such
-    # notifications (only an OrderID) as payments; whether it should be is open in issue #17.
+    # A notification naming no ЛС, ИПД or ЕЛС stays a payment (in suspense): ГИС ЖКХ has recorded the
+    # money as paid and no bank resends it, so the accountant places it (docs/FORMATS.md).
     domain = line_checks(
         account=text["account_raw"],
         uip=text["uip"],
