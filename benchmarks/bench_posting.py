@@ -51,23 +51,30 @@ def make_batch(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     matched = rng.random(n) < 0.9
-    lines = np.where(matched, rng.integers(1, 4, n), 0)
-    pidx = np.repeat(np.arange(n), lines)
+    splits = random_splits(rng, amount, matched, SUPPLIERS)
+    payments.loc[~matched, ["matched_uip", "match_rule"]] = None
+    return payments, splits
+
+
+def random_splits(
+    rng: np.random.Generator, amount: np.ndarray, matched: np.ndarray, suppliers: list[str]
+) -> pd.DataFrame:
+    """Each matched payment split over 1–3 lines of random ``suppliers``, the last line taking the
+    kopecks that do not divide evenly; unmatched payments get none (they go to suspense)."""
+    lines = np.where(matched, rng.integers(1, 4, len(amount)), 0)
+    pidx = np.repeat(np.arange(len(amount)), lines)
     order = np.arange(len(pidx)) - np.repeat(np.cumsum(lines) - lines, lines)
     count = np.repeat(lines, lines)
     base = np.repeat(amount, lines) // np.maximum(count, 1)
     last = order == count - 1
-    split_amount = np.where(last, np.repeat(amount, lines) - base * (count - 1), base)
-    splits = pd.DataFrame(
+    return pd.DataFrame(
         {
             "pidx": pidx,
-            "supplier_inn": np.array(SUPPLIERS)[rng.integers(0, len(SUPPLIERS), len(pidx))],
+            "supplier_inn": np.array(suppliers)[rng.integers(0, len(suppliers), len(pidx))],
             "service": np.array(["ЖКУ", "Электроэнергия", "Вода"])[order],
-            "amount": split_amount,
+            "amount": np.where(last, np.repeat(amount, lines) - base * (count - 1), base),
         }
     )
-    payments.loc[~matched, ["matched_uip", "match_rule"]] = None
-    return payments, splits
 
 
 def post(engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame, name: str) -> tuple[float, object]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from bench_posting import random_splits  # beside this file
 
 from domain.records import Supplier
 from reports.run_report import RunReportData, write_run_report
@@ -115,20 +116,7 @@ def payment_batch(n: int, suppliers: list[str], first: int, seed: int) -> tuple[
         }
     )
     matched = rng.random(n) < 0.9
-    lines = np.where(matched, rng.integers(1, 4, n), 0)
-    pidx = np.repeat(np.arange(n), lines)
-    order = np.arange(len(pidx)) - np.repeat(np.cumsum(lines) - lines, lines)
-    count = np.repeat(lines, lines)
-    base = np.repeat(amount, lines) // np.maximum(count, 1)
-    split_amount = np.where(order == count - 1, np.repeat(amount, lines) - base * (count - 1), base)
-    splits = pd.DataFrame(
-        {
-            "pidx": pidx,
-            "supplier_inn": np.array(suppliers)[rng.integers(0, len(suppliers), len(pidx))],
-            "service": np.array(["ЖКУ", "Электроэнергия", "Вода"])[order],
-            "amount": split_amount,
-        }
-    )
+    splits = random_splits(rng, amount, matched, suppliers)
     payments.loc[~matched, ["matched_uip", "match_rule"]] = None
     return payments, splits
 

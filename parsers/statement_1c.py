@@ -116,29 +116,25 @@ def decode(path: Path, data: bytes) -> str:
 def parse_statement(path: Path, *, account: str | None = None, check_documents: bool = False) -> BankStatement:
     """Read and check a statement of ``account`` (see the module docstring for which account is read when
     the file does not hold it); ``StatementError`` (a ``BadFile``) when it is invalid."""
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise StatementError(path, f"file larger than {MAX_BYTES >> 20} MiB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StatementError(path, f"cannot be read: {exc}") from exc
-    reader = _Reader(path, decode(path, data))
-    return reader.statement(check_documents, account or None)
+    return _reader(Path(path)).statement(check_documents, account or None)
 
 
 def parse_payment_orders(path: Path) -> tuple[BankTransfer, ...]:
     """Read a 1CClientBankExchange file of documents for the bank (payment orders, as
     ``rkc payouts prepare`` writes them): the same key list, sections, dates and amounts as a
     statement, without balances; ``StatementError`` when it is invalid."""
-    path = Path(path)
+    return _reader(Path(path)).payment_orders()
+
+
+def _reader(path: Path) -> _Reader:
+    """A reader over the file's decoded text; ``StatementError`` when it is too large or unreadable."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise StatementError(path, f"file larger than {MAX_BYTES >> 20} MiB")
         data = path.read_bytes()
     except OSError as exc:
         raise StatementError(path, f"cannot be read: {exc}") from exc
-    return _Reader(path, decode(path, data)).payment_orders()
+    return _Reader(path, decode(path, data))
 
 
 def _date(path: Path, line: int, key: str, value: str) -> date:
