@@ -95,7 +95,7 @@ def tie(home: str, run_date: date) -> dict:
     """Read bank statements and tie registers to their п/п."""
     config, engine = config_and_engine(home)
     try:
-        return tie_out(config, engine, run_date).__dict__
+        return tie_out(config, engine, run_date).to_dict()
     finally:
         engine.dispose()
 
@@ -105,7 +105,7 @@ def resolutions(home: str, run_date: date) -> dict:
     """Apply the accountants' resolution workbooks."""
     config, engine = config_and_engine(home)
     try:
-        return apply_resolutions(config, engine, run_date).__dict__
+        return apply_resolutions(config, engine, run_date).to_dict()
     finally:
         engine.dispose()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import stat
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +42,10 @@ class ResolutionSummary:
     applied: int = 0
     rejected: list[str] = field(default_factory=list)  # "<file>:<row>: <reason>", one per refused row
     quarantined: list[dict] = field(default_factory=list)  # {"file", "reason", "stored_path"} per refused workbook
+
+    def to_dict(self) -> dict:
+        """As a plain dict, for passing between tasks and into the run summary."""
+        return asdict(self)
 
 
 def apply_resolutions(config: Config, engine: Engine, run_date: date) -> ResolutionSummary:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import stat
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -61,6 +61,10 @@ class TieSummary:
     payouts_mismatched: int = 0
     debits_unknown: int = 0
     payouts_missing: int = 0
+
+    def to_dict(self) -> dict:
+        """As a plain dict, for passing between tasks and into the run summary."""
+        return asdict(self)
 
 
 @dataclass

@@ -20,7 +20,7 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-# column → its declared length (sql/models.py WorkCase)
+# column → its declared length (sql/models/workbench.py WorkCase)
 COLUMNS = {"case_key": 200, "code": 32, "status": 16, "channel": 64, "operation_id": 64, "account_raw": 64,
            "uip": 32, "owner": 64}  # fmt: skip
 

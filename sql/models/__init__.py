@@ -1,0 +1,65 @@
+"""The database schema as SQLAlchemy 2.0 declarative models.
+
+Money columns are BIGINT kopecks. Identifiers are strings. The database enforces what it can:
+unique keys for files, payments and ledger entries, checks on amounts and statuses; the code checks
+the rest (entries balance) before commit.
+"""
+
+from sql.models.base import KINDS_SQL, NAMING, Base, IdType, bytewise
+from sql.models.charges import ChargesImport, PaymentDocument, PaymentDocumentVersion, ServiceLine, Supplier
+from sql.models.exchange import CollectedFile, GisExportItem, Outbox
+from sql.models.ledger import LedgerBalance, LedgerBatch, LedgerEntry, LedgerPosting, ReversalRequest, RunManifest
+from sql.models.night import (
+    BankStatementFile,
+    BankTransfer,
+    Discrepancy,
+    MeterReading,
+    Payment,
+    Register,
+    Resolution,
+    Run,
+)
+from sql.models.payouts import BankDebit, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold
+from sql.models.workbench import AppSession, AppUser, AuditLog, CaseEvent, LoginAttempt, WorkCase
+
+__all__ = [
+    "KINDS_SQL",
+    "NAMING",
+    "AppSession",
+    "AppUser",
+    "AuditLog",
+    "BankDebit",
+    "BankStatementFile",
+    "BankTransfer",
+    "Base",
+    "CaseEvent",
+    "ChargesImport",
+    "CollectedFile",
+    "Discrepancy",
+    "FeeBase",
+    "FeeMonth",
+    "GisExportItem",
+    "IdType",
+    "LedgerBalance",
+    "LedgerBatch",
+    "LedgerEntry",
+    "LedgerPosting",
+    "LoginAttempt",
+    "MeterReading",
+    "Outbox",
+    "Payment",
+    "PaymentDocument",
+    "PaymentDocumentVersion",
+    "Payout",
+    "PayoutBatch",
+    "PayoutHold",
+    "Register",
+    "Resolution",
+    "ReversalRequest",
+    "Run",
+    "RunManifest",
+    "ServiceLine",
+    "Supplier",
+    "WorkCase",
+    "bytewise",
+]

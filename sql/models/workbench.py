@@ -1,0 +1,114 @@
+"""The accountants' workbench: cases, their history, users, sessions, login attempts, the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.cases import CaseStatus
+from sql.models.base import Base, IdType, _sql_list, bytewise
+
+
+class WorkCase(Base):
+    """A discrepancy as the accountants' work item (migration 0016): one row per problem, keyed by
+    ``case_key`` so the same problem seen on a later night is the same case, which ages. Not
+    ``case``: a reserved word in SQL."""
+
+    __tablename__ = "work_case"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    case_key: Mapped[str] = mapped_column(bytewise(200), unique=True)
+    code: Mapped[str] = mapped_column(bytewise(32), index=True)
+    status: Mapped[str] = mapped_column(bytewise(16), index=True)  # domain.cases.CaseStatus
+    channel: Mapped[str | None] = mapped_column(bytewise(64), index=True)
+    payment_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    register_id: Mapped[int | None] = mapped_column(BigInteger)
+    discrepancy_id: Mapped[int] = mapped_column(BigInteger)  # the latest sighting
+    operation_id: Mapped[str | None] = mapped_column(bytewise(64), index=True)
+    account_raw: Mapped[str | None] = mapped_column(bytewise(64), index=True)
+    uip: Mapped[str | None] = mapped_column(bytewise(32), index=True)
+    payer: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[date] = mapped_column(Date, index=True)
+    last_seen: Mapped[date] = mapped_column(Date)
+    nights: Mapped[int] = mapped_column(Integer, default=1)
+    owner: Mapped[str | None] = mapped_column(bytewise(64), index=True)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(CaseStatus)})", name="status_known"),
+        Index("ix_work_case_queue", "status", "first_seen", "id"),
+    )
+
+
+class CaseEvent(Base):
+    """A case's history and comments: opened, seen again, taken, commented, resolved, accepted."""
+
+    __tablename__ = "case_event"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("work_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # domain.cases.EventKind
+    actor: Mapped[str] = mapped_column(String(64))  # a user's login, or "night" for the nightly run
+    text: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class AppUser(Base):
+    """A workbench user: login, role, argon2 hash of the password; disabled users cannot log in."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # domain.roles.Role
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    __table_args__ = (CheckConstraint("role IN ('accountant', 'senior', 'viewer')", name="role_known"),)
+
+
+class AppSession(Base):
+    """A logged-in session: only the sha256 of its cookie token is stored, with its CSRF token."""
+
+    __tablename__ = "app_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LoginAttempt(Base):
+    """Every login attempt, for throttling (failures per login and per address in a window)."""
+
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class AuditLog(Base):
+    """Who did what, when, with the state before and after (JSON). Append-only."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))  # e.g. "case:17", "user:ivanova"
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
