@@ -23,7 +23,8 @@ from typing import TypeVar
 from sqlalchemy import Engine
 
 from domain.transport import CollectedStatus
-from rkc.config import Channel, Config
+from rkc.config import Config
+from rkc.config_channels import Channel
 from rkc.config_transport import Source, SourceKind, TransportConfigError
 from rkc.transport import imap, sftp
 from rkc.transport.landing import IncompleteDownload, land, part_path, sha256_of, stale_parts, writing

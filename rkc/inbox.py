@@ -23,7 +23,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from domain.codes import Code
-from rkc.config import Config, TotalsFileSpec
+from rkc.config import Config
+from rkc.config_channels import TotalsFileSpec
 from rkc.filing import file_away
 from sql.discrepancies import add_discrepancies
 from sql.uow import UnitOfWork

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from domain.money import format_amount
-from rkc.config import Channel
+from rkc.config_channels import Channel
 
 SBER_BIC = "044525225"
 SBER_CORR = "30101810400000000225"

@@ -131,7 +131,7 @@ def test_totals_files_pair_with_their_registers(tmp_path: Path) -> None:
     [("3;3450.00\r\n", (3, 345000)), ("ИТОГО 12 | 1 250,50", (12, 125050)), ("1;10", (1, 1000))],
 )
 def test_totals_file_content(tmp_path: Path, text: str, expected: tuple[int, int]) -> None:
-    from rkc.config import TotalsFileSpec
+    from rkc.config_channels import TotalsFileSpec
 
     path = tmp_path / "1.K01"
     path.write_bytes(text.encode("cp1251"))

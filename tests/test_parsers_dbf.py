@@ -244,7 +244,7 @@ def test_invalid_cp1251_byte_is_rejected(tmp_path: Path) -> None:
 
 
 def test_channel_format_dbf_builds_the_parser() -> None:
-    from rkc.config import FORMATS
+    from rkc.config_channels import FORMATS
 
     assert "dbf" in FORMATS
     parser = build_parser("dbf", "dbf_pochta")
