@@ -31,6 +31,7 @@ class Code(StrEnum):
     PAYOUT_MISSING = "PAYOUT_MISSING"
     PAYOUT_MISMATCH = "PAYOUT_MISMATCH"
     UNKNOWN_OUTGOING = "UNKNOWN_OUTGOING"
+    CASH_BRIDGE_MISMATCH = "CASH_BRIDGE_MISMATCH"
 
 
 # Russian titles used on report sheets; codes themselves stay as identifiers.
@@ -58,4 +59,5 @@ TITLES_RU: dict[Code, str] = {
     Code.PAYOUT_MISSING: "Перечисление не списано банком",
     Code.PAYOUT_MISMATCH: "Списание не как в поручении",
     Code.UNKNOWN_OUTGOING: "Списание без поручения РКЦ",
+    Code.CASH_BRIDGE_MISMATCH: "Остаток банка не сходится",
 }

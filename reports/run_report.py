@@ -43,6 +43,7 @@ SUSPENSE_CODES = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH, Code.DATE_OUT_OF_R
 INBOX_TITLE = "Файлы во входящих"
 METERS_TITLE = "Показания приборов учёта"
 GIS_REJECTED_TITLE = "ГИС ЖКХ — отклонено"
+CASH_TITLE = "Остаток банка"
 GIS_KIND_RU = {"notification": "извещение о платеже", "ack": "квитирование", "ack_cancel": "отмена квитирования"}
 
 STATUS_RU = {
@@ -112,6 +113,7 @@ DISCREPANCY_COLUMNS = [
     ("detail", Col("Описание")),
     ("raw", Col("Исходная строка")),
 ]
+CASH_COLUMNS = [("item", Col("Статья")), ("documents", Col("Документов", "int")), ("amount", Col("Сумма", "money"))]
 INBOX_COLUMNS = [
     ("channel", Col("Канал")),
     ("file", Col("Файл")),
@@ -165,6 +167,7 @@ class RunReportData:
     file, channel, line_no, payment_id, account, meter, value. gis_rejected: export_date, kind
     (``domain.gis_exchange.ItemKind`` value), payment_id, channel, operation_id, uip, amount, file,
     transport_guid, error. channel_names: what the cells show for a channel (its code when absent).
+    cash_bridge: (item, documents, kopecks) lines of the center account's cash bridge.
     """
 
     run_date: date
@@ -176,6 +179,7 @@ class RunReportData:
     meters: pd.DataFrame | None = None
     gis_rejected: pd.DataFrame | None = None
     channel_names: Mapping[str, str] = field(default_factory=dict)  # code → the agent's name (rkc.yaml)
+    cash_bridge: list[tuple[str, int | None, int]] | None = None  # domain.cashbridge.CashBridge.lines()
 
 
 def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
@@ -242,8 +246,11 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
 
 
 def _extras(data: RunReportData) -> list[tuple[str, pd.DataFrame, list[tuple[str, Col]]]]:
-    """(title, frame, columns) of the inbox, meter-reading and ГИС ЖКХ sheets that have rows."""
+    """(title, frame, columns) of the cash bridge, inbox, meter-reading and ГИС ЖКХ sheets that have rows."""
     out = []
+    if data.cash_bridge:
+        cash = pd.DataFrame(data.cash_bridge, columns=["item", "documents", "amount"])
+        out.append((CASH_TITLE, cash.astype({"documents": "Int64", "amount": "Int64"}), CASH_COLUMNS))
     if data.inbox is not None and len(data.inbox):
         inbox = _frame(data.inbox, INBOX_COLUMNS)
         inbox["state"] = inbox["state"].map(lambda s: INBOX_STATE_RU.get(s, s))

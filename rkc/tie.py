@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from domain.cashbridge import CashBridge
 from domain.codes import Code
 from domain.records import BankTransfer
 from domain.statuses import TieStatus
@@ -37,6 +38,7 @@ from rkc.config import Config
 from rkc.filing import file_away
 from rkc.payout_tie import debit_rows, tie_debits_of_night
 from sql import transfers
+from sql.cash import bank_figures
 from sql.discrepancies import add_discrepancies, clear_codes
 from sql.entries import post_transfer
 from sql.payouts import add_debits
@@ -61,6 +63,7 @@ class TieSummary:
     payouts_mismatched: int = 0
     debits_unknown: int = 0
     payouts_missing: int = 0
+    cash_bridge: dict | None = None  # domain.cashbridge.CashBridge.to_dict(); None: no statement of the account yet
 
     def to_dict(self) -> dict:
         """As a plain dict, for passing between tasks and into the run summary."""
@@ -204,11 +207,31 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
         _record_tie_flags(conn, result.flags, by_line, run_date)
         _post_receipts(conn, config)
         debits = tie_debits_of_night(conn, config, run_date)
+        bridge = cash_bridge_of_night(conn, config, run_date)
         uow.commit()
     registers_missing = int((result.flags["code"] == Code.REGISTER_MISSING.value).sum())
     return TieSummary(read.read, read.added, tied, mismatched, missing, registers_missing, read.bad, read.foreign,
                       read.ignored_documents, read.debits, debits.settled, debits.mismatched, debits.unknown,
-                      debits.missing)  # fmt: skip
+                      debits.missing, bridge.to_dict() if bridge else None)  # fmt: skip
+
+
+def cash_bridge_of_night(conn, config: Config, run_date: date) -> CashBridge | None:  # type: ignore[no-untyped-def]
+    """The center account's cash bridge after tonight's statements and postings; each difference
+    is a CASH_BRIDGE_MISMATCH of the night (re-evaluated by every run of it). None without a
+    configured account or before its first statement."""
+    clear_codes(conn, run_date, (Code.CASH_BRIDGE_MISMATCH.value,))
+    figures = bank_figures(conn, config.center_account) if config.center_account else None
+    if figures is None:
+        return None
+    bridge = CashBridge(figures)
+    findings = bridge.findings()
+    if findings:
+        rows = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.CASH_BRIDGE_MISMATCH.value,
+                              "channel": "statements", "detail": detail, "amount": amount}
+                             for detail, amount in findings])  # fmt: skip
+        rows["amount"] = rows["amount"].astype("Int64")
+        add_discrepancies(conn, rows)
+    return bridge
 
 
 def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]
