@@ -24,7 +24,8 @@ def previous_month(today: date | None = None) -> str:
 @flow(name="supplier-statements", log_prints=True)
 def supplier_statements(period: str | None = None, home: str | None = None) -> dict:
     """Write every supplier's statement for ``period`` (default: the previous month)."""
-    from rkc.statements import write_statements
+    from reports.act import Party
+    from rkc.statements import write_acts, write_statements
 
     return_memory_promptly()
 
@@ -38,6 +39,7 @@ def supplier_statements(period: str | None = None, home: str | None = None) -> d
         migrate(engine)
         files = write_statements(engine, period, config.out,
                                  {n: c.agent_name for n, c in config.channels.items()})  # fmt: skip
+        files += write_acts(engine, period, config.out, Party(config.center_name, config.center_inn))
         first = date.fromisoformat(f"{period}-01")
         write_manifest(config, engine, key, kind=ManifestKind.STATEMENTS, run_date=first,
                        name=config.out / "statements" / period / "manifest.json", inputs=[], outputs=files)  # fmt: skip

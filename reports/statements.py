@@ -65,6 +65,10 @@ CORRECTION_COLUMNS = [
 ]
 
 
+PAYOUT_COLUMNS = [("value_date", Col("Дата", "date")), ("description", Col("Платёжное поручение")),
+                  ("amount", Col("Сумма", "money"))]  # fmt: skip
+
+
 class StatementError(Exception):
     """A statement's movements do not add up to its balances: a bug, never bad input."""
 
@@ -118,6 +122,7 @@ def render_statements(data: StatementData, out_root: Path,
         .reset_index()
     )
     daily_bounds = _slices(daily["inn"], suppliers["inn"])
+    pay_bounds = _slices(payments["inn"], suppliers["inn"])
     corrections = moves[moves["kind"] != EntryKind.PAYMENT]
     corr_bounds = _slices(corrections["inn"], suppliers["inn"])
 
@@ -133,7 +138,10 @@ def render_statements(data: StatementData, out_root: Path,
         folder.mkdir(parents=True, exist_ok=True)
         day = daily.iloc[daily_bounds[i][0] : daily_bounds[i][1]].reset_index(drop=True)
         corr = corrections.iloc[corr_bounds[i][0] : corr_bounds[i][1]].reset_index(drop=True)
-        summary = _summary(s, kinds.get(s.inn, empty_kinds), span)
+        mine = payments.iloc[pay_bounds[i][0] : pay_bounds[i][1]]
+        summary = _summary(s, kinds.get(s.inn, empty_kinds), span, _breakdown(mine, "service"),
+                           _breakdown(mine, "channel"))  # fmt: skip
+        paid = corr[corr["kind"] == EntryKind.PAYOUT].reset_index(drop=True)
         stem = f"{period}-{s.inn}"
         csv_path = folder / f"register-{stem}.csv"
         _write_csv(csv_path, bodies[i], int(s.rows), int(s.moved))
@@ -145,6 +153,8 @@ def render_statements(data: StatementData, out_root: Path,
                           tail=_total(day, DAILY_COLUMNS, "channel")),
                 SheetSpec("Корректировки", _cols(CORRECTION_COLUMNS), corr[[n for n, _ in CORRECTION_COLUMNS]],
                           tail=_total(corr, CORRECTION_COLUMNS, "kind_ru")),
+                SheetSpec("Перечисления", _cols(PAYOUT_COLUMNS), paid[[n for n, _ in PAYOUT_COLUMNS]],
+                          tail=_total(paid, PAYOUT_COLUMNS, "description")),
             ],
         )  # fmt: skip
         html_path = render_html(
@@ -156,6 +166,7 @@ def render_statements(data: StatementData, out_root: Path,
             daily=html_table(pd.concat([day, _total(day, DAILY_COLUMNS, "channel")]), DAILY_COLUMNS),
             corrections=html_table(pd.concat([corr, _total(corr, CORRECTION_COLUMNS, "kind_ru")]),
                                    CORRECTION_COLUMNS),
+            payouts=html_table(pd.concat([paid, _total(paid, PAYOUT_COLUMNS, "description")]), PAYOUT_COLUMNS),
         )  # fmt: skip
         written += [xlsx_path, csv_path, html_path]
     return written
@@ -174,8 +185,10 @@ def _slices(keys: pd.Series, inns: pd.Series) -> list[tuple[int, int]]:
     return list(zip(lo.tolist(), hi.tolist(), strict=True))
 
 
-def _summary(s: object, by_kind: pd.DataFrame, span: str) -> pd.DataFrame:
-    """The «Выписка» sheet: supplier details, opening, movement totals by kind, closing."""
+def _summary(s: object, by_kind: pd.DataFrame, span: str, by_service: list[tuple[str, int, int]],
+             by_channel: list[tuple[str, int, int]]) -> pd.DataFrame:  # fmt: skip
+    """The «Выписка» sheet: supplier details, opening, movement totals by kind (payments also by
+    service and by channel: ``(name, count, kopecks)``), closing."""
     rows: list[tuple[str, str | None, int | None, int | None]] = [
         ("Поставщик", s.name, None, None),  # type: ignore[attr-defined]
         ("ИНН / КПП", f"{s.inn} / {s.kpp}" if s.kpp else s.inn, None, None),  # type: ignore[attr-defined]
@@ -185,13 +198,17 @@ def _summary(s: object, by_kind: pd.DataFrame, span: str) -> pd.DataFrame:
         ("Входящий остаток (задолженность РКЦ перед поставщиком)", None, None, int(s.opening)),  # type: ignore[attr-defined]
     ]
     labels = {EntryKind.PAYMENT: "Поступило платежей", EntryKind.RECLASS: "Разнесено из невыясненных",
-              EntryKind.REVERSAL: "Сторно"}  # fmt: skip
+              EntryKind.REVERSAL: "Сторно", EntryKind.FEE: "Вознаграждение РКЦ",
+              EntryKind.PAYOUT: "Перечислено поставщику"}  # fmt: skip
     known = list(labels)
     for kind in known:
         count, total = (
             (int(by_kind.at[kind, "size"]), int(by_kind.at[kind, "sum"])) if kind in by_kind.index else (0, 0)
         )
         rows.append((labels[kind], None, count, total))
+        if kind == EntryKind.PAYMENT:
+            rows += [(f"  в т.ч. по услуге «{name}»", None, int(n), int(total)) for name, n, total in by_service]
+            rows += [(f"  в т.ч. через «{name}»", None, int(n), int(total)) for name, n, total in by_channel]
     other = by_kind.drop(index=[k for k in known if k in by_kind.index])
     rows.append(("Прочие движения", None, int(other["size"].sum()), int(other["sum"].sum())))
     rows.append(("Итого движение за период", None, int(s.rows), int(s.moved)))  # type: ignore[attr-defined]
@@ -200,6 +217,14 @@ def _summary(s: object, by_kind: pd.DataFrame, span: str) -> pd.DataFrame:
     frame["count"] = frame["count"].astype("Int64")
     frame["amount"] = frame["amount"].astype("Int64")
     return frame
+
+
+def _breakdown(payments: pd.DataFrame, by: str) -> list[tuple[str, int, int]]:
+    """One supplier's payments summed by ``by`` (service or channel): (name, count, kopecks), by name."""
+    if payments.empty:
+        return []
+    grouped = payments.groupby(payments[by].fillna("—"), sort=True)["amount"].agg(["size", "sum"])
+    return [(str(name), int(n), int(total)) for name, n, total in grouped.itertuples()]
 
 
 def _total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -> pd.DataFrame:
