@@ -18,11 +18,11 @@ from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resol
 _NIGHT = """
 SELECT d.id, d.code, d.register_id, d.payment_id, d.channel, d.file, d.line_no, d.operation_id, d.paid_date,
        d.account_raw, d.uip, d.payer, d.amount, d.detail, r.sha256,
-       p.amount - (SELECT SUM(l.amount) FROM service_line l JOIN payment_document v
-                   ON v.uip = l.uip AND v.version = l.version WHERE l.uip = p.matched_uip) AS difference
+       p.amount - v.total AS difference
 FROM discrepancy d
 LEFT JOIN register r ON r.id = d.register_id
 LEFT JOIN payment p ON p.id = d.payment_id
+LEFT JOIN payment_document v ON v.uip = p.matched_uip
 WHERE d.run_date = :d
 ORDER BY d.id
 """
@@ -30,7 +30,8 @@ ORDER BY d.id
 
 def night_discrepancies(conn: Connection, run_date: date) -> pd.DataFrame:
     """The night's discrepancies with their register's sha256 and, for a matched payment, paid
-    minus the ПД's total (``difference``)."""
+    minus the ПД's total (``difference``): the current version's total, which the charges import
+    sums from that version's service lines (``sql.charges``), so no line is summed again here."""
     frame = pd.read_sql_query(text(_NIGHT), conn, params={"d": run_date})
     for col in ("register_id", "payment_id", "line_no", "amount", "difference"):
         frame[col] = frame[col].astype("Int64")
