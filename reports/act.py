@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from domain.ledger import EntryKind
 from domain.money import format_ru, to_decimal
+from reports.document_xlsx import finish_and_save
 from reports.statements import KIND_RU
 
 MONEY = "#,##0.00"
@@ -108,19 +109,7 @@ def write_act(path: Path, period_start: date, center: Party, supplier: Party, op
     ws.append(["Главный бухгалтер ____________ /____________/", "", "", "",
                "Главный бухгалтер ____________ /____________/"])  # fmt: skip
     ws.append(["М.П.", "", "", "", "М.П."])
-    for col, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[chr(64 + col)].width = width
-    ws.print_title_rows = f"{head}:{head}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "Страница &P из &N"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return finish_and_save(wb, path, WIDTHS, head)
 
 
 def _row(ws, day: date | None, document: str, amount: int, *, bold: bool = False) -> None:  # type: ignore[no-untyped-def]

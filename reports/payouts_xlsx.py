@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from domain.money import to_decimal
 from domain.payouts import PayoutStatus
+from reports.document_xlsx import finish_and_save
 
 MONEY = "#,##0.00"
 STATUS_RU = {
@@ -86,20 +87,7 @@ def write(path: Path, payouts: pd.DataFrame, batch: dict, payer_name: str) -> Pa
         ws.append(["", "", "", f"{who}  ____________________ / ____________________ /"])
     ws.append([])
     ws.append(["", "", "", "Дата  «____» ______________ 20___ г."])
-    for col, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[chr(64 + col)].width = width
-    ws.print_title_rows = f"{head}:{head}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = False
-    ws.oddFooter.center.text = "Страница &P из &N"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return finish_and_save(wb, path, WIDTHS, head)
 
 
 def _skipped(ws, skipped: list[dict]) -> None:  # type: ignore[no-untyped-def]

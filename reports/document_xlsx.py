@@ -1,0 +1,31 @@
+"""Finishing a printed document built with openpyxl's ordinary workbook (the payouts register, the
+act of reconciliation): column widths, A4 landscape one page wide with the table's header on
+every page, page numbers, and an atomic save."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+
+def finish_and_save(wb: Workbook, path: Path, widths: Sequence[float], header_row: int) -> Path:
+    """Set the active sheet's widths and print setup, then save ``wb`` to ``path`` through a
+    temporary name (a reader never sees half a file); return ``path``."""
+    ws = wb.active
+    for col, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.oddFooter.center.text = "Страница &P из &N"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
