@@ -25,11 +25,14 @@ def month_ru(period: str) -> str:
 
 def attachment_name(file_name: str, period: str, inn: str) -> str:
     """The Russian name a statement file is sent under: «Выписка за ноябрь 2026 г. ИНН 7707083893.xlsx»,
-    «Реестр проводок за ноябрь 2026 г. ИНН 7707083893.csv»; any other file keeps its name."""
+    «Реестр проводок за ноябрь 2026 г. ИНН 7707083893.csv», «Акт сверки за ноябрь 2026 г. ИНН
+    7707083893.xlsx»; any other file keeps its name."""
     if file_name.startswith("statement-") and file_name.endswith(".xlsx"):
         return f"Выписка за {month_ru(period)} ИНН {inn}.xlsx"
     if file_name.startswith("register-") and file_name.endswith(".csv"):
         return f"Реестр проводок за {month_ru(period)} ИНН {inn}.csv"
+    if file_name.startswith("act-") and file_name.endswith(".xlsx"):
+        return f"Акт сверки за {month_ru(period)} ИНН {inn}.xlsx"
     return file_name
 
 
@@ -37,10 +40,12 @@ def statement_letter(*, center: str, supplier: str, inn: str, period: str, files
                      resend: bool = False) -> StatementLetter:  # fmt: skip
     """The letter that carries a supplier's statement for ``period``."""
     names = {f: attachment_name(f, period, inn) for f in files}
-    what = {".xlsx": "выписка по расчётам (Excel)",
-            ".csv": "реестр проводок для загрузки в учётную систему (CSV, кодировка Windows-1251, "
-                    "разделитель «;», последняя строка — контрольный итог)"}  # fmt: skip
-    lines = [f"— «{names[f]}»: {what.get(f[f.rfind('.'):], 'файл')};" for f in files]
+    what = {"statement-": "выписка по расчётам (Excel)",
+            "register-": "реестр проводок для загрузки в учётную систему (CSV, кодировка Windows-1251, "
+                         "разделитель «;», последняя строка — контрольный итог)",
+            "act-": "акт сверки взаимных расчётов (Excel): просим сверить, подписать и вернуть "
+                    "один экземпляр"}  # fmt: skip
+    lines = [f"— «{names[f]}»: {next((v for k, v in what.items() if f.startswith(k)), 'файл')};" for f in files]
     if lines:
         lines[-1] = lines[-1][:-1] + "."
     again = "Повторная отправка: предыдущее письмо с этой выпиской можно не учитывать.\n\n" if resend else ""

@@ -1,5 +1,5 @@
-"""``rkc deliver``: supplier statements go out through the outbox, by e-mail or to the supplier's
-SFTP, once each.
+"""``rkc deliver``: supplier statements (with the month's act of reconciliation) go out through the
+outbox, by e-mail or to the supplier's SFTP, once each.
 
 1. The statements written for the period (``out/statements/<period>/<inn>/``) are queued: one
    delivery per supplier, to its SFTP directory when ``delivery.sftp`` names its ИНН, else to its
@@ -36,7 +36,8 @@ from sql.uow import UnitOfWork
 log = logging.getLogger("rkc.deliver")
 Logger = logging.Logger | logging.LoggerAdapter
 STALE_CLAIM = timedelta(minutes=30)  # a run sending one delivery longer than this has died
-STATEMENT_FILES = ("statement-{period}-{inn}.xlsx", "register-{period}-{inn}.csv")
+# The act of reconciliation goes with the statement when the statements run wrote one (rkc.statements.write_acts).
+STATEMENT_FILES = ("statement-{period}-{inn}.xlsx", "register-{period}-{inn}.csv", "act-{period}-{inn}.xlsx")
 
 
 class DeliveryError(Exception):

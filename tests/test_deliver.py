@@ -13,8 +13,9 @@ import trustme
 from openpyxl import load_workbook
 
 from domain.records import Supplier
+from reports.act import Party
 from rkc.deliver import deliver, utcnow
-from rkc.statements import write_statements
+from rkc.statements import write_acts, write_statements
 from sql.charges import upsert_suppliers
 from sql.posting import post_payments
 from sql.uow import UnitOfWork
@@ -177,3 +178,16 @@ def test_nothing_goes_in_the_clear_or_to_an_unverified_server(
         expected = "SMTPNotSupportedError" if server == "without STARTTLS" else "CERTIFICATE_VERIFY_FAILED"
         assert run.sent == [] and len(run.pending) == 2 and expected in run.pending[0]
         assert plain.mailroom.received == []
+
+
+def test_the_act_of_reconciliation_goes_with_the_statement(mail: SmtpServer, tmp_path: Path, engine: sa.Engine,
+                                                            db_url: str) -> None:  # fmt: skip
+    config = make_home(tmp_path / "home", db_url, delivery={"smtp": smtp_settings(mail)})
+    statements(engine, config.out)
+    write_acts(engine, PERIOD, config.out, Party("РКЦ", ""))
+    deliver(config, engine, PERIOD)
+    letter = {tuple(rcpt): message for rcpt, message in mail.mailroom.received}[("vk@vodokanal.example",)]
+    attachments = {part.get_filename() for part in letter.iter_attachments()}
+    act = f"Акт сверки за март 2026 г. ИНН {B}.xlsx"
+    assert act in attachments and len(attachments) == 3
+    assert f"«{act}»: акт сверки взаимных расчётов" in letter.get_body().get_content()
