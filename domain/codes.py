@@ -32,6 +32,7 @@ class Code(StrEnum):
     PAYOUT_MISMATCH = "PAYOUT_MISMATCH"
     UNKNOWN_OUTGOING = "UNKNOWN_OUTGOING"
     CASH_BRIDGE_MISMATCH = "CASH_BRIDGE_MISMATCH"
+    GIS_CANCELLATION_HELD = "GIS_CANCELLATION_HELD"
 
 
 # Russian titles used on report sheets; codes themselves stay as identifiers.
@@ -60,4 +61,5 @@ TITLES_RU: dict[Code, str] = {
     Code.PAYOUT_MISMATCH: "Списание не как в поручении",
     Code.UNKNOWN_OUTGOING: "Списание без поручения РКЦ",
     Code.CASH_BRIDGE_MISMATCH: "Остаток банка не сходится",
+    Code.GIS_CANCELLATION_HELD: "Аннулирование без платежа",
 }

@@ -210,3 +210,10 @@ def chunks(count: int, size: int) -> list[tuple[int, int]]:
     if size < 1:
         raise ValueError(f"request size must be ≥ 1, got {size}")
     return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+class CancellationStatus(StrEnum):
+    """Where a ГИС ЖКХ cancellation of a payment notification stands (``rkc.gis_cancel``)."""
+
+    APPLIED = "applied"  # its payment reversed (or found reversed already)
+    HELD = "held"  # no posted payment of that OrderID yet: tried again every night, reported

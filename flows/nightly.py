@@ -21,6 +21,7 @@ from rkc.cases import sync_cases
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
 from rkc.filing import repair_filing
+from rkc.gis_cancel import apply_cancellations, set_cancellations_aside
 from rkc.inbox import log_listed, quarantine_strays, scan_inbox
 from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take_in
 from rkc.intake_totals import attach_totals
@@ -101,6 +102,16 @@ def tie(home: str, run_date: date) -> dict:
 
 
 @task
+def gis_cancellations(home: str, run_date: date, files: list[tuple[str, str]]) -> dict:
+    """Apply the ГИС ЖКХ cancellations read tonight and those held from earlier nights."""
+    config, engine = config_and_engine(home)
+    try:
+        return apply_cancellations(config, engine, run_date, [(c, Path(f)) for c, f in files]).to_dict()
+    finally:
+        engine.dispose()
+
+
+@task
 def resolutions(home: str, run_date: date) -> dict:
     """Apply the accountants' resolution workbooks."""
     config, engine = config_and_engine(home)
@@ -153,7 +164,8 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         scan = scan_inbox(config)
         listed = [*quarantine_strays(config, engine, scan, run_date, logger), *scan.listed]  # nothing left unnamed
         log_listed(scan.listed, logger)
-        files = scan.registers
+        # ГИС ЖКХ cancellations are no registers: applied after posting (rkc.gis_cancel).
+        files, cancellation_files = set_cancellations_aside(config, scan.registers)
         logger.info("%d new files in the inboxes, %d left there (in transit or waiting), %d quarantined unread",
                     len(files), len(scan.listed), len(listed) - len(scan.listed))  # fmt: skip
         to_read, copies = set_copies_aside(files)
@@ -165,12 +177,14 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         plan = decide(home, intakes, work_dir, run_date) if parsed else None
         writers = config.posting_workers if is_postgres(engine) else 1  # SQLite: one writer
         outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict())
+        cancelled = gis_cancellations(home, run_date, [(c, str(f)) for c, f in cancellation_files])
         tie_summary = tie(home, run_date)
         resolution_summary = resolutions(home, run_date)
         this_run = [o["file"] for o in outcomes if o["status"] in COMMITTED]
         skipped = [o for o in outcomes if o["status"] not in COMMITTED]
         extra = {"posted_this_run": this_run, "skipped_files": skipped, "tie_out": tie_summary,
-                 "resolutions": resolution_summary, "inbox": [e.to_dict() for e in listed]}  # fmt: skip
+                 "resolutions": resolution_summary, "gis_cancellations": cancelled,
+                 "inbox": [e.to_dict() for e in listed]}  # fmt: skip
         result = report(home, run_date, work_dir, extra)
     engine.dispose()
     if not this_run:

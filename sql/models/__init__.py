@@ -7,7 +7,7 @@ the rest (entries balance) before commit.
 
 from sql.models.base import KINDS_SQL, NAMING, Base, IdType, bytewise
 from sql.models.charges import ChargesImport, PaymentDocument, PaymentDocumentVersion, ServiceLine, Supplier
-from sql.models.exchange import CollectedFile, GisExportItem, Outbox
+from sql.models.exchange import CollectedFile, GisCancellation, GisExportItem, Outbox
 from sql.models.ledger import LedgerBalance, LedgerBatch, LedgerEntry, LedgerPosting, ReversalRequest, RunManifest
 from sql.models.night import (
     BankStatementFile,
@@ -38,6 +38,7 @@ __all__ = [
     "Discrepancy",
     "FeeBase",
     "FeeMonth",
+    "GisCancellation",
     "GisExportItem",
     "IdType",
     "LedgerBalance",

@@ -1,4 +1,5 @@
-"""Files exchanged with the outside: ГИС ЖКХ export items, collected files, the delivery outbox."""
+"""Files exchanged with the outside: ГИС ЖКХ export items and cancellations, collected files, the
+delivery outbox."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.gis_exchange import CancellationStatus
 from domain.transport import CollectedStatus, OutboxStatus
 from sql.models.base import Base, IdType, _sql_list
 
@@ -104,4 +106,27 @@ class Outbox(Base):
         CheckConstraint("transport IN ('email', 'sftp')", name="transport_known"),
         CheckConstraint("document IN ('statement')", name="document_known"),
         Index("ix_outbox_status", "status"),
+    )
+
+
+class GisCancellation(Base):
+    """A ГИС ЖКХ cancellation of a payment notification (``parsers.gis_cancellations``), once per
+    OrderID and TransportGUID: applied (its payment reversed) or held until the payment is posted."""
+
+    __tablename__ = "gis_cancellation"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(64))  # the ГИС ЖКХ channel whose inbox it came to
+    order_id: Mapped[str] = mapped_column(String(32), index=True)
+    transport_guid: Mapped[str] = mapped_column(String(36))
+    cancelled_on: Mapped[date] = mapped_column(Date)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    file: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[date] = mapped_column(Date)  # the night that read it
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    payment_id: Mapped[int | None] = mapped_column(BigInteger)
+    applied_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        UniqueConstraint("order_id", "transport_guid", name="uq_gis_cancellation_item"),
+        CheckConstraint(f"status IN ({_sql_list(CancellationStatus)})", name="status_known"),
     )
