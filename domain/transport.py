@@ -33,7 +33,8 @@ class Transport(StrEnum):
 class Document(StrEnum):
     """What is delivered."""
 
-    STATEMENT = "statement"  # a supplier's monthly statement (XLSX) and its register (CSV)
+    STATEMENT = "statement"  # a supplier's monthly statement (XLSX), its register (CSV), its act
+    PAYOUT = "payout"  # a supplier's notice of one date's payouts (XLSX); its period is the date
 
 
 STATUS_RU = {OutboxStatus.PENDING: "ожидает отправки", OutboxStatus.SENDING: "отправляется",

@@ -59,3 +59,22 @@ def statement_letter(*, center: str, supplier: str, inn: str, period: str, files
     )
     subject = f"Выписка по расчётам за {month_ru(period)} — {center}"
     return StatementLetter(subject, body, names)
+
+
+def payout_letter(*, center: str, supplier: str, inn: str, period: str, files: list[str],
+                  resend: bool = False) -> StatementLetter:  # fmt: skip
+    """The letter that carries a supplier's notice of the payouts of the date ``period`` (ISO)."""
+    day = f"{period[8:10]}.{period[5:7]}.{period[:4]}"
+    names = {f: f"Уведомление о перечислении {day} ИНН {inn}.xlsx" for f in files}
+    again = "Повторная отправка: предыдущее письмо с этим уведомлением можно не учитывать.\n\n" if resend else ""
+    body = (
+        "Здравствуйте!\n\n"
+        f"{again}"
+        f"{center} сообщает о перечислении денежных средств, принятых от населения за ЖКУ, в пользу "
+        f"{supplier or 'поставщика'} (ИНН {inn}) платёжными поручениями от {day}.\n"
+        "Во вложении: " + ", ".join(f"«{n}»" for n in names.values()) + " — номера, суммы и назначение "
+        "платежей.\n\n"
+        "Письмо отправлено автоматически; вопросы по перечислению направляйте в РКЦ.\n\n"
+        f"С уважением,\n{center}\n"
+    )
+    return StatementLetter(f"Перечисление денежных средств от {day} — {center}", body, names)

@@ -54,14 +54,14 @@ def home_of(ctx: typer.Context, home: Path | None) -> Path | None:
     return home or (ctx.obj or {}).get("home")
 
 
-def parse_date(value: str | None) -> date | None:
-    """``--date`` as a date (None when not given), or one line and exit code 2."""
+def parse_date(value: str | None, option: str = "--date") -> date | None:
+    """``option`` as a date (None when not given), or one line and exit code 2."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"--date must be YYYY-MM-DD, got {value!r}")
+        fail(f"{option} must be YYYY-MM-DD, got {value!r}")
     return None
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rkc.cli_common import Home, fail, home_of, out, user_errors
+from rkc.cli_common import Home, fail, home_of, out, parse_date, user_errors
 from rkc.config import load_config
 from rkc.context import open_database
 
@@ -61,9 +61,13 @@ def deliver(
     resend: Annotated[
         bool, typer.Option("--resend", help="Send the period's statements again, even those sent before.")
     ] = False,
+    payouts_date: Annotated[
+        str | None, typer.Option("--payouts-date", help="Send the payout notices of this date (YYYY-MM-DD) instead.")
+    ] = None,
     home: Home = None,
 ) -> None:
-    """Send the period's supplier statements by e-mail or SFTP (once each) and retry what is due.
+    """Send the period's supplier statements (or a date's payout notices) by e-mail or SFTP (once
+    each) and retry what is due.
 
     Exits 1 when a delivery failed in this run (it stays pending for a later run, or is given up).
     """
@@ -72,14 +76,16 @@ def deliver(
 
     if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         fail(f"--period must be YYYY-MM, got {period!r}")
+    day = parse_date(payouts_date, "--payouts-date") if payouts_date else None
     config = load_config(home_of(ctx, home))
-    period = period or previous_month(config.today())
+    period = day.isoformat() if day else (period or previous_month(config.today()))
     engine = open_database(config)
     try:
-        run = run_deliver(config, engine, period, resend=resend)
+        run = run_deliver(config, engine, period, resend=resend, payouts_of=day)
     finally:
         engine.dispose()
-    out.print(f"Statements {period}: {run.queued} queued, {len(run.sent)} sent, {len(run.pending)} to retry, "
+    what = "Payout notices" if day else "Statements"
+    out.print(f"{what} {period}: {run.queued} queued, {len(run.sent)} sent, {len(run.pending)} to retry, "
               f"{len(run.failed)} given up, {len(run.unaddressed)} without an address.")  # fmt: skip
     for label, lines in (("sent", run.sent), ("retry", run.pending), ("given up", run.failed),
                          ("no address", run.unaddressed)):  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -24,9 +24,10 @@ from sqlalchemy import Engine
 
 from domain.transport import Document, Transport, next_attempt_at
 from reports.deliveries import report_frame, report_path, write_report
-from reports.letters import statement_letter
+from reports.letters import payout_letter, statement_letter
 from reports.statements import statement_dir
 from rkc.config import Config
+from rkc.payouts import notice_path, payouts_dir
 from rkc.transport import sftp, smtp
 from rkc.transport.landing import sha256_of
 from rkc.transport.retry import with_retries
@@ -72,16 +73,32 @@ def recipients(address: str) -> str:
 def wanted_statements(config: Config, engine: Engine, period: str) -> tuple[list[outbox.Wanted], list[dict]]:
     """The deliveries the period's statements call for, and the suppliers with nowhere to send to."""
     root = config.out / "statements" / period
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []  # one per supplier
+    paths = {f.name: [statement_dir(config.out, period, f.name) / n.format(period=period, inn=f.name)
+                      for n in STATEMENT_FILES] for f in folders}  # fmt: skip
+    return _wanted(config, engine, Document.STATEMENT, period, paths, "нет файлов выписки")
+
+
+def wanted_payout_notices(config: Config, engine: Engine, day: date) -> tuple[list[outbox.Wanted], list[dict]]:
+    """The deliveries the payout notices of ``day`` call for (``rkc payouts prepare`` wrote them),
+    and the suppliers with nowhere to send to."""
+    root = payouts_dir(config, day)
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []  # one per supplier paid
+    paths = {f.name: [notice_path(config, day, f.name)] for f in folders}
+    return _wanted(config, engine, Document.PAYOUT, day.isoformat(), paths, "нет уведомления о перечислении")
+
+
+def _wanted(config: Config, engine: Engine, document: Document, period: str, paths: dict[str, list[Path]],
+            no_files: str) -> tuple[list[outbox.Wanted], list[dict]]:  # fmt: skip
+    """One delivery per supplier of ``paths`` (ИНН → its files): to its SFTP directory when
+    ``delivery.sftp`` names it, else to its e-mail; the suppliers with neither, or no file, listed."""
     with engine.connect() as conn:
         contacts = outbox.supplier_contacts(conn)
     wanted, unaddressed = [], []
-    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []  # one per supplier
-    for folder in folders:
-        inn = folder.name
+    for inn, candidates in paths.items():
         name, email = contacts.get(inn, ("", ""))
-        paths = [statement_dir(config.out, period, inn) / f.format(period=period, inn=inn) for f in STATEMENT_FILES]
         files = [{"name": p.name, "path": str(p), "sha256": sha256_of(p), "size": p.stat().st_size}
-                 for p in paths if p.is_file()]  # fmt: skip
+                 for p in candidates if p.is_file()]  # fmt: skip
         to = recipients(email)
         if inn in config.delivery.sftp:
             transport, recipient = Transport.SFTP, _sftp_target(config, inn)
@@ -93,9 +110,9 @@ def wanted_statements(config: Config, engine: Engine, period: str) -> tuple[list
             unaddressed.append({"supplier_inn": inn, "supplier_name": name, "reason": why})
             continue
         if not files:
-            unaddressed.append({"supplier_inn": inn, "supplier_name": name, "reason": "нет файлов выписки"})
+            unaddressed.append({"supplier_inn": inn, "supplier_name": name, "reason": no_files})
             continue
-        wanted.append(outbox.Wanted(Document.STATEMENT, period, inn, transport, recipient, files))
+        wanted.append(outbox.Wanted(document, period, inn, transport, recipient, files))
     return wanted, unaddressed
 
 
@@ -105,11 +122,15 @@ def _sftp_target(config: Config, inn: str) -> str:
 
 
 def deliver(config: Config, engine: Engine, period: str, *, resend: bool = False, now: datetime | None = None,
-            logger: Logger = log) -> DeliveryRun:  # fmt: skip
-    """Queue the period's statements, send every delivery that is due, write the report."""
+            logger: Logger = log, payouts_of: date | None = None) -> DeliveryRun:  # fmt: skip
+    """Queue the period's statements (or, with ``payouts_of``, that date's payout notices: the
+    period is then the date), send every delivery that is due, write the report."""
     now = now or utcnow()
     run = DeliveryRun(period)
-    wanted, unaddressed = wanted_statements(config, engine, period)
+    if payouts_of is None:
+        wanted, unaddressed = wanted_statements(config, engine, period)
+    else:
+        wanted, unaddressed = wanted_payout_notices(config, engine, payouts_of)
     run.unaddressed = [f"{u['supplier_inn']}: {u['reason']}" for u in unaddressed]
     for line in run.unaddressed:
         logger.warning("statement %s not delivered: %s", period, line)
@@ -192,9 +213,10 @@ def _send(config: Config, delivery: dict, logger: Logger, label: str) -> str | N
     settings = config.delivery.smtp
     if settings is None:
         raise DeliveryError("delivery.smtp is not configured any more")
-    words = statement_letter(center=config.center_name, supplier=delivery.get("supplier_name", ""),
-                             inn=delivery["supplier_inn"], period=delivery["period"], files=[n for _, n, _ in files],
-                             resend=delivery["generation"] > 1)  # fmt: skip
+    letter_of = payout_letter if delivery["document"] == Document.PAYOUT.value else statement_letter
+    words = letter_of(center=config.center_name, supplier=delivery.get("supplier_name", ""),
+                      inn=delivery["supplier_inn"], period=delivery["period"], files=[n for _, n, _ in files],
+                      resend=delivery["generation"] > 1)  # fmt: skip
     letter = smtp.Letter(delivery["recipient"], words.subject, words.body,
                          tuple((words.attachment_names[n], content) for _, n, content in files))  # fmt: skip
     message = smtp.compose(settings, letter)

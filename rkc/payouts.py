@@ -24,6 +24,7 @@ from domain.ledger import EntryKind, fee_postings, payout_postings
 from domain.money import format_amount
 from domain.payouts import DUE_COLUMNS, PayoutStatus, amount_due, purpose
 from reports import payment_orders, payouts_xlsx
+from reports.payout_notice import write_notice
 from rkc.config import Config
 from sql import payouts as store
 from sql.bulk import lock_ledger
@@ -162,7 +163,14 @@ def write_files(config: Config, engine: Engine, day: date) -> tuple[Path, Path]:
     txt = payment_orders.write(folder / f"payment-orders-{day.isoformat()}.txt", orders, payer, day,
                                batch["prepared_at"])  # fmt: skip
     xlsx = payouts_xlsx.write(folder / f"payouts-{day.isoformat()}.xlsx", rows, batch, payer.name)
+    for inn, mine in rows.groupby("supplier_inn", sort=True):  # written again with the day's files
+        write_notice(notice_path(config, day, str(inn)), day, payer.name, mine)
     return txt, xlsx
+
+
+def notice_path(config: Config, day: date, inn: str) -> Path:
+    """Where a supplier's notice of ``day``'s payouts goes: ``out/<D>/payouts/<inn>/payout-<D>-<inn>.xlsx``."""
+    return payouts_dir(config, day) / inn / f"payout-{day.isoformat()}-{inn}.xlsx"
 
 
 def cancel(config: Config, engine: Engine, day: date, number: str, reason: str, on: date) -> int:

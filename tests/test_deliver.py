@@ -4,6 +4,7 @@ sent once, retried after a «try later», re-sent only on purpose; the delivery 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -191,3 +192,29 @@ def test_the_act_of_reconciliation_goes_with_the_statement(mail: SmtpServer, tmp
     act = f"Акт сверки за март 2026 г. ИНН {B}.xlsx"
     assert act in attachments and len(attachments) == 3
     assert f"«{act}»: акт сверки взаимных расчётов" in letter.get_body().get_content()
+
+
+def test_payout_notices_are_mailed_to_the_suppliers_paid(mail: SmtpServer, tmp_path: Path, engine: sa.Engine,
+                                                          db_url: str) -> None:  # fmt: skip
+    from rkc.payouts import prepare
+    from tests.payoututil import DAY, add_suppliers, make_inn, post, supplier
+
+    config = make_home(tmp_path / "home", db_url, delivery={"smtp": smtp_settings(mail)})
+    paid = make_inn(1)
+    add_suppliers(engine, [replace(supplier(1), email="buh@paid.example"), replace(supplier(2), email="x@y.example")])
+    post(engine, [(paid, "ЖКУ", 50_000)])  # the second supplier has nothing due: no notice, no letter
+    prepare(config, engine, DAY)
+    notice = config.out / DAY.isoformat() / "payouts" / paid / f"payout-{DAY.isoformat()}-{paid}.xlsx"
+    rows = [tuple(r) for r in load_workbook(notice).active.iter_rows(values_only=True)]
+    assert rows[0][0] == f"Уведомление о перечислении денежных средств за {DAY:%d.%m.%Y}"
+    assert any(r[0] == "Итого перечислено" and r[2] == 500 for r in rows)
+
+    run = deliver(config, engine, DAY.isoformat(), payouts_of=DAY)
+    assert len(run.sent) == 1 and run.unaddressed == []
+    [(to, letter)] = mail.mailroom.received
+    assert tuple(to) == ("buh@paid.example",)
+    assert letter["Subject"] == f"Перечисление денежных средств от {DAY:%d.%m.%Y} — РКЦ"
+    assert {p.get_filename() for p in letter.iter_attachments()} == {
+        f"Уведомление о перечислении {DAY:%d.%m.%Y} ИНН {paid}.xlsx"}
+    again = deliver(config, engine, DAY.isoformat(), payouts_of=DAY)
+    assert (again.queued, again.sent) == (0, [])  # sent once

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.gis_exchange import CancellationStatus
-from domain.transport import CollectedStatus, OutboxStatus
+from domain.transport import CollectedStatus, Document, OutboxStatus
 from sql.models.base import Base, IdType, _sql_list
 
 
@@ -84,7 +84,7 @@ class Outbox(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     document: Mapped[str] = mapped_column(String(16))
-    period: Mapped[str] = mapped_column(String(7))
+    period: Mapped[str] = mapped_column(String(10))
     supplier_inn: Mapped[str] = mapped_column(String(12))
     transport: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(Text)
@@ -104,7 +104,7 @@ class Outbox(Base):
         ),
         CheckConstraint(f"status IN ({_sql_list(OutboxStatus)})", name="status_known"),
         CheckConstraint("transport IN ('email', 'sftp')", name="transport_known"),
-        CheckConstraint("document IN ('statement')", name="document_known"),
+        CheckConstraint(f"document IN ({_sql_list(Document)})", name="document_known"),
         Index("ix_outbox_status", "status"),
     )
 
