@@ -8,6 +8,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -170,3 +171,34 @@ def test_whatever_the_order_paid_registers_leave_no_agent_money(engine: sa.Engin
         with engine.connect() as conn:
             assert check_ledger(conn) == []
             assert agent_balances(conn).empty and agent_items(conn).empty
+
+
+def test_the_report_lists_agents_money_with_its_age(tmp_path: Path, engine: sa.Engine) -> None:
+    from openpyxl import load_workbook
+
+    from domain.agent_money import agent_money_rows
+    from reports.run_report import RunReportData, write_run_report
+
+    config, _ = init_home(tmp_path / "home")
+    _register(engine, "14", 12_345, NIGHT, NIGHT, RegisterStatus.POSTED)  # its п/п not come yet
+    _register(engine, "15", 8_711_197, NIGHT, NIGHT, RegisterStatus.QUARANTINED)
+    _receive(config, NIGHT, [("15", 8_711_197)])
+    tie_out(config, engine, NIGHT)
+    later = NIGHT + timedelta(days=3)
+    with engine.connect() as conn:
+        rows = agent_money_rows(agent_balances(conn), agent_items(conn), later)
+    assert rows[["account", "balance", "unexplained", "age_days"]].values.tolist() == [
+        ["agent:sber", 12_345, 0, 3],
+        ["agent_unallocated:sber", 8_711_197, 0, 3],
+    ]
+    assert rows["transfers"].tolist() == ["", "№ 15 от 20.11.2026: 87\xa0111,97"]
+    assert rows["registers"][0].endswith("п/п № 14 от 20.11.2026: 123,45")
+
+    empty = pd.DataFrame()
+    registers = pd.DataFrame(columns=["register_id", "file", "channel", "status", "amount_total", "posted"])
+    data = RunReportData(later, registers, empty, empty, empty, channel_names={"sber": "Сбербанк"}, agent_money=rows)
+    xlsx, html = write_run_report(data, tmp_path / "out")
+    sheet = list(load_workbook(xlsx)["Деньги агентов"].iter_rows(values_only=True))
+    assert sheet[0][:4] == ("Счёт", "Что это", "Канал", "Сальдо")
+    assert sheet[2][0] == "agent_unallocated:sber" and sheet[2][2] == "Сбербанк" and sheet[2][3] == 87_111.97
+    assert "Деньги агентов" in html.read_text(encoding="utf-8")
