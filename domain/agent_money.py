@@ -46,7 +46,8 @@ def _day(value: object) -> str:
 
 def _register(row) -> str:  # type: ignore[no-untyped-def]
     """«№ 12 (r.txt), п/п № 11 от 20.11.2026: 87 111,97»."""
-    return f"№ {row.ref} ({row.file}), п/п № {row.number or '?'} от {_day(row.day)}: {format_ru(int(row.amount))}"
+    number = "?" if pd.isna(row.number) or not row.number else row.number
+    return f"№ {row.ref} ({row.file}), п/п № {number} от {_day(row.day)}: {format_ru(int(row.amount))}"
 
 
 def _transfer(row) -> str:  # type: ignore[no-untyped-def]
