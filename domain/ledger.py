@@ -4,11 +4,12 @@ Postings are signed kopecks, debit positive and credit negative, so every entry 
 Accounts (docs/LEDGER.md): ``agent:<channel>`` (what the agent owes the РКЦ), ``bank:<account>``,
 ``supplier:<inn>`` (owed to the supplier), ``commission:<channel>``, ``suspense``, and for money
 going out ``fee:rkc`` (the center's fee earned) and ``payouts_in_transit`` (payment orders to
-suppliers prepared, not yet debited by the bank).
+suppliers prepared, not yet debited by the bank); ``agent_unallocated:<channel>`` holds an agent's
+п/п that no posted register claims yet (received, register pending).
 
 Balances are shown in each account's natural sign: debit-normal accounts (agent, bank,
 commission) as debit minus credit, credit-normal ones (supplier, suspense, fee, payouts in
-transit) as credit minus debit, so a supplier's balance is the positive amount the center owes it.
+transit, agent unallocated) as credit minus debit, so a supplier's balance is the positive amount the center owes it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pandas as pd
 SUSPENSE = "suspense"
 FEE_RKC = "fee:rkc"
 PAYOUTS_IN_TRANSIT = "payouts_in_transit"
+AGENT_PREFIX = "agent:"
+UNALLOCATED_PREFIX = "agent_unallocated:"
 POSTING_COLUMNS = ["pidx", "account", "amount", "service"]
 
 
@@ -34,6 +37,7 @@ class EntryKind(StrEnum):
     FEE = "fee"  # the center's fee: Dr supplier, Cr fee:rkc
     PAYOUT = "payout"  # a payment order prepared: Dr supplier, Cr payouts_in_transit
     PAYOUT_SETTLED = "payout_settled"  # its debit seen in the statement: Dr payouts_in_transit, Cr bank
+    ALLOCATION = "allocation"  # a п/п's register posted: Dr agent_unallocated, Cr agent
 
 
 # Entries whose supplier credits are money collected for the supplier (a reversal counts as the
@@ -50,6 +54,11 @@ def agent_account(channel: str) -> str:
     return f"agent:{channel}"
 
 
+def unallocated_account(channel: str) -> str:
+    """Ledger account of an agent's п/п received before any posted register claims it."""
+    return f"{UNALLOCATED_PREFIX}{channel}"
+
+
 def supplier_account(inn: str) -> str:
     """Ledger account of what the center owes a supplier."""
     return f"supplier:{inn}"
@@ -61,8 +70,9 @@ def bank_account(number: str) -> str:
 
 
 def is_credit_normal(account: str) -> bool:
-    """Supplier, suspense, fee and payouts-in-transit accounts carry credit balances; the rest debit."""
-    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(("supplier:", "fee:"))
+    """Supplier, suspense, fee, payouts-in-transit and agent-unallocated accounts carry credit
+    balances; the rest debit."""
+    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(("supplier:", "fee:", UNALLOCATED_PREFIX))
 
 
 def natural_balance(account: str, signed: int) -> int:
@@ -191,9 +201,16 @@ def reclass_postings(amount: int, splits: pd.DataFrame) -> pd.DataFrame:
     return postings
 
 
-def transfer_postings(bank: str, channel: str, amount: int) -> list[tuple[str, int]]:
-    """A п/п received from an agent: Dr bank, Cr agent."""
-    return [(bank_account(bank), amount), (agent_account(channel), -amount)]
+def transfer_postings(bank: str, channel: str, amount: int, *, claimed: bool = True) -> list[tuple[str, int]]:
+    """A п/п received from an agent: Dr bank, Cr agent; one that no posted register claims yet
+    (``claimed`` false): Dr bank, Cr agent_unallocated."""
+    credit = agent_account(channel) if claimed else unallocated_account(channel)
+    return [(bank_account(bank), amount), (credit, -amount)]
+
+
+def allocation_postings(channel: str, amount: int) -> list[tuple[str, int, str | None]]:
+    """A received п/п's register posted and tied: Dr agent_unallocated, Cr agent."""
+    return [(unallocated_account(channel), amount, None), (agent_account(channel), -amount, None)]
 
 
 def fee_postings(inn: str, amount: int) -> list[tuple[str, int, str | None]]:

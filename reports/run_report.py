@@ -44,6 +44,7 @@ INBOX_TITLE = "Файлы во входящих"
 METERS_TITLE = "Показания приборов учёта"
 GIS_REJECTED_TITLE = "ГИС ЖКХ — отклонено"
 CASH_TITLE = "Остаток банка"
+AGENT_MONEY_TITLE = "Деньги агентов"
 GIS_KIND_RU = {"notification": "извещение о платеже", "ack": "квитирование", "ack_cancel": "отмена квитирования"}
 
 STATUS_RU = {
@@ -113,6 +114,22 @@ DISCREPANCY_COLUMNS = [
     ("detail", Col("Описание")),
     ("raw", Col("Исходная строка")),
 ]
+ACCOUNT_MEANING_RU = {  # docs/LEDGER.md: a positive agent balance is owed by the agent
+    "agent": "агент должен РКЦ (реестр проведён, п/п нет)",
+    "agent_unallocated": "п/п получен, реестр не проведён",
+}
+AGENT_MONEY_COLUMNS = [
+    ("account", Col("Счёт")),
+    ("meaning", Col("Что это")),
+    ("channel", Col("Канал")),
+    ("balance", Col("Сальдо", "money")),
+    ("explained", Col("Объяснено", "money")),
+    ("unexplained", Col("Не объяснено", "money")),
+    ("since", Col("Самое старое с", "date")),
+    ("age_days", Col("Дней", "int")),
+    ("registers", Col("Реестры без п/п")),
+    ("transfers", Col("П/п")),
+]
 CASH_COLUMNS = [("item", Col("Статья")), ("documents", Col("Документов", "int")), ("amount", Col("Сумма", "money"))]
 INBOX_COLUMNS = [
     ("channel", Col("Канал")),
@@ -167,7 +184,8 @@ class RunReportData:
     file, channel, line_no, payment_id, account, meter, value. gis_rejected: export_date, kind
     (``domain.gis_exchange.ItemKind`` value), payment_id, channel, operation_id, uip, amount, file,
     transport_guid, error. channel_names: what the cells show for a channel (its code when absent).
-    cash_bridge: (item, documents, kopecks) lines of the center account's cash bridge.
+    cash_bridge: (item, documents, kopecks) lines of the center account's cash bridge. agent_money:
+    each non-zero agent and unallocated balance with what explains it (``domain.agent_money``).
     """
 
     run_date: date
@@ -180,6 +198,7 @@ class RunReportData:
     gis_rejected: pd.DataFrame | None = None
     channel_names: Mapping[str, str] = field(default_factory=dict)  # code → the agent's name (rkc.yaml)
     cash_bridge: list[tuple[str, int | None, int]] | None = None  # domain.cashbridge.CashBridge.lines()
+    agent_money: pd.DataFrame | None = None  # domain.agent_money.ROW_COLUMNS
 
 
 def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
@@ -246,11 +265,16 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
 
 
 def _extras(data: RunReportData) -> list[tuple[str, pd.DataFrame, list[tuple[str, Col]]]]:
-    """(title, frame, columns) of the cash bridge, inbox, meter-reading and ГИС ЖКХ sheets that have rows."""
+    """(title, frame, columns) of the cash bridge, agents' money, inbox, meter-reading and ГИС ЖКХ
+    sheets that have rows."""
     out = []
     if data.cash_bridge:
         cash = pd.DataFrame(data.cash_bridge, columns=["item", "documents", "amount"])
         out.append((CASH_TITLE, cash.astype({"documents": "Int64", "amount": "Int64"}), CASH_COLUMNS))
+    if data.agent_money is not None and len(data.agent_money):
+        money = _frame(data.agent_money, AGENT_MONEY_COLUMNS)
+        money["meaning"] = [ACCOUNT_MEANING_RU[a.split(":", 1)[0]] for a in data.agent_money["account"]]
+        out.append((AGENT_MONEY_TITLE, money, AGENT_MONEY_COLUMNS))
     if data.inbox is not None and len(data.inbox):
         inbox = _frame(data.inbox, INBOX_COLUMNS)
         inbox["state"] = inbox["state"].map(lambda s: INBOX_STATE_RU.get(s, s))

@@ -9,12 +9,14 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from domain.agent_money import agent_money_rows
 from domain.cashbridge import CashBridge
 from domain.codes import Code
 from domain.statuses import RegisterStatus, TieStatus
 from domain.tieout import quarantine_note
 from rkc.config import Config
 from rkc.workfiles import NightStore, PlanKind
+from sql.agent_money import agent_balances, agent_items
 from sql.cash import bank_figures
 from sql.discrepancies import night_discrepancies_for_report, unclaimed_transfers
 from sql.gis_export import rejected_items
@@ -52,13 +54,15 @@ def write_report(
         quarantined = quarantined_registers(conn, run_date - timedelta(days=QUARANTINE_LOOKBACK_DAYS), run_date)
         gis_rejected = rejected_items(conn)  # until handled, every night's report lists them
         figures = bank_figures(conn, config.center_account) if config.center_account else None
+        agent_money = agent_money_rows(agent_balances(conn), agent_items(conn), run_date)
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
     discrepancies, tieout = _quarantine_notes(discrepancies, tieout, quarantined)
     data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals,
                          inbox=pd.DataFrame(inbox or []), meters=meters, gis_rejected=gis_rejected,
                          channel_names={n: c.agent_name for n, c in config.channels.items()},
-                         cash_bridge=CashBridge(figures).lines() if figures else None)  # fmt: skip
+                         cash_bridge=CashBridge(figures).lines() if figures else None,
+                         agent_money=agent_money)  # fmt: skip
     xlsx, html = write_run_report(data, config.out / run_date.isoformat(), html_rows=config.html_rows)
     return {"xlsx": str(xlsx), "html": str(html)}
 

@@ -2,7 +2,8 @@
 
 A register stays open until its п/п arrives (a late п/п is tied on a later night); TRANSFER_MISSING
 is reported every night it is still missing. Incoming transfers from a configured agent are posted
-as received money (Dr bank, Cr agent) once each, tied or not. Outgoing documents of the center's
+as received money once each: Dr bank, Cr agent when tied to a register, else Cr agent_unallocated,
+moved to the agent by an allocation entry when its register is tied (docs/LEDGER.md). Outgoing documents of the center's
 statements are stored and tied to the prepared payouts (``rkc.payout_tie``).
 
 Statements are read for the center's account (``center.bank_account``). A statement of another
@@ -38,9 +39,10 @@ from rkc.config import Config
 from rkc.filing import file_away
 from rkc.payout_tie import debit_rows, tie_debits_of_night
 from sql import transfers
+from sql.agent_money import unallocated_tied
 from sql.cash import bank_figures
 from sql.discrepancies import add_discrepancies, clear_codes
-from sql.entries import post_transfer
+from sql.entries import post_allocation, post_transfer
 from sql.payouts import add_debits
 from sql.uow import UnitOfWork
 
@@ -206,6 +208,7 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
             transfers.set_tie(conn, int(row.register_id), row.status, row.rule, transfer_id)
         _record_tie_flags(conn, result.flags, by_line, run_date)
         _post_receipts(conn, config)
+        _allocate(conn, run_date)
         debits = tie_debits_of_night(conn, config, run_date)
         bridge = cash_bridge_of_night(conn, config, run_date)
         uow.commit()
@@ -284,9 +287,19 @@ def _record_tie_flags(conn, flags: pd.DataFrame, by_line: dict, run_date: date) 
 
 
 def _post_receipts(conn, config: Config) -> None:  # type: ignore[no-untyped-def]
-    """Dr bank, Cr agent for every transfer from a known agent not posted yet."""
+    """Dr bank, Cr agent for every transfer from a known agent not posted yet; Cr agent_unallocated
+    for one no posted register claims (its register quarantined, missing or not arrived yet)."""
     for row in transfers.unposted_receipts(conn):
         entry = post_transfer(conn, bank=config.center_account, channel=row.channel, amount=row.amount,
-                              number=row.number, on=row.date, payer_account=row.payer_account)  # fmt: skip
+                              number=row.number, on=row.date, payer_account=row.payer_account,
+                              claimed=row.register_id is not None)  # fmt: skip
         if entry is not None:
             transfers.set_receipt_entry(conn, row.id, entry)
+
+
+def _allocate(conn, run_date: date) -> None:  # type: ignore[no-untyped-def]
+    """Move each п/п received into agent_unallocated whose register is now posted and tied to it
+    to agent:<channel> (an allocation entry; docs/LEDGER.md, "Money without its register")."""
+    for row in unallocated_tied(conn):
+        post_allocation(conn, receipt_id=int(row.entry_id), channel=row.channel, amount=int(row.amount),
+                        on=run_date, number=row.number, register_id=int(row.register_id))  # fmt: skip

@@ -18,6 +18,7 @@ from domain.ledger import (
     SUSPENSE,
     EntryKind,
     UnbalancedEntry,
+    allocation_postings,
     reclass_postings,
     require_balanced_legs,
     transfer_postings,
@@ -85,15 +86,17 @@ def post_entry(
 
 
 def post_transfer(
-    conn: Connection, *, bank: str, channel: str, amount: int, number: str, on: date, payer_account: str
-) -> int | None:
-    """Post a п/п received from an agent (Dr bank, Cr agent); idempotent per п/п.
+    conn: Connection, *, bank: str, channel: str, amount: int, number: str, on: date, payer_account: str,
+    claimed: bool = True,
+) -> int | None:  # fmt: skip
+    """Post a п/п received from an agent (Dr bank, Cr agent; Cr agent_unallocated while no posted
+    register claims it, ``claimed`` false); idempotent per п/п.
 
     The key is the п/п as the statement reader tells transfers apart (date, number, payer account
     and amount): two п/п of one number and day with different sums are both received money. Keys
     written before 2026-11-23 lack the amount; their transfers are marked posted, so they are not
     posted again."""
-    legs = [(acc, amt, None) for acc, amt in transfer_postings(bank, channel, amount)]
+    legs = [(acc, amt, None) for acc, amt in transfer_postings(bank, channel, amount, claimed=claimed)]
     return post_entry(
         conn,
         kind=EntryKind.TRANSFER,
@@ -101,6 +104,21 @@ def post_transfer(
         value_date=on,
         postings=legs,
         description=f"п/п № {number} от {on:%d.%m.%Y}",
+    )
+
+
+def post_allocation(
+    conn: Connection, *, receipt_id: int, channel: str, amount: int, on: date, number: str, register_id: int
+) -> int | None:
+    """Move a п/п received into agent_unallocated to agent:<channel> now that its register is posted
+    and tied (Dr agent_unallocated, Cr agent); idempotent: one allocation per receipt entry."""
+    return post_entry(
+        conn,
+        kind=EntryKind.ALLOCATION,
+        source_key=f"allocation:{receipt_id}",
+        value_date=on,
+        postings=allocation_postings(channel, amount),
+        description=f"п/п № {number} отнесён к реестру {register_id}",
     )
 
 

@@ -6,7 +6,7 @@ posted (docs/GIS.md, "Cancellations"). The row changes (held → applied); the r
 ledger entry like any other.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-06 10:20:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
