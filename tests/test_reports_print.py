@@ -39,6 +39,23 @@ def _assert_prints(path: Path) -> int:
     return totals
 
 
+# Printed documents with a title above their table (openpyxl's ordinary workbook, reports/document_xlsx.py):
+# the act of reconciliation, the payouts register and the payout notices.
+DOCUMENTS = ("act-", "payouts-", "payout-")
+
+
+def _assert_document_prints(path: Path) -> None:
+    """A document: landscape, one page wide, its table's header row (bold) on every page, page numbers."""
+    ws = load_workbook(path).active
+    where = path.name
+    assert ws.page_setup.orientation == "landscape", where
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, where
+    assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+    head = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+    assert head > 1 and all(c.font.bold for c in ws[head] if c.value is not None), where
+    assert "&P" in ws.oddFooter.center.text, where
+
+
 def test_a_sheet_with_a_total_row(tmp_path: Path) -> None:
     body = pd.DataFrame({"a": ["x", "=1+1"], "n": [1, 2], "m": [12345, 100]})
     tail = pd.DataFrame({"a": ["Итого"], "n": [3], "m": [12445]})
@@ -59,7 +76,10 @@ def test_every_workbook_of_a_demo_night_prints(tmp_path: Path) -> None:
     workbooks = sorted((home / "out").rglob("*.xlsx"))
     assert any(p.name.startswith("discrepancies-") for p in workbooks)
     assert any(p.name.startswith("statement-") for p in workbooks)
-    totals = sum(_assert_prints(p) for p in workbooks)
+    documents = [p for p in workbooks if p.name.startswith(DOCUMENTS)]
+    for path in documents:
+        _assert_document_prints(path)
+    totals = sum(_assert_prints(p) for p in workbooks if p not in documents)
     assert totals >= 2, [p.name for p in workbooks]  # the summary's and the statements' Итого at least
     for path in workbooks:  # no internal word reaches a cell, and every parser's reason is in Russian
         for ws in load_workbook(path, read_only=True).worksheets:
