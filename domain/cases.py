@@ -42,6 +42,8 @@ class EventKind(StrEnum):
     COMMENT = "comment"
     RESOLVED = "resolved"
     ACCEPTED = "accepted"
+    WRITE_OFF_ASKED = "write_off_asked"  # a write-off above the limit waits for a senior
+    WRITE_OFF_REFUSED = "write_off_no"  # (the column holds 16 characters)
 
 
 class Action(StrEnum):
@@ -51,6 +53,7 @@ class Action(StrEnum):
     COMMENT = "comment"
     ASSIGN = "assign"  # move a suspense payment to a ПД
     ACCEPT = "accept"  # close as accepted, with a reason
+    WRITE_OFF = "write_off"  # write a suspense payment's money off (four eyes above the limit)
 
 
 STATUS_RU: dict[CaseStatus, str] = {
@@ -68,6 +71,8 @@ EVENT_RU: dict[str, str] = {
     EventKind.COMMENT: "комментарий",
     EventKind.RESOLVED: "решён",
     EventKind.ACCEPTED: "закрыт (принято)",
+    EventKind.WRITE_OFF_ASKED: "списание ждёт утверждения",
+    EventKind.WRITE_OFF_REFUSED: "в списании отказано",
 }
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.IN_WORK)
@@ -90,6 +95,8 @@ def refusal(status: str, action: Action, code: str) -> str | None:
         return None  # taking over a case from a colleague is allowed and recorded
     if action is Action.ASSIGN and code not in {c.value for c in ASSIGNABLE}:
         return "разнести на ПД можно только невыясненный платёж"
+    if action is Action.WRITE_OFF and code not in {c.value for c in ASSIGNABLE}:
+        return "списать можно только невыясненный платёж"
     return None
 
 

@@ -4,11 +4,12 @@ Postings are signed kopecks, debit positive and credit negative, so every entry 
 Accounts (docs/LEDGER.md): ``agent:<channel>`` (what the agent owes the РКЦ), ``bank:<account>``,
 ``supplier:<inn>`` (owed to the supplier), ``commission:<channel>``, ``suspense``, and for money
 going out ``fee:rkc`` (the center's fee earned) and ``payouts_in_transit`` (payment orders to
-suppliers prepared, not yet debited by the bank).
+suppliers prepared, not yet debited by the bank); ``write_off:rkc`` takes suspense money the
+accountants wrote off (the center's income).
 
 Balances are shown in each account's natural sign: debit-normal accounts (agent, bank,
 commission) as debit minus credit, credit-normal ones (supplier, suspense, fee, payouts in
-transit) as credit minus debit, so a supplier's balance is the positive amount the center owes it.
+transit, write-off) as credit minus debit, so a supplier's balance is the positive amount the center owes it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pandas as pd
 SUSPENSE = "suspense"
 FEE_RKC = "fee:rkc"
 PAYOUTS_IN_TRANSIT = "payouts_in_transit"
+WRITE_OFF_RKC = "write_off:rkc"
 POSTING_COLUMNS = ["pidx", "account", "amount", "service"]
 
 
@@ -34,6 +36,7 @@ class EntryKind(StrEnum):
     FEE = "fee"  # the center's fee: Dr supplier, Cr fee:rkc
     PAYOUT = "payout"  # a payment order prepared: Dr supplier, Cr payouts_in_transit
     PAYOUT_SETTLED = "payout_settled"  # its debit seen in the statement: Dr payouts_in_transit, Cr bank
+    WRITE_OFF = "write_off"  # suspense money written off in the workbench: Dr suspense, Cr write_off:rkc
 
 
 # Entries whose supplier credits are money collected for the supplier (a reversal counts as the
@@ -61,8 +64,8 @@ def bank_account(number: str) -> str:
 
 
 def is_credit_normal(account: str) -> bool:
-    """Supplier, suspense, fee and payouts-in-transit accounts carry credit balances; the rest debit."""
-    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(("supplier:", "fee:"))
+    """Supplier, suspense, fee, payouts-in-transit and write-off accounts carry credit balances; the rest debit."""
+    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(("supplier:", "fee:", "write_off:"))
 
 
 def natural_balance(account: str, signed: int) -> int:
@@ -210,3 +213,8 @@ def payout_postings(inn: str, amount: int) -> list[tuple[str, int, str | None]]:
 def payout_settled_postings(bank: str, amount: int) -> list[tuple[str, int, str | None]]:
     """A prepared payout seen debited in the bank statement: Dr payouts_in_transit, Cr bank."""
     return [(PAYOUTS_IN_TRANSIT, amount, None), (bank_account(bank), -amount, None)]
+
+
+def write_off_postings(amount: int) -> list[tuple[str, int, str | None]]:
+    """Suspense money written off in the workbench: Dr suspense, Cr write_off:rkc."""
+    return [(SUSPENSE, amount, None), (WRITE_OFF_RKC, -amount, None)]

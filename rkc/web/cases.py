@@ -12,10 +12,12 @@ from starlette.responses import RedirectResponse, Response
 from domain.cases import ACTIVE, ASSIGNABLE, CaseStatus
 from domain.codes import Code
 from domain.money import AmountError, parse_amount
+from domain.writeoff import WriteOffStatus
 from rkc import workbench
 from rkc.web.security import check_csrf, current_user
 from rkc.web.security import page as render
 from sql import cases as store
+from sql import write_offs as offs
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -81,11 +83,14 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         if case is None:
             return render(request, "error.html", {"user": user, "message": f"Случай {case_id} не найден."}, 404)
         sources, events = store.case_sources(conn, case), store.case_events(conn, case_id)
+        write_offs = offs.case_requests(conn, case_id)
     return render(request, "case.html", {
         "user": user, "case": case, "events": events, "error": error, **sources,
         "active": case["status"] in {s.value for s in ACTIVE},
         "assignable": case["code"] in {c.value for c in ASSIGNABLE} and case["payment_id"] is not None,
         "age": (request.app.state.config.today() - case["first_seen"]).days,
+        "write_offs": write_offs, "write_off_limit": request.app.state.config.workbench.write_off_limit,
+        "pending_write_off": any(w["status"] == WriteOffStatus.PENDING for w in write_offs),
     }, status)  # fmt: skip
 
 
