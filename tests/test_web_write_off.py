@@ -1,0 +1,134 @@
+"""Write-offs over HTTP on a generated night (SQLite and PostgreSQL): under the limit posted at
+once; above it the request waits, the one who asked and an accountant cannot approve it, a senior
+refuses or approves it; the entry balances, the chain verifies, every step is in the audit log."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from rkc.users import add_user
+from rkc.verify import verify
+from sql.entries import suspense_amount
+from sql.ledger_queries import check_ledger
+from tests.webutil import PASSWORD, Night, csrf_of, generated_night, logged_in
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def night(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
+    yield from generated_night(tmp_path_factory.mktemp(f"write_off_{request.param}"), request.param)
+
+
+def _limited(night: Night, limit: int) -> Night:
+    """The night served with ``workbench.write_off_limit`` = ``limit`` kopecks."""
+    workbench = dataclasses.replace(night.config.workbench, write_off_limit=limit)
+    return dataclasses.replace(night, config=dataclasses.replace(night.config, workbench=workbench))
+
+
+def _one(night: Night, sql: str, **params: object):  # type: ignore[no-untyped-def]
+    with night.engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).first()
+
+
+def _suspense_cases(night: Night) -> list[tuple[int, int]]:
+    with night.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, payment_id FROM work_case WHERE code = 'UNKNOWN_ACCOUNT'"
+                                    " AND payment_id IS NOT NULL ORDER BY id")).all()  # fmt: skip
+    assert len(rows) >= 2, "the generated night has two suspense payments"
+    return [(int(c), int(p)) for c, p in rows]
+
+
+def _held(night: Night, payment: int) -> int:
+    with night.engine.connect() as conn:
+        return suspense_amount(conn, payment)
+
+
+def _ledger_sound(night: Night) -> None:
+    with night.engine.connect() as conn:
+        assert check_ledger(conn) == []
+    assert verify(night.config, night.engine).ok
+
+
+def test_under_the_limit_posted_at_once(night: Night) -> None:
+    case, payment = _suspense_cases(night)[0]
+    held = _held(night, payment)
+    c = logged_in(_limited(night, held), "petrova")
+    token = csrf_of(c.get(f"/cases/{case}").text)
+    assert "Списать в доход РКЦ" in c.get(f"/cases/{case}").text
+    assert c.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": " "}).status_code == 422
+    assert c.post(f"/cases/{case}/write_off", data={"csrf_token": "x", "reason": "r"}).status_code == 403
+    done = c.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": "плательщик не найден за год"})
+    assert done.status_code == 303
+    status, resolution = _one(night, "SELECT status, resolution FROM work_case WHERE id = :i", i=case)
+    entry = _one(night, "SELECT id, kind FROM ledger_entry WHERE payment_id = :p AND kind = 'write_off'", p=payment)
+    assert status == "resolved" and f"проводка {entry[0]}" in resolution and "плательщик не найден" in resolution
+    legs = _one(night, "SELECT SUM(CASE WHEN account = 'write_off:rkc' THEN amount END),"
+                       " SUM(CASE WHEN account = 'suspense' THEN amount END) FROM ledger_posting"
+                       " WHERE entry_id = :e", e=entry[0])  # fmt: skip
+    assert tuple(legs) == (-held, held) and _held(night, payment) == 0
+    assert _one(night, "SELECT status, decided_by, entry_id FROM write_off_request WHERE case_id = :i", i=case) == (
+        "approved", None, entry[0])  # fmt: skip
+    audit = _one(night, "SELECT action, after FROM audit_log WHERE subject = :s ORDER BY id DESC", s=f"case:{case}")
+    assert audit[0] == "case_write_off" and json.loads(audit[1])["entry_id"] == entry[0]
+    assert c.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": "ещё"}).status_code == 409
+    _ledger_sound(night)
+
+
+def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
+    case, payment = _suspense_cases(night)[1]
+    held = _held(night, payment)
+    limited = _limited(night, held - 1)
+    petrova, smirnov, viewer = (logged_in(limited, u) for u in ("petrova", "smirnov", "audit"))
+    token = csrf_of(petrova.get(f"/cases/{case}").text)
+    asked = petrova.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": "нет плательщика"})
+    assert asked.status_code == 303
+    first = int(_one(night, "SELECT id FROM write_off_request WHERE case_id = :i AND status = 'pending'", i=case)[0])
+    assert _one(night, "SELECT status, owner FROM work_case WHERE id = :i", i=case) == ("in_work", "petrova")
+    assert _held(night, payment) == held  # nothing posted yet
+    again = petrova.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": "ещё раз"})
+    assert again.status_code == 409 and "ждущая утверждения" in again.text
+    assert f"/cases/{case}" in smirnov.get("/write-offs").text
+
+    refused = petrova.post(f"/write-offs/{first}/approve", data={"csrf_token": token})
+    assert refused.status_code == 403 and "только старший" in refused.text
+    viewer_token = csrf_of(viewer.get("/write-offs").text)
+    assert viewer.post(f"/write-offs/{first}/approve", data={"csrf_token": viewer_token}).status_code == 403
+    senior = csrf_of(smirnov.get(f"/cases/{case}").text)
+    assert "Утвердить списание" in smirnov.get(f"/cases/{case}").text
+    no = smirnov.post(f"/write-offs/{first}/refuse", data={"csrf_token": senior, "note": "сначала запросить банк"})
+    assert no.status_code == 303
+    assert _one(night, "SELECT status, decided_by FROM write_off_request WHERE id = :i", i=first) == (
+        "refused", "smirnov")  # fmt: skip
+    assert smirnov.post(f"/write-offs/{first}/approve", data={"csrf_token": senior}).status_code == 409
+    assert _held(night, payment) == held
+
+    # the senior asks himself: four eyes need another senior
+    asked = smirnov.post(f"/cases/{case}/write_off", data={"csrf_token": senior, "reason": "банк не ответил"})
+    assert asked.status_code == 303
+    second = int(_one(night, "SELECT id FROM write_off_request WHERE case_id = :i AND status = 'pending'", i=case)[0])
+    own = smirnov.post(f"/write-offs/{second}/approve", data={"csrf_token": senior})
+    assert own.status_code == 403 and "нужен второй сотрудник" in own.text
+    assert "Утвердить списание" not in smirnov.get(f"/cases/{case}").text
+    add_user(night.engine, "ivanova", "senior", PASSWORD)
+    ivanova = logged_in(limited, "ivanova")
+    other = csrf_of(ivanova.get(f"/cases/{case}").text)
+    assert ivanova.post(f"/write-offs/{second}/approve", data={"csrf_token": other}).status_code == 303
+    status, resolution = _one(night, "SELECT status, resolution FROM work_case WHERE id = :i", i=case)
+    assert status == "resolved" and "утвердил ivanova" in resolution and _held(night, payment) == 0
+    assert _one(night, "SELECT status, decided_by FROM write_off_request WHERE id = :i", i=second) == (
+        "approved", "ivanova")  # fmt: skip
+    assert ivanova.post(f"/write-offs/{second}/approve", data={"csrf_token": other}).status_code == 409
+    assert ivanova.post("/write-offs/999999/approve", data={"csrf_token": other}).status_code == 404
+    with night.engine.connect() as conn:
+        actions = [r[0] for r in conn.execute(sa.text("SELECT action FROM audit_log WHERE subject = :s ORDER BY id"),
+                                              {"s": f"case:{case}"})]  # fmt: skip
+    assert actions == ["case_write_off", "write_off_refuse", "case_write_off", "write_off_approve"]
+    page = ivanova.get(f"/cases/{case}").text
+    for text in ("отказано: сначала запросить банк", "списано", "списан в доход РКЦ"):
+        assert text in page
+    assert f"/cases/{case}" not in ivanova.get("/write-offs").text
+    _ledger_sound(night)
