@@ -44,6 +44,7 @@ class EventKind(StrEnum):
     ACCEPTED = "accepted"
     WRITE_OFF_ASKED = "write_off_asked"  # a write-off above the limit waits for a senior
     WRITE_OFF_REFUSED = "write_off_no"  # (the column holds 16 characters)
+    UNDONE = "undone"  # a resolution reversed: the case is in work again
 
 
 class Action(StrEnum):
@@ -54,6 +55,7 @@ class Action(StrEnum):
     ASSIGN = "assign"  # move a suspense payment to a ПД
     ACCEPT = "accept"  # close as accepted, with a reason
     WRITE_OFF = "write_off"  # write a suspense payment's money off (four eyes above the limit)
+    UNDO = "undo"  # reverse a resolution's entry: the case is in work again
 
 
 STATUS_RU: dict[CaseStatus, str] = {
@@ -73,6 +75,7 @@ EVENT_RU: dict[str, str] = {
     EventKind.ACCEPTED: "закрыт (принято)",
     EventKind.WRITE_OFF_ASKED: "списание ждёт утверждения",
     EventKind.WRITE_OFF_REFUSED: "в списании отказано",
+    EventKind.UNDONE: "решение отменено",
 }
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.IN_WORK)
@@ -89,6 +92,8 @@ _REGISTER_CODES = frozenset(
 
 def refusal(status: str, action: Action, code: str) -> str | None:
     """Why ``action`` is refused on a case in ``status`` with ``code`` (Russian), or None when allowed."""
+    if action is Action.UNDO:  # the one action on a closed case
+        return None if status == CaseStatus.RESOLVED else "отменить можно только решение решённого случая"
     if status not in ACTIVE:
         return f"случай уже закрыт ({STATUS_RU[CaseStatus(status)]})"
     if action is Action.TAKE and status == CaseStatus.IN_WORK:

@@ -15,12 +15,14 @@ class WriteOffStatus(StrEnum):
     PENDING = "pending"  # above the limit, waiting for a senior accountant
     APPROVED = "approved"  # posted (at once under the limit, or approved)
     REFUSED = "refused"
+    UNDONE = "undone"  # posted, then reversed in the workbench (the case reopened)
 
 
 WRITE_OFF_STATUS_RU: dict[str, str] = {
     WriteOffStatus.PENDING: "ждёт утверждения",
     WriteOffStatus.APPROVED: "списано",
     WriteOffStatus.REFUSED: "отказано",
+    WriteOffStatus.UNDONE: "отменено сторно",
 }
 
 

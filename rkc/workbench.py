@@ -9,7 +9,9 @@ the tests call these; nothing here knows about HTTP.
 - ``accept``: the case is closed as accepted, with the reason;
 - ``write_off``: a suspense payment's money is written off (Dr suspense, Cr write_off:rkc) with a
   reason; above ``workbench.write_off_limit`` the request waits and ``approve_write_off`` or
-  ``refuse_write_off`` by a senior accountant other than the one who asked decides it (four eyes).
+  ``refuse_write_off`` by a senior accountant other than the one who asked decides it (four eyes);
+- ``undo``: a write-off done in the workbench is reversed (a ``reversal`` entry) and its case is
+  in work again.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rkc.resolve import resolve_payment
 from rkc.users import SessionUser
 from sql import cases as store
 from sql import write_offs as offs
-from sql.entries import suspense_amount
+from sql.entries import reverse_entry, suspense_amount
 from sql.uow import UnitOfWork
 from sql.users import audit
 
@@ -190,6 +192,31 @@ def refuse_write_off(engine: Engine, user: SessionUser, request_id: int, note: s
                          ensure_ascii=False))  # fmt: skip
         uow.commit()
     return Done(int(case["id"]), f"В списании по заявке № {request_id} отказано.")
+
+
+def undo(config: Config, engine: Engine, user: SessionUser, case_id: int, reason: str) -> Done:
+    """Undo a resolved case's write-off with ``reason``: its entry is reversed (dated today), the
+    request marked undone, and the case is in work again, owned by the user."""
+    reason = _text(reason, "причина отмены")
+    with UnitOfWork(engine) as uow:
+        case = _case(uow.conn, user, case_id, Action.UNDO)
+        done = offs.posted(uow.conn, case_id)
+        if done is None or done["entry_id"] is None:
+            raise ActionRefused("Отменить можно только списание, проведённое в рабочем месте.")
+        reversal = reverse_entry(uow.conn, int(done["entry_id"]), on=config.today(),
+                                 reason=f"отмена списания, случай {case_id}: {reason}")  # fmt: skip
+        if reversal is None:
+            raise ActionRefused(f"Проводка {done['entry_id']} уже сторнирована.")
+        offs.undone(uow.conn, int(done["id"]), reversal)
+        text = f"списание по заявке № {done['id']} отменено (сторно {reversal} проводки {done['entry_id']}): {reason}"
+        after = {"status": CaseStatus.IN_WORK.value, "owner": user.login, "resolution": None}
+        store.set_case(uow.conn, case_id, **after)
+        store.add_events(uow.conn, [{"case_id": case_id, "kind": EventKind.UNDONE.value, "actor": user.login,
+                                     "text": text}])  # fmt: skip
+        _audit(uow.conn, user, Action.UNDO, case,
+               {**after, "write_off": done["id"], "reversal_entry_id": reversal, "reason": reason})  # fmt: skip
+        uow.commit()
+    return Done(case_id, f"Решение отменено: сторно {reversal}.", reversal)
 
 
 def _pending(conn: Connection, user: SessionUser, request_id: int) -> tuple[dict, dict]:

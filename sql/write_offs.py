@@ -33,6 +33,20 @@ def decide(conn: Connection, request_id: int, **values: object) -> None:
                  .values(**values, decided_at=func.current_timestamp()))  # fmt: skip
 
 
+def undone(conn: Connection, request_id: int, reversal_entry_id: int) -> None:
+    """Mark a posted request undone by the reversal of its entry."""
+    conn.execute(update(WriteOffRequest).where(WriteOffRequest.id == request_id)
+                 .values(status=WriteOffStatus.UNDONE.value, reversal_entry_id=reversal_entry_id))  # fmt: skip
+
+
+def posted(conn: Connection, case_id: int) -> dict | None:
+    """The case's posted (approved, not undone) write-off, or None."""
+    w = WriteOffRequest.__table__.c
+    query = select(WriteOffRequest.__table__).where(w.case_id == case_id, w.status == WriteOffStatus.APPROVED.value)
+    row = conn.execute(query.order_by(w.id.desc())).mappings().first()
+    return dict(row) if row else None
+
+
 def case_requests(conn: Connection, case_id: int) -> list[dict]:
     """A case's write-off requests, oldest first."""
     query = select(WriteOffRequest.__table__).where(WriteOffRequest.case_id == case_id).order_by(WriteOffRequest.id)

@@ -132,3 +132,38 @@ def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
         assert text in page
     assert f"/cases/{case}" not in ivanova.get("/write-offs").text
     _ledger_sound(night)
+
+
+def test_undo_a_write_off(night: Night) -> None:
+    """The write-off of the first test is reversed: the money is back in suspense, the case in work;
+    written off again, a new entry (the first and its reversal stay)."""
+    case, payment = _suspense_cases(night)[0]
+    first = _one(night, "SELECT id, entry_id, amount FROM write_off_request WHERE case_id = :i AND status = 'approved'",
+                 i=case)  # fmt: skip
+    assert first is not None, "test_under_the_limit_posted_at_once wrote it off"
+    c = logged_in(_limited(night, first[2]), "petrova")
+    page = c.get(f"/cases/{case}").text
+    assert "Отменить списание" in page
+    token = csrf_of(page)
+    viewer = logged_in(night, "audit")
+    assert viewer.post(f"/cases/{case}/undo", data={"csrf_token": csrf_of(viewer.get("/cases").text),
+                                                    "reason": "r"}).status_code == 403  # fmt: skip
+    assert c.post(f"/cases/{case}/undo", data={"csrf_token": token, "reason": ""}).status_code == 422
+    assert c.post(f"/cases/{case}/undo", data={"csrf_token": token, "reason": "плательщик нашёлся"}).status_code == 303
+    reversal = _one(night, "SELECT id, kind FROM ledger_entry WHERE reverses_id = :e", e=first[1])
+    assert reversal[1] == "reversal" and _held(night, payment) == first[2]
+    assert _one(night, "SELECT status, reversal_entry_id FROM write_off_request WHERE id = :i", i=first[0]) == (
+        "undone", reversal[0])  # fmt: skip
+    assert _one(night, "SELECT status, owner, resolution FROM work_case WHERE id = :i", i=case) == (
+        "in_work", "petrova", None)  # fmt: skip
+    assert c.post(f"/cases/{case}/undo", data={"csrf_token": token, "reason": "ещё"}).status_code == 409
+    audit = _one(night, "SELECT action, after FROM audit_log WHERE subject = :s ORDER BY id DESC", s=f"case:{case}")
+    assert audit[0] == "case_undo" and json.loads(audit[1])["reversal_entry_id"] == reversal[0]
+    assert "решение отменено" in c.get(f"/cases/{case}").text
+    again = c.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": "всё-таки не нашёлся"})
+    assert again.status_code == 303 and _held(night, payment) == 0
+    with night.engine.connect() as conn:
+        kinds = [k for (k,) in conn.execute(sa.text("SELECT kind FROM ledger_entry WHERE payment_id = :p"
+                                                    " AND kind <> 'payment' ORDER BY id"), {"p": payment})]  # fmt: skip
+    assert kinds == ["write_off", "reversal", "write_off"]
+    _ledger_sound(night)

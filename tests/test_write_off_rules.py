@@ -46,6 +46,12 @@ def test_only_suspense_payments_are_written_off(code: str, allowed: bool) -> Non
     assert refusal("resolved", Action.WRITE_OFF, "UNKNOWN_ACCOUNT") is not None
 
 
+@pytest.mark.parametrize(("status", "allowed"), [("resolved", True), ("accepted", False), ("open", False),
+                                                 ("in_work", False), ("informational", False)])  # fmt: skip
+def test_only_a_resolution_is_undone(status: str, allowed: bool) -> None:
+    assert (refusal(status, Action.UNDO, "UNKNOWN_ACCOUNT") is None) is allowed
+
+
 def test_the_entry_moves_suspense_to_the_centers_income() -> None:
     legs = write_off_postings(12_345)
     assert legs == [(SUSPENSE, 12_345, None), (WRITE_OFF_RKC, -12_345, None)]

@@ -91,6 +91,8 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         "age": (request.app.state.config.today() - case["first_seen"]).days,
         "write_offs": write_offs, "write_off_limit": request.app.state.config.workbench.write_off_limit,
         "pending_write_off": any(w["status"] == WriteOffStatus.PENDING for w in write_offs),
+        "undoable": case["status"] == CaseStatus.RESOLVED
+        and any(w["status"] == WriteOffStatus.APPROVED for w in write_offs),
     }, status)  # fmt: skip
 
 
@@ -123,6 +125,14 @@ def assign(request: Request, case_id: CaseId, target: str = Form(""), csrf_token
     state = request.app.state
     return _act(request, case_id, csrf_token,
                 lambda u: workbench.assign(state.config, state.engine, u, case_id, target))  # fmt: skip
+
+
+@router.post("/cases/{case_id}/undo")
+def undo(request: Request, case_id: CaseId, reason: str = Form(""), csrf_token: str = Form("")) -> Response:
+    """Undo the case's write-off by a reversal entry; the case is in work again."""
+    state = request.app.state
+    return _act(request, case_id, csrf_token,
+                lambda u: workbench.undo(state.config, state.engine, u, case_id, reason))  # fmt: skip
 
 
 @router.post("/cases/{case_id}/accept")

@@ -134,6 +134,7 @@ class WriteOffRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
     entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    reversal_entry_id: Mapped[int | None] = mapped_column(BigInteger)  # the entry's reversal, when undone
     __table_args__ = (
         CheckConstraint(f"status IN ({_sql_list(WriteOffStatus)})", name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),

@@ -58,8 +58,9 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
         sa.Column("entry_id", sa.BigInteger(), nullable=True),
+        sa.Column("reversal_entry_id", sa.BigInteger(), nullable=True),
         sa.CheckConstraint(
-            "status IN ('pending', 'approved', 'refused')", name=op.f("ck_write_off_request_status_known")
+            "status IN ('pending', 'approved', 'refused', 'undone')", name=op.f("ck_write_off_request_status_known")
         ),
         sa.CheckConstraint("amount > 0", name=op.f("ck_write_off_request_amount_positive")),
         sa.ForeignKeyConstraint(["case_id"], ["work_case.id"], name=op.f("fk_write_off_request_case_id_work_case")),
