@@ -10,8 +10,8 @@ the tests call these; nothing here knows about HTTP.
 - ``write_off``: a suspense payment's money is written off (Dr suspense, Cr write_off:rkc) with a
   reason; above ``workbench.write_off_limit`` the request waits and ``approve_write_off`` or
   ``refuse_write_off`` by a senior accountant other than the one who asked decides it (four eyes);
-- ``undo``: a write-off done in the workbench is reversed (a ``reversal`` entry) and its case is
-  in work again.
+- ``undo``: a write-off or an assignment to a ПД is reversed (a ``reversal`` entry) and its case
+  is in work again.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from rkc.resolve import resolve_payment
 from rkc.users import SessionUser
 from sql import cases as store
 from sql import write_offs as offs
-from sql.entries import reverse_entry, suspense_amount
+from sql.entries import LedgerError, reverse_entry, suspense_amount
+from sql.resolutions import drop_resolution, resolution_row
 from sql.uow import UnitOfWork
 from sql.users import audit
 
@@ -195,26 +196,39 @@ def refuse_write_off(engine: Engine, user: SessionUser, request_id: int, note: s
 
 
 def undo(config: Config, engine: Engine, user: SessionUser, case_id: int, reason: str) -> Done:
-    """Undo a resolved case's write-off with ``reason``: its entry is reversed (dated today), the
-    request marked undone, and the case is in work again, owned by the user."""
+    """Undo a resolved case's write-off or assignment to a ПД with ``reason``: its entry is reversed
+    (dated today), the request marked undone or the resolution forgotten, and the case is in work
+    again, owned by the user; the payment's money is back in suspense."""
     reason = _text(reason, "причина отмены")
     with UnitOfWork(engine) as uow:
         case = _case(uow.conn, user, case_id, Action.UNDO)
-        done = offs.posted(uow.conn, case_id)
-        if done is None or done["entry_id"] is None:
-            raise ActionRefused("Отменить можно только списание, проведённое в рабочем месте.")
-        reversal = reverse_entry(uow.conn, int(done["entry_id"]), on=config.today(),
-                                 reason=f"отмена списания, случай {case_id}: {reason}")  # fmt: skip
+        written_off = offs.posted(uow.conn, case_id)
+        assigned = resolution_row(uow.conn, int(case["payment_id"])) if case["payment_id"] is not None else None
+        if written_off is not None and written_off["entry_id"] is not None:
+            entry_id, what = int(written_off["entry_id"]), f"списание по заявке № {written_off['id']}"
+        elif assigned is not None:
+            entry_id, what = int(assigned["entry_id"]), f"разнесение на ПД {assigned['target_uip']}"
+        else:
+            raise ActionRefused("Отменить можно только списание или разнесение на ПД.")
+        try:
+            reversal = reverse_entry(uow.conn, entry_id, on=config.today(),
+                                     reason=f"отмена решения, случай {case_id}: {reason}")  # fmt: skip
+        except LedgerError as exc:
+            raise ActionRefused(f"Проводку {entry_id} сторнировать нельзя: {exc}.") from exc
         if reversal is None:
-            raise ActionRefused(f"Проводка {done['entry_id']} уже сторнирована.")
-        offs.undone(uow.conn, int(done["id"]), reversal)
-        text = f"списание по заявке № {done['id']} отменено (сторно {reversal} проводки {done['entry_id']}): {reason}"
+            raise ActionRefused(f"Проводка {entry_id} уже сторнирована.")
+        if written_off is not None:
+            offs.undone(uow.conn, int(written_off["id"]), reversal)
+        else:
+            drop_resolution(uow.conn, int(case["payment_id"]))
+        text = f"{what} отменено (сторно {reversal} проводки {entry_id}): {reason}"
         after = {"status": CaseStatus.IN_WORK.value, "owner": user.login, "resolution": None}
         store.set_case(uow.conn, case_id, **after)
         store.add_events(uow.conn, [{"case_id": case_id, "kind": EventKind.UNDONE.value, "actor": user.login,
                                      "text": text}])  # fmt: skip
+        undone = {"write_off": written_off["id"]} if written_off is not None else {"resolution": assigned}
         _audit(uow.conn, user, Action.UNDO, case,
-               {**after, "write_off": done["id"], "reversal_entry_id": reversal, "reason": reason})  # fmt: skip
+               {**after, **undone, "entry_id": entry_id, "reversal_entry_id": reversal, "reason": reason})  # fmt: skip
         uow.commit()
     return Done(case_id, f"Решение отменено: сторно {reversal}.", reversal)
 

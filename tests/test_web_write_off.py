@@ -143,7 +143,7 @@ def test_undo_a_write_off(night: Night) -> None:
     assert first is not None, "test_under_the_limit_posted_at_once wrote it off"
     c = logged_in(_limited(night, first[2]), "petrova")
     page = c.get(f"/cases/{case}").text
-    assert "Отменить списание" in page
+    assert "Отменить решение" in page
     token = csrf_of(page)
     viewer = logged_in(night, "audit")
     assert viewer.post(f"/cases/{case}/undo", data={"csrf_token": csrf_of(viewer.get("/cases").text),
@@ -166,4 +166,31 @@ def test_undo_a_write_off(night: Night) -> None:
         kinds = [k for (k,) in conn.execute(sa.text("SELECT kind FROM ledger_entry WHERE payment_id = :p"
                                                     " AND kind <> 'payment' ORDER BY id"), {"p": payment})]  # fmt: skip
     assert kinds == ["write_off", "reversal", "write_off"]
+    _ledger_sound(night)
+
+
+def test_undo_an_assignment(night: Night) -> None:
+    """The second case's write-off undone, its payment assigned to a ПД, the assignment undone (the
+    reclass reversed, the resolution forgotten) and made again under a new key."""
+    case, payment = _suspense_cases(night)[1]
+    c = logged_in(night, "smirnov")
+    token = csrf_of(c.get(f"/cases/{case}").text)
+    assert c.post(f"/cases/{case}/undo", data={"csrf_token": token, "reason": "нашёлся ЛС"}).status_code == 303
+    held = _held(night, payment)
+    assert held > 0
+    assert c.post(f"/cases/{case}/assign", data={"csrf_token": token, "target": night.known_account}).status_code == 303
+    first = _one(night, "SELECT entry_id FROM resolution WHERE payment_id = :p", p=payment)[0]
+    assert "Отменить решение" in c.get(f"/cases/{case}").text
+    assert c.post(f"/cases/{case}/undo", data={"csrf_token": token, "reason": "не тот ЛС"}).status_code == 303
+    assert _one(night, "SELECT COUNT(*) FROM resolution WHERE payment_id = :p", p=payment)[0] == 0
+    assert _one(night, "SELECT kind FROM ledger_entry WHERE reverses_id = :e", e=first)[0] == "reversal"
+    assert _held(night, payment) == held
+    assert _one(night, "SELECT status, resolution FROM work_case WHERE id = :i", i=case) == ("in_work", None)
+    audit = _one(night, "SELECT action, after FROM audit_log WHERE subject = :s ORDER BY id DESC", s=f"case:{case}")
+    assert audit[0] == "case_undo" and json.loads(audit[1])["resolution"]["entry_id"] == first
+    assert c.post(f"/cases/{case}/assign", data={"csrf_token": token, "target": night.known_account}).status_code == 303
+    second = _one(night, "SELECT entry_id FROM resolution WHERE payment_id = :p", p=payment)[0]
+    key = _one(night, "SELECT source_key FROM ledger_entry WHERE id = :e", e=second)[0]
+    assert second != first and key == f"reclass:{payment}:2" and _held(night, payment) == 0
+    assert _one(night, "SELECT status FROM work_case WHERE id = :i", i=case)[0] == "resolved"
     _ledger_sound(night)
