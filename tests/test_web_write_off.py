@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -194,3 +195,25 @@ def test_undo_an_assignment(night: Night) -> None:
     assert second != first and key == f"reclass:{payment}:2" and _held(night, payment) == 0
     assert _one(night, "SELECT status FROM work_case WHERE id = :i", i=case)[0] == "resolved"
     _ledger_sound(night)
+
+
+def test_run_history_with_verification(night: Night) -> None:
+    """`/runs`: the night's signed manifest, verified; an output changed after signing is named."""
+    viewer = logged_in(night, "audit")
+    page = viewer.get("/runs")
+    night_date = str(_one(night, "SELECT MAX(run_date) FROM run_manifest")[0])[:10]
+    assert page.status_code == 200 and "История запусков" in page.text
+    assert f"{night_date[8:10]}.{night_date[5:7]}.{night_date[:4]}" in page.text
+    assert "в порядке" in page.text and "Страница 1 из 1" in page.text
+    assert viewer.get("/runs", params={"page": 0}).status_code == 422
+    assert "Страница 2 из 1" in viewer.get("/runs", params={"page": 2}).text
+    body = json.loads(_one(night, "SELECT body FROM run_manifest ORDER BY id DESC")[0])
+    output = next(o["path"] for o in body["outputs"])
+    path = Path(output) if Path(output).is_absolute() else night.config.home / output
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + b" ")
+        assert "файл изменён после подписи" in viewer.get("/runs").text
+    finally:
+        path.write_bytes(original)
+    assert "в порядке" in viewer.get("/runs").text
