@@ -217,3 +217,30 @@ def test_run_history_with_verification(night: Night) -> None:
     finally:
         path.write_bytes(original)
     assert "в порядке" in viewer.get("/runs").text
+
+
+def test_supplier_pages(night: Night) -> None:
+    """`/suppliers` with what the center owes each (the ledger's balance), one supplier's page with
+    its statements to download, and nothing else from out/."""
+    from domain.money import format_ru
+    from sql.ledger_queries import balances
+
+    viewer = logged_in(night, "audit")
+    with night.engine.connect() as conn:
+        owed = balances(conn)
+        inns = [i for (i,) in conn.execute(sa.text("SELECT inn FROM supplier ORDER BY inn"))]
+    listing = viewer.get("/suppliers")
+    assert listing.status_code == 200 and all(f"/suppliers/{inn}" in listing.text for inn in inns[:50])
+    inn = next(i for i in inns if owed.get(f"supplier:{i}", 0) != 0)
+    card = viewer.get(f"/suppliers/{inn}")
+    assert card.status_code == 200 and format_ru(owed[f"supplier:{inn}"]) in card.text
+    assert viewer.get("/suppliers/000000000000").status_code == 404
+    assert viewer.get("/suppliers/abc").status_code == 422
+    folder = night.config.out / "statements" / "2099-01" / inn
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"statement-2099-01-{inn}.html").write_text("<p>выписка</p>", encoding="utf-8")
+    assert f"/suppliers/{inn}/files/2099-01/statement-2099-01-{inn}.html" in viewer.get(f"/suppliers/{inn}").text
+    got = viewer.get(f"/suppliers/{inn}/files/2099-01/statement-2099-01-{inn}.html")
+    assert got.status_code == 200 and "выписка" in got.text
+    assert viewer.get(f"/suppliers/{inn}/files/2099-01/..%2F..%2Frkc.yaml").status_code == 404
+    assert viewer.get(f"/suppliers/{inn}/files/2099-01/other.html").status_code == 404

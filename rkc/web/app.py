@@ -24,7 +24,7 @@ from domain.writeoff import WRITE_OFF_STATUS_RU
 from rkc.config import Config
 from rkc.summary import bridge_lines, discrepancy_counts
 from rkc.users import LoginRefused, log_in, log_out
-from rkc.web import cases, runs, write_offs
+from rkc.web import cases, runs, suppliers, write_offs
 from rkc.web.security import (
     HEADERS,
     LOGIN_CSRF_COOKIE,
@@ -79,6 +79,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(write_offs.router)
     app.include_router(runs.router)
+    app.include_router(suppliers.router)
 
     @app.middleware("http")
     async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
