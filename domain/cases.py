@@ -42,6 +42,9 @@ class EventKind(StrEnum):
     COMMENT = "comment"
     RESOLVED = "resolved"
     ACCEPTED = "accepted"
+    WRITE_OFF_ASKED = "write_off_asked"  # a write-off above the limit waits for a senior
+    WRITE_OFF_REFUSED = "write_off_no"  # (the column holds 16 characters)
+    UNDONE = "undone"  # a resolution reversed: the case is in work again
 
 
 class Action(StrEnum):
@@ -51,6 +54,8 @@ class Action(StrEnum):
     COMMENT = "comment"
     ASSIGN = "assign"  # move a suspense payment to a ПД
     ACCEPT = "accept"  # close as accepted, with a reason
+    WRITE_OFF = "write_off"  # write a suspense payment's money off (four eyes above the limit)
+    UNDO = "undo"  # reverse a resolution's entry: the case is in work again
 
 
 STATUS_RU: dict[CaseStatus, str] = {
@@ -68,6 +73,9 @@ EVENT_RU: dict[str, str] = {
     EventKind.COMMENT: "комментарий",
     EventKind.RESOLVED: "решён",
     EventKind.ACCEPTED: "закрыт (принято)",
+    EventKind.WRITE_OFF_ASKED: "списание ждёт утверждения",
+    EventKind.WRITE_OFF_REFUSED: "в списании отказано",
+    EventKind.UNDONE: "решение отменено",
 }
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.IN_WORK)
@@ -84,12 +92,16 @@ _REGISTER_CODES = frozenset(
 
 def refusal(status: str, action: Action, code: str) -> str | None:
     """Why ``action`` is refused on a case in ``status`` with ``code`` (Russian), or None when allowed."""
+    if action is Action.UNDO:  # the one action on a closed case
+        return None if status == CaseStatus.RESOLVED else "отменить можно только решение решённого случая"
     if status not in ACTIVE:
         return f"случай уже закрыт ({STATUS_RU[CaseStatus(status)]})"
     if action is Action.TAKE and status == CaseStatus.IN_WORK:
         return None  # taking over a case from a colleague is allowed and recorded
     if action is Action.ASSIGN and code not in {c.value for c in ASSIGNABLE}:
         return "разнести на ПД можно только невыясненный платёж"
+    if action is Action.WRITE_OFF and code not in {c.value for c in ASSIGNABLE}:
+        return "списать можно только невыясненный платёж"
     return None
 
 

@@ -5,11 +5,13 @@ Accounts (docs/LEDGER.md): ``agent:<channel>`` (what the agent owes the РКЦ),
 ``supplier:<inn>`` (owed to the supplier), ``commission:<channel>``, ``suspense``, and for money
 going out ``fee:rkc`` (the center's fee earned) and ``payouts_in_transit`` (payment orders to
 suppliers prepared, not yet debited by the bank); ``agent_unallocated:<channel>`` holds an agent's
-п/п that no posted register claims yet (received, register pending).
+п/п that no posted register claims yet (received, register pending); ``write_off:rkc`` takes
+suspense money the accountants wrote off (the center's income).
 
 Balances are shown in each account's natural sign: debit-normal accounts (agent, bank,
 commission) as debit minus credit, credit-normal ones (supplier, suspense, fee, payouts in
-transit, agent unallocated) as credit minus debit, so a supplier's balance is the positive amount the center owes it.
+transit, agent unallocated, write-off) as credit minus debit, so a supplier's balance is the
+positive amount the center owes it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ FEE_RKC = "fee:rkc"
 PAYOUTS_IN_TRANSIT = "payouts_in_transit"
 AGENT_PREFIX = "agent:"
 UNALLOCATED_PREFIX = "agent_unallocated:"
+WRITE_OFF_RKC = "write_off:rkc"
 POSTING_COLUMNS = ["pidx", "account", "amount", "service"]
 
 
@@ -38,6 +41,7 @@ class EntryKind(StrEnum):
     PAYOUT = "payout"  # a payment order prepared: Dr supplier, Cr payouts_in_transit
     PAYOUT_SETTLED = "payout_settled"  # its debit seen in the statement: Dr payouts_in_transit, Cr bank
     ALLOCATION = "allocation"  # a п/п's register posted: Dr agent_unallocated, Cr agent
+    WRITE_OFF = "write_off"  # suspense money written off in the workbench: Dr suspense, Cr write_off:rkc
 
 
 # Entries whose supplier credits are money collected for the supplier (a reversal counts as the
@@ -70,9 +74,11 @@ def bank_account(number: str) -> str:
 
 
 def is_credit_normal(account: str) -> bool:
-    """Supplier, suspense, fee, payouts-in-transit and agent-unallocated accounts carry credit
-    balances; the rest debit."""
-    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(("supplier:", "fee:", UNALLOCATED_PREFIX))
+    """Supplier, suspense, fee, payouts-in-transit, agent-unallocated and write-off accounts carry
+    credit balances; the rest debit."""
+    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(
+        ("supplier:", "fee:", UNALLOCATED_PREFIX, "write_off:")
+    )
 
 
 def natural_balance(account: str, signed: int) -> int:
@@ -227,3 +233,8 @@ def payout_postings(inn: str, amount: int) -> list[tuple[str, int, str | None]]:
 def payout_settled_postings(bank: str, amount: int) -> list[tuple[str, int, str | None]]:
     """A prepared payout seen debited in the bank statement: Dr payouts_in_transit, Cr bank."""
     return [(PAYOUTS_IN_TRANSIT, amount, None), (bank_account(bank), -amount, None)]
+
+
+def write_off_postings(amount: int) -> list[tuple[str, int, str | None]]:
+    """Suspense money written off in the workbench: Dr suspense, Cr write_off:rkc."""
+    return [(SUSPENSE, amount, None), (WRITE_OFF_RKC, -amount, None)]

@@ -23,7 +23,7 @@ from domain.manifest import SigningKey, canonical, signature_valid, superseded_o
 from rkc.config import Config
 from rkc.manifest import file_sha256, verification_keys
 from sql.chain import entry_id_range, links, read_slice, slices, unposted_payments
-from sql.manifests import StoredManifest, manifests
+from sql.manifests import StoredManifest, manifest_count, manifest_ids_page, manifests, manifests_since
 
 SLICE_ENTRIES = 500_000  # entries read at a time, and one slice ahead: bounds memory (legs come with them)
 
@@ -68,6 +68,27 @@ def verify(config: Config, engine: Engine, since: date | None = None, until: dat
     files, demo = _check_manifests(config, recorded, verification_keys(config), link_hashes, check)
     return Verification(check.findings, {p.value: n for p, n in check.counted.items()}, check.entries, check.legs,
                         len(chain), len(recorded), files, demo)  # fmt: skip
+
+
+def manifest_page(
+    config: Config, engine: Engine, page: int, size: int
+) -> tuple[list[tuple[StoredManifest, list[Finding]]], int]:
+    """One page of the run history, newest first: each manifest with what verifying it found (its
+    signature, the chain head it signed, its files), and how many manifests there are. The
+    manifests newer than the page are checked with it: a rerun's outputs supersede the run before."""
+    with engine.connect() as conn:
+        total = manifest_count(conn)
+        ids = manifest_ids_page(conn, (page - 1) * size, size)
+        if not ids:
+            return [], total
+        recorded = manifests_since(conn, min(ids))
+        stored_links = links(conn)
+    link_hashes = dict(zip(stored_links["seq"].astype(int), stored_links["hash"], strict=True))
+    check = ChainCheck()
+    _check_manifests(config, recorded, verification_keys(config), link_hashes, check)
+    shown = sorted((m for m in recorded if m.id in set(ids)), key=lambda m: -m.id)
+    about = lambda m, f: f.subject == f"manifest {m.path}" or f"manifest {m.path}" in f.detail  # noqa: E731
+    return [(m, [f for f in check.findings if about(m, f)]) for m in shown], total
 
 
 def _read_ahead(engine: Engine) -> Iterator[tuple[pa.Table, pa.Table]]:

@@ -168,21 +168,27 @@ def reclassify(
 
     ``splits`` (supplier_inn, service, amount) must sum to what the payment has in suspense;
     ``document_version`` is the version of the ПД whose lines they were split by.
-    Returns the new entry id, or None if this payment was already reclassified.
+    Returns the new entry id, or None if this payment was already reclassified (by an entry not
+    reversed since: an assignment undone in the workbench may be made again, under a new key).
     """
     held = suspense_amount(conn, payment_id)
-    done = conn.execute(
-        text("SELECT id FROM ledger_entry WHERE source_key = :k"), {"k": f"reclass:{payment_id}"}
-    ).scalar()
-    if done is not None:
+    # by the payment's index (a reversal names the payment of what it reverses): source_key LIKE
+    # and reverses_id have none
+    rows = conn.execute(
+        text("SELECT id, kind, source_key, reverses_id FROM ledger_entry WHERE payment_id = :pid"), {"pid": payment_id}
+    ).all()
+    undone = {r.reverses_id for r in rows if r.kind == EntryKind.REVERSAL}
+    prior = [(r.source_key, r.id) for r in rows if r.kind == EntryKind.RECLASS]
+    if any(entry not in undone for _, entry in prior):
         return None
+    keys = [k for k, _ in prior if k == f"reclass:{payment_id}" or k.startswith(f"reclass:{payment_id}:")]
     if held <= 0:
         raise LedgerError(f"payment {payment_id} has nothing in suspense")
     legs = reclass_postings(held, splits)
     return post_entry(
         conn,
         kind=EntryKind.RECLASS,
-        source_key=f"reclass:{payment_id}",
+        source_key=f"reclass:{payment_id}" + (f":{len(keys) + 1}" if keys else ""),
         value_date=on,
         postings=[(r.account, int(r.amount), r.service) for r in legs.itertuples()],
         payment_id=payment_id,

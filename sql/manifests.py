@@ -47,6 +47,25 @@ def manifests(conn: Connection, since: date | None = None, until: date | None = 
     return [StoredManifest(int(r.id), r.kind, _day(r.run_date), r.path, r.body, r.key_id, r.signature) for r in rows]
 
 
+def manifest_count(conn: Connection) -> int:
+    """How many manifests are stored."""
+    return int(conn.execute(text("SELECT COUNT(*) FROM run_manifest")).scalar_one())
+
+
+def manifest_ids_page(conn: Connection, offset: int, limit: int) -> list[int]:
+    """The ids of one page of manifests, newest first."""
+    rows = conn.execute(text("SELECT id FROM run_manifest ORDER BY id DESC LIMIT :n OFFSET :o"),
+                        {"n": limit, "o": offset})  # fmt: skip
+    return [int(r.id) for r in rows]
+
+
+def manifests_since(conn: Connection, first_id: int) -> list[StoredManifest]:
+    """The manifests from ``first_id`` on, in signing order."""
+    rows = conn.execute(text("SELECT id, kind, run_date, path, body, key_id, signature FROM run_manifest"
+                             " WHERE id >= :first ORDER BY id"), {"first": first_id}).all()  # fmt: skip
+    return [StoredManifest(int(r.id), r.kind, _day(r.run_date), r.path, r.body, r.key_id, r.signature) for r in rows]
+
+
 def night_inputs(conn: Connection, run_date: date) -> list[dict]:
     """What a night read: its registers (posted, quarantined, refused) with their sha256 and where
     they were filed, and the bank statements read that night."""

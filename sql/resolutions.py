@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from sql.models import PaymentDocument, Resolution
 
@@ -17,6 +17,18 @@ def add_resolution(conn: Connection, *, payment_id: int, target_uip: str, resolv
     """Record who resolved a payment to which ПД, from which file, by which ledger entry."""
     conn.execute(insert(Resolution).values(payment_id=payment_id, target_uip=target_uip, resolved_by=resolved_by,
                                            source_file=source_file, entry_id=entry_id))  # fmt: skip
+
+
+def resolution_row(conn: Connection, payment_id: int) -> dict | None:
+    """A payment's resolution as a dict, or None."""
+    row = conn.execute(select(Resolution.__table__).where(Resolution.payment_id == payment_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def drop_resolution(conn: Connection, payment_id: int) -> None:
+    """Forget a payment's resolution once its entry is reversed (the workbench's undo, whose audit
+    row keeps it): the payment is in suspense again and may be resolved anew."""
+    conn.execute(delete(Resolution).where(Resolution.payment_id == payment_id))
 
 
 def document_exists(conn: Connection, uip: str) -> bool:

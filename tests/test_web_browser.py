@@ -1,10 +1,12 @@
 """The workbench in a real browser: Debian's Chromium driven by Playwright against the app served
 on loopback by the test. An accountant logs in, filters the queue, opens a suspense payment's case
-and assigns it to a ПД; the reclassification entry is posted. A viewer sees no actions and is
-refused one; a form without its CSRF token is refused. Skips without Chromium, fails under CI."""
+and assigns it to a ПД; the reclassification entry is posted. A write-off above the limit waits
+until a senior accountant approves it. A viewer sees no actions and is refused one; a form without
+its CSRF token is refused. Skips without Chromium, fails under CI."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -47,7 +49,9 @@ def base_url(night: Night) -> Iterator[str]:
 
     from rkc.web.app import create_app
 
-    config = night.config
+    # Every write-off waits for a senior: the limit is 0,00.
+    config = dataclasses.replace(night.config,
+                                 workbench=dataclasses.replace(night.config.workbench, write_off_limit=0))  # fmt: skip
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -115,6 +119,42 @@ def test_accountant_assigns_suspense_to_a_document(night: Night, browser, base_u
     other = page.request.post(f"{base_url}/cases/{case_id}/comment", form={"text": "без токена"})
     assert other.status == 403
     page.context.close()
+
+
+def test_write_off_above_the_limit_waits_for_a_senior(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    with night.engine.connect() as conn:
+        case_id = conn.execute(sa.text("SELECT MAX(id) FROM work_case WHERE code = 'UNKNOWN_ACCOUNT'"
+                                       " AND status = 'open' AND payment_id IS NOT NULL")).scalar()  # fmt: skip
+    page = _login(browser, base_url, "petrova")
+    page.goto(f"{base_url}/cases/{case_id}")
+    page.fill("form[action$='/write_off'] input[name=reason]", "плательщик не найден")
+    with page.expect_navigation():
+        page.click("form[action$='/write_off'] button[type=submit]")
+    assert page.inner_text("#status") == "в работе"
+    assert "ждёт утверждения" in page.inner_text("table.write-offs")
+    assert page.locator("form[action$='/approve']").count() == 0  # not for the one who asked
+    request_id = int(page.inner_text("table.write-offs tr:nth-child(2) td:first-child"))
+    csrf = page.locator("header input[name=csrf_token]").get_attribute("value")
+    own = page.request.post(f"{base_url}/write-offs/{request_id}/approve", form={"csrf_token": csrf})
+    assert own.status == 403 and "только старший" in own.text()
+    with night.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_entry WHERE kind = 'write_off'")).scalar() == 0
+    page.context.close()
+
+    senior = _login(browser, base_url, "smirnov")
+    senior.click("header a[href='/write-offs']")
+    senior.click(f"table.write-offs a[href='/cases/{case_id}']")
+    with senior.expect_navigation():
+        senior.click("form[action$='/approve'] button[type=submit]")
+    assert senior.inner_text("#status") == "решён"
+    resolution = senior.inner_text("#resolution")
+    assert "утвердил smirnov" in resolution
+    entry = int(re.search(r"проводка (\d+)", resolution).group(1))
+    with night.engine.connect() as conn:
+        kind = conn.execute(sa.text("SELECT kind FROM ledger_entry WHERE id = :e"), {"e": entry}).scalar()
+        assert check_ledger(conn) == []
+    assert kind == "write_off"
+    senior.context.close()
 
 
 def test_viewer_sees_no_actions_and_is_refused(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]

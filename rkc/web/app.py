@@ -20,10 +20,11 @@ from domain.codes import TITLES_RU, Code
 from domain.money import format_ru
 from domain.roles import ROLE_RU, may_act
 from domain.statuses import RegisterStatus
+from domain.writeoff import WRITE_OFF_STATUS_RU
 from rkc.config import Config
 from rkc.summary import bridge_lines, discrepancy_counts
 from rkc.users import LoginRefused, log_in, log_out
-from rkc.web import cases
+from rkc.web import cases, runs, suppliers, write_offs
 from rkc.web.security import (
     HEADERS,
     LOGIN_CSRF_COOKIE,
@@ -66,7 +67,8 @@ def templates() -> Jinja2Templates:
     t.env.filters["ddmmyyyy"] = _date_ru
     t.env.filters["code_ru"] = _code_ru
     t.env.filters["register_status_ru"] = lambda v: REGISTER_STATUS_RU.get(v, v)
-    t.env.globals.update(STATUS_RU=STATUS_RU, EVENT_RU=EVENT_RU, ROLE_RU=ROLE_RU, may_act=may_act)
+    t.env.globals.update(STATUS_RU=STATUS_RU, EVENT_RU=EVENT_RU, ROLE_RU=ROLE_RU, may_act=may_act,
+                         WRITE_OFF_STATUS_RU=WRITE_OFF_STATUS_RU)  # fmt: skip
     return t
 
 
@@ -75,6 +77,9 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app = FastAPI(title="rkc: рабочее место бухгалтера", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config, app.state.engine, app.state.templates = config, engine, templates()
     app.include_router(cases.router)
+    app.include_router(write_offs.router)
+    app.include_router(runs.router)
+    app.include_router(suppliers.router)
 
     @app.middleware("http")
     async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]

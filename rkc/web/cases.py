@@ -12,10 +12,12 @@ from starlette.responses import RedirectResponse, Response
 from domain.cases import ACTIVE, ASSIGNABLE, CaseStatus
 from domain.codes import Code
 from domain.money import AmountError, parse_amount
+from domain.writeoff import WriteOffStatus
 from rkc import workbench
 from rkc.web.security import check_csrf, current_user
 from rkc.web.security import page as render
 from sql import cases as store
+from sql import write_offs as offs
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -81,11 +83,17 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         if case is None:
             return render(request, "error.html", {"user": user, "message": f"Случай {case_id} не найден."}, 404)
         sources, events = store.case_sources(conn, case), store.case_events(conn, case_id)
+        write_offs = offs.case_requests(conn, case_id)
+        resolved = case["payment_id"] is not None and store.resolution_of(conn, int(case["payment_id"])) is not None
+    written_off = any(w["status"] == WriteOffStatus.APPROVED for w in write_offs)
     return render(request, "case.html", {
         "user": user, "case": case, "events": events, "error": error, **sources,
         "active": case["status"] in {s.value for s in ACTIVE},
         "assignable": case["code"] in {c.value for c in ASSIGNABLE} and case["payment_id"] is not None,
         "age": (request.app.state.config.today() - case["first_seen"]).days,
+        "write_offs": write_offs, "write_off_limit": request.app.state.config.workbench.write_off_limit,
+        "pending_write_off": any(w["status"] == WriteOffStatus.PENDING for w in write_offs),
+        "undoable": case["status"] == CaseStatus.RESOLVED and (resolved or written_off),
     }, status)  # fmt: skip
 
 
@@ -118,6 +126,14 @@ def assign(request: Request, case_id: CaseId, target: str = Form(""), csrf_token
     state = request.app.state
     return _act(request, case_id, csrf_token,
                 lambda u: workbench.assign(state.config, state.engine, u, case_id, target))  # fmt: skip
+
+
+@router.post("/cases/{case_id}/undo")
+def undo(request: Request, case_id: CaseId, reason: str = Form(""), csrf_token: str = Form("")) -> Response:
+    """Undo the case's write-off or assignment by a reversal entry; the case is in work again."""
+    state = request.app.state
+    return _act(request, case_id, csrf_token,
+                lambda u: workbench.undo(state.config, state.engine, u, case_id, reason))  # fmt: skip
 
 
 @router.post("/cases/{case_id}/accept")

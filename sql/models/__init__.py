@@ -20,7 +20,7 @@ from sql.models.night import (
     Run,
 )
 from sql.models.payouts import BankDebit, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold
-from sql.models.workbench import AppSession, AppUser, AuditLog, CaseEvent, LoginAttempt, WorkCase
+from sql.models.workbench import AppSession, AppUser, AuditLog, CaseEvent, LoginAttempt, WorkCase, WriteOffRequest
 
 __all__ = [
     "KINDS_SQL",
@@ -62,5 +62,6 @@ __all__ = [
     "ServiceLine",
     "Supplier",
     "WorkCase",
+    "WriteOffRequest",
     "bytewise",
 ]

@@ -1,4 +1,5 @@
-"""The accountants' workbench: cases, their history, users, sessions, login attempts, the audit log."""
+"""The accountants' workbench: cases, their history, users, sessions, login attempts, the audit log,
+write-off requests."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.cases import CaseStatus
+from domain.writeoff import WriteOffStatus
 from sql.models.base import Base, IdType, _sql_list, bytewise
 
 
@@ -112,3 +114,28 @@ class AuditLog(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class WriteOffRequest(Base):
+    """A write-off of a suspense payment's money asked in the workbench (migration 0019): posted at
+    once up to ``workbench.write_off_limit``, above it pending until a senior accountant other than
+    the one who asked approves (``entry_id`` then set) or refuses it."""
+
+    __tablename__ = "write_off_request"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("work_case.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # domain.writeoff.WriteOffStatus
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # NULL when no approval was needed
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    reversal_entry_id: Mapped[int | None] = mapped_column(BigInteger)  # the entry's reversal, when undone
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(WriteOffStatus)})", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )

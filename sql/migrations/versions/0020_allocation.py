@@ -9,7 +9,7 @@ On SQLite rebuilding ``ledger_entry`` for its check drops the append-only trigge
 (``sql.append_only``); they are created again.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 10:10:00
 """
 
@@ -18,12 +18,14 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
-OLD_KINDS = "kind IN ('payment', 'transfer', 'reversal', 'reclass', 'fee', 'payout', 'payout_settled')"
-NEW_KINDS = "kind IN ('payment', 'transfer', 'reversal', 'reclass', 'fee', 'payout', 'payout_settled', 'allocation')"
+OLD_KINDS = "kind IN ('payment', 'transfer', 'reversal', 'reclass', 'fee', 'payout', 'payout_settled', 'write_off')"
+NEW_KINDS = (
+    "kind IN ('payment', 'transfer', 'reversal', 'reclass', 'fee', 'payout', 'payout_settled', 'write_off', 'allocation')"
+)
 
 
 def _check(kinds: str) -> None:
