@@ -158,18 +158,6 @@ def parse_kopecks(text: str) -> int:
     return parse(text, KOPECKS)
 
 
-def from_decimal(value: Decimal) -> int:
-    """Convert a Decimal number of rubles into kopecks, refusing fractions of a kopeck."""
-    if not isinstance(value, Decimal):
-        raise AmountError(f"expected Decimal, got {type(value).__name__}")
-    if not value.is_finite():
-        raise AmountError(f"not a finite amount: {value}")
-    kopecks = value * 100
-    if kopecks != kopecks.to_integral_value():
-        raise AmountError(f"amount has fractions of a kopeck: {value}")
-    return int(kopecks)
-
-
 def to_decimal(kopecks: int) -> Decimal:
     """Rubles as a Decimal with exactly two places."""
     return (Decimal(kopecks) / 100).quantize(Decimal("0.01"))
