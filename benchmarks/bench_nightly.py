@@ -61,7 +61,7 @@ def run(home: Path, label: str) -> None:
     result = nightly(home=str(home), run_date=run_date)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    skipped = [s["status"] for s in result["skipped"]]
+    skipped = [str(s["status"]) for s in result["skipped"]]
     print(f"{label}: {elapsed:.1f} s, peak RSS {peak:.0f} MiB, registers of the night {len(result['registers'])}, "
           f"posted by this run {len(result['posted_this_run'])}, skipped {skipped}")
     print(f"{label} discrepancies: {json.dumps(result['discrepancies'])}")
