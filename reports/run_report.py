@@ -9,8 +9,8 @@ accountant fills to resolve a payment («Верный ЛС или УИП», «К
 suspense until accepted that way. «Файлы во входящих» lists what the run left in the inboxes or
 quarantined unread (uploads in progress, registers waiting for their totals file, links),
 «Показания приборов учёта» the meter readings that came with the night's payments, and «ГИС ЖКХ:
-отклонено» what ГИС ЖКХ refused of the center's exports (docs/GIS.md). Cell conventions:
-``reports.xlsx``.
+отклонено» what ГИС ЖКХ refused of the center's exports (docs/GIS.md); these and the cash bridge
+and agents' money sheets are ``reports.night_sheets``. Cell conventions: ``reports.xlsx``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from domain.codes import TITLES_RU, Code
 from domain.nearmiss import PROPOSAL_COLUMNS
 from domain.statuses import RegisterStatus, TieStatus
 from reports.labels import format_ru, rule_ru, russian_channels
+from reports.night_sheets import PAYMENT_ID_HEADER, extra_sheets, select_columns
 from reports.reasons_ru import translate_column
 from reports.render import html_table, money_ru, render_html, text_column
 from reports.xlsx import Col, SheetSpec, sheet_title, write_workbook
@@ -35,17 +36,10 @@ from reports.xlsx import Col, SheetSpec, sheet_title, write_workbook
 SUMMARY_TITLE = "Сводка"
 INDEX_TITLE = "Расхождения"
 TIEOUT_TITLE = "Сверка с выпиской"
-PAYMENT_ID_HEADER = "ID платежа"
 TARGET_HEADER = "Верный ЛС или УИП"
 RESOLVER_HEADER = "Кто решил"
 PROPOSALS_HEADER = "Возможно"
 SUSPENSE_CODES = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH, Code.DATE_OUT_OF_RANGE)
-INBOX_TITLE = "Файлы во входящих"
-METERS_TITLE = "Показания приборов учёта"
-GIS_REJECTED_TITLE = "ГИС ЖКХ — отклонено"
-CASH_TITLE = "Остаток банка"
-AGENT_MONEY_TITLE = "Деньги агентов"
-GIS_KIND_RU = {"notification": "извещение о платеже", "ack": "квитирование", "ack_cancel": "отмена квитирования"}
 
 STATUS_RU = {
     RegisterStatus.RECEIVED: "принят",
@@ -53,14 +47,6 @@ STATUS_RU = {
     RegisterStatus.QUARANTINED: "карантин",
     RegisterStatus.BAD_FILE: "нечитаемый файл",
     RegisterStatus.DUPLICATE: "повторный файл",
-}
-INBOX_STATE_RU = {  # rkc.inbox.InboxState values
-    "in_transit": "загружается",
-    "stuck": "загрузка зависла",
-    "waiting_for_totals": "ждёт файл итогов",
-    "waiting_for_register": "ждёт реестр",
-    "quarantined": "в карантине",
-    "not_moved": "не удалось убрать",
 }
 REASON_RU = {"digit": "одна цифра", "transposition": "перестановка цифр", "address": "тот же адрес"}
 
@@ -113,53 +99,6 @@ DISCREPANCY_COLUMNS = [
     ("amount", Col("Сумма", "money")),
     ("detail", Col("Описание")),
     ("raw", Col("Исходная строка")),
-]
-ACCOUNT_MEANING_RU = {  # docs/LEDGER.md: a positive agent balance is owed by the agent
-    "agent": "агент должен РКЦ (реестр проведён, п/п нет)",
-    "agent_unallocated": "п/п получен, реестр не проведён",
-}
-AGENT_MONEY_COLUMNS = [
-    ("account", Col("Счёт")),
-    ("meaning", Col("Что это")),
-    ("channel", Col("Канал")),
-    ("balance", Col("Сальдо", "money")),
-    ("explained", Col("Объяснено", "money")),
-    ("unexplained", Col("Не объяснено", "money")),
-    ("since", Col("Самое старое с", "date")),
-    ("age_days", Col("Дней", "int")),
-    ("registers", Col("Реестры без п/п")),
-    ("transfers", Col("П/п")),
-]
-CASH_COLUMNS = [("item", Col("Статья")), ("documents", Col("Документов", "int")), ("amount", Col("Сумма", "money"))]
-INBOX_COLUMNS = [
-    ("channel", Col("Канал")),
-    ("file", Col("Файл")),
-    ("state", Col("Состояние")),
-    ("age_minutes", Col("Возраст, мин.", "int")),
-    ("detail", Col("Описание")),
-    ("stored_path", Col("Куда перемещён")),
-]
-METER_COLUMNS = [
-    ("register_id", Col("Реестр", "int")),
-    ("file", Col("Файл")),
-    ("channel", Col("Канал")),
-    ("line_no", Col("Строка", "int")),
-    ("payment_id", Col(PAYMENT_ID_HEADER, "int")),
-    ("account", Col("ЛС")),
-    ("meter", Col("Прибор учёта")),
-    ("value", Col("Показание")),
-]
-GIS_REJECTED_COLUMNS = [
-    ("export_date", Col("Дата выгрузки", "date")),
-    ("kind", Col("Что выгружено")),
-    ("payment_id", Col(PAYMENT_ID_HEADER, "int")),
-    ("channel", Col("Канал")),
-    ("operation_id", Col("Номер операции")),
-    ("uip", Col("УИП")),
-    ("amount", Col("Сумма платежа", "money")),
-    ("file", Col("Файл")),
-    ("transport_guid", Col("TransportGUID")),
-    ("error", Col("Ошибка ГИС ЖКХ")),
 ]
 INDEX_COLUMNS = [("title", Col("Расхождение")), ("rows", Col("Строк", "int")), ("amount", Col("Сумма", "money"))]
 RESOLUTION_COLUMNS = [
@@ -214,18 +153,19 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
     and says how many there are, with the counts and sums of the index over all of them."""
     xlsx_path, html_path = report_paths(data.run_date, out_dir)
     names = data.channel_names
-    registers = _frame(data.registers, REGISTER_COLUMNS).sort_values("register_id", ignore_index=True)
+    registers = select_columns(data.registers, REGISTER_COLUMNS).sort_values("register_id", ignore_index=True)
     registers["status"] = registers["status"].map(lambda s: STATUS_RU.get(s, s))
     registers["format"] = registers["format"].map(format_ru)
     registers = russian_channels(registers, names)
-    tieout = _frame(data.tieout, TIEOUT_COLUMNS)
+    tieout = select_columns(data.tieout, TIEOUT_COLUMNS)
     tieout["status"] = tieout["status"].map(_tie_status)
     tieout["rule"] = tieout["rule"].map(rule_ru)
     total = _total_row(registers)
     discrepancies = _register_amounts(_transfer_amounts(data.discrepancies, data.tieout), data.registers)
     sections = [(code, title, _reasons_ru(code, russian_channels(frame, names)), columns)
                 for code, title, frame, columns in _sections(discrepancies, data.proposals)]  # fmt: skip
-    extras = [(title, russian_channels(frame, names), columns) for title, frame, columns in _extras(data)]
+    shown = extra_sheets(data.cash_bridge, data.agent_money, data.inbox, data.meters, data.gis_rejected)
+    extras = [(title, russian_channels(frame, names), columns) for title, frame, columns in shown]
     index = _index(sections)
 
     sheets = [
@@ -262,36 +202,6 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
         )
         workbook.result()
     return xlsx_path, html_path
-
-
-def _extras(data: RunReportData) -> list[tuple[str, pd.DataFrame, list[tuple[str, Col]]]]:
-    """(title, frame, columns) of the cash bridge, agents' money, inbox, meter-reading and ГИС ЖКХ
-    sheets that have rows."""
-    out = []
-    if data.cash_bridge:
-        cash = pd.DataFrame(data.cash_bridge, columns=["item", "documents", "amount"])
-        out.append((CASH_TITLE, cash.astype({"documents": "Int64", "amount": "Int64"}), CASH_COLUMNS))
-    if data.agent_money is not None and len(data.agent_money):
-        money = _frame(data.agent_money, AGENT_MONEY_COLUMNS)
-        money["meaning"] = [ACCOUNT_MEANING_RU[a.split(":", 1)[0]] for a in data.agent_money["account"]]
-        out.append((AGENT_MONEY_TITLE, money, AGENT_MONEY_COLUMNS))
-    if data.inbox is not None and len(data.inbox):
-        inbox = _frame(data.inbox, INBOX_COLUMNS)
-        inbox["state"] = inbox["state"].map(lambda s: INBOX_STATE_RU.get(s, s))
-        out.append((INBOX_TITLE, inbox, INBOX_COLUMNS))
-    if data.meters is not None and len(data.meters):
-        out.append((METERS_TITLE, _frame(data.meters, METER_COLUMNS), METER_COLUMNS))
-    if data.gis_rejected is not None and len(data.gis_rejected):
-        rejected = _frame(data.gis_rejected, GIS_REJECTED_COLUMNS)
-        rejected["kind"] = rejected["kind"].map(lambda k: GIS_KIND_RU.get(k, k))
-        out.append((GIS_REJECTED_TITLE, rejected, GIS_REJECTED_COLUMNS))
-    return out
-
-
-def _frame(frame: pd.DataFrame, columns: list[tuple[str, Col]]) -> pd.DataFrame:
-    """The report's columns in order; a column the caller did not supply is empty."""
-    names = [name for name, _ in columns]
-    return frame.reindex(columns=names).reset_index(drop=True)
 
 
 def _tie_status(status: object) -> object:

@@ -19,7 +19,8 @@ from python_calamine import CalamineWorkbook
 
 from domain.codes import TITLES_RU, Code
 from flows import nightly as tasks
-from reports.run_report import INBOX_TITLE, METERS_TITLE, PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
+from reports.night_sheets import INBOX_TITLE, METERS_TITLE
+from reports.run_report import PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
 from reports.xlsx import sheet_title
 from rkc.config import CONFIG_NAME, init_home, load_config
 from rkc.inbox import scan_inbox
