@@ -17,19 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Font
 
 from domain.ledger import EntryKind
 from domain.money import format_ru, to_decimal
-from reports.document_xlsx import finish_and_save
+from reports.document_xlsx import BOX, MONEY, finish_and_save, style_header
 from reports.statements import KIND_RU
 
-MONEY = "#,##0.00"
 HEADER = ["Дата", "Документ", "Дебет", "Кредит", "Дата", "Документ", "Дебет", "Кредит"]
 WIDTHS = [11, 46, 15, 15, 11, 30, 15, 15]
 SUMMED_DAILY = {EntryKind.PAYMENT: "Платежи населения", EntryKind.RECLASS: "Разнесено из невыясненных"}
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 class ActError(Exception):
@@ -92,9 +89,7 @@ def write_act(path: Path, period_start: date, center: Party, supplier: Party, op
     ws.append(HEADER)
     head = ws.max_row
     for row in (head - 1, head):
-        for cell in ws[row]:
-            cell.font, cell.border = Font(bold=True), _BOX
-            cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        style_header(ws[row])
     _row(ws, None, "Сальдо начальное", opening, bold=True)
     for line in lines.itertuples(index=False):
         _row(ws, date.fromisoformat(str(line.day)[:10]), str(line.document), int(line.amount))
@@ -128,7 +123,7 @@ def _cells(ws, values: list, *, bold: bool = False) -> None:  # type: ignore[no-
     for col in (3, 4, 7, 8):
         ws.cell(row, col).number_format = MONEY
     for c in ws[row]:
-        c.border = _BOX
+        c.border = BOX
         if bold:
             c.font = Font(bold=True)
     ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")

@@ -1,5 +1,6 @@
-"""Finishing a printed document built with openpyxl's ordinary workbook (the payouts register, the
-act of reconciliation): column widths, A4 landscape one page wide with the table's header on
+"""Styling and finishing a printed document built with openpyxl's ordinary workbook (the payouts
+register, the payout notices, the act of reconciliation): the money format, boxed cells and the
+table's header row; column widths, A4 landscape one page wide with the table's header on
 every page, page numbers, and an atomic save."""
 
 from __future__ import annotations
@@ -8,7 +9,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+
+MONEY = "#,##0.00"
+_THIN = Side(style="thin")
+BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)  # the table's cells are boxed
+
+
+def style_header(row: Sequence) -> None:  # type: ignore[type-arg]
+    """A table's header row: bold, boxed, centred and wrapped."""
+    for cell in row:
+        cell.font, cell.border = Font(bold=True), BOX
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
 
 
 def finish_and_save(wb: Workbook, path: Path, widths: Sequence[float], header_row: int) -> Path:

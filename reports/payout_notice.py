@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Font
 
 from domain.money import to_decimal
 from domain.payouts import PayoutStatus
-from reports.document_xlsx import finish_and_save
-from reports.payouts_xlsx import MONEY, STATUS_RU
+from reports.document_xlsx import BOX, MONEY, finish_and_save, style_header
+from reports.payouts_xlsx import STATUS_RU
 
 HEADER = ["№ п/п", "Дата п/п", "Сумма, руб.", "Назначение платежа", "Состояние"]
 WIDTHS = [10, 12, 16, 70, 16]
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def write_notice(path: Path, day: date, payer_name: str, payouts: pd.DataFrame) -> Path:
@@ -38,9 +36,7 @@ def write_notice(path: Path, day: date, payer_name: str, payouts: pd.DataFrame) 
     ws.append([])
     ws.append(HEADER)
     head = ws.max_row
-    for cell in ws[head]:
-        cell.font, cell.border = Font(bold=True), _BOX
-        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    style_header(ws[head])
     for r in payouts.itertuples():
         state = STATUS_RU.get(r.status, r.status)
         ws.append([str(r.number), r.pay_date, to_decimal(int(r.amount)), str(r.purpose), state])
@@ -50,7 +46,7 @@ def write_notice(path: Path, day: date, payer_name: str, payouts: pd.DataFrame) 
         ws.cell(row, 3).number_format = MONEY
         ws.cell(row, 4).alignment = Alignment(wrap_text=True, vertical="top")
         for cell in ws[row]:
-            cell.border = _BOX
+            cell.border = BOX
             if cell.data_type == "f":  # text from outside is never evaluated
                 cell.data_type = "s"
     live = int(payouts.loc[payouts["status"] != PayoutStatus.CANCELLED.value, "amount"].sum())

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Font
 
 from domain.money import to_decimal
 from domain.payouts import PayoutStatus
-from reports.document_xlsx import finish_and_save
+from reports.document_xlsx import BOX, MONEY, finish_and_save, style_header
 
-MONEY = "#,##0.00"
 STATUS_RU = {
     PayoutStatus.PREPARED.value: "подготовлено",
     PayoutStatus.SETTLED.value: "списано банком",
@@ -28,8 +27,6 @@ STATUS_RU = {
 HEADER = ["№", "№ п/п", "Дата п/п", "Поставщик", "ИНН", "КПП", "Расчётный счёт", "БИК", "Договор",
           "Сумма, руб.", "Состояние"]  # fmt: skip
 WIDTHS = [5, 8, 11, 36, 13, 11, 23, 11, 14, 15, 15]
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def _text(value: object) -> str:
@@ -58,9 +55,7 @@ def write(path: Path, payouts: pd.DataFrame, batch: dict, payer_name: str) -> Pa
     ws.append([])
     ws.append(HEADER)
     head = ws.max_row
-    for cell in ws[head]:
-        cell.font, cell.border = Font(bold=True), _BOX
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    style_header(ws[head])
     live = 0
     for i, r in enumerate(payouts.itertuples(), 1):
         ws.append([i, _text(r.number), r.pay_date, _text(r.recipient_name), _text(r.supplier_inn),
@@ -74,7 +69,7 @@ def write(path: Path, payouts: pd.DataFrame, batch: dict, payer_name: str) -> Pa
         for col in (2, 5, 6, 7, 8, 9):
             ws.cell(row, col).number_format = "@"
         for cell in ws[row]:
-            cell.border = _BOX
+            cell.border = BOX
         ws.cell(row, 4).alignment = Alignment(wrap_text=True, vertical="top")
     ws.append(["", "", "", "Итого к перечислению (без отменённых)", "", "", "", "", "", to_decimal(live), ""])
     total = ws.max_row

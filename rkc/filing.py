@@ -6,13 +6,17 @@ from __future__ import annotations
 import glob
 import logging
 import shutil
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine
 
+from domain.codes import Code
 from domain.statuses import RegisterStatus
 from parsers.base import file_sha256
 from rkc.config import Config
+from sql.discrepancies import add_discrepancies
 from sql.registers import set_stored_path, unfiled_registers
 from sql.uow import UnitOfWork
 
@@ -32,6 +36,17 @@ def file_away(source: Path, folder: Path, reason: str | None) -> Path:
         _reason_of(target).unlink(missing_ok=True)  # no reason left beside no file
         raise
     return target
+
+
+def record_bad_file(engine: Engine, run_date: date, channel: str, file_name: str, reason: str) -> None:
+    """One BAD_FILE discrepancy of the night, in a transaction of its own, for a file that is not a
+    register and was quarantined whole (a bank statement, a resolutions workbook, a ГИС ЖКХ
+    cancellation file)."""
+    row = {"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "channel": channel, "file": file_name,
+           "detail": reason}  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        add_discrepancies(uow.conn, pd.DataFrame([row]))
+        uow.commit()
 
 
 def _reason_of(target: Path) -> Path:

@@ -23,7 +23,7 @@ from domain.codes import Code
 from parsers.base import BadFile, read_head
 from parsers.gis_cancellations import is_cancellation, read_cancellations
 from rkc.config import Config
-from rkc.filing import file_away
+from rkc.filing import file_away, record_bad_file
 from rkc.reverse import ReversalRefused, reverse_payment
 from sql import gis_cancellations as store
 from sql.discrepancies import add_discrepancies, clear_codes
@@ -68,7 +68,7 @@ def apply_cancellations(
             items = read_cancellations(path, config.gis_xsd_dir)
         except BadFile as exc:
             bad.append(f"{path.name}: {exc.reason}")
-            _bad_file(engine, channel, path, exc.reason, run_date)
+            record_bad_file(engine, run_date, channel, path.name, exc.reason)
             file_away(path, config.quarantine / run_date.isoformat() / channel, exc.reason)
             continue
         rows = [{"channel": channel, "order_id": c.order_id, "transport_guid": c.transport_guid,
@@ -128,11 +128,3 @@ def _held_detail(cancellation: dict) -> str:
     comment = f" ({cancellation['comment']})" if cancellation["comment"] else ""
     return (f"аннулирование ГИС ЖКХ от {cancellation['cancelled_on']:%d.%m.%Y}{comment}: платёж "
             f"{cancellation['order_id']} не проведён; будет сторнирован, когда поступит")  # fmt: skip
-
-
-def _bad_file(engine: Engine, channel: str, path: Path, reason: str, run_date: date) -> None:
-    with UnitOfWork(engine) as uow:
-        row = {"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "channel": channel, "file": path.name,
-               "detail": reason}  # fmt: skip
-        add_discrepancies(uow.conn, pd.DataFrame([row]))
-        uow.commit()

@@ -18,15 +18,13 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from domain.codes import Code
 from domain.identifiers import row_id
 from domain.identifiers.account import compact as compact_account
 from domain.splitting import split_payments
 from reports.resolutions import ResolutionBook, ResolutionRequest, read_book
 from rkc.config import Config
-from rkc.filing import file_away
+from rkc.filing import file_away, record_bad_file
 from sql.corrections import current_lines
-from sql.discrepancies import add_discrepancies
 from sql.entries import reclassify, suspense_amount
 from sql.resolutions import add_resolution, document_exists, latest_documents, resolved_target
 from sql.uow import UnitOfWork
@@ -65,7 +63,7 @@ def apply_resolutions(config: Config, engine: Engine, run_date: date) -> Resolut
             log.warning("%s: resolutions workbook quarantined: %s", book.name, parsed.detail)
             stored = _file(book, config.quarantine / run_date.isoformat() / "resolutions", parsed.refused)
             quarantined.append({"file": book.name, "reason": parsed.refused, "stored_path": stored})
-            _record_bad_file(engine, run_date, book.name, parsed.refused)
+            record_bad_file(engine, run_date, "resolutions", book.name, parsed.refused)
             continue
         notes = [f"{book.name}:{e.line_no}: {e.reason}" for e in parsed.errors]
         for request in parsed.requests:
@@ -115,15 +113,6 @@ def _file(book: Path, folder: Path, note: str | None) -> str | None:
     except OSError as exc:
         log.error("%s: could not be moved to %s: %s", book.name, folder, exc)
         return None
-
-
-def _record_bad_file(engine: Engine, run_date: date, name: str, reason: str) -> None:
-    """A quarantined workbook is a BAD_FILE discrepancy of the night, as a stray in the inbox is."""
-    with UnitOfWork(engine) as uow:
-        frame = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value,
-                               "channel": "resolutions", "file": name, "detail": reason}])  # fmt: skip
-        add_discrepancies(uow.conn, frame)
-        uow.commit()
 
 
 def _apply_one(conn: Connection, request: ResolutionRequest, source: str, run_date: date) -> str | None:

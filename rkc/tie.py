@@ -36,7 +36,7 @@ from domain.tieout import (
 )
 from parsers.base import BadFile, file_sha256
 from rkc.config import Config
-from rkc.filing import file_away
+from rkc.filing import file_away, record_bad_file
 from rkc.payout_tie import debit_rows, tie_debits_of_night
 from sql import transfers
 from sql.agent_money import unallocated_tied
@@ -104,7 +104,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
             statement = parse_statement(path, account=config.center_account or None)
         except BadFile as exc:
             done.bad.append(f"{path.name}: {exc.reason}")
-            _record_bad_statement(engine, path, exc.reason, run_date)
+            record_bad_file(engine, run_date, "statements", path.name, exc.reason)
             file_away(path, config.quarantine / run_date.isoformat() / "statements", exc.reason)
             continue
         with UnitOfWork(engine) as uow:
@@ -141,14 +141,6 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
 def _agents(config: Config) -> list[tuple[str, str, str]]:
     """``(channel, agent INN, agent account)`` of every configured channel."""
     return [(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()]
-
-
-def _record_bad_statement(engine: Engine, path: Path, reason: str, run_date: date) -> None:
-    with UnitOfWork(engine) as uow:
-        row = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.BAD_FILE.value, "channel": "statements",
-                             "file": path.name, "detail": reason}])  # fmt: skip
-        add_discrepancies(uow.conn, row)
-        uow.commit()
 
 
 def _log_foreign(path: Path, statement, center_account: str) -> None:  # type: ignore[no-untyped-def]
