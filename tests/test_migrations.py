@@ -216,6 +216,6 @@ def test_payouts_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine
                              " VALUES ('payout_settled', 'k1', '2026-03-16', 'b', '')"))  # fmt: skip
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO ledger_entry (kind, source_key, value_date, batch, description)"
-                             " VALUES ('refund', 'k2', '2026-03-16', 'b', '')"))  # fmt: skip
+                             " VALUES ('bogus', 'k2', '2026-03-16', 'b', '')"))  # fmt: skip
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM ledger_entry"))  # the rebuilt table's triggers are back
