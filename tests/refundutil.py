@@ -11,6 +11,8 @@ from domain.identifiers import bank_account
 from rkc.config import Config
 from rkc.refunds import RefundAsk
 from rkc.users import SessionUser, acting_user, add_user
+from sql import append_only
+from sql.models import Base
 from sql.posting import post_payments
 from sql.uow import UnitOfWork
 from tests.dbutil import new_register, payment_frame, split_frame
@@ -38,6 +40,21 @@ def pay(engine: sa.Engine, split: list[tuple[str, str, int]] | None, *, amount: 
         post_payments(uow.conn, rid, payment_frame(rows), splits)
         uow.commit()
         return int(uow.conn.execute(sa.text("SELECT id FROM payment WHERE register_id = :r"), {"r": rid}).scalar_one())
+
+
+def empty(engine: sa.Engine) -> None:
+    """Every table emptied for the next hypothesis example: the ledger's and the audit log's
+    append-only triggers set aside on SQLite (PostgreSQL's TRUNCATE does not fire them)."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        guarded = (*append_only.TABLES, "audit_log")
+        append_only.drop(conn, guarded)
+        for table in tables:
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+        append_only.create(conn, guarded)
 
 
 def users(engine: sa.Engine) -> dict[str, SessionUser]:
