@@ -65,7 +65,7 @@ def refunds_request(
         fail(f"--amount: {exc}")
     ask = RefundAsk(payment_id, kopecks, name, account, bic, inn, reason)
     done = _as_user(ctx, home, user, lambda c, e, u: request_refund(c, e, u, ask))
-    out.print(f"refund {done.refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True)
+    out.print(f"refund {done.refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True, markup=False)
 
 
 @refunds_app.command("approve")
@@ -75,7 +75,7 @@ def refunds_approve(ctx: typer.Context, refund_id: RefundId, user: User, home: H
     from rkc.refunds import approve_refund
 
     done = _as_user(ctx, home, user, lambda c, e, u: approve_refund(c, e, u, refund_id))
-    out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True)
+    out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True, markup=False)
 
 
 @refunds_app.command("refuse")
@@ -88,7 +88,7 @@ def refunds_refuse(
     from rkc.refunds import refuse_refund
 
     done = _as_user(ctx, home, user, lambda c, e, u: refuse_refund(e, u, refund_id, note))
-    out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True)
+    out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True, markup=False)
 
 
 @refunds_app.command("cancel")
@@ -101,7 +101,7 @@ def refunds_cancel(
     from rkc.refunds import cancel_refund
 
     done = _as_user(ctx, home, user, lambda c, e, u: cancel_refund(c, e, u, refund_id, reason))
-    out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True)
+    out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True, markup=False)
 
 
 @refunds_app.command("list")
@@ -112,7 +112,8 @@ def refunds_list(
     payment_id: Annotated[int | None, typer.Option("--payment", help="Only this payment's refunds.")] = None,
     home: Home = None,
 ) -> None:
-    """List refunds, oldest first: number, status, payment, amount, payer, who asked and decided, order."""
+    """List refunds, oldest first, one a line, fields separated by " | ": number, status, payment,
+    amount, payer, account/БИК, who asked and decided, the payment order."""
     from domain.refunds import RefundStatus
     from rkc.refunds import list_refunds
 
@@ -129,6 +130,6 @@ def refunds_list(
     for r in rows:
         order = f" п/п № {r['order_number']} of {r['order_date']}" if r["order_number"] else ""
         decided = f", decided by {r['decided_by']}" if r["decided_by"] else ""
-        out.print(f"{r['id']}\t{r['status']}\tpayment {r['payment_id']}\t{format_ru(int(r['amount']))}\t"
-                  f"{r['payer_name']}\t{r['account']}/{r['bic']}\tasked by {r['requested_by']}{decided}{order}",
-                  highlight=False, soft_wrap=True)  # fmt: skip
+        fields = [str(r["id"]), r["status"], f"payment {r['payment_id']}", format_ru(int(r["amount"])), r["payer_name"],
+                  f"{r['account']}/{r['bic']}", f"asked by {r['requested_by']}{decided}{order}"]  # fmt: skip
+        out.print(" | ".join(fields), highlight=False, soft_wrap=True, markup=False)
