@@ -14,7 +14,7 @@
 The payment orders are written by ``rkc payouts prepare`` (``rkc.refund_orders``) and settled by
 the bank's debits (``rkc.refund_tie``). Each use case is one transaction under the exclusive
 ledger lock, with a row in the audit log; a request made from a workbench case also writes the
-case's history (and resolves it when nothing of the payment is left). Refusals are
+case's history (``rkc.refund_cases``: resolved when nothing of the payment is left). Refusals are
 ``RefundRefused`` with a Russian message and the HTTP status the workbench answers with.
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from domain.cases import ACTIVE, Action, CaseStatus, EventKind, refusal
+from domain.cases import Action, EventKind, refusal
 from domain.identifiers import row_id
 from domain.money import format_ru
 from domain.refunds import (
@@ -42,6 +42,7 @@ from domain.refunds import (
 )
 from domain.roles import may_act
 from rkc.config import Config
+from rkc.refund_cases import after_posting, case_event, linked_case, reopen
 from rkc.users import SessionUser
 from rkc.workbench import MAX_TEXT, ActionRefused
 from sql import cases as case_store
@@ -112,7 +113,7 @@ def request_refund(config: Config, engine: Engine, user: SessionUser, ask: Refun
             audit(conn, user.login, "refund_request", f"refund:{refund_id}", None,
                   _json({**asked, "status": RefundStatus.REQUESTED.value}))  # fmt: skip
             limit = format_ru(config.workbench.refund_limit)
-            _case_event(conn, case, user.login, EventKind.REFUND_ASKED,
+            case_event(conn, case, user.login, EventKind.REFUND_ASKED,
                         f"заявка на возврат № {refund_id}: {format_ru(amount)} (выше лимита {limit}), ждёт "
                         f"старшего бухгалтера; причина: {reason}", owner=user.login)  # fmt: skip
             uow.commit()
@@ -122,7 +123,7 @@ def request_refund(config: Config, engine: Engine, user: SessionUser, ask: Refun
         entry = _post(conn, config, refund_id, amount, state, payment, None)
         audit(conn, user.login, "refund_request", f"refund:{refund_id}", None,
               _json({**asked, "status": RefundStatus.APPROVED.value, "entry_id": entry}))  # fmt: skip
-        _after_posting(conn, case, user.login, refund_id, amount, state.held - amount, entry, None)
+        after_posting(conn, case, user.login, refund_id, amount, state.held - amount, entry, None)
         uow.commit()
     return RefundDone(refund_id, RefundStatus.APPROVED.value,
                       f"Возврат № {refund_id} на {format_ru(amount)} проведён (проводка {entry}); платёжное "
@@ -143,8 +144,8 @@ def approve_refund(config: Config, engine: Engine, user: SessionUser, refund_id:
         audit(conn, user.login, "refund_approve", f"refund:{refund_id}",
               _json({"status": refund["status"], "requested_by": refund["requested_by"]}),
               _json({"status": RefundStatus.APPROVED.value, "amount": amount, "entry_id": entry}))  # fmt: skip
-        case = _linked_case(conn, refund)
-        _after_posting(conn, case, user.login, refund_id, amount, state.held - amount, entry, user.login)
+        case = linked_case(conn, refund)
+        after_posting(conn, case, user.login, refund_id, amount, state.held - amount, entry, user.login)
         uow.commit()
     return RefundDone(refund_id, RefundStatus.APPROVED.value,
                       f"Возврат № {refund_id} утверждён и проведён (проводка {entry}).", entry,
@@ -160,7 +161,7 @@ def refuse_refund(engine: Engine, user: SessionUser, refund_id: int, note: str) 
         store.decide(conn, refund_id, status=RefundStatus.REFUSED.value, decided_by=user.login, decision_note=note)
         audit(conn, user.login, "refund_refuse", f"refund:{refund_id}", _json({"status": refund["status"]}),
               _json({"status": RefundStatus.REFUSED.value, "note": note}))  # fmt: skip
-        _case_event(conn, _linked_case(conn, refund), user.login, EventKind.REFUND_REFUSED,
+        case_event(conn, linked_case(conn, refund), user.login, EventKind.REFUND_REFUSED,
                     f"заявка на возврат № {refund_id}: {note}")  # fmt: skip
         uow.commit()
     return RefundDone(refund_id, RefundStatus.REFUSED.value, f"В возврате по заявке № {refund_id} отказано.",
@@ -192,12 +193,7 @@ def cancel_refund(config: Config, engine: Engine, user: SessionUser, refund_id: 
               _json({"status": refund["status"], "order_number": refund["order_number"]}),
               _json({"status": RefundStatus.CANCELLED.value, "reversal_entry_id": entry,
                      "reason": reason}))  # fmt: skip
-        case = _linked_case(conn, refund)
-        if case is not None and case["status"] == CaseStatus.RESOLVED:  # resolved by this refund: work again
-            case_store.set_case(conn, int(case["id"]), status=CaseStatus.IN_WORK.value, owner=user.login,
-                                resolution=None)  # fmt: skip
-        _case_event(conn, case, user.login, EventKind.UNDONE,
-                    f"возврат № {refund_id} отменён (сторно {entry}): {reason}")  # fmt: skip
+        reopen(conn, linked_case(conn, refund), user.login, f"возврат № {refund_id} отменён (сторно {entry}): {reason}")
         uow.commit()
     if refund["status"] == RefundStatus.PREPARED and refund["order_date"] is not None:
         from rkc.payouts import write_files  # the day's files, now without this order
@@ -247,31 +243,6 @@ def _post(conn: Connection, config: Config, refund_id: int, amount: int, state: 
     return entry
 
 
-def _after_posting(conn: Connection, case: dict | None, actor: str, refund_id: int, amount: int, left: int,
-                   entry: int, approver: str | None) -> None:  # fmt: skip
-    """The case's history after a refund of its payment was posted; resolved when nothing is left."""
-    if case is None or case["status"] not in {s.value for s in ACTIVE}:
-        return
-    who = f", утвердил {approver}" if approver else ""
-    text = f"возвращено плательщику {format_ru(amount)} по заявке № {refund_id} (проводка {entry}{who})"
-    if left > 0:
-        _case_event(conn, case, actor, EventKind.REFUNDED, f"{text}; осталось {format_ru(left)}")
-        return
-    case_store.set_case(conn, int(case["id"]), status=CaseStatus.RESOLVED.value, resolution=text)
-    case_store.add_events(conn, [{"case_id": case["id"], "kind": EventKind.RESOLVED.value, "actor": actor,
-                                  "text": text}])  # fmt: skip
-
-
-def _case_event(conn: Connection, case: dict | None, actor: str, kind: EventKind, text: str,
-                owner: str | None = None) -> None:  # fmt: skip
-    """A line in the history of the refund's case (if any); ``owner``: the case goes in work, theirs."""
-    if case is None:
-        return
-    if owner is not None and case["status"] in {s.value for s in ACTIVE}:
-        case_store.set_case(conn, int(case["id"]), status=CaseStatus.IN_WORK.value, owner=owner)
-    case_store.add_events(conn, [{"case_id": case["id"], "kind": kind.value, "actor": actor, "text": text}])
-
-
 def _case(conn: Connection, case_id: int, payment_id: int) -> dict:
     """The active case a refund is asked from, locked; it must be about that payment."""
     case = case_store.get_case(conn, case_id, lock=True)
@@ -282,11 +253,6 @@ def _case(conn: Connection, case_id: int, payment_id: int) -> dict:
     if case["payment_id"] is None or int(case["payment_id"]) != payment_id:
         raise RefundRefused(f"Случай {case_id} не о платеже {payment_id}.", 422)
     return case
-
-
-def _linked_case(conn: Connection, refund: dict) -> dict | None:
-    """The case a refund was asked from, locked, or None."""
-    return case_store.get_case(conn, int(refund["case_id"]), lock=True) if refund["case_id"] is not None else None
 
 
 def _refund(conn: Connection, refund_id: int) -> dict:
