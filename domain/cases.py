@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     WRITE_OFF_ASKED = "write_off_asked"  # a write-off above the limit waits for a senior
     WRITE_OFF_REFUSED = "write_off_no"  # (the column holds 16 characters)
     UNDONE = "undone"  # a resolution reversed: the case is in work again
+    REFUND_ASKED = "refund_asked"  # a refund above the limit waits for a senior
+    REFUNDED = "refunded"  # a refund of the case's payment posted (part of it, or the rest)
+    REFUND_REFUSED = "refund_no"
 
 
 class Action(StrEnum):
@@ -56,6 +59,7 @@ class Action(StrEnum):
     ACCEPT = "accept"  # close as accepted, with a reason
     WRITE_OFF = "write_off"  # write a suspense payment's money off (four eyes above the limit)
     UNDO = "undo"  # reverse a resolution's entry: the case is in work again
+    REFUND = "refund"  # return the case's payment (or part of it) to the payer (four eyes above the limit)
 
 
 STATUS_RU: dict[CaseStatus, str] = {
@@ -76,6 +80,9 @@ EVENT_RU: dict[str, str] = {
     EventKind.WRITE_OFF_ASKED: "списание ждёт утверждения",
     EventKind.WRITE_OFF_REFUSED: "в списании отказано",
     EventKind.UNDONE: "решение отменено",
+    EventKind.REFUND_ASKED: "возврат ждёт утверждения",
+    EventKind.REFUNDED: "возврат плательщику",
+    EventKind.REFUND_REFUSED: "в возврате отказано",
 }
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.IN_WORK)

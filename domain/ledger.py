@@ -6,11 +6,12 @@ Accounts (docs/LEDGER.md): ``agent:<channel>`` (what the agent owes the РКЦ),
 going out ``fee:rkc`` (the center's fee earned) and ``payouts_in_transit`` (payment orders to
 suppliers prepared, not yet debited by the bank); ``agent_unallocated:<channel>`` holds an agent's
 п/п that no posted register claims yet (received, register pending); ``write_off:rkc`` takes
-suspense money the accountants wrote off (the center's income).
+suspense money the accountants wrote off (the center's income); ``refunds_payable`` holds refunds
+to payers approved and not yet debited by the bank.
 
 Balances are shown in each account's natural sign: debit-normal accounts (agent, bank,
 commission) as debit minus credit, credit-normal ones (supplier, suspense, fee, payouts in
-transit, agent unallocated, write-off) as credit minus debit, so a supplier's balance is the
+transit, agent unallocated, write-off, refunds payable) as credit minus debit, so a supplier's balance is the
 positive amount the center owes it.
 """
 
@@ -27,6 +28,7 @@ PAYOUTS_IN_TRANSIT = "payouts_in_transit"
 AGENT_PREFIX = "agent:"
 UNALLOCATED_PREFIX = "agent_unallocated:"
 WRITE_OFF_RKC = "write_off:rkc"
+REFUNDS_PAYABLE = "refunds_payable"
 POSTING_COLUMNS = ["pidx", "account", "amount", "service"]
 
 
@@ -42,6 +44,8 @@ class EntryKind(StrEnum):
     PAYOUT_SETTLED = "payout_settled"  # its debit seen in the statement: Dr payouts_in_transit, Cr bank
     ALLOCATION = "allocation"  # a п/п's register posted: Dr agent_unallocated, Cr agent
     WRITE_OFF = "write_off"  # suspense money written off in the workbench: Dr suspense, Cr write_off:rkc
+    REFUND = "refund"  # a refund to the payer approved: Dr suspense or suppliers, Cr refunds_payable
+    REFUND_SETTLED = "refund_settled"  # its debit seen in the statement: Dr refunds_payable, Cr bank
 
 
 # Entries whose supplier credits are money collected for the supplier (a reversal counts as the
@@ -74,9 +78,9 @@ def bank_account(number: str) -> str:
 
 
 def is_credit_normal(account: str) -> bool:
-    """Supplier, suspense, fee, payouts-in-transit, agent-unallocated and write-off accounts carry
-    credit balances; the rest debit."""
-    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT) or account.startswith(
+    """Supplier, suspense, fee, payouts-in-transit, agent-unallocated, write-off and refunds-payable
+    accounts carry credit balances; the rest debit."""
+    return account in (SUSPENSE, PAYOUTS_IN_TRANSIT, REFUNDS_PAYABLE) or account.startswith(
         ("supplier:", "fee:", UNALLOCATED_PREFIX, "write_off:")
     )
 
@@ -238,3 +242,17 @@ def payout_settled_postings(bank: str, amount: int) -> list[tuple[str, int, str 
 def write_off_postings(amount: int) -> list[tuple[str, int, str | None]]:
     """Suspense money written off in the workbench: Dr suspense, Cr write_off:rkc."""
     return [(SUSPENSE, amount, None), (WRITE_OFF_RKC, -amount, None)]
+
+
+def refund_postings(parts: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None]]:
+    """A refund to the payer approved: Dr each part (``(account, kopecks, service)``: suspense, or the
+    suppliers the payment was split to), Cr refunds_payable their sum."""
+    total = sum(amount for _, amount, _ in parts)
+    if total <= 0 or any(amount <= 0 for _, amount, _ in parts):
+        raise UnbalancedEntry(f"refund parts must be positive, got {parts}")
+    return [*((account, amount, service) for account, amount, service in parts), (REFUNDS_PAYABLE, -total, None)]
+
+
+def refund_settled_postings(bank: str, amount: int) -> list[tuple[str, int, str | None]]:
+    """A refund's payment order seen debited in the bank statement: Dr refunds_payable, Cr bank."""
+    return [(REFUNDS_PAYABLE, amount, None), (bank_account(bank), -amount, None)]

@@ -30,4 +30,5 @@ def payouts(pay_date: date | None = None, home: str | None = None) -> dict:
     )
     return {"date": day.isoformat(), "again": done.again, "payouts": done.payouts, "total": done.total,
             "fee_entries": done.fee_entries, "skipped": done.skipped, "orders": str(done.orders_file),
-            "register": str(done.register_file)}  # fmt: skip
+            "register": str(done.register_file), "refunds": done.refunds,
+            "refund_total": done.refund_total}  # fmt: skip

@@ -1,9 +1,9 @@
 """Payment orders for the bank client: 1CClientBankExchange 1.03, cp1251, CRLF (docs/REPORTS.md).
 
-One ``СекцияДокумент=Платежное поручение`` per payout, the center's account as payer and the
-supplier's as recipient, ``ВидОплаты=01``, ``Очередность=5``. The file depends only on what it is
-handed (the stored payouts and the time they were prepared), so preparing a date again writes the
-same bytes.
+One ``СекцияДокумент=Платежное поручение`` per payout (and per refund to a payer), the center's
+account as payer and the supplier's (the payer's) as recipient, ``ВидОплаты=01``,
+``Очередность=5``. The file depends only on what it is handed (the stored payouts and the time
+they were prepared), so preparing a date again writes the same bytes.
 """
 
 from __future__ import annotations
@@ -51,6 +51,12 @@ def _clean(value: str) -> str:
     return " ".join(str(value).split())
 
 
+def _named(inn: str, name: str) -> str:
+    """``Получатель`` as banks print it: ``ИНН <inn> <name>``, or the name alone for a person
+    without an ИНН (a payer refunded)."""
+    return f"ИНН {inn} {_clean(name)}" if inn else _clean(name)
+
+
 def render(orders: Iterable[Order], payer: Payer, day: date, created: datetime) -> str:
     """The file's text (lines joined by CRLF, ending with ``КонецФайла``)."""
     lines = [
@@ -68,7 +74,7 @@ def render(orders: Iterable[Order], payer: Payer, day: date, created: datetime) 
             f"ПлательщикРасчСчет={payer.account}", f"ПлательщикБанк1={_clean(payer.bank)}",
             f"ПлательщикБИК={payer.bic}", f"ПлательщикКорсчет={payer.correspondent}",
             f"ПолучательСчет={o.recipient_account}",
-            f"Получатель=ИНН {o.recipient_inn} {_clean(o.recipient_name)}",
+            f"Получатель={_named(o.recipient_inn, o.recipient_name)}",
             f"ПолучательИНН={o.recipient_inn}", f"ПолучательКПП={o.recipient_kpp}",
             f"Получатель1={_clean(o.recipient_name)}", f"ПолучательРасчСчет={o.recipient_account}",
             f"ПолучательБИК={o.recipient_bic}",

@@ -1,8 +1,9 @@
 """The payouts register an accountant signs: ``payouts-<D>.xlsx`` (docs/REPORTS.md).
 
 One sheet, print-ready (A4 landscape, one page wide, the table's header repeated on every page):
-the payment orders of the date with their recipients and sums, the total, the suppliers owed money
-but not paid and why, and lines for the signatures. A few hundred rows: openpyxl's ordinary
+the payment orders of the date with their recipients and sums, the total, the refunds to payers
+of the date (their own table and total), the suppliers owed money but not paid and why, and lines
+for the signatures. A few hundred rows: openpyxl's ordinary
 workbook, which keeps the page setup.
 """
 
@@ -17,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 
 from domain.money import to_decimal
 from domain.payouts import PayoutStatus
+from domain.refunds import REFUND_STATUS_RU, RefundStatus
 from reports.document_xlsx import BOX, MONEY, finish_and_save, style_header
 
 STATUS_RU = {
@@ -27,6 +29,8 @@ STATUS_RU = {
 HEADER = ["№", "№ п/п", "Дата п/п", "Поставщик", "ИНН", "КПП", "Расчётный счёт", "БИК", "Договор",
           "Сумма, руб.", "Состояние"]  # fmt: skip
 WIDTHS = [5, 8, 11, 36, 13, 11, 23, 11, 14, 15, 15]
+REFUND_HEADER = ["№", "№ п/п", "Дата п/п", "Получатель (плательщик)", "ИНН", "Заявка", "Счёт", "БИК", "Платёж",
+                 "Сумма, руб.", "Состояние"]  # fmt: skip
 
 
 def _text(value: object) -> str:
@@ -42,9 +46,10 @@ def _as_text(ws) -> None:  # type: ignore[no-untyped-def]
             cell.data_type = "s"
 
 
-def write(path: Path, payouts: pd.DataFrame, batch: dict, payer_name: str) -> Path:
-    """Write the register of one date's ``payouts`` (rows of the ``payout`` table) and its
-    ``batch`` (``payout_batch``, with the ``skipped`` list)."""
+def write(path: Path, payouts: pd.DataFrame, batch: dict, payer_name: str, refunds: pd.DataFrame | None = None) -> Path:
+    """Write the register of one date's ``payouts`` (rows of the ``payout`` table), its ``batch``
+    (``payout_batch``, with the ``skipped`` list) and its ``refunds`` (rows of ``refund`` with an
+    order of the date)."""
     day: date = batch["pay_date"]
     wb = Workbook()
     ws = wb.active
@@ -75,6 +80,8 @@ def write(path: Path, payouts: pd.DataFrame, batch: dict, payer_name: str) -> Pa
     total = ws.max_row
     ws.cell(total, 4).font = ws.cell(total, 10).font = Font(bold=True)
     ws.cell(total, 10).number_format = MONEY
+    if refunds is not None and len(refunds):
+        _refunds(ws, refunds)
     _skipped(ws, batch["skipped"])
     ws.append([])
     for who in ("Главный бухгалтер", "Руководитель"):
@@ -102,3 +109,30 @@ def _skipped(ws, skipped: list[dict]) -> None:  # type: ignore[no-untyped-def]
         _as_text(ws)
         ws.cell(ws.max_row, 10).number_format = MONEY
         ws.cell(ws.max_row, 5).number_format = "@"
+
+
+def _refunds(ws, refunds: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    """The refunds to payers of the date: their orders, the payment each returns, the total."""
+    ws.append([])
+    ws.append(["", "", "", "Возвраты плательщикам"])
+    ws.cell(ws.max_row, 4).font = Font(bold=True)
+    ws.append(REFUND_HEADER)
+    style_header(ws[ws.max_row])
+    live = 0
+    for i, r in enumerate(refunds.itertuples(), 1):
+        ws.append([i, _text(r.order_number), r.order_date, _text(r.payer_name), _text(r.inn), f"№ {r.id}",
+                   _text(r.account), _text(r.bic), f"ID {r.payment_id}", to_decimal(int(r.amount)),
+                   REFUND_STATUS_RU.get(r.status, r.status)])  # fmt: skip
+        _as_text(ws)
+        live += int(r.amount) if r.status != RefundStatus.CANCELLED.value else 0
+        row = ws.max_row
+        ws.cell(row, 3).number_format = "DD.MM.YYYY"
+        ws.cell(row, 10).number_format = MONEY
+        for col in (2, 5, 7, 8):
+            ws.cell(row, col).number_format = "@"
+        for cell in ws[row]:
+            cell.border = BOX
+        ws.cell(row, 4).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.append(["", "", "", "Итого возвратов (без отменённых)", "", "", "", "", "", to_decimal(live), ""])
+    ws.cell(ws.max_row, 4).font = ws.cell(ws.max_row, 10).font = Font(bold=True)
+    ws.cell(ws.max_row, 10).number_format = MONEY

@@ -5,7 +5,8 @@ period or a non-zero balance:
 
 - ``statement-<period>-<inn>.xlsx``: «Выписка» (details, opening balance, totals by kind, closing
   balance), «Поступления по дням» (payments by value date and channel), «Корректировки»
-  (reclassifications from suspense, reversals and any other movement, one row per posting);
+  (reclassifications from suspense, reversals and any other movement, one row per posting),
+  «Перечисления» (payouts) and «Возвраты плательщикам» (refunds of its payments' money);
 - ``register-<period>-<inn>.csv``: one line per supplier posting (payment part, reclass part,
   reversal part), ``;``-separated, cp1251, CRLF, header row, decimal comma, and a control-total
   footer line ``ИТОГО;<count>;…;<sum>`` (docs/REPORTS.md);
@@ -39,7 +40,8 @@ from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
 
 KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесение невыясненного", EntryKind.REVERSAL: "Сторно",
            EntryKind.TRANSFER: "Перечисление", EntryKind.FEE: "Вознаграждение РКЦ",
-           EntryKind.PAYOUT: "Перечисление поставщику", EntryKind.PAYOUT_SETTLED: "Списано банком"}  # fmt: skip
+           EntryKind.PAYOUT: "Перечисление поставщику", EntryKind.PAYOUT_SETTLED: "Списано банком",
+           EntryKind.REFUND: "Возврат плательщику", EntryKind.REFUND_SETTLED: "Возврат списан банком"}  # fmt: skip
 MONTHS_RU = ["", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
              "октябрь", "ноябрь", "декабрь"]  # fmt: skip
 CSV_HEADER = ["Дата проводки", "Вид", "Канал", "Номер операции", "Дата платежа", "Лицевой счет", "УИП",
@@ -67,6 +69,9 @@ CORRECTION_COLUMNS = [
 
 PAYOUT_COLUMNS = [("value_date", Col("Дата", "date")), ("description", Col("Платёжное поручение")),
                   ("amount", Col("Сумма", "money"))]  # fmt: skip
+REFUND_COLUMNS = [("value_date", Col("Дата", "date")), ("operation_id", Col("Номер операции")),
+                  ("paid_date", Col("Дата платежа", "date")), ("payer", Col("Плательщик")), ("service", Col("Услуга")),
+                  ("amount", Col("Сумма", "money")), ("description", Col("Основание"))]  # fmt: skip
 
 
 class StatementError(Exception):
@@ -142,6 +147,7 @@ def render_statements(data: StatementData, out_root: Path,
         summary = _summary(s, kinds.get(s.inn, empty_kinds), span, _breakdown(mine, "service"),
                            _breakdown(mine, "channel"))  # fmt: skip
         paid = corr[corr["kind"] == EntryKind.PAYOUT].reset_index(drop=True)
+        refunded = corr[corr["kind"] == EntryKind.REFUND].reset_index(drop=True)
         stem = f"{period}-{s.inn}"
         csv_path = folder / f"register-{stem}.csv"
         _write_csv(csv_path, bodies[i], int(s.rows), int(s.moved))
@@ -155,6 +161,8 @@ def render_statements(data: StatementData, out_root: Path,
                           tail=_total(corr, CORRECTION_COLUMNS, "kind_ru")),
                 SheetSpec("Перечисления", _cols(PAYOUT_COLUMNS), paid[[n for n, _ in PAYOUT_COLUMNS]],
                           tail=_total(paid, PAYOUT_COLUMNS, "description")),
+                SheetSpec("Возвраты плательщикам", _cols(REFUND_COLUMNS), refunded[[n for n, _ in REFUND_COLUMNS]],
+                          tail=_total(refunded, REFUND_COLUMNS, "operation_id")),
             ],
         )  # fmt: skip
         html_path = render_html(
@@ -167,6 +175,8 @@ def render_statements(data: StatementData, out_root: Path,
             corrections=html_table(pd.concat([corr, _total(corr, CORRECTION_COLUMNS, "kind_ru")]),
                                    CORRECTION_COLUMNS),
             payouts=html_table(pd.concat([paid, _total(paid, PAYOUT_COLUMNS, "description")]), PAYOUT_COLUMNS),
+            refunds=html_table(pd.concat([refunded, _total(refunded, REFUND_COLUMNS, "operation_id")]),
+                               REFUND_COLUMNS),
         )  # fmt: skip
         written += [xlsx_path, csv_path, html_path]
     return written
@@ -199,7 +209,7 @@ def _summary(s: object, by_kind: pd.DataFrame, span: str, by_service: list[tuple
     ]
     labels = {EntryKind.PAYMENT: "Поступило платежей", EntryKind.RECLASS: "Разнесено из невыясненных",
               EntryKind.REVERSAL: "Сторно", EntryKind.FEE: "Вознаграждение РКЦ",
-              EntryKind.PAYOUT: "Перечислено поставщику"}  # fmt: skip
+              EntryKind.PAYOUT: "Перечислено поставщику", EntryKind.REFUND: "Возвращено плательщикам"}  # fmt: skip
     known = list(labels)
     for kind in known:
         count, total = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from rkc import cli_flows, cli_gis, cli_home, cli_ledger, cli_money, cli_qr, cli_transport, cli_web
+from rkc import cli_flows, cli_gis, cli_home, cli_ledger, cli_money, cli_qr, cli_refunds, cli_transport, cli_web
 from rkc.cli_common import Home
 
 app = typer.Typer(
@@ -18,7 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for commands in (cli_home, cli_ledger, cli_flows, cli_money, cli_gis, cli_qr, cli_transport, cli_web):
+for commands in (cli_home, cli_ledger, cli_flows, cli_money, cli_refunds, cli_gis, cli_qr, cli_transport, cli_web):
     app.add_typer(commands.app)
 
 

@@ -40,6 +40,8 @@ def payouts_prepare(ctx: typer.Context, pay_date: DateOption = None, home: Home 
         fail(str(exc))
     again = " (prepared before: the same files written again, nothing posted)" if result["again"] else ""
     out.print(f"{result['payouts']} payment orders for {when:%d.%m.%Y}, {format_ru(result['total'])} руб.{again}")
+    if result.get("refunds"):
+        out.print(f"{result['refunds']} refunds to payers, {format_ru(result['refund_total'])} руб.")
     for s in result["skipped"]:
         out.print(f"  not paid: {s['inn']} {s['name']}: {s['reason']}", highlight=False)
     out.print(f"Payment orders: {result['orders']}\nRegister: {result['register']}")

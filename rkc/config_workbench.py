@@ -1,6 +1,6 @@
 """The ``workbench`` section of ``rkc.yaml``: what closes itself, how long a session lasts, how
-logins are throttled, up to what sum a write-off needs no approval (docs/CONFIG.md,
-docs/WORKBENCH.md)."""
+logins are throttled, up to what sum a write-off or a refund to a payer needs no approval
+(docs/CONFIG.md, docs/WORKBENCH.md)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Workbench:
     login_window_minutes: int = 15
     secure_cookies: bool = True  # False only for plain-HTTP loopback use (tests, a local demo)
     write_off_limit: int = 100_000  # kopecks an accountant may write off without a senior's approval
+    refund_limit: int = 100_000  # kopecks an accountant may refund to a payer without a senior's approval
 
 
 def parse_workbench(data: Any, source: str, error: type[Exception]) -> Workbench:
@@ -48,12 +49,14 @@ def parse_workbench(data: Any, source: str, error: type[Exception]) -> Workbench
     secure = data.get("secure_cookies", True)
     if not isinstance(secure, bool):
         raise error(f"{source}: workbench.secure_cookies must be true or false")
-    limit = default.write_off_limit
-    if "write_off_limit" in data:
-        try:
-            limit = parse_amount(str(data["write_off_limit"]))
-        except ValueError as exc:
-            raise error(f"{source}: workbench.write_off_limit: {exc}") from exc
-        if limit < 0:
-            raise error(f"{source}: workbench.write_off_limit must not be negative")
-    return Workbench(tolerance, secure_cookies=secure, write_off_limit=limit, **ints)
+    limits = {}
+    for key in ("write_off_limit", "refund_limit"):
+        limits[key] = getattr(default, key)
+        if key in data:
+            try:
+                limits[key] = parse_amount(str(data[key]))
+            except ValueError as exc:
+                raise error(f"{source}: workbench.{key}: {exc}") from exc
+            if limits[key] < 0:
+                raise error(f"{source}: workbench.{key} must not be negative")
+    return Workbench(tolerance, secure_cookies=secure, **limits, **ints)

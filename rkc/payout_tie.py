@@ -6,7 +6,8 @@ night their statement is read (and again by a rerun of that night): a match post
 Dr payouts_in_transit, Cr bank (once per payout) and marks the payout settled; otherwise it is
 PAYOUT_MISMATCH or UNKNOWN_OUTGOING of that night. PAYOUT_MISSING is reported every night a
 prepared payout is still not debited after ``payouts.missing_days``. All three are written anew
-by every run of the night.
+by every run of the night. Refunds to payers' orders share the numbers: the debits are offered
+to them first (``rkc.refund_tie``), and the counts include them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from domain.ledger import EntryKind, payout_settled_postings
 from domain.payouts import DEBIT_COLUMNS, PAYOUT_COLUMNS, DebitOutcome, PayoutStatus, missing_payouts, tie_debits
 from domain.records import BankTransfer
 from rkc.config import Config
+from rkc.refund_tie import tie_refund_debits
 from sql import payouts as store
 from sql.entries import post_entry
 
@@ -30,7 +32,7 @@ STATE_CODES = (Code.PAYOUT_MISSING.value, Code.PAYOUT_MISMATCH.value, Code.UNKNO
 
 @dataclass(frozen=True)
 class DebitSummary:
-    """What tying the debits did in a night."""
+    """What tying the debits did in a night (payment orders to suppliers and to payers refunded)."""
 
     settled: int
     mismatched: int
@@ -52,6 +54,8 @@ def debit_rows(statement_id: int, outgoing: list[BankTransfer]) -> pd.DataFrame:
 def tie_debits_of_night(conn: Connection, config: Config, run_date: date) -> DebitSummary:
     """Settle the payouts the stored debits pay; record the night's payout discrepancies."""
     debits = store.untied_debits(conn, run_date)
+    refunds = tie_refund_debits(conn, config, debits, run_date)
+    debits = debits[~debits["debit_id"].isin(refunds.claimed)]
     payouts = store.open_payouts(conn)
     tied = tie_debits(payouts[PAYOUT_COLUMNS], debits[DEBIT_COLUMNS])
     by_debit = debits.set_index("debit_id")
@@ -81,7 +85,10 @@ def tie_debits_of_night(conn: Connection, config: Config, run_date: date) -> Deb
     flags += [{"code": Code.PAYOUT_MISSING.value, "amount": int(amounts[r.payout_id]), "detail": r.detail,
                "operation_id": str(still.set_index("payout_id").loc[r.payout_id, "number"]), "paid_date": None,
                "channel": "payouts"} for r in late.itertuples()]  # fmt: skip
+    flags += refunds.flags
     frame = pd.DataFrame(flags, columns=["code", "amount", "detail", "operation_id", "paid_date", "channel"])
     store.replace_flags(conn, run_date, STATE_CODES, frame)
     count = tied["outcome"].value_counts()
-    return DebitSummary(*(int(count.get(o.value, 0)) for o in DebitOutcome), len(late))
+    settled, mismatched, unknown = (int(count.get(o.value, 0)) for o in DebitOutcome)
+    return DebitSummary(settled + refunds.settled, mismatched + refunds.mismatched, unknown,
+                        len(late) + refunds.missing)  # fmt: skip

@@ -3,9 +3,11 @@
 ``prepare`` (one transaction, under the exclusive ledger lock): the collections posted since the
 last preparation are added to the fee's base; each supplier's monthly fee is brought to what its
 contract says (a ``fee`` entry for the difference); then every supplier owed money, not on hold
-and with valid bank details gets a payment order for its whole balance (a ``payout`` entry) and
-the batch of the date is recorded. The files are written after the commit from what is stored, so
-preparing a date again writes the same files and posts nothing (docs/REPORTS.md).
+and with valid bank details gets a payment order for its whole balance (a ``payout`` entry), every
+approved refund to a payer without an order gets one (``rkc.refund_orders``: its entry was posted
+when it was approved) and the batch of the date is recorded. The files are written after the
+commit from what is stored, so preparing a date again writes the same files and posts nothing
+(docs/REPORTS.md).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from domain.money import format_amount
 from domain.payouts import DUE_COLUMNS, PayoutStatus, amount_due, purpose
 from reports import payment_orders, payouts_xlsx
 from reports.payout_notice import write_notice
+from rkc import refund_orders
 from rkc.config import Config
 from sql import payouts as store
 from sql.bulk import lock_ledger
@@ -48,6 +51,8 @@ class Prepared:
     skipped: list[dict]
     orders_file: Path
     register_file: Path
+    refunds: int = 0  # refunds to payers with an order of the date, not cancelled
+    refund_total: int = 0
 
 
 def payouts_dir(config: Config, day: date) -> Path:
@@ -71,9 +76,11 @@ def prepare(config: Config, engine: Engine, day: date) -> Prepared:
     with engine.connect() as conn:
         batch = store.batch_of(conn, day)
         rows = store.payouts_of(conn, day)
+        refunds = refund_orders.orders(refund_orders.refunds_of(conn, day))
     live = rows[rows["status"] != PayoutStatus.CANCELLED.value]
     return Prepared(day, again, len(live), int(live["amount"].sum()) if len(live) else 0, fee_entries,
-                    batch["skipped"] if batch else [], *paths)  # fmt: skip
+                    batch["skipped"] if batch else [], *paths, len(refunds),
+                    sum(o.amount for o in refunds))  # fmt: skip
 
 
 def _period_end(period: str) -> date:
@@ -123,9 +130,10 @@ def _now(config: Config) -> datetime:
 
 
 def _prepare_orders(conn: Connection, day: date, through: int, config: Config) -> None:
-    """A payout entry and a numbered payment order per supplier due; the batch recorded."""
+    """A payout entry and a numbered payment order per supplier due, then an order per approved
+    refund (one sequence of numbers); the batch recorded."""
     due = amount_due(store.supplier_terms(conn)[DUE_COLUMNS])
-    number = max(store.last_number(conn) or 0, config.payouts.first_number - 1)
+    number = max(store.last_number(conn) or 0, refund_orders.last_number(conn), config.payouts.first_number - 1)
     rows = []
     for p in due.pay.itertuples():
         number += 1
@@ -140,15 +148,17 @@ def _prepare_orders(conn: Connection, day: date, through: int, config: Config) -
                      "purpose": purpose(day, p.contract_no or ""), "entry_id": entry})  # fmt: skip
     if rows:
         store.add_payouts(conn, pd.DataFrame(rows))
+    refund_orders.prepare_refunds(conn, day, number)
     store.add_batch(conn, day, _now(config), through, due.pay, due.skipped)
 
 
 def write_files(config: Config, engine: Engine, day: date) -> tuple[Path, Path]:
-    """Write ``payment-orders-<D>.txt`` (the payouts not cancelled) and ``payouts-<D>.xlsx`` of a
-    prepared date from the stored payouts."""
+    """Write ``payment-orders-<D>.txt`` (the payouts and refunds not cancelled) and
+    ``payouts-<D>.xlsx`` of a prepared date from the stored payouts and refunds."""
     with engine.connect() as conn:
         batch = store.batch_of(conn, day)
         rows = store.payouts_of(conn, day)
+        refunds = refund_orders.refunds_of(conn, day)
     if batch is None:
         raise PayoutError(f"payouts for {day} are not prepared")
     live = rows[rows["status"] != PayoutStatus.CANCELLED.value]
@@ -156,13 +166,13 @@ def write_files(config: Config, engine: Engine, day: date) -> tuple[Path, Path]:
         payment_orders.Order(r.number, r.pay_date, int(r.amount), r.recipient_name, r.supplier_inn,
                              r.recipient_kpp, r.recipient_account, r.recipient_bic, r.purpose)
         for r in live.itertuples()
-    ]  # fmt: skip
+    ] + refund_orders.orders(refunds)  # fmt: skip
     payer = payment_orders.Payer(config.center_name, config.center_inn, config.center_kpp, config.center_account,
                                  config.center_bic, config.center_bank_name, config.center_corresp_account)  # fmt: skip
     folder = payouts_dir(config, day)
     txt = payment_orders.write(folder / f"payment-orders-{day.isoformat()}.txt", orders, payer, day,
                                batch["prepared_at"])  # fmt: skip
-    xlsx = payouts_xlsx.write(folder / f"payouts-{day.isoformat()}.xlsx", rows, batch, payer.name)
+    xlsx = payouts_xlsx.write(folder / f"payouts-{day.isoformat()}.xlsx", rows, batch, payer.name, refunds)
     for inn, mine in rows.groupby("supplier_inn", sort=True):  # written again with the day's files
         write_notice(notice_path(config, day, str(inn)), day, payer.name, mine)
     return txt, xlsx

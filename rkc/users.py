@@ -136,3 +136,13 @@ def log_out(engine: Engine, token: str, login: str) -> None:
         store.end_session(uow.conn, token_hash(token))
         store.audit(uow.conn, login, "logout", f"user:{login}", None, None)
         uow.commit()
+
+
+def acting_user(engine: Engine, login: str) -> SessionUser:
+    """The user a command line action is done as (``--user LOGIN``): an enabled workbench user,
+    with the role the workbench gives them; ``UserError`` otherwise."""
+    with engine.connect() as conn:
+        user = store.get_user(conn, login)
+    if user is None or user["disabled"]:
+        raise UserError(f"no enabled workbench user {login!r} (rkc users add)")
+    return SessionUser(user["id"], login, Role(user["role"]), csrf="")

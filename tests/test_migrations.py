@@ -216,6 +216,34 @@ def test_payouts_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine
                              " VALUES ('payout_settled', 'k1', '2026-03-16', 'b', '')"))  # fmt: skip
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO ledger_entry (kind, source_key, value_date, batch, description)"
-                             " VALUES ('refund', 'k2', '2026-03-16', 'b', '')"))  # fmt: skip
+                             " VALUES ('bogus', 'k2', '2026-03-16', 'b', '')"))  # fmt: skip
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM ledger_entry"))  # the rebuilt table's triggers are back
+
+
+def test_refunds_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0022")
+    assert "refund" not in sa.inspect(engine).get_table_names()
+    insert = ("INSERT INTO ledger_entry (kind, source_key, value_date, batch, description)"
+              " VALUES ('{kind}', '{key}', '2026-03-16', 'b', '')")  # fmt: skip
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the old check refuses the new kinds
+        conn.execute(sa.text(insert.format(kind="refund", key="k0")))
+    migrate(engine)
+    assert "refund" in sa.inspect(engine).get_table_names()
+    with engine.begin() as conn:  # the rebuilt check takes the new kinds and every old one
+        for n, kind in enumerate(("refund", "refund_settled", "allocation", "write_off", "payment")):
+            conn.execute(sa.text(insert.format(kind=kind, key=f"k{n + 1}")))
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text(insert.format(kind="bogus", key="k9")))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_entry"))  # the rebuilt table's triggers are back
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO refund (payment_id, amount, payer_name, account, bic, inn, reason, status,"
+                             " requested_by) VALUES (1, 100, 'И', '1', '2', '', 'r', 'bogus', 'u')"))  # fmt: skip
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

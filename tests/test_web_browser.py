@@ -1,8 +1,8 @@
 """The workbench in a real browser: Debian's Chromium driven by Playwright against the app served
 on loopback by the test. An accountant logs in, filters the queue, opens a suspense payment's case
 and assigns it to a ПД; the reclassification entry is posted. A write-off above the limit waits
-until a senior accountant approves it. A viewer sees no actions and is refused one; a form without
-its CSRF token is refused. Skips without Chromium, fails under CI."""
+until a senior accountant approves it, and so does a refund to the payer. A viewer sees no actions
+and is refused one; a form without its CSRF token is refused. Skips without Chromium, fails under CI."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def base_url(night: Night) -> Iterator[str]:
 
     from rkc.web.app import create_app
 
-    # Every write-off waits for a senior: the limit is 0,00.
-    config = dataclasses.replace(night.config,
-                                 workbench=dataclasses.replace(night.config.workbench, write_off_limit=0))  # fmt: skip
+    # Every write-off and every refund waits for a senior: the limits are 0,00.
+    config = dataclasses.replace(night.config, workbench=dataclasses.replace(night.config.workbench, write_off_limit=0,
+                                                                             refund_limit=0))  # fmt: skip
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -167,3 +167,40 @@ def test_viewer_sees_no_actions_and_is_refused(night: Night, browser, base_url: 
     answer = page.request.post(f"{base_url}/cases/{case_id}/take", form={"csrf_token": csrf})
     assert answer.status == 403 and "Недостаточно прав" in answer.text()
     page.context.close()
+
+
+def test_refund_above_the_limit_is_approved_by_a_senior(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.payoututil import BIC
+    from tests.refundutil import payer_account
+
+    with night.engine.connect() as conn:
+        case_id = conn.execute(sa.text("SELECT MIN(c.id) FROM work_case c JOIN payment p ON p.id = c.payment_id"
+                                       " WHERE c.status = 'open' AND p.matched_uip IS NOT NULL")).scalar()  # fmt: skip
+    assert case_id is not None, "the generated night has an open case of a payment split to its suppliers"
+    page = _login(browser, base_url, "petrova")
+    page.goto(f"{base_url}/cases/{case_id}")
+    form = "form[action$='/refund']"
+    page.fill(f"{form} input[name=name]", "Иванов Иван Иванович")
+    page.fill(f"{form} input[name=account]", payer_account(5))
+    page.fill(f"{form} input[name=bic]", BIC)
+    page.fill(f"{form} input[name=reason]", "оплачено не тому РКЦ")
+    with page.expect_navigation():
+        page.click(f"{form} button[type=submit]")
+    assert page.inner_text("#status") == "в работе"
+    assert "ждёт утверждения" in page.inner_text("table.refunds")
+    assert page.locator("form[action^='/refunds/'][action$='/approve']").count() == 0  # not for the one who asked
+    page.context.close()
+
+    senior = _login(browser, base_url, "smirnov")
+    senior.click("header a[href='/write-offs']")
+    with senior.expect_navigation():
+        senior.click("table.refunds form[action$='/approve'] button[type=submit]")
+    assert senior.url == f"{base_url}/cases/{case_id}"
+    assert senior.inner_text("#status") == "решён"  # the whole payment went back (no amount: all of it)
+    assert "утвердил smirnov" in senior.inner_text("#resolution")
+    with night.engine.connect() as conn:
+        kinds = conn.execute(sa.text("SELECT e.kind FROM ledger_entry e JOIN refund r ON r.entry_id = e.id"
+                                     " WHERE r.case_id = :c"), {"c": case_id}).scalars().all()  # fmt: skip
+        assert check_ledger(conn) == []
+    assert kinds == ["refund"]
+    senior.context.close()

@@ -18,13 +18,14 @@ from starlette.responses import RedirectResponse, Response
 from domain.cases import EVENT_RU, STATUS_RU
 from domain.codes import TITLES_RU, Code
 from domain.money import format_ru
+from domain.refunds import REFUND_STATUS_RU
 from domain.roles import ROLE_RU, may_act
 from domain.statuses import RegisterStatus
 from domain.writeoff import WRITE_OFF_STATUS_RU
 from rkc.config import Config
 from rkc.summary import bridge_lines, discrepancy_counts
 from rkc.users import LoginRefused, log_in, log_out
-from rkc.web import cases, runs, suppliers, write_offs
+from rkc.web import cases, refunds, runs, suppliers, write_offs
 from rkc.web.security import (
     HEADERS,
     LOGIN_CSRF_COOKIE,
@@ -68,7 +69,7 @@ def templates() -> Jinja2Templates:
     t.env.filters["code_ru"] = _code_ru
     t.env.filters["register_status_ru"] = lambda v: REGISTER_STATUS_RU.get(v, v)
     t.env.globals.update(STATUS_RU=STATUS_RU, EVENT_RU=EVENT_RU, ROLE_RU=ROLE_RU, may_act=may_act,
-                         WRITE_OFF_STATUS_RU=WRITE_OFF_STATUS_RU)  # fmt: skip
+                         WRITE_OFF_STATUS_RU=WRITE_OFF_STATUS_RU, REFUND_STATUS_RU=REFUND_STATUS_RU)  # fmt: skip
     return t
 
 
@@ -78,6 +79,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.config, app.state.engine, app.state.templates = config, engine, templates()
     app.include_router(cases.router)
     app.include_router(write_offs.router)
+    app.include_router(refunds.router)
     app.include_router(runs.router)
     app.include_router(suppliers.router)
 

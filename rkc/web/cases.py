@@ -14,9 +14,11 @@ from domain.codes import Code
 from domain.money import AmountError, parse_amount
 from domain.writeoff import WriteOffStatus
 from rkc import workbench
+from rkc.refunds import refundable
 from rkc.web.security import check_csrf, current_user
 from rkc.web.security import page as render
 from sql import cases as store
+from sql import refunds as refund_store
 from sql import write_offs as offs
 
 router = APIRouter()
@@ -85,7 +87,9 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         sources, events = store.case_sources(conn, case), store.case_events(conn, case_id)
         write_offs = offs.case_requests(conn, case_id)
         resolved = case["payment_id"] is not None and store.resolution_of(conn, int(case["payment_id"])) is not None
+        refunds = refund_store.refunds(conn, payment_id=int(case["payment_id"])) if case["payment_id"] else []
     written_off = any(w["status"] == WriteOffStatus.APPROVED for w in write_offs)
+    active = case["status"] in {s.value for s in ACTIVE}
     return render(request, "case.html", {
         "user": user, "case": case, "events": events, "error": error, **sources,
         "active": case["status"] in {s.value for s in ACTIVE},
@@ -94,6 +98,8 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         "write_offs": write_offs, "write_off_limit": request.app.state.config.workbench.write_off_limit,
         "pending_write_off": any(w["status"] == WriteOffStatus.PENDING for w in write_offs),
         "undoable": case["status"] == CaseStatus.RESOLVED and (resolved or written_off),
+        "refunds": refunds, "refund_limit": request.app.state.config.workbench.refund_limit,
+        "refundable": refundable(engine, int(case["payment_id"])) if active and case["payment_id"] else 0,
     }, status)  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Write-offs in the workbench: asked on the case page, decided by a senior accountant on the case
-page or the list of pending requests (``/write-offs``). Each action is a use case of
+page or the list of pending requests (``/write-offs``, which lists the refunds to payers waiting
+too: ``rkc.web.refunds``). Each action is a use case of
 ``rkc.workbench``; this module only reads the form."""
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
+from domain.refunds import RefundStatus
 from rkc import workbench
 from rkc.web.cases import CaseId, case_page
 from rkc.web.security import check_csrf, current_user
 from rkc.web.security import page as render
+from sql import refunds as refund_store
 from sql import write_offs as offs
 
 router = APIRouter()
@@ -21,11 +24,12 @@ RequestId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 @router.get("/write-offs")
 def pending_page(request: Request) -> Response:
-    """The write-off requests waiting for a senior accountant, oldest first."""
+    """The write-off and refund requests waiting for a senior accountant, oldest first."""
     user = current_user(request)
     with request.app.state.engine.connect() as conn:
         rows = offs.pending(conn)
-    return render(request, "write_offs.html", {"user": user, "rows": rows})
+        refunds = refund_store.refunds(conn, statuses=(RefundStatus.REQUESTED.value,), limit=200)
+    return render(request, "write_offs.html", {"user": user, "rows": rows, "refunds": refunds})
 
 
 @router.post("/cases/{case_id}/write_off")

@@ -19,7 +19,7 @@ from sql.models.night import (
     Resolution,
     Run,
 )
-from sql.models.payouts import BankDebit, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold
+from sql.models.payouts import BankDebit, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold, Refund
 from sql.models.workbench import AppSession, AppUser, AuditLog, CaseEvent, LoginAttempt, WorkCase, WriteOffRequest
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "Payout",
     "PayoutBatch",
     "PayoutHold",
+    "Refund",
     "Register",
     "Resolution",
     "ReversalRequest",

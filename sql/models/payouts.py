@@ -1,4 +1,4 @@
-"""Money going out: holds, payout batches and orders, the bank's debits, the center's fee."""
+"""Money going out: holds, payout batches and orders, the bank's debits, the center's fee, refunds."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.payouts import PayoutStatus
+from domain.refunds import RefundStatus
 from sql.models.base import Base, IdType, _sql_list
 
 
@@ -113,3 +114,39 @@ class FeeMonth(Base):
     supplier_inn: Mapped[str] = mapped_column(String(12), primary_key=True)
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     accrued: Mapped[int] = mapped_column(BigInteger)
+
+
+class Refund(Base):
+    """A refund of a posted payment's money to its payer (migration 0023): asked with the payer's
+    details and a reason; above ``workbench.refund_limit`` it waits for a senior accountant other
+    than the one who asked. Approved, its ``refund`` entry is posted; the next payouts file gives it
+    a payment order (``order_number``, ``order_date``); the bank's debit settles it."""
+
+    __tablename__ = "refund"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    case_id: Mapped[int | None] = mapped_column(BigInteger)  # the workbench case it was asked from
+    amount: Mapped[int] = mapped_column(BigInteger)
+    payer_name: Mapped[str] = mapped_column(Text)
+    account: Mapped[str] = mapped_column(String(20))
+    bic: Mapped[str] = mapped_column(String(9))
+    inn: Mapped[str] = mapped_column(String(12), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # domain.refunds.RefundStatus
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # NULL when no approval was needed
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)  # why refused, or why cancelled
+    order_number: Mapped[str | None] = mapped_column(String(16))
+    order_date: Mapped[date | None] = mapped_column(Date, index=True)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)  # the refund entry (Dr suspense/suppliers, Cr payable)
+    settled_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    cancel_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    debit_id: Mapped[int | None] = mapped_column(BigInteger)  # the bank_debit that paid it
+    __table_args__ = (
+        UniqueConstraint("order_date", "order_number", name="uq_refund_order"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"status IN ({_sql_list(RefundStatus)})", name="status_known"),
+    )
