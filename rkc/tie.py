@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from domain.cashbridge import CashBridge
 from domain.codes import Code
+from domain.direct import RULE_DIRECT, is_direct, operation_ids
 from domain.records import BankTransfer
 from domain.statuses import TieStatus
 from domain.tieout import (
@@ -66,6 +67,7 @@ class TieSummary:
     debits_unknown: int = 0
     payouts_missing: int = 0
     cash_bridge: dict | None = None  # domain.cashbridge.CashBridge.to_dict(); None: no statement of the account yet
+    direct_registers_tied: int = 0  # registers of payers' п/п tied to them tonight (rkc/direct.py)
 
     def to_dict(self) -> dict:
         """As a plain dict, for passing between tasks and into the run summary."""
@@ -73,8 +75,8 @@ class TieSummary:
 
 
 @dataclass
-class _Read:
-    """What reading the night's statements did."""
+class StatementsRead:
+    """What reading the night's statements did (JSON-able through ``to_dict``)."""
 
     read: int = 0
     added: int = 0
@@ -83,12 +85,27 @@ class _Read:
     foreign: list[str] = field(default_factory=list)
     ignored_documents: int = 0
 
+    def to_dict(self) -> dict:
+        """Plain dict for passing between tasks."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StatementsRead:
+        """Inverse of ``to_dict``."""
+        return cls(**data)
+
+    def plus(self, other: StatementsRead) -> StatementsRead:
+        """Both readings of one night together (before its decisions, and at the tie-out)."""
+        return StatementsRead(self.read + other.read, self.added + other.added, self.debits + other.debits,
+                              self.bad + other.bad, self.foreign + other.foreign,
+                              self.ignored_documents + other.ignored_documents)  # fmt: skip
+
 
 def _regular(path: Path) -> bool:
     return stat.S_ISREG(path.lstat().st_mode)
 
 
-def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
+def read_statements(config: Config, engine: Engine, run_date: date) -> StatementsRead:
     """Store every new statement of ``inbox/statements`` and its incoming transfers (the center's
     statements only); file them away."""
     from parsers.statement_1c import parse_statement
@@ -97,7 +114,8 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
     # Regular files only, links not followed (the inbox scan has quarantined the rest and listed the uploads).
     files = sorted(p for p in folder.iterdir() if _regular(p) and not p.name.startswith(".")) if folder.is_dir() else []
     channel_of = agent_channels(_agents(config))
-    done = _Read()
+    direct = config.direct_channel
+    done = StatementsRead()
     for path in files:
         sha = file_sha256(path)
         try:
@@ -120,8 +138,8 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
                 rows = pd.DataFrame(
                     [{"statement_id": sid, "number": t.number, "date": t.date.isoformat(), "amount": t.amount,
                       "payer_name": t.payer_name, "payer_inn": t.payer_inn, "payer_account": t.payer_account,
-                      "purpose": t.purpose,
-                      "channel": channel_of(t.payer_inn, t.payer_account)} for t in incoming]
+                      "purpose": t.purpose, "line_no": t.line_no,
+                      "channel": _credited_to(config, channel_of, direct, t)} for t in incoming]
                 )  # fmt: skip
                 done.added += transfers.add_new_transfers(uow.conn, rows)
                 # The center's own debits: payouts to tie (rkc/payout_tie.py), or strangers to report.
@@ -134,13 +152,26 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
         done.foreign += [f"{path.name}: {detail}" for detail, _ in flags]
         done.ignored_documents += statement.ignored_documents
         _log_foreign(path, statement, config.center_account)
-        file_away(path, config.archive / run_date.isoformat() / "statements", None)
+        stored = file_away(path, config.archive / run_date.isoformat() / "statements", None)
+        with UnitOfWork(engine) as uow:  # the payments of its payers' п/п point at it (rkc/direct.py)
+            transfers.set_statement_path(uow.conn, sha, str(stored))
+            uow.commit()
     return done
 
 
+def _credited_to(config: Config, channel_of, direct: str | None, t: BankTransfer) -> str | None:  # type: ignore[no-untyped-def]
+    """The channel an incoming п/п is credited to: its agent's, else the channel of payers' п/п
+    when it is a payer's own payment (``domain.direct.is_direct``), else none."""
+    agent = channel_of(t.payer_inn, t.payer_account)
+    if agent is None and direct and is_direct(t.payer_inn, t.payer_account, agent, config.center_inn,
+                                              config.center_account):  # fmt: skip
+        return direct
+    return agent
+
+
 def _agents(config: Config) -> list[tuple[str, str, str]]:
-    """``(channel, agent INN, agent account)`` of every configured channel."""
-    return [(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()]
+    """``(channel, agent INN, agent account)`` of every configured channel with an agent."""
+    return [(c.name, c.agent_inn, c.agent_account) for c in config.channels.values() if c.agent_inn or c.agent_account]
 
 
 def _log_foreign(path: Path, statement, center_account: str) -> None:  # type: ignore[no-untyped-def]
@@ -164,13 +195,16 @@ def _record_foreign(conn, path: Path, flags: list[tuple[str, int | None]], run_d
     add_discrepancies(conn, rows)
 
 
-def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
-    """Read new statements, tie open registers to unused transfers, post the receipts."""
+def tie_out(config: Config, engine: Engine, run_date: date, earlier: StatementsRead | None = None) -> TieSummary:
+    """Read new statements, tie open registers to unused transfers, post the receipts. ``earlier``:
+    what the night read of its statements before its decisions (``rkc.direct``), counted in."""
     read = read_statements(config, engine, run_date)
+    read = earlier.plus(read) if earlier is not None else read
     with UnitOfWork(engine) as uow:
         conn = uow.conn
+        direct_tied = _tie_direct(conn, config)
         registers = _open_registers(conn, config)
-        unused, attributed = _unused_transfers(conn)
+        unused, attributed = _unused_transfers(conn, config.direct_channel)
         agents = pd.DataFrame(
             [{"payer_inn": c.agent_inn, "payer_account": c.agent_account} for c in config.channels.values()]
         )
@@ -207,7 +241,23 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
     registers_missing = int((result.flags["code"] == Code.REGISTER_MISSING.value).sum())
     return TieSummary(read.read, read.added, tied, mismatched, missing, registers_missing, read.bad, read.foreign,
                       read.ignored_documents, read.debits, debits.settled, debits.mismatched, debits.unknown,
-                      debits.missing, bridge.to_dict() if bridge else None)  # fmt: skip
+                      debits.missing, bridge.to_dict() if bridge else None, direct_tied)  # fmt: skip
+
+
+def _tie_direct(conn, config: Config) -> int:  # type: ignore[no-untyped-def]
+    """Tie each payer's п/п to the register holding the payment made of it (``rkc.direct``), and
+    those registers as tied whole (rule ``direct``); return how many registers."""
+    channel = config.direct_channel
+    if channel is None:
+        return 0
+    waiting = transfers.waiting_direct(conn, channel)
+    if waiting.empty:
+        return 0
+    ops = operation_ids(waiting)
+    found = transfers.payment_registers(conn, channel, ops.tolist())
+    pairs = pd.DataFrame({"transfer_id": waiting["id"].to_numpy(), "operation_id": ops.to_numpy()})
+    pairs = pairs.merge(found, on="operation_id")[["transfer_id", "register_id"]]
+    return transfers.tie_payers_transfers(conn, pairs.astype("int64"), RULE_DIRECT)
 
 
 def cash_bridge_of_night(conn, config: Config, run_date: date) -> CashBridge | None:  # type: ignore[no-untyped-def]
@@ -230,8 +280,10 @@ def cash_bridge_of_night(conn, config: Config, run_date: date) -> CashBridge | N
 
 
 def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """The registers waiting for their п/п, with the agent's INN and account (``REGISTER_COLUMNS``)."""
+    """The registers waiting for their п/п, with the agent's INN and account (``REGISTER_COLUMNS``);
+    not those of payers' п/п, which are their own п/п (``_tie_direct``)."""
     frame = transfers.open_registers(conn)
+    frame = frame[frame["channel"] != config.direct_channel].reset_index(drop=True)
     frame["payer_inn"] = frame["channel"].map(lambda c: config.channels[c].agent_inn if c in config.channels else None)
     frame["payer_account"] = frame["channel"].map(
         lambda c: config.channels[c].agent_account if c in config.channels else None
@@ -244,10 +296,11 @@ def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-un
     return frame[REGISTER_COLUMNS]
 
 
-def _unused_transfers(conn) -> tuple[list[BankTransfer], dict[int, str | None]]:  # type: ignore[no-untyped-def]
+def _unused_transfers(conn, direct: str | None) -> tuple[list[BankTransfer], dict[int, str | None]]:  # type: ignore[no-untyped-def]
     """Transfers not tied to a register yet (``line_no`` carries the row id to find them again), and
-    the channel each was credited to when read (None: not attributed)."""
-    rows = transfers.unused_transfers(conn)
+    the channel each was credited to when read (None: not attributed); payers' п/п (credited to
+    ``direct``) are payments, not an agent's money for a register."""
+    rows = [r for r in transfers.unused_transfers(conn) if direct is None or r.channel != direct]
     unused = [
         BankTransfer(number=r.number, date=r.date, amount=r.amount, incoming=True, payer_name=r.payer_name,
                      payer_inn=r.payer_inn, payer_account=r.payer_account, purpose=r.purpose, line_no=r.id)
@@ -282,6 +335,8 @@ def _post_receipts(conn, config: Config) -> None:  # type: ignore[no-untyped-def
     """Dr bank, Cr agent for every transfer from a known agent not posted yet; Cr agent_unallocated
     for one no posted register claims (its register quarantined, missing or not arrived yet)."""
     for row in transfers.unposted_receipts(conn):
+        if row.channel == config.direct_channel and row.register_id is None:
+            continue  # a payer's п/п is received with its payment (rkc/direct.py), not before it
         entry = post_transfer(conn, bank=config.center_account, channel=row.channel, amount=row.amount,
                               number=row.number, on=row.date, payer_account=row.payer_account,
                               claimed=row.register_id is not None)  # fmt: skip

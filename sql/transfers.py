@@ -14,7 +14,8 @@ from sql.models import BankStatementFile, BankTransfer, Register
 
 TRANSFER_KEY = ("date", "number", "payer_account", "amount")  # uq_bank_transfer_identity
 _STAGE_TYPES = {"statement_id": "BIGINT", "number": "TEXT", "date": "DATE", "amount": "BIGINT", "payer_name": "TEXT",
-                "payer_inn": "TEXT", "payer_account": "TEXT", "purpose": "TEXT", "channel": "TEXT"}  # fmt: skip
+                "payer_inn": "TEXT", "payer_account": "TEXT", "purpose": "TEXT", "channel": "TEXT",
+                "line_no": "INTEGER"}  # fmt: skip
 
 
 def statement_known(conn: Connection, sha256: str) -> bool:
@@ -25,6 +26,16 @@ def statement_known(conn: Connection, sha256: str) -> bool:
 def add_statement(conn: Connection, **values: object) -> int:
     """Record a statement file (``bank_statement``'s columns); return its id."""
     return int(conn.execute(insert(BankStatementFile).values(**values).returning(BankStatementFile.id)).scalar_one())
+
+
+def set_statement_path(conn: Connection, sha256: str, stored_path: str) -> None:
+    """Record where the statement of these bytes was filed (the archive), unless recorded before (a
+    copy read again is filed beside it, the first stays the statement's)."""
+    conn.execute(
+        update(BankStatementFile)
+        .where(BankStatementFile.sha256 == sha256, BankStatementFile.stored_path.is_(None))
+        .values(stored_path=stored_path)
+    )
 
 
 def add_new_transfers(conn: Connection, rows: pd.DataFrame) -> int:
@@ -120,3 +131,59 @@ def night_tieout(conn: Connection, run_date: date) -> pd.DataFrame:
         conn,
         params={"d": run_date, "posted": RegisterStatus.POSTED, "tied": TieStatus.TIED},
     )
+
+
+def waiting_direct(conn: Connection, channel: str) -> pd.DataFrame:
+    """The п/п credited to the channel of payers' п/п and not tied to a register yet, with their
+    statement (``statement_id``, ``file``, ``sha256``, ``stored_path``), by id: the payments the
+    night may still have to make of them (docs/RULES.md, "Direct payments")."""
+    t, s = BankTransfer.__table__, BankStatementFile.__table__
+    query = (
+        select(t.c.id, t.c.statement_id, t.c.number, t.c.date, t.c.amount, t.c.payer_name, t.c.payer_inn,
+               t.c.payer_account, t.c.purpose, t.c.line_no, s.c.file, s.c.sha256, s.c.stored_path)
+        .select_from(t.join(s, s.c.id == t.c.statement_id))
+        .where(t.c.channel == channel, t.c.register_id.is_(None))
+        .order_by(t.c.id)
+    )  # fmt: skip
+    frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    return frame.astype({"line_no": "Int64"})
+
+
+def payment_registers(conn: Connection, channel: str, operation_ids: list[str]) -> pd.DataFrame:
+    """The register of each stored payment of ``channel`` among ``operation_ids`` (occurrence 1):
+    ``operation_id``, ``register_id``."""
+    columns = ["operation_id", "register_id"]
+    if not operation_ids:
+        return pd.DataFrame(columns=columns)
+    keys = pd.DataFrame({"operation_id": operation_ids})
+    with staged(conn, "probe_direct", keys, {"operation_id": "TEXT"}) as stage:
+        rows = conn.execute(
+            text(
+                f"SELECT p.operation_id, p.register_id FROM {stage} k JOIN payment p"  # noqa: S608
+                " ON p.channel = :c AND p.operation_id = k.operation_id AND p.occurrence = 1"
+            ),
+            {"c": channel},
+        ).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def tie_payers_transfers(conn: Connection, pairs: pd.DataFrame, rule: str) -> int:
+    """Tie payers' п/п to the registers of their payments (``pairs``: ``transfer_id``,
+    ``register_id``) and mark those registers tied by ``rule``, without a п/п of their own (each
+    payment is one); return how many registers."""
+    if pairs.empty:
+        return 0
+    with staged(conn, "stage_direct_tie", pairs, {"transfer_id": "BIGINT", "register_id": "BIGINT"}) as stage:
+        conn.execute(text(
+            f"UPDATE bank_transfer SET register_id = (SELECT s.register_id FROM {stage} s"  # noqa: S608
+            f" WHERE s.transfer_id = bank_transfer.id) WHERE id IN (SELECT transfer_id FROM {stage})"
+        ))  # fmt: skip
+        done = conn.execute(
+            text(
+                f"UPDATE register SET tie_status = :tied, tie_rule = :rule"  # noqa: S608
+                f" WHERE id IN (SELECT register_id FROM {stage}) AND tie_status IS NULL"
+            ),
+            {"tied": TieStatus.TIED.value, "rule": rule},
+        )
+        return int(done.rowcount)
