@@ -24,12 +24,13 @@ RULE_DIRECT = "direct"  # the tie-out rule of a register of payers' п/п: each 
 TRANSFER_COLUMNS = ["number", "date", "amount", "payer_name", "payer_inn", "payer_account", "purpose", "line_no"]
 
 
-def is_direct(payer_inn: str | None, payer_account: str | None, agent: str | None, center_inn: str,
+def is_direct(payer_inn: str | None, payer_account: str | None, agents: frozenset[str], center_inn: str,
               center_account: str) -> bool:  # fmt: skip
-    """Whether an incoming п/п is a payer's own payment: no configured agent sent it (``agent``:
-    the channel its payer was credited to, None when none) and the center did not pay itself
-    (a transfer between its own accounts is no payment)."""
-    if agent is not None:
+    """Whether an incoming п/п is a payer's own payment: no configured channel names its payer as
+    agent (``agents``: the channels that do, ``domain.tieout.agent_candidates``; two channels of
+    one bank both name it) and the center did not pay itself (a transfer between its own accounts
+    is no payment)."""
+    if agents:
         return False
     own = bool(center_account) and payer_account == center_account
     return not (own or (bool(center_inn) and payer_inn == center_inn))

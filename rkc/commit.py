@@ -125,6 +125,8 @@ def _commit_register(
     )  # fmt: skip
     if held.any():
         to_post = to_post.assign(value_date=to_post["paid_date"].where(~held, run_date.isoformat()))
+    if intake.channel in config.money_from:  # a ГИС ЖКХ channel without an agent: its bank owes the money
+        to_post = to_post.assign(agent=config.money_from[intake.channel])
     del flags
     parts = pd.read_parquet(plan.path(intake.sha256, PlanKind.PARTS))
     splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})

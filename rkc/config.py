@@ -82,6 +82,11 @@ class Config:
         return next((name for name, channel in self.channels.items() if channel.direct), None)
 
     @property
+    def money_from(self) -> dict[str, str]:
+        """ГИС ЖКХ channels without an agent of their own -> the channel whose agent pays their money."""
+        return {name: c.money_from for name, c in self.channels.items() if c.money_from}
+
+    @property
     def inbox_channels(self) -> list[str]:
         """The channels whose registers arrive in ``inbox/<name>/`` (all but the one of payers' п/п)."""
         return sorted(name for name, channel in self.channels.items() if not channel.direct)

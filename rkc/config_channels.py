@@ -232,3 +232,15 @@ def _totals_file(spec: object, where: str) -> TotalsFileSpec:
         raise ConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from exc
     return TotalsFileSpec(compiled["pattern"], register, wait, encoding=encoding,
                           **({"content": compiled["content"]} if "content" in compiled else {}))  # fmt: skip
+
+
+def channel_priority(channels: dict[str, Channel]) -> list[str]:
+    """The channels most trusted first, for a payment seen through two (DUPLICATE_CROSS_CHANNEL):
+    by ``priority``, then name; a ГИС ЖКХ channel whose money comes with a bank's п/п never before
+    that bank's channel, so that the copy kept is the one whose money the bank's register carries
+    (docs/RULES.md)."""
+    def rank(c: Channel) -> tuple[int, int, str]:
+        bank = channels.get(c.money_from or "")
+        return (max(c.priority, bank.priority), 1, c.name) if bank is not None else (c.priority, 0, c.name)
+
+    return [c.name for c in sorted(channels.values(), key=rank)]

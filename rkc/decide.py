@@ -39,6 +39,7 @@ from domain.statuses import MatchStatus, Outcome
 from domain.totals import check_register_totals
 from domain.unverified import unverified_register
 from rkc.config import Config
+from rkc.config_channels import channel_priority
 from rkc.decide_purpose import READ_COLUMNS, identify_by_purpose, purpose_flags, with_read_identifiers
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import NightStore, PlanKind, read_errors, read_payments
@@ -147,7 +148,7 @@ def decide_night(
     if config.direct_channel is not None:  # a payer's own п/п is money of its own: never another's copy
         cross_input = cross_input[cross_input["channel"] != config.direct_channel]
         previous = previous[previous["channel"] != config.direct_channel]
-    priority = [c.name for c in sorted(config.channels.values(), key=lambda c: (c.priority, c.name))]
+    priority = channel_priority(config.channels)
     cross_flags = cross_channel_duplicates(cross_input, previous=previous, priority=priority)
     del cross_input
     live[cross_flags["payment_id"].to_numpy(dtype=np.int64)] = False

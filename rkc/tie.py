@@ -27,8 +27,10 @@ from domain.codes import Code
 from domain.direct import RULE_DIRECT, is_direct, operation_ids
 from domain.records import BankTransfer
 from domain.statuses import TieStatus
+from domain.tie_riders import BANK_COLUMNS, RIDER_COLUMNS, RULE_WITH_BANK, rider_amounts, tie_riders
 from domain.tieout import (
     REGISTER_COLUMNS,
+    TieResult,
     agent_candidates,
     agent_channels,
     is_foreign,
@@ -114,6 +116,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> Statement
     # Regular files only, links not followed (the inbox scan has quarantined the rest and listed the uploads).
     files = sorted(p for p in folder.iterdir() if _regular(p) and not p.name.startswith(".")) if folder.is_dir() else []
     channel_of = agent_channels(_agents(config))
+    candidates = agent_candidates(_agents(config))
     direct = config.direct_channel
     done = StatementsRead()
     for path in files:
@@ -139,7 +142,7 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> Statement
                     [{"statement_id": sid, "number": t.number, "date": t.date.isoformat(), "amount": t.amount,
                       "payer_name": t.payer_name, "payer_inn": t.payer_inn, "payer_account": t.payer_account,
                       "purpose": t.purpose, "line_no": t.line_no,
-                      "channel": _credited_to(config, channel_of, direct, t)} for t in incoming]
+                      "channel": _credited_to(config, channel_of, candidates, direct, t)} for t in incoming]
                 )  # fmt: skip
                 done.added += transfers.add_new_transfers(uow.conn, rows)
                 # The center's own debits: payouts to tie (rkc/payout_tie.py), or strangers to report.
@@ -159,14 +162,14 @@ def read_statements(config: Config, engine: Engine, run_date: date) -> Statement
     return done
 
 
-def _credited_to(config: Config, channel_of, direct: str | None, t: BankTransfer) -> str | None:  # type: ignore[no-untyped-def]
-    """The channel an incoming п/п is credited to: its agent's, else the channel of payers' п/п
-    when it is a payer's own payment (``domain.direct.is_direct``), else none."""
-    agent = channel_of(t.payer_inn, t.payer_account)
-    if agent is None and direct and is_direct(t.payer_inn, t.payer_account, agent, config.center_inn,
-                                              config.center_account):  # fmt: skip
+def _credited_to(config: Config, channel_of, candidates, direct: str | None, t: BankTransfer) -> str | None:  # type: ignore[no-untyped-def]
+    """The channel an incoming п/п is credited to: its agent's (None while two channels share the
+    payer: the register it pays names it), else the channel of payers' п/п when it is a payer's
+    own payment (``domain.direct.is_direct``: no channel names the payer), else none."""
+    agents = candidates(t.payer_inn, t.payer_account)
+    if direct and is_direct(t.payer_inn, t.payer_account, agents, config.center_inn, config.center_account):
         return direct
-    return agent
+    return channel_of(t.payer_inn, t.payer_account)
 
 
 def _agents(config: Config) -> list[tuple[str, str, str]]:
@@ -203,7 +206,9 @@ def tie_out(config: Config, engine: Engine, run_date: date, earlier: StatementsR
     with UnitOfWork(engine) as uow:
         conn = uow.conn
         direct_tied = _tie_direct(conn, config)
-        registers = _open_registers(conn, config)
+        waiting = _open_registers(conn, config)
+        riders = waiting["channel"].isin(config.money_from)
+        registers = waiting.loc[~riders, REGISTER_COLUMNS]
         unused, attributed = _unused_transfers(conn, config.direct_channel)
         agents = pd.DataFrame(
             [{"payer_inn": c.agent_inn, "payer_account": c.agent_account} for c in config.channels.values()]
@@ -217,21 +222,27 @@ def tie_out(config: Config, engine: Engine, run_date: date, earlier: StatementsR
             for t in unused
         }  # fmt: skip
         result = tie_registers(registers, unused, agents=agents, senders=senders)
+        if riders.any():  # ГИС ЖКХ registers whose money comes with a bank's п/п
+            result = _tie_riders(conn, config, result, registers, waiting[riders], unused, senders)
         by_line = {t.line_no: t for t in unused}
-        channels = dict(zip(registers["register_id"].astype(int), registers["channel"], strict=True))
+        # The agent a tied п/п is credited to: the register's, a ГИС ЖКХ rider's bank.
+        payer_of = {int(r): config.money_from.get(c, c) for r, c in zip(waiting["register_id"], waiting["channel"],
+                                                                       strict=True)}  # fmt: skip
         tied = mismatched = missing = 0
         for row in result.registers.itertuples():
+            rid = int(row.register_id)
+            transfer_id = None if pd.isna(row.transfer_line_no) else int(row.transfer_line_no)
             if row.status in (TieStatus.TIED, TieStatus.TRANSFER_MISMATCH):
-                transfer = by_line[int(row.transfer_line_no)]
                 # A payer shared by two channels was not attributed when read: the register (one of
-                # the payer's candidate channels, see ``senders``) names it.
-                transfers.tie_transfer(conn, transfer.line_no, int(row.register_id), channels[int(row.register_id)])
+                # the payer's candidate channels, see ``senders``) names it. A rider sharing its
+                # bank register's п/п, and a register tied on an earlier night, leave it as it is.
+                if row.rule != RULE_WITH_BANK and rid in payer_of:
+                    transfers.tie_transfer(conn, transfer_id, rid, payer_of[rid])
                 tied += row.status == TieStatus.TIED
                 mismatched += row.status != TieStatus.TIED
             else:
                 missing += 1
-            transfer_id = None if pd.isna(row.transfer_line_no) else int(row.transfer_line_no)
-            transfers.set_tie(conn, int(row.register_id), row.status, row.rule, transfer_id)
+            transfers.set_tie(conn, rid, row.status, row.rule, transfer_id)
         _record_tie_flags(conn, result.flags, by_line, run_date)
         _post_receipts(conn, config)
         _allocate(conn, run_date)
@@ -242,6 +253,15 @@ def tie_out(config: Config, engine: Engine, run_date: date, earlier: StatementsR
     return TieSummary(read.read, read.added, tied, mismatched, missing, registers_missing, read.bad, read.foreign,
                       read.ignored_documents, read.debits, debits.settled, debits.mismatched, debits.unknown,
                       debits.missing, bridge.to_dict() if bridge else None, direct_tied)  # fmt: skip
+
+
+def _tie_riders(conn, config: Config, result, registers: pd.DataFrame, riders: pd.DataFrame,  # type: ignore[no-untyped-def]
+                unused: list[BankTransfer], senders: dict) -> TieResult:  # fmt: skip
+    """The ГИС ЖКХ registers of channels with ``money_from`` tied as part of their bank's transfers
+    (``domain.tie_riders``), tonight's tie of the bank registers (``result``) adjusted."""
+    riders = riders.assign(money_from=riders["channel"].map(config.money_from), own_amount=rider_amounts(riders))
+    earlier = transfers.mismatched_registers(conn, sorted(set(config.money_from.values())))
+    return tie_riders(result, registers[BANK_COLUMNS], riders[RIDER_COLUMNS], unused, senders, earlier)
 
 
 def _tie_direct(conn, config: Config) -> int:  # type: ignore[no-untyped-def]
@@ -280,8 +300,9 @@ def cash_bridge_of_night(conn, config: Config, run_date: date) -> CashBridge | N
 
 
 def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """The registers waiting for their п/п, with the agent's INN and account (``REGISTER_COLUMNS``);
-    not those of payers' п/п, which are their own п/п (``_tie_direct``)."""
+    """The registers waiting for their п/п, with the agent's INN and account (``REGISTER_COLUMNS``,
+    and the amounts a ГИС ЖКХ rider's own money is of); not those of payers' п/п, which are their
+    own п/п (``_tie_direct``)."""
     frame = transfers.open_registers(conn)
     frame = frame[frame["channel"] != config.direct_channel].reset_index(drop=True)
     frame["payer_inn"] = frame["channel"].map(lambda c: config.channels[c].agent_inn if c in config.channels else None)
@@ -293,7 +314,7 @@ def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-un
     frame["register_number"] = None
     frame["net_amount"] = frame["net_amount"].astype("int64")
     frame["order_number"] = frame["order_number"].astype(object)
-    return frame[REGISTER_COLUMNS]
+    return frame
 
 
 def _unused_transfers(conn, direct: str | None) -> tuple[list[BankTransfer], dict[int, str | None]]:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, Row, func, insert, select, text, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
 
 from domain.statuses import RegisterStatus, TieStatus
 from sql.bulk import staged
@@ -63,13 +63,15 @@ def open_registers(conn: Connection) -> pd.DataFrame:
     """Posted registers not tied to a п/п yet (never tried, or their п/п still missing), by id:
     register_id, channel, order_number, order_date, net_amount (what the agent owes for the
     register: its declared transfer total, else every readable line's amount less commission;
-    rejected and duplicate lines were paid by payers too) and register_date (its latest payment)."""
+    rejected and duplicate lines were paid by payers too), register_date (its latest payment), and
+    posted_amount, suspense_amount, commission_total (a ГИС ЖКХ rider's own money, ``domain.tie_riders``)."""
     return pd.read_sql_query(
         text(
             "SELECT r.id AS register_id, r.channel, r.payment_order_number AS order_number,"
             " r.payment_order_date AS order_date,"
             " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
-            " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
+            " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date,"
+            " r.posted_amount, r.suspense_amount, r.commission_total"
             " FROM register r WHERE r.status = :posted"
             " AND (r.tie_status IS NULL OR r.tie_status = :missing) ORDER BY r.id"
         ),
@@ -187,3 +189,24 @@ def tie_payers_transfers(conn: Connection, pairs: pd.DataFrame, rule: str) -> in
             {"tied": TieStatus.TIED.value, "rule": rule},
         )
         return int(done.rowcount)
+
+
+def mismatched_registers(conn: Connection, channels: list[str]) -> pd.DataFrame:
+    """Registers of ``channels`` tied to a п/п with a difference (on any night): ``register_id``,
+    ``channel``, ``status``, ``rule``, the transfer (``transfer_number``, ``transfer_date``,
+    ``transfer_amount``, ``transfer_line_no``: its id), ``difference`` (п/п less the register's net)
+    and ``register_date``: where ГИС ЖКХ payments that came later may have their money."""
+    query = text(
+        "SELECT r.id AS register_id, r.channel, r.tie_status AS status, r.tie_rule AS rule,"
+        " t.number AS transfer_number, t.date AS transfer_date, t.amount AS transfer_amount,"
+        " t.id AS transfer_line_no,"
+        " t.amount - COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS difference,"
+        " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
+        " FROM register r JOIN bank_transfer t ON t.id = r.transfer_id"
+        " WHERE r.status = :posted AND r.tie_status = :mismatch AND r.channel IN :channels ORDER BY r.id"
+    ).bindparams(bindparam("channels", expanding=True))
+    params = {"posted": RegisterStatus.POSTED, "mismatch": TieStatus.TRANSFER_MISMATCH, "channels": channels}
+    rows = conn.execute(query, params).all() if channels else []
+    columns = ["register_id", "channel", "status", "rule", "transfer_number", "transfer_date", "transfer_amount",
+               "transfer_line_no", "difference", "register_date"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

@@ -12,18 +12,17 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from domain.money import format_amount
+from domain.direct import direct_operation_id, is_direct
 from domain.purpose import RULE_PURPOSE
 from rkc.app import import_charges_files
-from rkc.commit import commit_register
 from rkc.config import Config, init_home, load_config
-from rkc.decide import decide_night
-from rkc.direct import read_direct_night
 from rkc.tie import tie_out
 from sql.ledger_queries import balances, check_ledger
+from tests.nightutil import CENTER, run_night
+from tests.nightutil import statement as night_statement
 
 NIGHT = date(2026, 11, 20)
-CENTER, CENTER_INN = "40702810900000000001", "7701234560"  # rkc init's center
+CENTER_INN = "7701234560"  # rkc init's center
 SBER = ("ПАО Сбербанк", "7707083893", "30101810400000000225")  # channel sber's agent
 A, B = "7707083893", "7830002293"
 IPD = "26АА000101-01-1026"
@@ -56,25 +55,6 @@ CASES: list[tuple[str, tuple[str, str, str], int, str, str | None]] = [
 ]
 
 
-def _document(number: str, payer: tuple[str, str, str], kopecks: int, purpose: str) -> str:
-    return (f"СекцияДокумент=Платежное поручение\nНомер={number}\nДата={NIGHT:%d.%m.%Y}\n"
-            f"Сумма={format_amount(kopecks)}\nПлательщикСчет={payer[2]}\nПлательщик={payer[0]}\n"
-            f"ПлательщикИНН={payer[1]}\nПолучательСчет={CENTER}\nПолучатель=РКЦ\n"
-            f"ДатаПоступило={NIGHT:%d.%m.%Y}\nНазначениеПлатежа={purpose}\nКонецДокумента\n")  # fmt: skip
-
-
-def statement(cases: list, *, sent: str = "07:00:00") -> bytes:
-    """A statement of the center's account for the night with a document per case."""
-    d, total = f"{NIGHT:%d.%m.%Y}", sum(c[2] for c in cases)
-    docs = "".join(_document(n, p, k, t) for n, p, k, t, _ in cases)
-    text = (f"1CClientBankExchange\nВерсияФормата=1.03\nКодировка=Windows\nОтправитель=Банк-клиент\n"
-            f"ДатаСоздания={d}\nВремяСоздания={sent}\nДатаНачала={d}\nДатаКонца={d}\nСекцияРасчСчет\n"
-            f"ДатаНачала={d}\nДатаКонца={d}\nРасчСчет={CENTER}\nНачальныйОстаток=0.00\n"
-            f"ВсегоПоступило={format_amount(total)}\nВсегоСписано=0.00\nКонечныйОстаток={format_amount(total)}\n"
-            f"КонецРасчСчет\n{docs}КонецФайла\n")  # fmt: skip
-    return text.replace("\n", "\r\n").encode("cp1251")
-
-
 def _home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Config:
     monkeypatch.setenv("RKC_DATABASE_URL", db_url)
     config, _ = init_home(tmp_path / "home")
@@ -85,13 +65,13 @@ def _home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Confi
 
 
 def night(config: Config, engine: sa.Engine, work: Path) -> list:
-    """The night's steps that concern statements: read them, make, decide and post the payers'
-    payments, tie; the registers' outcomes."""
-    direct = read_direct_night(config, engine, NIGHT, work)
-    plan = decide_night(config, engine, direct.intakes, work, NIGHT) if direct.intakes else None
-    outcomes = [commit_register(config, engine, i, plan, NIGHT) for i in direct.intakes]
-    tie_out(config, engine, NIGHT, direct.read)
-    return outcomes
+    """The night's steps (``tests.nightutil``); the registers' outcomes."""
+    return run_night(config, engine, NIGHT, work)[0]
+
+
+def statement(cases: list, *, sent: str = "07:00:00") -> bytes:
+    """The night's statement with a document per case."""
+    return night_statement(NIGHT, [c[:4] for c in cases], sent=sent)
 
 
 def _payments(engine: sa.Engine) -> pd.DataFrame:
@@ -185,3 +165,29 @@ def test_without_the_channel_payers_transfers_stay_unposted(
     assert summary.cash_bridge["unposted_received"] == 150_000
     assert _payments(engine).empty
     engine.dispose()
+
+
+# (payer's INN, payer's account, the channels naming the payer as agent, a payer's own payment?)
+PAYERS = [
+    ("", "40817810000000001001", frozenset(), True),  # a citizen's account
+    ("500100732259", "40802810000000000001", frozenset(), True),  # an entrepreneur paying for a flat
+    ("7707083893", "30101810400000000225", frozenset({"sber"}), False),  # the agent's
+    ("7707083893", "", frozenset({"sber", "sber_south"}), False),  # one bank, two channels: still an agent
+    ("", CENTER, frozenset(), False),  # the center's own account
+    (CENTER_INN, "40702810000000000077", frozenset(), False),  # the center's other account
+]
+
+
+@pytest.mark.parametrize(("inn", "account", "agents", "direct"), PAYERS)
+def test_whose_transfer_is_a_payment(inn: str, account: str, agents: frozenset, direct: bool) -> None:
+    assert is_direct(inn, account, agents, CENTER_INN, CENTER) is direct
+
+
+def test_a_transfers_payment_key_is_its_identity() -> None:
+    """The same п/п (leading zeros of its number aside) has one key; another payer, sum or day another."""
+    key = direct_operation_id("0012", NIGHT, "40817810000000001001", 150_000)
+    assert key.startswith("~") and len(key) <= 64
+    assert key == direct_operation_id("12", NIGHT.isoformat(), "40817810000000001001", 150_000)
+    others = [("13", NIGHT, "40817810000000001001", 150_000), ("12", date(2026, 11, 21), "40817810000000001001",
+              150_000), ("12", NIGHT, "40817810000000001002", 150_000), ("12", NIGHT, "40817810000000001001", 150_001)]
+    assert len({key, *(direct_operation_id(*o) for o in others)}) == 5
