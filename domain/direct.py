@@ -19,6 +19,7 @@ import pandas as pd
 from domain.money import format_ru
 from domain.records import conform_payments, synthetic_operation_id
 
+REGISTER_FORMAT = "statement"  # ``register.format`` of a statement's payers' п/п (no file of their own)
 RULE_DIRECT = "direct"  # the tie-out rule of a register of payers' п/п: each payment is its own п/п
 # What the direct payments are built from: stored incoming п/п (``bank_transfer``'s columns).
 TRANSFER_COLUMNS = ["number", "date", "amount", "payer_name", "payer_inn", "payer_account", "purpose", "line_no"]

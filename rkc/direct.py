@@ -22,15 +22,13 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from domain.direct import direct_payments, operation_ids, register_key
+from domain.direct import REGISTER_FORMAT, direct_payments, operation_ids, register_key
 from rkc.config import Config
 from rkc.intake import PARSED, Intake
 from rkc.tie import StatementsRead, read_statements
 from rkc.workfiles import NightStore, write_errors, write_payments
 from sql import transfers
 from sql.queries import posted_keys
-
-FORMAT = "statement"  # the register format of a statement's payers' п/п (``register.format``)
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def direct_intakes(config: Config, engine: Engine, work_dir: Path) -> list[Intak
         declared = {"count": len(payments), "amount": total, "transfer": total, "commission": 0,
                     "payment_order_number": None, "payment_order_date": None}  # fmt: skip
         intakes.append(Intake(
-            path=filed, channel=channel, sha256=sha, status=PARSED, format=FORMAT,
+            path=filed, channel=channel, sha256=sha, status=PARSED, format=REGISTER_FORMAT,
             payments_path=str(store.payments(sha)), errors_path=str(store.errors(sha)), declared=declared,
             lines=len(payments), records=len(payments), source_filed=filed,
         ))  # fmt: skip

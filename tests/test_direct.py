@@ -4,6 +4,7 @@ PostgreSQL. Each row of ``CASES`` is one п/п of the statement and what the nig
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -14,12 +15,17 @@ import yaml
 
 from domain.direct import direct_operation_id, is_direct
 from domain.purpose import RULE_PURPOSE
+from parsers.charges import read_charges
 from rkc.app import import_charges_files
 from rkc.config import Config, init_home, load_config
+from rkc.inbox import NO_FILES_HERE, scan_inbox
 from rkc.tie import tie_out
+from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
+from synthetic import generate
 from tests.nightutil import CENTER, run_night
 from tests.nightutil import statement as night_statement
+from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 
 NIGHT = date(2026, 11, 20)
 CENTER_INN = "7701234560"  # rkc init's center
@@ -191,3 +197,46 @@ def test_a_transfers_payment_key_is_its_identity() -> None:
     others = [("13", NIGHT, "40817810000000001001", 150_000), ("12", date(2026, 11, 21), "40817810000000001001",
               150_000), ("12", NIGHT, "40817810000000001002", 150_000), ("12", NIGHT, "40817810000000001001", 150_001)]
     assert len({key, *(direct_operation_id(*o) for o in others)}) == 5
+
+
+def test_a_night_with_payers_transfers(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:  # noqa: F811
+    """The nightly flow on a generated day whose bank also lists two payers' п/п: their register is
+    in the run summary, the bridge closes (residual 0), the ledger holds; a rerun adds nothing."""
+    from flows.nightly import nightly
+
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    config, _ = init_home(tmp_path / "home")
+    day = generate(config.home, accounts=150, payments=600, seed=5)
+    import_charges_files(load_config(config.home), day.charges_csv, day.suppliers_csv)
+    lines = read_charges(day.charges_csv).lines
+    account, period = lines["account"].iloc[0], lines["period"].iloc[0]
+    docs = [("901", IVANOV, 123_45, f"Оплата ЖКУ лицевой счет {account} за {period[5:]}.{period[:4]}"),
+            ("902", STRANGER, 5_000, "Перевод собственных средств")]  # fmt: skip
+    (config.statements_inbox / "payers.txt").write_bytes(night_statement(day.run_date, docs))
+
+    result = nightly(home=str(config.home), run_date=day.run_date)
+    summary = json.loads(Path(result["summary"]).read_text(encoding="utf-8"))
+    assert summary["totals"]["residual"] == "0.00"
+    (payers,) = [r for r in summary["registers"] if r["channel"] == "direct"]
+    assert (payers["file"], payers["amount_total"], payers["suspense_amount"]) == ("payers.txt", "173.45", "50.00")
+    assert payers["posted_amount"] == "123.45" and payers["residual"] == "0.00"
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        assert check_ledger(conn) == []
+        assert balances(conn).get("agent:direct", 0) == 0
+        rule = conn.execute(sa.text("SELECT match_rule FROM payment WHERE channel = 'direct' AND amount = 12345"))
+        assert rule.scalar() == RULE_PURPOSE
+    again = nightly(home=str(config.home), run_date=day.run_date)
+    assert again["posted_this_run"] == [] and again["registers"] == result["registers"]
+    engine.dispose()
+
+
+def test_files_in_the_payers_channel_folder_are_strays(tmp_path: Path) -> None:
+    """The channel of payers' п/п has no inbox: a file put into inbox/direct/ is set aside, named."""
+    config, _ = init_home(tmp_path / "home")
+    assert not (config.inbox / "direct").exists()
+    (config.inbox / "direct").mkdir()
+    (config.inbox / "direct" / "reestr.txt").write_text("x", encoding="utf-8")
+    scan = scan_inbox(config)
+    assert scan.registers == [] and [(c, p.name, r) for c, p, r, _ in scan.strays] == [
+        ("direct", "reestr.txt", NO_FILES_HERE)]  # fmt: skip

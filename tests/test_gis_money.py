@@ -4,6 +4,7 @@ SQLite and PostgreSQL; a payment seen in Sber's register and in a notification s
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,12 +13,15 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from domain.money import format_amount
 from domain.purpose import RULE_PURPOSE
 from domain.tie_riders import RULE_BANK_TRANSFER, RULE_WITH_BANK
 from rkc.app import import_charges_files
 from rkc.config import Config, ConfigError, init_home, load_config, parse_config
 from sql.ledger_queries import balances, check_ledger
+from synthetic import generate
 from tests.nightutil import run_night, statement
+from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 
 NIGHT = date(2026, 11, 20)
 A, B = "7707083893", "7830002293"
@@ -184,3 +188,28 @@ def test_money_from_is_checked(tmp_path: Path, gis: dict, message: str) -> None:
                 "gis": gis}  # fmt: skip
     with pytest.raises(ConfigError, match=message):
         parse_config({"channels": channels}, tmp_path)
+
+
+def test_a_generated_night_with_gis_paid_by_sber(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:  # noqa: F811
+    """The generator in the new shape (channel gis with ``money_from: sber``: Sber pays the
+    notifications by a п/п apart) through the nightly flow: the bridge closes, the ГИС ЖКХ register
+    is tied to Sber's п/п, nothing is owed on an agent:gis account; the planted cross-channel
+    copy is the notification's."""
+    from flows.nightly import nightly
+
+    config = _home(tmp_path, db_url, monkeypatch)
+    day = generate(config.home, accounts=150, payments=600, seed=5)
+    import_charges_files(config, day.charges_csv, day.suppliers_csv)
+    result = nightly(home=str(config.home), run_date=day.run_date)
+    summary = json.loads(Path(result["summary"]).read_text(encoding="utf-8"))
+    expected = json.loads(day.manifest.read_text(encoding="utf-8"))["expected"]
+    assert summary["totals"]["residual"] == "0.00"
+    assert summary["totals"]["duplicate_amount"] == format_amount(expected["duplicates"]["amount"])
+    (gis,) = [r for r in summary["registers"] if r["channel"] == "gis"]
+    copy = json.loads(day.manifest.read_text(encoding="utf-8"))["defects"]["cross_channel"]["copy"][0]
+    assert gis["duplicate_amount"] == format_amount(copy["amount"])  # the notification is the copy
+    engine = _engine(config)
+    found, ties, codes = _state(engine)
+    assert (ties.loc["gis", "tie_status"], ties.loc["gis", "tie_rule"]) == ("tied", RULE_BANK_TRANSFER)
+    assert "agent:gis" not in found and codes.get("TRANSFER_MISSING") == 1  # the late portal п/п only
+    engine.dispose()
