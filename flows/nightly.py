@@ -17,6 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from domain.statuses import COMMITTED
 from flows.common import config_and_engine, retry_on_io, run_logger
+from rkc.bank_statements import StatementsRead
 from rkc.cases import sync_cases
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
@@ -32,7 +33,7 @@ from rkc.report import night_outcomes, write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
 from rkc.summary import BRIDGE_FIELDS, bridge_lines, discrepancy_counts, write_summary
-from rkc.tie import StatementsRead, tie_out
+from rkc.tie import tie_out
 from sql.engine import is_postgres, migrate
 
 

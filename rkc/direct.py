@@ -23,9 +23,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from domain.direct import REGISTER_FORMAT, direct_payments, operation_ids, register_key
+from rkc.bank_statements import StatementsRead, read_statements
 from rkc.config import Config
 from rkc.intake import PARSED, Intake
-from rkc.tie import StatementsRead, read_statements
 from rkc.workfiles import NightStore, write_errors, write_payments
 from sql import transfers
 from sql.queries import posted_keys

@@ -15,7 +15,9 @@ import yaml
 
 from domain.money import format_amount
 from domain.purpose import RULE_PURPOSE
-from domain.tie_riders import RULE_BANK_TRANSFER, RULE_WITH_BANK
+from domain.records import BankTransfer
+from domain.tie_riders import BANK_COLUMNS, RIDER_COLUMNS, RULE_BANK_TRANSFER, RULE_WITH_BANK, tie_riders
+from domain.tieout import TIE_COLUMNS, TIE_FLAG_COLUMNS, TieResult
 from rkc.app import import_charges_files
 from rkc.config import Config, ConfigError, init_home, load_config, parse_config
 from sql.ledger_queries import balances, check_ledger
@@ -213,3 +215,61 @@ def test_a_generated_night_with_gis_paid_by_sber(harness, tmp_path: Path, db_url
     assert (ties.loc["gis", "tie_status"], ties.loc["gis", "tie_rule"]) == ("tied", RULE_BANK_TRANSFER)
     assert "agent:gis" not in found and codes.get("TRANSFER_MISSING") == 1  # the late portal п/п only
     engine.dispose()
+
+
+DAY = date(2026, 11, 19)
+
+
+def _t(line: int, amount: int, day: date = NIGHT, number: str = "") -> BankTransfer:
+    return BankTransfer(number or str(line), day, amount, True, payer_inn=SBER[1], payer_account=SBER[2], line_no=line)
+
+
+def _bank_tie(rows: list[tuple]) -> TieResult:
+    """Tonight's tie of Sber's registers: (register_id, status, transfer line, transfer amount, difference)."""
+    frame = pd.DataFrame([(r, s, "number_date" if line else None, str(line) if line else None, NIGHT if line else None,
+                           amount, line, diff) for r, s, line, amount, diff in rows], columns=TIE_COLUMNS)  # fmt: skip
+    flags = pd.DataFrame([(r, line, s, "") for r, s, line, _, _ in rows if s != "tied"], columns=TIE_FLAG_COLUMNS)
+    return TieResult(frame.astype({"transfer_line_no": "Int64", "transfer_amount": "Int64", "difference": "Int64"}),
+                     flags.astype({"register_id": object, "transfer_line_no": "Int64"}))  # fmt: skip
+
+
+# (case, Sber's registers tonight, earlier mismatched ones, unused п/п, the riders' own money,
+#  what the riders get: (status, rule, transfer line), Sber's register 1 afterwards)
+RIDER_CASES = [
+    ("one п/п for both", [(1, "TRANSFER_MISMATCH", 11, 900, 300)], [], [_t(11, 900)], [200, 100],
+     ("tied", RULE_WITH_BANK, 11), "tied"),
+    ("a п/п apart", [(1, "tied", 11, 600, 0)], [], [_t(11, 600), _t(12, 300)], [200, 100],
+     ("tied", RULE_BANK_TRANSFER, 12), "tied"),
+    ("the difference is not theirs", [(1, "TRANSFER_MISMATCH", 11, 900, 250)], [], [_t(11, 900)], [200, 100],
+     ("TRANSFER_MISSING", None, None), "TRANSFER_MISMATCH"),
+    ("two п/п would do", [(1, "tied", 11, 600, 0)], [], [_t(11, 600), _t(12, 300), _t(13, 300)], [300],
+     ("TRANSFER_MISSING", None, None), "tied"),
+    ("a п/п before their day", [(1, "tied", 11, 600, 0)], [], [_t(11, 600), _t(12, 300, DAY - timedelta(days=1))],
+     [300], ("TRANSFER_MISSING", None, None), "tied"),
+    ("the register came first", [], [(1, "TRANSFER_MISMATCH", 11, 900, 300)], [], [300],
+     ("tied", RULE_WITH_BANK, 11), "tied"),
+    ("every payment was the bank's", [(1, "tied", 11, 600, 0)], [], [_t(11, 600)], [0],
+     ("tied", RULE_WITH_BANK, None), "tied"),
+]
+
+
+@pytest.mark.parametrize(("case", "tonight", "earlier", "unused", "own", "riders", "bank"), RIDER_CASES,
+                         ids=[c[0] for c in RIDER_CASES])  # fmt: skip
+def test_rider_passes(case: str, tonight: list, earlier: list, unused: list, own: list, riders: tuple,
+                      bank: str) -> None:  # fmt: skip
+    result = _bank_tie(tonight)
+    banks = pd.DataFrame([(r[0], "sber", DAY) for r in tonight], columns=BANK_COLUMNS)
+    before = _bank_tie(earlier).registers.assign(channel="sber", register_date=DAY) if earlier else None
+    frame = pd.DataFrame([(100 + i, "gis", "sber", kop, DAY) for i, kop in enumerate(own)], columns=RIDER_COLUMNS)
+    senders = {t.line_no: frozenset({"sber"}) for t in unused}
+    out = tie_riders(result, banks, frame, unused, senders, before)
+    got = out.registers.set_index("register_id")
+    for rid in frame["register_id"]:
+        line = got.loc[rid, "transfer_line_no"]
+        assert (got.loc[rid, "status"], got.loc[rid, "rule"], None if pd.isna(line) else int(line)) == riders
+    assert got.loc[1, "status"] == bank
+    codes = out.flags.groupby("code")["register_id"].apply(list).to_dict()
+    if riders[0] == "tied":
+        assert "TRANSFER_MISSING" not in codes and "REGISTER_MISSING" not in codes
+    else:
+        assert codes["TRANSFER_MISSING"] == list(frame["register_id"])
