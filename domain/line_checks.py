@@ -1,10 +1,11 @@
 """What makes a register line not a payment, whatever the format it came in (docs/RULES.md).
 
 Every register format (text, XLSX/XLS/DBF sheets, ГИС ЖКХ XML) reads its lines into the same
-fields and then asks ``line_checks``: a line that names no account, УИП or ЕЛС cannot be found a
-payer; an identifier longer than ``domain.limits`` allows is not one; a zero amount pays nothing.
-The answer is per check a mask over the lines with its reason; a parser joins the reasons of a
-line (``reasons``) into the ``LineError`` it records with the line number and raw text.
+fields and then asks ``line_checks``: a line that names no account, УИП or ЕЛС (nor has a purpose
+text to read them from) cannot be found a payer; an identifier longer than ``domain.limits``
+allows is not one; a zero amount pays nothing. The answer is per check a mask over the lines with
+its reason; a parser joins the reasons of a line (``reasons``) into the ``LineError`` it records
+with the line number and raw text.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def line_checks(
     operation_id: pa.Array | Sequence[str | None] | None = None,
     operation_id_name: str = "operation id",
     require_identifier: bool = True,
+    purpose: pa.Array | Sequence[str | None] | None = None,
 ) -> list[Check]:
     """The domain's checks of parsed lines, in the order their reasons are written.
 
@@ -52,10 +54,14 @@ def line_checks(
     complaint); ``operation_id``: the file's own ids when the format has them (``None``: it has
     none, the parser makes them up), named ``operation_id_name`` in the reason;
     ``require_identifier``: reject a line naming no account, УИП or ЕЛС (off only for ГИС ЖКХ,
-    see ``parsers.gis_frame``).
+    see ``parsers.gis_frame``); ``purpose``: the line's purpose text where the format has one (null
+    when absent): a line naming no identifier but a purpose is kept, its purpose read for them when
+    the night is decided (docs/RULES.md, the rule ``purpose``).
     """
     account, uip, els = _text(account), _text(uip), _text(els)
     none = pc.and_(pc.and_(pc.is_null(account), pc.is_null(uip)), pc.is_null(els))
+    if purpose is not None:
+        none = pc.and_(none, pc.is_null(_text(purpose)))
     checks: list[Check] = [(_mask(none), NO_IDENTIFIER)] if require_identifier else []
     checks += [
         (_longer(account, MAX_ACCOUNT), f"account longer than {MAX_ACCOUNT} characters"),

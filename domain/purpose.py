@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -146,3 +147,35 @@ def read_purposes(
         "period": _period(arr, by_field["period"]),
     }
     return pd.DataFrame({f: pd.Series(columns[f].to_pylist(), index=series.index, dtype=object) for f in FIELDS})
+
+
+RULE_PURPOSE = "purpose"  # the match rule of a payment identified by its purpose text (docs/RULES.md)
+MATCH_FIELDS = ("account", "uip", "els", "period")  # what matching reads of a payment
+
+
+def unnamed(payments: pd.DataFrame) -> np.ndarray:
+    """The payments whose fields name no ЛС, УИП/ИПД or ЕЛС/ИЖКУ: those read by their purpose text."""
+    return (payments["account"].isna() & payments["uip"].isna() & payments["els"].isna()).to_numpy(dtype=bool)
+
+
+def purpose_identifiers(texts: pd.Series, patterns: Iterable[PurposePattern] | None = None) -> pd.DataFrame:
+    """What matching reads of a payment (``MATCH_FIELDS``), from purpose texts (same index): the ЛС,
+    the УИП else the ИПД (a ПД's key either way), the ИЖКУ else the ЕЛС (matching tells them
+    apart), the period; None where a text names none."""
+    read = read_purposes(texts, patterns)
+    return pd.DataFrame({
+        "account": read["account"],
+        "uip": read["uip"].where(read["uip"].notna(), read["ipd"]),
+        "els": read["izhku"].where(read["izhku"].notna(), read["els"]),
+        "period": read["period"],
+    }, index=read.index)  # fmt: skip
+
+
+def purpose_details(texts: pd.Series, ids: pd.DataFrame, details: pd.Series) -> pd.Series:
+    """The accountant's words for a payment read by its purpose that found no ПД: the text itself,
+    after ``details`` (the matcher's own) when it named something, else that it named nothing."""
+    quoted = "«" + texts.fillna("").astype(str) + "»"
+    named = ids[["account", "uip", "els"]].notna().any(axis=1)
+    return (details.astype(str) + "; назначение платежа: " + quoted).where(
+        named, "в назначении платежа нет ЛС, ИПД, ЕЛС, ИЖКУ или УИП: " + quoted
+    )

@@ -33,6 +33,9 @@ PAYMENT_COLUMNS: dict[str, str] = {
     "supplier_inn": "object",  # a recipient the agent names (ГИС ЖКХ RecipientInfo), else None
     "services": "object",  # multi-service registers: tuple of (service_code, kopecks), else None
     "meters": "object",  # meter readings the payer gave: tuple of (meter, value) strings, else None
+    # the payer's purpose text (назначение платежа: a ГИС ЖКХ PaymentPurpose, a direct п/п's
+    # НазначениеПлатежа), else None; read for identifiers only where the fields name none (docs/RULES.md)
+    "purpose": "object",
 }
 
 

@@ -17,9 +17,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from domain.statuses import COMMITTED
 from flows.common import config_and_engine, retry_on_io, run_logger
+from rkc.bank_statements import StatementsRead
 from rkc.cases import sync_cases
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
+from rkc.direct import read_direct_night
 from rkc.filing import repair_filing
 from rkc.gis_cancel import apply_cancellations, set_cancellations_aside
 from rkc.inbox import log_listed, quarantine_strays, scan_inbox
@@ -92,11 +94,23 @@ def post_register(home: str, intake_: dict, plan: dict | None, run_date: date, l
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
-def tie(home: str, run_date: date) -> dict:
-    """Read bank statements and tie registers to their п/п."""
+def statements(home: str, run_date: date, work_dir: str) -> dict:
+    """Read the night's bank statements before its decisions: their payers' own п/п are payments
+    (``rkc.direct``), one register per statement."""
     config, engine = config_and_engine(home)
     try:
-        return tie_out(config, engine, run_date).to_dict()
+        return read_direct_night(config, engine, run_date, Path(work_dir)).to_dict()
+    finally:
+        engine.dispose()
+
+
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
+def tie(home: str, run_date: date, earlier: dict | None = None) -> dict:
+    """Read bank statements (those come since ``statements``) and tie registers to their п/п."""
+    config, engine = config_and_engine(home)
+    try:
+        read = StatementsRead.from_dict(earlier) if earlier else None
+        return tie_out(config, engine, run_date, read).to_dict()
     finally:
         engine.dispose()
 
@@ -173,12 +187,14 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         copies = copies_of_refused(copies, {p: Intake.from_dict(i) for p, i in read.items()})
         read |= {c.path: c.to_dict() for c in copies}
         intakes = [read[str(path)] for _, path in files]  # inbox order
+        direct = statements(home, run_date, work_dir)
+        intakes += direct["intakes"]  # after the registers: the inbox's files come first
         parsed = [i for i in intakes if i["status"] == PARSED]
         plan = decide(home, intakes, work_dir, run_date) if parsed else None
         writers = config.posting_workers if is_postgres(engine) else 1  # SQLite: one writer
         outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict())
         cancelled = gis_cancellations(home, run_date, [(c, str(f)) for c, f in cancellation_files])
-        tie_summary = tie(home, run_date)
+        tie_summary = tie(home, run_date, direct["read"])
         resolution_summary = resolutions(home, run_date)
         this_run = [o["file"] for o in outcomes if o["status"] in COMMITTED]
         skipped = [o for o in outcomes if o["status"] not in COMMITTED]

@@ -24,7 +24,7 @@ NOTIFICATION_139 = f"{{{NS_PAYMENT}}}NotificationOfOrderExecution139Type"
 # The fields read from one notification, in the order of the row list built per notification.
 FIELDS = (
     "line_no", "raw", "operation_id", "order_date", "amount_text", "uip", "els", "account_raw",
-    "year", "month", "supplier_name", "supplier_inn", "surname", "first_name", "patronymic",
+    "year", "month", "supplier_name", "supplier_inn", "surname", "first_name", "patronymic", "purpose",
 )  # fmt: skip
 TEXT_FIELDS = FIELDS[2:]
 # Text field -> (leaf, the parent it must have), as prefixed names of ``_PREFIXES``.
@@ -42,6 +42,7 @@ _SOURCES = {
     "surname": ("ib:Surname", "pb:Ind"),
     "first_name": ("ib:FirstName", "pb:Ind"),
     "patronymic": ("ib:Patronymic", "pb:Ind"),
+    "purpose": ("pb:PaymentPurpose", "pb:OrderInfo"),
 }
 
 

@@ -122,6 +122,7 @@ def build_chunk(file: str, batch: Batch, meta: dict[str, str]) -> Chunk:
             "amount": kopecks.to_numpy(zero_copy_only=False),
             "payer": _objects(payer),
             "supplier_inn": _objects(text["supplier_inn"]),
+            "purpose": _objects(text["purpose"]),
         }
     )
     errors.sort(key=lambda e: e.line_no)

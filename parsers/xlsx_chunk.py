@@ -51,9 +51,10 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
     op_ids, op_why = cells.identifiers(by_field.get("operation_id", empty))
     uip, uip_why = cells.identifiers(by_field.get("uip", empty))
     els, _ = cells.identifiers(by_field.get("els", empty))
+    purpose = cells.texts(by_field["purpose"]) if "purpose" in by_field else None
     # the domain's checks, as for text and DBF lines (a zero amount is already unreadable: positive=True)
     checks = line_checks(account=account_raw, uip=uip, els=els, amount=amount, has_amount=amount_ok,
-                         operation_id=op_ids if "operation_id" in by_field else None)  # fmt: skip
+                         operation_id=op_ids if "operation_id" in by_field else None, purpose=purpose)  # fmt: skip
     domain_why = line_reasons(checks, n)
     split: list[object] = [None] * n
     split_why = [""] * n
@@ -102,6 +103,7 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
             "payer": obj(cells.texts(by_field["payer"]) if "payer" in by_field else None),
             "address": obj(cells.texts(by_field["address"]) if "address" in by_field else None),
             "services": obj(split),
+            "purpose": obj(purpose),
         }
     )
     payments = conform_payments(frame[~bad].reset_index(drop=True))

@@ -32,7 +32,7 @@ from parsers.zipguard import ZipLimits
 
 DIALECTS = Path(__file__).resolve().parent / "dialects"
 FIELDS = ("paid_date", "paid_time", "operation_id", "uip", "els", "account_raw", "payer", "address",
-          "period", "period_month", "period_year", "amount", "commission")  # fmt: skip
+          "period", "period_month", "period_year", "amount", "commission", "purpose")  # fmt: skip
 MONEY_FIELDS = ("amount", "commission")
 IDENTIFIERS = ("account_raw", "uip", "els")  # a payment row needs one of them
 KEYS = frozenset({"format", "name", "description", "header_search_rows", "header_rows", "required", "columns",

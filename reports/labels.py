@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-FORMAT_KIND_RU = {"text": "текст", "xlsx": "Excel", "dbf": "DBF", "gis_xml": "XML ГИС ЖКХ"}
+FORMAT_KIND_RU = {"text": "текст", "xlsx": "Excel", "dbf": "DBF", "gis_xml": "XML ГИС ЖКХ",
+                  "statement": "п/п плательщиков в выписке"}  # fmt: skip
 # The dialects and profiles shipped in parsers/dialects/ (a format is "<kind>:<its name>").
 DIALECT_RU = {
     "sber_classic": "Сбербанк, классический",
@@ -24,10 +25,13 @@ DIALECT_RU = {
     "dbf_sber_branch": "отделение Сбербанка",
     "sber_branch": "отделение Сбербанка",
 }
-RULE_RU = {  # domain.tieout's passes
+RULE_RU = {  # domain.tieout's passes, then the ties of payers' п/п and of ГИС ЖКХ money
     "number_date": "по номеру и дате п/п",
     "purpose_amount": "по назначению платежа и сумме",
     "purpose": "по назначению платежа (сумма другая)",
+    "direct": "каждый платёж — свой п/п плательщика",  # rkc/tie.py: a statement's payers' п/п
+    "with_bank": "в п/п банка вместе с его реестром",  # domain.tie_riders: ГИС ЖКХ money paid by a bank
+    "bank_transfer": "отдельным п/п банка",
 }
 
 

@@ -21,7 +21,10 @@ def init(ctx: typer.Context, home: Home = None) -> None:
     open_database(config).dispose()
     state = "written" if created else "kept (already there)"
     out.print(f"Working directory {config.home}: configuration {state}; database ready.")
-    out.print(f"Channels: {', '.join(config.channels)}. Drop registers into {config.inbox}/<channel>/.")
+    out.print(f"Channels: {', '.join(config.inbox_channels)}. Drop registers into {config.inbox}/<channel>/.")
+    if config.direct_channel:
+        out.print(f"Payers' own п/п in the bank statements ({config.statements_inbox}/) are payments of channel "
+                  f"{config.direct_channel}.")  # fmt: skip
 
 
 @db_app.command("upgrade")

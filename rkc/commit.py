@@ -125,6 +125,8 @@ def _commit_register(
     )  # fmt: skip
     if held.any():
         to_post = to_post.assign(value_date=to_post["paid_date"].where(~held, run_date.isoformat()))
+    if intake.channel in config.money_from:  # a ГИС ЖКХ channel without an agent: its bank owes the money
+        to_post = to_post.assign(agent=config.money_from[intake.channel])
     del flags
     parts = pd.read_parquet(plan.path(intake.sha256, PlanKind.PARTS))
     splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
@@ -164,7 +166,10 @@ def _commit_register(
                         quarantined_amount=amounts["quarantined"], commission_total=commission)  # fmt: skip
         uow.commit()
     where = config.quarantine if reason else config.archive
-    stored = file_away(Path(intake.path), where / run_date.isoformat() / intake.channel, reason)
+    if intake.source_filed:  # the payers' п/п of a statement filed when it was read: nothing to move
+        stored = Path(intake.source_filed)
+    else:
+        stored = file_away(Path(intake.path), where / run_date.isoformat() / intake.channel, reason)
     _set_stored(engine, rid, stored)
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status, rid, intake.lines,
                            len(errors), intake.records, intake.non_payment_lines, amount_total,
@@ -268,7 +273,10 @@ def _finish_filing(
     outcome is the stored register's."""
     # Its own night's folder, where the next run's repair_filing looks should this run die as well.
     folder = filed_folder(config, committed["status"], committed["run_date"], intake.channel)
-    stored = file_or_find(Path(intake.path), folder, committed["reason"] or None, intake.sha256)
+    if intake.source_filed:
+        stored: Path | None = Path(intake.source_filed)
+    else:
+        stored = file_or_find(Path(intake.path), folder, committed["reason"] or None, intake.sha256)
     if stored is not None:
         _set_stored(engine, committed["register_id"], stored)
     else:

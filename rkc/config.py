@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from domain.purpose import DEFAULT_PATTERNS, PurposePattern, PurposePatternError, compile_patterns
-from rkc.config_channels import Channel, parse_channel
+from rkc.config_channels import Channel, check_channels, parse_channel
 from rkc.config_error import ConfigError
 from rkc.config_gis import GisExport, parse_gis_export
 from rkc.config_transport import (
@@ -76,6 +76,21 @@ class Config:
         """Channels whose payments reach the center through ГИС ЖКХ (format ``gis_xml``)."""
         return sorted(name for name, channel in self.channels.items() if channel.format == "gis_xml")
 
+    @property
+    def direct_channel(self) -> str | None:
+        """The channel of payers' own п/п (format ``statement``), if one is configured."""
+        return next((name for name, channel in self.channels.items() if channel.direct), None)
+
+    @property
+    def money_from(self) -> dict[str, str]:
+        """ГИС ЖКХ channels without an agent of their own -> the channel whose agent pays their money."""
+        return {name: c.money_from for name, c in self.channels.items() if c.money_from}
+
+    @property
+    def inbox_channels(self) -> list[str]:
+        """The channels whose registers arrive in ``inbox/<name>/`` (all but the one of payers' п/п)."""
+        return sorted(name for name, channel in self.channels.items() if not channel.direct)
+
     def today(self) -> date:
         """The operating date on the center's clock, whatever the worker machine's time zone:
         the 02:30 run of a UTC worker is still on the previous day there."""
@@ -135,6 +150,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
     channels = {name: parse_channel(name, spec or {}, source, root) for name, spec in channel_specs}
     if not channels:
         raise ConfigError(f"{source}: `channels` is empty; at least one channel is needed")
+    check_channels(channels, source)
     workers = {key: data.get(key, default) for key, default in (("intake_workers", 2), ("posting_workers", 2))}
     for key, value in workers.items():
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2:
@@ -247,6 +263,6 @@ def init_home(home: str | Path | None) -> tuple[Config, bool]:
     for folder in (config.archive, config.quarantine, config.out, config.statements_inbox,
                    config.resolutions_inbox, config.charges_inbox):  # fmt: skip
         folder.mkdir(parents=True, exist_ok=True)
-    for channel in config.channels:
+    for channel in config.inbox_channels:
         (config.inbox / channel).mkdir(parents=True, exist_ok=True)
     return config, created

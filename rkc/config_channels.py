@@ -15,7 +15,11 @@ from domain.money import AmountError, parse_amount
 from rkc.config_error import ConfigError
 from rkc.config_transport import Source, TransportConfigError, parse_source
 
-FORMATS = ("text", "xlsx", "dbf", "gis_xml")
+FORMATS = ("text", "xlsx", "dbf", "gis_xml", "statement")
+# The format of the channel of payers' own п/п (docs/RULES.md, "Direct payments"): no inbox, no
+# agent; its payments are the incoming documents of the center's bank statements.
+STATEMENT = "statement"
+DIRECT_NAME = "Прямые платежи (п/п плательщиков)"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,14 @@ class Channel:
     # bank writes the service names themselves (domain/servicecodes.py)
     service_codes: dict[str, str] = field(default_factory=dict)
     source: Source | None = None  # where ``rkc collect`` fetches its files from (rkc/config_transport.py)
+    # a ГИС ЖКХ channel without an agent of its own: the channel whose agent's п/п carries its money
+    # (docs/RULES.md, "Whose money a ГИС ЖКХ notification is"); None: its own agent pays
+    money_from: str | None = None
+
+    @property
+    def direct(self) -> bool:
+        """Whether this is the channel of payers' own п/п (format ``statement``): it has no inbox."""
+        return self.format == STATEMENT
 
 
 def _dialect(value: object, root: Path) -> str | None:
@@ -88,11 +100,14 @@ def parse_channel(name: str, spec: dict[str, Any], source: str, root: Path) -> C
         tariff = Tariff(percent, minimum, maximum)
     except (InvalidOperation, AmountError, ValueError) as exc:
         raise ConfigError(f"{where}.commission: {exc}") from exc
+    money_from = _money_from(spec, agent, fmt, where)
+    if fmt == STATEMENT:
+        _direct_spec(spec, agent, source_spec, where)
     return Channel(
         name=name,
         format=fmt,
         dialect=_dialect(spec.get("dialect") or spec.get("profile"), root),
-        agent_name=str(agent.get("name", "")),
+        agent_name=str(agent.get("name", "") or (DIRECT_NAME if fmt == STATEMENT else "")),
         agent_inn=str(agent.get("inn", "")),
         agent_account=str(agent.get("account", "")),
         tariff=tariff,
@@ -101,7 +116,55 @@ def parse_channel(name: str, spec: dict[str, Any], source: str, root: Path) -> C
         totals_file=_totals_file(spec.get("totals_file"), where) if spec.get("totals_file") else None,
         service_codes=_service_codes(spec.get("service_codes"), where),
         source=source_spec,
+        money_from=money_from,
     )
+
+
+def _money_from(spec: dict[str, Any], agent: dict, fmt: str, where: str) -> str | None:
+    """``channels.<name>.money_from``: a ГИС ЖКХ channel whose money comes with another channel's
+    agent names that channel and has no agent of its own (``check_channels`` checks the name)."""
+    value = spec.get("money_from")
+    if value is None:
+        return None
+    if fmt != "gis_xml":
+        raise ConfigError(f"{where}.money_from is for ГИС ЖКХ channels (format gis_xml), not {fmt}")
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}.money_from must name the channel whose agent pays its money, got {value!r}")
+    if agent.get("inn") or agent.get("account"):
+        raise ConfigError(f"{where}: a channel with money_from has no agent of its own (its money comes with "
+                          f"{value}'s п/п); remove agent.inn and agent.account")  # fmt: skip
+    return value
+
+
+def _direct_spec(spec: dict[str, Any], agent: dict, source: Source | None, where: str) -> None:
+    """The channel of payers' own п/п reads no files: no inbox source, dialect or totals; no agent."""
+    if agent.get("inn") or agent.get("account"):
+        raise ConfigError(f"{where}: the channel of payers' п/п (format statement) has no agent; its payers are "
+                          "whoever is not a configured agent")  # fmt: skip
+    for key in ("dialect", "profile", "totals_file", "service_codes"):
+        if spec.get(key):
+            raise ConfigError(f"{where}.{key}: the channel of payers' п/п (format statement) reads no files")
+    if source is not None:
+        raise ConfigError(f"{where}.source: the channel of payers' п/п (format statement) has no inbox; its "
+                          "payments come with the bank statements (inbox/statements/)")  # fmt: skip
+
+
+def check_channels(channels: dict[str, Channel], source: str) -> None:
+    """What one channel alone cannot tell: at most one channel of payers' п/п, and each ``money_from``
+    names another channel that has an agent to pay."""
+    direct = [c.name for c in channels.values() if c.direct]
+    if len(direct) > 1:
+        raise ConfigError(f"{source}: channels {', '.join(direct)} all read payers' п/п (format statement); "
+                          "keep one")  # fmt: skip
+    for channel in channels.values():
+        if channel.money_from is None:
+            continue
+        bank = channels.get(channel.money_from)
+        where = f"{source}: channels.{channel.name}.money_from"
+        if bank is None or bank.name == channel.name:
+            raise ConfigError(f"{where}: {channel.money_from!r} is not another configured channel")
+        if not (bank.agent_inn or bank.agent_account) or bank.money_from:
+            raise ConfigError(f"{where}: channel {bank.name} has no agent of its own to pay the money")
 
 
 def _unverified(value: object, where: str) -> bool:
@@ -169,3 +232,15 @@ def _totals_file(spec: object, where: str) -> TotalsFileSpec:
         raise ConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from exc
     return TotalsFileSpec(compiled["pattern"], register, wait, encoding=encoding,
                           **({"content": compiled["content"]} if "content" in compiled else {}))  # fmt: skip
+
+
+def channel_priority(channels: dict[str, Channel]) -> list[str]:
+    """The channels most trusted first, for a payment seen through two (DUPLICATE_CROSS_CHANNEL):
+    by ``priority``, then name; a ГИС ЖКХ channel whose money comes with a bank's п/п never before
+    that bank's channel, so that the copy kept is the one whose money the bank's register carries
+    (docs/RULES.md)."""
+    def rank(c: Channel) -> tuple[int, int, str]:
+        bank = channels.get(c.money_from or "")
+        return (max(c.priority, bank.priority), 1, c.name) if bank is not None else (c.priority, 0, c.name)
+
+    return [c.name for c in sorted(channels.values(), key=rank)]

@@ -32,12 +32,15 @@ from domain.duplicates import (
 )
 from domain.matching import match_payments
 from domain.nearmiss import normalize_address, propose_near_misses
+from domain.purpose import RULE_PURPOSE
 from domain.records import LineError
 from domain.splitting import split_payments
 from domain.statuses import MatchStatus, Outcome
 from domain.totals import check_register_totals
 from domain.unverified import unverified_register
 from rkc.config import Config
+from rkc.config_channels import channel_priority
+from rkc.decide_purpose import READ_COLUMNS, identify_by_purpose, purpose_flags, with_read_identifiers
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import NightStore, PlanKind, read_errors, read_payments
 from sql.queries import documents_at_addresses, load_charges, posted_keys, previous_payments
@@ -108,6 +111,8 @@ def decide_night(
         return unfinished
     run_date = run_date or config.today()
     payments, quarantined, register_flags = _read_night(config, parsed)
+    # Payments whose fields name no ЛС, УИП or ЕЛС are named by their purpose text, if it names one.
+    purposes = identify_by_purpose(config, parsed, payments)
     live = payments["outcome"].to_numpy() != Outcome.QUARANTINED
     with engine.connect() as conn:
         # Payments of a register sent again after its agent recalled it are new payments (rkc/reverse.py).
@@ -140,7 +145,10 @@ def decide_night(
     # The matched ПД's УИП, else the payment's own (``m`` has the same rows in the same order), in Arrow.
     own_or_matched = pc.coalesce(to_arrow(m["uip"]), to_arrow(cross_input["uip"]))
     cross_input["uip"] = pd.Series(own_or_matched, index=cross_input.index, dtype="str")
-    priority = [c.name for c in sorted(config.channels.values(), key=lambda c: (c.priority, c.name))]
+    if config.direct_channel is not None:  # a payer's own п/п is money of its own: never another's copy
+        cross_input = cross_input[cross_input["channel"] != config.direct_channel]
+        previous = previous[previous["channel"] != config.direct_channel]
+    priority = channel_priority(config.channels)
     cross_flags = cross_channel_duplicates(cross_input, previous=previous, priority=priority)
     del cross_input
     live[cross_flags["payment_id"].to_numpy(dtype=np.int64)] = False
@@ -168,14 +176,17 @@ def decide_night(
     payments.loc[won, "matched_uip"] = winners["uip"].to_numpy()
     payments.loc[won, "match_rule"] = by_id.loc[winners["payment_id"], "rule"].to_numpy()
     payments.loc[won, "document_version"] = doc_version[winners["doc"].to_numpy(dtype=np.int64)]
+    by_purpose = np.zeros(len(payments), dtype=bool)
+    by_purpose[purposes.index.to_numpy(dtype=np.int64)] = True
+    payments.loc[won & by_purpose, "match_rule"] = RULE_PURPOSE
     flagged = matched.flags["payment_id"].to_numpy(dtype=np.int64)
-    match_flags = matched.flags[live[flagged] & ~held[flagged]]  # a held payment's one reason is its date
+    match_flags = purpose_flags(matched.flags[live[flagged] & ~held[flagged]], payments, purposes)
     date_flags = _with_found_document(date_flags[live[date_flags["payment_id"].to_numpy(dtype=np.int64)]], by_id)
     flags = pd.concat([dup_flags, cross_flags, match_flags, date_flags, split.flags, commission_flags],
                       ignore_index=True)[FLAG_COLUMNS]  # fmt: skip
 
     plan = NightPlan(str(work_dir), quarantined, register_flags)
-    _write_plan(plan, parsed, payments, split.parts, flags, proposals)
+    _write_plan(plan, parsed, payments, split.parts, flags, proposals, by_purpose)
     record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed)}
     NightStore(work_dir).plan_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return plan
@@ -268,9 +279,11 @@ def _near_misses(engine: Engine, parsed: list[Intake], suspense: pd.DataFrame, i
 
 def _write_plan(
     plan: NightPlan, parsed: list[Intake], payments: pd.DataFrame, parts: pd.DataFrame, flags: pd.DataFrame,
-    proposals: pd.DataFrame,
+    proposals: pd.DataFrame, by_purpose: np.ndarray,
 ) -> None:  # fmt: skip
-    """Write each register's decisions, parts, flags and proposals (with payment keys)."""
+    """Write each register's decisions, parts, flags and proposals (with payment keys); the
+    decisions of a register with payments read by their purpose carry what was read
+    (``READ_COLUMNS``)."""
     Path(plan.work_dir).mkdir(parents=True, exist_ok=True)
     register_of = payments["register_key"].to_numpy()  # payment_id is the row position
     flags = flags.astype({"code": str, "detail": str})
@@ -282,7 +295,12 @@ def _write_plan(
     proposal_register = register_of[proposed]
     for key, intake in enumerate(parsed):
         mine = register_of == key
-        payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True).to_parquet(
+        decisions = payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True)
+        if (by_purpose & mine).any():
+            read = payments.loc[mine, list(READ_COLUMNS)].astype(object).reset_index(drop=True)
+            read.loc[~by_purpose[mine], :] = None
+            decisions = decisions.assign(**{READ_COLUMNS[f]: read[f].to_numpy() for f in READ_COLUMNS})
+        decisions.to_parquet(
             plan.path(intake.sha256, PlanKind.DECISIONS), use_dictionary=["outcome", "match_rule"]
         )  # a dictionary of the near-unique ``matched_uip`` would cost hashing and buy nothing
         mine_parts = parts.loc[part_register == key, PLAN_PART_COLUMNS]
@@ -315,4 +333,5 @@ def read_plan_payments(plan: NightPlan, intake: Intake, columns: list[str] | Non
         raise RuntimeError(f"{intake.name}: {len(decisions)} decisions for {len(payments)} payments")
     if "document_version" not in decisions.columns:  # a plan decided before ПД had versions
         decisions["document_version"] = pd.Series(pd.NA, index=decisions.index, dtype="Int64")
-    return payments.assign(channel=intake.channel, **{c: decisions[c] for c in DECISION_COLUMNS})
+    payments = payments.assign(channel=intake.channel, **{c: decisions[c] for c in DECISION_COLUMNS})
+    return with_read_identifiers(payments, decisions)

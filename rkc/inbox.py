@@ -74,6 +74,8 @@ class InboxScan:
 # Folders of the inbox that hold no registers: read by the tie-out and the resolutions step, scanned here
 # all the same, so that an upload in progress is not read half-way and a link is never followed.
 SERVICE_FOLDERS = ("statements", "resolutions")
+NO_FILES_HERE = ("канал платежей по п/п плательщиков не принимает файлов: его платежи — входящие п/п выписки "
+                 "(inbox/statements/)")  # fmt: skip
 
 
 def scan_inbox(config: Config, now: float | None = None) -> InboxScan:
@@ -87,6 +89,9 @@ def scan_inbox(config: Config, now: float | None = None) -> InboxScan:
         if not folder.is_dir():
             continue
         regular = _scan_folder(scan, config, folder, channel, now)
+        if config.channels[channel].direct:  # its payments are п/п of the statements: no file is one
+            scan.strays += [(channel, p, NO_FILES_HERE, age) for p, age in regular]
+            continue
         spec = config.channels[channel].totals_file
         if spec is None:
             scan.registers += [(channel, p) for p, _ in regular]

@@ -52,6 +52,9 @@ class Intake:
     totals_path: str = ""  # a separate totals file paired with this register (rkc.intake_totals), filed beside it
     totals_sha256: str = ""
     totals_error: str = ""  # why that totals file gives no usable totals (Russian): the register is quarantined
+    # a register that is no file of an inbox (the payers' п/п of a bank statement, rkc/direct.py):
+    # where its source is filed already; posting moves nothing and records this path
+    source_filed: str = ""
 
     @property
     def non_payment_lines(self) -> int:

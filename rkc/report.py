@@ -54,7 +54,7 @@ def write_report(
         quarantined = quarantined_registers(conn, run_date - timedelta(days=QUARANTINE_LOOKBACK_DAYS), run_date)
         gis_rejected = rejected_items(conn)  # until handled, every night's report lists them
         figures = bank_figures(conn, config.center_account) if config.center_account else None
-        agent_money = agent_money_rows(agent_balances(conn), agent_items(conn), run_date)
+        agent_money = agent_money_rows(agent_balances(conn), agent_items(conn, config.money_from), run_date)
     for column in ("payment_id", "amount", "line_no", "register_id"):
         discrepancies[column] = discrepancies[column].astype("Int64")
     discrepancies, tieout = _quarantine_notes(discrepancies, tieout, quarantined)

@@ -1,4 +1,5 @@
-"""Bank statements: read them, keep their incoming п/п, tie open registers to them, post receipts.
+"""The tie-out: registers tied to the п/п of the bank statements (read by ``rkc.bank_statements``),
+receipts posted.
 
 A register stays open until its п/п arrives (a late п/п is tied on a later night); TRANSFER_MISSING
 is reported every night it is still missing. Incoming transfers from a configured agent are posted
@@ -6,44 +7,38 @@ as received money once each: Dr bank, Cr agent when tied to a register, else Cr 
 moved to the agent by an allocation entry when its register is tied (docs/LEDGER.md). Outgoing documents of the center's
 statements are stored and tied to the prepared payouts (``rkc.payout_tie``).
 
-Statements are read for the center's account (``center.bank_account``). A statement of another
-account is recorded and archived, but its transfers are not stored for the tie-out; that, and other
-accounts' sections in the center's file, are FOREIGN_STATEMENT discrepancies of the night.
+Registers of payers' own п/п are tied п/п by п/п (rule ``direct``), ГИС ЖКХ registers whose money a
+bank pays as part of that bank's transfers (``domain.tie_riders``).
 """
 
 from __future__ import annotations
 
-import logging
-import stat
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from domain.cashbridge import CashBridge
 from domain.codes import Code
+from domain.direct import RULE_DIRECT, operation_ids
 from domain.records import BankTransfer
 from domain.statuses import TieStatus
+from domain.tie_riders import BANK_COLUMNS, RIDER_COLUMNS, RULE_WITH_BANK, rider_amounts, tie_riders
 from domain.tieout import (
     REGISTER_COLUMNS,
+    TieResult,
     agent_candidates,
-    agent_channels,
-    is_foreign,
-    statement_flags,
     tie_registers,
 )
-from parsers.base import BadFile, file_sha256
+from rkc.bank_statements import StatementsRead, agents_of, read_statements
 from rkc.config import Config
-from rkc.filing import file_away, record_bad_file
-from rkc.payout_tie import debit_rows, tie_debits_of_night
+from rkc.payout_tie import tie_debits_of_night
 from sql import transfers
 from sql.agent_money import unallocated_tied
 from sql.cash import bank_figures
 from sql.discrepancies import add_discrepancies, clear_codes
 from sql.entries import post_allocation, post_transfer
-from sql.payouts import add_debits
 from sql.uow import UnitOfWork
 
 
@@ -66,138 +61,58 @@ class TieSummary:
     debits_unknown: int = 0
     payouts_missing: int = 0
     cash_bridge: dict | None = None  # domain.cashbridge.CashBridge.to_dict(); None: no statement of the account yet
+    direct_registers_tied: int = 0  # registers of payers' п/п tied to them tonight (rkc/direct.py)
 
     def to_dict(self) -> dict:
         """As a plain dict, for passing between tasks and into the run summary."""
         return asdict(self)
 
 
-@dataclass
-class _Read:
-    """What reading the night's statements did."""
-
-    read: int = 0
-    added: int = 0
-    debits: int = 0
-    bad: list[str] = field(default_factory=list)
-    foreign: list[str] = field(default_factory=list)
-    ignored_documents: int = 0
-
-
-def _regular(path: Path) -> bool:
-    return stat.S_ISREG(path.lstat().st_mode)
-
-
-def read_statements(config: Config, engine: Engine, run_date: date) -> _Read:
-    """Store every new statement of ``inbox/statements`` and its incoming transfers (the center's
-    statements only); file them away."""
-    from parsers.statement_1c import parse_statement
-
-    folder = config.statements_inbox
-    # Regular files only, links not followed (the inbox scan has quarantined the rest and listed the uploads).
-    files = sorted(p for p in folder.iterdir() if _regular(p) and not p.name.startswith(".")) if folder.is_dir() else []
-    channel_of = agent_channels(_agents(config))
-    done = _Read()
-    for path in files:
-        sha = file_sha256(path)
-        try:
-            statement = parse_statement(path, account=config.center_account or None)
-        except BadFile as exc:
-            done.bad.append(f"{path.name}: {exc.reason}")
-            record_bad_file(engine, run_date, "statements", path.name, exc.reason)
-            file_away(path, config.quarantine / run_date.isoformat() / "statements", exc.reason)
-            continue
-        with UnitOfWork(engine) as uow:
-            if not transfers.statement_known(uow.conn, sha):
-                sid = transfers.add_statement(
-                    uow.conn, file=path.name, sha256=sha, account=statement.account, date_from=statement.date_from,
-                    date_to=statement.date_to, opening=statement.opening, closing=statement.closing,
-                    run_date=run_date,
-                )  # fmt: skip
-                # A foreign statement's п/п are not the center's money: none is stored to tie a register.
-                foreign = is_foreign(statement, config.center_account)
-                incoming = [t for t in statement.transfers if t.incoming and not foreign]
-                rows = pd.DataFrame(
-                    [{"statement_id": sid, "number": t.number, "date": t.date.isoformat(), "amount": t.amount,
-                      "payer_name": t.payer_name, "payer_inn": t.payer_inn, "payer_account": t.payer_account,
-                      "purpose": t.purpose,
-                      "channel": channel_of(t.payer_inn, t.payer_account)} for t in incoming]
-                )  # fmt: skip
-                done.added += transfers.add_new_transfers(uow.conn, rows)
-                # The center's own debits: payouts to tie (rkc/payout_tie.py), or strangers to report.
-                outgoing = [t for t in statement.transfers if not t.incoming and not foreign]
-                done.debits += add_debits(uow.conn, debit_rows(sid, outgoing))
-            flags = statement_flags(statement, config.center_account)
-            _record_foreign(uow.conn, path, flags, run_date)
-            uow.commit()
-        done.read += 1
-        done.foreign += [f"{path.name}: {detail}" for detail, _ in flags]
-        done.ignored_documents += statement.ignored_documents
-        _log_foreign(path, statement, config.center_account)
-        file_away(path, config.archive / run_date.isoformat() / "statements", None)
-    return done
-
-
-def _agents(config: Config) -> list[tuple[str, str, str]]:
-    """``(channel, agent INN, agent account)`` of every configured channel."""
-    return [(c.name, c.agent_inn, c.agent_account) for c in config.channels.values()]
-
-
-def _log_foreign(path: Path, statement, center_account: str) -> None:  # type: ignore[no-untyped-def]
-    log = logging.getLogger("rkc.tie")
-    if is_foreign(statement, center_account):
-        log.warning("%s: FOREIGN_STATEMENT: a statement of account %s, not the center's %s; its transfers are not "
-                    "tied to registers", path.name, statement.account, center_account)  # fmt: skip
-    if statement.other_accounts:
-        log.warning("%s: FOREIGN_STATEMENT: sections of other accounts (%s) not read, %d documents ignored",
-                    path.name, ", ".join(statement.other_accounts), statement.ignored_documents)  # fmt: skip
-
-
-def _record_foreign(conn, path: Path, flags: list[tuple[str, int | None]], run_date: date) -> None:  # type: ignore[no-untyped-def]
-    """FOREIGN_STATEMENT discrepancies of one statement file (none: nothing written)."""
-    if not flags:
-        return
-    rows = pd.DataFrame([{"run_date": run_date.isoformat(), "code": Code.FOREIGN_STATEMENT.value,
-                          "channel": "statements", "file": path.name, "detail": detail, "amount": amount}
-                         for detail, amount in flags])  # fmt: skip
-    rows["amount"] = rows["amount"].astype("Int64")
-    add_discrepancies(conn, rows)
-
-
-def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
-    """Read new statements, tie open registers to unused transfers, post the receipts."""
+def tie_out(config: Config, engine: Engine, run_date: date, earlier: StatementsRead | None = None) -> TieSummary:
+    """Read new statements, tie open registers to unused transfers, post the receipts. ``earlier``:
+    what the night read of its statements before its decisions (``rkc.direct``), counted in."""
     read = read_statements(config, engine, run_date)
+    read = earlier.plus(read) if earlier is not None else read
     with UnitOfWork(engine) as uow:
         conn = uow.conn
-        registers = _open_registers(conn, config)
-        unused, attributed = _unused_transfers(conn)
+        direct_tied = _tie_direct(conn, config)
+        waiting = _open_registers(conn, config)
+        riders = waiting["channel"].isin(config.money_from)
+        registers = waiting.loc[~riders, REGISTER_COLUMNS]
+        unused, attributed = _unused_transfers(conn, config.direct_channel)
         agents = pd.DataFrame(
             [{"payer_inn": c.agent_inn, "payer_account": c.agent_account} for c in config.channels.values()]
         )
         # The channels each transfer may pay for: the one it was credited to when read, else the
         # candidates its payer's account or INN names (none for a stranger's п/п).
-        candidates = agent_candidates(_agents(config))
+        candidates = agent_candidates(agents_of(config))
         senders = {
             t.line_no: frozenset([attributed[t.line_no]]) if attributed[t.line_no]
             else candidates(t.payer_inn, t.payer_account)
             for t in unused
         }  # fmt: skip
         result = tie_registers(registers, unused, agents=agents, senders=senders)
+        if riders.any():  # ГИС ЖКХ registers whose money comes with a bank's п/п
+            result = _tie_riders(conn, config, result, registers, waiting[riders], unused, senders)
         by_line = {t.line_no: t for t in unused}
-        channels = dict(zip(registers["register_id"].astype(int), registers["channel"], strict=True))
+        # The agent a tied п/п is credited to: the register's, a ГИС ЖКХ rider's bank.
+        payer_of = {int(r): config.money_from.get(c, c) for r, c in zip(waiting["register_id"], waiting["channel"],
+                                                                       strict=True)}  # fmt: skip
         tied = mismatched = missing = 0
         for row in result.registers.itertuples():
+            rid = int(row.register_id)
+            transfer_id = None if pd.isna(row.transfer_line_no) else int(row.transfer_line_no)
             if row.status in (TieStatus.TIED, TieStatus.TRANSFER_MISMATCH):
-                transfer = by_line[int(row.transfer_line_no)]
                 # A payer shared by two channels was not attributed when read: the register (one of
-                # the payer's candidate channels, see ``senders``) names it.
-                transfers.tie_transfer(conn, transfer.line_no, int(row.register_id), channels[int(row.register_id)])
+                # the payer's candidate channels, see ``senders``) names it. A rider sharing its
+                # bank register's п/п, and a register tied on an earlier night, leave it as it is.
+                if row.rule != RULE_WITH_BANK and rid in payer_of:
+                    transfers.tie_transfer(conn, transfer_id, rid, payer_of[rid])
                 tied += row.status == TieStatus.TIED
                 mismatched += row.status != TieStatus.TIED
             else:
                 missing += 1
-            transfer_id = None if pd.isna(row.transfer_line_no) else int(row.transfer_line_no)
-            transfers.set_tie(conn, int(row.register_id), row.status, row.rule, transfer_id)
+            transfers.set_tie(conn, rid, row.status, row.rule, transfer_id)
         _record_tie_flags(conn, result.flags, by_line, run_date)
         _post_receipts(conn, config)
         _allocate(conn, run_date)
@@ -207,7 +122,32 @@ def tie_out(config: Config, engine: Engine, run_date: date) -> TieSummary:
     registers_missing = int((result.flags["code"] == Code.REGISTER_MISSING.value).sum())
     return TieSummary(read.read, read.added, tied, mismatched, missing, registers_missing, read.bad, read.foreign,
                       read.ignored_documents, read.debits, debits.settled, debits.mismatched, debits.unknown,
-                      debits.missing, bridge.to_dict() if bridge else None)  # fmt: skip
+                      debits.missing, bridge.to_dict() if bridge else None, direct_tied)  # fmt: skip
+
+
+def _tie_riders(conn, config: Config, result, registers: pd.DataFrame, riders: pd.DataFrame,  # type: ignore[no-untyped-def]
+                unused: list[BankTransfer], senders: dict) -> TieResult:  # fmt: skip
+    """The ГИС ЖКХ registers of channels with ``money_from`` tied as part of their bank's transfers
+    (``domain.tie_riders``), tonight's tie of the bank registers (``result``) adjusted."""
+    riders = riders.assign(money_from=riders["channel"].map(config.money_from), own_amount=rider_amounts(riders))
+    earlier = transfers.mismatched_registers(conn, sorted(set(config.money_from.values())))
+    return tie_riders(result, registers[BANK_COLUMNS], riders[RIDER_COLUMNS], unused, senders, earlier)
+
+
+def _tie_direct(conn, config: Config) -> int:  # type: ignore[no-untyped-def]
+    """Tie each payer's п/п to the register holding the payment made of it (``rkc.direct``), and
+    those registers as tied whole (rule ``direct``); return how many registers."""
+    channel = config.direct_channel
+    if channel is None:
+        return 0
+    waiting = transfers.waiting_direct(conn, channel)
+    if waiting.empty:
+        return 0
+    ops = operation_ids(waiting)
+    found = transfers.payment_registers(conn, channel, ops.tolist())
+    pairs = pd.DataFrame({"transfer_id": waiting["id"].to_numpy(), "operation_id": ops.to_numpy()})
+    pairs = pairs.merge(found, on="operation_id")[["transfer_id", "register_id"]]
+    return transfers.tie_payers_transfers(conn, pairs.astype("int64"), RULE_DIRECT)
 
 
 def cash_bridge_of_night(conn, config: Config, run_date: date) -> CashBridge | None:  # type: ignore[no-untyped-def]
@@ -230,8 +170,11 @@ def cash_bridge_of_night(conn, config: Config, run_date: date) -> CashBridge | N
 
 
 def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """The registers waiting for their п/п, with the agent's INN and account (``REGISTER_COLUMNS``)."""
+    """The registers waiting for their п/п, with the agent's INN and account (``REGISTER_COLUMNS``,
+    and the amounts a ГИС ЖКХ rider's own money is of); not those of payers' п/п, which are their
+    own п/п (``_tie_direct``)."""
     frame = transfers.open_registers(conn)
+    frame = frame[frame["channel"] != config.direct_channel].reset_index(drop=True)
     frame["payer_inn"] = frame["channel"].map(lambda c: config.channels[c].agent_inn if c in config.channels else None)
     frame["payer_account"] = frame["channel"].map(
         lambda c: config.channels[c].agent_account if c in config.channels else None
@@ -241,13 +184,14 @@ def _open_registers(conn, config: Config) -> pd.DataFrame:  # type: ignore[no-un
     frame["register_number"] = None
     frame["net_amount"] = frame["net_amount"].astype("int64")
     frame["order_number"] = frame["order_number"].astype(object)
-    return frame[REGISTER_COLUMNS]
+    return frame
 
 
-def _unused_transfers(conn) -> tuple[list[BankTransfer], dict[int, str | None]]:  # type: ignore[no-untyped-def]
+def _unused_transfers(conn, direct: str | None) -> tuple[list[BankTransfer], dict[int, str | None]]:  # type: ignore[no-untyped-def]
     """Transfers not tied to a register yet (``line_no`` carries the row id to find them again), and
-    the channel each was credited to when read (None: not attributed)."""
-    rows = transfers.unused_transfers(conn)
+    the channel each was credited to when read (None: not attributed); payers' п/п (credited to
+    ``direct``) are payments, not an agent's money for a register."""
+    rows = [r for r in transfers.unused_transfers(conn) if direct is None or r.channel != direct]
     unused = [
         BankTransfer(number=r.number, date=r.date, amount=r.amount, incoming=True, payer_name=r.payer_name,
                      payer_inn=r.payer_inn, payer_account=r.payer_account, purpose=r.purpose, line_no=r.id)
@@ -282,6 +226,8 @@ def _post_receipts(conn, config: Config) -> None:  # type: ignore[no-untyped-def
     """Dr bank, Cr agent for every transfer from a known agent not posted yet; Cr agent_unallocated
     for one no posted register claims (its register quarantined, missing or not arrived yet)."""
     for row in transfers.unposted_receipts(conn):
+        if row.channel == config.direct_channel and row.register_id is None:
+            continue  # a payer's п/п is received with its payment (rkc/direct.py), not before it
         entry = post_transfer(conn, bank=config.center_account, channel=row.channel, amount=row.amount,
                               number=row.number, on=row.date, payer_account=row.payer_account,
                               claimed=row.register_id is not None)  # fmt: skip

@@ -4,6 +4,8 @@ their register, and what stands behind every agent and unallocated balance (docs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from sqlalchemy import Connection, Row, String, and_, cast, exists, literal, or_, select
 
@@ -52,15 +54,18 @@ def agent_balances(conn: Connection) -> pd.DataFrame:
     return pd.DataFrame(conn.execute(query).all(), columns=["account", "signed"])
 
 
-def agent_items(conn: Connection) -> pd.DataFrame:
+def agent_items(conn: Connection, money_from: Mapping[str, str] | None = None) -> pd.DataFrame:
     """What explains agents' balances (``ITEM_COLUMNS``; ``amount`` in the account's natural sign):
     posted registers not tied to their п/п (the agent owes their net amount; a mismatched one the
     difference), п/п received into agent_unallocated and not moved yet, and п/п credited to an
-    agent without a register (posted so before agent_unallocated existed)."""
+    agent without a register (posted so before agent_unallocated existed). A register of a ГИС ЖКХ
+    channel in ``money_from`` is owed by that bank's agent: its posted and suspense money."""
+    money_from = money_from or {}
     r, t = Register.__table__, BankTransfer.__table__
     registers = conn.execute(
         select(r.c.id, r.c.channel, r.c.file, r.c.payment_order_number, r.c.payment_order_date, r.c.run_date,
-               r.c.declared_transfer, r.c.amount_total, r.c.commission_total, r.c.tie_status, t.c.amount)
+               r.c.declared_transfer, r.c.amount_total, r.c.commission_total, r.c.tie_status, t.c.amount,
+               r.c.posted_amount, r.c.suspense_amount)
         .select_from(r.outerjoin(t, t.c.id == r.c.transfer_id))
         .where(r.c.status == RegisterStatus.POSTED,
                or_(r.c.tie_status.is_(None), r.c.tie_status != TieStatus.TIED))
@@ -69,8 +74,11 @@ def agent_items(conn: Connection) -> pd.DataFrame:
     rows = []
     for row in registers:
         owed = row.declared_transfer if row.declared_transfer is not None else row.amount_total - row.commission_total
+        if row.channel in money_from:  # a rider: only what its payments put on the bank's account
+            owed = (row.posted_amount or 0) + (row.suspense_amount or 0) - (row.commission_total or 0)
         tied = row.tie_status == TieStatus.TRANSFER_MISMATCH and row.amount is not None
-        rows.append({"account": AGENT_PREFIX + row.channel, "channel": row.channel, "kind": "register",
+        debtor = money_from.get(row.channel, row.channel)
+        rows.append({"account": AGENT_PREFIX + debtor, "channel": debtor, "kind": "register",
                      "ref": row.id, "file": row.file, "number": row.payment_order_number,
                      "day": row.payment_order_date, "since": row.run_date,
                      "amount": int(owed) - (int(row.amount) if tied else 0)})  # fmt: skip

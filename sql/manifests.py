@@ -7,6 +7,8 @@ from datetime import date
 
 from sqlalchemy import Connection, text
 
+from domain.direct import REGISTER_FORMAT as DIRECT_FORMAT
+
 
 @dataclass(frozen=True)
 class StoredManifest:
@@ -68,10 +70,11 @@ def manifests_since(conn: Connection, first_id: int) -> list[StoredManifest]:
 
 def night_inputs(conn: Connection, run_date: date) -> list[dict]:
     """What a night read: its registers (posted, quarantined, refused) with their sha256 and where
-    they were filed, and the bank statements read that night."""
+    they were filed (not a register of payers' п/п: its source is a statement), and the bank
+    statements read that night."""
     registers = conn.execute(
         text(
-            "SELECT file, sha256, channel, status, stored_path FROM register WHERE run_date = :d"
+            "SELECT file, sha256, channel, status, stored_path, format FROM register WHERE run_date = :d"
             " AND status IN ('posted', 'quarantined', 'bad_file') ORDER BY channel, file, id"
         ),
         {"d": run_date},
@@ -80,8 +83,9 @@ def night_inputs(conn: Connection, run_date: date) -> list[dict]:
         text("SELECT file, sha256 FROM bank_statement WHERE run_date = :d ORDER BY id"), {"d": run_date}
     ).all()
     return [
+        # A register of payers' п/п is no file: its sha256 names its payments, its statement is listed below.
         *({"role": "register", "file": r.file, "sha256": r.sha256, "channel": r.channel, "status": r.status,
-           "stored": r.stored_path} for r in registers),
+           "stored": None if r.format == DIRECT_FORMAT else r.stored_path} for r in registers),
         *({"role": "bank_statement", "file": s.file, "sha256": s.sha256} for s in statements),
     ]  # fmt: skip
 

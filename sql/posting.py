@@ -71,6 +71,7 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
 
     ``payments`` has the payment columns plus ``pidx`` (unique in the batch), ``channel``,
     ``occurrence``, ``matched_uip`` and ``match_rule`` (None for suspense), and may have
+    ``agent`` (the channel whose agent account is debited, else ``channel``),
     ``value_date`` (ISO text; the entry's value date, else ``paid_date``) and ``document_version``
     (the version of the matched ПД whose lines the split used; NULL for suspense); ``splits`` has
     ``pidx``, ``supplier_inn``, ``service``, ``amount``. Runs inside the caller's transaction:
@@ -89,7 +90,12 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     # The postings are built (and checked to balance) in a worker thread while the database looks
     # up the keys and takes in the payments: that time is the server's, not this process's.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        building = pool.submit(payment_postings, frame[["pidx", "channel", "amount", "commission"]], splits)
+        # Whose agent account the payments debit: their channel's, or the bank's that carries the
+        # money of a ГИС ЖКХ channel without an agent (``agent``, docs/RULES.md).
+        debtor = "agent" if "agent" in frame.columns else "channel"
+        legs_of = frame[["pidx", debtor, "amount", "commission"]].rename(columns={debtor: "channel"})
+        building = pool.submit(payment_postings, legs_of, splits)
+        del legs_of
         del splits
         channels = frame["channel"].unique()
         lock_ledger(conn, str(channels[0]) if len(channels) == 1 else None)  # one register: one channel

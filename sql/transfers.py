@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, Row, func, insert, select, text, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
 
 from domain.statuses import RegisterStatus, TieStatus
 from sql.bulk import staged
@@ -14,7 +14,8 @@ from sql.models import BankStatementFile, BankTransfer, Register
 
 TRANSFER_KEY = ("date", "number", "payer_account", "amount")  # uq_bank_transfer_identity
 _STAGE_TYPES = {"statement_id": "BIGINT", "number": "TEXT", "date": "DATE", "amount": "BIGINT", "payer_name": "TEXT",
-                "payer_inn": "TEXT", "payer_account": "TEXT", "purpose": "TEXT", "channel": "TEXT"}  # fmt: skip
+                "payer_inn": "TEXT", "payer_account": "TEXT", "purpose": "TEXT", "channel": "TEXT",
+                "line_no": "INTEGER"}  # fmt: skip
 
 
 def statement_known(conn: Connection, sha256: str) -> bool:
@@ -25,6 +26,16 @@ def statement_known(conn: Connection, sha256: str) -> bool:
 def add_statement(conn: Connection, **values: object) -> int:
     """Record a statement file (``bank_statement``'s columns); return its id."""
     return int(conn.execute(insert(BankStatementFile).values(**values).returning(BankStatementFile.id)).scalar_one())
+
+
+def set_statement_path(conn: Connection, sha256: str, stored_path: str) -> None:
+    """Record where the statement of these bytes was filed (the archive), unless recorded before (a
+    copy read again is filed beside it, the first stays the statement's)."""
+    conn.execute(
+        update(BankStatementFile)
+        .where(BankStatementFile.sha256 == sha256, BankStatementFile.stored_path.is_(None))
+        .values(stored_path=stored_path)
+    )
 
 
 def add_new_transfers(conn: Connection, rows: pd.DataFrame) -> int:
@@ -52,13 +63,15 @@ def open_registers(conn: Connection) -> pd.DataFrame:
     """Posted registers not tied to a п/п yet (never tried, or their п/п still missing), by id:
     register_id, channel, order_number, order_date, net_amount (what the agent owes for the
     register: its declared transfer total, else every readable line's amount less commission;
-    rejected and duplicate lines were paid by payers too) and register_date (its latest payment)."""
+    rejected and duplicate lines were paid by payers too), register_date (its latest payment), and
+    posted_amount, suspense_amount, commission_total (a ГИС ЖКХ rider's own money, ``domain.tie_riders``)."""
     return pd.read_sql_query(
         text(
             "SELECT r.id AS register_id, r.channel, r.payment_order_number AS order_number,"
             " r.payment_order_date AS order_date,"
             " COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS net_amount,"
-            " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
+            " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date,"
+            " r.posted_amount, r.suspense_amount, r.commission_total"
             " FROM register r WHERE r.status = :posted"
             " AND (r.tie_status IS NULL OR r.tie_status = :missing) ORDER BY r.id"
         ),
@@ -120,3 +133,80 @@ def night_tieout(conn: Connection, run_date: date) -> pd.DataFrame:
         conn,
         params={"d": run_date, "posted": RegisterStatus.POSTED, "tied": TieStatus.TIED},
     )
+
+
+def waiting_direct(conn: Connection, channel: str) -> pd.DataFrame:
+    """The п/п credited to the channel of payers' п/п and not tied to a register yet, with their
+    statement (``statement_id``, ``file``, ``sha256``, ``stored_path``), by id: the payments the
+    night may still have to make of them (docs/RULES.md, "Direct payments")."""
+    t, s = BankTransfer.__table__, BankStatementFile.__table__
+    query = (
+        select(t.c.id, t.c.statement_id, t.c.number, t.c.date, t.c.amount, t.c.payer_name, t.c.payer_inn,
+               t.c.payer_account, t.c.purpose, t.c.line_no, s.c.file, s.c.sha256, s.c.stored_path)
+        .select_from(t.join(s, s.c.id == t.c.statement_id))
+        .where(t.c.channel == channel, t.c.register_id.is_(None))
+        .order_by(t.c.id)
+    )  # fmt: skip
+    frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    return frame.astype({"line_no": "Int64"})
+
+
+def payment_registers(conn: Connection, channel: str, operation_ids: list[str]) -> pd.DataFrame:
+    """The register of each stored payment of ``channel`` among ``operation_ids`` (occurrence 1):
+    ``operation_id``, ``register_id``."""
+    columns = ["operation_id", "register_id"]
+    if not operation_ids:
+        return pd.DataFrame(columns=columns)
+    keys = pd.DataFrame({"operation_id": operation_ids})
+    with staged(conn, "probe_direct", keys, {"operation_id": "TEXT"}) as stage:
+        rows = conn.execute(
+            text(
+                f"SELECT p.operation_id, p.register_id FROM {stage} k JOIN payment p"  # noqa: S608
+                " ON p.channel = :c AND p.operation_id = k.operation_id AND p.occurrence = 1"
+            ),
+            {"c": channel},
+        ).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def tie_payers_transfers(conn: Connection, pairs: pd.DataFrame, rule: str) -> int:
+    """Tie payers' п/п to the registers of their payments (``pairs``: ``transfer_id``,
+    ``register_id``) and mark those registers tied by ``rule``, without a п/п of their own (each
+    payment is one); return how many registers."""
+    if pairs.empty:
+        return 0
+    with staged(conn, "stage_direct_tie", pairs, {"transfer_id": "BIGINT", "register_id": "BIGINT"}) as stage:
+        conn.execute(text(
+            f"UPDATE bank_transfer SET register_id = (SELECT s.register_id FROM {stage} s"  # noqa: S608
+            f" WHERE s.transfer_id = bank_transfer.id) WHERE id IN (SELECT transfer_id FROM {stage})"
+        ))  # fmt: skip
+        done = conn.execute(
+            text(
+                f"UPDATE register SET tie_status = :tied, tie_rule = :rule"  # noqa: S608
+                f" WHERE id IN (SELECT register_id FROM {stage}) AND tie_status IS NULL"
+            ),
+            {"tied": TieStatus.TIED.value, "rule": rule},
+        )
+        return int(done.rowcount)
+
+
+def mismatched_registers(conn: Connection, channels: list[str]) -> pd.DataFrame:
+    """Registers of ``channels`` tied to a п/п with a difference (on any night): ``register_id``,
+    ``channel``, ``status``, ``rule``, the transfer (``transfer_number``, ``transfer_date``,
+    ``transfer_amount``, ``transfer_line_no``: its id), ``difference`` (п/п less the register's net)
+    and ``register_date``: where ГИС ЖКХ payments that came later may have their money."""
+    query = text(
+        "SELECT r.id AS register_id, r.channel, r.tie_status AS status, r.tie_rule AS rule,"
+        " t.number AS transfer_number, t.date AS transfer_date, t.amount AS transfer_amount,"
+        " t.id AS transfer_line_no,"
+        " t.amount - COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS difference,"
+        " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
+        " FROM register r JOIN bank_transfer t ON t.id = r.transfer_id"
+        " WHERE r.status = :posted AND r.tie_status = :mismatch AND r.channel IN :channels ORDER BY r.id"
+    ).bindparams(bindparam("channels", expanding=True))
+    params = {"posted": RegisterStatus.POSTED, "mismatch": TieStatus.TRANSFER_MISMATCH, "channels": channels}
+    rows = conn.execute(query, params).all() if channels else []
+    columns = ["register_id", "channel", "status", "rule", "transfer_number", "transfer_date", "transfer_amount",
+               "transfer_line_no", "difference", "register_date"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

@@ -137,9 +137,7 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     late = next((f for f in files if f.channel == "portal"), files[-1])
     center_inn = _center_inn(rng)
     center = (config.center_name, center_inn, config.center_account)
-    transfers = [agent_transfer(config.channels[f.channel], center, f.payment_order[0], f.payment_order[1],
-                                f.transfer, f.register_no, f.register_date)
-                 for f in files if f is not late]  # fmt: skip
+    transfers = [_transfer(config, plan, f, center) for f in files if f is not late]
     opening = int(rng.integers(50_000_000, 500_000_000))
     sup = suppliers.iloc[int(rng.integers(len(suppliers)))]
     transfers.append(Transfer(str(int(rng.integers(1, 999))), run, opening // 3, False, center,
@@ -151,8 +149,7 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     # The late п/п arrives the next day: that statement is the next night's, so it waits outside the
     # inbox (next-day/statements/) for whoever wants to watch the register tie a night late.
     arrives = run + timedelta(days=1)
-    late_transfer = agent_transfer(config.channels[late.channel], center, late.payment_order[0], late.payment_order[1],
-                                   late.transfer, late.register_no, late.register_date)  # fmt: skip
+    late_transfer = _transfer(config, plan, late, center)
     next_statement = write_statement(directory / "next-day" / "statements" / f"kl_to_1c_{arrives:%Y%m%d}.txt",
                                      account=config.center_account, bic=config.center_bic, day=arrives,
                                      opening=int(statement["closing"]), transfers=[late_transfer])  # fmt: skip
@@ -165,6 +162,21 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     manifest.write_text(json.dumps(facts, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return GeneratedDay(directory, run, suppliers_csv, charges_csv, [f.path for f in files],
                         [Path(statement["file"])], manifest, Path(next_statement["file"]))  # fmt: skip
+
+
+def _transfer(config: Config, plan: pay.Plan, f: RegisterFile, center: tuple[str, str, str]) -> Transfer:
+    """The п/п that pays a register: its agent's. A ГИС ЖКХ channel configured with ``money_from`` has
+    none: the bank pays its notifications by a п/п apart, less those its own register lists (the
+    planted cross-channel copies: the bank's copy is the one kept, docs/RULES.md)."""
+    bank = config.channels[f.channel].money_from
+    if bank is None:
+        return agent_transfer(config.channels[f.channel], center, f.payment_order[0], f.payment_order[1],
+                              f.transfer, f.register_no, f.register_date)  # fmt: skip
+    copies = [r for r in plan.defects.get("cross_channel_copy", []) if r in set(f.rows.tolist())]
+    agent = config.channels[bank]
+    purpose = f"Перечисление средств по извещениям ГИС ЖКХ за {f.register_date:%d.%m.%Y}. НДС не облагается"
+    return Transfer(f.payment_order[0], f.payment_order[1], f.transfer - int(plan.amount[copies].sum()), True,
+                    (agent.agent_name, agent.agent_inn, agent.agent_account), center, purpose)  # fmt: skip
 
 
 def _center_inn(rng: np.random.Generator) -> str:

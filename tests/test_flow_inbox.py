@@ -89,7 +89,7 @@ def test_an_untidy_night(harness, tmp_path, db_url, monkeypatch) -> None:  # noq
     states = {e["file"]: e["state"] for e in summary["inbox"]}
     assert states == {".reestr_520.txt.part": "in_transit", ".reestr_521.txt.part": "stuck",
                       "00044.001": "waiting_for_totals", "link.txt": "quarantined"}  # fmt: skip
-    left = sorted(p.name for c in config.channels for p in (config.inbox / c).iterdir())
+    left = sorted(p.name for c in config.inbox_channels for p in (config.inbox / c).iterdir())
     assert left == [".reestr_520.txt.part", ".reestr_521.txt.part", "00044.001"]  # every one of them listed
     assert outside.read_text(encoding="utf-8") == "not a register"
     day_archive, day_quarantine = config.archive / RUN.isoformat(), config.quarantine / RUN.isoformat()

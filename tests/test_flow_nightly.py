@@ -92,7 +92,7 @@ def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) 
                  "UNKNOWN_ACCOUNT", "TRANSFER_MISSING"):  # fmt: skip
         assert codes.get(code, 0) >= 1, code
     assert Path(result["xlsx"]).is_file() and Path(result["html"]).is_file()
-    assert not [p for c in config.channels for p in (config.inbox / c).iterdir()]  # everything filed away
+    assert not [p for c in config.inbox_channels for p in (config.inbox / c).iterdir()]  # everything filed away
     assert list((config.quarantine / day.run_date.isoformat()).rglob("*.reason.txt"))
 
     first_balances, violations, entries = _ledger(config)
@@ -273,7 +273,7 @@ def test_filing_fails_once_after_the_commit(harness, tmp_path, db_url, monkeypat
     result = nightly(home=str(config.home), run_date=day.run_date)
     assert failed and _ledger(config)[0] == _ledger(reference)[0]
     assert sorted(result["posted_this_run"]) == sorted(r["file"] for r in result["registers"])
-    assert not [p for c in config.channels for p in (config.inbox / c).iterdir()]  # everything filed away
+    assert not [p for c in config.inbox_channels for p in (config.inbox / c).iterdir()]  # everything filed away
     engine = make_engine(config.database_url)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT stored_path FROM register WHERE status = 'posted'")).scalars().all()

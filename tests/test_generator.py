@@ -60,14 +60,17 @@ def test_default_configuration_has_a_channel_for_every_shipped_format(tmp_path: 
     config = parse_config(yaml.safe_load(default_config_text()), tmp_path)
     kinds = {(c.format, c.dialect) for c in config.channels.values()}
     shipped = {("text", d) for d in builtin_dialects()} | {("xlsx", "xlsx_portal"), ("gis_xml", None)}
-    assert kinds == shipped
-    for c in config.channels.values():
+    assert kinds == shipped | {("statement", None)}  # and the payers' own п/п
+    agents = [c for c in config.channels.values() if not c.direct]
+    for c in agents:
         assert c.agent_name and inn.is_valid(c.agent_inn), c
         assert len(c.agent_account) == 20 and c.agent_account.isdigit(), c
     # a п/п is credited to the channel whose agent sent it: no two channels may share an agent
-    assert len({c.agent_inn for c in config.channels.values()}) == len(config.channels)
-    assert len({c.agent_account for c in config.channels.values()}) == len(config.channels)
+    assert len({c.agent_inn for c in agents}) == len(agents)
+    assert len({c.agent_account for c in agents}) == len(agents)
     assert len({c.priority for c in config.channels.values()}) == len(config.channels)
+    direct = config.channels[config.direct_channel or ""]
+    assert direct.name == "direct" and not (direct.agent_inn or direct.agent_account)
 
 
 def test_layout_and_channels(day: GeneratedDay, manifest: dict) -> None:

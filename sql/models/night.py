@@ -76,6 +76,7 @@ class BankStatementFile(Base):
     opening: Mapped[int] = mapped_column(BigInteger)
     closing: Mapped[int] = mapped_column(BigInteger)
     run_date: Mapped[date] = mapped_column(Date)
+    stored_path: Mapped[str | None] = mapped_column(Text)  # where the file was filed (migration 0024)
 
 
 class BankTransfer(Base):
@@ -94,6 +95,7 @@ class BankTransfer(Base):
     channel: Mapped[str | None] = mapped_column(String(64))  # the agent's channel, when the payer is known
     register_id: Mapped[int | None] = mapped_column(BigInteger)  # set when tied
     entry_id: Mapped[int | None] = mapped_column(BigInteger)  # the ledger entry of the receipt
+    line_no: Mapped[int | None] = mapped_column(Integer)  # its СекцияДокумент in the statement (0024)
     __table_args__ = (UniqueConstraint("date", "number", "payer_account", "amount", name="uq_bank_transfer_identity"),)
 
 
