@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from domain.statuses import RegisterStatus
 from sql import reversals as store
@@ -73,6 +73,7 @@ def _reverse(engine: Engine, subject: str, subject_id: int, reason: str, on: dat
             if not entries:
                 raise ReversalRefused(f"payment {subject_id} has no entry left to reverse "
                                       "(its register was recalled, or it was reversed already)")  # fmt: skip
+        _refuse_over_refunds(conn, subject, subject_id)
         text = f"сторно: {reason.strip()}"
         written = sum(reverse_entry(conn, entry, on=on, reason=text) is not None for entry in entries)
         if subject == "register":
@@ -80,3 +81,17 @@ def _reverse(engine: Engine, subject: str, subject_id: int, reason: str, on: dat
         store.record_request(conn, subject, subject_id, reason.strip(), written, on)
         uow.commit()
     return Reversed(subject, subject_id, written)
+
+
+def _refuse_over_refunds(conn: Connection, subject: str, subject_id: int) -> None:
+    """A payment with a refund standing (asked, approved, prepared or paid) is not reversed: its
+    refund entry already took the money from suspense or its suppliers, so reversing the payment
+    whole would drive them negative. The refund is cancelled first, or the recall is settled with
+    the agent outside the ledger's automatic path."""
+    key = "register_id" if subject == "register" else "payment_id"
+    standing = store.standing_refunds(conn, **{key: subject_id})
+    if standing:
+        listed = ", ".join(f"refund {r['id']} of payment {r['payment_id']} ({r['status']})" for r in standing[:5])
+        more = f" and {len(standing) - 5} more" if len(standing) > 5 else ""
+        raise ReversalRefused(f"{subject} {subject_id} has refunds standing: {listed}{more}; cancel them first "
+                              "(rkc refunds cancel): a refund already paid is not undone by a reversal")  # fmt: skip

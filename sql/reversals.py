@@ -9,9 +9,10 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from domain.duplicates import KEY_COLUMNS, RECALL_STEP
 from domain.ledger import COLLECTING_KINDS, EntryKind
+from domain.refunds import RefundStatus
 from domain.statuses import RegisterStatus
 from sql.bulk import staged
-from sql.models import Payment, Register, ReversalRequest
+from sql.models import Payment, Refund, Register, ReversalRequest
 
 _KINDS = tuple(k.value for k in COLLECTING_KINDS)
 _ENTRIES = "SELECT e.id, e.kind, e.reverses_id FROM ledger_entry e JOIN payment p ON p.id = e.payment_id WHERE "
@@ -59,6 +60,20 @@ def live_entries(conn: Connection, *, register_id: int | None = None, payment_id
     rows = conn.execute(query, {"id": register_id if register_id is not None else payment_id}).all()
     undone = {r.reverses_id for r in rows if r.kind == EntryKind.REVERSAL.value}
     return sorted(r.id for r in rows if r.kind in _KINDS and r.id not in undone)
+
+
+def standing_refunds(conn: Connection, *, register_id: int | None = None,
+                     payment_id: int | None = None) -> list[dict]:
+    """Refunds of a register's payments (or of one payment) that are not refused or cancelled: id,
+    payment id, status and amount, in id order."""
+    dropped = (RefundStatus.REFUSED.value, RefundStatus.CANCELLED.value)
+    query = select(Refund.id, Refund.payment_id, Refund.status, Refund.amount).where(
+        Refund.status.not_in(dropped)).order_by(Refund.id)  # fmt: skip
+    if register_id is not None:
+        query = query.join(Payment, Payment.id == Refund.payment_id).where(Payment.register_id == register_id)
+    else:
+        query = query.where(Refund.payment_id == payment_id)
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def recalled_copies(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:

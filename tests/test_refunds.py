@@ -18,7 +18,7 @@ from parsers.statement_1c import parse_payment_orders
 from reports.act import Party
 from rkc.payouts import prepare
 from rkc.refunds import RefundRefused, approve_refund, cancel_refund, refuse_refund, request_refund
-from rkc.reverse import reverse_payment
+from rkc.reverse import ReversalRefused, reverse_payment, reverse_register
 from rkc.statements import write_acts, write_statements
 from rkc.tie import tie_out
 from sql.ledger_queries import check_ledger
@@ -276,3 +276,20 @@ def test_statements_and_acts_show_refunds_tied_to_the_ledger(world, engine: sa.E
         lines = [r for r in load_workbook(act).active.iter_rows(values_only=True) if r[1] and "возврат" in str(r[1])]
         assert len(lines) == 1 and round(float(lines[0][2]) * 100) == -amount  # a debit of the center's side
         assert f"возврат № {first.refund_id} плательщику по платежу № 5001 от 15.03.2026" == lines[0][1]
+
+
+def test_a_payment_with_a_refund_standing_is_not_reversed_until_it_is_cancelled(world, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    config, who, split, _ = world
+    done = request_refund(config, engine, who["petrova"], ask(split, 50000))
+    register = int(rows(engine, "SELECT register_id FROM payment WHERE id = :p", p=split).iloc[0, 0])
+    before = balances(engine)
+    with pytest.raises(ReversalRefused, match=f"refund {done.refund_id} of payment {split} \\(approved\\)"):
+        reverse_payment(engine, split, "агент отозвал платёж", DAY)
+    with pytest.raises(ReversalRefused, match="refunds standing"):
+        reverse_register(engine, register, "агент отозвал реестр", DAY)
+    assert balances(engine) == before  # refused whole: nothing written
+    cancel_refund(config, engine, who["ivanova"], done.refund_id, "сначала отзыв")
+    assert reverse_payment(engine, split, "агент отозвал платёж", DAY).entries == 1
+    money = balances(engine)
+    assert (money[f"supplier:{A}"], money[f"supplier:{B}"], money["refunds_payable"]) == (0, 0, 0)
+    _sound(engine)
