@@ -33,6 +33,11 @@ PAYMENT_COLUMNS: dict[str, str] = {
     "supplier_inn": "object",  # a recipient the agent names (ГИС ЖКХ RecipientInfo), else None
     "services": "object",  # multi-service registers: tuple of (service_code, kopecks), else None
     "meters": "object",  # meter readings the payer gave: tuple of (meter, value) strings, else None
+    "method_raw": "object",  # how the payer paid, as the register wrote it (domain.methods), else None
+    "method": "object",  # the payment's method (domain.methods.PaymentMethod value), set by intake
+    "qr": "object",  # a receipt's QR payload (ГОСТ Р 56042) the line carries, else None
+    "qr_flag": "object",  # QR_UNREADABLE / QR_MISMATCH when the payload disagrees with its line (domain.qr_lines)
+    "qr_detail": "object",  # the finding's Russian description
 }
 
 
