@@ -10,6 +10,7 @@ import pandas as pd
 from domain.identifiers.account import compact as compact_account
 from domain.line_checks import line_checks
 from domain.line_checks import reasons as line_reasons
+from domain.qr_lines import fill_from_payloads, payload_findings, read_line_payloads
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import sheet_fields
 from parsers import xlsx_cells as cells
@@ -51,6 +52,18 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
     op_ids, op_why = cells.identifiers(by_field.get("operation_id", empty))
     uip, uip_why = cells.identifiers(by_field.get("uip", empty))
     els, _ = cells.identifiers(by_field.get("els", empty))
+    period = _periods(by_field)
+    qr = cells.texts(by_field["qr"]) if "qr" in by_field else None
+    qr_flag: object = None
+    qr_detail: object = None
+    if qr is not None:  # a receipt's QR payload gives the identifiers the row lacks (domain/qr_lines.py)
+        payloads = read_line_payloads(qr)
+        found = payload_findings(payloads, amount=amount, has_amount=amount_ok, account=account_raw, uip=uip)
+        qr_flag, qr_detail = found.code, found.detail
+        if payloads.readable.any():
+            account_raw = fill_from_payloads(account_raw, payloads.account).to_pylist()
+            uip = fill_from_payloads(uip, payloads.uip).to_pylist()
+            period = fill_from_payloads(period or [None] * n, payloads.period).to_pylist()
     # the domain's checks, as for text and DBF lines (a zero amount is already unreadable: positive=True)
     checks = line_checks(account=account_raw, uip=uip, els=els, amount=amount, has_amount=amount_ok,
                          operation_id=op_ids if "operation_id" in by_field else None)  # fmt: skip
@@ -96,12 +109,16 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
             "account": obj([None if a is None else compact_account(a) for a in account_raw]),
             "uip": obj(uip),
             "els": obj(els),
-            "period": obj(_periods(by_field)),
+            "period": obj(period),
             "amount": amount,
             "commission": pd.array(commission, dtype="Int64"),
             "payer": obj(cells.texts(by_field["payer"]) if "payer" in by_field else None),
             "address": obj(cells.texts(by_field["address"]) if "address" in by_field else None),
             "services": obj(split),
+            "method_raw": obj(cells.texts(by_field["method"]) if "method" in by_field else None),
+            "qr": obj(qr),
+            "qr_flag": obj(qr_flag),
+            "qr_detail": obj(qr_detail),
         }
     )
     payments = conform_payments(frame[~bad].reset_index(drop=True))
