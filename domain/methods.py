@@ -242,6 +242,15 @@ def order_methods(rows: pd.DataFrame) -> pd.DataFrame:
     key = [rank.get(m, len(rank)) if m is not None and m == m else len(rank) + 1 for m in method]
     out = rows.assign(_rank=key).sort_values(["_rank"], kind="stable").drop(columns="_rank")
     out["method"] = out["method"].astype(object).where(out["method"].notna(), None)
-    out["payments"] = out["payments"].astype("int64")
-    out["amount"] = out["amount"].astype("int64")
+    for column in ("payments", "amount", "posted", "suspense"):
+        if column in out.columns:
+            out[column] = out[column].astype("int64")
     return out.reset_index(drop=True)
+
+
+NOT_STATED = "not_stated"  # run-summary.json's key for payments stored without a method
+
+
+def summary_key(method: object) -> str:
+    """A method's key in ``run-summary.json``'s ``by_method``: its code, ``not_stated`` for none."""
+    return NOT_STATED if method is None or method != method else str(method)

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from domain.commission import Tariff
+from domain.methods import MethodMap
 from domain.money import AmountError, parse_amount
 from rkc.config_error import ConfigError
+from rkc.config_methods import MethodConfig, default_method, parse_methods
 from rkc.config_transport import Source, TransportConfigError, parse_source
 
 FORMATS = ("text", "xlsx", "dbf", "gis_xml")
@@ -55,6 +57,13 @@ class Channel:
     # bank writes the service names themselves (domain/servicecodes.py)
     service_codes: dict[str, str] = field(default_factory=dict)
     source: Source | None = None  # where ``rkc collect`` fetches its files from (rkc/config_transport.py)
+    # how its registers say how the payer paid, and where a QR payload is (rkc/config_methods.py)
+    methods: MethodConfig | None = None
+
+    @property
+    def method(self) -> MethodConfig:
+        """The channel's reading of payment methods (its format's default when it configures none)."""
+        return self.methods or MethodConfig(MethodMap(default_method(self.format)))
 
 
 def _dialect(value: object, root: Path) -> str | None:
@@ -88,10 +97,14 @@ def parse_channel(name: str, spec: dict[str, Any], source: str, root: Path) -> C
         tariff = Tariff(percent, minimum, maximum)
     except (InvalidOperation, AmountError, ValueError) as exc:
         raise ConfigError(f"{where}.commission: {exc}") from exc
+    methods = parse_methods(spec.get("method"), spec.get("qr"), fmt, where)
+    dialect = _dialect(spec.get("dialect") or spec.get("profile"), root)
+    if methods.fields:
+        _check_fields(fmt, dialect, methods, where)
     return Channel(
         name=name,
         format=fmt,
-        dialect=_dialect(spec.get("dialect") or spec.get("profile"), root),
+        dialect=dialect,
         agent_name=str(agent.get("name", "")),
         agent_inn=str(agent.get("inn", "")),
         agent_account=str(agent.get("account", "")),
@@ -101,7 +114,19 @@ def parse_channel(name: str, spec: dict[str, Any], source: str, root: Path) -> C
         totals_file=_totals_file(spec.get("totals_file"), where) if spec.get("totals_file") else None,
         service_codes=_service_codes(spec.get("service_codes"), where),
         source=source_spec,
+        methods=methods,
     )
+
+
+def _check_fields(fmt: str, dialect: str | None, methods: MethodConfig, where: str) -> None:
+    """Build the channel's parser once with the fields it names, so a wrong one is refused here, not
+    in the middle of a night."""
+    from parsers.registry import build_parser
+
+    try:
+        build_parser(fmt, dialect, None, methods.fields)
+    except ValueError as exc:  # DialectError, ProfileError: the file and the key named
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 def _unverified(value: object, where: str) -> bool:
