@@ -211,3 +211,13 @@ def _differ(own: pa.Array, other: pa.Array) -> np.ndarray:
 def _at(values: pa.Array | Sequence[str | None], i: int) -> str:
     value = values[int(i)]
     return str(value.as_py() if isinstance(value, pa.Scalar) else value).strip()
+
+
+def rejection_notes(findings: PayloadFindings | None, n: int) -> np.ndarray:
+    """Per line what a rejection's reason adds about its payload: the QR_UNREADABLE detail ("" for the
+    other lines), so that a line rejected for naming no payer says its payload could not be read."""
+    out = np.full(n, "", dtype=object)
+    if findings is not None:
+        unread = findings.code == Code.QR_UNREADABLE.value
+        out[unread] = findings.detail[unread]
+    return out

@@ -32,7 +32,13 @@ from domain.identifiers import account as account_id
 from domain.line_checks import line_checks
 from domain.money import parse_or_none, register_spelling
 from domain.money_vec import kopecks_column
-from domain.qr_lines import fill_from_payloads, payload_findings, read_line_payloads
+from domain.qr_lines import (
+    PayloadFindings,
+    fill_from_payloads,
+    payload_findings,
+    read_line_payloads,
+    rejection_notes,
+)
 from domain.records import DeclaredTotals, LineError, RecordKind, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
@@ -202,8 +208,10 @@ class DbfRegisterParser:
         for mask, _ in checks:
             bad |= mask
         bad &= candidate
+        notes = rejection_notes(None if qr_flag is None else PayloadFindings(qr_flag, qr_detail), n)
         errors = [
-            LineError(file, int(record_no[i]), "; ".join(label for mask, label in checks if mask[i]),
+            LineError(file, int(record_no[i]), "; ".join([label for mask, label in checks if mask[i]]
+                                                         + ([notes[i]] if notes[i] else [])),
                       raw[int(i)].as_py(), int(amt[i]) if has_amt[i] else None)
             for i in np.flatnonzero(bad)
         ]  # fmt: skip

@@ -19,7 +19,13 @@ from domain.identifiers import account as account_id
 from domain.line_checks import line_checks
 from domain.money import register_spelling
 from domain.money_vec import kopecks_column
-from domain.qr_lines import fill_from_payloads, payload_findings, read_line_payloads
+from domain.qr_lines import (
+    PayloadFindings,
+    fill_from_payloads,
+    payload_findings,
+    read_line_payloads,
+    rejection_notes,
+)
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.dialect import Dialect
@@ -232,9 +238,10 @@ def parse_rows(
     bad = forced_rows.copy()
     for mask, _ in checks:
         bad |= mask
+    notes = rejection_notes(None if qr_flag is None else PayloadFindings(qr_flag, qr_detail), rows)
     for i in np.flatnonzero(bad):
         reasons = [forced[int(line_no[i])]] if forced_rows[i] else []
-        reasons += [label for mask, label in checks if mask[i]]
+        reasons += [label for mask, label in checks if mask[i]] + ([notes[i]] if notes[i] else [])
         readable = int(amt[i]) if has_amt[i] else None
         errors.append(LineError(file, int(line_no[i]), "; ".join(reasons), lines[int(i)].as_py(), readable))
     good = ~bad

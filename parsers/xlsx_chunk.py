@@ -10,7 +10,13 @@ import pandas as pd
 from domain.identifiers.account import compact as compact_account
 from domain.line_checks import line_checks
 from domain.line_checks import reasons as line_reasons
-from domain.qr_lines import fill_from_payloads, payload_findings, read_line_payloads
+from domain.qr_lines import (
+    PayloadFindings,
+    fill_from_payloads,
+    payload_findings,
+    read_line_payloads,
+    rejection_notes,
+)
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import sheet_fields
 from parsers import xlsx_cells as cells
@@ -54,8 +60,8 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
     els, _ = cells.identifiers(by_field.get("els", empty))
     period = _periods(by_field)
     qr = cells.texts(by_field["qr"]) if "qr" in by_field else None
-    qr_flag: object = None
-    qr_detail: object = None
+    qr_flag: np.ndarray | None = None
+    qr_detail: np.ndarray | None = None
     if qr is not None:  # a receipt's QR payload gives the identifiers the row lacks (domain/qr_lines.py)
         payloads = read_line_payloads(qr)
         found = payload_findings(payloads, amount=amount, has_amount=amount_ok, account=account_raw, uip=uip)
@@ -86,6 +92,9 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
         )
     ]
     bad = np.fromiter(map(bool, why), dtype=bool, count=n)
+    if qr_flag is not None:  # a row rejected for naming no payer says its payload could not be read
+        notes = rejection_notes(PayloadFindings(qr_flag, qr_detail), n)
+        why = [f"{w}; {note}" if w and note else w for w, note in zip(why, notes, strict=True)]
     errors = tuple(
         LineError(file, int(line_nos[i]), why[i], str(raw[i]), int(amount[i]) if amount_ok[i] else None)
         for i in np.flatnonzero(bad)
