@@ -145,21 +145,45 @@ def resolve_methods(
     A value in ``spec.values`` (folded) or matching one of ``spec.patterns`` gives its method; any
     other line takes ``qr`` where ``has_qr`` (it carries a receipt's QR payload), else
     ``spec.default``. Values present but unknown are returned with their count and amount
-    (``amounts`` in kopecks, 0 when not given), the most frequent first.
+    (``amounts`` in kopecks, 0 when not given), the most frequent first. The values are read once
+    each (a register repeats a few hundred cashier ids over a million lines), then spread to the lines.
     """
-    values = _array(raw)
-    n = len(values)
-    trimmed = pc.utf8_trim_whitespace(values)
-    folded = _fold_column(values)
-    methods = np.full(n, None, dtype=object)
+    encoded = pc.dictionary_encode(_array(raw))
+    uniq, at = encoded.dictionary, encoded.indices
+    n = len(at)
+    row_of = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    folded = _fold_column(uniq)
+    u_method, u_known = _known_values(uniq, folded, spec)
+    u_present = np.asarray(pc.is_valid(folded).to_numpy(zero_copy_only=False), dtype=bool)
+    has = row_of >= 0
     known = np.zeros(n, dtype=bool)
-    if spec.values and n:
+    known[has] = u_known[row_of[has]]
+    present = np.zeros(n, dtype=bool)
+    present[has] = u_present[row_of[has]]
+    qr = np.zeros(n, dtype=bool) if has_qr is None else np.asarray(has_qr, dtype=bool)
+    methods = np.where(qr, PaymentMethod.QR.value, spec.default.value).astype(object)
+    methods[known] = u_method[row_of[known]]
+    unknown = present & ~known
+    if not unknown.any():
+        return MethodResolution(methods)
+    trimmed = pc.utf8_trim_whitespace(uniq).to_numpy(zero_copy_only=False)
+    keys = pd.factorize(folded.to_numpy(zero_copy_only=False))[0]  # spellings that fold alike are one value
+    return MethodResolution(methods, _unknown(row_of, unknown, keys, trimmed, qr, amounts, spec.default))
+
+
+def _known_values(uniq: pa.Array, folded: pa.Array, spec: MethodMap) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct raw value its method (object, None when unknown) and whether the map knows it."""
+    m = len(uniq)
+    methods = np.full(m, None, dtype=object)
+    known = np.zeros(m, dtype=bool)
+    if spec.values and m:
         keys = pa.array(list(spec.values), pa.string())
         targets = np.array([spec.values[k].value for k in keys.to_pylist()], dtype=object)
         at = pc.index_in(folded, value_set=keys)
         found = np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False), dtype=bool)
         methods[found] = targets[pc.fill_null(at, 0).to_numpy()[found]]
         known |= found
+    trimmed = pc.utf8_trim_whitespace(uniq)
     for pattern, method in spec.patterns:
         if known.all():
             break
@@ -167,28 +191,21 @@ def resolve_methods(
         take = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool) & ~known
         methods[take] = method.value
         known |= take
-    present = np.asarray(pc.is_valid(folded).to_numpy(zero_copy_only=False), dtype=bool)
-    qr = np.zeros(n, dtype=bool) if has_qr is None else np.asarray(has_qr, dtype=bool)
-    fallback = np.where(qr, PaymentMethod.QR.value, spec.default.value).astype(object)
-    methods[~known] = fallback[~known]
-    unknown = present & ~known
-    return MethodResolution(methods, _unknown(trimmed, folded, unknown, qr, amounts, spec.default))
+    return methods, known
 
 
 def _unknown(
-    trimmed: pa.Array, folded: pa.Array, mask: np.ndarray, qr: np.ndarray, amounts: object, default: PaymentMethod
-) -> tuple[UnknownMethod, ...]:
-    """The unknown values of ``mask`` grouped by their folded form, the most frequent first."""
-    if not mask.any():
-        return ()
+    row_of: np.ndarray, mask: np.ndarray, keys: np.ndarray, trimmed: np.ndarray, qr: np.ndarray, amounts: object,
+    default: PaymentMethod,
+) -> tuple[UnknownMethod, ...]:  # fmt: skip
+    """The unknown values of the lines in ``mask`` grouped by their folded form (``keys`` per distinct
+    raw value) and what they were taken as, the most frequent first."""
     rows = np.flatnonzero(mask)
-    take = pa.array(rows)
     kopecks = np.zeros(len(rows), dtype=np.int64) if amounts is None else np.asarray(amounts, dtype=np.int64)[rows]
-    frame = pd.DataFrame({"key": folded.take(take).to_numpy(zero_copy_only=False),
-                          "raw": trimmed.take(take).to_numpy(zero_copy_only=False),
-                          "amount": kopecks, "qr": qr[rows]})  # fmt: skip
-    groups = frame.groupby("key", sort=False).agg(raw=("raw", "first"), count=("raw", "size"),
-                                                    amount=("amount", "sum"), qr=("qr", "all"))  # fmt: skip
+    frame = pd.DataFrame({"key": keys[row_of[rows]], "qr": qr[rows], "value": row_of[rows], "amount": kopecks})
+    groups = frame.groupby(["key", "qr"], sort=False).agg(value=("value", "first"), count=("value", "size"),
+                                                          amount=("amount", "sum")).reset_index()  # fmt: skip
+    groups["raw"] = trimmed[groups["value"].to_numpy()]
     groups = groups.sort_values(["count", "raw"], ascending=[False, True], kind="stable")
     return tuple(UnknownMethod(str(r.raw), int(r.count), int(r.amount), PaymentMethod.QR if r.qr else default)
                  for r in groups.itertuples())  # fmt: skip
