@@ -36,8 +36,10 @@ class MethodConfig:
 
 
 def default_method(fmt: str) -> PaymentMethod:
-    """The method of a channel that configures none: ГИС ЖКХ notifications are ``gis``, the rest ``bank_app``."""
-    return PaymentMethod.GIS if fmt == "gis_xml" else PaymentMethod.BANK_APP
+    """The method of a channel that configures none: ГИС ЖКХ notifications are ``gis``, payers' own п/п
+    read from the bank statement (the ``direct`` channel's format ``statement``) ``direct_transfer``,
+    the rest ``bank_app``."""
+    return {"gis_xml": PaymentMethod.GIS, "statement": PaymentMethod.DIRECT_TRANSFER}.get(fmt, PaymentMethod.BANK_APP)
 
 
 def _method(value: object, where: str) -> PaymentMethod:
