@@ -123,14 +123,19 @@ def case_keys(frame: pd.DataFrame) -> pd.Series:
     by_transfer = (code + ":transfer:" + s("paid_date") + ":" + s("operation_id") + ":" + s("payer") + ":"
                    + frame["amount"].astype("Int64").astype("string").fillna(""))  # fmt: skip
     by_line = code + ":line:" + file_id + ":" + s("line_no")
+    # A method value a register's channel does not know: one case per register and value (the value
+    # opens the detail: «способ оплаты «X» …»).
+    detail = s("detail") if "detail" in frame.columns else pd.Series("", index=frame.index, dtype="string")
+    by_value = by_register + ":" + detail.str.split(":").str[0]
     keys = np.select(
         [
+            (code == Code.UNKNOWN_METHOD.value).to_numpy(),
             code.isin(_REGISTER_CODES).to_numpy(),
             (code == Code.REGISTER_MISSING.value).to_numpy(),
             pid.notna().to_numpy(),
             (code == Code.MALFORMED_LINE.value).to_numpy(),
         ],
-        [by_register, by_transfer, by_payment, by_line],
+        [by_value, by_register, by_transfer, by_payment, by_line],
         default=by_operation,
     )
     return pd.Series(keys, index=frame.index, dtype=object).str.slice(0, 200)

@@ -33,6 +33,9 @@ class Code(StrEnum):
     UNKNOWN_OUTGOING = "UNKNOWN_OUTGOING"
     CASH_BRIDGE_MISMATCH = "CASH_BRIDGE_MISMATCH"
     GIS_CANCELLATION_HELD = "GIS_CANCELLATION_HELD"
+    QR_MISMATCH = "QR_MISMATCH"
+    QR_UNREADABLE = "QR_UNREADABLE"
+    UNKNOWN_METHOD = "UNKNOWN_METHOD"
 
 
 # Russian titles used on report sheets; codes themselves stay as identifiers.
@@ -62,4 +65,7 @@ TITLES_RU: dict[Code, str] = {
     Code.UNKNOWN_OUTGOING: "Списание без поручения РКЦ",
     Code.CASH_BRIDGE_MISMATCH: "Остаток банка не сходится",
     Code.GIS_CANCELLATION_HELD: "Аннулирование без платежа",
+    Code.QR_MISMATCH: "QR-код не сходится со строкой",
+    Code.QR_UNREADABLE: "QR-код не прочитан",
+    Code.UNKNOWN_METHOD: "Неизвестный способ оплаты",
 }

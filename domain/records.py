@@ -36,6 +36,11 @@ PAYMENT_COLUMNS: dict[str, str] = {
     # the payer's purpose text (назначение платежа: a ГИС ЖКХ PaymentPurpose, a direct п/п's
     # НазначениеПлатежа), else None; read for identifiers only where the fields name none (docs/RULES.md)
     "purpose": "object",
+    "method_raw": "object",  # how the payer paid, as the register wrote it (domain.methods), else None
+    "method": "object",  # the payment's method (domain.methods.PaymentMethod value), set by intake
+    "qr": "object",  # a receipt's QR payload (ГОСТ Р 56042) the line carries, else None
+    "qr_flag": "object",  # QR_UNREADABLE / QR_MISMATCH when the payload disagrees with its line (domain.qr_lines)
+    "qr_detail": "object",  # the finding's Russian description
 }
 
 

@@ -32,7 +32,14 @@ from rkc.memory import libraries_out_of_the_collector, release_memory, return_me
 from rkc.report import night_outcomes, write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
-from rkc.summary import BRIDGE_FIELDS, bridge_lines, discrepancy_counts, write_summary
+from rkc.summary import (
+    BRIDGE_FIELDS,
+    bridge_lines,
+    discrepancy_counts,
+    methods_of_night,
+    render_methods,
+    write_summary,
+)
 from rkc.tie import tie_out
 from sql.engine import is_postgres, migrate
 
@@ -145,16 +152,20 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
     try:
         out_dir = config.out / run_date.isoformat()
         registers, refused = night_outcomes(engine, run_date)
-        files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"))
+        methods = methods_of_night(engine, run_date)
+        files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"),
+                             methods=methods)  # fmt: skip
         counts = discrepancy_counts(engine, run_date)
         cases = sync_cases(config, engine, run_date).to_dict()  # the workbench's queue follows the night
         bad_files = [{k: r[k] for k in ("file", "sha256", "channel", "reason", "stored_path")} for r in refused]
+        by_method = render_methods(methods)
         summary = write_summary(out_dir, run_date, registers, counts, {**extra, "bad_files": bad_files,
-                                                                        "report": files, "cases": cases})  # fmt: skip
+                                                                        "report": files, "cases": cases,
+                                                                        "by_method": by_method})  # fmt: skip
         totals = json.loads(summary.read_text(encoding="utf-8"))["totals"]
         manifest = write_night_manifest(config, engine, run_date, [summary, *map(Path, files.values())], totals)
         return {"summary": str(summary), **files, "manifest": str(manifest), "discrepancies": counts,
-                "registers": registers, "cases": cases}  # fmt: skip
+                "registers": registers, "cases": cases, "by_method": by_method}  # fmt: skip
     finally:
         engine.dispose()
         release_memory()  # this step's peak must not add to the next one's

@@ -32,6 +32,13 @@ from domain.identifiers import account as account_id
 from domain.line_checks import line_checks
 from domain.money import parse_or_none, register_spelling
 from domain.money_vec import kopecks_column
+from domain.qr_lines import (
+    PayloadFindings,
+    fill_from_payloads,
+    payload_findings,
+    read_line_payloads,
+    rejection_notes,
+)
 from domain.records import DeclaredTotals, LineError, RecordKind, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
@@ -168,6 +175,17 @@ class DbfRegisterParser:
         com, has_com = pc.fill_null(commission, 0).to_numpy(), _mask(pc.is_valid(commission))
         paid_date = self._dates(get("date"), fields.get("date"))
         paid_time = tc.times(get("time"), p.time_formats)
+        qr_flag = qr_detail = None
+        period_from_qr = None
+        if "qr" in fields:  # a receipt's QR payload gives the identifiers the record lacks (domain/qr_lines.py)
+            payloads = read_line_payloads(get("qr"))
+            found = payload_findings(payloads, amount=amt, has_amount=has_amt, account=get("account"), uip=get("uip"))
+            qr_flag, qr_detail = found.code, found.detail
+            if payloads.readable.any():
+                filled = {"account": fill_from_payloads(get("account"), payloads.account),
+                          "uip": fill_from_payloads(get("uip"), payloads.uip)}  # fmt: skip
+                get = lambda fld, _get=get: filled[fld] if fld in filled else _get(fld)  # noqa: E731
+                period_from_qr = payloads.period
         ids = [get(k) for k in ("account", "uip", "els")]
         read = [cols[c.name] for c in fields.values()]
         checks: list[tuple[np.ndarray, str]] = [
@@ -190,17 +208,21 @@ class DbfRegisterParser:
         for mask, _ in checks:
             bad |= mask
         bad &= candidate
+        notes = rejection_notes(None if qr_flag is None else PayloadFindings(qr_flag, qr_detail), n)
         errors = [
-            LineError(file, int(record_no[i]), "; ".join(label for mask, label in checks if mask[i]),
+            LineError(file, int(record_no[i]), "; ".join([label for mask, label in checks if mask[i]]
+                                                         + ([notes[i]] if notes[i] else [])),
                       raw[int(i)].as_py(), int(amt[i]) if has_amt[i] else None)
             for i in np.flatnonzero(bad)
         ]  # fmt: skip
         found = [(int(record_no[i]), self._declared(file, int(record_no[i]), cols, totals, int(i), raw, live[i]),
                   raw[int(i)].as_py()) for i in np.flatnonzero(is_total)]  # fmt: skip
         good = candidate & ~bad
-        v = {k: get(k) for k in ("account", "uip", "els", "period", "operation_id", "payer", "address")}
+        v = {k: get(k) for k in ("account", "uip", "els", "period", "operation_id", "payer", "address", "method",
+                                 "qr")}  # fmt: skip
         v.update(raw=raw, paid_date=paid_date, paid_time=paid_time)
         payments = self._frame(good, record_no, v, fields, amt, com, has_com)
+        payments = with_qr(payments, good, period_from_qr, qr_flag, qr_detail)
         non_payments = {RecordKind.DELETED.value: int(deleted.sum())} if deleted.any() else {}
         return Chunk(payments, tuple(errors), None, {}, non_payments), found
 
@@ -287,9 +309,25 @@ class DbfRegisterParser:
                 "commission": pd.arrays.IntegerArray(com[good], ~has_com[good]),
                 "payer": col(v["payer"]),
                 "address": col(v["address"]),
+                "method_raw": col(v["method"]),
+                "qr": col(v["qr"]),
             }
         )
         return conform_payments(frame)
+
+
+def with_qr(payments: pd.DataFrame, good: np.ndarray, period: pa.Array | None, flag: np.ndarray | None,
+            detail: np.ndarray | None) -> pd.DataFrame:  # fmt: skip
+    """The ``good`` records' payments with the period their QR payload gives where they name none, and
+    the payloads' findings (``domain.qr_lines.payload_findings``)."""
+    if flag is None:
+        return payments
+    out = {"qr_flag": pd.Series(flag[good], index=payments.index, dtype=object),
+           "qr_detail": pd.Series(detail[good], index=payments.index, dtype=object)}  # fmt: skip
+    if period is not None:
+        from_qr = pd.Series(tc.objects(period.filter(pa.array(good))), index=payments.index, dtype=object)
+        out["period"] = payments["period"].where(payments["period"].notna(), from_qr)
+    return payments.assign(**out)
 
 
 def _marker_regex(marker: str) -> str:

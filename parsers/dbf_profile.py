@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +24,8 @@ from parsers.dialect import DialectError, known_keys, spellings
 
 DIALECTS = Path(__file__).resolve().parent / "dialects"
 FIELDS = ("operation_id", "date", "time", "account", "uip", "els", "payer", "address", "period", "amount",
-          "commission")  # fmt: skip
+          "commission", "method", "qr")  # fmt: skip
+CHANNEL_FIELDS = ("method", "qr")  # fields a channel may name itself (rkc.yaml), over its profile's
 ENCODINGS = ("auto", "cp866", "cp1251", "utf-8", "ascii")
 TOP_KEYS = ("format", "name", "description", "encoding", "fields", "required", "date_formats", "time_formats",
             "period_formats", "amount", "totals", "identify")  # fmt: skip
@@ -101,6 +102,19 @@ def _totals(source: Path, raw: Any, fields: Mapping[str, tuple[str, ...]]) -> To
     )  # fmt: skip
 
 
+def with_fields(profile: DbfProfile, extra: Mapping[str, Any], where: str = "channel") -> DbfProfile:
+    """``profile`` with the ``CHANNEL_FIELDS`` a channel names itself (``extra``: field -> DBF field name
+    or list of names), replacing the profile's own; ``DialectError`` naming ``where`` when wrong."""
+    if not extra:
+        return profile
+    fields = dict(profile.fields)
+    for key, value in extra.items():
+        if key not in CHANNEL_FIELDS:
+            raise DialectError(where, key, f"not a field a channel names; one of {', '.join(CHANNEL_FIELDS)}")
+        fields[key] = _names(Path(where), f"{key}.field", value)
+    return replace(profile, fields=MappingProxyType(fields))
+
+
 def _read(source: Path) -> Mapping[str, Any]:
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
@@ -137,8 +151,8 @@ def load_profile(name_or_path: str | Path) -> DbfProfile:
     for r in required:
         if r not in fields:
             raise DialectError(source, "required", f"{r!r} has no DBF field under `fields`")
-    if not {"account", "uip", "els"} & set(fields):
-        raise DialectError(source, "fields", "needs at least one of account, uip, els to identify the payment")
+    if not {"account", "uip", "els", "qr"} & set(fields):
+        raise DialectError(source, "fields", "needs at least one of account, uip, els, qr to identify the payment")
     amount = known_keys(d.get("amount", {}), source, "amount", ("unit", "decimal"))
     unit, decimal = str(amount.get("unit", "rubles")), str(amount.get("decimal", "any"))
     if unit not in ("rubles", "kopecks"):

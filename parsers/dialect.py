@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -25,11 +25,15 @@ from parsers.dialect_shapes import KeyProblem, Meters, Totals
 from parsers.spellings import format_regex
 
 # Payment fields a dialect may place. branch, cashier and transfer_amount are read and checked but
-# only the raw line keeps them: the payment frame has no columns for them.
+# only the raw line keeps them: the payment frame has no columns for them. ``method`` is how the payer
+# paid as the register writes it (it may share its column with another field: Sber's cashier column
+# tells a teller from a device and the online bank), ``qr`` a receipt's QR payload (domain/qr_lines.py).
 FIELDS = (
     "operation_id", "date", "time", "branch", "cashier", "account", "payer", "address", "period",
     "amount", "transfer_amount", "commission", "uip", "els", "supplier_inn", "service_code", "payment_order",
+    "method", "qr",
 )  # fmt: skip
+CHANNEL_FIELDS = ("method", "qr")  # fields a channel may place itself (rkc.yaml), over its dialect's
 FOOTER_FIELDS = ("count", "amount", "transfer", "commission", "payment_order_number", "payment_order_date")
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp1251", "cp866")
 TOP_KEYS = (
@@ -165,7 +169,7 @@ def known_keys(raw: Any, source: Path, where: str, allowed: tuple[str, ...]) -> 
     return raw
 
 
-def _field(source: Path, key: str, value: Any, header: bool) -> FieldRef:
+def _field(source: Path | str, key: str, value: Any, header: bool) -> FieldRef:
     if isinstance(value, Mapping) and "column" in value:
         try:
             column, cut, pattern = shapes.part(key, value)
@@ -251,6 +255,24 @@ def _shapes(d: Mapping[str, Any], fields: Mapping[str, FieldRef]) -> dict[str, A
         "meters": shapes.meters(d.get("meters")), "group_by": shapes.group_by(d.get("group_by"), fields),
         "file_values": MappingProxyType(shapes.file_values(d.get("file_values"))),
     }  # fmt: skip
+
+
+def with_fields(d: Dialect, extra: Mapping[str, Any], where: str = "channel") -> Dialect:
+    """``d`` with the ``CHANNEL_FIELDS`` a channel places itself (``extra``: field -> a column number, a
+    header name or ``{key: PREFIX}``, as under ``fields``), replacing the dialect's own; ``DialectError``
+    naming ``where`` when one is wrong."""
+    if not extra:
+        return d
+    fields = dict(d.fields)
+    for key, value in extra.items():
+        if key not in CHANNEL_FIELDS:
+            raise _fail(where, key, f"not a field a channel places; one of {', '.join(CHANNEL_FIELDS)}")
+        fields[key] = _field(where, f"{key}.field", value, d.header)
+    whole = [f.column for k, f in fields.items() if k != "method" and f.column is not None and f.slice is None
+             and f.regex is None]  # fmt: skip
+    if len(set(whole)) != len(whole):
+        raise _fail(where, "qr.field", "the column is another field's")
+    return replace(d, fields=MappingProxyType(fields))
 
 
 def is_text_dialect(path: Path) -> bool:

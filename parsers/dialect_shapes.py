@@ -236,10 +236,12 @@ def check_layout(d: Mapping[str, Any], fields: Mapping[str, Any], services: Any,
         raise KeyProblem("fields.date", "required (a column, or `file_values` for one date per file)")
     if "amount" not in fields and "amount" not in elsewhere and services is None:
         raise KeyProblem("fields.amount", "required (or `services` pairs to sum)")
-    if not {"account", "uip", "els"} & set(fields):
-        raise KeyProblem("fields", "needs at least one of account, uip, els to identify the payment")
-    # Whole columns are one field each; parts of a column (slice, regex) may share it.
-    whole = [f.column for f in fields.values() if f.column is not None and f.slice is None and f.regex is None]
+    if not {"account", "uip", "els", "qr"} & set(fields):
+        raise KeyProblem("fields", "needs at least one of account, uip, els, qr to identify the payment")
+    # Whole columns are one field each; parts of a column (slice, regex) may share it, and so may the
+    # method, which banks write into another field's column (Sber's cashier column).
+    whole = [f.column for k, f in fields.items()
+             if k != "method" and f.column is not None and f.slice is None and f.regex is None]  # fmt: skip
     if len(set(whole)) != len(whole):
         raise KeyProblem("fields", "two fields share one column")
     columns = [(k, f.column) for k, f in fields.items() if f.column is not None]

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from domain.money import parse_or_none, register_spelling
 from parsers.base import BadFile
-from parsers.dialect import MAX_SERVICES, Dialect
+from parsers.dialect import CHANNEL_FIELDS, MAX_SERVICES, Dialect
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ class Layout:
 
 
 def resolve_header(d: Dialect, line: str, file: str, line_no: int | None = None) -> Layout:
-    """The layout named by a header row; ``BadFile`` when a named column is missing."""
+    """The layout named by a header row; ``BadFile`` when a named column is missing (the method and
+    the QR payload, ``CHANNEL_FIELDS``, may be: such a file has none)."""
     cells = _quoted([line], d.separator, d.quote)[0] if d.quote else line.split(d.separator)
     names = [n.strip().lower() for n in cells]
     if d.trailing_separator and len(names) > 1 and names[-1] == "":
@@ -78,6 +79,8 @@ def resolve_header(d: Dialect, line: str, file: str, line_no: int | None = None)
             columns[key] = ref.column
         elif ref.names:
             at = next((names.index(a) for a in ref.names if a in names), None)
+            if at is None and key in CHANNEL_FIELDS:
+                continue  # a method or QR column is not in every file of a bank: absent, the field is empty
             if at is None:
                 where = f"header row (line {line_no})" if line_no else "header row"
                 raise BadFile(file, f"{where} lacks the column {ref.names[0]!r} ({key})")

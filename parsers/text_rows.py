@@ -19,6 +19,13 @@ from domain.identifiers import account as account_id
 from domain.line_checks import line_checks
 from domain.money import register_spelling
 from domain.money_vec import kopecks_column
+from domain.qr_lines import (
+    PayloadFindings,
+    fill_from_payloads,
+    payload_findings,
+    read_line_payloads,
+    rejection_notes,
+)
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import text_columns as tc
 from parsers.dialect import Dialect
@@ -115,6 +122,20 @@ def _money(d: Dialect, get: Callable[[str], pa.Array], key: str) -> tuple[pa.Arr
     return total, _mask(given)
 
 
+def fill_from_qr(
+    f: dict[str, pa.Array], get: Callable[[str], pa.Array], period: pa.Array, amt: np.ndarray, has_amt: np.ndarray
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Fill ``f``'s account and УИП, and the period, from the lines' QR payloads where the line has
+    none; return the period and, per line, the payload's finding (code, Russian detail) or None."""
+    payloads = read_line_payloads(f["qr"])
+    findings = payload_findings(payloads, amount=amt, has_amount=has_amt, account=get("account"), uip=get("uip"))
+    if payloads.readable.any():
+        f["account"] = fill_from_payloads(get("account"), payloads.account)
+        f["uip"] = fill_from_payloads(get("uip"), payloads.uip)
+        period = pc.coalesce(period, payloads.period)
+    return period, findings.code, findings.detail
+
+
 def group_ids(pick: Callable[[pa.Array], pa.Array], parts: list[pa.Array]) -> np.ndarray:
     """The operation id shared by the lines of one payment: derived from its ``group_by`` fields."""
     joined = pc.binary_join_element_wise(*[pc.fill_null(pick(p), "") for p in parts], "\x1f")
@@ -178,6 +199,9 @@ def parse_rows(
     # Commission: the column, else what the bank kept (amount − transfer), else NA.
     com_out = np.where(has_com, com, amt - tr)
     com_known = has_com | (has_tr & has_amt)
+    qr_flag = qr_detail = None
+    if "qr" in f:  # a receipt's QR payload gives the identifiers the line lacks (domain/qr_lines.py)
+        period, qr_flag, qr_detail = fill_from_qr(f, get, period, amt, has_amt)
     ids = [get(k) for k in ("account", "uip", "els")]
 
     def _part(key: str) -> str:
@@ -214,9 +238,10 @@ def parse_rows(
     bad = forced_rows.copy()
     for mask, _ in checks:
         bad |= mask
+    notes = rejection_notes(None if qr_flag is None else PayloadFindings(qr_flag, qr_detail), rows)
     for i in np.flatnonzero(bad):
         reasons = [forced[int(line_no[i])]] if forced_rows[i] else []
-        reasons += [label for mask, label in checks if mask[i]]
+        reasons += [label for mask, label in checks if mask[i]] + ([notes[i]] if notes[i] else [])
         readable = int(amt[i]) if has_amt[i] else None
         errors.append(LineError(file, int(line_no[i]), "; ".join(reasons), lines[int(i)].as_py(), readable))
     good = ~bad
@@ -258,6 +283,10 @@ def parse_rows(
             "supplier_inn": col(get("supplier_inn")),
             "services": obj(services[good][sort] if services is not None else np.full(len(raw), None)),
             "meters": obj(meters[good][sort] if meters is not None else np.full(len(raw), None)),
+            "method_raw": col(get("method")),
+            "qr": col(get("qr")),
+            "qr_flag": obj(qr_flag[good][sort] if qr_flag is not None else np.full(len(raw), None)),
+            "qr_detail": obj(qr_detail[good][sort] if qr_detail is not None else np.full(len(raw), None)),
         },
         copy=False,
     )

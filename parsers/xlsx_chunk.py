@@ -10,6 +10,13 @@ import pandas as pd
 from domain.identifiers.account import compact as compact_account
 from domain.line_checks import line_checks
 from domain.line_checks import reasons as line_reasons
+from domain.qr_lines import (
+    PayloadFindings,
+    fill_from_payloads,
+    payload_findings,
+    read_line_payloads,
+    rejection_notes,
+)
 from domain.records import LineError, conform_payments, synthetic_operation_id
 from parsers import sheet_fields
 from parsers import xlsx_cells as cells
@@ -52,6 +59,18 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
     uip, uip_why = cells.identifiers(by_field.get("uip", empty))
     els, _ = cells.identifiers(by_field.get("els", empty))
     purpose = cells.texts(by_field["purpose"]) if "purpose" in by_field else None
+    period = _periods(by_field)
+    qr = cells.texts(by_field["qr"]) if "qr" in by_field else None
+    qr_flag: np.ndarray | None = None
+    qr_detail: np.ndarray | None = None
+    if qr is not None:  # a receipt's QR payload gives the identifiers the row lacks (domain/qr_lines.py)
+        payloads = read_line_payloads(qr)
+        found = payload_findings(payloads, amount=amount, has_amount=amount_ok, account=account_raw, uip=uip)
+        qr_flag, qr_detail = found.code, found.detail
+        if payloads.readable.any():
+            account_raw = fill_from_payloads(account_raw, payloads.account).to_pylist()
+            uip = fill_from_payloads(uip, payloads.uip).to_pylist()
+            period = fill_from_payloads(period or [None] * n, payloads.period).to_pylist()
     # the domain's checks, as for text and DBF lines (a zero amount is already unreadable: positive=True)
     checks = line_checks(account=account_raw, uip=uip, els=els, amount=amount, has_amount=amount_ok,
                          operation_id=op_ids if "operation_id" in by_field else None, purpose=purpose)  # fmt: skip
@@ -74,6 +93,9 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
         )
     ]
     bad = np.fromiter(map(bool, why), dtype=bool, count=n)
+    if qr_flag is not None:  # a row rejected for naming no payer says its payload could not be read
+        notes = rejection_notes(PayloadFindings(qr_flag, qr_detail), n)
+        why = [f"{w}; {note}" if w and note else w for w, note in zip(why, notes, strict=True)]
     errors = tuple(
         LineError(file, int(line_nos[i]), why[i], str(raw[i]), int(amount[i]) if amount_ok[i] else None)
         for i in np.flatnonzero(bad)
@@ -97,13 +119,17 @@ def build_chunk(file: str, batch: list[tuple[int, list[object]]], columns: dict[
             "account": obj([None if a is None else compact_account(a) for a in account_raw]),
             "uip": obj(uip),
             "els": obj(els),
-            "period": obj(_periods(by_field)),
+            "period": obj(period),
             "amount": amount,
             "commission": pd.array(commission, dtype="Int64"),
             "payer": obj(cells.texts(by_field["payer"]) if "payer" in by_field else None),
             "address": obj(cells.texts(by_field["address"]) if "address" in by_field else None),
             "services": obj(split),
             "purpose": obj(purpose),
+            "method_raw": obj(cells.texts(by_field["method"]) if "method" in by_field else None),
+            "qr": obj(qr),
+            "qr_flag": obj(qr_flag),
+            "qr_detail": obj(qr_detail),
         }
     )
     payments = conform_payments(frame[~bad].reset_index(drop=True))

@@ -32,9 +32,9 @@ from parsers.zipguard import ZipLimits
 
 DIALECTS = Path(__file__).resolve().parent / "dialects"
 FIELDS = ("paid_date", "paid_time", "operation_id", "uip", "els", "account_raw", "payer", "address",
-          "period", "period_month", "period_year", "amount", "commission", "purpose")  # fmt: skip
+          "period", "period_month", "period_year", "amount", "commission", "purpose", "method", "qr")  # fmt: skip
 MONEY_FIELDS = ("amount", "commission")
-IDENTIFIERS = ("account_raw", "uip", "els")  # a payment row needs one of them
+IDENTIFIERS = ("account_raw", "uip", "els", "qr")  # a payment row needs one of them (a QR payload names its ЛС)
 KEYS = frozenset({"format", "name", "description", "header_search_rows", "header_rows", "required", "columns",
                   "services", "totals", "zip"})  # fmt: skip
 _SPACES = re.compile(r"\s+")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,28 @@ def _build(path: Path, data: Any, node: yaml.Node | None) -> XlsxProfile:
         zip_limits=limits, header_rows=0 if header_rows == "auto" else header_rows,
         services=_services(path, node, data.get("services")),
     )  # fmt: skip
+
+
+CHANNEL_FIELDS = ("method", "qr")  # columns a channel may name itself (rkc.yaml), over its profile's
+
+
+def with_columns(profile: XlsxProfile, extra: Mapping[str, Any], where: str = "channel") -> XlsxProfile:
+    """``profile`` with the ``CHANNEL_FIELDS`` columns a channel names itself (``extra``: field -> header
+    name or list of names), replacing the profile's own; ``ProfileError`` naming ``where`` when wrong."""
+    if not extra:
+        return profile
+    aliases = {k: f for k, f in profile.aliases.items() if f not in extra}
+    names = {f: n for f, n in profile.names.items() if f not in extra}
+    for fld, raw in extra.items():
+        if fld not in CHANNEL_FIELDS:
+            raise ProfileError(where, fld, f"not a column a channel names; one of {', '.join(CHANNEL_FIELDS)}")
+        names[fld] = tuple(_strings(Path(where), None, f"{fld}.field", raw))
+        for alias in names[fld]:
+            key = header_key(alias)[0]
+            if is_unit_only(alias) or aliases.get(key, fld) != fld:
+                raise ProfileError(where, f"{fld}.field", f"header name {alias!r} is a unit or another column's name")
+            aliases[key] = fld
+    return replace(profile, aliases=aliases, names=names)
 
 
 def _check_fields(path: Path, node: yaml.Node | None, columns: Mapping[str, Any]) -> None:

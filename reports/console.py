@@ -15,7 +15,8 @@ from rich import box
 from rich.table import Table
 
 from domain.codes import TITLES_RU, Code
-from domain.money import format_ru
+from domain.methods import NOT_STATED, label_ru
+from domain.money import format_ru, parse_amount
 from domain.statuses import RegisterStatus
 from reports.reasons_ru import translate
 
@@ -113,6 +114,11 @@ def legend_lines(lines: list[dict], channels: Mapping[str, str]) -> list[str]:
     return out
 
 
+def _kopecks(amount: str) -> int:
+    """run-summary.json's ``"1234.56"`` as kopecks."""
+    return parse_amount(amount)
+
+
 def night_lines(result: dict, channels: Mapping[str, str]) -> list[str]:
     """What follows the bridge: registers of another run, skipped files, discrepancies, the report."""
     out = []
@@ -126,6 +132,11 @@ def night_lines(result: dict, channels: Mapping[str, str]) -> list[str]:
     found = result.get("discrepancies", {})
     out.append("Расхождения: " + ("нет" if not found else f"{sum(found.values())}"))
     out += [f"  {code_ru(code)}: {count}" for code, count in found.items()]
+    methods = result.get("by_method") or {}
+    if methods:
+        out.append("По способам оплаты (проведено и невыясненные):")
+        out += [f"  {label_ru(None if code == NOT_STATED else code)}: {format_ru(_kopecks(m['amount']))}"
+                f" ({m['payments']})" for code, m in methods.items()]  # fmt: skip
     out.append(f"Отчёт: {result.get('xlsx')}")
     out.append(f"Итоги (JSON): {result.get('summary')}")
     return out

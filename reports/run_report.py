@@ -1,6 +1,7 @@
 """The discrepancy report of a nightly run, for the accountants: one XLSX and the same as HTML.
 
-Sheets: «Сводка» (the bridge per register and in total), «Сверка с выпиской» (each register tied
+Sheets: «Сводка» (the bridge per register and in total), «Способы оплаты» (the night's payments by
+method, ``reports.methods``), «Сверка с выпиской» (each register tied
 to its п/п in the bank statement), then one sheet per discrepancy code present, with every
 affected payment and its provenance (file, line, raw text). Suspense sheets (UNKNOWN_ACCOUNT,
 AMBIGUOUS_MATCH) also carry the near-miss proposals («Возможно») and the two columns the
@@ -28,6 +29,7 @@ from domain.codes import TITLES_RU, Code
 from domain.nearmiss import PROPOSAL_COLUMNS
 from domain.statuses import RegisterStatus, TieStatus
 from reports.labels import format_ru, rule_ru, russian_channels
+from reports.methods import METHOD_COLUMNS, METHODS_TITLE, method_table
 from reports.night_sheets import PAYMENT_ID_HEADER, extra_sheets, select_columns
 from reports.reasons_ru import translate_column
 from reports.render import html_table, money_ru, render_html, text_column
@@ -138,6 +140,7 @@ class RunReportData:
     channel_names: Mapping[str, str] = field(default_factory=dict)  # code → the agent's name (rkc.yaml)
     cash_bridge: list[tuple[str, int | None, int]] | None = None  # domain.cashbridge.CashBridge.lines()
     agent_money: pd.DataFrame | None = None  # domain.agent_money.ROW_COLUMNS
+    methods: pd.DataFrame | None = None  # method, payments, posted, suspense, amount (rkc.summary.methods_of_night)
 
 
 def report_paths(run_date: date, out_dir: Path) -> tuple[Path, Path]:
@@ -168,8 +171,11 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
     extras = [(title, russian_channels(frame, names), columns) for title, frame, columns in shown]
     index = _index(sections)
 
+    methods, methods_total = method_table(data.methods)  # a night without stored payments has no such sheet
     sheets = [
         SheetSpec(SUMMARY_TITLE, [c for _, c in REGISTER_COLUMNS], registers, tail=total),
+        *([SheetSpec(METHODS_TITLE, [c for _, c in METHOD_COLUMNS], methods, tail=methods_total)] if len(methods)
+          else []),
         *([SheetSpec(INDEX_TITLE, [c for _, c in INDEX_COLUMNS], index)] if len(index) else []),
         SheetSpec(TIEOUT_TITLE, [c for _, c in TIEOUT_COLUMNS], russian_channels(tieout, names)),
     ]
@@ -185,6 +191,8 @@ def write_run_report(data: RunReportData, out_dir: Path, html_rows: int = 1000) 
             html_path,
             run_date=data.run_date.strftime("%d.%m.%Y"),
             summary=html_table(pd.concat([registers, total], ignore_index=True), REGISTER_COLUMNS),
+            methods=html_table(pd.concat([methods, methods_total], ignore_index=True), METHOD_COLUMNS)
+            if len(methods) else None,
             tieout=html_table(russian_channels(tieout, names), TIEOUT_COLUMNS),
             index=[(title, code, len(frame), _sum_ru(frame["amount"])) for code, title, frame, _ in sections],
             sections=[

@@ -3,10 +3,11 @@
 Written to ``<out_root>/statements/<YYYY-MM>/<inn>/`` for every supplier with movements in the
 period or a non-zero balance:
 
-- ``statement-<period>-<inn>.xlsx``: «Выписка» (details, opening balance, totals by kind, closing
-  balance), «Поступления по дням» (payments by value date and channel), «Корректировки»
-  (reclassifications from suspense, reversals and any other movement, one row per posting),
-  «Перечисления» (payouts) and «Возвраты плательщикам» (refunds of its payments' money);
+- ``statement-<period>-<inn>.xlsx``: «Выписка» (details, opening balance, totals by kind with the
+  payments by service, by channel and by method, closing balance), «Поступления по дням» (payments
+  by value date and channel), «Корректировки» (reclassifications from suspense, reversals and any
+  other movement, one row per posting), «Перечисления» (payouts) and «Возвраты плательщикам»
+  (refunds of its payments' money);
 - ``register-<period>-<inn>.csv``: one line per supplier posting (payment part, reclass part,
   reversal part), ``;``-separated, cp1251, CRLF, header row, decimal comma, and a control-total
   footer line ``ИТОГО;<count>;…;<sum>`` (docs/REPORTS.md);
@@ -33,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from domain.ledger import EntryKind
+from domain.methods import by_method, label_ru
 from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
@@ -145,7 +147,7 @@ def render_statements(data: StatementData, out_root: Path,
         corr = corrections.iloc[corr_bounds[i][0] : corr_bounds[i][1]].reset_index(drop=True)
         mine = payments.iloc[pay_bounds[i][0] : pay_bounds[i][1]]
         summary = _summary(s, kinds.get(s.inn, empty_kinds), span, _breakdown(mine, "service"),
-                           _breakdown(mine, "channel"))  # fmt: skip
+                           _breakdown(mine, "channel"), _by_method(mine))  # fmt: skip
         paid = corr[corr["kind"] == EntryKind.PAYOUT].reset_index(drop=True)
         refunded = corr[corr["kind"] == EntryKind.REFUND].reset_index(drop=True)
         stem = f"{period}-{s.inn}"
@@ -196,9 +198,11 @@ def _slices(keys: pd.Series, inns: pd.Series) -> list[tuple[int, int]]:
 
 
 def _summary(s: object, by_kind: pd.DataFrame, span: str, by_service: list[tuple[str, int, int]],
-             by_channel: list[tuple[str, int, int]]) -> pd.DataFrame:  # fmt: skip
+             by_channel: list[tuple[str, int, int]],
+             by_method: list[tuple[str, int, int]] | None = None) -> pd.DataFrame:  # fmt: skip
     """The «Выписка» sheet: supplier details, opening, movement totals by kind (payments also by
-    service and by channel: ``(name, count, kopecks)``), closing."""
+    service, by channel and by method: ``(name, count, kopecks)``, each block summing to the
+    payments' total), closing."""
     rows: list[tuple[str, str | None, int | None, int | None]] = [
         ("Поставщик", s.name, None, None),  # type: ignore[attr-defined]
         ("ИНН / КПП", f"{s.inn} / {s.kpp}" if s.kpp else s.inn, None, None),  # type: ignore[attr-defined]
@@ -219,6 +223,7 @@ def _summary(s: object, by_kind: pd.DataFrame, span: str, by_service: list[tuple
         if kind == EntryKind.PAYMENT:
             rows += [(f"  в т.ч. по услуге «{name}»", None, int(n), int(total)) for name, n, total in by_service]
             rows += [(f"  в т.ч. через «{name}»", None, int(n), int(total)) for name, n, total in by_channel]
+            rows += [(f"  в т.ч. способом «{name}»", None, int(n), int(total)) for name, n, total in by_method or []]
     other = by_kind.drop(index=[k for k in known if k in by_kind.index])
     rows.append(("Прочие движения", None, int(other["size"].sum()), int(other["sum"].sum())))
     rows.append(("Итого движение за период", None, int(s.rows), int(s.moved)))  # type: ignore[attr-defined]
@@ -235,6 +240,16 @@ def _breakdown(payments: pd.DataFrame, by: str) -> list[tuple[str, int, int]]:
         return []
     grouped = payments.groupby(payments[by].fillna("—"), sort=True)["amount"].agg(["size", "sum"])
     return [(str(name), int(n), int(total)) for name, n, total in grouped.itertuples()]
+
+
+def _by_method(payments: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """One supplier's payments summed by how the payer paid: (Russian label, count, kopecks) in the
+    order of ``domain.methods.PaymentMethod``, «Не указан» last (payments stored before methods)."""
+    if payments.empty:
+        return []
+    method = payments["method"] if "method" in payments.columns else pd.Series(None, index=payments.index)
+    rows = by_method(method.astype(object).where(method.notna(), None), payments["amount"].to_numpy())
+    return [(label_ru(r.method), int(r.payments), int(r.amount)) for r in rows.itertuples(index=False)]
 
 
 def _total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -> pd.DataFrame:

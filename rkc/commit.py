@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from domain.codes import Code
+from domain.methods import PaymentMethod, UnknownMethod, unknown_details
 from domain.records import PAYMENT_COLUMNS
 from domain.statuses import Outcome, RegisterStatus
 from rkc.config import Config
@@ -33,8 +34,10 @@ from sql.uow import UnitOfWork
 
 # The intake columns posting stores (the services were already split by the decision step; the
 # raw lines stay in the archived file and are read only for the lines that have a discrepancy).
-# The meter readings are stored in a table of their own.
-STORED_COLUMNS = [c for c in PAYMENT_COLUMNS if c not in ("services", "meters", "raw")]
+# The meter readings are stored in a table of their own; of the method and the QR payload only the
+# method read from them is stored (the decision step turned the payloads' findings into flags).
+STORED_COLUMNS = [c for c in PAYMENT_COLUMNS
+                  if c not in ("services", "meters", "raw", "method_raw", "qr", "qr_flag", "qr_detail")]  # fmt: skip
 DISCREPANCY_COLUMNS = [
     "run_date", "code", "register_id", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date",
     "account_raw", "uip", "payer", "address", "amount", "detail", "raw",
@@ -113,7 +116,8 @@ def _commit_register(
     register_rows = plan.register_flags.get(intake.sha256) or (
         [[Code.REGISTER_TOTAL_MISMATCH.value, reason]] if reason else []
     )
-    rows = _discrepancy_rows(payments, flags, errors, intake, run_date, register_rows, amount_total)
+    rows = _discrepancy_rows(payments, flags, errors, intake, run_date, register_rows, amount_total,
+                             [] if reason else _unknown_methods(intake))  # fmt: skip
     to_post = payments[payments["outcome"].isin([Outcome.POSTED, Outcome.SUSPENSE])]
     del payments
     # A payment dated out of range waits in suspense on the run date, never on its own future date.
@@ -192,9 +196,18 @@ def _db_ids(ids: pd.DataFrame | None) -> pd.Series:
     return ids.set_index("pidx")["id"]
 
 
+def _unknown_methods(intake: Intake) -> list[dict]:
+    """UNKNOWN_METHOD rows of a register: the method values its channel does not know, one row per
+    value (the most frequent first, the rest in one row), each with its payments' amount."""
+    found = [UnknownMethod(raw, int(n), int(amount), PaymentMethod(taken)) for raw, n, amount, taken in
+             intake.unknown_methods]  # fmt: skip
+    return [{"code": Code.UNKNOWN_METHOD.value, "detail": detail, "amount": amount}
+            for detail, amount in unknown_details(found)]  # fmt: skip
+
+
 def _discrepancy_rows(
     payments: pd.DataFrame, flags: pd.DataFrame, errors: pd.DataFrame, intake: Intake, run_date: date,
-    register_rows: list[list[str]], amount_total: int,
+    register_rows: list[list[str]], amount_total: int, method_rows: list[dict] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Every discrepancy of the register with its provenance, in the discrepancy table's columns.
 
@@ -213,6 +226,8 @@ def _discrepancy_rows(
     if register_rows:  # the register as a whole: totals that do not tie, no totals at all
         frames.append(pd.DataFrame([{"code": code, "amount": amount_total, "detail": detail}
                                     for code, detail in register_rows]))  # fmt: skip
+    if method_rows:  # method values the channel does not know, with the payments they were read on
+        frames.append(pd.DataFrame(method_rows))
     out = pd.concat(frames, ignore_index=True)
     out["run_date"] = run_date.isoformat()
     out["channel"] = intake.channel

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from domain.commission import Tariff
+from domain.methods import MethodMap
 from domain.money import AmountError, parse_amount
 from rkc.config_error import ConfigError
+from rkc.config_methods import MethodConfig, default_method, parse_methods
 from rkc.config_transport import Source, TransportConfigError, parse_source
 
 FORMATS = ("text", "xlsx", "dbf", "gis_xml", "statement")
@@ -62,11 +64,18 @@ class Channel:
     # a ГИС ЖКХ channel without an agent of its own: the channel whose agent's п/п carries its money
     # (docs/RULES.md, "Whose money a ГИС ЖКХ notification is"); None: its own agent pays
     money_from: str | None = None
+    # how its registers say how the payer paid, and where a QR payload is (rkc/config_methods.py)
+    methods: MethodConfig | None = None
 
     @property
     def direct(self) -> bool:
         """Whether this is the channel of payers' own п/п (format ``statement``): it has no inbox."""
         return self.format == STATEMENT
+
+    @property
+    def method(self) -> MethodConfig:
+        """The channel's reading of payment methods (its format's default when it configures none)."""
+        return self.methods or MethodConfig(MethodMap(default_method(self.format)))
 
 
 def _dialect(value: object, root: Path) -> str | None:
@@ -103,10 +112,14 @@ def parse_channel(name: str, spec: dict[str, Any], source: str, root: Path) -> C
     money_from = _money_from(spec, agent, fmt, where)
     if fmt == STATEMENT:
         _direct_spec(spec, agent, source_spec, where)
+    methods = parse_methods(spec.get("method"), spec.get("qr"), fmt, where)
+    dialect = _dialect(spec.get("dialect") or spec.get("profile"), root)
+    if methods.fields:
+        _check_fields(fmt, dialect, methods, where)
     return Channel(
         name=name,
         format=fmt,
-        dialect=_dialect(spec.get("dialect") or spec.get("profile"), root),
+        dialect=dialect,
         agent_name=str(agent.get("name", "") or (DIRECT_NAME if fmt == STATEMENT else "")),
         agent_inn=str(agent.get("inn", "")),
         agent_account=str(agent.get("account", "")),
@@ -117,6 +130,7 @@ def parse_channel(name: str, spec: dict[str, Any], source: str, root: Path) -> C
         service_codes=_service_codes(spec.get("service_codes"), where),
         source=source_spec,
         money_from=money_from,
+        methods=methods,
     )
 
 
@@ -165,6 +179,17 @@ def check_channels(channels: dict[str, Channel], source: str) -> None:
             raise ConfigError(f"{where}: {channel.money_from!r} is not another configured channel")
         if not (bank.agent_inn or bank.agent_account) or bank.money_from:
             raise ConfigError(f"{where}: channel {bank.name} has no agent of its own to pay the money")
+
+
+def _check_fields(fmt: str, dialect: str | None, methods: MethodConfig, where: str) -> None:
+    """Build the channel's parser once with the fields it names, so a wrong one is refused here, not
+    in the middle of a night."""
+    from parsers.registry import build_parser
+
+    try:
+        build_parser(fmt, dialect, None, methods.fields)
+    except ValueError as exc:  # DialectError, ProfileError: the file and the key named
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 def _unverified(value: object, where: str) -> bool:

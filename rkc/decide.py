@@ -52,7 +52,7 @@ FLAG_COLUMNS = ["payment_id", "code", "detail"]
 # and ``address`` is read later for the few payments left in suspense.
 DECIDE_COLUMNS = [
     "line_no", "operation_id", "paid_date", "paid_time", "account", "uip", "els", "period", "amount", "commission",
-    "supplier_inn", "services",
+    "supplier_inn", "services", "qr_flag", "qr_detail",
 ]  # fmt: skip
 # Per register, one row per payment of the intake file, in its order. ``document_version``: the version
 # of the matched ПД whose lines the payment's parts were split by (null when not split by a ПД).
@@ -182,8 +182,8 @@ def decide_night(
     flagged = matched.flags["payment_id"].to_numpy(dtype=np.int64)
     match_flags = purpose_flags(matched.flags[live[flagged] & ~held[flagged]], payments, purposes)
     date_flags = _with_found_document(date_flags[live[date_flags["payment_id"].to_numpy(dtype=np.int64)]], by_id)
-    flags = pd.concat([dup_flags, cross_flags, match_flags, date_flags, split.flags, commission_flags],
-                      ignore_index=True)[FLAG_COLUMNS]  # fmt: skip
+    flags = pd.concat([dup_flags, cross_flags, match_flags, date_flags, split.flags, commission_flags,
+                       _qr_flags(payments, live)], ignore_index=True)[FLAG_COLUMNS]  # fmt: skip
 
     plan = NightPlan(str(work_dir), quarantined, register_flags)
     _write_plan(plan, parsed, payments, split.parts, flags, proposals, by_purpose)
@@ -248,6 +248,17 @@ def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dic
     payments["match_rule"] = None
     payments["document_version"] = pd.Series(pd.NA, index=payments.index, dtype="Int64")
     return payments, quarantined, register_flags
+
+
+def _qr_flags(payments: pd.DataFrame, live: np.ndarray) -> pd.DataFrame:
+    """QR_UNREADABLE / QR_MISMATCH of the payments still in play whose line carries a QR payload that
+    could not be read or disagrees with the line (judged as the line was read: domain/qr_lines.py);
+    a duplicate's payload is not reported again."""
+    found = live & payments["qr_flag"].notna().to_numpy()
+    rows = payments.loc[found, ["payment_id", "qr_flag", "qr_detail"]]
+    return pd.DataFrame({"payment_id": rows["payment_id"].to_numpy(dtype=np.int64),
+                         "code": rows["qr_flag"].astype(object).to_numpy(),
+                         "detail": rows["qr_detail"].astype(object).to_numpy()})  # fmt: skip
 
 
 def _with_found_document(flags: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:

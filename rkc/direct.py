@@ -67,7 +67,8 @@ def direct_intakes(config: Config, engine: Engine, work_dir: Path) -> list[Intak
     store = NightStore(work_dir).ensure()
     intakes = []
     for _, group in waiting.groupby("statement_id", sort=True):  # the night's statements: a few
-        payments = direct_payments(group)
+        # a payer's own п/п: the channel's method (its default, direct_transfer unless configured)
+        payments = direct_payments(group).assign(method=config.channels[channel].method.map.default.value)
         sha = register_key(str(group["sha256"].iloc[0]), payments["operation_id"])
         write_payments(payments, store.payments(sha))
         write_errors([], store.errors(sha))

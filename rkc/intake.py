@@ -14,9 +14,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from domain.accounting import RecordAccount
+from domain.methods import MethodMap, UnknownMethod, merge_unknown, resolve_methods
 from domain.records import DeclaredTotals
 from domain.statuses import IntakeStatus, RegisterStatus
 from parsers.base import BadFile, RegisterParser, file_sha256, read_head
@@ -55,6 +57,8 @@ class Intake:
     # a register that is no file of an inbox (the payers' п/п of a bank statement, rkc/direct.py):
     # where its source is filed already; posting moves nothing and records this path
     source_filed: str = ""
+    # method values the channel does not know: [raw, payments, kopecks, taken as] (domain.methods.UnknownMethod)
+    unknown_methods: list = field(default_factory=list)
 
     @property
     def non_payment_lines(self) -> int:
@@ -156,13 +160,13 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         else:
             return Intake(str(path), channel, sha, DUPLICATE_FILE, known_register_id=register_id)
     spec = config.channels[channel]
-    parser = build_parser(spec.format, spec.dialect, config.gis_xsd_dir)
+    parser = build_parser(spec.format, spec.dialect, config.gis_xsd_dir, spec.method.fields)
     store = NightStore(work_dir).ensure()
     payments_path, errors_path = store.payments(sha), store.errors(sha)
     try:
         if not parser.identify(path, read_head(path)):
             raise BadFile(path, _not_identified(parser, path, channel))
-        rows, errors, declared, non_payments = _parse_to(parser, path, payments_path)
+        rows, errors, declared, non_payments, unknown = _parse_to(parser, path, payments_path, spec.method.map)
         account = RecordAccount(count_records(path), rows, non_payments, len(errors))
         if not account.balanced:
             logging.getLogger("rkc.intake").error(
@@ -179,6 +183,7 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         str(path), channel, sha, PARSED, parser.name, payments_path=str(payments_path),
         errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors), records=account.records,
         non_payments=dict(non_payments), known_register_id=reread_of,
+        unknown_methods=[[u.raw, u.count, u.amount, u.taken_as.value] for u in unknown],
     )  # fmt: skip
 
 
@@ -192,18 +197,25 @@ def _not_identified(parser: RegisterParser, path: Path, channel: str) -> str:
 
 
 def _parse_to(
-    parser: RegisterParser, path: Path, payments_path: Path
-) -> tuple[int, list[tuple[int, str, str, int | None]], DeclaredTotals | None, Counter[str]]:
-    """Stream the parser's chunks into ``payments_path``; return the payment count, the rejected
-    lines, the declared totals and the non-payment records by kind. One chunk in memory at a time."""
+    parser: RegisterParser, path: Path, payments_path: Path, methods: MethodMap
+) -> tuple[int, list[tuple[int, str, str, int | None]], DeclaredTotals | None, Counter[str], tuple[UnknownMethod, ...]]:
+    """Stream the parser's chunks into ``payments_path``, each payment with its method read by the
+    channel's ``methods``; return the payment count, the rejected lines, the declared totals, the
+    non-payment records by kind and the method values the channel does not know. One chunk in
+    memory at a time."""
     errors: list[tuple[int, str, str, int | None]] = []
     declared = None
     non_payments: Counter[str] = Counter()
+    unknown: list[UnknownMethod] = []
     with PaymentFileWriter(payments_path) as writer:
         for chunk in parser.parse(path):
-            writer.write(chunk.payments)
+            payments = chunk.payments
+            found = resolve_methods(payments["method_raw"], methods, has_qr=payments["qr"].notna().to_numpy(),
+                                    amounts=payments["amount"].to_numpy())  # fmt: skip
+            unknown += found.unknown
+            writer.write(payments.assign(method=pd.Series(found.methods, index=payments.index, dtype=object)))
             errors += [(e.line_no, e.reason, e.raw, e.amount) for e in chunk.errors]
             non_payments.update(chunk.non_payments)
             if chunk.declared is not None:
                 declared = chunk.declared
-    return writer.rows, errors, declared, non_payments
+    return writer.rows, errors, declared, non_payments, merge_unknown(unknown)

@@ -34,12 +34,17 @@ NOT_RECEIVED = "реестр не получен"  # domain.tieout's words for a
 
 def write_report(
     config: Config, engine: Engine, run_date: date, registers: list[dict], work_dir: Path,
-    inbox: list[dict] | None = None,
+    inbox: list[dict] | None = None, methods: pd.DataFrame | None = None,
 ) -> dict[str, str]:  # fmt: skip
     """Write the night's discrepancy report (XLSX and HTML) into ``out/<date>/``; return their paths.
     ``registers`` are the night's (``sql.registers.night_registers``), with their bridge; ``inbox``
-    what this run left in the inboxes or quarantined unread (``rkc.inbox.InboxEntry.to_dict``)."""
+    what this run left in the inboxes or quarantined unread (``rkc.inbox.InboxEntry.to_dict``);
+    ``methods`` the night's payments by method (``rkc.summary.methods_of_night``; read when absent)."""
     from reports.run_report import RunReportData, write_run_report
+    from rkc.summary import methods_of_night
+
+    if methods is None:
+        methods = methods_of_night(engine, run_date)
 
     frame = pd.DataFrame(registers, columns=[*REGISTER_FIELDS, "sha256"])
     frame["payments"] = frame["lines"] - frame["rejected_lines"]
@@ -62,7 +67,7 @@ def write_report(
                          inbox=pd.DataFrame(inbox or []), meters=meters, gis_rejected=gis_rejected,
                          channel_names={n: c.agent_name for n, c in config.channels.items()},
                          cash_bridge=CashBridge(figures).lines() if figures else None,
-                         agent_money=agent_money)  # fmt: skip
+                         agent_money=agent_money, methods=methods)  # fmt: skip
     xlsx, html = write_run_report(data, config.out / run_date.isoformat(), html_rows=config.html_rows)
     return {"xlsx": str(xlsx), "html": str(html)}
 

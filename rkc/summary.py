@@ -10,7 +10,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from domain.bridge import BRIDGE_COLUMNS, check_bridge, render_register, render_totals
+from domain.methods import order_methods, summary_key
+from domain.money import format_amount
 from sql.discrepancies import counts_by_code
+from sql.registers import night_payments_by_method
 
 BRIDGE_FIELDS = ["amount_total", "posted", "suspense", "rejected", "duplicate", "quarantined"]
 
@@ -40,6 +43,24 @@ def discrepancy_counts(engine: Engine, run_date: date) -> dict[str, int]:
     """How many discrepancies of each code the run recorded."""
     with engine.connect() as conn:
         return counts_by_code(conn, run_date)
+
+
+def methods_of_night(engine: Engine, run_date: date) -> pd.DataFrame:
+    """The night's stored payments by method (``domain.methods`` order): method (None: not stated),
+    payments, posted, suspense and amount (posted + suspense) in kopecks."""
+    with engine.connect() as conn:
+        rows = night_payments_by_method(conn, run_date)
+    frame = pd.DataFrame(rows, columns=["method", "payments", "posted", "suspense"])
+    frame["amount"] = frame["posted"].astype("int64") + frame["suspense"].astype("int64")
+    return order_methods(frame)
+
+
+def render_methods(methods: pd.DataFrame) -> dict[str, dict]:
+    """``by_method`` of run-summary.json: method code (``not_stated`` for none) -> payments and the
+    amounts as strings with two decimals, as the summary writes money."""
+    return {summary_key(r.method): {"payments": int(r.payments), "amount": format_amount(int(r.amount)),
+                                    "posted": format_amount(int(r.posted)), "suspense": format_amount(int(r.suspense))}
+            for r in methods.itertuples(index=False)}  # fmt: skip
 
 
 def write_summary(out_dir: Path, run_date: date, registers: list[dict], counts: dict[str, int], extra: dict) -> Path:

@@ -31,7 +31,8 @@ PAYMENT_SCHEMA = pa.schema([pa.field(name, _ARROW_TYPES[dtype]) for name, dtype 
 # Columns with few distinct values in a register, stored as Parquet dictionaries. The others (raw
 # lines, operation ids, accounts, names) are nearly unique: hashing them for a dictionary that
 # Parquet gives up on after 1 MB cost a quarter of the write (docs/PERFORMANCE.md).
-DICTIONARY_COLUMNS = ["paid_date", "paid_time", "period", "commission", "els", "supplier_inn", "services"]
+DICTIONARY_COLUMNS = ["paid_date", "paid_time", "period", "commission", "els", "supplier_inn", "services",
+                      "method_raw", "method", "qr_flag"]  # fmt: skip
 TUPLE_COLUMNS = ("services", "meters")
 ERROR_COLUMNS = ["line_no", "reason", "raw", "amount"]
 ERROR_SCHEMA = pa.schema(
@@ -126,7 +127,13 @@ def write_payments(payments: pd.DataFrame, path: Path) -> None:
 def read_payments(path: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Payments written by intake (all columns, or ``columns``): text as pandas ``str``, the
     services column (when read) back as tuples of (code, kopecks), the meters as (meter, value)."""
-    table = pq.read_table(path, columns=list(columns) if columns is not None else None)
+    wanted = list(columns) if columns is not None else list(PAYMENT_COLUMNS)
+    held = set(pq.read_schema(path).names)
+    # A file written by an earlier release lacks the newer columns (method, QR): they read as absent.
+    table = pq.read_table(path, columns=[c for c in wanted if c in held])
+    for name in (c for c in wanted if c not in held):
+        table = table.append_column(name, pa.nulls(table.num_rows, PAYMENT_SCHEMA.field(name).type))
+    table = table.select(wanted)
     # int64 with nulls (the commission) must not pass through float: nullable integers, then the
     # columns that can hold no null back to plain int64
     frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

@@ -40,7 +40,7 @@ from sql.queries import read_frame
 PAYMENT_TABLE_COLUMNS = [
     "id", "register_id", "channel", "operation_id", "occurrence", "line_no", "paid_date", "paid_time",
     "account_raw", "account", "uip", "els", "period", "amount", "commission", "payer", "address",
-    "matched_uip", "match_rule",
+    "matched_uip", "match_rule", "method",
 ]  # fmt: skip
 KEY_COLUMNS = ["pidx", "channel", "operation_id", "occurrence", "amount", "commission"]
 
@@ -86,6 +86,8 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     # assign, not copy: under copy-on-write the new frame shares the caller's columns (a register's
     # payments weigh hundreds of MB; two registers are posted at once)
     frame = payments.assign(commission=payments["commission"].fillna(0).astype("int64"))
+    if "method" not in frame.columns:  # a caller that knows no method (the column stays NULL)
+        frame = frame.assign(method=None)
     del payments
     # The postings are built (and checked to balance) in a worker thread while the database looks
     # up the keys and takes in the payments: that time is the server's, not this process's.

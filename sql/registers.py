@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, RowMapping, Select, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, Select, case, func, insert, select, update
 
 from domain.records import DeclaredTotals
 from domain.statuses import COMMITTED, RegisterStatus
-from sql.models import Register
+from sql.models import Payment, Register
 
 
 def stored_files(conn: Connection, sha256s: set[str]) -> set[str]:
@@ -139,3 +139,20 @@ def quarantined_registers(conn: Connection, since: date, until: date) -> list[di
         .order_by(Register.id)
     ).mappings()  # fmt: skip
     return [dict(row) for row in rows]
+
+
+def night_payments_by_method(conn: Connection, run_date: date) -> list[dict]:
+    """The payments stored from the night's registers (posted or quarantined, by whichever run of the
+    night) summed by method: method (None: stored without one), payments, posted (matched to a ПД)
+    and suspense kopecks. Posted plus suspense over the rows is the registers' posted plus suspense."""
+    matched = Payment.matched_uip.is_not(None)
+    rows = conn.execute(
+        select(Payment.method, func.count().label("payments"),
+               func.coalesce(func.sum(case((matched, Payment.amount), else_=0)), 0).label("posted"),
+               func.coalesce(func.sum(case((matched, 0), else_=Payment.amount)), 0).label("suspense"))
+        .join(Register, Register.id == Payment.register_id)
+        .where(Register.run_date == run_date, Register.status.in_(COMMITTED))
+        .group_by(Payment.method)
+    ).mappings()  # fmt: skip
+    return [{"method": r["method"], "payments": int(r["payments"]), "posted": int(r["posted"]),
+             "suspense": int(r["suspense"])} for r in rows]  # fmt: skip

@@ -30,11 +30,11 @@ SUPPLIER_PREFIX = "supplier:"
 MOVEMENT_COLUMNS = [
     "inn", "entry_id", "leg", "kind", "value_date", "payment_id", "reverses_id", "description", "channel",
     "operation_id", "paid_date", "account_raw", "uip", "matched_uip", "resolved_uip", "payer", "address",
-    "service", "amount",
+    "service", "amount", "method",
 ]  # fmt: skip
 _TEXT = (
     "inn", "kind", "value_date", "description", "channel", "operation_id", "paid_date", "account_raw", "uip",
-    "matched_uip", "resolved_uip", "payer", "address", "service",
+    "matched_uip", "resolved_uip", "payer", "address", "service", "method",
 )  # fmt: skip
 
 
@@ -110,7 +110,7 @@ def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
         "SELECT SUBSTR(p.account, 10) AS inn, p.entry_id, p.leg, e.kind, e.value_date, e.payment_id,"  # noqa: S608
         " e.reverses_id, e.description, pay.channel, pay.operation_id, pay.paid_date, pay.account_raw,"
         " pay.uip, pay.matched_uip, r.target_uip AS resolved_uip, pay.payer, pay.address, p.service,"
-        " -p.amount AS amount"
+        " -p.amount AS amount, pay.method"
         " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
         " LEFT JOIN payment pay ON pay.id = e.payment_id"
         " LEFT JOIN resolution r ON r.entry_id = e.id"

@@ -25,6 +25,7 @@ from rkc.config import CONFIG_NAME, Config, default_config_text, load_config, pa
 from synthetic import payments as pay
 from synthetic.gis import write_gis
 from synthetic.manifest import build_manifest
+from synthetic.methods import center_requisites
 from synthetic.multiservice import write_multiservice
 from synthetic.pipe import write_pipe
 from synthetic.portal import write_portal
@@ -124,8 +125,12 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
                                 channel=pay.ONLINE, op_day=op_day, commission=commission, rng=rng,
                                 register_no=str(next(numbers))))  # fmt: skip
     if len(portal):
+        center = center_requisites(config.center_name, config.center_account, config.center_bic, config.center_inn,
+                                   config.center_bank_name, config.center_corresp_account)  # fmt: skip
+        planted = {int(r) for rows in plan.defects.values() for r in rows}
         files.append(write_portal(inbox / "portal" / f"portal_{op_day:%Y%m%d}.xlsx", plan, portal, world,
-                                  op_day=op_day, rng=rng, register_no=str(next(numbers))))  # fmt: skip
+                                  op_day=op_day, rng=rng, register_no=str(next(numbers)), center=center,
+                                  defects=planted))  # fmt: skip
     if len(gis):
         files.append(write_gis(inbox / "gis" / f"notifications_{op_day:%Y%m%d}.xml", plan, gis, world,
                                op_day=op_day, rng=rng, register_no=str(next(numbers))))  # fmt: skip

@@ -4,7 +4,8 @@ openpyxl would take seconds per 100,000 rows and stamps the save time into the f
 instead built column-wise with arrow kernels and zipped with fixed timestamps, so the file is
 byte-identical for one seed. Layout (docs/FORMATS.md): two title rows, a blank row, the Russian
 header, one row per payment (real dates for most rows, text dates and text amounts like
-``1 234,56`` for some), and a closing "Итого" row with the count, the sum and the commission.
+``1 234,56`` for some; «Способ оплаты» and, for a QR scan, the scanned «QR-код», some of those rows
+without their ЛС), and a closing "Итого" row with the count, the sum and the commission.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthetic._text import arr, encode_lines, grouped, join, money, nums, where
+from synthetic.methods import center_requisites, portal_methods
 from synthetic.payments import Plan
 from synthetic.sber import RegisterFile
 from synthetic.world import World
 
-HEADERS = ("Дата платежа", "Номер операции", "УИП", "Лицевой счет", "ФИО", "Адрес", "Период", "Сумма", "Комиссия")
+HEADERS = ("Дата платежа", "Номер операции", "УИП", "Лицевой счет", "ФИО", "Адрес", "Период", "Сумма", "Комиссия",
+           "Способ оплаты", "QR-код")  # fmt: skip
 TITLE_ROWS = 3  # two title rows and a blank one above the header
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -97,8 +100,11 @@ def _one_text(col: str, row: int, text: str) -> str:
 
 
 def write_portal(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_day: date,
-                 rng: np.random.Generator, register_no: str) -> RegisterFile:  # fmt: skip
-    """Write the portal's XLSX register of ``rows`` (commission 0 by the portal's tariff)."""
+                 rng: np.random.Generator, register_no: str, center: dict[str, str] | None = None,
+                 defects: set[int] = frozenset()) -> RegisterFile:  # fmt: skip
+    """Write the portal's XLSX register of ``rows`` (commission 0 by the portal's tariff), with how
+    each payer paid and, for a QR scan, the scanned payload (``synthetic.methods``; ``center``: the
+    payee of the receipts, ``defects``: the planted defect rows, never scanned)."""
     n = len(rows)
     idx = pa.array(rows)
     first = TITLE_ROWS + 2
@@ -113,11 +119,16 @@ def write_portal(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_d
     period = where(plan.period[rows] == 1, labels[2], where(plan.period[rows] == 0, labels[1], ""))
     amount = plan.amount[rows]
     sums = where(as_text, _text_cells("H", r, grouped(amount)), _num_cells("H", r, money(amount), 2))
+    payee = center or center_requisites("РКЦ", "40702810900000000001", "044525225", "", "", "")
+    methods, qr, qr_only = portal_methods(rows, plan, world, payee, set(defects))
+    account = where(qr_only, "", plan.account_raw.take(idx))
+    uip = where(qr_only, "", uip)  # the scan alone names the payer
     cells = join([
         dates, _text_cells("B", r, pa.array(plan.op[rows].tolist())), _text_cells("C", r, uip),
-        _text_cells("D", r, plan.account_raw.take(idx)), _text_cells("E", r, plan.payer.take(idx)),
+        _text_cells("D", r, account), _text_cells("E", r, plan.payer.take(idx)),
         _text_cells("F", r, plan.address.take(idx)), _text_cells("G", r, period), sums,
-        _num_cells("I", r, money(np.zeros(n, dtype=np.int64)), 2),
+        _num_cells("I", r, money(np.zeros(n, dtype=np.int64)), 2), _text_cells("J", r, methods),
+        _text_cells("K", r, qr),
     ], "")  # fmt: skip
     body = join(['<row r="', r, '">', cells, "</row>"], "")
     total = int(amount.sum())

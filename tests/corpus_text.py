@@ -115,6 +115,33 @@ GOROD_KEYVALUE = TextSample(
     ),
 )  # fmt: skip
 
+# «Город» KEY:value lines whose payer scanned the receipt: the bank writes the scanned ГОСТ Р 56042
+# payload (cp1251 like the file, ST00011) in a QRCODE: field beside method_pay:. Line 4 names no
+# CLIENTNO: the payload's PersAcc and PaymPeriod identify it; line 5 neither, and its UIN holds the
+# ИПД; line 6 paid 1000.00 of a 1250.00 receipt (QR_MISMATCH); line 7's payload is cut short
+# (QR_UNREADABLE) and an empty method_pay:; line 8 has no identifier and an unreadable payload:
+# rejected with its 2100.00 (inside #FILESUM 7950.00). Keys of the payload arrive in any case.
+_QR_PAYEE = ('ST00011|Name=ООО "РКЦ Ипатово"|PersonalAcc=40702810938000000001|BankName=ПАО Сбербанк'
+             "|BIC=044525225|CorrespAcc=30101810400000000225|PayeeINN=7707083893")
+GOROD_QR = TextSample(
+    "gorod/keyvalue_qr.txt", "cp1251", CRLF, (
+        "#FILESUM 7950.00",
+        "#TYPE 7",
+        "#SERVICE 5258",
+        "8625;0000;101120260011;20/11/2026;1500.00;15.00;CLIENTNO:;CLIENTDOCNO:;method_pay:Сбербанк Онлайн;"
+        f"QRCODE:{_QR_PAYEE}|PersAcc=000012345678|PaymPeriod=102026|Sum=150000|Purpose=Оплата ЖКУ за октябрь 2026"
+        "|Category=ЖКУ|TechCode=02",
+        "8625;0112;101120260012;20/11/2026;2400.00;24.00;CLIENTNO:;CLIENTDOCNO:;method_pay:устройство самообслуживания;"
+        f"QRCODE:{_QR_PAYEE}|persacc=000000456789|paymperiod=102026|sum=240000|uin=56АБ123458-01-1026|techcode=02",
+        "8625;0000;101120260013;20/11/2026;1000.00;10.00;CLIENTNO:000000077777;CLIENTDOCNO:;"
+        f"method_pay:Сбербанк Онлайн;QRCODE:{_QR_PAYEE}|PersAcc=000000077777|PaymPeriod=092026|Sum=125000"
+        "|Purpose=Оплата ЖКУ за сентябрь 2026|TechCode=02",
+        "8625;0112;101120260014;20/11/2026;950.00;9.50;CLIENTNO:000012340010;CLIENTDOCNO:;method_pay:;"
+        'QRCODE:ST00011|Name=ООО "РКЦ Ипатово"|PersonalAcc=4070281093800',
+        "8625;0112;101120260015;20/11/2026;2100.00;21.00;CLIENTNO:;CLIENTDOCNO:;method_pay:касса;QRCODE:ST0001",
+    ),
+)  # fmt: skip
+
 # «Город» columns (ФИО;Адрес;ЛС;Сумма;Услуга) with one line per service code; a payment is the
 # lines of one operation id, whose first six digits are the payment date (ddMMyy). No date column.
 GOROD_SERVICES = TextSample(
@@ -194,6 +221,7 @@ TEXT_SAMPLES: tuple[TextSample, ...] = (
     SBER_K01_REGISTER,
     SBER_K01_TOTALS,
     GOROD_KEYVALUE,
+    GOROD_QR,
     GOROD_SERVICES,
     YOOMONEY_REGISTRY,
     VTB_RANGE,

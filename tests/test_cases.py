@@ -13,7 +13,8 @@ from domain.cases import Action, CaseStatus, case_keys, informational, refusal
 from rkc.cases import sync_cases
 from rkc.config import init_home
 
-COLUMNS = ["code", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date", "payer", "amount", "sha256"]
+COLUMNS = ["code", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date", "payer", "amount", "sha256",
+           "detail"]
 
 
 def _row(**kw: object) -> dict:
@@ -48,6 +49,17 @@ SAME_PROBLEM = [
      _row(code="REGISTER_MISSING", paid_date="2026-01-05", operation_id="17", payer="ПАО", amount=101), False),
     ("malformed line: file and line", _row(code="MALFORMED_LINE", sha256="ab", line_no=3),
      _row(code="MALFORMED_LINE", sha256="ab", line_no=4), False),
+    ("unknown method: the register and the value", _row(code="UNKNOWN_METHOD", sha256="ab",
+     detail="способ оплаты «KIOSK» не известен каналу: платежей 3, учтены как «Касса»"),
+     _row(code="UNKNOWN_METHOD", sha256="ab", detail="способ оплаты «KIOSK» не известен каналу: платежей 3, "
+          "учтены как «Касса»"), True),
+    ("unknown method: two values of a register", _row(code="UNKNOWN_METHOD", sha256="ab",
+     detail="способ оплаты «KIOSK» не известен каналу: платежей 3"),
+     _row(code="UNKNOWN_METHOD", sha256="ab", detail="способ оплаты «ATM» не известен каналу: платежей 3"), False),
+    ("unknown method: two registers of a channel", _row(code="UNKNOWN_METHOD", sha256="ab", channel="sber",
+     detail="способ оплаты «KIOSK» не известен каналу: платежей 3"),
+     _row(code="UNKNOWN_METHOD", sha256="cd", channel="sber",
+          detail="способ оплаты «KIOSK» не известен каналу: платежей 3"), False),
     ("duplicate payment without id: channel, operation, date, line",
      _row(code="DUPLICATE_PAYMENT", channel="sber", operation_id="9", paid_date="2026-01-05", line_no=2),
      _row(code="DUPLICATE_PAYMENT", channel="sber", operation_id="9", paid_date="2026-01-05", line_no=2), True),

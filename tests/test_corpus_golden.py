@@ -75,5 +75,9 @@ def test_corpus_sample(sample: dict) -> None:
     for line, readings in (sample.get("meters") or {}).items():
         row = next(p for p in payments if p["line_no"] == int(line))
         assert row["meters"] == readings, line
+    for line, qr in (sample.get("qr") or {}).items():  # what a line's QR payload gave it, and its finding
+        row = next(p for p in payments if p["line_no"] == int(line))
+        got = {k: row.get(k) for k in ("account_raw", "uip", "period", "method_raw")}
+        assert {**got, "finding": row.get("qr_flag")} == qr, line
     # Against the golden file: every field of every record.
     check_golden(summary, path)

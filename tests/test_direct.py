@@ -226,6 +226,8 @@ def test_a_night_with_payers_transfers(harness, tmp_path: Path, db_url: str, mon
         assert balances(conn).get("agent:direct", 0) == 0
         rule = conn.execute(sa.text("SELECT match_rule FROM payment WHERE channel = 'direct' AND amount = 12345"))
         assert rule.scalar() == RULE_PURPOSE
+        methods = conn.execute(sa.text("SELECT DISTINCT method FROM payment WHERE channel = 'direct'")).scalars()
+        assert list(methods) == ["direct_transfer"]  # the channel's default: a payer's own п/п
     again = nightly(home=str(config.home), run_date=day.run_date)
     assert again["posted_this_run"] == [] and again["registers"] == result["registers"]
     engine.dispose()

@@ -307,3 +307,29 @@ def test_channels_missing_from_the_configuration_get_no_register(tmp_path: Path)
     assert [p.parent.name for p in day.registers] == ["sber", "sber", "sber", "portal", "gis"]
     manifest = json.loads(day.manifest.read_text(encoding="utf-8"))
     assert manifest["defects"]["service_split"]["count"] == 0 and manifest["expected"]["rejected"]["lines"] == 1
+
+
+def test_the_day_pays_by_every_method_of_the_seed_but_the_direct_transfer(
+    tmp_path: Path, day: GeneratedDay, manifest: dict, samples_dir: Path
+) -> None:
+    """Each register read by its channel of the default configuration (the fields it places, its map):
+    every method but the direct transfer (a channel of its own), no value the channel does not know;
+    the portal's scans carry payloads that name the payer where the ЛС cell is empty."""
+    from domain.methods import PaymentMethod, resolve_methods
+    from parsers.registry import build_parser
+
+    config = parse_config(yaml.safe_load(default_config_text()), tmp_path)
+    xsd = samples_dir / "gis-zhkh-xsd-14.4.0.1"
+    found: set[str] = set()
+    for reg in manifest["registers"]:
+        channel = config.channels[reg["channel"]]
+        parser = build_parser(channel.format, channel.dialect, xsd if xsd.is_dir() else None, channel.method.fields)
+        payments, _, _ = _parse(parser, day.dir / reg["file"])
+        read = resolve_methods(payments["method_raw"], channel.method.map, has_qr=payments["qr"].notna().to_numpy())
+        assert read.unknown == (), reg["file"]
+        found |= set(read.methods)
+        if reg["channel"] == "portal":
+            scanned = payments[payments["qr"].notna()]
+            assert len(scanned) and scanned["account_raw"].notna().all()  # the payload names the ЛС the cell lacks
+            assert set(scanned["qr_flag"].dropna()) <= {"QR_MISMATCH", "QR_UNREADABLE"}
+    assert found == {m.value for m in PaymentMethod} - {PaymentMethod.DIRECT_TRANSFER.value}

@@ -222,6 +222,7 @@ def test_payouts_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine
 
 
 def test_refunds_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine: sa.Engine) -> None:
+    """Revision 0023: the refund table and the refund kinds; the downgrade and upgrade keep the ledger append-only."""
     from alembic import command
 
     from sql.engine import alembic_config
@@ -246,4 +247,29 @@ def test_refunds_revision_comes_and_goes_and_keeps_the_ledger_append_only(engine
         conn.execute(sa.text("INSERT INTO refund (payment_id, amount, payer_name, account, bic, inn, reason, status,"
                              " requested_by) VALUES (1, 100, 'И', '1', '2', '', 'r', 'bogus', 'u')"))  # fmt: skip
     with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_payment_method_comes_and_goes_and_refuses_unknown_methods(engine: sa.Engine) -> None:
+    """Revision 0025: ``payment.method`` with its check (NULL for payments stored before it); the
+    downgrade drops the column and keeps the ledger append-only."""
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    insert = ("INSERT INTO payment (id, register_id, channel, operation_id, occurrence, line_no, paid_date, amount,"
+              " commission, method) VALUES (:i, 1, 'sber', :o, 1, 1, '2026-03-15', 100, 0, :m)")  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.text(insert), {"i": 1, "o": "op1", "m": "qr"})
+        conn.execute(sa.text(insert), {"i": 2, "o": "op2", "m": None})
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text(insert), {"i": 3, "o": "op3", "m": "pigeon"})
+    command.downgrade(alembic_config(engine), "0024")
+    assert "method" not in {c["name"] for c in sa.inspect(engine).get_columns("payment")}
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM payment"))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT id, method FROM payment ORDER BY id")).all() == [(1, None), (2, None)]
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

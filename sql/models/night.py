@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.methods import PaymentMethod
 from domain.statuses import RegisterStatus
 from sql.models.base import Base, IdType, _sql_list
 
@@ -126,10 +127,13 @@ class Payment(Base):
     address: Mapped[str | None] = mapped_column(Text)
     matched_uip: Mapped[str | None] = mapped_column(String(32))  # None: suspense
     match_rule: Mapped[str | None] = mapped_column(String(32))
+    # How the payer paid (domain.methods.PaymentMethod; migration 0025). NULL: stored before methods were.
+    method: Mapped[str | None] = mapped_column(String(24))
     __table_args__ = (
         UniqueConstraint("channel", "operation_id", "occurrence", name="uq_payment_key"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("commission >= 0", name="commission_nonneg"),
+        CheckConstraint(f"method IN ({_sql_list(PaymentMethod)})", name="method_known"),
     )
 
 
