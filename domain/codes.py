@@ -33,6 +33,7 @@ class Code(StrEnum):
     UNKNOWN_OUTGOING = "UNKNOWN_OUTGOING"
     CASH_BRIDGE_MISMATCH = "CASH_BRIDGE_MISMATCH"
     GIS_CANCELLATION_HELD = "GIS_CANCELLATION_HELD"
+    REGISTER_ACCEPTED = "REGISTER_ACCEPTED"  # totals did not tie; a senior accepted it, its lines posted
 
 
 # Russian titles used on report sheets; codes themselves stay as identifiers.
@@ -62,4 +63,5 @@ TITLES_RU: dict[Code, str] = {
     Code.UNKNOWN_OUTGOING: "Списание без поручения РКЦ",
     Code.CASH_BRIDGE_MISMATCH: "Остаток банка не сходится",
     Code.GIS_CANCELLATION_HELD: "Аннулирование без платежа",
+    Code.REGISTER_ACCEPTED: "Реестр принят с расхождением",
 }

@@ -24,7 +24,7 @@ from domain.writeoff import WRITE_OFF_STATUS_RU
 from rkc.config import Config
 from rkc.summary import bridge_lines, discrepancy_counts
 from rkc.users import LoginRefused, log_in, log_out
-from rkc.web import cases, runs, suppliers, write_offs
+from rkc.web import cases, resolutions, runs, suppliers, write_offs
 from rkc.web.security import (
     HEADERS,
     LOGIN_CSRF_COOKIE,
@@ -78,6 +78,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.config, app.state.engine, app.state.templates = config, engine, templates()
     app.include_router(cases.router)
     app.include_router(write_offs.router)
+    app.include_router(resolutions.router)
     app.include_router(runs.router)
     app.include_router(suppliers.router)
 
