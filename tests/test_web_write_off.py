@@ -3,7 +3,7 @@ once; above it the request waits, the one who asked and an accountant cannot app
 refuses or approves it; the entry balances, the chain verifies, every step is in the audit log.
 
 The night is shared by the module (one per xdist worker) and has two suspense payments, so each
-test first puts the case it works on back where it needs it (``_fresh``, ``_written_off``): any
+test first puts the case it works on back where it needs it (``fresh_case``, ``_written_off``): any
 test may run alone, in any order, or after the others on the same night."""
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from rkc import workbench
-from rkc.users import SessionUser, add_user
 from rkc.verify import verify
 from sql.entries import suspense_amount
 from sql.ledger_queries import check_ledger
-from tests.webutil import PASSWORD, Night, csrf_of, generated_night, logged_in
+from tests.webutil import Night, csrf_of, fresh_case, generated_night, logged_in, session_user
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -53,31 +52,12 @@ def _held(night: Night, payment: int) -> int:
         return suspense_amount(conn, payment)
 
 
-def _user(night: Night, login: str, role: str) -> SessionUser:
-    """A session user for the use cases, created on the night when missing."""
-    if _one(night, "SELECT id FROM app_user WHERE login = :l", l=login) is None:
-        add_user(night.engine, login, role, PASSWORD)
-    return SessionUser(int(_one(night, "SELECT id FROM app_user WHERE login = :l", l=login)[0]), login, role, "")
-
-
-def _fresh(night: Night, case: int) -> None:
-    """The case in work with its payment's money back in suspense, whatever earlier tests did to
-    it: a pending write-off refused, a posted write-off or assignment undone (by the use cases)."""
-    resetter = _user(night, "resetter", "senior")
-    with night.engine.connect() as conn:
-        waiting = [r for (r,) in conn.execute(sa.text("SELECT id FROM write_off_request WHERE case_id = :i"
-                                                      " AND status = 'pending'"), {"i": case})]  # fmt: skip
-    for request in waiting:
-        workbench.refuse_write_off(night.engine, resetter, request, "подготовка теста")
-    if _one(night, "SELECT status FROM work_case WHERE id = :i", i=case)[0] == "resolved":
-        workbench.undo(night.config, night.engine, resetter, case, "подготовка теста")
-
-
 def _written_off(night: Night, case: int, payment: int) -> None:
     """The case's payment written off under the limit (posted at once), from any state."""
-    _fresh(night, case)
+    fresh_case(night, case)
     limited = _limited(night, _held(night, payment))
-    workbench.write_off(limited.config, night.engine, _user(night, "resetter", "senior"), case, "подготовка теста")
+    workbench.write_off(limited.config, night.engine, session_user(night, "resetter", "senior"), case,
+                        "подготовка теста")  # fmt: skip
 
 
 def _last_id(night: Night, table: str) -> int:
@@ -92,7 +72,7 @@ def _ledger_sound(night: Night) -> None:
 
 def test_under_the_limit_posted_at_once(night: Night) -> None:
     case, payment = _suspense_cases(night)[0]
-    _fresh(night, case)
+    fresh_case(night, case)
     held = _held(night, payment)
     c = logged_in(_limited(night, held), "petrova")
     token = csrf_of(c.get(f"/cases/{case}").text)
@@ -119,7 +99,7 @@ def test_under_the_limit_posted_at_once(night: Night) -> None:
 
 def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
     case, payment = _suspense_cases(night)[1]
-    _fresh(night, case)
+    fresh_case(night, case)
     since = _last_id(night, "audit_log")
     held = _held(night, payment)
     limited = _limited(night, held - 1)
@@ -154,7 +134,7 @@ def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
     own = smirnov.post(f"/write-offs/{second}/approve", data={"csrf_token": senior})
     assert own.status_code == 403 and "нужен второй сотрудник" in own.text
     assert "Утвердить списание" not in smirnov.get(f"/cases/{case}").text
-    _user(night, "ivanova", "senior")
+    session_user(night, "ivanova", "senior")
     ivanova = logged_in(limited, "ivanova")
     other = csrf_of(ivanova.get(f"/cases/{case}").text)
     assert ivanova.post(f"/write-offs/{second}/approve", data={"csrf_token": other}).status_code == 303
