@@ -20,6 +20,7 @@ from domain.money import format_ru
 from reports.run_report import PART_AMOUNT_HEADER, PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
 from rkc.cases import sync_cases
 from rkc.resolve import apply_resolutions
+from rkc.verify import verify
 from sql.entries import suspense_amount
 from sql.ledger_queries import check_ledger
 from tests.webutil import Night, client, csrf_of, fresh_case, generated_night, logged_in, run_night
@@ -280,6 +281,7 @@ def test_an_accepted_register_is_posted_by_the_next_night(night: Night) -> None:
     assert _one(night, "SELECT tie_status FROM register WHERE id = :r", r=register)[0] == "tied"
     assert "строки реестра разнесены" in smirnov.get(f"/cases/{case}").text
     _ledger_clean(night)
+    assert verify(night.config, night.engine).ok  # the file moved from quarantine to the archive, bytes kept
     # and the night after reads nothing again
     again = run_night(night, next_night + timedelta(days=1))
     assert again["posted_this_run"] == []

@@ -38,6 +38,23 @@ class Night:
     known_account: str  # a ЛС with a ПД, to assign suspense to
 
 
+def fresh_database(root: Path, dialect: str, name: str) -> str:
+    """The URL of an empty database for a test: a SQLite file under ``root``, or a PostgreSQL
+    database ``name`` created afresh (skipped without PostgreSQL, failed under CI)."""
+    return f"sqlite:///{root / 'rkc.db'}" if dialect == "sqlite" else _pg_database(name)
+
+
+def drop_database(dialect: str, name: str) -> None:
+    """Drop the PostgreSQL database ``fresh_database`` created (nothing for SQLite)."""
+    if dialect == "sqlite":
+        return
+    admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _pg_database(name: str) -> str:
     try:
         admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
@@ -58,7 +75,7 @@ def generated_night(root: Path, dialect: str) -> Iterator[Night]:
     from flows.nightly import nightly
 
     name = "rkc_wb_" + re.sub(r"\W", "_", root.name)[-30:] + f"_{os.getpid()}"
-    url = f"sqlite:///{root / 'rkc.db'}" if dialect == "sqlite" else _pg_database(name)
+    url = fresh_database(root, dialect, name)
     with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
         mp.setenv("RKC_DATABASE_URL", url)
         config, _ = init_home(root / "home")
@@ -77,12 +94,7 @@ def generated_night(root: Path, dialect: str) -> Iterator[Night]:
         add_user(engine, login, role, PASSWORD)
     yield Night(config, url, engine, next(line.split(";")[1] for line in lines[1:] if line))
     engine.dispose()
-    if dialect != "sqlite":
-        admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
-                                 isolation_level="AUTOCOMMIT")  # fmt: skip
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    drop_database(dialect, name)
 
 
 def run_night(night: Night, run_date: date) -> dict:
