@@ -201,8 +201,8 @@ def reclassify_parts(
     if held <= 0:
         raise LedgerError(f"payment {payment_id} has nothing in suspense")
     total = sum(int(splits["amount"].sum()) for splits, _, _ in parts)
-    if total != held:
-        raise LedgerError(f"payment {payment_id}: parts sum to {total}, {held} in suspense")
+    if total != held:  # checked before any entry is written: all parts or none
+        raise UnbalancedEntry(f"reclassification parts {total} != {held}")
     written = []
     for n, (splits, version, description) in enumerate(parts, keys + 1):
         legs = reclass_postings(int(splits["amount"].sum()), splits)
