@@ -101,7 +101,7 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         "write_offs": write_offs, "write_off_limit": request.app.state.config.workbench.write_off_limit,
         "pending_write_off": any(w["status"] == WriteOffStatus.PENDING for w in write_offs),
         "undoable": case["status"] == CaseStatus.RESOLVED and (resolved or written_off),
-        "split_rows": rows if isinstance(rows, int) else SPLIT_ROWS, "max_parts": MAX_PARTS,
+        "split_rows": rows, "max_parts": MAX_PARTS,
         "acceptance": acceptance, "register_acceptable": case["code"] == Code.REGISTER_TOTAL_MISMATCH
         and acceptance is None and (sources["register"] or {}).get("status") == RegisterStatus.QUARANTINED,
     }, status)  # fmt: skip
