@@ -9,8 +9,9 @@ TRANSFER_MISSING seen on three nights is one case three nights old. Keys by code
 - a transfer without a register: the transfer's identity (date, number, payer, amount);
 - a rejected line: the file's sha256 (or name) and line number.
 
-Informational codes (an under- or overpayment within the configured tolerance) close themselves:
-they are counted on the summary, never queued. Pure: frames in, frames out.
+Informational codes (an under- or overpayment within the configured tolerance, a register
+accepted with its totals' difference) close themselves: they are counted on the summary, never
+queued. Pure: frames in, frames out.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class EventKind(StrEnum):
     REFUND_ASKED = "refund_asked"  # a refund above the limit waits for a senior
     REFUNDED = "refunded"  # a refund of the case's payment posted (part of it, or the rest)
     REFUND_REFUSED = "refund_no"
+    LINES_POSTED = "lines_posted"  # an accepted register's lines posted by the night
 
 
 class Action(StrEnum):
@@ -56,10 +58,12 @@ class Action(StrEnum):
     TAKE = "take"
     COMMENT = "comment"
     ASSIGN = "assign"  # move a suspense payment to a ПД
+    SPLIT = "split"  # move a suspense payment to several ПД, an amount each
     ACCEPT = "accept"  # close as accepted, with a reason
     WRITE_OFF = "write_off"  # write a suspense payment's money off (four eyes above the limit)
     UNDO = "undo"  # reverse a resolution's entry: the case is in work again
     REFUND = "refund"  # return the case's payment (or part of it) to the payer (four eyes above the limit)
+    ACCEPT_REGISTER = "accept_register"  # a register whose totals do not tie: post its lines (a senior)
 
 
 STATUS_RU: dict[CaseStatus, str] = {
@@ -83,17 +87,20 @@ EVENT_RU: dict[str, str] = {
     EventKind.REFUND_ASKED: "возврат ждёт утверждения",
     EventKind.REFUNDED: "возврат плательщику",
     EventKind.REFUND_REFUSED: "в возврате отказано",
+    EventKind.LINES_POSTED: "строки реестра разнесены",
 }
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.IN_WORK)
 # Under/overpayments may close themselves when the difference is small; the other codes are work.
 TOLERATED = (Code.UNDERPAYMENT, Code.OVERPAYMENT)
+# Codes that only record what was decided already: informational whatever the amount.
+ALWAYS_INFORMATIONAL = (Code.REGISTER_ACCEPTED,)
 # Codes whose case is a suspense payment that can be moved to a ПД.
 ASSIGNABLE = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH, Code.ACCOUNT_CONFLICT, Code.PERIOD_MISSING)
 _REGISTER_CODES = frozenset(
     c.value for c in (Code.REGISTER_TOTAL_MISMATCH, Code.TRANSFER_MISMATCH, Code.TRANSFER_MISSING,
                       Code.UNVERIFIED_REGISTER, Code.DUPLICATE_FILE, Code.BAD_FILE, Code.COMMISSION_MISMATCH,
-                      Code.FOREIGN_STATEMENT)
+                      Code.FOREIGN_STATEMENT, Code.REGISTER_ACCEPTED)
 )  # fmt: skip
 
 
@@ -105,10 +112,12 @@ def refusal(status: str, action: Action, code: str) -> str | None:
         return f"случай уже закрыт ({STATUS_RU[CaseStatus(status)]})"
     if action is Action.TAKE and status == CaseStatus.IN_WORK:
         return None  # taking over a case from a colleague is allowed and recorded
-    if action is Action.ASSIGN and code not in {c.value for c in ASSIGNABLE}:
+    if action in (Action.ASSIGN, Action.SPLIT) and code not in {c.value for c in ASSIGNABLE}:
         return "разнести на ПД можно только невыясненный платёж"
     if action is Action.WRITE_OFF and code not in {c.value for c in ASSIGNABLE}:
         return "списать можно только невыясненный платёж"
+    if action is Action.ACCEPT_REGISTER and code != Code.REGISTER_TOTAL_MISMATCH:
+        return "принять так можно только реестр, итоги которого не сходятся"
     return None
 
 
@@ -142,8 +151,10 @@ def case_keys(frame: pd.DataFrame) -> pd.Series:
 
 
 def informational(frame: pd.DataFrame, tolerance: dict[str, int]) -> pd.Series:
-    """Whether each row closes itself: its code has a tolerance and |paid − billed| is within it.
-    ``difference`` is paid minus the ПД's total (NA when unknown: then it is work)."""
+    """Whether each row closes itself: its code has a tolerance and |paid − billed| is within it,
+    or its code is ``ALWAYS_INFORMATIONAL``. ``difference`` is paid minus the ПД's total (NA when
+    unknown: then it is work)."""
     limit = frame["code"].map(tolerance)
     diff = frame["difference"].astype("Int64").abs()
-    return (limit.notna() & diff.notna() & (diff <= limit)).fillna(False).astype(bool)
+    within = (limit.notna() & diff.notna() & (diff <= limit)).fillna(False).astype(bool)
+    return within | frame["code"].isin([c.value for c in ALWAYS_INFORMATIONAL]).to_numpy()

@@ -36,6 +36,7 @@ class Code(StrEnum):
     QR_MISMATCH = "QR_MISMATCH"
     QR_UNREADABLE = "QR_UNREADABLE"
     UNKNOWN_METHOD = "UNKNOWN_METHOD"
+    REGISTER_ACCEPTED = "REGISTER_ACCEPTED"  # totals did not tie; a senior accepted it, its lines posted
 
 
 # Russian titles used on report sheets; codes themselves stay as identifiers.
@@ -68,4 +69,5 @@ TITLES_RU: dict[Code, str] = {
     Code.QR_MISMATCH: "QR-код не сходится со строкой",
     Code.QR_UNREADABLE: "QR-код не прочитан",
     Code.UNKNOWN_METHOD: "Неизвестный способ оплаты",
+    Code.REGISTER_ACCEPTED: "Реестр принят с расхождением",
 }

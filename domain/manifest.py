@@ -95,6 +95,24 @@ def signature_valid(body_text: str, signature: str, key: SigningKey) -> bool:
     return hmac.compare_digest(sign(body_text, key), signature)
 
 
+def superseded_inputs(manifests: list[dict]) -> dict[str, int]:
+    """For every input file's sha256, the index of the last manifest (in signing order) that lists
+    it where it was filed: a file read again on a later night (refused as unreadable, or quarantined
+    and then accepted in the workbench) is filed anew, and only the newest manifest vouches for
+    where it is now — the same bytes, as the sha256 says.
+
+    >>> first, again = {"sha256": "x", "stored": "quarantine/x"}, {"sha256": "x", "stored": "archive/x"}
+    >>> superseded_inputs([{"inputs": [first]}, {"inputs": [again]}])
+    {'x': 1}
+    """
+    latest: dict[str, int] = {}
+    for index, body in enumerate(manifests):
+        for item in body.get("inputs", []):
+            if item.get("stored"):
+                latest[item["sha256"]] = index
+    return latest
+
+
 def superseded_outputs(manifests: list[dict]) -> dict[str, int]:
     """For every output path, the index of the last manifest (in signing order) that lists it: a
     rerun of a night rewrites its report, and only the newest manifest vouches for the file.

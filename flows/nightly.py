@@ -17,6 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from domain.statuses import COMMITTED
 from flows.common import config_and_engine, retry_on_io, run_logger
+from rkc.accepted_registers import return_accepted
 from rkc.bank_statements import StatementsRead
 from rkc.cases import sync_cases
 from rkc.commit import commit_register
@@ -186,6 +187,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         # Before the inbox is read: a copy of a file that an earlier run filed away but died before
         # recording must be a duplicate, not taken for the original.
         repair_filing(config, engine)
+        return_accepted(config, engine)  # registers accepted in the workbench: read again tonight
         scan = scan_inbox(config)
         listed = [*quarantine_strays(config, engine, scan, run_date, logger), *scan.listed]  # nothing left unnamed
         log_listed(scan.listed, logger)

@@ -2,7 +2,9 @@
 
 On the suspense sheets of the run report (UNKNOWN_ACCOUNT, AMBIGUOUS_MATCH) the accountant types
 the right ЛС or УИП into «Верный ЛС или УИП» and their name into «Кто решил», and drops the
-workbook into ``inbox/resolutions/``. Columns are found by their header on every sheet, so
+workbook into ``inbox/resolutions/``. To split a payment across several ПД, the row is copied, one
+per ПД, each with its part in «Сумма на этот ПД» (an optional column: workbooks written before it
+existed are read as they were). Columns are found by their header on every sheet, so
 sheets and columns may be reordered, rows sorted or filtered, other sheets deleted or added.
 Applying a resolution (finding the ПД, reclassifying) is ``rkc.resolve``'s job, not this module's.
 """
@@ -21,9 +23,10 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from domain.identifiers import row_id
+from domain.money import AmountError, parse_amount
 from domain.records import LineError
 from parsers.container import Container, sniff_file, workbook_kind
-from reports.run_report import PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
+from reports.run_report import PART_AMOUNT_HEADER, PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,7 @@ class ResolutionRequest:
     resolved_by: str
     file: str
     row: int  # the worksheet row, as the accountant sees it
+    amount: int | None = None  # kopecks of one part of a split (several rows of the payment); None: the whole
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,11 @@ def read_resolutions(path: Path) -> tuple[list[ResolutionRequest], list[LineErro
 
     Rows with an empty target are skipped silently (not resolved yet). A row with a target but
     no usable payment id (empty, not a whole number, 0 or negative, beyond the database's BIGINT),
-    no name in «Кто решил», an overlong target or name, or a payment already resolved differently
-    earlier in the workbook is a ``LineError`` (file, row, reason in Russian). A refused workbook
-    (``read_book``) is a single ``LineError`` with row 0.
+    no name in «Кто решил», an overlong target or name, an amount that is no sum of money, or a
+    payment already resolved differently earlier in the workbook without amounts is a
+    ``LineError`` (file, row, reason in Russian). Rows of one payment with amounts are all kept:
+    they are the parts of a split, judged together when applied (``rkc.assign``). A refused
+    workbook (``read_book``) is a single ``LineError`` with row 0.
     """
     book = read_book(path)
     if book.refused is not None:
@@ -156,6 +162,8 @@ def _read_sheets(wb, name: str) -> ResolutionBook:  # type: ignore[no-untyped-de
                 if first is None:
                     seen[request.payment_id] = request
                     requests.append(request)
+                elif first.amount is not None or request.amount is not None:
+                    requests.append(request)  # a part of a split: the parts are judged together
                 elif first.target != request.target:
                     errors.append(_error(name, ws.title, number, row,
                                          f"платёж {request.payment_id} уже разнесён на {first.target!r} "
@@ -168,14 +176,15 @@ def _read_sheets(wb, name: str) -> ResolutionBook:  # type: ignore[no-untyped-de
     return ResolutionBook(requests, errors)
 
 
-def _columns(row: tuple) -> tuple[int, int, int] | None:
-    """Positions of the payment id, target and resolver headers, if this row is the header."""
+def _columns(row: tuple) -> tuple[int, int, int, int | None] | None:
+    """Positions of the payment id, target, resolver and (optional) part amount headers, if this
+    row is the header."""
     labels = [str(v).strip() if v is not None else "" for v in row]
     wanted = (PAYMENT_ID_HEADER, TARGET_HEADER, RESOLVER_HEADER)
     if not all(w in labels for w in wanted):
         return None
     pid, target, who = (labels.index(w) for w in wanted)
-    return pid, target, who
+    return pid, target, who, labels.index(PART_AMOUNT_HEADER) if PART_AMOUNT_HEADER in labels else None
 
 
 def _cell(row: tuple, index: int) -> object:
@@ -183,7 +192,7 @@ def _cell(row: tuple, index: int) -> object:
 
 
 def _read_row(
-    row: tuple, columns: tuple[int, int, int], file: str, sheet: str, number: int
+    row: tuple, columns: tuple[int, int, int, int | None], file: str, sheet: str, number: int
 ) -> tuple[ResolutionRequest | None, LineError | None]:
     target = _text(_cell(row, columns[1]))
     if not target:
@@ -198,7 +207,26 @@ def _read_row(
         return None, _error(file, sheet, number, row, f"«{RESOLVER_HEADER}» пусто: укажите, кто решил")
     if len(resolved_by) > _MAX_NAME:
         return None, _error(file, sheet, number, row, f"«{RESOLVER_HEADER}» длиннее {_MAX_NAME} символов")
-    return ResolutionRequest(payment_id, target, resolved_by, file, number), None
+    amount = None
+    if columns[3] is not None and (typed := _amount_text(_cell(row, columns[3]))):
+        try:
+            amount = parse_amount(typed)
+        except AmountError:
+            return None, _error(file, sheet, number, row,
+                                f"«{PART_AMOUNT_HEADER}»: «{typed[:40]}» не сумма, пишите как 1 234,56")  # fmt: skip
+    return ResolutionRequest(payment_id, target, resolved_by, file, number, amount), None
+
+
+def _amount_text(value: object) -> str:
+    """A typed amount as text: a number cell (Excel keeps 1234,5 as a float) by its shortest
+    decimal spelling, so no float arithmetic touches the money; anything else as typed."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value == value and abs(value) != float("inf") else "nan"
+    return _text(value)
 
 
 def _text(value: object) -> str:

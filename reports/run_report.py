@@ -40,6 +40,8 @@ INDEX_TITLE = "Расхождения"
 TIEOUT_TITLE = "Сверка с выпиской"
 TARGET_HEADER = "Верный ЛС или УИП"
 RESOLVER_HEADER = "Кто решил"
+# Optional: to split a payment across ПД, one row per ПД (the row copied) with the part's amount each.
+PART_AMOUNT_HEADER = "Сумма на этот ПД"
 PROPOSALS_HEADER = "Возможно"
 SUSPENSE_CODES = (Code.UNKNOWN_ACCOUNT, Code.AMBIGUOUS_MATCH, Code.DATE_OUT_OF_RANGE)
 
@@ -106,6 +108,7 @@ INDEX_COLUMNS = [("title", Col("Расхождение")), ("rows", Col("Стр�
 RESOLUTION_COLUMNS = [
     ("proposals", Col(PROPOSALS_HEADER)),
     ("target", Col(TARGET_HEADER, "input")),
+    ("part_amount", Col(PART_AMOUNT_HEADER, "input")),
     ("resolved_by", Col(RESOLVER_HEADER, "input")),
 ]
 
@@ -325,6 +328,7 @@ def _sections(discrepancies: pd.DataFrame, proposals: pd.DataFrame) -> list[tupl
             pid = pd.array(frame["payment_id"], dtype="Int64")
             frame["proposals"] = proposal_text.reindex(np.asarray(pid.fillna(-1), dtype=np.int64)).to_numpy()
             frame["target"] = None
+            frame["part_amount"] = None
             frame["resolved_by"] = None
             columns += RESOLUTION_COLUMNS
         title = TITLES_RU.get(Code(code), code) if code in order else code

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from domain.cases import CaseStatus, EventKind, case_keys, informational
+from domain.cases import ALWAYS_INFORMATIONAL, CaseStatus, EventKind, case_keys, informational
 from rkc.config import Config
 from sql import cases as store
 from sql.uow import UnitOfWork
@@ -75,16 +75,20 @@ def sync_cases(config: Config, engine: Engine, run_date: date) -> CaseSummary:
 def _close_resolved(conn: Connection) -> int:
     """Resolve the open cases whose payment the Excel round trip (``rkc.resolve``) moved to a ПД,
     in the name of the workbook's author; return how many."""
-    rows = store.resolved_elsewhere(conn)
-    for row in rows:
-        text = (f"разнесён на ПД {row['target_uip']} (проводка {row['entry_id']}) по книге "
-                f"{row['source_file']}, {row['resolved_by']}")  # fmt: skip
+    by_case: dict[int, list[dict]] = {}
+    for row in store.resolved_elsewhere(conn):  # one row per part: a payment split across ПД has several
+        by_case.setdefault(row["id"], []).append(row)
+    for parts in by_case.values():
+        row = parts[0]
+        moved = (f"разнесён на ПД {row['target_uip']} (проводка {row['entry_id']})" if len(parts) == 1 else
+                 "разделён между ПД " + ", ".join(f"{p['target_uip']} (проводка {p['entry_id']})" for p in parts))
+        text = f"{moved} по книге {row['source_file']}, {row['resolved_by']}"
         store.set_case(conn, row["id"], status=CaseStatus.RESOLVED.value, resolution=text)
         store.add_events(conn, [{"case_id": row["id"], "kind": EventKind.RESOLVED.value, "actor": NIGHT, "text": text}])
         audit(conn, NIGHT, "case_resolved_by_workbook", f"case:{row['id']}",
               json.dumps({k: row[k] for k in ("status", "owner", "resolution")}, ensure_ascii=False),
               json.dumps({"status": CaseStatus.RESOLVED.value, "resolution": text}, ensure_ascii=False))  # fmt: skip
-    return len(rows)
+    return len(by_case)
 
 
 def _new_cases(new: pd.DataFrame, run_date: date) -> pd.DataFrame:
@@ -99,5 +103,6 @@ def _new_cases(new: pd.DataFrame, run_date: date) -> pd.DataFrame:
     cases["first_seen"] = cases["last_seen"] = run_date
     cases["nights"] = 1
     cases["event_kind"] = informational.map({True: EventKind.RESOLVED.value, False: EventKind.OPENED.value})
-    cases["event_text"] = detail.where(~informational, "в пределах допуска: " + detail)
+    tolerated = informational & ~new["code"].isin([c.value for c in ALWAYS_INFORMATIONAL])
+    cases["event_text"] = detail.where(~tolerated, "в пределах допуска: " + detail)
     return cases

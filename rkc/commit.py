@@ -21,6 +21,7 @@ from domain.codes import Code
 from domain.methods import PaymentMethod, UnknownMethod, unknown_details
 from domain.records import PAYMENT_COLUMNS
 from domain.statuses import Outcome, RegisterStatus
+from rkc.accepted_registers import note_posted
 from rkc.config import Config
 from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away, file_or_find, filed_folder
@@ -168,6 +169,8 @@ def _commit_register(
                         rejected_amount=rejected, posted_amount=amounts["posted"],
                         suspense_amount=amounts["suspense"], duplicate_amount=amounts["duplicate"],
                         quarantined_amount=amounts["quarantined"], commission_total=commission)  # fmt: skip
+        if intake.accepted:  # an accepted register's lines: its acceptance is done (rkc.accepted_registers)
+            note_posted(uow.conn, rid, run_date, amounts)
         uow.commit()
     where = config.quarantine if reason else config.archive
     if intake.source_filed:  # the payers' п/п of a statement filed when it was read: nothing to move

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine
 
 from domain.chargeindex import ChargeIndex, first_rows, to_arrow
+from domain.codes import Code
 from domain.commission import check_commission
 from domain.dates import dates_out_of_range
 from domain.duplicates import (
@@ -228,7 +229,9 @@ def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dic
         errors = read_errors(intake.errors_path)
         declared = intake.declared_totals()
         check = check_register_totals(payments, _line_errors(intake, errors), declared)
-        if intake.totals_error:
+        if intake.accepted:  # totals that did not tie, accepted in the workbench: posted, the difference noted
+            register_flags[intake.sha256] = [[Code.REGISTER_ACCEPTED.value, intake.accepted]]
+        elif intake.totals_error:
             quarantined[intake.sha256] = intake.totals_error
         elif not check.ok:
             quarantined[intake.sha256] = check.reason

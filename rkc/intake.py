@@ -26,6 +26,7 @@ from parsers.census import count_records
 from parsers.registry import build_parser
 from rkc.config import Config
 from rkc.workfiles import NightStore, PaymentFileWriter, write_errors
+from sql.acceptances import accepted_waiting
 from sql.registers import register_outcome
 
 PARSED, BAD_FILE, DUPLICATE_FILE, RECOVERED = (IntakeStatus.PARSED, IntakeStatus.BAD_FILE, IntakeStatus.DUPLICATE_FILE,
@@ -59,6 +60,7 @@ class Intake:
     source_filed: str = ""
     # method values the channel does not know: [raw, payments, kopecks, taken as] (domain.methods.UnknownMethod)
     unknown_methods: list = field(default_factory=list)
+    accepted: str = ""  # a quarantined register accepted in the workbench, read again: the acceptance's note
 
     @property
     def non_payment_lines(self) -> int:
@@ -147,13 +149,18 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
     sha = file_sha256(path)
     with engine.connect() as conn:
         known = register_outcome(conn, sha)
-    reread_of = None
+        acceptance = accepted_waiting(conn, known["register_id"]) if known is not None else None
+    reread_of, accepted = None, ""
     if known is not None:
         register_id, status, stored = known["register_id"], known["status"], known["stored_path"]
         if status == RegisterStatus.BAD_FILE:
             # A file refused as unreadable, sent again (to the right inbox, or after its channel's
             # format was fixed): read again, and its register row taken over, not refused as received.
             reread_of = register_id
+        elif status == RegisterStatus.QUARANTINED and acceptance is not None:
+            # Totals that do not tie, accepted by a senior accountant (rkc.accepted_registers): read
+            # again, its lines posted as they are, its register row taken over.
+            reread_of, accepted = register_id, acceptance["note"]
         elif not stored and status != RegisterStatus.DUPLICATE:
             # Committed, never filed away (the run died in between): finished, not a duplicate.
             return Intake(str(path), channel, sha, RECOVERED, known_register_id=register_id)
@@ -178,11 +185,13 @@ def take_in(config: Config, engine: Engine, channel: str, path: Path, work_dir: 
         payments_path.unlink(missing_ok=True)  # a bad file is quarantined whole: drop what was read
         return Intake(str(path), channel, sha, BAD_FILE, parser.name, reason=exc.reason, known_register_id=reread_of)
     write_errors(errors, errors_path)
+    if accepted and declared is not None:  # the footer's sums were judged wrong: what stands is the lines
+        declared = replace(declared, count=None, amount=None, transfer=None, commission=None)
     declared_dict = declared_as_dict(declared) if declared is not None else {}
     return Intake(
         str(path), channel, sha, PARSED, parser.name, payments_path=str(payments_path),
         errors_path=str(errors_path), declared=declared_dict, lines=rows + len(errors), records=account.records,
-        non_payments=dict(non_payments), known_register_id=reread_of,
+        non_payments=dict(non_payments), known_register_id=reread_of, accepted=accepted,
         unknown_methods=[[u.raw, u.count, u.amount, u.taken_as.value] for u in unknown],
     )  # fmt: skip
 

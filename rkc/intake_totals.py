@@ -23,7 +23,7 @@ def attach_totals(config: Config, intake: Intake, totals_path: Path) -> Intake:
     """``intake`` with the totals file named and, for a parsed register, its totals declared."""
     spec = config.channels[intake.channel].totals_file
     intake = replace(intake, totals_path=str(totals_path), totals_sha256=file_sha256(totals_path))
-    if spec is None or intake.status != PARSED:
+    if spec is None or intake.status != PARSED or intake.accepted:  # accepted: its lines stand, not its totals
         return intake
     try:
         found = read_totals_file(totals_path, spec.content, spec.encoding)

@@ -3,8 +3,9 @@
 A workbook dropped into ``inbox/resolutions/`` names, for some suspense payments, the right ЛС or
 УИП. Each resolution is checked (the payment is still in suspense, the target is a known ПД or an
 account with ПД) and applied as a reclassification entry split over that ПД's lines; one that
-names an unknown account is rejected with a reason and changes nothing. Who resolved what, from
-which file, is recorded in ``resolution``.
+names an unknown account is rejected with a reason and changes nothing. Several rows of one
+payment with an amount each split it across those ПД (``rkc.assign``: the workbench's rules,
+all parts or none). Who resolved what, from which file, is recorded in ``resolution``.
 """
 
 from __future__ import annotations
@@ -15,18 +16,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from domain.identifiers import row_id
-from domain.identifiers.account import compact as compact_account
-from domain.splitting import split_payments
 from reports.resolutions import ResolutionBook, ResolutionRequest, read_book
+from rkc.assign import Refused, assign_parts
 from rkc.config import Config
 from rkc.filing import file_away, record_bad_file
-from sql.corrections import current_lines
-from sql.entries import reclassify, suspense_amount
-from sql.resolutions import add_resolution, document_exists, latest_documents, resolved_target
 from sql.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -66,12 +61,13 @@ def apply_resolutions(config: Config, engine: Engine, run_date: date) -> Resolut
             record_bad_file(engine, run_date, "resolutions", book.name, parsed.refused)
             continue
         notes = [f"{book.name}:{e.line_no}: {e.reason}" for e in parsed.errors]
-        for request in parsed.requests:
-            reason = _apply_guarded(engine, request, book.name, run_date)
+        for group in _by_payment(parsed.requests):
+            reason = _apply_guarded(engine, group, book.name, run_date)
             if reason is None:
                 applied += 1
             else:
-                notes.append(f"{book.name}:{request.row}: платёж {request.payment_id}: {reason}")
+                rows = ",".join(str(r.row) for r in group)
+                notes.append(f"{book.name}:{rows}: платёж {group[0].payment_id}: {reason}")
         if notes:
             log.warning("%s: %d resolution rows refused", book.name, len(notes))
         rejected += notes
@@ -92,17 +88,26 @@ def _read(book: Path) -> ResolutionBook:
                                       "сообщите администратору", f"reader failed: {type(exc).__name__}")  # fmt: skip
 
 
-def _apply_guarded(engine: Engine, request: ResolutionRequest, source: str, run_date: date) -> str | None:
-    """``_apply_one`` in its own transaction: a refusal or any error rolls back this row only and
-    becomes its reason (an error's type named, its traceback logged)."""
+def _by_payment(requests: list[ResolutionRequest]) -> list[list[ResolutionRequest]]:
+    """The workbook's rows grouped by payment, in the order each payment first appears: one row
+    moves the payment, several split it (``reports.resolutions`` keeps several only with amounts)."""
+    groups: dict[int, list[ResolutionRequest]] = {}
+    for request in requests:
+        groups.setdefault(request.payment_id, []).append(request)
+    return list(groups.values())
+
+
+def _apply_guarded(engine: Engine, group: list[ResolutionRequest], source: str, run_date: date) -> str | None:
+    """``_apply_one`` in its own transaction: a refusal or any error rolls back this payment's rows
+    only and becomes their reason (an error's type named, its traceback logged)."""
     try:
         with UnitOfWork(engine) as uow:
-            reason = _apply_one(uow.conn, request, source, run_date)
+            reason = _apply_one(uow.conn, group, source, run_date)
             if reason is None:
                 uow.commit()
             return reason
     except Exception as exc:  # one row's failure must not fail the night; the log keeps it
-        log.exception("%s:%d: resolution of payment %d failed", source, request.row, request.payment_id)
+        log.exception("%s:%d: resolution of payment %d failed", source, group[0].row, group[0].payment_id)
         return f"не применено: ошибка {type(exc).__name__}, сообщите администратору"
 
 
@@ -115,40 +120,18 @@ def _file(book: Path, folder: Path, note: str | None) -> str | None:
         return None
 
 
-def _apply_one(conn: Connection, request: ResolutionRequest, source: str, run_date: date) -> str | None:
-    """Apply one resolution; return the reason it was rejected (Russian), or None when applied."""
-    if (bad := row_id.problem(request.payment_id)) is not None:  # never hand a driver an id beyond BIGINT
-        return bad
-    if (previous := resolved_target(conn, request.payment_id)) is not None:
-        return f"уже разнесён на ПД {previous}"
-    held = suspense_amount(conn, request.payment_id)
-    if held <= 0:
-        return "платёж не найден среди невыясненных (нет такого ID или уже разнесён)"
-    uip = _target_document(conn, request.target)
-    if uip is None:
-        return f"нет ПД с УИП или ЛС {request.target!r}"
-    charges = current_lines(conn, uip)  # the version the split uses is recorded with the entry
-    matched = pd.DataFrame({"payment_id": [request.payment_id], "uip": [uip], "amount": [held]})
-    parts = split_payments(matched, charges).parts
-    description = f"разнесено бухгалтером {request.resolved_by} ({source}, строка {request.row})"
-    entry = reclassify(conn, request.payment_id, parts[["supplier_inn", "service", "amount"]], on=run_date,
-                       description=description, document_version=int(charges["version"].iloc[0]))  # fmt: skip
-    add_resolution(conn, payment_id=request.payment_id, target_uip=uip, resolved_by=request.resolved_by,
-                   source_file=source, entry_id=entry)  # fmt: skip
-    return None
-
-
-def _target_document(conn: Connection, target: str) -> str | None:
-    """The ПД an accountant means: a УИП as typed, else the account's ПД of the latest period, as
-    matching pass 3 (``account_latest``) would find it; several there are ambiguous: none."""
-    target = target.strip()
-    if document_exists(conn, target):
-        return target
-    latest = latest_documents(conn, compact_account(target))
-    return latest[0] if len(latest) == 1 else None
+def _apply_one(conn: Connection, group: list[ResolutionRequest], source: str, run_date: date) -> str | None:
+    """Apply one payment's rows (one target, or parts with amounts); return the reason they were
+    rejected (Russian), or None when applied."""
+    first = group[0]
+    rows = ", ".join(str(r.row) for r in group)
+    description = f"разнесено бухгалтером {first.resolved_by} ({source}, строка {rows})"
+    done = assign_parts(conn, first.payment_id, [(r.target, r.amount) for r in group], resolved_by=first.resolved_by,
+                        source=source, description=description, on=run_date)  # fmt: skip
+    return done.reason if isinstance(done, Refused) else None
 
 
 def resolve_payment(conn: Connection, request: ResolutionRequest, source: str, run_date: date) -> str | None:
     """Apply one resolution in the caller's transaction (the workbench's, which also records the
     case and the audit log); return the reason it is refused (Russian), or None when applied."""
-    return _apply_one(conn, request, source, run_date)
+    return _apply_one(conn, [request], source, run_date)

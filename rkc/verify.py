@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from domain.chain import BatchLink
 from domain.chain_check import ChainCheck, Finding, Problem
-from domain.manifest import SigningKey, canonical, signature_valid, superseded_outputs
+from domain.manifest import SigningKey, canonical, signature_valid, superseded_inputs, superseded_outputs
 from rkc.config import Config
 from rkc.manifest import file_sha256, verification_keys
 from sql.chain import entry_id_range, links, read_slice, slices, unposted_payments
@@ -112,6 +112,7 @@ def _check_manifests(
     by_id = {k.key_id: k for k in keys}
     bodies = [json.loads(m.body) for m in recorded]
     newest = superseded_outputs(bodies)
+    newest_input = superseded_inputs(bodies)
     # a rerun of a night writes its manifest over the last one's file: the newest holds the path
     newest_at = {m.path: index for index, m in enumerate(recorded)}
     files = demo = 0
@@ -138,7 +139,7 @@ def _check_manifests(
                 files += 1
                 _check_file(config, item["path"], item["sha256"], subject, check)
         for item in body.get("inputs", []):
-            if item.get("stored"):
+            if item.get("stored") and newest_input.get(item["sha256"]) == index:
                 files += 1
                 _check_file(config, item["stored"], item["sha256"], subject, check)
     return files, demo

@@ -10,8 +10,11 @@ the tests call these; nothing here knows about HTTP.
 - ``write_off``: a suspense payment's money is written off (Dr suspense, Cr write_off:rkc) with a
   reason; above ``workbench.write_off_limit`` the request waits and ``approve_write_off`` or
   ``refuse_write_off`` by a senior accountant other than the one who asked decides it (four eyes);
-- ``undo``: a write-off or an assignment to a ПД is reversed (a ``reversal`` entry) and its case
-  is in work again.
+- ``undo``: a write-off or an assignment to a ПД (every part of a split) is reversed (``reversal``
+  entries) and its case is in work again.
+
+Splitting a payment across several ПД is ``rkc.workbench_split``, accepting a register whose
+totals do not tie ``rkc.register_accept``: they use the helpers at the end of this module.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from rkc.users import SessionUser
 from sql import cases as store
 from sql import write_offs as offs
 from sql.entries import LedgerError, reverse_entry, suspense_amount
-from sql.resolutions import drop_resolution, resolution_row
+from sql.resolutions import drop_resolution, resolution_rows
 from sql.uow import UnitOfWork
 from sql.users import audit
 
@@ -203,34 +206,42 @@ def undo(config: Config, engine: Engine, user: SessionUser, case_id: int, reason
     with UnitOfWork(engine) as uow:
         case = _case(uow.conn, user, case_id, Action.UNDO)
         written_off = offs.posted(uow.conn, case_id)
-        assigned = resolution_row(uow.conn, int(case["payment_id"])) if case["payment_id"] is not None else None
+        parts = resolution_rows(uow.conn, int(case["payment_id"])) if case["payment_id"] is not None else []
         if written_off is not None and written_off["entry_id"] is not None:
-            entry_id, what = int(written_off["entry_id"]), f"списание по заявке № {written_off['id']}"
-        elif assigned is not None:
-            entry_id, what = int(assigned["entry_id"]), f"разнесение на ПД {assigned['target_uip']}"
+            entries, what = [int(written_off["entry_id"])], f"списание по заявке № {written_off['id']}"
+        elif parts:  # one entry per ПД: a payment split across several has several
+            entries = list(dict.fromkeys(int(r["entry_id"]) for r in parts))
+            what = "разнесение на ПД " + ", ".join(str(r["target_uip"]) for r in parts)
         else:
             raise ActionRefused("Отменить можно только списание или разнесение на ПД.")
-        try:
-            reversal = reverse_entry(uow.conn, entry_id, on=config.today(),
-                                     reason=f"отмена решения, случай {case_id}: {reason}")  # fmt: skip
-        except LedgerError as exc:
-            raise ActionRefused(f"Проводку {entry_id} сторнировать нельзя: {exc}.") from exc
-        if reversal is None:
-            raise ActionRefused(f"Проводка {entry_id} уже сторнирована.")
+        reversals = []
+        for entry_id in entries:
+            try:
+                reversal = reverse_entry(uow.conn, entry_id, on=config.today(),
+                                         reason=f"отмена решения, случай {case_id}: {reason}")  # fmt: skip
+            except LedgerError as exc:
+                raise ActionRefused(f"Проводку {entry_id} сторнировать нельзя: {exc}.") from exc
+            if reversal is None:
+                raise ActionRefused(f"Проводка {entry_id} уже сторнирована.")
+            reversals.append(reversal)
         if written_off is not None:
-            offs.undone(uow.conn, int(written_off["id"]), reversal)
+            offs.undone(uow.conn, int(written_off["id"]), reversals[0])
         else:
             drop_resolution(uow.conn, int(case["payment_id"]))
-        text = f"{what} отменено (сторно {reversal} проводки {entry_id}): {reason}"
+        pairs = ", ".join(f"сторно {r} проводки {e}" for r, e in zip(reversals, entries, strict=True))
+        text = f"{what} отменено ({pairs}): {reason}"
         after = {"status": CaseStatus.IN_WORK.value, "owner": user.login, "resolution": None}
         store.set_case(uow.conn, case_id, **after)
         store.add_events(uow.conn, [{"case_id": case_id, "kind": EventKind.UNDONE.value, "actor": user.login,
                                      "text": text}])  # fmt: skip
-        undone = {"write_off": written_off["id"]} if written_off is not None else {"resolution": assigned}
+        undone = {"write_off": written_off["id"]} if written_off is not None else {"resolution": parts[0]}
+        if len(parts) > 1:
+            undone["parts"] = parts
         _audit(uow.conn, user, Action.UNDO, case,
-               {**after, **undone, "entry_id": entry_id, "reversal_entry_id": reversal, "reason": reason})  # fmt: skip
+               {**after, **undone, "entry_id": entries[0], "reversal_entry_id": reversals[0], "reason": reason,
+                "entry_ids": entries, "reversal_entry_ids": reversals})  # fmt: skip
         uow.commit()
-    return Done(case_id, f"Решение отменено: сторно {reversal}.", reversal)
+    return Done(case_id, f"Решение отменено: сторно {', '.join(map(str, reversals))}.", reversals[-1])
 
 
 def _pending(conn: Connection, user: SessionUser, request_id: int) -> tuple[dict, dict]:
@@ -288,3 +299,19 @@ def _audit(conn: Connection, user: SessionUser, action: Action, case: dict, afte
     before = {k: case[k] for k in ("status", "owner", "resolution")}
     audit(conn, user.login, f"case_{action.value}", f"case:{case['id']}", json.dumps(before, ensure_ascii=False),
           json.dumps(after, ensure_ascii=False, default=str))  # fmt: skip
+
+
+def locked_case(conn: Connection, user: SessionUser, case_id: int, action: Action) -> dict:
+    """The case, locked, once ``user`` may do ``action`` to it; else ``ActionRefused`` (for the use
+    cases of the workbench kept in modules of their own)."""
+    return _case(conn, user, case_id, action)
+
+
+def required_text(value: str, what: str) -> str:
+    """``value`` trimmed, refused (422) when empty or longer than ``MAX_TEXT``."""
+    return _text(value, what)
+
+
+def audit_case(conn: Connection, user: SessionUser, action: Action, case: dict, after: dict) -> None:
+    """The audit row of ``action`` on ``case``: its status, owner and resolution before, ``after``."""
+    _audit(conn, user, action, case, after)

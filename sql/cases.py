@@ -233,6 +233,6 @@ def resolved_elsewhere(conn: Connection) -> list[dict]:
         select(c.id, c.status, c.owner, c.resolution, r.resolved_by, r.source_file, r.target_uip, r.entry_id)
         .join_from(WorkCase, Resolution, c.payment_id == r.payment_id)
         .where(c.status.in_(OPEN_STATUSES))
-        .order_by(c.id)
+        .order_by(c.id, r.id)
     )
     return [dict(row) for row in conn.execute(query).mappings()]

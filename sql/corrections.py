@@ -6,6 +6,10 @@ that replaced one of them), unless that entry has been reversed. The entry recor
 it split by (``document_version``; NULL on entries written before versions existed, which split
 by version 1: a ПД with money posted against it could not be corrected then). The ПД is the
 payment's ``matched_uip``, or the ``target_uip`` of its resolution.
+
+A payment split across several ПД in the workbench (one ``reclass`` entry per part) is left out:
+its parts stay split by the versions they used; an accountant who wants a correction to apply
+undoes the split and makes it again (docs/WORKBENCH.md).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ _HELD = (
     " COALESCE(e.document_version, 1) AS entry_version, p.amount"
     " FROM probe_uip k JOIN payment_document d ON d.uip = k.uip"
     " JOIN (SELECT id AS payment_id, matched_uip AS uip FROM payment WHERE matched_uip IS NOT NULL"
-    "       UNION ALL SELECT payment_id, target_uip FROM resolution) m ON m.uip = k.uip"
+    "       UNION ALL SELECT payment_id, target_uip FROM resolution o WHERE NOT EXISTS"
+    "        (SELECT 1 FROM resolution t WHERE t.payment_id = o.payment_id AND t.id <> o.id)) m ON m.uip = k.uip"
     " JOIN payment p ON p.id = m.payment_id"
     " JOIN ledger_entry e ON e.id = (SELECT MAX(x.id) FROM ledger_entry x WHERE x.payment_id = m.payment_id"
     "                                AND x.kind IN ('payment', 'reclass'))"  # the split kinds

@@ -171,6 +171,22 @@ def reclassify(
     Returns the new entry id, or None if this payment was already reclassified (by an entry not
     reversed since: an assignment undone in the workbench may be made again, under a new key).
     """
+    entries = reclassify_parts(conn, payment_id, [(splits, document_version, description)], on=on)
+    return entries[0] if entries else None
+
+
+def reclassify_parts(
+    conn: Connection, payment_id: int, parts: Sequence[tuple[pd.DataFrame, int | None, str]], *, on: date
+) -> list[int] | None:
+    """Move a suspense payment to its suppliers in parts, one entry per part (Dr suspense the part,
+    Cr the suppliers it was split to), all in the caller's transaction.
+
+    Each part is (splits: supplier_inn, service, amount; the version of the ПД it was split by; the
+    entry's description); the parts must sum to what the payment has in suspense (else
+    ``LedgerError``, nothing written). The entries are keyed ``reclass:<payment>``, then
+    ``reclass:<payment>:2``, ``:3``… in the order of the payment's reclassifications. Returns the
+    new entry ids, or None if the payment was already reclassified by an entry not reversed since.
+    """
     held = suspense_amount(conn, payment_id)
     # by the payment's index (a reversal names the payment of what it reverses): source_key LIKE
     # and reverses_id have none
@@ -181,17 +197,26 @@ def reclassify(
     prior = [(r.source_key, r.id) for r in rows if r.kind == EntryKind.RECLASS]
     if any(entry not in undone for _, entry in prior):
         return None
-    keys = [k for k, _ in prior if k == f"reclass:{payment_id}" or k.startswith(f"reclass:{payment_id}:")]
+    keys = len([k for k, _ in prior if k == f"reclass:{payment_id}" or k.startswith(f"reclass:{payment_id}:")])
     if held <= 0:
         raise LedgerError(f"payment {payment_id} has nothing in suspense")
-    legs = reclass_postings(held, splits)
-    return post_entry(
-        conn,
-        kind=EntryKind.RECLASS,
-        source_key=f"reclass:{payment_id}" + (f":{len(keys) + 1}" if keys else ""),
-        value_date=on,
-        postings=[(r.account, int(r.amount), r.service) for r in legs.itertuples()],
-        payment_id=payment_id,
-        description=description,
-        document_version=document_version,
-    )
+    total = sum(int(splits["amount"].sum()) for splits, _, _ in parts)
+    if total != held:  # checked before any entry is written: all parts or none
+        raise UnbalancedEntry(f"reclassification parts {total} != {held}")
+    written = []
+    for n, (splits, version, description) in enumerate(parts, keys + 1):
+        legs = reclass_postings(int(splits["amount"].sum()), splits)
+        entry = post_entry(
+            conn,
+            kind=EntryKind.RECLASS,
+            source_key=f"reclass:{payment_id}" + (f":{n}" if n > 1 else ""),
+            value_date=on,
+            postings=[(r.account, int(r.amount), r.service) for r in legs.itertuples()],
+            payment_id=payment_id,
+            description=description,
+            document_version=version,
+        )
+        if entry is None:  # the numbering above counts every key of the payment: a taken one is a bug
+            raise LedgerError(f"payment {payment_id}: reclassification key {n} already posted")
+        written.append(entry)
+    return written

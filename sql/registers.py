@@ -21,6 +21,10 @@ def stored_files(conn: Connection, sha256s: set[str]) -> set[str]:
     return set(conn.execute(query).scalars())
 
 
+# The rows a file read again may take over: refused as unreadable, or quarantined and then accepted.
+_READ_AGAIN = (RegisterStatus.BAD_FILE, RegisterStatus.QUARANTINED)
+
+
 def create_register(
     conn: Connection,
     *,
@@ -36,8 +40,9 @@ def create_register(
 ) -> int:
     """Record a register file; the unique sha256 makes a second copy of the same file fail.
 
-    ``replaces`` names the row of the same file refused earlier as unreadable (``bad_file``): read
-    again, it takes that row over, since the content hash can be recorded once."""
+    ``replaces`` names the row of the same file refused earlier as unreadable (``bad_file``), or
+    quarantined and then accepted in the workbench: read again, it takes that row over, since the
+    content hash can be recorded once."""
     declared = declared or DeclaredTotals()
     values = {
         "file": file,
@@ -58,7 +63,7 @@ def create_register(
         fresh = {column: None for column in ("tie_status", "tie_rule", "transfer_id", "stored_path")}
         replaced = conn.execute(
             update(Register)
-            .where(Register.id == replaces, Register.sha256 == sha256, Register.status == RegisterStatus.BAD_FILE)
+            .where(Register.id == replaces, Register.sha256 == sha256, Register.status.in_(_READ_AGAIN))
             .values(**values, **fresh, received_at=func.current_timestamp())
             .returning(Register.id)
         ).scalar_one_or_none()

@@ -1,4 +1,5 @@
-"""Accountants' resolutions (``resolution``) and the ПД lookups a resolution's target needs."""
+"""Accountants' resolutions (``resolution``: one row per ПД a payment was moved to, several for a
+payment split across ПД) and the ПД lookups a resolution's target needs."""
 
 from __future__ import annotations
 
@@ -8,26 +9,34 @@ from sql.models import PaymentDocument, Resolution
 
 
 def resolved_target(conn: Connection, payment_id: int) -> str | None:
-    """The УИП a payment was resolved to, or None when it was not resolved."""
-    return conn.execute(select(Resolution.target_uip).where(Resolution.payment_id == payment_id)).scalar()
+    """The УИП a payment was resolved to (its first part's, when split), or None when it was not resolved."""
+    query = select(Resolution.target_uip).where(Resolution.payment_id == payment_id).order_by(Resolution.id)
+    return conn.execute(query).scalars().first()
 
 
 def add_resolution(conn: Connection, *, payment_id: int, target_uip: str, resolved_by: str, source_file: str,
-                   entry_id: int) -> None:  # fmt: skip
-    """Record who resolved a payment to which ПД, from which file, by which ledger entry."""
+                   entry_id: int, amount: int | None = None) -> None:  # fmt: skip
+    """Record who resolved a payment (or ``amount`` kopecks of it, one part) to which ПД, from
+    which file, by which ledger entry."""
     conn.execute(insert(Resolution).values(payment_id=payment_id, target_uip=target_uip, resolved_by=resolved_by,
-                                           source_file=source_file, entry_id=entry_id))  # fmt: skip
+                                           source_file=source_file, entry_id=entry_id, amount=amount))  # fmt: skip
 
 
 def resolution_row(conn: Connection, payment_id: int) -> dict | None:
-    """A payment's resolution as a dict, or None."""
-    row = conn.execute(select(Resolution.__table__).where(Resolution.payment_id == payment_id)).mappings().first()
-    return dict(row) if row else None
+    """A payment's resolution as a dict (its first part, when split), or None."""
+    rows = resolution_rows(conn, payment_id)
+    return rows[0] if rows else None
+
+
+def resolution_rows(conn: Connection, payment_id: int) -> list[dict]:
+    """A payment's resolution rows, one per part, in the order they were written."""
+    query = select(Resolution.__table__).where(Resolution.payment_id == payment_id).order_by(Resolution.id)
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def drop_resolution(conn: Connection, payment_id: int) -> None:
-    """Forget a payment's resolution once its entry is reversed (the workbench's undo, whose audit
-    row keeps it): the payment is in suspense again and may be resolved anew."""
+    """Forget a payment's resolution (every part) once its entries are reversed (the workbench's
+    undo, whose audit row keeps it): the payment is in suspense again and may be resolved anew."""
     conn.execute(delete(Resolution).where(Resolution.payment_id == payment_id))
 
 

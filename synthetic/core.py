@@ -67,11 +67,14 @@ class GenerateError(ValueError):
 
 
 def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int = 1,
-             run_date: date | None = None) -> GeneratedDay:  # fmt: skip
+             run_date: date | None = None, world_seed: int | None = None) -> GeneratedDay:  # fmt: skip
     """Write a synthetic center's day into ``dir`` (see the module doc); same seed, same bytes.
 
     ``run_date`` is the night of the run (default 2026-11-20): payments are of the day before,
     the billing period is the month before, the statement and the п/п are of ``run_date``.
+    ``world_seed`` draws the suppliers, accounts and ПД from a generator of their own: days of one
+    world (same ``world_seed`` and month, other ``seed`` and ``run_date``) are consecutive days of
+    one center, its charges imported once; without it one generator draws everything, as always.
     """
     if accounts < MIN_ACCOUNTS:
         raise GenerateError(f"need at least {MIN_ACCOUNTS} accounts, got {accounts}")
@@ -87,10 +90,11 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     run = run_date or DEFAULT_RUN_DATE
     op_day = run - timedelta(days=1)
     rng = np.random.default_rng(seed)
+    world_rng = rng if world_seed is None else np.random.default_rng(world_seed)
 
-    suppliers = make_suppliers(rng, accounts)
-    world = make_world(rng, suppliers, make_accounts(rng, accounts), month_before(run))
-    encoding, decimal = ("cp1251", ",") if rng.random() < 0.5 else ("utf-8", ".")
+    suppliers = make_suppliers(world_rng, accounts)
+    world = make_world(world_rng, suppliers, make_accounts(world_rng, accounts), month_before(run))
+    encoding, decimal = ("cp1251", ",") if world_rng.random() < 0.5 else ("utf-8", ".")
     suppliers_csv, charges_csv = directory / "suppliers.csv", directory / "charges.csv"
     write_suppliers(suppliers_csv, suppliers)
     write_charges(charges_csv, world, encoding=encoding, decimal=decimal)

@@ -73,6 +73,8 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
     defects = {key: _defect(plan, files, d[key], root, key)
                for key in ("unknown_account", "no_period", "account_zeros", "malformed", "service_split",
                            "identical")}  # fmt: skip
+    # the account whose payer and address each unknown-account line carries (where it belongs)
+    defects["unknown_account"]["payer_accounts"] = [world.account[i].as_py() for i in d["unknown_account_payer"]]
     defects["identical"]["where"] += [_where(plan, files, r, root) for r in d["identical_copy"]]
     defects["identical"]["count"] = 2
     defects["duplicate"] = _defect(plan, files, d["duplicate_copy"], root, "duplicate")

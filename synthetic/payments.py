@@ -134,6 +134,8 @@ def _unknown_accounts(rng: np.random.Generator, plan: Plan, world: World, count:
                    amount=rng.integers(500, 6000, count) * 100, kind=UNKNOWN, channel=channel.astype(object),
                    file=MAIN, seconds=rng.integers(8 * 3600, 21 * 3600, count))  # fmt: skip
     plan.defects["unknown_account"] = rows.tolist()
+    # whose name and address each line carries: the account an accountant finds by them
+    plan.defects["unknown_account_payer"] = people.to_pylist()
 
 
 def _plant(rng: np.random.Generator, plan: Plan, world: World) -> None:

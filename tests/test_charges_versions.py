@@ -149,6 +149,33 @@ def test_an_accountants_reclassification_is_reposted_as_a_reclassification(engin
     assert _suppliers(engine) == {supplier_account(B): 3000}
 
 
+def test_a_payment_split_across_two_documents_is_left_as_split(engine: sa.Engine, tmp_path: Path) -> None:
+    """A split payment's parts (one reclass entry per ПД) stay split by the versions they used: the
+    correction of one of its ПД holds nothing and accepting it moves nothing (undo and split again)."""
+    from rkc.assign import assign_parts
+
+    _load(engine, _write(tmp_path / "first.csv", FIRST))
+    with UnitOfWork(engine) as uow:
+        ids = post_payments(uow.conn, new_register(uow.conn), payment_frame([{"operation_id": "9", "amount": 3000}]),
+                            split_frame([])).ids  # fmt: skip
+        pid = int(ids["id"].iloc[0])
+        done = assign_parts(uow.conn, pid, [("U1", 2000), ("1002", 1000)], resolved_by="Иванова", source="r.xlsx",
+                            description="t", on=ON)  # fmt: skip
+        uow.commit()
+    assert [(u, a) for u, a, _ in done] == [("U1", 2000), ("U2", 1000)]
+    report, accepted = _load(engine, _write(tmp_path / "second.csv", [f"U1;1001;2026-02;{B};ЖКУ;150.00;P;X",
+                                                                      FIRST[2]]), accept=True)  # fmt: skip
+    assert report.held.payments == 0 and accepted.payments == 0
+    with engine.connect() as conn:
+        assert held_payments(conn).empty
+        kinds = conn.execute(sa.text("SELECT kind FROM ledger_entry WHERE payment_id = :p ORDER BY id"), {"p": pid})
+        assert kinds.scalars().all() == ["payment", "reclass", "reclass"]
+        assert check_ledger(conn) == []
+    # U1's 20.00 split 100:50 over A and B by its version 1 (13.33 and 6.67, the kopeck to the larger
+    # remainder), U2's 10.00 to A
+    assert _suppliers(engine) == {supplier_account(A): 1333 + 1000, supplier_account(B): 667}
+
+
 @pytest.mark.parametrize("table", ["service_line", "payment_document_version"])
 @pytest.mark.parametrize("statement", ["UPDATE {t} SET uip = 'X'", "DELETE FROM {t}"])
 def test_versions_are_append_only(engine: sa.Engine, tmp_path: Path, table: str, statement: str) -> None:

@@ -76,7 +76,7 @@ def _refused_files(folder: Path, tmp: Path) -> dict[str, str]:
 
 
 def test_a_bad_workbook_never_blocks_a_night(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
-    import rkc.resolve
+    import rkc.assign
     from flows.nightly import nightly
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
@@ -92,14 +92,14 @@ def test_a_bad_workbook_never_blocks_a_night(harness, tmp_path, db_url, monkeypa
     inbox.mkdir(parents=True, exist_ok=True)
     good, failing, expected = _resolve(Path(first["xlsx"]), known_account, posted, inbox / "resolved.xlsx")
     refused = _refused_files(inbox, tmp_path)
-    real_target = rkc.resolve._target_document
+    real_target = rkc.assign.target_document
 
     def target_document(conn, target):  # a bug or a database error on one row only
         if target == "BOOM":
             raise RuntimeError("simulated failure while applying one resolution")
         return real_target(conn, target)
 
-    monkeypatch.setattr(rkc.resolve, "_target_document", target_document)
+    monkeypatch.setattr(rkc.assign, "target_document", target_document)
     second_day = day.run_date + timedelta(days=1)
     second = nightly(home=str(config.home), run_date=second_day)
     resolutions = json.loads(Path(second["summary"]).read_text(encoding="utf-8"))["resolutions"]
@@ -139,5 +139,5 @@ def test_an_id_beyond_the_database_is_refused_before_sql(engine, tmp_path, payme
 
     migrate(engine)
     request = ResolutionRequest(payment_id, "U1", WHO, "r.xlsx", 2)
-    reason = _apply_guarded(engine, request, "r.xlsx", DAY)
+    reason = _apply_guarded(engine, [request], "r.xlsx", DAY)  # one payment's rows
     assert reason is not None and "ID платежа" in reason and "Error" not in reason

@@ -249,3 +249,32 @@ def test_payments_scattered_over_the_ids_are_read_by_a_staged_join(engine: sa.En
         staged = _payments(conn, ids, gap=0, ranges=0)
     assert staged.num_rows == len(ids) == 4
     assert staged.to_pylist() == by_ranges.to_pylist()
+
+
+def test_a_register_read_again_is_vouched_for_where_it_is_now(engine: sa.Engine, tmp_path: Path) -> None:
+    """A register quarantined one night and read again on a later one (accepted in the workbench,
+    or refused as unreadable and sent again) moves from quarantine to the archive: the later
+    manifest vouches for where it is now, and its bytes are still checked there."""
+    from datetime import timedelta
+
+    config, _ = _ledger(engine, tmp_path)
+    key = load_signing_key(config)
+    content = b"=3;100,00;99,00;1,00;17;16-03-2026\r\n"
+    sha = hashlib.sha256(content).hexdigest()
+    archived = config.archive / "2026-03-17" / "sber" / "reestr.txt"
+    archived.parent.mkdir(parents=True)
+    archived.write_bytes(content)  # moved here from quarantine/2026-03-16/sber/ by the second night
+    nights = ((ON, "quarantine/2026-03-16/sber/reestr.txt"),
+              (ON + timedelta(days=1), "archive/2026-03-17/sber/reestr.txt"))  # fmt: skip
+    for day, where in nights:
+        report = config.out / day.isoformat() / "report.xlsx"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_bytes(b"report of " + day.isoformat().encode())
+        write_manifest(config, engine, key, kind=ManifestKind.NIGHT, run_date=day,
+                       name=report.with_name("manifest.json"), outputs=[report], bridge={"residual": "0.00"},
+                       inputs=[{"role": "register", "file": "reestr.txt", "sha256": sha, "stored": where}])  # fmt: skip
+    assert verify(config, engine).findings == []
+    archived.write_bytes(content + b" ")
+    assert [f.problem for f in verify(config, engine).findings] == ["file_changed"]
+    archived.unlink()
+    assert [f.problem for f in verify(config, engine).findings] == ["file_missing"]

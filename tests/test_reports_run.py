@@ -201,15 +201,16 @@ def test_discrepancy_sheet_keeps_provenance_and_identifiers_as_text(report: tupl
 def test_unknown_account_sheet_has_proposals_and_resolution_columns(report: tuple[Path, Path]) -> None:
     ws = load_workbook(report[0])["Не найден ПД - лицевой счёт"]
     head = _header(ws)
-    assert head[0] == "ID платежа" and head[-3:] == ["Возможно", "Верный ЛС или УИП", "Кто решил"]
+    assert head[0] == "ID платежа" and head[-4:] == ["Возможно", "Верный ЛС или УИП", "Сумма на этот ПД", "Кто решил"]
     rows = _table(ws)
     assert [r["ID платежа"] for r in rows] == [11, 12]
     assert rows[0]["Возможно"] == (
         "ЛС 12345679 → ПД U-1 (2026-02), одна цифра; ЛС 12345687 → ПД U-2 (2026-02), перестановка цифр"
     )
     assert rows[1]["Возможно"] == "ЛС 555 → ПД U-3 (2026-01), тот же адрес"
-    target = ws.cell(row=2, column=len(head) - 1)
-    assert target.value is None and target.number_format == "@"  # typed ЛС keep their leading zeros
+    for column in (len(head) - 2, len(head) - 1):  # the target and a part's amount
+        target = ws.cell(row=2, column=column)
+        assert target.value is None and target.number_format == "@"  # typed ЛС keep their leading zeros
 
 
 def test_text_from_outside_is_never_a_formula(report: tuple[Path, Path]) -> None:

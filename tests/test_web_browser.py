@@ -1,8 +1,10 @@
 """The workbench in a real browser: Debian's Chromium driven by Playwright against the app served
 on loopback by the test. An accountant logs in, filters the queue, opens a suspense payment's case
-and assigns it to a ПД; the reclassification entry is posted. A write-off above the limit waits
-until a senior accountant approves it, and so does a refund to the payer. A viewer sees no actions
-and is refused one; a form without its CSRF token is refused. Skips without Chromium, fails under CI."""
+and assigns it to a ПД; the reclassification entry is posted; she undoes it and splits the payment
+across two ПД with the split form (more rows asked for by its link: the page has no script). A
+write-off above the limit waits until a senior accountant approves it, and so does a refund to the
+payer. A viewer sees no actions and is refused one; a form without its CSRF token is refused. Skips
+without Chromium, fails under CI."""
 
 from __future__ import annotations
 
@@ -90,7 +92,7 @@ def _login(browser, base_url: str, login: str):  # type: ignore[no-untyped-def]
     return page
 
 
-def test_accountant_assigns_suspense_to_a_document(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_accountant_assigns_suspense_to_a_document_then_splits_it(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page = _login(browser, base_url, "petrova")
     assert "Сводка ночи" in page.inner_text("h1")
     page.click("text=Очередь случаев")
@@ -102,7 +104,7 @@ def test_accountant_assigns_suspense_to_a_document(night: Night, browser, base_u
     page.locator("table.queue tr td:first-child a").first.click()
     case_id = int(page.url.rsplit("/", 1)[1])
     assert "открыт" in page.inner_text("#status")
-    page.fill("input[name=target]", night.known_account)
+    page.fill("form[action$='/assign'] input[name=target]", night.known_account)
     with page.expect_navigation():
         page.click("form[action$='/assign'] button[type=submit]")
     assert page.inner_text("#status") == "решён"
@@ -118,7 +120,44 @@ def test_accountant_assigns_suspense_to_a_document(night: Night, browser, base_u
     # A form posted without its CSRF token is refused, even with the session cookie.
     other = page.request.post(f"{base_url}/cases/{case_id}/comment", form={"text": "без токена"})
     assert other.status == 403
+    _undo_then_split(night, page, base_url, case_id)
     page.context.close()
+
+
+def _undo_then_split(night: Night, page, base_url: str, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The assignment undone from the case page, then the payment split across two ПД through the
+    split form, with more rows asked for by its link (the page has no script)."""
+    page.fill("form[action$='/undo'] input[name=reason]", "плательщик оплатил две квартиры")
+    with page.expect_navigation():
+        page.click("form[action$='/undo'] button[type=submit]")
+    assert page.inner_text("#status") == "в работе"
+    with night.engine.connect() as conn:
+        payment = conn.execute(sa.text("SELECT payment_id FROM work_case WHERE id = :i"), {"i": case_id}).scalar()
+        held = -conn.execute(sa.text("SELECT SUM(p.amount) FROM ledger_posting p JOIN ledger_entry e ON"
+                                     " e.id = p.entry_id WHERE e.payment_id = :p AND p.account = 'suspense'"),
+                             {"p": payment}).scalar()  # fmt: skip
+        account, uip = conn.execute(sa.text("SELECT account, MIN(uip) FROM payment_document GROUP BY account"
+                                            " HAVING COUNT(*) = 1 ORDER BY account")).first()  # fmt: skip
+        other = conn.execute(sa.text("SELECT MIN(uip) FROM payment_document WHERE account <> :a"),
+                             {"a": account}).scalar()  # fmt: skip
+    assert page.locator("form.split input[name=amount]").count() == 3
+    page.click("form.split a")  # «ещё строки»: the page again with more rows
+    rows = page.locator("form.split div.part")
+    assert rows.count() == 5
+    first = held // 4
+    for row, (target, amount) in enumerate(((account, first), (other, held - first))):
+        rows.nth(row).locator("input[name=target]").fill(target)
+        rows.nth(row).locator("input[name=amount]").fill(f"{amount // 100},{amount % 100:02d}")
+    with page.expect_navigation():
+        page.click("form.split button[type=submit]")
+    assert page.inner_text("#status") == "решён", page.inner_text("main")[:2000]
+    resolution = page.inner_text("#resolution")
+    assert resolution.startswith("разделён между ПД") and uip in resolution and other in resolution
+    with night.engine.connect() as conn:
+        parts = conn.execute(sa.text("SELECT target_uip, amount FROM resolution WHERE payment_id = :p ORDER BY id"),
+                             {"p": payment}).all()  # fmt: skip
+        assert check_ledger(conn) == []
+    assert [tuple(p) for p in parts] == [(uip, first), (other, held - first)]
 
 
 def test_write_off_above_the_limit_waits_for_a_senior(night: Night, browser, base_url: str) -> None:  # type: ignore[no-untyped-def]

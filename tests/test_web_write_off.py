@@ -1,6 +1,10 @@
 """Write-offs over HTTP on a generated night (SQLite and PostgreSQL): under the limit posted at
 once; above it the request waits, the one who asked and an accountant cannot approve it, a senior
-refuses or approves it; the entry balances, the chain verifies, every step is in the audit log."""
+refuses or approves it; the entry balances, the chain verifies, every step is in the audit log.
+
+The night is shared by the module (one per xdist worker) and has two suspense payments, so each
+test first puts the case it works on back where it needs it (``fresh_case``, ``_written_off``): any
+test may run alone, in any order, or after the others on the same night."""
 
 from __future__ import annotations
 
@@ -12,11 +16,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from rkc.users import add_user
+from rkc import workbench
 from rkc.verify import verify
 from sql.entries import suspense_amount
 from sql.ledger_queries import check_ledger
-from tests.webutil import PASSWORD, Night, csrf_of, generated_night, logged_in
+from tests.webutil import Night, csrf_of, fresh_case, generated_night, logged_in, session_user
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -48,6 +52,18 @@ def _held(night: Night, payment: int) -> int:
         return suspense_amount(conn, payment)
 
 
+def _written_off(night: Night, case: int, payment: int) -> None:
+    """The case's payment written off under the limit (posted at once), from any state."""
+    fresh_case(night, case)
+    limited = _limited(night, _held(night, payment))
+    workbench.write_off(limited.config, night.engine, session_user(night, "resetter", "senior"), case,
+                        "подготовка теста")  # fmt: skip
+
+
+def _last_id(night: Night, table: str) -> int:
+    return int(_one(night, f"SELECT COALESCE(MAX(id), 0) FROM {table}")[0])
+
+
 def _ledger_sound(night: Night) -> None:
     with night.engine.connect() as conn:
         assert check_ledger(conn) == []
@@ -56,6 +72,7 @@ def _ledger_sound(night: Night) -> None:
 
 def test_under_the_limit_posted_at_once(night: Night) -> None:
     case, payment = _suspense_cases(night)[0]
+    fresh_case(night, case)
     held = _held(night, payment)
     c = logged_in(_limited(night, held), "petrova")
     token = csrf_of(c.get(f"/cases/{case}").text)
@@ -65,14 +82,15 @@ def test_under_the_limit_posted_at_once(night: Night) -> None:
     done = c.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": "плательщик не найден за год"})
     assert done.status_code == 303
     status, resolution = _one(night, "SELECT status, resolution FROM work_case WHERE id = :i", i=case)
-    entry = _one(night, "SELECT id, kind FROM ledger_entry WHERE payment_id = :p AND kind = 'write_off'", p=payment)
+    entry = _one(night, "SELECT id, kind FROM ledger_entry WHERE payment_id = :p AND kind = 'write_off'"
+                        " ORDER BY id DESC", p=payment)  # fmt: skip
     assert status == "resolved" and f"проводка {entry[0]}" in resolution and "плательщик не найден" in resolution
     legs = _one(night, "SELECT SUM(CASE WHEN account = 'write_off:rkc' THEN amount END),"
                        " SUM(CASE WHEN account = 'suspense' THEN amount END) FROM ledger_posting"
                        " WHERE entry_id = :e", e=entry[0])  # fmt: skip
     assert tuple(legs) == (-held, held) and _held(night, payment) == 0
-    assert _one(night, "SELECT status, decided_by, entry_id FROM write_off_request WHERE case_id = :i", i=case) == (
-        "approved", None, entry[0])  # fmt: skip
+    assert _one(night, "SELECT status, decided_by, entry_id FROM write_off_request WHERE case_id = :i"
+                       " ORDER BY id DESC", i=case) == ("approved", None, entry[0])  # fmt: skip
     audit = _one(night, "SELECT action, after FROM audit_log WHERE subject = :s ORDER BY id DESC", s=f"case:{case}")
     assert audit[0] == "case_write_off" and json.loads(audit[1])["entry_id"] == entry[0]
     assert c.post(f"/cases/{case}/write_off", data={"csrf_token": token, "reason": "ещё"}).status_code == 409
@@ -81,6 +99,8 @@ def test_under_the_limit_posted_at_once(night: Night) -> None:
 
 def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
     case, payment = _suspense_cases(night)[1]
+    fresh_case(night, case)
+    since = _last_id(night, "audit_log")
     held = _held(night, payment)
     limited = _limited(night, held - 1)
     petrova, smirnov, viewer = (logged_in(limited, u) for u in ("petrova", "smirnov", "audit"))
@@ -114,7 +134,7 @@ def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
     own = smirnov.post(f"/write-offs/{second}/approve", data={"csrf_token": senior})
     assert own.status_code == 403 and "нужен второй сотрудник" in own.text
     assert "Утвердить списание" not in smirnov.get(f"/cases/{case}").text
-    add_user(night.engine, "ivanova", "senior", PASSWORD)
+    session_user(night, "ivanova", "senior")
     ivanova = logged_in(limited, "ivanova")
     other = csrf_of(ivanova.get(f"/cases/{case}").text)
     assert ivanova.post(f"/write-offs/{second}/approve", data={"csrf_token": other}).status_code == 303
@@ -125,8 +145,8 @@ def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
     assert ivanova.post(f"/write-offs/{second}/approve", data={"csrf_token": other}).status_code == 409
     assert ivanova.post("/write-offs/999999/approve", data={"csrf_token": other}).status_code == 404
     with night.engine.connect() as conn:
-        actions = [r[0] for r in conn.execute(sa.text("SELECT action FROM audit_log WHERE subject = :s ORDER BY id"),
-                                              {"s": f"case:{case}"})]  # fmt: skip
+        actions = [r[0] for r in conn.execute(sa.text("SELECT action FROM audit_log WHERE subject = :s AND id > :n"
+                                                      " ORDER BY id"), {"s": f"case:{case}", "n": since})]  # fmt: skip
     assert actions == ["case_write_off", "write_off_refuse", "case_write_off", "write_off_approve"]
     page = ivanova.get(f"/cases/{case}").text
     for text in ("отказано: сначала запросить банк", "списано", "списан в доход РКЦ"):
@@ -136,12 +156,13 @@ def test_above_the_limit_waits_for_a_second_senior(night: Night) -> None:
 
 
 def test_undo_a_write_off(night: Night) -> None:
-    """The write-off of the first test is reversed: the money is back in suspense, the case in work;
-    written off again, a new entry (the first and its reversal stay)."""
+    """A write-off is reversed: the money is back in suspense, the case in work; written off again,
+    a new entry (the first and its reversal stay)."""
     case, payment = _suspense_cases(night)[0]
+    _written_off(night, case, payment)
     first = _one(night, "SELECT id, entry_id, amount FROM write_off_request WHERE case_id = :i AND status = 'approved'",
                  i=case)  # fmt: skip
-    assert first is not None, "test_under_the_limit_posted_at_once wrote it off"
+    assert first is not None
     c = logged_in(_limited(night, first[2]), "petrova")
     page = c.get(f"/cases/{case}").text
     assert "Отменить решение" in page
@@ -165,15 +186,17 @@ def test_undo_a_write_off(night: Night) -> None:
     assert again.status_code == 303 and _held(night, payment) == 0
     with night.engine.connect() as conn:
         kinds = [k for (k,) in conn.execute(sa.text("SELECT kind FROM ledger_entry WHERE payment_id = :p"
-                                                    " AND kind <> 'payment' ORDER BY id"), {"p": payment})]  # fmt: skip
+                                                    " AND kind <> 'payment' AND id >= :n ORDER BY id"),
+                                            {"p": payment, "n": first[1]})]  # fmt: skip
     assert kinds == ["write_off", "reversal", "write_off"]
     _ledger_sound(night)
 
 
 def test_undo_an_assignment(night: Night) -> None:
-    """The second case's write-off undone, its payment assigned to a ПД, the assignment undone (the
-    reclass reversed, the resolution forgotten) and made again under a new key."""
+    """A write-off undone, the payment assigned to a ПД, the assignment undone (the reclass
+    reversed, the resolution forgotten) and made again under a new key."""
     case, payment = _suspense_cases(night)[1]
+    _written_off(night, case, payment)
     c = logged_in(night, "smirnov")
     token = csrf_of(c.get(f"/cases/{case}").text)
     assert c.post(f"/cases/{case}/undo", data={"csrf_token": token, "reason": "нашёлся ЛС"}).status_code == 303

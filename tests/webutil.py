@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from prefect.testing.utilities import prefect_test_harness
 
+from domain.roles import Role
 from rkc.app import import_charges_files
 from rkc.config import Config, init_home, load_config
-from rkc.users import add_user
+from rkc.users import SessionUser, add_user
 from sql.engine import make_engine
 from synthetic import generate
 
@@ -34,6 +36,23 @@ class Night:
     url: str
     engine: sa.Engine
     known_account: str  # a ЛС with a ПД, to assign suspense to
+
+
+def fresh_database(root: Path, dialect: str, name: str) -> str:
+    """The URL of an empty database for a test: a SQLite file under ``root``, or a PostgreSQL
+    database ``name`` created afresh (skipped without PostgreSQL, failed under CI)."""
+    return f"sqlite:///{root / 'rkc.db'}" if dialect == "sqlite" else _pg_database(name)
+
+
+def drop_database(dialect: str, name: str) -> None:
+    """Drop the PostgreSQL database ``fresh_database`` created (nothing for SQLite)."""
+    if dialect == "sqlite":
+        return
+    admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _pg_database(name: str) -> str:
@@ -56,7 +75,7 @@ def generated_night(root: Path, dialect: str) -> Iterator[Night]:
     from flows.nightly import nightly
 
     name = "rkc_wb_" + re.sub(r"\W", "_", root.name)[-30:] + f"_{os.getpid()}"
-    url = f"sqlite:///{root / 'rkc.db'}" if dialect == "sqlite" else _pg_database(name)
+    url = fresh_database(root, dialect, name)
     with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
         mp.setenv("RKC_DATABASE_URL", url)
         config, _ = init_home(root / "home")
@@ -75,12 +94,44 @@ def generated_night(root: Path, dialect: str) -> Iterator[Night]:
         add_user(engine, login, role, PASSWORD)
     yield Night(config, url, engine, next(line.split(";")[1] for line in lines[1:] if line))
     engine.dispose()
-    if dialect != "sqlite":
-        admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
-                                 isolation_level="AUTOCOMMIT")  # fmt: skip
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    drop_database(dialect, name)
+
+
+def run_night(night: Night, run_date: date) -> dict:
+    """Run the nightly flow once more on the night's home for ``run_date`` (another harness)."""
+    from flows.nightly import nightly
+
+    with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
+        mp.setenv("RKC_DATABASE_URL", night.url)
+        return nightly(home=str(night.config.home), run_date=run_date)
+
+
+def session_user(night: Night, login: str, role: str) -> SessionUser:
+    """A user of the use cases (no session, no CSRF), created on the night when missing."""
+    with night.engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT id FROM app_user WHERE login = :l"), {"l": login}).scalar()
+    if found is None:
+        add_user(night.engine, login, role, PASSWORD)
+        with night.engine.connect() as conn:
+            found = conn.execute(sa.text("SELECT id FROM app_user WHERE login = :l"), {"l": login}).scalar()
+    return SessionUser(int(found), login, Role(role), "")
+
+
+def fresh_case(night: Night, case: int) -> None:
+    """A suspense payment's case in work with its money back in suspense, whatever earlier tests of
+    the module did to it (a module shares its night): a pending write-off refused, a posted
+    write-off or assignment undone, through the use cases."""
+    from rkc import workbench
+
+    resetter = session_user(night, "resetter", "senior")
+    with night.engine.connect() as conn:
+        waiting = conn.execute(sa.text("SELECT id FROM write_off_request WHERE case_id = :i AND status = 'pending'"),
+                               {"i": case}).scalars().all()  # fmt: skip
+        status = conn.execute(sa.text("SELECT status FROM work_case WHERE id = :i"), {"i": case}).scalar()
+    for request in waiting:
+        workbench.refuse_write_off(night.engine, resetter, int(request), "подготовка теста")
+    if status == "resolved":
+        workbench.undo(night.config, night.engine, resetter, case, "подготовка теста")
 
 
 def client(night: Night) -> TestClient:

@@ -25,7 +25,7 @@ from domain.writeoff import WRITE_OFF_STATUS_RU
 from rkc.config import Config
 from rkc.summary import bridge_lines, discrepancy_counts
 from rkc.users import LoginRefused, log_in, log_out
-from rkc.web import cases, refunds, runs, suppliers, write_offs
+from rkc.web import cases, refunds, resolutions, runs, suppliers, write_offs
 from rkc.web.security import (
     HEADERS,
     LOGIN_CSRF_COOKIE,
@@ -80,6 +80,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(write_offs.router)
     app.include_router(refunds.router)
+    app.include_router(resolutions.router)
     app.include_router(runs.router)
     app.include_router(suppliers.router)
 

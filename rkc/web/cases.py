@@ -12,6 +12,8 @@ from starlette.responses import RedirectResponse, Response
 from domain.cases import ACTIVE, ASSIGNABLE, CaseStatus
 from domain.codes import Code
 from domain.money import AmountError, parse_amount
+from domain.parts import MAX_PARTS
+from domain.statuses import RegisterStatus
 from domain.writeoff import WriteOffStatus
 from rkc import workbench
 from rkc.refunds import refundable
@@ -20,10 +22,12 @@ from rkc.web.security import page as render
 from sql import cases as store
 from sql import refunds as refund_store
 from sql import write_offs as offs
+from sql.acceptances import case_acceptance
 
 router = APIRouter()
 PAGE_SIZE = 50
 CaseId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+SPLIT_ROWS = 3  # rows of the split form; «ещё строки» asks for more (no script on the page)
 _STATUSES = {
     "active": tuple(s.value for s in ACTIVE),
     "closed": (CaseStatus.RESOLVED.value, CaseStatus.ACCEPTED.value),
@@ -76,8 +80,10 @@ def queue(
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: CaseId, error: str | None = None, status: int = 200) -> Response:
-    """One case: the problem, its payment, raw line and file, its history, its actions."""
+def case_page(request: Request, case_id: CaseId, error: str | None = None, status: int = 200,
+              rows: Annotated[int, Query(ge=2, le=MAX_PARTS)] = SPLIT_ROWS) -> Response:  # fmt: skip
+    """One case: the problem, its payment, raw line and file, its history, its actions (the split
+    form with ``rows`` rows)."""
     user = current_user(request)
     engine = request.app.state.engine
     with engine.connect() as conn:
@@ -88,6 +94,7 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         write_offs = offs.case_requests(conn, case_id)
         resolved = case["payment_id"] is not None and store.resolution_of(conn, int(case["payment_id"])) is not None
         refunds = refund_store.refunds(conn, payment_id=int(case["payment_id"])) if case["payment_id"] else []
+        acceptance = case_acceptance(conn, case_id)
     written_off = any(w["status"] == WriteOffStatus.APPROVED for w in write_offs)
     active = case["status"] in {s.value for s in ACTIVE}
     return render(request, "case.html", {
@@ -100,7 +107,16 @@ def case_page(request: Request, case_id: CaseId, error: str | None = None, statu
         "undoable": case["status"] == CaseStatus.RESOLVED and (resolved or written_off),
         "refunds": refunds, "refund_limit": request.app.state.config.workbench.refund_limit,
         "refundable": refundable(engine, int(case["payment_id"])) if active and case["payment_id"] else 0,
+        "split_rows": rows, "max_parts": MAX_PARTS,
+        "acceptance": acceptance, "register_acceptable": case["code"] == Code.REGISTER_TOTAL_MISMATCH
+        and acceptance is None and (sources["register"] or {}).get("status") == RegisterStatus.QUARANTINED,
     }, status)  # fmt: skip
+
+
+def act(request: Request, case_id: int, csrf_token: str, action) -> Response:  # type: ignore[no-untyped-def]
+    """Run ``action(user)`` for the session's user once the form's CSRF token is the session's; the
+    case page again (303), or the case page with the refusal and its status."""
+    return _act(request, case_id, csrf_token, action)
 
 
 def _act(request: Request, case_id: int, csrf_token: str, action) -> Response:  # type: ignore[no-untyped-def]

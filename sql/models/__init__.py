@@ -20,7 +20,16 @@ from sql.models.night import (
     Run,
 )
 from sql.models.payouts import BankDebit, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold, Refund
-from sql.models.workbench import AppSession, AppUser, AuditLog, CaseEvent, LoginAttempt, WorkCase, WriteOffRequest
+from sql.models.workbench import (
+    AppSession,
+    AppUser,
+    AuditLog,
+    CaseEvent,
+    LoginAttempt,
+    RegisterAcceptance,
+    WorkCase,
+    WriteOffRequest,
+)
 
 __all__ = [
     "KINDS_SQL",
@@ -56,6 +65,7 @@ __all__ = [
     "PayoutHold",
     "Refund",
     "Register",
+    "RegisterAcceptance",
     "Resolution",
     "ReversalRequest",
     "Run",

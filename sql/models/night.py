@@ -162,16 +162,23 @@ class Discrepancy(Base):
 
 
 class Resolution(Base):
-    """An accountant's resolution of a suspense payment: who, from which file, to what."""
+    """An accountant's resolution of a suspense payment: who, from which file, to what. A payment
+    split across several ПД has one row per part (migration 0026), each with its amount and its
+    own ``reclass`` entry; ``amount`` is NULL on rows written before, which moved the whole payment."""
 
     __tablename__ = "resolution"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), unique=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"))
     target_uip: Mapped[str] = mapped_column(ForeignKey("payment_document.uip"))
     resolved_by: Mapped[str] = mapped_column(Text)
     source_file: Mapped[str] = mapped_column(Text)
     entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # kopecks of this part
+    __table_args__ = (
+        UniqueConstraint("payment_id", "target_uip", name="uq_resolution_payment_target"),  # one part per ПД
+        CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),
+    )
 
 
 class Run(Base):

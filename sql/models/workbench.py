@@ -1,5 +1,5 @@
 """The accountants' workbench: cases, their history, users, sessions, login attempts, the audit log,
-write-off requests."""
+write-off requests, registers accepted whose totals do not tie."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.acceptance import AcceptanceStatus
 from domain.cases import CaseStatus
 from domain.writeoff import WriteOffStatus
 from sql.models.base import Base, IdType, _sql_list, bytewise
@@ -139,3 +140,27 @@ class WriteOffRequest(Base):
         CheckConstraint(f"status IN ({_sql_list(WriteOffStatus)})", name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
+
+
+class RegisterAcceptance(Base):
+    """A quarantined register whose totals do not tie, accepted by a senior accountant (migration
+    0026): the next night reads its file again and posts its lines (``posted_on``). The footer's
+    figures and the lines' are kept here: the register's row drops the footer's once posted."""
+
+    __tablename__ = "register_acceptance"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("register.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("work_case.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # domain.acceptance.AcceptanceStatus
+    accepted_by: Mapped[str] = mapped_column(String(64))
+    accepted_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    reason: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)  # the difference in words, as the night records it
+    declared_count: Mapped[int | None] = mapped_column(Integer)
+    declared_amount: Mapped[int | None] = mapped_column(BigInteger)
+    declared_transfer: Mapped[int | None] = mapped_column(BigInteger)
+    declared_commission: Mapped[int | None] = mapped_column(BigInteger)
+    lines: Mapped[int] = mapped_column(Integer)
+    amount_total: Mapped[int] = mapped_column(BigInteger)
+    posted_on: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (CheckConstraint(f"status IN ({_sql_list(AcceptanceStatus)})", name="status_known"),)
