@@ -84,7 +84,7 @@ def _reverse(engine: Engine, subject: str, subject_id: int, reason: str, on: dat
 
 
 def _refuse_over_refunds(conn: Connection, subject: str, subject_id: int) -> None:
-    """A payment with a refund standing (asked, approved, prepared or paid) is not reversed: its
+    """A payment with a refund standing (approved, prepared or paid) is not reversed: its
     refund entry already took the money from suspense or its suppliers, so reversing the payment
     whole would drive them negative. The refund is cancelled first, or the recall is settled with
     the agent outside the ledger's automatic path."""

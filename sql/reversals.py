@@ -64,11 +64,12 @@ def live_entries(conn: Connection, *, register_id: int | None = None, payment_id
 
 def standing_refunds(conn: Connection, *, register_id: int | None = None,
                      payment_id: int | None = None) -> list[dict]:
-    """Refunds of a register's payments (or of one payment) that are not refused or cancelled: id,
-    payment id, status and amount, in id order."""
-    dropped = (RefundStatus.REFUSED.value, RefundStatus.CANCELLED.value)
+    """Refunds of a register's payments (or of one payment) whose refund entry is posted and not
+    cancelled (approved, prepared or paid): id, payment id, status and amount, in id order. One still
+    waiting for approval has no entry yet; its approval judges the payment again."""
+    posted = (RefundStatus.APPROVED.value, RefundStatus.PREPARED.value, RefundStatus.SETTLED.value)
     query = select(Refund.id, Refund.payment_id, Refund.status, Refund.amount).where(
-        Refund.status.not_in(dropped)).order_by(Refund.id)  # fmt: skip
+        Refund.status.in_(posted)).order_by(Refund.id)  # fmt: skip
     if register_id is not None:
         query = query.join(Payment, Payment.id == Refund.payment_id).where(Payment.register_id == register_id)
     else:
