@@ -16,7 +16,6 @@ from reports.xlsx import Col
 METHODS_TITLE = "Способы оплаты"
 METHOD_COLUMNS = [
     ("label", Col("Способ оплаты")),
-    ("method", Col("Код")),
     ("payments", Col("Платежей", "int")),
     ("posted", Col("Проведено", "money")),
     ("suspense", Col("Невыясненные", "money")),

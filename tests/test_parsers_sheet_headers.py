@@ -102,8 +102,8 @@ def _profile(tmp_path: Path, old: str, new: str) -> Path:
         ("header_search_rows: 30", "header_lines: 3", "header_lines", 10),
         ("  els:", "  ls:", "columns.ls", 17),
         ("  payer: [ФИО,", "  payer: [Лицевой счет, ФИО,", "columns.payer", 19),
-        ("  required: true", "  required: yes please", "totals.required", 26),
-        ("  max_ratio: 200", "  max_ration: 200", "zip.max_ration", 29),
+        ("  required: true", "  required: yes please", "totals.required", 28),
+        ("  max_ratio: 200", "  max_ration: 200", "zip.max_ration", 31),
     ],
     ids=["flow-style-fragment", "wrong-type", "unknown-key", "unknown-field", "alias-twice", "bool", "zip-key"],
 )
