@@ -87,6 +87,16 @@ def night_runner(
         logger.info("Dask cluster at %s: %d workers (%d threads) on %s", client.scheduler.address, len(workers),
                     sum(w.get("nthreads", 1) for w in workers.values()), ", ".join(hosts))  # fmt: skip
         yield runner
+        peaks = client.run(peak_rss_mib)
+        logger.info("Dask workers' peak memory since they started: %s",
+                    ", ".join(f"{address} {mib} MiB" for address, mib in sorted(peaks.items())))  # fmt: skip
+
+
+def peak_rss_mib() -> int:
+    """This process's peak resident memory in MiB (run on every worker by ``night_runner``)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def submit(runner: TaskRunner | None, task: Task, *args: Any) -> PrefectFuture:

@@ -122,11 +122,16 @@ def test_two_workers_leave_the_ledger_the_local_runner_leaves(reference, client,
         assert len([k for k, _ in ran if name in str(k)]) == len(reference["registers"]), (name, ran)
     assert len({w for _, w in ran}) == 2
 
-    # Run again: nothing new, no cluster needed. An agent sends a file twice: a duplicate file.
+    # Run again: nothing new, no cluster needed. An agent sends a file twice: a duplicate file,
+    # this time on a LocalCluster of one worker process that the night starts and stops itself.
     again = _night(config, day)
     assert again["files"] == 0 and again["posted_this_run"] == []
     archived = next((config.archive / day.run_date.isoformat() / "sber").iterdir())
     shutil.copy(archived, config.inbox / "sber" / archived.name)
+    settings = config.home / "rkc.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        f"address: '{client.scheduler.address}'", "local_workers: 1"), encoding="utf-8")  # fmt: skip
+    assert load_config(config.home).executor.local_workers == 1
     third = _night(config, day)
     assert [s["status"] for s in third["skipped"]] == ["duplicate_file"]
     assert _state(config, third)["balances"] == reference["balances"]
