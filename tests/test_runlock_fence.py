@@ -52,8 +52,10 @@ def test_the_next_run_waits_for_a_posting_begun_under_the_last(tmp_path: Path, p
         first.hold_for_posting(late, "portal")  # a posting that begins now posts nothing
     late.close()
 
+    second_engine = make_engine(pg_url)  # the next run is another process, with connections of its own
+
     def second_run() -> None:
-        with run_lock(config, engine, NIGHT, poll=0.1) as lock:
+        with run_lock(config, second_engine, NIGHT, poll=0.1) as lock:
             got.append(lock)
 
     second = threading.Thread(target=second_run, daemon=True)
@@ -65,3 +67,4 @@ def test_the_next_run_waits_for_a_posting_begun_under_the_last(tmp_path: Path, p
     second.join(30)
     assert got and got[0].pid != first.pid
     engine.dispose()
+    second_engine.dispose()
