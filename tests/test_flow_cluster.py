@@ -162,12 +162,13 @@ def test_a_worker_killed_while_posting_and_another_after_a_commit(reference, cli
     # Prefect's record of the night: every task ran once and completed, but a task a worker died in
     # ran once more (Pending, Running, Pending, Running, Completed), under the same task run.
     states = _task_run_states()
-    assert len(states) == 2 * len(reference["registers"]) + 5  # intake and posting per file; decide … report
+    for stage in ("intake", "post_register"):  # one task run per file, whatever it went through
+        assert len([n for n in states if n.startswith(f"{stage}: ")]) == len(reference["registers"])
     assert all(s[-1] == "Completed" and s.count("Pending") == s.count("Running") for s in states.values())
     deaths = Counter(f"post_register: {name}" for name in (rolled_back, filed))
     assert {n: s.count("Running") for n, s in states.items() if s.count("Running") > 1} == {
         n: 1 + died for n, died in deaths.items()}
-    assert not [p for c in config.channels for p in (config.inbox / c).iterdir()]  # every file filed away
+    assert not [p for c in config.channels if (config.inbox / c).is_dir() for p in (config.inbox / c).iterdir()]
     client.wait_for_workers(2)  # the nannies brought both back
 
 
