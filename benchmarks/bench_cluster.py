@@ -38,7 +38,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 import sqlalchemy as sa
 
 DB, TEMPLATE = "rkc_bench_cluster", "rkc_bench_cluster_tpl"
-STAGES = ("intake", "decide", "post_register", "gis_cancellations", "tie", "resolutions", "report")
+STAGES = ("intake", "statements", "decide", "post_register", "gis_cancellations", "tie", "resolutions", "report")
 
 
 def setup(home: Path, payments: int, accounts: int) -> None:
@@ -58,8 +58,8 @@ def setup(home: Path, payments: int, accounts: int) -> None:
     import_charges_files(load_config(home), day.charges_csv, day.suppliers_csv)
     print(f"charges import: {time.perf_counter() - start:.1f} s")
     (home / "bench-run-date").write_text(day.run_date.isoformat())
-    sizes = sorted((p.stat().st_size for c in load_config(home).channels for p in (home / "inbox" / c).iterdir()),
-                   reverse=True)  # fmt: skip
+    inboxes = [home / "inbox" / c for c in load_config(home).channels if (home / "inbox" / c).is_dir()]
+    sizes = sorted((p.stat().st_size for inbox in inboxes for p in inbox.iterdir()), reverse=True)
     print(f"files: {len(sizes)}, largest {sizes[0] / 1e6:.1f} MB of {sum(sizes) / 1e6:.1f} MB")
 
 
