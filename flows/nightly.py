@@ -7,15 +7,18 @@ import concurrent.futures
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.futures import PrefectConcurrentFuture, wait
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.futures import PrefectConcurrentFuture, PrefectFuture, wait
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from domain.statuses import COMMITTED
+from flows.cluster import let_go, night_runner, submit
 from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.accepted_registers import return_accepted
 from rkc.bank_statements import StatementsRead
@@ -55,11 +58,16 @@ def _by_file() -> str:
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io, task_run_name=_by_file)
-def intake(home: str, channel: str, path: str, work_dir: str, totals: str | None = None) -> dict:
-    """Identify and parse one file into the work directory (with its totals file, if paired)."""
+def intake(
+    home: str, channel: str, path: str, work_dir: str, totals: str | None = None, lock: dict | None = None
+) -> dict:
+    """Identify and parse one file into the work directory (with its totals file, if paired); on a
+    Dask worker, first that the run still holds its lock on this worker's database (``lock``)."""
     config, engine = config_and_engine(home)
     started = time.perf_counter()
     try:
+        if lock is not None:
+            RunLock.from_dict(lock).check_still_held(engine)  # a worker on another database reads nothing
         result = take_in(config, engine, channel, Path(path), Path(work_dir))
         if totals:
             result = attach_totals(config, result, Path(totals))
@@ -89,10 +97,14 @@ def post_register(home: str, intake_: dict, plan: dict | None, run_date: date, l
     config, engine = config_and_engine(home)
     started = time.perf_counter()
     try:
-        if lock is not None:
-            RunLock.from_dict(lock).check_still_held(engine)  # RunLockLost: this run posts nothing more
+        held = RunLock.from_dict(lock) if lock is not None else None
+        if held is not None:
+            held.check_still_held(engine)  # RunLockLost: this run posts nothing more
         night = NightPlan.from_dict(plan) if plan else None
-        outcome = commit_register(config, engine, Intake.from_dict(intake_), night, run_date)
+        register = Intake.from_dict(intake_)
+        # Checked again inside the register's transaction: a Dask worker may outlive its run.
+        guard = partial(held.hold_for_posting, channel=register.channel) if held is not None else None
+        outcome = commit_register(config, engine, register, night, run_date, guard)
         run_logger().info("%s (%s): %s, %d lines, %.1f s", outcome.file, outcome.channel, outcome.status,
                               outcome.lines, time.perf_counter() - started)  # fmt: skip
         return outcome.to_dict()
@@ -196,16 +208,19 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         logger.info("%d new files in the inboxes, %d left there (in transit or waiting), %d quarantined unread",
                     len(files), len(scan.listed), len(listed) - len(scan.listed))  # fmt: skip
         to_read, copies = set_copies_aside(files)
-        read = {i["path"]: i for i in _intake_all(home, to_read, work_dir, config.intake_workers, scan.totals)}
-        copies = copies_of_refused(copies, {p: Intake.from_dict(i) for p, i in read.items()})
-        read |= {c.path: c.to_dict() for c in copies}
-        intakes = [read[str(path)] for _, path in files]  # inbox order
-        direct = statements(home, run_date, work_dir)
-        intakes += direct["intakes"]  # after the registers: the inbox's files come first
-        parsed = [i for i in intakes if i["status"] == PARSED]
-        plan = decide(home, intakes, work_dir, run_date) if parsed else None
-        writers = config.posting_workers if is_postgres(engine) else 1  # SQLite: one writer
-        outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict())
+        # executor: dask — the files and the registers go to the cluster's workers, the decision stays here
+        with night_runner(config.executor, logger, needed=bool(files)) as runner:
+            read = {i["path"]: i for i in _intake_all(home, to_read, work_dir, config.intake_workers, scan.totals,
+                                                      runner, lock.to_dict())}  # fmt: skip
+            copies = copies_of_refused(copies, {p: Intake.from_dict(i) for p, i in read.items()})
+            read |= {c.path: c.to_dict() for c in copies}
+            intakes = [read[str(path)] for _, path in files]  # inbox order
+            direct = statements(home, run_date, work_dir)
+            intakes += direct["intakes"]  # after the registers: the inbox's files come first
+            parsed = [i for i in intakes if i["status"] == PARSED]
+            plan = decide(home, intakes, work_dir, run_date) if parsed else None
+            writers = config.posting_workers if is_postgres(engine) else 1  # SQLite: one writer
+            outcomes = _post_all(home, intakes, plan, run_date, writers, lock.to_dict(), runner)
         cancelled = gis_cancellations(home, run_date, [(c, str(f)) for c, f in cancellation_files])
         tie_summary = tie(home, run_date, direct["read"])
         resolution_summary = resolutions(home, run_date)
@@ -226,57 +241,63 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
 
 
 def _intake_all(
-    home: str, files: list[tuple[str, Path]], work_dir: str, workers: int, totals: dict[str, str] | None = None
-) -> list[dict]:
+    home: str, files: list[tuple[str, Path]], work_dir: str, workers: int, totals: dict[str, str] | None = None,
+    runner: TaskRunner | None = None, lock: dict | None = None,
+) -> list[dict]:  # fmt: skip
     """Read every file, largest first, ``workers`` at a time (1, or 2: the flow's task runner has two
-    threads), each with its paired totals file (``totals``: register path -> totals path); the
-    results keep the inbox order, which decides which of two copies is kept."""
+    threads; on a Dask ``runner``, as many as the cluster runs at once), each with its paired totals
+    file (``totals``: register path -> totals path); the results keep the inbox order, which
+    decides which of two copies is kept."""
     by_size = sorted(range(len(files)), key=lambda i: -files[i][1].stat().st_size)
     totals = totals or {}
     results: dict[int, dict] = {}
 
-    def submit(i: int) -> PrefectConcurrentFuture:
-        return intake.submit(home, files[i][0], str(files[i][1]), work_dir, totals.get(str(files[i][1])))
+    def one(i: int) -> PrefectFuture:
+        return submit(runner, intake, home, files[i][0], str(files[i][1]), work_dir, totals.get(str(files[i][1])), lock)
 
-    if workers == 1:
+    if workers == 1 and runner is None:
         for i in by_size:
-            results[i] = submit(i).result()
+            results[i] = one(i).result()
     else:
-        futures = {i: submit(i) for i in by_size}
+        futures = {i: one(i) for i in by_size}
         results = {i: f.result() for i, f in futures.items()}
     return [results[i] for i in range(len(files))]
 
 
 def _post_all(
-    home: str, intakes: list[dict], plan: dict | None, run_date: date, workers: int, lock: dict | None = None
-) -> list[dict]:
-    """Post every register, ``workers`` at a time, largest first: the big one takes the whole run
-    while the other worker goes through the rest. Each register is one transaction; the ledger
-    lock lets registers of different channels overlap (``sql.bulk.lock_ledger``). The results
-    keep the inbox order."""
-    if workers == 1:
+    home: str, intakes: list[dict], plan: dict | None, run_date: date, workers: int, lock: dict | None = None,
+    runner: TaskRunner | None = None,
+) -> list[dict]:  # fmt: skip
+    """Post every register, ``workers`` at a time (on a Dask ``runner``, as many as the cluster
+    runs at once), largest first: the big one takes the whole run while the other workers go
+    through the rest. Each register is one transaction; the ledger lock lets registers of
+    different channels overlap (``sql.bulk.lock_ledger``). The results keep the inbox order."""
+    if workers == 1 and runner is None:
         return [post_register(home, i, plan, run_date, lock) for i in intakes]
     by_size = sorted(range(len(intakes)), key=lambda i: -intakes[i].get("lines", 0))
-    futures: dict[int, PrefectConcurrentFuture] = {}
+    futures: dict[int, PrefectFuture] = {}
+    stop = settle if runner is None else let_go
     try:
         for i in by_size:
-            futures[i] = post_register.submit(home, intakes[i], plan, run_date, lock)
+            futures[i] = submit(runner, post_register, home, intakes[i], plan, run_date, lock)
     except BaseException:  # interrupted while submitting: those submitted still end first
-        settle(list(futures.values()))
+        stop(list(futures.values()))
         raise
-    finish_started(list(futures.values()))
+    finish_started(list(futures.values()), stop)
     return [futures[i].result() for i in range(len(intakes))]
 
 
-def finish_started(futures: list[PrefectConcurrentFuture]) -> None:
+def finish_started(futures: list[PrefectFuture], stop: Callable[[list], None] | None = None) -> None:
     """Wait for every posting. On an interrupt (Ctrl-C, a stop signal) drop those not yet started
     and wait for those under way before the interrupt goes on: the run lock must not be let go
     while a register is still being committed (a run waiting for the lock would decide the night
-    without it), and each of them commits or rolls back whole."""
+    without it), and each of them commits or rolls back whole. On a Dask cluster ``stop`` is
+    ``flows.cluster.let_go``: a worker's posting is out of the flow's reach, and fenced off by
+    the run lock instead."""
     try:
         wait(futures)
     except BaseException:
-        settle(futures)
+        (stop or settle)(futures)
         raise
 
 

@@ -9,13 +9,14 @@ found committed but not moved is finished by the next run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from domain.codes import Code
 from domain.methods import PaymentMethod, UnknownMethod, unknown_details
@@ -74,11 +75,13 @@ class RegisterOutcome:
 
 
 def commit_register(
-    config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date
-) -> RegisterOutcome:
+    config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date,
+    guard: Callable[[Connection], None] | None = None,
+) -> RegisterOutcome:  # fmt: skip
     """Post (or quarantine, or skip) one file of the night and move it where it belongs, with its
-    totals file (if it came with one) beside it."""
-    outcome = _commit_register(config, engine, intake, plan, run_date)
+    totals file (if it came with one) beside it. ``guard`` is called first in the register's
+    transaction (the run lock's ``hold_for_posting``): raising, it posts nothing."""
+    outcome = _commit_register(config, engine, intake, plan, run_date, guard)
     if intake.totals_path and outcome.stored_path:
         folder = Path(outcome.stored_path).parent
         file_or_find(Path(intake.totals_path), folder, None, intake.totals_sha256)
@@ -86,8 +89,9 @@ def commit_register(
 
 
 def _commit_register(
-    config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date
-) -> RegisterOutcome:
+    config: Config, engine: Engine, intake: Intake, plan: NightPlan | None, run_date: date,
+    guard: Callable[[Connection], None] | None = None,
+) -> RegisterOutcome:  # fmt: skip
     with engine.connect() as conn:
         committed = register_outcome(conn, intake.sha256)
     if intake.status == RECOVERED:
@@ -137,6 +141,8 @@ def _commit_register(
     splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
     del parts
     with UnitOfWork(engine) as uow:
+        if guard is not None:
+            guard(uow.conn)
         status = RegisterStatus.QUARANTINED if reason else RegisterStatus.POSTED
         rid = create_register(uow.conn, file=intake.name, sha256=intake.sha256, channel=intake.channel,
                               fmt=intake.format, run_date=run_date, status=status,

@@ -14,6 +14,7 @@ import yaml
 from domain.purpose import DEFAULT_PATTERNS, PurposePattern, PurposePatternError, compile_patterns
 from rkc.config_channels import Channel, check_channels, parse_channel
 from rkc.config_error import ConfigError
+from rkc.config_executor import Executor, parse_executor
 from rkc.config_gis import GisExport, parse_gis_export
 from rkc.config_transport import (
     Delivery,
@@ -68,6 +69,7 @@ class Config:
     center_kpp: str = ""  # with center_inn: the center as payer of its payment orders
     payouts: PayoutSettings = field(default_factory=PayoutSettings)
     workbench: Workbench = field(default_factory=Workbench)  # cases that close themselves, sessions, logins
+    executor: Executor = field(default_factory=Executor)  # where the night's files and registers are worked
     # how ЛС, ИПД, ИЖКУ, ЕЛС, УИП and period are read from payment purposes (domain/purpose.py)
     purpose_patterns: tuple[PurposePattern, ...] = field(default_factory=lambda: compile_patterns(DEFAULT_PATTERNS))
 
@@ -201,6 +203,7 @@ def parse_config(data: dict[str, Any], root: Path, source: str = CONFIG_NAME) ->
         payouts=_payouts(data.get("payouts") or {}, source),
         workbench=parse_workbench(data.get("workbench"), source, ConfigError),
         purpose_patterns=_purpose_patterns(data.get("purpose_patterns"), source),
+        executor=parse_executor(data.get("executor"), source, url, ConfigError),
         **limits,
     )
 

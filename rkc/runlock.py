@@ -9,6 +9,14 @@ host/pid, 35 s so far"), from the session name the holder gave its connection.
 
 On SQLite the lock is a lock file (``fcntl``): it lives and dies with the process that holds it,
 so it cannot be lost while the run goes on; the holder writes who it is into the file.
+
+Registers may be posted by processes other than the run's own (Dask workers, docs/OPERATIONS.md
+«The night on a Dask cluster»), which can outlive it: the run that holds the lock may die, or be
+interrupted, while a worker is still posting. Two checks fence them off. A register's transaction
+takes its share of the ledger lock and only then checks that the run still holds the run lock
+(``RunLock.hold_for_posting``), so it either commits while the run holds it or posts nothing; and
+a run that has taken the run lock waits for every ledger writer still under way before it reads
+anything (``wait_for_ledger_writers``), so what an earlier run's worker committed is seen.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine
 
 from rkc.config import Config
+from sql.bulk import lock_ledger
 from sql.engine import is_postgres
-from sql.runlock import holders, name_session, try_lock, unlock
+from sql.runlock import holders, name_session, server_identity, try_lock, unlock
 
 RUN_LOCK = 0x726B6301
 POLL_SECONDS = 5.0
@@ -39,17 +48,26 @@ class RunLockLost(RuntimeError):
     """The run no longer holds the nightly run lock: it must not post anything more."""
 
 
+class NotTheRunsDatabase(RunLockLost):
+    """A task reached another database than its run's (a worker configured apart from the run)."""
+
+
 @dataclass(frozen=True)
 class RunLock:
     """The lock a run holds: who it is, and (PostgreSQL) the backend pid of the connection holding it."""
 
     holder: str  # "the run of 2026-11-20 started 02:30:04 on host/pid"
     pid: int | None = None  # None: a lock file (SQLite), which cannot be lost while the process lives
+    database: str = ""  # the run's database as its server names it (PostgreSQL; sql.runlock.server_identity)
 
     def check(self, conn: Connection) -> None:
-        """Raise ``RunLockLost`` unless this run's connection still holds the lock (PostgreSQL)."""
+        """Raise ``RunLockLost`` unless this run's connection still holds the lock (PostgreSQL), and
+        ``NotTheRunsDatabase`` when ``conn`` is on another database than the run's."""
         if self.pid is None or not is_postgres(conn):
             return
+        if self.database and (mine := server_identity(conn)) != self.database:
+            raise NotTheRunsDatabase(f"{self.holder}: this task's database is {mine}, the run's is {self.database}; "
+                                     "give every worker the run's rkc.yaml and RKC_DATABASE_URL")  # fmt: skip
         found = holders(conn, RUN_LOCK)
         if any(pid == self.pid for pid, _, _ in found):
             return
@@ -63,6 +81,14 @@ class RunLock:
             return
         with engine.connect() as conn:
             self.check(conn)
+
+    def hold_for_posting(self, conn: Connection, channel: str) -> None:
+        """At the start of a register's transaction: take its share of the ledger lock (for
+        ``channel``, as posting does), then ``check``. The share is held to the commit, and a run
+        that takes the run lock next waits for it (``wait_for_ledger_writers``): so the register
+        is committed while this run holds the run lock, or not at all."""
+        lock_ledger(conn, channel)
+        self.check(conn)
 
     def to_dict(self) -> dict:
         """Plain dict for passing between tasks."""
@@ -112,6 +138,18 @@ def run_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def wait_for_ledger_writers(engine: Engine, logger: Logger = log) -> None:
+    """Wait for every ledger writer under way to commit or roll back (PostgreSQL): a register that
+    a worker of an earlier run was still posting when that run died must be seen by this one."""
+    if not is_postgres(engine):
+        return
+    waited = time.monotonic()
+    with engine.begin() as conn:
+        lock_ledger(conn)  # exclusive: granted once no posting holds its share
+    if (took := time.monotonic() - waited) >= 1:
+        logger.info("waited %.0f s for the ledger writers of an earlier run to finish", took)
+
+
 def _postgres(engine: Engine, me: str, logger: Logger, poll: float) -> Iterator[RunLock]:
     with engine.connect() as conn:
         pid = name_session(conn, me)
@@ -123,9 +161,11 @@ def _postgres(engine: Engine, me: str, logger: Logger, poll: float) -> Iterator[
             other = found[0][1] if found and found[0][1] else "another run"
             logger.info("waiting for %s, %.0f s so far", other, time.monotonic() - waited)
             time.sleep(poll)
+        database = server_identity(conn)
         conn.commit()
+        wait_for_ledger_writers(engine, logger)
         try:
-            yield RunLock(me, pid)
+            yield RunLock(me, pid, database)
         finally:
             try:
                 unlock(conn, RUN_LOCK)

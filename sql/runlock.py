@@ -37,3 +37,10 @@ def unlock(conn: Connection, key: int) -> None:
 def holders(conn: Connection, key: int) -> list[tuple[int, str, object]]:
     """Who holds ``key``: (backend pid, session name, session start) of each holder."""
     return [(int(pid), str(name), started) for pid, name, started in conn.execute(_HOLDERS, _key(key)).all()]
+
+
+def server_identity(conn: Connection) -> str:
+    """This connection's database as its server names it (the database and when the server
+    started): the same on every machine that reaches it, whatever host name or address each uses."""
+    name, started = conn.execute(text("SELECT current_database(), pg_postmaster_start_time()")).one()
+    return f"{name} on the server started {started.isoformat()}"

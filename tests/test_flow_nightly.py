@@ -172,11 +172,11 @@ def _crash_then_rerun(
     real = rkc.commit.commit_register
     lock_held: list[bool] = []
 
-    def killed(config_, engine, intake, plan, run_date):
+    def killed(config_, engine, intake, plan, run_date, guard=None):
         if dies_on(intake):
             raise error("killed between two registers")
         time.sleep(slow)
-        outcome = real(config_, engine, intake, plan, run_date)
+        outcome = real(config_, engine, intake, plan, run_date, guard)
         if slow:
             lock_held.append(_run_lock_held(config_.database_url))
         return outcome

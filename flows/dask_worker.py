@@ -1,0 +1,23 @@
+"""Preload of a Dask worker that runs the night's tasks: ``dask worker tcp://host:8786 --nthreads 1
+--preload flows.dask_worker`` (docs/OPERATIONS.md «The night on a Dask cluster»); the LocalCluster
+of ``executor: {kind: dask, local_workers: N}`` names it too.
+
+A worker is an entry point like the flow's process: Arrow's allocator is named (by the ``flows``
+package, imported first) and told to hand freed memory back at once, as the flow does at its
+start, so that each task's ``release_memory`` returns a register's peak to the system before the
+worker takes the next one. The night's modules are imported here, once, not by the first task.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rkc.memory import return_memory_promptly
+
+
+def dask_setup(worker: object) -> None:
+    """Called by Dask once in each worker process before it takes tasks."""
+    return_memory_promptly()
+    import flows.nightly  # noqa: F401  the night's tasks and everything they import
+
+    logging.getLogger("rkc.flows").info("worker %s ready for the night's tasks", getattr(worker, "address", "?"))
