@@ -7,6 +7,7 @@ closing balance, the balances sum to zero and the ledger's checks find nothing."
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import date
 
@@ -74,7 +75,6 @@ def _check(config: Config, engine: sa.Engine, month, tmp_path) -> None:  # type:
         owed = balances(conn)
         assert _rows(conn, "SELECT COALESCE(SUM(amount), 0) FROM ledger_posting")[0][0] == 0
         assert _rows(conn, "SELECT COALESCE(SUM(balance), 0) FROM ledger_balance")[0][0] == 0
-        print(owed)
         assert check_ledger(conn) == []
         # every order prepared before the last day was debited as prepared and settled
         statuses = dict(_rows(conn, "SELECT pay_date, COUNT(*) FROM payout WHERE status <> 'settled'"
@@ -82,13 +82,21 @@ def _check(config: Config, engine: sa.Engine, month, tmp_path) -> None:  # type:
         assert {str(d)[:10] for d in statuses} <= {month.days[-1].run_date.isoformat()}, statuses
         # the bank account: the last statement's closing balance
         assert owed[f"bank:{config.center_account}"] == month.closing
-        # the supplier statements of the month close at the ledger's balances
-        period = FIRST.strftime("%Y-%m")
-        closing = statement_data(conn, period).balances.set_index("inn")["closing"]
+        # the supplier statements close at the ledger's balances: the month's, and the next one's
+        # when the refund, posted on the center's clock (``config.today()``), falls in it
+        periods = sorted({str(d)[:7] for (d,) in _rows(conn, "SELECT DISTINCT value_date FROM ledger_entry")})
+        assert periods[0] == FIRST.strftime("%Y-%m")
+        statements = {p: statement_data(conn, p).balances.set_index("inn") for p in periods}
+        for earlier, later in itertools.pairwise(periods):  # each month opens where the last closed
+            assert (statements[later]["opening"] == statements[earlier]["closing"].reindex(
+                statements[later].index, fill_value=0)).all()  # fmt: skip
+        closing = statements[periods[-1]]["closing"]
         suppliers = {a.removeprefix("supplier:"): b for a, b in owed.items() if a.startswith("supplier:")}
         assert {i: int(v) for i, v in closing.items() if v or suppliers.get(i)} == {
             i: v for i, v in suppliers.items() if v}  # fmt: skip
-        assert write_statements(conn, period, tmp_path / "statements")
+        assert set(closing.index) == set(suppliers)
+        for period in periods:  # the renderer refuses movements that do not add up to the balances
+            assert write_statements(conn, period, tmp_path / "statements")
         # the refund: prepared with the next payouts, debited the day after, settled
         refund = _rows(conn, "SELECT status, order_date FROM refund WHERE id = :i", i=month.refund_id)[0]
         assert (refund.status, str(refund.order_date)[:10]) == ("settled", month.days[EVENT_NIGHT].run_date.isoformat())
