@@ -30,7 +30,7 @@ from synthetic.multiservice import write_multiservice
 from synthetic.pipe import write_pipe
 from synthetic.portal import write_portal
 from synthetic.sber import RegisterFile, write_sber
-from synthetic.statement import Transfer, agent_transfer, write_statement
+from synthetic.statement import BankDay, Transfer, agent_transfer, write_statement
 from synthetic.world import make_accounts, make_suppliers, make_world, month_before, write_charges, write_suppliers
 
 DEFAULT_RUN_DATE = date(2026, 11, 20)
@@ -51,6 +51,8 @@ class GeneratedDay:
     statements: list[Path]
     manifest: Path  # JSON: per file the defects planted, expected counts and sums (kopecks)
     next_day_statement: Path | None = None  # the next day's statement, with the late п/п; not in the inbox
+    late_transfer: Transfer | None = None  # that late п/п, for a month to carry into the next day's statement
+    closing: int = 0  # the statement's closing balance, kopecks
 
 
 def _config(directory: Path) -> Config:
@@ -67,7 +69,8 @@ class GenerateError(ValueError):
 
 
 def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int = 1,
-             run_date: date | None = None, world_seed: int | None = None) -> GeneratedDay:  # fmt: skip
+             run_date: date | None = None, world_seed: int | None = None,
+             bank: BankDay | None = None) -> GeneratedDay:  # fmt: skip
     """Write a synthetic center's day into ``dir`` (see the module doc); same seed, same bytes.
 
     ``run_date`` is the night of the run (default 2026-11-20): payments are of the day before,
@@ -75,6 +78,8 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     ``world_seed`` draws the suppliers, accounts and ПД from a generator of their own: days of one
     world (same ``world_seed`` and month, other ``seed`` and ``run_date``) are consecutive days of
     one center, its charges imported once; without it one generator draws everything, as always.
+    ``bank`` (a day of ``synthetic.month``): the statement's opening balance and the documents it
+    carries over from the days before, instead of a random opening and one debit to a supplier.
     """
     if accounts < MIN_ACCOUNTS:
         raise GenerateError(f"need at least {MIN_ACCOUNTS} accounts, got {accounts}")
@@ -149,10 +154,14 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     transfers = [_transfer(config, plan, f, center) for f in files if f is not late]
     opening = int(rng.integers(50_000_000, 500_000_000))
     sup = suppliers.iloc[int(rng.integers(len(suppliers)))]
-    transfers.append(Transfer(str(int(rng.integers(1, 999))), run, opening // 3, False, center,
-                              (sup["name"], sup["inn"], sup["bank_account"]),
-                              f"Перечисление собранных платежей за ЖКУ по агентскому договору за {op_day:%d.%m.%Y}. "
-                              "НДС не облагается", sup["bic"]))  # fmt: skip
+    debit = Transfer(str(int(rng.integers(1, 999))), run, opening // 3, False, center,
+                     (sup["name"], sup["inn"], sup["bank_account"]),
+                     f"Перечисление собранных платежей за ЖКУ по агентскому договору за {op_day:%d.%m.%Y}. "
+                     "НДС не облагается", sup["bic"])  # fmt: skip
+    if bank is None:
+        transfers.append(debit)
+    else:  # drawn all the same: the day's other files stay the bytes a lone day has
+        opening, transfers = bank.opening, [*bank.transfers, *transfers]
     statement = write_statement(inbox / "statements" / f"kl_to_1c_{run:%Y%m%d}.txt", account=config.center_account,
                                 bic=config.center_bic, day=run, opening=opening, transfers=transfers)  # fmt: skip
     # The late п/п arrives the next day: that statement is the next night's, so it waits outside the
@@ -170,7 +179,8 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
                            center_inn=center_inn, commission=commission)  # fmt: skip
     manifest.write_text(json.dumps(facts, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return GeneratedDay(directory, run, suppliers_csv, charges_csv, [f.path for f in files],
-                        [Path(statement["file"])], manifest, Path(next_statement["file"]))  # fmt: skip
+                        [Path(statement["file"])], manifest, Path(next_statement["file"]), late_transfer,
+                        int(statement["closing"]))  # fmt: skip
 
 
 def _transfer(config: Config, plan: pay.Plan, f: RegisterFile, center: tuple[str, str, str]) -> Transfer:

@@ -30,6 +30,18 @@ class Transfer:
     recipient: tuple[str, str, str]
     purpose: str
     recipient_bic: str = SBER_BIC
+    debited: date | None = None  # an outgoing document's ДатаСписано, when not its own date
+
+
+@dataclass(frozen=True)
+class BankDay:
+    """The center's account as a month of days runs it (``synthetic.month``): the statement opens
+    at ``opening`` and carries ``transfers`` besides the day's registers' п/п (yesterday's late
+    п/п, the debits of the payment orders prepared the day before), without the one debit to a
+    supplier a lone generated day has."""
+
+    opening: int
+    transfers: tuple[Transfer, ...] = ()
 
 
 def agent_transfer(channel: Channel, center: tuple[str, str, str], number: str, day: date, amount: int,
@@ -43,9 +55,10 @@ def agent_transfer(channel: Channel, center: tuple[str, str, str], number: str, 
 
 def _document(t: Transfer, center_bic: str) -> list[str]:
     day = f"{t.day:%d.%m.%Y}"
+    debited = f"{t.debited or t.day:%d.%m.%Y}"
     return [
         "СекцияДокумент=Платежное поручение", f"Номер={t.number}", f"Дата={day}", f"Сумма={format_amount(t.amount)}",
-        f"ПлательщикСчет={t.payer[2]}", f"ДатаСписано={'' if t.incoming else day}", f"ПлательщикИНН={t.payer[1]}",
+        f"ПлательщикСчет={t.payer[2]}", f"ДатаСписано={'' if t.incoming else debited}", f"ПлательщикИНН={t.payer[1]}",
         f"Плательщик1={t.payer[0]}", f"ПлательщикРасчСчет={t.payer[2]}", "ПлательщикБанк1=ПАО Сбербанк",
         "ПлательщикБанк2=г. Москва", f"ПлательщикБИК={SBER_BIC if t.incoming else center_bic}",
         f"ПлательщикКорсчет={SBER_CORR}", f"ПолучательСчет={t.recipient[2]}",

@@ -1,0 +1,124 @@
+"""A generated month with money going out (issue #18, «done when»), night by night on SQLite and
+PostgreSQL: payouts prepared daily and settled by the next statements' debits, a payer refunded,
+a register recalled and sent again corrected, a ГИС ЖКХ payment cancelled, every night a
+quarantined register whose п/п came (``synthetic.month``). At the month's end every supplier's
+statement closes at its ledger balance, the bank account's ledger balance is the last statement's
+closing balance, the balances sum to zero and the ledger's checks find nothing."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from prefect.testing.utilities import prefect_test_harness
+
+from rkc.config import Config, init_home, load_config
+from rkc.statements import statement_data, write_statements
+from rkc.users import add_user
+from sql.engine import make_engine
+from sql.ledger_queries import balances, check_ledger
+from synthetic.month import EVENT_NIGHT, run_month
+
+FIRST = date(2026, 11, 20)
+DAYS = 5
+PAYOUT_CODES = {"PAYOUT_MISSING", "UNKNOWN_OUTGOING", "PAYOUT_MISMATCH"}
+
+
+@pytest.fixture(scope="module")
+def harness():  # type: ignore[no-untyped-def]
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _home(tmp_path) -> Config:  # type: ignore[no-untyped-def]
+    """A home without the online service, whose operation ids start again every generated day."""
+    config, _ = init_home(tmp_path / "home")
+    settings = yaml.safe_load((config.home / "rkc.yaml").read_text(encoding="utf-8"))
+    del settings["channels"]["online"]
+    (config.home / "rkc.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return load_config(config.home)
+
+
+def _rows(conn: sa.Connection, sql: str, **params: object) -> list[sa.Row]:
+    return conn.execute(sa.text(sql), params).all()
+
+
+def test_a_month_of_money_going_out_closes(harness, tmp_path, db_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    config = _home(tmp_path)
+    engine = make_engine(config.database_url)
+    try:
+        from flows.nightly import nightly  # after the environment is set
+
+        add_user(engine, "petrova", "accountant", "верный-пароль-123")
+        month = run_month(config, engine, FIRST, DAYS, lambda d: nightly(home=str(config.home), run_date=d),
+                          user="petrova")  # fmt: skip
+        _check(config, engine, month, tmp_path)
+    finally:
+        engine.dispose()
+    print(f"month of {DAYS} nights on {engine.dialect.name}: {time.perf_counter() - started:.1f} s")
+
+
+def _check(config: Config, engine: sa.Engine, month, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    last = month.nights[-1]
+    assert not PAYOUT_CODES & set(last["discrepancies"]), last["discrepancies"]
+    for night in month.nights:  # no debit is a stranger or differs from its order; the cash bridge ties
+        assert not {"UNKNOWN_OUTGOING", "PAYOUT_MISMATCH", "CASH_BRIDGE_MISMATCH"} & set(night["discrepancies"]), (
+            night["date"], night["discrepancies"])  # fmt: skip
+        assert night["discrepancies"].get("REGISTER_TOTAL_MISMATCH"), night["date"]  # a register quarantined
+    assert all(p.payouts > 0 for p in month.prepared)  # prepared daily
+    assert sum(len(d) for d in month.debits) == sum(p.payouts + p.refunds for p in month.prepared[:-1])
+    with engine.connect() as conn:
+        owed = balances(conn)
+        assert _rows(conn, "SELECT COALESCE(SUM(amount), 0) FROM ledger_posting")[0][0] == 0
+        assert _rows(conn, "SELECT COALESCE(SUM(balance), 0) FROM ledger_balance")[0][0] == 0
+        assert check_ledger(conn) == []
+        # every order prepared before the last day was debited as prepared and settled
+        statuses = dict(_rows(conn, "SELECT pay_date, COUNT(*) FROM payout WHERE status <> 'settled'"
+                                    " GROUP BY pay_date"))  # fmt: skip
+        assert {str(d)[:10] for d in statuses} <= {month.days[-1].run_date.isoformat()}, statuses
+        # the bank account: the last statement's closing balance
+        assert owed[f"bank:{config.center_account}"] == month.closing
+        # the supplier statements close at the ledger's balances: the month's, and the next one's
+        # when the refund, posted on the center's clock (``config.today()``), falls in it
+        periods = sorted({str(d)[:7] for (d,) in _rows(conn, "SELECT DISTINCT value_date FROM ledger_entry")})
+        assert periods[0] == FIRST.strftime("%Y-%m")
+        statements = {p: statement_data(conn, p).balances.set_index("inn") for p in periods}
+        for earlier, later in itertools.pairwise(periods):  # each month opens where the last closed
+            assert (statements[later]["opening"] == statements[earlier]["closing"].reindex(
+                statements[later].index, fill_value=0)).all()  # fmt: skip
+        closing = statements[periods[-1]]["closing"]
+        suppliers = {a.removeprefix("supplier:"): b for a, b in owed.items() if a.startswith("supplier:")}
+        assert {i: int(v) for i, v in closing.items() if v or suppliers.get(i)} == {
+            i: v for i, v in suppliers.items() if v}  # fmt: skip
+        assert set(closing.index) == set(suppliers)
+        for period in periods:  # the renderer refuses movements that do not add up to the balances
+            assert write_statements(conn, period, tmp_path / "statements")
+        # the refund: prepared with the next payouts, debited the day after, settled
+        refund = _rows(conn, "SELECT status, order_date FROM refund WHERE id = :i", i=month.refund_id)[0]
+        assert (refund.status, str(refund.order_date)[:10]) == ("settled", month.days[EVENT_NIGHT].run_date.isoformat())
+        assert owed.get("refunds_payable", 0) == 0
+        # the recalled register reversed, its corrected copy posted anew and whole
+        recalled = _rows(conn, "SELECT status FROM register WHERE id = :i", i=month.recall.register_id)[0]
+        assert recalled.status == "recalled"
+        copy = _rows(conn, "SELECT r.status, COUNT(p.id), SUM(p.amount) FROM register r JOIN payment p"
+                           " ON p.register_id = r.id WHERE r.file = :f GROUP BY r.status",
+                     f=month.corrected.name)  # fmt: skip
+        original = _rows(conn, "SELECT COUNT(id), SUM(amount) FROM payment WHERE register_id = :i",
+                         i=month.recall.register_id)[0]  # fmt: skip
+        assert copy == [("posted", original[0], original[1])]
+        # the ГИС ЖКХ payment cancelled: applied, its payment's entry reversed
+        applied = _rows(conn, "SELECT payment_id FROM gis_cancellation WHERE order_id = :o AND applied_on IS NOT NULL",
+                        o=month.cancelled_order)  # fmt: skip
+        assert len(applied) == 1
+        reversed_ = _rows(conn, "SELECT COUNT(*) FROM ledger_entry e JOIN ledger_entry o ON o.id = e.reverses_id"
+                                " WHERE e.kind = 'reversal' AND o.payment_id = :p", p=applied[0][0])  # fmt: skip
+        assert reversed_[0][0] >= 1
+        # every night's quarantined register: its п/п came and waits unallocated
+        held = _rows(conn, "SELECT COUNT(*) FROM register WHERE status = 'quarantined'")[0][0]
+        assert held == len(month.days) and owed.get("agent_unallocated:sber", 0) > 0
