@@ -12,7 +12,7 @@ from domain.ledger import COLLECTING_KINDS, EntryKind
 from domain.refunds import RefundStatus
 from domain.statuses import RegisterStatus
 from sql.bulk import staged
-from sql.models import Payment, Refund, Register, ReversalRequest
+from sql.models import BankTransfer, Payment, Refund, Register, ReversalRequest
 
 _KINDS = tuple(k.value for k in COLLECTING_KINDS)
 _ENTRIES = "SELECT e.id, e.kind, e.reverses_id FROM ledger_entry e JOIN payment p ON p.id = e.payment_id WHERE "
@@ -48,9 +48,12 @@ def payment_register(conn: Connection, payment_id: int) -> int | None:
 
 
 def set_recalled(conn: Connection, register_id: int, reason: str) -> None:
-    """Mark a register recalled by its agent."""
+    """Mark a register recalled by its agent, and free the п/п that paid it: the agent's corrected
+    copy, sent again, is paid by that same п/п and ties to it (the register keeps ``transfer_id``
+    as its history; the п/п's receipt entry stands, the money did arrive)."""
     recalled = update(Register).where(Register.id == register_id).values(status=RegisterStatus.RECALLED, reason=reason)
     conn.execute(recalled)
+    conn.execute(update(BankTransfer).where(BankTransfer.register_id == register_id).values(register_id=None))
 
 
 def live_entries(conn: Connection, *, register_id: int | None = None, payment_id: int | None = None) -> list[int]:

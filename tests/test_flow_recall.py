@@ -63,6 +63,13 @@ def test_a_recalled_register_sent_again_corrected_is_posted_anew(harness, tmp_pa
         new = conn.execute(sa.text("SELECT COUNT(*) FROM payment p JOIN register r ON r.id = p.register_id"
                                    " WHERE r.file = :f"), {"f": corrected.name}).scalar()  # fmt: skip
     assert new == payments
+    with engine.connect() as conn:  # the п/п that paid the recalled register pays its copy: tied, no mismatch
+        ties = conn.execute(sa.text("SELECT file, tie_status, transfer_id FROM register WHERE id = :i"
+                                    " OR file = :f ORDER BY id"), {"i": rid, "f": corrected.name}).all()  # fmt: skip
+        owner = conn.execute(sa.text("SELECT register_id FROM bank_transfer WHERE id = :t"), {"t": ties[0][2]}).scalar()
+    (_, _, paid_by), (_, copy_tie, copy_paid_by) = ties
+    assert paid_by is not None and copy_paid_by == paid_by and copy_tie == "tied"
+    assert owner != rid and "TRANSFER_MISMATCH" not in codes, codes
     suppliers = {k for k in before if k.startswith(("supplier:", "suspense"))}
     assert {k: again.get(k, 0) for k in suppliers} == {k: before[k] for k in suppliers}
 

@@ -112,6 +112,8 @@ def _check(config: Config, engine: sa.Engine, month, tmp_path) -> None:  # type:
         original = _rows(conn, "SELECT COUNT(id), SUM(amount) FROM payment WHERE register_id = :i",
                          i=month.recall.register_id)[0]  # fmt: skip
         assert copy == [("posted", original[0], original[1])]
+        tie = _rows(conn, "SELECT tie_status FROM register WHERE file = :f", f=month.corrected.name)[0]
+        assert tie.tie_status == "tied"  # the п/п freed by the recall pays the copy
         # the ГИС ЖКХ payment cancelled: applied, its payment's entry reversed
         applied = _rows(conn, "SELECT payment_id FROM gis_cancellation WHERE order_id = :o AND applied_on IS NOT NULL",
                         o=month.cancelled_order)  # fmt: skip
