@@ -27,8 +27,7 @@ import pandas as pd
 from domain.identifiers import bank_account, bic, inn
 from domain.identifiers._base import InvalidIdentifier
 from domain.money import format_ru
-from domain.roles import Role
-from domain.writeoff import needs_approval
+from domain.writeoff import four_eyes_refusal, needs_approval
 
 __all__ = ["needs_approval"]  # re-exported: one limit rule for write-offs and refunds
 
@@ -182,11 +181,7 @@ def decision_refusal(role: str, requested_by: str, decider: str, status: str) ->
     standing in ``status`` (Russian), or None. Four eyes, as for write-offs: never one's own."""
     if status != RefundStatus.REQUESTED:
         return f"заявка на возврат уже рассмотрена ({REFUND_STATUS_RU.get(status, status)})"
-    if role != Role.SENIOR:
-        return "утверждать возвраты может только старший бухгалтер"
-    if decider == requested_by:
-        return "свою заявку на возврат утвердить или отклонить нельзя: нужен второй сотрудник"
-    return None
+    return four_eyes_refusal(role, requested_by, decider, "возвраты", "на возврат")
 
 
 def cancel_refusal(status: str) -> str | None:

@@ -36,8 +36,15 @@ def decision_refusal(role: str, requested_by: str, decider: str, status: str) ->
     that stands in ``status`` (Russian), or None when allowed. Four eyes: never one's own."""
     if status != WriteOffStatus.PENDING:
         return f"заявка на списание уже рассмотрена ({WRITE_OFF_STATUS_RU.get(status, status)})"
+    return four_eyes_refusal(role, requested_by, decider, "списания", "на списание")
+
+
+def four_eyes_refusal(role: str, requested_by: str, decider: str, things: str, request_of: str) -> str | None:
+    """Why ``decider`` (of ``role``) may not decide a waiting request of ``requested_by`` (Russian),
+    or None: only a senior accountant decides, and never on their own request. ``things`` and
+    ``request_of`` name what is decided in the message («списания», «на списание»)."""
     if role != Role.SENIOR:
-        return "утверждать списания может только старший бухгалтер"
+        return f"утверждать {things} может только старший бухгалтер"
     if decider == requested_by:
-        return "свою заявку на списание утвердить или отклонить нельзя: нужен второй сотрудник"
+        return f"свою заявку {request_of} утвердить или отклонить нельзя: нужен второй сотрудник"
     return None

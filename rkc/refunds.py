@@ -44,7 +44,7 @@ from domain.roles import may_act
 from rkc.config import Config
 from rkc.refund_cases import after_posting, case_event, linked_case, reopen
 from rkc.users import SessionUser
-from rkc.workbench import MAX_TEXT, ActionRefused
+from rkc.workbench import ActionRefused, required_text
 from sql import cases as case_store
 from sql import refunds as store
 from sql.bulk import lock_ledger
@@ -277,12 +277,7 @@ def _may_act(user: SessionUser) -> None:
 
 
 def _text(value: str, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise RefundRefused(f"Укажите: {what}.", 422)
-    if len(value) > MAX_TEXT:
-        raise RefundRefused(f"Слишком длинно: {what} (не более {MAX_TEXT} символов).", 422)
-    return value
+    return required_text(value, what, RefundRefused)
 
 
 def _json(value: dict) -> str:

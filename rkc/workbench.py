@@ -287,12 +287,7 @@ def _case(conn: Connection, user: SessionUser, case_id: int, action: Action) -> 
 
 
 def _text(value: str, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ActionRefused(f"Укажите: {what}.", 422)
-    if len(value) > MAX_TEXT:
-        raise ActionRefused(f"Слишком длинно: {what} (не более {MAX_TEXT} символов).", 422)
-    return value
+    return required_text(value, what)
 
 
 def _audit(conn: Connection, user: SessionUser, action: Action, case: dict, after: dict) -> None:
@@ -307,9 +302,15 @@ def locked_case(conn: Connection, user: SessionUser, case_id: int, action: Actio
     return _case(conn, user, case_id, action)
 
 
-def required_text(value: str, what: str) -> str:
-    """``value`` trimmed, refused (422) when empty or longer than ``MAX_TEXT``."""
-    return _text(value, what)
+def required_text(value: str, what: str, refused: type[ActionRefused] = ActionRefused) -> str:
+    """``value`` trimmed, refused (``refused``, 422) when empty or longer than ``MAX_TEXT``; ``what``
+    names the field in the Russian message."""
+    value = (value or "").strip()
+    if not value:
+        raise refused(f"Укажите: {what}.", 422)
+    if len(value) > MAX_TEXT:
+        raise refused(f"Слишком длинно: {what} (не более {MAX_TEXT} символов).", 422)
+    return value
 
 
 def audit_case(conn: Connection, user: SessionUser, action: Action, case: dict, after: dict) -> None:
