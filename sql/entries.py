@@ -25,6 +25,7 @@ from domain.ledger import (
 )
 from sql.bulk import allocate_ids, lock_ledger
 from sql.chain import link_batch, single_entry_hash
+from sql.partitions import ensure_months
 from sql.posting import add_to_balances
 
 
@@ -62,8 +63,8 @@ def post_entry(
     entry = {"id": entry_id, "kind": kind, "source_key": source_key, "value_date": value_date,
              "payment_id": payment_id, "reverses_id": reverses_id, "document_version": document_version,
              "batch": batch, "description": description}  # fmt: skip
-    legs = [{"entry_id": entry_id, "leg": i, "account": acc, "amount": int(amt), "service": svc}
-            for i, (acc, amt, svc) in enumerate(nonzero, 1)]  # fmt: skip
+    legs = [{"entry_id": entry_id, "leg": i, "account": acc, "amount": int(amt), "service": svc,
+             "value_date": value_date} for i, (acc, amt, svc) in enumerate(nonzero, 1)]  # fmt: skip
     entry["hash"] = single_entry_hash(conn, entry, legs)
     conn.execute(
         text(
@@ -73,14 +74,15 @@ def post_entry(
         ),
         entry,
     )
+    ensure_months(conn, [value_date])
     conn.execute(
         text(
-            "INSERT INTO ledger_posting (entry_id, leg, account, amount, service)"
-            " VALUES (:entry_id, :leg, :account, :amount, :service)"
+            "INSERT INTO ledger_posting (entry_id, leg, account, amount, service, value_date)"
+            " VALUES (:entry_id, :leg, :account, :amount, :service, :value_date)"
         ),
         legs,
     )
-    add_to_balances(conn, entry_id, entry_id, len(legs))
+    add_to_balances(conn, entry_id, entry_id, len(legs), (value_date, value_date))
     link_batch(conn, batch, head=entry["hash"], entries=1, legs=len(legs), first=entry_id, last=entry_id)
     return entry_id
 

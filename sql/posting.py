@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from domain.chain import (
 from domain.ledger import EntryKind, UnbalancedEntry, payment_postings, require_balanced_legs
 from sql.bulk import allocate_ids, bulk_insert, lock_ledger, staged
 from sql.chain import link_batch
+from sql.partitions import ensure_months
 from sql.queries import read_frame
 
 PAYMENT_TABLE_COLUMNS = [
@@ -43,6 +45,7 @@ PAYMENT_TABLE_COLUMNS = [
     "matched_uip", "match_rule", "method",
 ]  # fmt: skip
 KEY_COLUMNS = ["pidx", "channel", "operation_id", "occurrence", "amount", "commission"]
+LEG_COLUMNS = ["entry_id", "leg", "account", "amount", "service", "value_date"]
 
 
 class PostingConflict(Exception):
@@ -142,6 +145,9 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     new = new[["pidx", "id", "entry_id"]]
     legs = entry_legs(postings, new["pidx"].to_numpy(), new["entry_id"].to_numpy())
     del postings
+    legs["value_date"] = _leg_dates(legs["entry_id"].to_numpy(), entries["id"].to_numpy(), entries["value_date"])
+    days = _days(entries["value_date"])
+    ensure_months(conn, days)
     leg_order = np.argsort(legs["entry_id"].to_numpy(), kind="stable")  # (entry_id, leg) grows too
     # What is written is checked, after every mapping to entry ids; the database then only has to
     # confirm it holds those legs (a per-entry GROUP BY there took 2.5 s for 466k entries).
@@ -151,14 +157,14 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(_entry_hashes, batch, entries.assign(pidx=new["pidx"].to_numpy()), paid, legs, order)
         del paid
-        bulk_insert(conn, "ledger_posting", legs, ["entry_id", "leg", "account", "amount", "service"], leg_order)
+        bulk_insert(conn, "ledger_posting", legs, LEG_COLUMNS, leg_order)
         entries["hash"] = hashing.result()
     bulk_insert(conn, "ledger_entry", entries, list(entries.columns), order)
     head = entries["hash"].iloc[order[-1] if order is not None else -1] if len(entries) else ""
     del entries
     if len(new):
         first, last = int(new["entry_id"].min()), int(new["entry_id"].max())
-        add_to_balances(conn, first, last, len(legs))
+        add_to_balances(conn, first, last, len(legs), (min(days), max(days)))
         link_batch(conn, batch, head=head, entries=len(new), legs=len(legs), first=first, last=last)
     ids = new[["pidx", "id"]].reset_index(drop=True)
     return PostingResult(batch, len(new), payments_seen - len(new), len(new), len(legs), ids)
@@ -188,6 +194,21 @@ def _entry_hashes(
     out = np.empty(len(hashes), dtype=object)
     out[np.arange(len(hashes)) if order is None else order] = hashes
     return out
+
+
+def _leg_dates(leg_entries: np.ndarray, entry_ids: np.ndarray, dates: pd.Series) -> np.ndarray:
+    """Each leg's value date, its entry's (the entries' ids are one block, so an array lookup)."""
+    if not len(entry_ids):
+        return np.empty(0, dtype=object)
+    base = int(entry_ids.min())
+    at = np.full(int(entry_ids.max()) - base + 1, -1, dtype=np.int64)
+    at[entry_ids - base] = np.arange(len(entry_ids))
+    return dates.to_numpy(dtype=object)[at[leg_entries - base]]
+
+
+def _days(dates: pd.Series) -> list[date]:
+    """The distinct days of a column of value dates (ISO text or dates)."""
+    return [v if isinstance(v, date) else date.fromisoformat(str(v)[:10]) for v in pd.unique(dates.dropna())]
 
 
 def entry_legs(postings: pd.DataFrame, pidx: np.ndarray, entry_ids: np.ndarray) -> pd.DataFrame:
@@ -255,17 +276,21 @@ def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
     return set(found["pidx"].astype("int64").tolist())
 
 
-def add_to_balances(conn: Connection, first_id: int, last_id: int, legs_sent: int) -> None:
+def add_to_balances(
+    conn: Connection, first_id: int, last_id: int, legs_sent: int, days: tuple[date, date]
+) -> None:
     """Add the legs of the entries with ids in [first_id, last_id] (all just written, ``legs_sent``
-    of them, checked to balance entry by entry before they were sent) to the running balances, in
-    one pass: the database must hold exactly those legs, summing to zero, or ``UnbalancedEntry``
-    is raised and the caller's transaction rolls back."""
+    of them, checked to balance entry by entry before they were sent, value dates within
+    ``days``) to the running balances, in one pass: the database must hold exactly those legs,
+    summing to zero, or ``UnbalancedEntry`` is raised and the caller's transaction rolls back.
+    The dates keep the read to the partitions of those months."""
     per_account = conn.execute(
         text(
             "SELECT account, SUM(amount) AS amount, COUNT(*) AS legs FROM ledger_posting"
-            " WHERE entry_id BETWEEN :lo AND :hi GROUP BY account ORDER BY account"
+            " WHERE entry_id BETWEEN :lo AND :hi AND value_date >= :first AND value_date < :after"
+            " GROUP BY account ORDER BY account"
         ),
-        {"lo": first_id, "hi": last_id},
+        {"lo": first_id, "hi": last_id, "first": days[0], "after": days[1] + timedelta(days=1)},
     ).all()
     held = sum(int(r.legs) for r in per_account)
     total = sum(int(r.amount) for r in per_account)

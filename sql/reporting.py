@@ -81,14 +81,21 @@ def supplier_directory(conn: Connection) -> pd.DataFrame:
 
 def supplier_period_balances(conn: Connection, period: str) -> pd.DataFrame:
     """Per supplier account with postings: ``inn``, ``opening`` (everything before the period) and
-    ``closing`` (everything through its last day), in kopecks, natural sign."""
+    ``closing`` (everything through its last day), in kopecks, natural sign.
+
+    Both are the stored running balance less what was posted from the period's first (or the next
+    month's first) day on, in one statement (one snapshot, as postings and balances are written in
+    one transaction): a month's statements read that month's postings and later ones, not the
+    years before it. ``rkc ledger check`` holds the stored balances to the postings."""
     start, end = period_bounds(period)
     query = (
-        "SELECT SUBSTR(p.account, 10) AS inn,"  # noqa: S608 — the only literals are datetime.date values
-        f" SUM(CASE WHEN e.value_date < '{start.isoformat()}' THEN p.amount ELSE 0 END) AS before_start,"
-        f" SUM(CASE WHEN e.value_date < '{end.isoformat()}' THEN p.amount ELSE 0 END) AS before_end"
-        " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
-        f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%' GROUP BY p.account"
+        "SELECT SUBSTR(b.account, 10) AS inn,"  # noqa: S608 — the only literals are datetime.date values
+        " b.balance - COALESCE(p.since_start, 0) AS before_start, b.balance - COALESCE(p.since_end, 0) AS before_end"
+        " FROM ledger_balance b LEFT JOIN (SELECT account, SUM(amount) AS since_start,"
+        f" SUM(CASE WHEN value_date >= '{end.isoformat()}' THEN amount ELSE 0 END) AS since_end"
+        f" FROM ledger_posting WHERE value_date >= '{start.isoformat()}' AND account LIKE '{SUPPLIER_PREFIX}%'"
+        " GROUP BY account) p ON p.account = b.account"
+        f" WHERE b.account LIKE '{SUPPLIER_PREFIX}%'"
     )
     frame = read_frame(conn, query, strings=("inn",))
     # Postings are signed debit-positive; a supplier account is credit-normal.
@@ -115,6 +122,7 @@ def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
         " LEFT JOIN payment pay ON pay.id = e.payment_id"
         " LEFT JOIN resolution r ON r.entry_id = e.id"
         f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
+        f" AND p.value_date >= '{start.isoformat()}' AND p.value_date < '{end.isoformat()}'"
         f" AND e.value_date >= '{start.isoformat()}' AND e.value_date < '{end.isoformat()}'"
     )
     frame = read_text_frame(conn, query, _TEXT)

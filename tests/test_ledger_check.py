@@ -41,8 +41,8 @@ def test_corrupted_ledger_reports_each_violation(engine: sa.Engine) -> None:
         forged = conn.execute(sa.text("SELECT id FROM ledger_entry WHERE source_key = 'forged'")).scalar()
         conn.execute(
             sa.text(
-                "INSERT INTO ledger_posting (entry_id, leg, account, amount, service)"
-                " SELECT :f, leg, account, amount, service FROM ledger_posting WHERE entry_id = :e"
+                "INSERT INTO ledger_posting (entry_id, leg, account, amount, service, value_date)"
+                " SELECT :f, leg, account, amount, service, value_date FROM ledger_posting WHERE entry_id = :e"
             ),
             {"f": forged, "e": first},
         )

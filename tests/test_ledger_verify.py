@@ -115,8 +115,8 @@ def entry_duplicated_as_another_kind(conn: sa.Connection, _: Path) -> str:
     conn.execute(sa.text("INSERT INTO ledger_entry (id, kind, source_key, payment_id, value_date, batch, description,"
                          " hash) SELECT :f, 'reclass', 'reclass:x', payment_id, value_date, batch, description, hash"
                          " FROM ledger_entry WHERE id = :e"), {"f": forged, "e": entry})  # fmt: skip
-    conn.execute(sa.text("INSERT INTO ledger_posting (entry_id, leg, account, amount, service)"
-                         " SELECT :f, leg, account, amount, service FROM ledger_posting WHERE entry_id = :e"),
+    conn.execute(sa.text("INSERT INTO ledger_posting (entry_id, leg, account, amount, service, value_date) SELECT"
+                         " :f, leg, account, amount, service, value_date FROM ledger_posting WHERE entry_id = :e"),
                  {"f": forged, "e": entry})  # fmt: skip
     return f"entry {forged}"
 

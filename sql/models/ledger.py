@@ -37,7 +37,8 @@ class LedgerEntry(Base):
     # The ПД version whose service lines split this entry's money (migration 0009); NULL when the
     # entry splits nothing by a ПД (suspense, transfers).
     document_version: Mapped[int | None] = mapped_column(Integer)
-    value_date: Mapped[date] = mapped_column(Date)
+    # indexed (migration 0028): a month's entries are read by it (statements, ``ledger check``)
+    value_date: Mapped[date] = mapped_column(Date, index=True)
     batch: Mapped[str] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(Text, default="")
     # sha256 of the entry's content chained to the entry before it in its batch (``domain.chain``,
@@ -50,17 +51,25 @@ class LedgerEntry(Base):
 class LedgerPosting(Base):
     """One leg of an entry: signed kopecks on an account (debit positive, credit negative).
 
-    Keyed by (entry, leg) so one index serves both identity and the join from entries; no
-    foreign-key trigger for the same reason as ``ledger_entry.payment_id`` (checked instead).
+    Keyed by (entry, leg, value date) so one index serves both identity and the join from
+    entries; ``value_date`` is the entry's, copied onto its legs (migration 0028) because
+    PostgreSQL partitions the table by month of it (``sql.partitions``) and a partitioned table's
+    key must hold the partition key: (entry, leg) stays unique as an entry has one date, which
+    ``rkc ledger check`` confirms. No foreign-key trigger for the same reason as
+    ``ledger_entry.payment_id`` (checked instead).
     """
 
     __tablename__ = "ledger_posting"
     entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     leg: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value_date: Mapped[date] = mapped_column(Date, primary_key=True)
     account: Mapped[str] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(BigInteger)
     service: Mapped[str | None] = mapped_column(Text)
-    __table_args__ = (CheckConstraint("amount <> 0", name="amount_nonzero"),)
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_nonzero"),
+        {"postgresql_partition_by": "RANGE (value_date)"},
+    )
 
 
 class LedgerBatch(Base):
