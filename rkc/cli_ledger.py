@@ -98,24 +98,64 @@ def ledger_balances(
 
 @ledger_app.command("check")
 @user_errors
-def ledger_check(ctx: typer.Context, home: Home = None) -> None:
+def ledger_check(
+    ctx: typer.Context,
+    home: Home = None,
+    month: Annotated[str | None, typer.Option(help="Check only this month's entries and legs (YYYY-MM): no "
+                                                   "balances, double postings or references.")] = None,
+) -> None:  # fmt: skip
     """Check the ledger: every entry balances, balances equal postings, no payment posted twice.
 
     Exits 0 when clean, 1 with every violation listed.
     """
     from sql.ledger_queries import check_ledger
 
+    months = None if month is None else [month_bounds(month)[0]]
     engine = open_existing(load_config(home_of(ctx, home)))
     with engine.connect() as conn:
-        violations = check_ledger(conn)
+        violations = check_ledger(conn, months)
     engine.dispose()
     if not violations:
+        if month is not None:
+            out.print(f"The entries of {month} balance, and every leg of {month} has its entry.")
+            return
         out.print("Ledger is consistent: every entry balances, balances equal postings.")
         return
     for violation in violations:
         out.print(str(violation), highlight=False, soft_wrap=True)
     out.print(f"{len(violations)} violations found.")
     raise typer.Exit(1)
+
+
+@ledger_app.command("partitions")
+@user_errors
+def ledger_partitions(
+    ctx: typer.Context,
+    home: Home = None,
+    ahead: Annotated[int, typer.Option(help="Create the partitions of this many months after the current one.")] = 2,
+) -> None:
+    """Create the ledger's monthly partitions ahead (PostgreSQL) and list them with their rows.
+    Exits 1 when the default partition holds legs (a month posted before it had a partition)."""
+    from rkc.partitions import make_ahead
+
+    config = load_config(home_of(ctx, home))
+    engine = open_existing(config)
+    try:
+        report = make_ahead(engine, config.today(), ahead)
+    finally:
+        engine.dispose()
+    if report.unpartitioned:
+        out.print("The ledger is not partitioned on this database (SQLite): nothing to do.")
+        return
+    for month in report.created:
+        out.print(f"created the partition of {month:%Y-%m}")
+    for part in report.partitions:
+        held = "default" if part.month is None else f"{part.month:%Y-%m}"
+        out.print(f"{part.table}: {held}, ~{part.rows:,} legs")
+    if report.in_default:
+        listed = ", ".join(f"{m:%Y-%m} ({n:,} legs)" for m, n in report.in_default)
+        out.print(f"The default partition holds legs of {listed}: see docs/OPERATIONS.md «Ledger partitions».")
+        raise typer.Exit(1)
 
 
 @ledger_app.command("verify")

@@ -25,6 +25,25 @@ class Violation:
         return f"{self.kind}: {self.subject}: {self.detail}"
 
 
+# A month's reads (:lo its first day, :hi the next month's): each touches that month's partition of
+# ``ledger_posting`` only, and the month's entries by their value-date index.
+MONTH_ENTRIES = (  # entries that do not balance or have fewer than two legs
+    "SELECT e.id, COALESCE(SUM(p.amount), 0), COUNT(p.entry_id) FROM ledger_entry e"
+    " LEFT JOIN ledger_posting p ON p.entry_id = e.id AND p.value_date >= :lo AND p.value_date < :hi"
+    " WHERE e.value_date >= :lo AND e.value_date < :hi GROUP BY e.id"
+    " HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.entry_id) < 2 ORDER BY e.id"
+)
+MONTH_STRAY_LEGS = (  # legs with no entry, or whose entry has another value date
+    "SELECT p.entry_id, COUNT(*), MIN(e.value_date) FROM ledger_posting p"
+    " LEFT JOIN ledger_entry e ON e.id = p.entry_id"
+    " WHERE p.value_date >= :lo AND p.value_date < :hi AND (e.id IS NULL OR e.value_date <> p.value_date)"
+    " GROUP BY p.entry_id ORDER BY 1"
+)
+MONTH_ACCOUNTS = (  # the month's sums per account, added up to check the stored balances
+    "SELECT account, SUM(amount) FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi GROUP BY account"
+)
+
+
 def balances(conn: Connection) -> dict[str, int]:
     """Balance per ledger account in its natural sign, from the postings (kopecks)."""
     rows = conn.execute(
@@ -75,23 +94,13 @@ def _month_violations(conn: Connection, month: date, totals: dict[str, int]) -> 
     bounds = {"lo": month, "hi": next_month(month)}
     found = []
     for entry_id, total, legs in conn.execute(
-        text(
-            "SELECT e.id, COALESCE(SUM(p.amount), 0), COUNT(p.entry_id) FROM ledger_entry e"
-            " LEFT JOIN ledger_posting p ON p.entry_id = e.id AND p.value_date >= :lo AND p.value_date < :hi"
-            " WHERE e.value_date >= :lo AND e.value_date < :hi GROUP BY e.id"
-            " HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.entry_id) < 2 ORDER BY e.id"
-        ),
+        text(MONTH_ENTRIES),
         bounds,
     ):
         kind = "unbalanced_entry" if total else "empty_entry"
         found.append(Violation(kind, f"entry {entry_id}", f"postings sum to {total} over {legs} legs"))
     for entry_id, count, dated in conn.execute(
-        text(
-            "SELECT p.entry_id, COUNT(*), MIN(e.value_date) FROM ledger_posting p"
-            " LEFT JOIN ledger_entry e ON e.id = p.entry_id"
-            " WHERE p.value_date >= :lo AND p.value_date < :hi AND (e.id IS NULL OR e.value_date <> p.value_date)"
-            " GROUP BY p.entry_id ORDER BY 1"
-        ),
+        text(MONTH_STRAY_LEGS),
         bounds,
     ):
         if dated is None:
@@ -100,10 +109,7 @@ def _month_violations(conn: Connection, month: date, totals: dict[str, int]) -> 
             detail = f"{count} postings dated in {month:%Y-%m}, the entry {str(dated)[:10]}"
             found.append(Violation("posting_date_mismatch", f"entry {entry_id}", detail))
     for account, total in conn.execute(
-        text(
-            "SELECT account, SUM(amount) FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi"
-            " GROUP BY account"
-        ),
+        text(MONTH_ACCOUNTS),
         bounds,
     ):
         totals[account] = totals.get(account, 0) + int(total)

@@ -87,17 +87,7 @@ def supplier_period_balances(conn: Connection, period: str) -> pd.DataFrame:
     month's first) day on, in one statement (one snapshot, as postings and balances are written in
     one transaction): a month's statements read that month's postings and later ones, not the
     years before it. ``rkc ledger check`` holds the stored balances to the postings."""
-    start, end = period_bounds(period)
-    query = (
-        "SELECT SUBSTR(b.account, 10) AS inn,"  # noqa: S608 — the only literals are datetime.date values
-        " b.balance - COALESCE(p.since_start, 0) AS before_start, b.balance - COALESCE(p.since_end, 0) AS before_end"
-        " FROM ledger_balance b LEFT JOIN (SELECT account, SUM(amount) AS since_start,"
-        f" SUM(CASE WHEN value_date >= '{end.isoformat()}' THEN amount ELSE 0 END) AS since_end"
-        f" FROM ledger_posting WHERE value_date >= '{start.isoformat()}' AND account LIKE '{SUPPLIER_PREFIX}%'"
-        " GROUP BY account) p ON p.account = b.account"
-        f" WHERE b.account LIKE '{SUPPLIER_PREFIX}%'"
-    )
-    frame = read_frame(conn, query, strings=("inn",))
+    frame = read_frame(conn, period_balances_sql(period), strings=("inn",))
     # Postings are signed debit-positive; a supplier account is credit-normal.
     return pd.DataFrame(
         {
@@ -108,24 +98,25 @@ def supplier_period_balances(conn: Connection, period: str) -> pd.DataFrame:
     )
 
 
+def period_balances_sql(period: str) -> str:
+    """The query of ``supplier_period_balances`` (signed sums before the period and before its end)."""
+    start, end = period_bounds(period)
+    return (
+        "SELECT SUBSTR(b.account, 10) AS inn,"  # noqa: S608 — the only literals are datetime.date values
+        " b.balance - COALESCE(p.since_start, 0) AS before_start, b.balance - COALESCE(p.since_end, 0) AS before_end"
+        " FROM ledger_balance b LEFT JOIN (SELECT account, SUM(amount) AS since_start,"
+        f" SUM(CASE WHEN value_date >= '{end.isoformat()}' THEN amount ELSE 0 END) AS since_end"
+        f" FROM ledger_posting WHERE value_date >= '{start.isoformat()}' AND account LIKE '{SUPPLIER_PREFIX}%'"
+        " GROUP BY account) p ON p.account = b.account"
+        f" WHERE b.account LIKE '{SUPPLIER_PREFIX}%'"
+    )
+
+
 def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
     """Every supplier posting with a value date in the period (``MOVEMENT_COLUMNS``), amount in the
     natural sign (a payment received is positive, its reversal negative), ordered by supplier,
     value date, entry and leg."""
-    start, end = period_bounds(period)
-    query = (
-        "SELECT SUBSTR(p.account, 10) AS inn, p.entry_id, p.leg, e.kind, e.value_date, e.payment_id,"  # noqa: S608
-        " e.reverses_id, e.description, pay.channel, pay.operation_id, pay.paid_date, pay.account_raw,"
-        " pay.uip, pay.matched_uip, r.target_uip AS resolved_uip, pay.payer, pay.address, p.service,"
-        " -p.amount AS amount, pay.method"
-        " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
-        " LEFT JOIN payment pay ON pay.id = e.payment_id"
-        " LEFT JOIN resolution r ON r.entry_id = e.id"
-        f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
-        f" AND p.value_date >= '{start.isoformat()}' AND p.value_date < '{end.isoformat()}'"
-        f" AND e.value_date >= '{start.isoformat()}' AND e.value_date < '{end.isoformat()}'"
-    )
-    frame = read_text_frame(conn, query, _TEXT)
+    frame = read_text_frame(conn, movements_sql(period), _TEXT)
     for column in ("entry_id", "leg", "amount"):
         frame[column] = frame[column].astype("int64")
     for column in ("payment_id", "reverses_id"):
@@ -137,3 +128,21 @@ def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
     day = pd.factorize(frame["value_date"], sort=True)[0]
     order = np.lexsort((frame["leg"].to_numpy(), frame["entry_id"].to_numpy(), day, inn))
     return frame.take(order).reset_index(drop=True)[MOVEMENT_COLUMNS]
+
+
+def movements_sql(period: str) -> str:
+    """The query of ``supplier_movements``: the month's supplier legs (its partition, on
+    PostgreSQL) joined to their entries (by the entries' value-date index), payments and resolutions."""
+    start, end = period_bounds(period)
+    return (
+        "SELECT SUBSTR(p.account, 10) AS inn, p.entry_id, p.leg, e.kind, e.value_date, e.payment_id,"  # noqa: S608
+        " e.reverses_id, e.description, pay.channel, pay.operation_id, pay.paid_date, pay.account_raw,"
+        " pay.uip, pay.matched_uip, r.target_uip AS resolved_uip, pay.payer, pay.address, p.service,"
+        " -p.amount AS amount, pay.method"
+        " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
+        " LEFT JOIN payment pay ON pay.id = e.payment_id"
+        " LEFT JOIN resolution r ON r.entry_id = e.id"
+        f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
+        f" AND p.value_date >= '{start.isoformat()}' AND p.value_date < '{end.isoformat()}'"
+        f" AND e.value_date >= '{start.isoformat()}' AND e.value_date < '{end.isoformat()}'"
+    )

@@ -1,0 +1,144 @@
+"""Postings partitioned by month of their value date (migration 0028, ``sql.partitions``).
+
+On PostgreSQL a month posted gets its partition, a month's statements and checks read only its
+partitions (the plans say so), every partition refuses edits like the table, and the migration
+moves a populated ledger in and back out. On SQLite the legs carry their value date the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from sql.engine import alembic_config, make_engine, migrate
+from sql.entries import post_transfer
+from sql.ledger_queries import MONTH_ACCOUNTS, MONTH_ENTRIES, MONTH_STRAY_LEGS, check_ledger
+from sql.partitions import DEFAULT, default_months, ensure_months, partition_name, posting_months
+from sql.posting import post_payments
+from sql.reporting import movements_sql, period_balances_sql
+from sql.uow import UnitOfWork
+from tests.dbutil import behind_the_ledgers_back, empty_database, new_register, payment_frame, split_frame
+
+
+@pytest.fixture
+def pg(pg_url: str):  # type: ignore[no-untyped-def]
+    """An engine on the worker's migrated PostgreSQL database, emptied."""
+    engine = make_engine(pg_url)
+    empty_database(engine)
+    yield engine
+    engine.dispose()
+
+
+def _post(engine: sa.Engine, days: list[str], name: str = "r.txt") -> None:
+    """A register with one payment a day of ``days`` (ISO), each split to a supplier."""
+    rows = [{"operation_id": f"{name}-{i}", "amount": 1000 + i, "paid_date": d} for i, d in enumerate(days)]
+    with UnitOfWork(engine) as uow:
+        rid = new_register(uow.conn, name)
+        splits = split_frame([(i, "7707083893", "ЖКУ", 1000 + i) for i in range(len(days))])
+        post_payments(uow.conn, rid, payment_frame(rows), splits)
+        uow.commit()
+
+
+def _plan(conn: sa.Connection, query: str, params: dict | None = None) -> str:
+    return "\n".join(conn.execute(sa.text(f"EXPLAIN {query}"), params or {}).scalars())
+
+
+def test_every_leg_carries_its_entrys_value_date(engine: sa.Engine) -> None:
+    _post(engine, ["2026-03-31", "2026-04-01"])
+    with UnitOfWork(engine) as uow:
+        post_transfer(uow.conn, bank="bank:1", channel="sber", amount=500, number="7", on=date(2026, 5, 2),
+                      payer_account="40702810000000000001")  # fmt: skip
+        uow.commit()
+    with engine.connect() as conn:
+        stray = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
+            " WHERE e.value_date <> p.value_date")).scalar()  # fmt: skip
+        assert stray == 0
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_posting")).scalar() == 6
+        assert posting_months(conn) == [date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)]
+        assert check_ledger(conn) == []
+        assert check_ledger(conn, [date(2026, 4, 1)]) == []
+
+
+def test_a_leg_dated_otherwise_than_its_entry_is_found(engine: sa.Engine) -> None:
+    _post(engine, ["2026-03-15"])
+    with engine.begin() as conn, behind_the_ledgers_back(conn):
+        conn.execute(sa.text("UPDATE ledger_posting SET value_date = '2026-04-02' WHERE leg = 2"))
+    with engine.connect() as conn:
+        found = {(v.kind, v.subject) for v in check_ledger(conn)}
+        march = {v.kind for v in check_ledger(conn, [date(2026, 3, 1)])}
+        april = {v.kind for v in check_ledger(conn, [date(2026, 4, 1)])}
+    assert found == {("unbalanced_entry", "entry 1"), ("posting_date_mismatch", "entry 1")}
+    assert (march, april) == ({"unbalanced_entry"}, {"posting_date_mismatch"})
+
+
+@pytest.mark.postgres
+def test_a_month_posted_gets_its_partition_and_the_default_stays_empty(pg: sa.Engine) -> None:
+    _post(pg, ["2031-07-09", "2031-08-30"])
+    with pg.connect() as conn:
+        held = dict(conn.execute(sa.text(
+            "SELECT tableoid::regclass::text, COUNT(*) FROM ledger_posting WHERE value_date >= '2031-07-01'"
+            " GROUP BY 1")).all())  # fmt: skip
+        assert held == {partition_name(date(2031, 7, 1)): 2, partition_name(date(2031, 8, 1)): 2}
+        assert default_months(conn) == []
+        assert ensure_months(conn, [date(2031, 7, 20)]) == []  # made once
+
+
+@pytest.mark.postgres
+def test_a_month_s_reads_touch_only_its_partitions(pg: sa.Engine) -> None:
+    _post(pg, ["2031-01-10", "2031-02-10", "2031-03-10", "2031-04-10"])
+    with pg.connect() as conn:
+        conn.execute(sa.text("ANALYZE ledger_posting"))
+        feb, mar, apr = (partition_name(date(2031, m, 1)) for m in (2, 3, 4))
+        names = set(conn.execute(sa.text(
+            "SELECT c.relnamespace::regnamespace::text || '.' || c.relname FROM pg_inherits i"
+            " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ledger_posting'::regclass")).scalars())  # fmt: skip
+
+        def touched(plan: str) -> set[str]:
+            return {n for n in names if n.split(".")[1] in plan}
+
+        month = {"lo": date(2031, 2, 1), "hi": date(2031, 3, 1)}
+        assert touched(_plan(conn, movements_sql("2031-02"))) == {feb}
+        for query in (MONTH_ENTRIES, MONTH_STRAY_LEGS, MONTH_ACCOUNTS):
+            assert touched(_plan(conn, query, month)) == {feb}
+        # the balances read the month and the months after it (none before)
+        after = touched(_plan(conn, period_balances_sql("2031-02")))
+        assert {feb, mar, apr} <= after
+        assert not any(n.split("_")[-2:] < ["2031", "02"] and n != DEFAULT for n in after)
+        assert DEFAULT in after  # the default could hold any date
+
+
+@pytest.mark.postgres
+def test_a_partition_refuses_edits_like_the_table(pg: sa.Engine) -> None:
+    _post(pg, ["2031-05-05"])
+    for edit in ("UPDATE {t} SET amount = amount + 1", "DELETE FROM {t}"):
+        for table in (partition_name(date(2031, 5, 1)), DEFAULT):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"), pg.begin() as conn:
+                conn.execute(sa.text(edit.format(t=table)))
+
+
+def test_the_migration_moves_a_populated_ledger_in_and_out(engine: sa.Engine) -> None:
+    _post(engine, ["2025-11-03", "2026-01-31"])
+    with engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT entry_id, leg, account, amount, service FROM ledger_posting"
+                                      " ORDER BY 1, 2")).all()  # fmt: skip
+    command.downgrade(alembic_config(engine), "0026")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("ledger_posting")}
+        assert "value_date" not in columns
+        assert conn.execute(sa.text("SELECT entry_id, leg, account, amount, service FROM ledger_posting"
+                                    " ORDER BY 1, 2")).all() == before  # fmt: skip
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_posting"))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT entry_id, leg, account, amount, service FROM ledger_posting"
+                                    " ORDER BY 1, 2")).all() == before  # fmt: skip
+        assert check_ledger(conn) == []
+        assert posting_months(conn) == [date(2025, 11, 1), date(2026, 1, 1)]
+        assert default_months(conn) == []
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_posting"))
