@@ -81,20 +81,22 @@ def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int
         conn.execute(sa.text(
             "INSERT INTO payment (id, register_id, channel, operation_id, occurrence, line_no, paid_date, paid_time,"
             " account_raw, account, period, amount, commission, payer, address, matched_uip, match_rule)"
-            " SELECT :id0 + g, :rid, 'sber', (:id0 + g)::text, 1, g, CAST(:month AS date) + g % 28, '10:27:38',"
+            " SELECT :id0 + g, :rid, 'sber', (:id0 + g)::text, 1, g,"
+            " CAST(:month AS date) + CAST(g % 28 AS integer), '10:27:38',"
             " lpad((g * 7919 % 10000000000)::text, 12, '0'), '12345678', '2026-02', 10000 + g * 7919 % 990000, 0,"
             " 'ИВАНОВ ИВАН ИВАНОВИЧ', 'Г ИПАТОВО УЛ ЛЕНИНА Д 1 КВ 2',"
             " CASE WHEN g % 10 <> 0 THEN 'U-' || lpad((:id0 + g)::text, 10, '0') END,"
-            " CASE WHEN g % 10 <> 0 THEN 'uip' END FROM generate_series(1, :n) g"), base)  # fmt: skip
+            " CASE WHEN g % 10 <> 0 THEN 'uip' END FROM generate_series(CAST(1 AS bigint), :n) g"), base)  # fmt: skip
         conn.execute(sa.text(
             "INSERT INTO ledger_entry (id, kind, source_key, payment_id, value_date, batch, description)"
             " SELECT :id0 + g, 'payment', 'payment:sber:' || (:id0 + g) || ':' || 1, :id0 + g,"
-            " CAST(:month AS date) + g % 28, 'gen-' || CAST(:month AS text), ''"
-            " FROM generate_series(1, :n) g"), base)  # fmt: skip
-        date_col, date_val = (", value_date", ", CAST(:month AS date) + g % 28") if dated else ("", "")
+            " CAST(:month AS date) + CAST(g % 28 AS integer), 'gen-' || CAST(:month AS text), ''"
+            " FROM generate_series(CAST(1 AS bigint), :n) g"), base)  # fmt: skip
+        date_col, date_val = (", value_date", ", CAST(:month AS date) + CAST(g % 28 AS integer)") if dated else ("", "")
         conn.execute(sa.text(
             f"INSERT INTO ledger_posting (entry_id, leg, account, amount, service{date_col})"
-            f" WITH p AS (SELECT g, 10000 + g * 7919 % 990000 AS amount, 1 + g % 3 AS k FROM generate_series(1, :n) g)"
+            f" WITH p AS (SELECT g, 10000 + g * 7919 % 990000 AS amount, 1 + g % 3 AS k"
+            f" FROM generate_series(CAST(1 AS bigint), :n) g)"
             f" SELECT :id0 + g, 1, 'agent:sber', amount, NULL{date_val} FROM p"
             f" UNION ALL SELECT :id0 + g, 2, 'suspense', -amount, NULL{date_val} FROM p WHERE g % 10 = 0"
             f" UNION ALL SELECT :id0 + g, 1 + j, 'supplier:77' || lpad(((g * 31 + j * 17) % :suppliers)::text, 8, '0'),"

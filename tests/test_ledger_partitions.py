@@ -94,8 +94,8 @@ def test_a_month_s_reads_touch_only_its_partitions(pg: sa.Engine) -> None:
         conn.execute(sa.text("ANALYZE ledger_posting"))
         feb, mar, apr = (partition_name(date(2031, m, 1)) for m in (2, 3, 4))
         names = set(conn.execute(sa.text(
-            "SELECT c.relnamespace::regnamespace::text || '.' || c.relname FROM pg_inherits i"
-            " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ledger_posting'::regclass")).scalars())  # fmt: skip
+            "SELECT c.relnamespace::regnamespace::text || '.' || c.relname FROM pg_inherits i JOIN pg_class c"
+            " ON c.oid = i.inhrelid WHERE i.inhparent = 'ledger_posting'::regclass")).scalars())  # fmt: skip
 
         def touched(plan: str) -> set[str]:
             return {n for n in names if n.split(".")[1] in plan}
@@ -142,3 +142,35 @@ def test_the_migration_moves_a_populated_ledger_in_and_out(engine: sa.Engine) ->
         assert default_months(conn) == []
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM ledger_posting"))
+
+
+def test_the_commands_create_ahead_and_check_a_month(tmp_path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from rkc.cli import app
+
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    home = tmp_path / "home"
+    run = lambda *args: CliRunner().invoke(app, [*args, "--home", str(home)], catch_exceptions=False)  # noqa: E731
+    assert run("init").exit_code == 0
+    engine = make_engine(db_url)
+    _post(engine, ["2026-03-15"])
+    result = run("ledger", "partitions", "--ahead", "1")
+    assert result.exit_code == 0, result.output
+    if engine.dialect.name == "postgresql":
+        assert "ledger_part.ledger_posting_2026_03: 2026-03" in result.output
+        assert "ledger_part.ledger_posting_default: default, ~0 legs" in result.output
+        with engine.begin() as conn:  # a leg of a month without a partition lands in the default
+            conn.execute(sa.text("INSERT INTO ledger_posting (entry_id, leg, account, amount, value_date)"
+                                 " VALUES (99, 1, 'suspense', 5, '1999-01-05')"))  # fmt: skip
+        result = run("ledger", "partitions")
+        assert result.exit_code == 1 and "holds legs of 1999-01 (1 legs)" in result.output
+    else:
+        assert "not partitioned" in result.output
+    assert run("ledger", "check", "--month", "2026-03").exit_code == 0
+    with engine.begin() as conn, behind_the_ledgers_back(conn):
+        conn.execute(sa.text("UPDATE ledger_posting SET amount = amount - 1 WHERE account LIKE 'supplier:%'"))
+    engine.dispose()
+    result = run("ledger", "check", "--month", "2026-03")
+    assert result.exit_code == 1 and "unbalanced_entry: entry 1" in result.output
+    assert run("ledger", "check", "--month", "2026-04").exit_code == 0  # another month is not read
