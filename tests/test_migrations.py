@@ -273,3 +273,36 @@ def test_payment_method_comes_and_goes_and_refuses_unknown_methods(engine: sa.En
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT id, method FROM payment ORDER BY id")).all() == [(1, None), (2, None)]
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_posting_partitions_come_and_go_and_keep_the_ledger_append_only(engine: sa.Engine) -> None:
+    """Revision 0028: ``ledger_posting.value_date`` (partitioned by it on PostgreSQL) and the index on
+    the entries' value dates; the downgrade moves the legs back into one table keyed (entry, leg),
+    append-only. A populated ledger both ways: tests/test_ledger_partitions.py."""
+    from alembic import command
+
+    from sql.engine import alembic_config
+    from sql.posting import post_payments
+    from sql.uow import UnitOfWork
+    from tests.dbutil import new_register, payment_frame, split_frame
+
+    migrate(engine)
+    with UnitOfWork(engine) as uow:  # rows: SQLite's triggers are row triggers
+        post_payments(uow.conn, new_register(uow.conn), payment_frame([{"operation_id": "1", "amount": 100}]),
+                      split_frame([]))  # fmt: skip
+        uow.commit()
+    command.downgrade(alembic_config(engine), "0026")
+    assert "value_date" not in {c["name"] for c in sa.inspect(engine).get_columns("ledger_posting")}
+    assert "ix_ledger_entry_value_date" not in {i["name"] for i in sa.inspect(engine).get_indexes("ledger_entry")}
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_pk_constraint("ledger_posting")["constrained_columns"] == ["entry_id", "leg"]
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_posting"))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert sa.inspect(conn).get_pk_constraint("ledger_posting")["constrained_columns"] == [
+            "entry_id", "leg", "value_date"
+        ]
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_posting"))
