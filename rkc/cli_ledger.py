@@ -110,10 +110,9 @@ def ledger_check(
     """
     from sql.ledger_queries import check_ledger
 
-    months = None if month is None else [month_bounds(month)[0]]
     engine = open_existing(load_config(home_of(ctx, home)))
     with engine.connect() as conn:
-        violations = check_ledger(conn, months)
+        violations = check_ledger(conn) if month is None else check_ledger(conn, [month_bounds(month)[0]])
     engine.dispose()
     if not violations:
         if month is not None:
