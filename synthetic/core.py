@@ -17,10 +17,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from domain.commission import expected_commission
 from domain.identifiers import inn
+from parsers.yaml_load import safe_load
 from rkc.config import CONFIG_NAME, Config, default_config_text, load_config, parse_config
 from synthetic import payments as pay
 from synthetic.gis import write_gis
@@ -58,7 +58,7 @@ class GeneratedDay:
 def _config(directory: Path) -> Config:
     if (directory / CONFIG_NAME).is_file():
         return load_config(directory)
-    return parse_config(yaml.safe_load(default_config_text()), directory)
+    return parse_config(safe_load(default_config_text()), directory)
 
 
 MIN_ACCOUNTS = 5

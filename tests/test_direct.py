@@ -25,7 +25,6 @@ from sql.ledger_queries import balances, check_ledger
 from synthetic import generate
 from tests.nightutil import CENTER, run_night
 from tests.nightutil import statement as night_statement
-from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 
 NIGHT = date(2026, 11, 20)
 CENTER_INN = "7701234560"  # rkc init's center
@@ -199,7 +198,7 @@ def test_a_transfers_payment_key_is_its_identity() -> None:
     assert len({key, *(direct_operation_id(*o) for o in others)}) == 5
 
 
-def test_a_night_with_payers_transfers(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:  # noqa: F811
+def test_a_night_with_payers_transfers(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:
     """The nightly flow on a generated day whose bank also lists two payers' п/п: their register is
     in the run summary, the bridge closes (residual 0), the ledger holds; a rerun adds nothing."""
     from flows.nightly import nightly

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from prefect.testing.utilities import prefect_test_harness
 
 from domain.money import format_amount
 from rkc.app import import_charges_files
@@ -20,12 +19,6 @@ from rkc.config import init_home, load_config
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
 from synthetic import generate
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def _day(root: Path, db_url: str | None, monkeypatch: pytest.MonkeyPatch, intake_workers: int = 2):

@@ -14,7 +14,6 @@ from rkc.app import import_charges_files
 from rkc.config import CONFIG_NAME, Config, init_home, load_config
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
-from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 
 A, B, C = "7707083893", "7830002293", "5402010008"
 CHARGES = f"""uip;account;period;supplier_inn;service;amount;payer;address
@@ -125,7 +124,7 @@ def _drop_day(config: Config, tmp_path: Path) -> None:
     (config.statements_inbox / "vypiska.txt").write_bytes(STATEMENT.format(docs=docs).encode("cp1251"))
 
 
-def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.nightly import nightly
 
     monkeypatch.setenv("RKC_DATABASE_URL", db_url)
@@ -173,7 +172,7 @@ SECOND_SBER = """  sber_south:             # another branch of the same bank: sa
     ids=["the account tells them apart", "only the tied register tells"],
 )
 def test_two_channels_of_one_bank_credit_the_right_agent(
-    harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch, accounts: tuple[str, str]  # noqa: F811
+    harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch, accounts: tuple[str, str]
 ) -> None:
     """Sber's п/п 517 and 518 are credited to `sber`, not to the other channel with Sber's INN."""
     from flows.nightly import nightly

@@ -11,10 +11,8 @@ import itertools
 import time
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 import yaml
-from prefect.testing.utilities import prefect_test_harness
 
 from rkc.config import Config, init_home, load_config
 from rkc.statements import statement_data, write_statements
@@ -26,12 +24,6 @@ from synthetic.month import EVENT_NIGHT, run_month
 FIRST = date(2026, 11, 20)
 DAYS = 5
 PAYOUT_CODES = {"PAYOUT_MISSING", "UNKNOWN_OUTGOING", "PAYOUT_MISMATCH"}
-
-
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def _home(tmp_path) -> Config:  # type: ignore[no-untyped-def]
