@@ -141,6 +141,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_empty_url(pg_url: str) -> str:
+    """The worker's PostgreSQL database, emptied for a test that runs on PostgreSQL only."""
+    engine = make_engine(pg_url)
+    _empty_all(engine)
+    engine.dispose()
+    return pg_url
+
+
+@pytest.fixture
 def engine(db_url: str) -> Iterator[sa.Engine]:
     """An engine on the migrated, empty database of ``db_url``."""
     eng = make_engine(db_url)

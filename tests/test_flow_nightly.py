@@ -136,14 +136,14 @@ def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypat
 
 
 @pytest.mark.postgres
-def test_crash_before_a_cross_channel_copy_is_posted(harness, tmp_path, pg_url, monkeypatch) -> None:
+def test_crash_before_a_cross_channel_copy_is_posted(harness, tmp_path, pg_empty_url, monkeypatch) -> None:
     # Two registers at once, largest first: sber's big register is posted while gis dies. The
     # night paired gis's copy of a payment with one of sber's four copies and kept gis's (channel
     # priority); deciding gis again against the sber payments already posted would flag it instead.
     # The other registers take their time: the run must not end (and let go of its run lock)
     # while one of them is still being committed.
     # A failure (not a kill: that ends the process and its transactions) leaves the others going.
-    _crash_then_rerun(tmp_path, pg_url, monkeypatch, lambda intake: intake.channel == "gis", slow=0.5,
+    _crash_then_rerun(tmp_path, pg_empty_url, monkeypatch, lambda intake: intake.channel == "gis", slow=0.5,
                       error=RuntimeError)  # fmt: skip
 
 
@@ -194,17 +194,17 @@ def _crash_then_rerun(
 
 
 @pytest.mark.postgres
-def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_url, monkeypatch) -> None:
+def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_empty_url, monkeypatch) -> None:
     from flows.nightly import nightly
     from tests.dbutil import empty_database
 
-    engine = make_engine(pg_url)
+    engine = make_engine(pg_empty_url)
     empty_database(engine)
     engine.dispose()
-    config, day = _day(tmp_path / "home", pg_url, monkeypatch)
+    config, day = _day(tmp_path / "home", pg_empty_url, monkeypatch)
     reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
     nightly(home=str(reference.home), run_date=ref_day.run_date)
-    monkeypatch.setenv("RKC_DATABASE_URL", pg_url)
+    monkeypatch.setenv("RKC_DATABASE_URL", pg_empty_url)
 
     errors: list[BaseException] = []
 
