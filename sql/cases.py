@@ -15,28 +15,6 @@ from sql.bulk import staged
 from sql.engine import is_postgres
 from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
 
-_NIGHT = """
-SELECT d.id, d.code, d.register_id, d.payment_id, d.channel, d.file, d.line_no, d.operation_id, d.paid_date,
-       d.account_raw, d.uip, d.payer, d.amount, d.detail, r.sha256,
-       p.amount - v.total AS difference
-FROM discrepancy d
-LEFT JOIN register r ON r.id = d.register_id
-LEFT JOIN payment p ON p.id = d.payment_id
-LEFT JOIN payment_document v ON v.uip = p.matched_uip
-WHERE d.run_date = :d
-ORDER BY d.id
-"""
-
-
-def night_discrepancies(conn: Connection, run_date: date) -> pd.DataFrame:
-    """The night's discrepancies with their register's sha256 and, for a matched payment, paid
-    minus the ПД's total (``difference``): the current version's total, which the charges import
-    sums from that version's service lines (``sql.charges``), so no line is summed again here."""
-    frame = pd.read_sql_query(text(_NIGHT), conn, params={"d": run_date})
-    for col in ("register_id", "payment_id", "line_no", "amount", "difference"):
-        frame[col] = frame[col].astype("Int64")
-    return frame
-
 
 def known_cases(conn: Connection, keys: list[str]) -> pd.DataFrame:
     """The cases already open under any of ``keys``: case_key, id, last_seen.
@@ -51,7 +29,8 @@ def known_cases(conn: Connection, keys: list[str]) -> pd.DataFrame:
             text("SELECT w.case_key, w.id, w.last_seen FROM work_case w"
                  " JOIN stage_case_key s ON s.case_key = w.case_key")
         ).all()
-    return pd.DataFrame(rows, columns=["case_key", "id", "last_seen"])
+    # By column: a frame built from the rows themselves took ~15 µs a row (pandas probes each Row).
+    return pd.DataFrame({name: [r[i] for r in rows] for i, name in enumerate(["case_key", "id", "last_seen"])})
 
 
 _CASE_COLUMNS = {
