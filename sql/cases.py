@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 from domain.cases import CaseStatus
-from sql.bulk import staged
+from sql.bulk import allocate_ids, bulk_insert, staged
 from sql.engine import is_postgres
 from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
 
@@ -39,24 +40,23 @@ _CASE_COLUMNS = {
     "account_raw": "VARCHAR(64)", "uip": "VARCHAR(32)", "payer": "TEXT", "amount": "BIGINT", "detail": "TEXT",
     "first_seen": "DATE", "last_seen": "DATE", "nights": "INTEGER",
 }  # fmt: skip
-_EVENT_COLUMNS = {"event_kind": "VARCHAR(16)", "event_text": "TEXT"}
 
 
 def open_cases(conn: Connection, cases: pd.DataFrame, actor: str) -> int:
     """Insert the first sightings in ``cases`` (the ``work_case`` columns plus ``event_kind`` and
-    ``event_text``, the history row each case starts with) by staging and two set-based inserts;
-    return how many. A night opens hundreds of thousands: one statement per row took minutes."""
+    ``event_text``, the history row each case starts with) in bulk; return how many. A night opens
+    hundreds of thousands: one statement per row took minutes.
+
+    The cases' ids are reserved first (only the night writes cases), so both tables are copied
+    straight in: staging them and joining the history back by ``case_key`` took a third of the
+    time at 225,000 cases (a hash join over every case ever opened)."""
     if cases.empty:
         return 0
-    columns = {**_CASE_COLUMNS, **_EVENT_COLUMNS}
-    names = ", ".join(_CASE_COLUMNS)
-    with staged(conn, "stage_new_case", cases, columns):
-        conn.execute(text(f"INSERT INTO work_case ({names}) SELECT {names} FROM stage_new_case"))  # noqa: S608
-        conn.execute(
-            text("INSERT INTO case_event (case_id, kind, actor, text) SELECT w.id, s.event_kind, :actor, s.event_text"
-                 " FROM stage_new_case s JOIN work_case w ON w.case_key = s.case_key"),
-            {"actor": actor},
-        )  # fmt: skip
+    ids = np.fromiter(allocate_ids(conn, "work_case", len(cases)), dtype=np.int64, count=len(cases))
+    bulk_insert(conn, "work_case", cases.assign(id=ids), ["id", *_CASE_COLUMNS])
+    events = pd.DataFrame({"case_id": ids, "kind": cases["event_kind"].to_numpy(), "actor": actor,
+                           "text": cases["event_text"].to_numpy()})  # fmt: skip
+    bulk_insert(conn, "case_event", events, ["case_id", "kind", "actor", "text"])
     return len(cases)
 
 
