@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text, upda
 from domain.ledger import COLLECTING_KINDS, EntryKind
 from domain.payouts import DebitOutcome, PayoutStatus
 from sql.bulk import bulk_insert
+from sql.engine import is_postgres
 from sql.models import BankDebit, BankStatementFile, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold, Supplier
 
 
@@ -28,6 +29,8 @@ def counted_through(conn: Connection) -> int:
     return int(conn.execute(select(PayoutBatch.through_entry_id).order_by(
         PayoutBatch.through_entry_id.desc()).limit(1)).scalar() or 0)  # fmt: skip
 
+
+COLLECTIONS_WORK_MEM = "64MB"  # PostgreSQL's memory per hash of the collections' join (docs/PERFORMANCE.md)
 
 # Both sides limited to the range by their primary keys: a day's preparation reads the day's entries,
 # not the whole ledger; reversals (few) join the entry they undo for its kind.
@@ -50,6 +53,10 @@ def collections(conn: Connection, after: int, through: int) -> pd.DataFrame:
     """Money credited to suppliers by entries ``after`` < id ≤ ``through`` of the collecting kinds
     (payments, reclassifications, and their reversals): ``inn``, ``period`` (YYYY-MM of the value
     date), ``service`` ("" when none), ``collected`` (kopecks). A range of the legs' primary key."""
+    if is_postgres(conn):
+        # for the rest of the preparation's transaction: the first preparation over a posted month
+        # hashes a million entries, which spilled to disk in batches at the default 4 MB
+        conn.execute(text(f"SET LOCAL work_mem = '{COLLECTIONS_WORK_MEM}'"))
     frame = pd.read_sql_query(
         _COLLECTIONS,
         conn,
@@ -86,14 +93,16 @@ def fee_base(conn: Connection) -> pd.DataFrame:
     return frame.merge(accrued, on=["inn", "period"], how="left").fillna({"accrued": 0}).astype({"accrued": "int64"})
 
 
-def add_accrued(conn: Connection, inn: str, period: str, amount: int) -> None:
-    """Record ``amount`` more fee accrued for a supplier's month."""
+def add_accrued(conn: Connection, amounts: list[tuple[str, str, int]]) -> None:
+    """Record more fee accrued for suppliers' months: (inn, period, kopecks) each."""
+    if not amounts:
+        return
     conn.execute(
         text(
             "INSERT INTO fee_month (supplier_inn, period, accrued) VALUES (:inn, :period, :a)"
             " ON CONFLICT (supplier_inn, period) DO UPDATE SET accrued = fee_month.accrued + excluded.accrued"
         ),
-        {"inn": inn, "period": period, "a": amount},
+        [{"inn": inn, "period": period, "a": amount} for inn, period, amount in amounts],
     )
 
 
