@@ -31,6 +31,7 @@ def counted_through(conn: Connection) -> int:
 
 
 COLLECTIONS_WORK_MEM = "64MB"  # PostgreSQL's memory per hash of the collections' join (docs/PERFORMANCE.md)
+CATCH_UP_ENTRIES = 200_000  # a range of entries this long is hashed whatever the statistics say
 
 # Both sides limited to the range by their primary keys: a day's preparation reads the day's entries,
 # not the whole ledger; reversals (few) join the entry they undo for its kind.
@@ -53,16 +54,26 @@ def collections(conn: Connection, after: int, through: int) -> pd.DataFrame:
     """Money credited to suppliers by entries ``after`` < id ≤ ``through`` of the collecting kinds
     (payments, reclassifications, and their reversals): ``inn``, ``period`` (YYYY-MM of the value
     date), ``service`` ("" when none), ``collected`` (kopecks). A range of the legs' primary key."""
-    if is_postgres(conn):
-        # for the rest of the preparation's transaction: the first preparation over a posted month
-        # hashes a million entries, which spilled to disk in batches at the default 4 MB
+    tuned = is_postgres(conn)
+    if tuned:
+        # a catch-up over a posted month hashes a million entries: it spilled to disk at the default
+        # 4 MB; and right after a bulk load the tables may have no statistics yet, on which the
+        # planner takes a large range for a few rows: it looped over the legs' index per entry and
+        # sorted two million legs on disk to group them. A long range is joined and grouped by hashing.
         conn.execute(text(f"SET LOCAL work_mem = '{COLLECTIONS_WORK_MEM}'"))
+        if through - after > CATCH_UP_ENTRIES:
+            conn.execute(text("SET LOCAL enable_nestloop = off"))
+            conn.execute(text("SET LOCAL enable_sort = off"))
     frame = pd.read_sql_query(
         _COLLECTIONS,
         conn,
         params={"lo": after, "hi": through, "kinds": [k.value for k in COLLECTING_KINDS],
                 "reversal": EntryKind.REVERSAL.value},
     )  # fmt: skip
+    if tuned:  # the rest of the preparation's transaction plans as usual
+        conn.execute(text("RESET work_mem"))
+        conn.execute(text("RESET enable_nestloop"))
+        conn.execute(text("RESET enable_sort"))
     frame["inn"] = frame["account"].str.removeprefix("supplier:")
     frame["period"] = frame["value_date"].astype(str).str[:7]
     out = frame.groupby(["inn", "period", "service"], as_index=False)["collected"].sum()
