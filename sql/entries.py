@@ -1,4 +1,6 @@
-"""Single ledger entries: п/п receipts, reversals and suspense → supplier reclassifications.
+"""Single ledger entries: п/п receipts, reversals and suspense → supplier reclassifications; and
+entries naming no payment written many at once as one batch (``post_entries``: a preparation's
+fees, its payment orders).
 
 The ledger is append-only: a correction is a new entry that reverses or reclassifies, never an
 edit. Each entry has a ``source_key`` so that writing it again is a no-op.
