@@ -157,7 +157,8 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     late = next((f for f in files if f.channel == "portal"), files[-1])
     center_inn = _center_inn(rng)
     center = (config.center_name, center_inn, config.center_account)
-    transfers = [_transfer(config, plan, f, center) for f in files if f is not late]
+    orders = _payment_orders(config, plan, files, center)
+    transfers = [orders[f.path] for f in files if f is not late]
     direct = payer_transfers(seed, world, plan, run, center) if payers and config.direct_channel else []
     transfers += [p.transfer for p in direct]
     opening = int(rng.integers(50_000_000, 500_000_000))
@@ -175,14 +176,15 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     # The late п/п arrives the next day: that statement is the next night's, so it waits outside the
     # inbox (next-day/statements/) for whoever wants to watch the register tie a night late.
     arrives = run + timedelta(days=1)
-    late_transfer = _transfer(config, plan, late, center)
+    late_transfer = orders[late.path]
     next_statement = write_statement(directory / "next-day" / "statements" / f"kl_to_1c_{arrives:%Y%m%d}.txt",
                                      account=config.center_account, bic=config.center_bic, day=arrives,
                                      opening=int(statement["closing"]), transfers=[late_transfer])  # fmt: skip
 
     manifest = directory / "manifest.json"
     facts = build_manifest(directory, seed=seed, run=run, op_day=op_day, world=world, plan=plan, files=files,
-                           late=late, statement=statement, next_statement=next_statement,
+                           late=late, orders=orders, money_from=config.money_from, statement=statement,
+                           next_statement=next_statement,
                            charges=(charges_csv, encoding, decimal), suppliers_csv=suppliers_csv,
                            center_inn=center_inn, commission=commission,
                            payers=(config.direct_channel, direct))  # fmt: skip
@@ -190,6 +192,17 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     return GeneratedDay(directory, run, suppliers_csv, charges_csv, [f.path for f in files],
                         [Path(statement["file"])], manifest, Path(next_statement["file"]), late_transfer,
                         int(statement["closing"]), tuple(direct))  # fmt: skip
+
+
+def _payment_orders(config: Config, plan: pay.Plan, files: list[RegisterFile],
+                    center: tuple[str, str, str]) -> dict[Path, Transfer]:  # fmt: skip
+    """The п/п that carries each register's money (``_transfer``): its agent's; for a ГИС ЖКХ
+    register whose money a bank pays (``money_from``, the default configuration's shape) a п/п of
+    that bank apart (rule ``bank_transfer``, docs/RULES.md), never one from ГИС ЖКХ. Not in the п/п
+    of the bank's own register (rule ``with_bank``): a recall of that register (``synthetic.month``)
+    would leave its corrected copy TRANSFER_MISMATCH against the п/п it freed, which carries the
+    notifications' money too."""
+    return {f.path: _transfer(config, plan, f, center) for f in files}
 
 
 def _transfer(config: Config, plan: pay.Plan, f: RegisterFile, center: tuple[str, str, str]) -> Transfer:

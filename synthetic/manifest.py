@@ -19,6 +19,7 @@ from synthetic import payments as pay
 from synthetic.payers import PayerTransfer
 from synthetic.payments import Plan
 from synthetic.sber import RegisterFile
+from synthetic.statement import Transfer
 from synthetic.world import World
 
 DESCRIPTIONS = {
@@ -65,11 +66,14 @@ def _defect(plan: Plan, files: list[RegisterFile], rows: list[int], root: Path, 
 
 
 def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: World, plan: Plan,
-                   files: list[RegisterFile], late: RegisterFile, statement: dict[str, object],
+                   files: list[RegisterFile], late: RegisterFile, orders: dict[Path, Transfer],
+                   money_from: dict[str, str], statement: dict[str, object],
                    next_statement: dict[str, object], charges: tuple[Path, str, str], suppliers_csv: Path,
                    center_inn: str, commission: np.ndarray,
                    payers: tuple[str | None, list[PayerTransfer]] = (None, [])) -> dict[str, object]:  # fmt: skip
-    """The manifest's content (JSON-ready); ``payers``: the channel of payers' п/п and theirs."""
+    """The manifest's content (JSON-ready); ``orders``: the п/п carrying each register's money (a ГИС
+    ЖКХ register's is its bank's, ``money_from``: the channels whose money a bank pays); ``payers``:
+    the channel of payers' п/п and theirs."""
     d = plan.defects
     bad = next(f for f in files if "count" in f.declared and f.declared["count"] != len(f.rows))
     partial = np.flatnonzero(plan.kind == pay.PARTIAL).tolist()
@@ -102,8 +106,9 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
             "file": _rel(f.path, root), "channel": f.channel, "format": f.format, "lines": len(f.rows),
             "first_line": f.first_line, "amount": f.amount, "commission": f.commission, "transfer": f.transfer,
             "register_no": f.register_no, "register_date": f.register_date.isoformat(),
-            "payment_order": {"number": f.payment_order[0], "date": f.payment_order[1].isoformat(),
-                              "in_statement": f is not late} if f.payment_order else None,
+            "payment_order": {"number": orders[f.path].number, "date": orders[f.path].day.isoformat(),
+                              "amount": orders[f.path].amount, "in_statement": f is not late},
+            "money_from": money_from.get(f.channel),
             "declared": f.declared, "expected_status": "quarantined" if f is bad else "ok",
             "by_kind": {pay.KIND_NAMES[k]: int((plan.kind[f.rows] == k).sum()) for k in range(4)},
         })  # fmt: skip

@@ -61,7 +61,10 @@ def test_default_configuration_has_a_channel_for_every_shipped_format(tmp_path: 
     kinds = {(c.format, c.dialect) for c in config.channels.values()}
     shipped = {("text", d) for d in builtin_dialects()} | {("xlsx", "xlsx_portal"), ("gis_xml", None)}
     assert kinds == shipped | {("statement", None)}  # and the payers' own п/п
-    agents = [c for c in config.channels.values() if not c.direct]
+    agents = [c for c in config.channels.values() if not c.direct and not c.money_from]
+    # ГИС ЖКХ pays no п/п: the bank's п/п carries the money of its notifications (docs/RULES.md)
+    assert [(c.name, c.money_from, c.agent_inn) for c in config.channels.values() if c.money_from] == [
+        ("gis", "sber", "")]  # fmt: skip
     for c in agents:
         assert c.agent_name and inn.is_valid(c.agent_inn), c
         assert len(c.agent_account) == 20 and c.agent_account.isdigit(), c
@@ -240,11 +243,29 @@ def test_statement_ties_and_names_each_register(day: GeneratedDay, manifest: dic
     late = manifest["defects"]["late_transfer"]["file"]
     for reg in manifest["registers"]:
         marker = f"по реестру № {reg['register_no']} от "
-        assert (marker in text) == (reg["file"] != late)
+        assert (marker in text) == (reg["file"] != late and reg["money_from"] is None)
         if reg["file"] != late:
             assert f"Номер={reg['payment_order']['number']}\r\n" in text
-    incoming = sum(r["transfer"] for r in manifest["registers"] if r["file"] != late)
-    assert st["incoming"] == incoming and st["incoming_documents"] == len(manifest["registers"]) - 1
+    assert st["incoming"] == _incoming(manifest) and st["incoming_documents"] == len(manifest["registers"]) - 1
+
+
+def _incoming(manifest: dict) -> int:
+    """Σ of the registers' п/п in the statement, each once (a ГИС ЖКХ register's money rides in its bank's)."""
+    orders = {r["payment_order"]["number"]: r["payment_order"]["amount"] for r in manifest["registers"]
+              if r["payment_order"]["in_statement"]}  # fmt: skip
+    return sum(orders.values())
+
+
+def test_gis_money_comes_by_the_banks_transfer(day: GeneratedDay, manifest: dict) -> None:
+    """The default shape (``money_from: sber``): no п/п from ГИС ЖКХ; Sber pays the notifications'
+    money by a п/п of its own, less the payment its register lists too (the bank's copy is kept)."""
+    (gis,) = [r for r in manifest["registers"] if r["channel"] == "gis"]
+    (copy,) = manifest["defects"]["cross_channel"]["copy"]
+    assert gis["money_from"] == "sber" and copy["file"] == gis["file"]
+    assert gis["payment_order"]["amount"] == gis["transfer"] - copy["amount"]
+    text = day.statements[0].read_bytes().decode("cp1251")
+    (doc,) = [d for d in text.split("СекцияДокумент=")[1:] if f"Номер={gis['payment_order']['number']}\r\n" in d]
+    assert "ПлательщикИНН=7707083893\r\n" in doc and "по извещениям ГИС ЖКХ" in doc  # Sber's, not ГИС ЖКХ's
 
 
 def test_bridge_of_expected_amounts(manifest: dict) -> None:
@@ -382,8 +403,7 @@ def test_payers_own_transfers_name_their_pd_in_the_purpose_only(payers_day: Gene
     uips = read["uip"].dropna().str.len()
     assert read["account"].notna().sum() >= 3 and set(uips) == {18, 20}  # by ЛС and month, by ИПД, by the УИП
     st = manifest["statements"][0]
-    incoming = sum(r["transfer"] for r in manifest["registers"] if r["payment_order"]["in_statement"])
-    assert st["incoming"] == incoming + direct["amount"]
+    assert st["incoming"] == _incoming(manifest) + direct["amount"]
     assert expected["payment_lines"] == sum(r["lines"] for r in manifest["registers"]) + len(items)
     assert expected["amount_total"] == sum(r["amount"] for r in manifest["registers"]) + direct["amount"]
     assert direct["file"] in expected["registers_tied"]
