@@ -34,7 +34,8 @@ DESCRIPTIONS = {
     "identical": "two identical legitimate payments in one file (both kept)",
     "duplicate": "the same operation in two files of one channel (DUPLICATE_PAYMENT, the copy)",
     "cross_channel": "the same payment in the sber register and as a ГИС ЖКХ notification "
-    "(DUPLICATE_CROSS_CHANNEL; the channel of lower priority is not posted)",
+    "(DUPLICATE_CROSS_CHANNEL; the copy not posted is the ГИС ЖКХ one when a bank pays its money, money_from, "
+    "else that of the channel of lower priority)",
     "bad_footer": "footer count and sum off (REGISTER_TOTAL_MISMATCH, register quarantined)",
     "late_transfer": "register whose п/п is not in today's statement (TRANSFER_MISSING); it is in the next "
                      "day's statement, next-day/statements/, outside the inbox",
