@@ -28,7 +28,7 @@ def make_batch(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     amount = rng.integers(10_000, 1_000_000, n)
     payments = pd.DataFrame(
         {
-            "pidx": np.arange(n),
+            "payment_id": np.arange(n),
             "channel": "sber",
             # Banks' operation ids do not arrive in key order: a register's lines are shuffled.
             "operation_id": pd.Series(rng.permutation(n) + 10_000_000).astype(str),
@@ -62,15 +62,15 @@ def random_splits(
     """Each matched payment split over 1–3 lines of random ``suppliers``, the last line taking the
     kopecks that do not divide evenly; unmatched payments get none (they go to suspense)."""
     lines = np.where(matched, rng.integers(1, 4, len(amount)), 0)
-    pidx = np.repeat(np.arange(len(amount)), lines)
-    order = np.arange(len(pidx)) - np.repeat(np.cumsum(lines) - lines, lines)
+    payment_id = np.repeat(np.arange(len(amount)), lines)
+    order = np.arange(len(payment_id)) - np.repeat(np.cumsum(lines) - lines, lines)
     count = np.repeat(lines, lines)
     base = np.repeat(amount, lines) // np.maximum(count, 1)
     last = order == count - 1
     return pd.DataFrame(
         {
-            "pidx": pidx,
-            "supplier_inn": np.array(suppliers)[rng.integers(0, len(suppliers), len(pidx))],
+            "payment_id": payment_id,
+            "supplier_inn": np.array(suppliers)[rng.integers(0, len(suppliers), len(payment_id))],
             "service": np.array(["ЖКУ", "Электроэнергия", "Вода"])[order],
             "amount": np.where(last, np.repeat(amount, lines) - base * (count - 1), base),
         }

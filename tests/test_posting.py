@@ -84,7 +84,7 @@ def test_failure_inside_a_register_rolls_the_whole_register_back(engine: sa.Engi
             assert conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0, table
 
 
-LEGS = [  # (postings' pidx in groups, payments posted now, their entry ids, expected (pidx, entry_id, leg))
+LEGS = [  # (postings' payment_id in groups, payments posted now, their entry ids, expected (payment_id, entry_id, leg))
     ([0, 0, 0, 1, 1], [0, 1], [10, 11], [(0, 10, 1), (0, 10, 2), (0, 10, 3), (1, 11, 1), (1, 11, 2)]),
     ([0, 0, 1, 1, 2, 2], [2, 0], [20, 21], [(0, 21, 1), (0, 21, 2), (2, 20, 1), (2, 20, 2)]),  # 1 known
     ([5, 5], [], [], []),  # everything known
@@ -93,16 +93,16 @@ LEGS = [  # (postings' pidx in groups, payments posted now, their entry ids, exp
 ]
 
 
-@pytest.mark.parametrize(("groups", "pidx", "entries", "expected"), LEGS)
-def test_entry_legs_number_each_entrys_legs(groups, pidx, entries, expected) -> None:
+@pytest.mark.parametrize(("groups", "payment_id", "entries", "expected"), LEGS)
+def test_entry_legs_number_each_entrys_legs(groups, payment_id, entries, expected) -> None:
     import numpy as np
     import pandas as pd
 
     from sql.posting import entry_legs
 
-    postings = pd.DataFrame({"pidx": np.array(groups, dtype=np.int64), "amount": range(len(groups))})
-    legs = entry_legs(postings, np.array(pidx, dtype=np.int64), np.array(entries, dtype=np.int64))
-    assert list(zip(legs["pidx"], legs["entry_id"], legs["leg"], strict=True)) == expected
+    postings = pd.DataFrame({"payment_id": np.array(groups, dtype=np.int64), "amount": range(len(groups))})
+    legs = entry_legs(postings, np.array(payment_id, dtype=np.int64), np.array(entries, dtype=np.int64))
+    assert list(zip(legs["payment_id"], legs["entry_id"], legs["leg"], strict=True)) == expected
 
 
 def test_legs_that_reach_the_database_changed_are_refused_and_nothing_is_written(
