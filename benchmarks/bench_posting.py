@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sql.engine import make_engine, migrate
-from sql.posting import in_order, key_order, payment_source_key, post_payments, reserve_payment_ids
+from sql.posting import ids_in_key_order, post_payments, reserve_payment_ids
 from sql.registers import create_register
 from sql.uow import UnitOfWork
 
@@ -87,8 +87,7 @@ def reserve(
     start = time.perf_counter()
     with engine.connect() as conn:
         block = reserve_payment_ids(conn, len(payments))
-    keys = payment_source_key(payments["channel"], payments["operation_id"], payments["occurrence"])
-    ids = in_order(block, key_order(keys))
+    ids = ids_in_key_order(block, payments)
     splits = splits.assign(payment_id=ids[splits["payment_id"].to_numpy()])  # positions -> ids
     return time.perf_counter() - start, payments.assign(payment_id=ids), splits
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine
 
@@ -46,7 +45,7 @@ from rkc.config_channels import channel_priority
 from rkc.decide_purpose import READ_COLUMNS, identify_by_purpose, purpose_flags, with_read_identifiers
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import NightStore, PlanKind, read_errors, read_payments
-from sql.posting import in_order, payment_ids_taken, payment_source_key, reserve_payment_ids
+from sql.posting import ids_in_key_order, payment_ids_taken, reserve_payment_ids
 from sql.queries import documents_at_addresses, load_charges, posted_keys, previous_payments
 from sql.registers import stored_files
 from sql.reversals import recalled_copies
@@ -274,11 +273,7 @@ def _reserve_ids(conn: Connection, payments: pd.DataFrame) -> tuple[np.ndarray, 
     that turns ids back into rows of the night's frame."""
     n = len(payments)
     block = reserve_payment_ids(conn, n)
-    keys = payment_source_key(payments["channel"], payments["operation_id"], payments["occurrence"])
-    register = payments["register_key"].to_numpy(dtype=np.int64)
-    table = pa.table({"register": register, "key": pa.array(keys, pa.string())})
-    order = pc.sort_indices(table, sort_keys=[("register", "ascending"), ("key", "ascending")]).to_numpy()
-    ids = in_order(block, order if n else None)
+    ids = ids_in_key_order(block, payments, payments["register_key"].to_numpy(dtype=np.int64))
     first = block.start if n else 0
     row_at = np.empty(n, dtype=np.int64)
     row_at[ids - first] = np.arange(n, dtype=np.int64)

@@ -78,6 +78,21 @@ def reserve_payment_ids(conn: Connection, count: int) -> range:
     return allocate_ids(conn, "payment", count)
 
 
+def ids_in_key_order(block: range, payments: pd.DataFrame, group: np.ndarray | None = None) -> np.ndarray:
+    """The ids of ``block`` handed to ``payments`` (``channel``, ``operation_id``, ``occurrence``)
+    in the order of their keys within each ``group`` (a register: one channel), groups in
+    ascending order: the order ``post_payments`` stores a register's payments in when it reserves
+    their ids itself. Built in Arrow: a night has a million keys."""
+    if len(payments) == 0:
+        return np.empty(0, dtype=np.int64)
+    occurrence = pc.cast(pa.array(payments["occurrence"].to_numpy(dtype=np.int64)), pa.string())
+    rest = pc.binary_join_element_wise(pa.array(payments["operation_id"], pa.string()), occurrence, ":")
+    columns = {"group": np.zeros(len(payments), dtype=np.int64) if group is None else np.asarray(group, np.int64),
+               "channel": pa.array(payments["channel"], pa.string()), "rest": rest}  # fmt: skip
+    order = pc.sort_indices(pa.table(columns), sort_keys=[(c, "ascending") for c in columns]).to_numpy()
+    return in_order(block, order)
+
+
 def payment_ids_taken(conn: Connection, first: int, last: int) -> int:
     """How many stored payments have an id in [first, last]."""
     return int(
