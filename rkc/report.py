@@ -21,7 +21,7 @@ from sql.cash import bank_figures
 from sql.discrepancies import night_discrepancies_for_report, unclaimed_transfers
 from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
-from sql.queries import PAYMENT_KEY, stored_payments
+from sql.queries import payments_in_suspense
 from sql.registers import night_registers, quarantined_registers
 from sql.transfers import night_tieout
 
@@ -111,7 +111,7 @@ def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-de
 
 def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The near-miss proposals of the night's registers (from whichever run decided them), for
-    the payments still in suspense, with their stored payment ids."""
+    the payments stored and still in suspense (their ids were reserved when the night was decided)."""
     from domain.nearmiss import PROPOSAL_COLUMNS
 
     missing = [f.name for f in files if not f.is_file()]
@@ -122,14 +122,9 @@ def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-unty
     if not found or all(f.empty for f in found):
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
     proposals = pd.concat(found, ignore_index=True)
-    # By payment key: two runs of one night number their payments each from 0.
-    keys = proposals[PAYMENT_KEY].drop_duplicates().astype({"operation_id": object})
-    stored = stored_payments(conn, keys)
-    proposals = proposals.astype({"operation_id": object}).merge(
-        stored.loc[stored["in_suspense"], [*PAYMENT_KEY, "id"]], on=PAYMENT_KEY, how="inner"
-    )
-    proposals["payment_id"] = proposals["id"]
-    return proposals[PROPOSAL_COLUMNS]
+    waiting = payments_in_suspense(conn, proposals["payment_id"])
+    proposals = proposals[proposals["payment_id"].isin(waiting)].reset_index(drop=True)
+    return proposals[PROPOSAL_COLUMNS].astype({"payment_id": "int64"})
 
 
 def night_discrepancies(engine: Engine, run_date: date) -> pd.DataFrame:
