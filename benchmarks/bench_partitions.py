@@ -13,7 +13,7 @@ statement data (the three queries), ``write_statements`` for the month (queries 
 whole ``check_ledger``, and, where the code has it, ``check_ledger`` of the month alone. The plan
 of the month's movements query is printed with the partitions it reads.
 
-``--code DIR`` imports rkc from another checkout (e.g. ``/work/main`` before migration 0028) with
+``--code DIR`` imports rkc from another checkout (e.g. ``/work/main`` before migration 0027) with
 this same script, for a before/after on the same data. Target (issue #22): a month of 30M postings
 gives its statements in ≤ 60 s (docs/PERFORMANCE.md, "Session 12: partitions").
 """

@@ -65,7 +65,7 @@ def run(engine: sa.Engine, payments: int, nights: int) -> None:
         for k in range(nights):
             mine = night == k
             part = batch[mine].assign(paid_date=f"2026-03-{k + 1:02d}")
-            seconds, _ = post(engine, part, splits[splits["pidx"].isin(part["pidx"])], f"night-{k + 1}.txt")
+            seconds, _ = post(engine, part, splits[splits["payment_id"].isin(part["payment_id"])], f"night-{k + 1}.txt")
             posting += seconds
             if nights > 1:
                 start = time.perf_counter()

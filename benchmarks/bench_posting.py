@@ -1,7 +1,9 @@
 """Benchmark: post 1,000,000 payments (about 3,000,000 postings) into PostgreSQL, then replay.
 
-Usage: .venv/bin/python benchmarks/bench_posting.py [--payments N] [--url URL]
-Creates (and drops) a scratch database ``rkc_bench_posting`` on the server of ``--url``.
+Usage: .venv/bin/python benchmarks/bench_posting.py [--payments N] [--url URL] [--unreserved]
+Creates (and drops) a scratch database ``rkc_bench_posting`` on the server of ``--url``. The
+payments carry ids reserved beforehand in key order, as the decision step reserves them (timed
+apart); ``--unreserved`` lets posting reserve them itself (callers that decided nothing).
 Targets (docs/PERFORMANCE.md): first posting ≤ 20 s, replay inserting 0 rows ≤ 10 s.
 """
 
@@ -15,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sql.engine import make_engine, migrate
-from sql.posting import post_payments
+from sql.posting import ids_in_key_order, post_payments, reserve_payment_ids
 from sql.registers import create_register
 from sql.uow import UnitOfWork
 
@@ -28,7 +30,7 @@ def make_batch(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     amount = rng.integers(10_000, 1_000_000, n)
     payments = pd.DataFrame(
         {
-            "pidx": np.arange(n),
+            "payment_id": np.arange(n),
             "channel": "sber",
             # Banks' operation ids do not arrive in key order: a register's lines are shuffled.
             "operation_id": pd.Series(rng.permutation(n) + 10_000_000).astype(str),
@@ -62,22 +64,37 @@ def random_splits(
     """Each matched payment split over 1–3 lines of random ``suppliers``, the last line taking the
     kopecks that do not divide evenly; unmatched payments get none (they go to suspense)."""
     lines = np.where(matched, rng.integers(1, 4, len(amount)), 0)
-    pidx = np.repeat(np.arange(len(amount)), lines)
-    order = np.arange(len(pidx)) - np.repeat(np.cumsum(lines) - lines, lines)
+    payment_id = np.repeat(np.arange(len(amount)), lines)
+    order = np.arange(len(payment_id)) - np.repeat(np.cumsum(lines) - lines, lines)
     count = np.repeat(lines, lines)
     base = np.repeat(amount, lines) // np.maximum(count, 1)
     last = order == count - 1
     return pd.DataFrame(
         {
-            "pidx": pidx,
-            "supplier_inn": np.array(suppliers)[rng.integers(0, len(suppliers), len(pidx))],
+            "payment_id": payment_id,
+            "supplier_inn": np.array(suppliers)[rng.integers(0, len(suppliers), len(payment_id))],
             "service": np.array(["ЖКУ", "Электроэнергия", "Вода"])[order],
             "amount": np.where(last, np.repeat(amount, lines) - base * (count - 1), base),
         }
     )
 
 
-def post(engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame, name: str) -> tuple[float, object]:
+def reserve(
+    engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame
+) -> tuple[float, pd.DataFrame, pd.DataFrame]:
+    """The batch with payment ids reserved in key order, as ``rkc.decide`` reserves a register's;
+    return (seconds, payments, splits)."""
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        block = reserve_payment_ids(conn, len(payments))
+    ids = ids_in_key_order(block, payments)
+    splits = splits.assign(payment_id=ids[splits["payment_id"].to_numpy()])  # positions -> ids
+    return time.perf_counter() - start, payments.assign(payment_id=ids), splits
+
+
+def post(
+    engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame, name: str, reserved: bool = False
+) -> tuple[float, object]:
     """Post one register and return (seconds, result)."""
     start = time.perf_counter()
     with UnitOfWork(engine) as uow:
@@ -85,7 +102,7 @@ def post(engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame, name: 
             uow.conn, file=name, sha256=name.ljust(64, "0"), channel="sber", fmt="text",
             run_date=pd.Timestamp("2026-03-16").date(),
         )  # fmt: skip
-        result = post_payments(uow.conn, rid, payments, splits)
+        result = post_payments(uow.conn, rid, payments, splits, reserved=reserved)
         uow.commit()
     return time.perf_counter() - start, result
 
@@ -95,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, default=1_000_000)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--unreserved", action="store_true", help="posting reserves the ids itself")
     args = parser.parse_args()
     admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -104,12 +122,16 @@ def main() -> None:
     migrate(engine)
     try:
         payments, splits = make_batch(args.payments)
-        first, result = post(engine, payments, splits, "first.txt")
+        reserved = not args.unreserved
+        if reserved:
+            seconds, payments, splits = reserve(engine, payments, splits)
+            print(f"ids reserved in key order (the decision step's share): {seconds:.2f} s")
+        first, result = post(engine, payments, splits, "first.txt", reserved)
         with engine.connect() as conn:
             postings = conn.execute(sa.text("SELECT COUNT(*) FROM ledger_posting")).scalar()
         print(f"payments={len(payments):,} splits={len(splits):,} postings={postings:,}")
         print(f"first posting: {first:.1f} s ({result.payments_new:,} payments, {result.postings:,} postings)")
-        again, result = post(engine, payments, splits, "replay.txt")
+        again, result = post(engine, payments, splits, "replay.txt", reserved)
         print(f"replay: {again:.1f} s ({result.payments_new:,} payments new, {result.payments_known:,} known)")
     finally:
         engine.dispose()

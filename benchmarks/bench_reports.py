@@ -94,7 +94,7 @@ def payment_batch(n: int, suppliers: list[str], first: int, seed: int) -> tuple[
     day = rng.integers(1, 32, n)
     payments = pd.DataFrame(
         {
-            "pidx": np.arange(n),
+            "payment_id": np.arange(n),
             "channel": np.array(["sber", "portal", "gis"])[rng.integers(0, 3, n)],
             "operation_id": pd.Series(np.arange(n) + first).astype(str),
             "occurrence": 1,

@@ -123,20 +123,17 @@ def refusal(status: str, action: Action, code: str) -> str | None:
 
 def case_keys(frame: pd.DataFrame) -> pd.Series:
     """The case key of each discrepancy row (columns of ``discrepancy`` plus ``sha256`` of its register)."""
-    s = lambda col: frame[col].astype("string").fillna("")  # noqa: E731
+    texts: dict[str, pd.Series] = {}
+
+    def s(col: str) -> pd.Series:  # each column as text ("" for none), once
+        if col not in texts:
+            texts[col] = frame[col].astype("string").fillna("")
+        return texts[col]
+
     code, pid = s("code"), frame["payment_id"]
-    file_id = s("sha256").where(s("sha256") != "", "file:" + s("channel") + ":" + s("file"))
-    by_payment = code + ":payment:" + pid.astype("Int64").astype("string").fillna("")
-    by_operation = code + ":op:" + s("channel") + ":" + s("operation_id") + ":" + s("paid_date") + ":" + s("line_no")
-    by_register = code + ":register:" + file_id
-    by_transfer = (code + ":transfer:" + s("paid_date") + ":" + s("operation_id") + ":" + s("payer") + ":"
-                   + frame["amount"].astype("Int64").astype("string").fillna(""))  # fmt: skip
-    by_line = code + ":line:" + file_id + ":" + s("line_no")
-    # A method value a register's channel does not know: one case per register and value (the value
-    # opens the detail: «способ оплаты «X» …»).
-    detail = s("detail") if "detail" in frame.columns else pd.Series("", index=frame.index, dtype="string")
-    by_value = by_register + ":" + detail.str.split(":").str[0]
-    keys = np.select(
+    # Which rule keys each row (the first that applies); each rule's text is then built only for its
+    # own rows: built for every row and chosen among, they took ~4 s of a 1M night's 220,000 rows.
+    rule = np.select(
         [
             (code == Code.UNKNOWN_METHOD.value).to_numpy(),
             code.isin(_REGISTER_CODES).to_numpy(),
@@ -144,10 +141,34 @@ def case_keys(frame: pd.DataFrame) -> pd.Series:
             pid.notna().to_numpy(),
             (code == Code.MALFORMED_LINE.value).to_numpy(),
         ],
-        [by_value, by_register, by_transfer, by_payment, by_line],
-        default=by_operation,
+        [1, 2, 3, 4, 5],
+        default=0,
     )
-    return pd.Series(keys, index=frame.index, dtype=object).str.slice(0, 200)
+    keys = np.empty(len(frame), dtype=object)
+    for which in np.unique(rule):
+        rows = np.flatnonzero(rule == which)
+        t = lambda col, rows=rows: s(col).iloc[rows]  # noqa: E731
+        c = t("code")
+        if which in (1, 2, 5):  # the register's file: its sha256, else channel and name
+            sha = t("sha256")
+            file_id = sha.where(sha != "", "file:" + t("channel") + ":" + t("file"))
+        if which == 1:  # a method value a register's channel does not know: one case per register and
+            # value (the value opens the detail: «способ оплаты «X» …»)
+            detail = t("detail") if "detail" in frame.columns else pd.Series("", index=c.index, dtype="string")
+            key = c + ":register:" + file_id + ":" + detail.str.split(":").str[0]
+        elif which == 2:
+            key = c + ":register:" + file_id
+        elif which == 3:
+            key = (c + ":transfer:" + t("paid_date") + ":" + t("operation_id") + ":" + t("payer") + ":"
+                   + frame["amount"].iloc[rows].astype("Int64").astype("string").fillna(""))  # fmt: skip
+        elif which == 4:
+            key = c + ":payment:" + pid.iloc[rows].astype("Int64").astype("string").fillna("")
+        elif which == 5:
+            key = c + ":line:" + file_id + ":" + t("line_no")
+        else:
+            key = c + ":op:" + t("channel") + ":" + t("operation_id") + ":" + t("paid_date") + ":" + t("line_no")
+        keys[rows] = key.str.slice(0, 200).to_numpy(dtype=object)
+    return pd.Series(keys, index=frame.index, dtype=object)
 
 
 def informational(frame: pd.DataFrame, tolerance: dict[str, int]) -> pd.Series:

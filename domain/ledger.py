@@ -29,7 +29,7 @@ AGENT_PREFIX = "agent:"
 UNALLOCATED_PREFIX = "agent_unallocated:"
 WRITE_OFF_RKC = "write_off:rkc"
 REFUNDS_PAYABLE = "refunds_payable"
-POSTING_COLUMNS = ["pidx", "account", "amount", "service"]
+POSTING_COLUMNS = ["payment_id", "account", "amount", "service"]
 
 
 class EntryKind(StrEnum):
@@ -93,16 +93,16 @@ def natural_balance(account: str, signed: int) -> int:
 def payment_postings(payments: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFrame:
     """Signed postings for a batch of payments.
 
-    ``payments``: ``pidx`` (the payment's position in the batch), ``channel``, ``amount``,
-    ``commission`` (kopecks, 0 when none). ``splits``: ``pidx``, ``supplier_inn``, ``service``,
+    ``payments``: ``payment_id`` (the payment's id, unique in the batch), ``channel``, ``amount``,
+    ``commission`` (kopecks, 0 when none). ``splits``: ``payment_id``, ``supplier_inn``, ``service``,
     ``amount``; a payment without splits goes to suspense. Each payment becomes one entry:
     Dr agent (amount − commission), Dr commission, Cr suppliers (or Cr suspense).
     Raises ``UnbalancedEntry`` if a payment's splits do not sum to its amount.
     """
     commission = payments["commission"].fillna(0).astype("int64")
     net = payments["amount"].astype("int64") - commission
-    pidx = payments["pidx"].to_numpy()
-    unsplit = payments.loc[~payments["pidx"].isin(splits["pidx"]), ["pidx", "amount"]]
+    pid = payments["payment_id"].to_numpy()
+    unsplit = payments.loc[~payments["payment_id"].isin(splits["payment_id"]), ["payment_id", "amount"]]
     # Accounts as codes into a few hundred names (a register's postings number in the millions).
     names: list[str] = []
     codes = [
@@ -113,22 +113,22 @@ def payment_postings(payments: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFra
     ]
     postings = pd.DataFrame(
         {
-            "pidx": np.concatenate([pidx, pidx, splits["pidx"].to_numpy(), unsplit["pidx"].to_numpy()]),
+            "payment_id": np.concatenate([pid, pid, splits["payment_id"].to_numpy(), unsplit["payment_id"].to_numpy()]),
             "account": pd.Categorical.from_codes(np.concatenate(codes), categories=pd.Index(names, dtype=object)),
             "amount": np.concatenate(
                 [net.to_numpy(), commission.to_numpy(), -splits["amount"].astype("int64").to_numpy(),
                  -unsplit["amount"].astype("int64").to_numpy()]
             ),
-            "service": _services(splits["service"], before=2 * len(pidx), after=len(unsplit)),
+            "service": _services(splits["service"], before=2 * len(pid), after=len(unsplit)),
         }
     )  # fmt: skip
-    # Zero legs dropped and the rest ordered by (pidx, amount) in one take: no filtered copy and
+    # Zero legs dropped and the rest ordered by (payment_id, amount) in one take: no filtered copy and
     # sorted copy of a frame of millions of legs one after the other.
     amount = postings["amount"].to_numpy()
     nonzero = np.flatnonzero(amount != 0)
-    order = nonzero[np.lexsort((amount[nonzero], postings["pidx"].to_numpy()[nonzero]))]
+    order = nonzero[np.lexsort((amount[nonzero], postings["payment_id"].to_numpy()[nonzero]))]
     postings = postings.take(order).reset_index(drop=True)
-    require_balanced(postings, payments["pidx"])
+    require_balanced(postings, payments["payment_id"])
     return postings
 
 
@@ -149,15 +149,16 @@ def _codes(values: pd.Series, prefix: str, names: list[str]) -> np.ndarray:
 
 
 def require_balanced(postings: pd.DataFrame, expected: pd.Series | None = None) -> None:
-    """Raise ``UnbalancedEntry`` unless every ``pidx`` group of postings sums to zero.
+    """Raise ``UnbalancedEntry`` unless the postings of each payment (``payment_id``: one entry
+    each) sum to zero.
 
-    With ``expected`` given, every listed ``pidx`` must also have at least one posting.
+    With ``expected`` given, every listed ``payment_id`` must also have at least one posting.
     """
-    sums = postings.groupby("pidx", sort=False)["amount"].sum()
+    sums = postings.groupby("payment_id", sort=False)["amount"].sum()
     bad = sums[sums != 0]
     if len(bad):
         sample = ", ".join(f"{k}: {v}" for k, v in bad.head(5).items())
-        raise UnbalancedEntry(f"{len(bad)} entries do not balance (pidx: sum) {sample}")
+        raise UnbalancedEntry(f"{len(bad)} entries do not balance (payment id: sum) {sample}")
     if expected is not None:
         missing = set(expected) - set(sums.index)
         if missing:
@@ -196,10 +197,10 @@ def reclass_postings(amount: int, splits: pd.DataFrame) -> pd.DataFrame:
     """Move ``amount`` from suspense to suppliers: Dr suspense, Cr each supplier's part."""
     if int(splits["amount"].sum()) != amount:
         raise UnbalancedEntry(f"reclassification parts {int(splits['amount'].sum())} != {amount}")
-    debit = pd.DataFrame({"pidx": [0], "account": [SUSPENSE], "amount": [amount], "service": [None]})
+    debit = pd.DataFrame({"payment_id": [0], "account": [SUSPENSE], "amount": [amount], "service": [None]})
     credit = pd.DataFrame(
         {
-            "pidx": 0,
+            "payment_id": 0,  # one entry: the caller's payment
             "account": "supplier:" + splits["supplier_inn"].astype(str),
             "amount": -splits["amount"].astype("int64"),
             "service": splits["service"],

@@ -33,7 +33,7 @@ from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take
 from rkc.intake_totals import attach_totals
 from rkc.manifest import load_signing_key, write_night_manifest
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
-from rkc.report import night_outcomes, write_report
+from rkc.report import night_discrepancies, night_outcomes, write_report
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
 from rkc.summary import (
@@ -166,10 +166,16 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
         out_dir = config.out / run_date.isoformat()
         registers, refused = night_outcomes(engine, run_date)
         methods = methods_of_night(engine, run_date)
-        files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"),
-                             methods=methods)  # fmt: skip
+        night = night_discrepancies(engine, run_date)  # read once: the report's and the cases'
+        # The workbench's queue follows the night. On PostgreSQL its cases are opened while the report
+        # is written: the server's index upkeep and the workbook's zlib each take a core.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            opening = pool.submit(sync_cases, config, engine, run_date, night) if is_postgres(engine) else None
+            files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"),
+                                 methods=methods, night=night)  # fmt: skip
+            cases = (opening.result() if opening else sync_cases(config, engine, run_date, night)).to_dict()
+        del night
         counts = discrepancy_counts(engine, run_date)
-        cases = sync_cases(config, engine, run_date).to_dict()  # the workbench's queue follows the night
         bad_files = [{k: r[k] for k in ("file", "sha256", "channel", "reason", "stored_path")} for r in refused]
         by_method = render_methods(methods)
         summary = write_summary(out_dir, run_date, registers, counts, {**extra, "bad_files": bad_files,

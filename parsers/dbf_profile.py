@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from parsers.dialect import DialectError, known_keys, spellings
+from parsers.yaml_load import safe_load
 
 DIALECTS = Path(__file__).resolve().parent / "dialects"
 FIELDS = ("operation_id", "date", "time", "account", "uip", "els", "payer", "address", "period", "amount",
@@ -117,7 +118,7 @@ def with_fields(profile: DbfProfile, extra: Mapping[str, Any], where: str = "cha
 
 def _read(source: Path) -> Mapping[str, Any]:
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = safe_load(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, yaml.YAMLError) as exc:
         raise DialectError(source, "(file)", f"cannot be read as YAML: {exc}") from None
     return known_keys(raw, source, "", TOP_KEYS)

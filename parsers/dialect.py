@@ -23,6 +23,7 @@ import yaml
 from parsers import dialect_shapes as shapes
 from parsers.dialect_shapes import KeyProblem, Meters, Totals
 from parsers.spellings import format_regex
+from parsers.yaml_load import safe_load
 
 # Payment fields a dialect may place. branch, cashier and transfer_amount are read and checked but
 # only the raw line keeps them: the payment frame has no columns for them. ``method`` is how the payer
@@ -278,7 +279,7 @@ def with_fields(d: Dialect, extra: Mapping[str, Any], where: str = "channel") ->
 def is_text_dialect(path: Path) -> bool:
     """Whether a YAML file declares ``format: text`` (the dialects folder also holds XLSX profiles)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, yaml.YAMLError):
         return False
     return isinstance(raw, Mapping) and raw.get("format") == "text"
@@ -288,7 +289,7 @@ def load_dialect(path: str | Path) -> Dialect:
     """Read and validate a dialect YAML file; ``DialectError`` names the file and the bad key."""
     source = Path(path)
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = safe_load(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, yaml.YAMLError) as exc:
         raise _fail(source, "(file)", f"cannot be read as YAML: {exc}") from None
     d = known_keys(raw, source, "", TOP_KEYS)

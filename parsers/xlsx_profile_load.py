@@ -30,6 +30,7 @@ from parsers.xlsx_profile import (
     header_key,
     is_unit_only,
 )
+from parsers.yaml_load import safe_load
 from parsers.zipguard import ZipLimits
 
 MAX_HEADER_ROWS = 10
@@ -48,7 +49,7 @@ def load(path: Path) -> XlsxProfile:
     try:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(path, "(file)", f"unreadable: {exc}") from exc
     return _build(path, data, node)

@@ -27,6 +27,17 @@ def style_header(row: Sequence) -> None:  # type: ignore[type-arg]
 def finish_and_save(wb: Workbook, path: Path, widths: Sequence[float], header_row: int) -> Path:
     """Set the active sheet's widths and print setup, then save ``wb`` to ``path`` through a
     temporary name (a reader never sees half a file); return ``path``."""
+    finish(wb, widths, header_row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def finish(wb: Workbook, widths: Sequence[float], header_row: int) -> None:
+    """Set the active sheet's column widths and print setup (A4 landscape, one page wide, the
+    table's header row on every page, page numbers)."""
     ws = wb.active
     for col, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -37,8 +48,3 @@ def finish_and_save(wb: Workbook, path: Path, widths: Sequence[float], header_ro
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = False
     ws.oddFooter.center.text = "Страница &P из &N"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path

@@ -16,11 +16,14 @@ from sqlalchemy import Connection, Engine
 from domain.cases import ALWAYS_INFORMATIONAL, CaseStatus, EventKind, case_keys, informational
 from rkc.config import Config
 from sql import cases as store
+from sql.discrepancies import night_discrepancies_for_report
 from sql.uow import UnitOfWork
 from sql.users import audit
 
 log = logging.getLogger(__name__)
 NIGHT = "night"  # the actor of what the nightly run does to cases
+_SOURCE = ["id", "code", "register_id", "payment_id", "channel", "file", "line_no", "operation_id", "paid_date",
+           "account_raw", "uip", "payer", "amount", "detail", "sha256", "difference"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,15 @@ class CaseSummary:
         return asdict(self)
 
 
-def sync_cases(config: Config, engine: Engine, run_date: date) -> CaseSummary:
-    """Open, age or close by themselves the cases of ``run_date``'s discrepancies, in one transaction."""
+def sync_cases(config: Config, engine: Engine, run_date: date, night: pd.DataFrame | None = None) -> CaseSummary:
+    """Open, age or close by themselves the cases of ``run_date``'s discrepancies, in one transaction.
+    ``night``: those discrepancies as the report read them (``rkc.report.night_discrepancies``;
+    read here when absent)."""
     with UnitOfWork(engine) as uow:
         by_workbook = _close_resolved(uow.conn)
-        night = store.night_discrepancies(uow.conn, run_date)
+        if night is None:
+            night = night_discrepancies_for_report(uow.conn, run_date)
+        night = night[_SOURCE]  # the report's raw lines and addresses are no case's
         if night.empty:
             uow.commit()
             return CaseSummary(resolved_by_workbook=by_workbook)

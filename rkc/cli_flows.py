@@ -84,6 +84,8 @@ def generate(
     accounts: Annotated[int, typer.Option(min=5, help="Number of accounts (лицевые счета).")] = 1000,
     payments: Annotated[int, typer.Option(min=20, help="Number of payments across all registers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    payers: Annotated[bool, typer.Option(help="List payers' own п/п (ЛС and month in the purpose) in the statement "
+                                              "too, when the configuration has a channel for them.")] = True,
 ) -> None:
     """Generate a synthetic settlement center: suppliers, charges, registers, a bank statement."""
     from synthetic import GenerateError
@@ -91,7 +93,7 @@ def generate(
 
     with out.status("Generating…"):
         try:
-            day = make(directory, accounts=accounts, payments=payments, seed=seed)
+            day = make(directory, accounts=accounts, payments=payments, seed=seed, payers=payers)
         except GenerateError as exc:
             fail(str(exc))
     out.print(f"Generated day {day.run_date} in {day.dir}: {len(day.registers)} registers, "
@@ -125,7 +127,7 @@ def demo(
 
     with out.status("Generating a synthetic settlement center…"):
         try:
-            day = make(config.home, accounts=accounts, payments=payments, seed=seed)
+            day = make(config.home, accounts=accounts, payments=payments, seed=seed, payers=True)
         except GenerateError as exc:
             fail(str(exc))
     with out.status("Importing charges…"):

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from domain.money import AmountError, format_ru, parse_amount
-from rkc.cli_common import Home, fail, home_of, out, user_errors
+from rkc.cli_common import Home, fail, home_of, out, parse_date, user_errors
 from rkc.config import load_config
 from rkc.context import open_database
 
@@ -24,6 +24,8 @@ app.add_typer(refunds_app, name="refunds")
 T = TypeVar("T")
 User = Annotated[str, typer.Option("--user", help="The workbench user acting (rkc users add).")]
 RefundId = Annotated[int, typer.Argument(help="The refund's number (rkc refunds list).")]
+OnDate = Annotated[str | None, typer.Option(
+    "--date", help="The business day the entry is dated YYYY-MM-DD (default: today on the center's clock).")]
 
 
 def _as_user(ctx: typer.Context, home, login: str, action: Callable[..., T]) -> T:  # type: ignore[no-untyped-def]
@@ -53,6 +55,7 @@ def refunds_request(
     user: User,
     amount: Annotated[str | None, typer.Option("--amount", help="Rubles, 1234,56 (default: all that is left).")] = None,
     inn: Annotated[str, typer.Option("--inn", help="The payer's ИНН, if known.")] = "",
+    on: OnDate = None,
     home: Home = None,
 ) -> None:
     """Ask to refund a posted payment (or part of it) to the payer: posted at once up to
@@ -64,17 +67,19 @@ def refunds_request(
     except AmountError as exc:
         fail(f"--amount: {exc}")
     ask = RefundAsk(payment_id, kopecks, name, account, bic, inn, reason)
-    done = _as_user(ctx, home, user, lambda c, e, u: request_refund(c, e, u, ask))
+    day = parse_date(on)
+    done = _as_user(ctx, home, user, lambda c, e, u: request_refund(c, e, u, ask, on=day or c.today()))
     out.print(f"refund {done.refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True, markup=False)
 
 
 @refunds_app.command("approve")
 @user_errors
-def refunds_approve(ctx: typer.Context, refund_id: RefundId, user: User, home: Home = None) -> None:
+def refunds_approve(ctx: typer.Context, refund_id: RefundId, user: User, on: OnDate = None, home: Home = None) -> None:
     """Approve a waiting refund (a senior accountant, not the one who asked): its entry is posted."""
     from rkc.refunds import approve_refund
 
-    done = _as_user(ctx, home, user, lambda c, e, u: approve_refund(c, e, u, refund_id))
+    day = parse_date(on)
+    done = _as_user(ctx, home, user, lambda c, e, u: approve_refund(c, e, u, refund_id, on=day or c.today()))
     out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True, markup=False)
 
 
@@ -95,12 +100,14 @@ def refunds_refuse(
 @user_errors
 def refunds_cancel(
     ctx: typer.Context, refund_id: RefundId, user: User,
-    reason: Annotated[str, typer.Option("--reason", help="Why it is cancelled.")], home: Home = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is cancelled.")], on: OnDate = None,
+    home: Home = None,
 ) -> None:  # fmt: skip
     """Cancel an approved or prepared refund the bank has not debited (its entry is reversed)."""
     from rkc.refunds import cancel_refund
 
-    done = _as_user(ctx, home, user, lambda c, e, u: cancel_refund(c, e, u, refund_id, reason))
+    day = parse_date(on)
+    done = _as_user(ctx, home, user, lambda c, e, u: cancel_refund(c, e, u, refund_id, reason, on=day or c.today()))
     out.print(f"refund {refund_id}: {done.status}. {done.message}", highlight=False, soft_wrap=True, markup=False)
 
 

@@ -129,7 +129,7 @@ def _commit_register(
     held = to_post["payment_id"].isin(flags.loc[flags["code"] == Code.DATE_OUT_OF_RANGE.value, "payment_id"])
     matched = to_post["outcome"] == Outcome.POSTED
     to_post = to_post.assign(
-        pidx=to_post["payment_id"], matched_uip=to_post["matched_uip"].where(matched, None),
+        matched_uip=to_post["matched_uip"].where(matched, None),
         document_version=to_post["document_version"].where(matched, pd.NA),  # the version the parts used
     )  # fmt: skip
     if held.any():
@@ -138,7 +138,7 @@ def _commit_register(
         to_post = to_post.assign(agent=config.money_from[intake.channel])
     del flags
     parts = pd.read_parquet(plan.path(intake.sha256, PlanKind.PARTS))
-    splits = parts[parts["payment_id"].isin(to_post["payment_id"])].rename(columns={"payment_id": "pidx"})
+    splits = parts[parts["payment_id"].isin(to_post["payment_id"])]
     del parts
     with UnitOfWork(engine) as uow:
         if guard is not None:
@@ -148,16 +148,17 @@ def _commit_register(
                               fmt=intake.format, run_date=run_date, status=status,
                               declared=intake.declared_totals(), reason=reason,
                               replaces=intake.known_register_id)  # fmt: skip
-        pidx = to_post["pidx"].to_numpy()
+        payment_ids = to_post["payment_id"].to_numpy()
         posted = to_post["outcome"].eq(Outcome.POSTED).to_numpy()
         amount = to_post["amount"].to_numpy()
         # Handed over, not shared: posting then holds the register's only copy and lets its text go
         # once it is stored (CPython moves a call's arguments into the called function's frame).
         handover = {"payments": to_post, "splits": splits}
         del to_post, splits
-        result = post_payments(uow.conn, rid, handover.pop("payments"), handover.pop("splits"))
-        db_ids = _db_ids(result.ids)
-        stored_now = np.isin(pidx, db_ids.index.to_numpy())
+        # The payment ids were reserved when the night was decided: they are stored as they are.
+        result = post_payments(uow.conn, rid, handover.pop("payments"), handover.pop("splits"), reserved=True)
+        stored_ids = _stored_ids(result.ids)
+        stored_now = np.isin(payment_ids, stored_ids)
         amounts = {
             "posted": int(amount[posted & stored_now].sum()),
             "suspense": int(amount[~posted & stored_now].sum()),
@@ -166,8 +167,9 @@ def _commit_register(
             "quarantined": amount_total if reason else 0,
             "rejected": 0 if reason else rejected,
         }  # fmt: skip
-        _store_meters(uow.conn, plan, intake, db_ids)
-        rows["payment_id"] = rows["payment_id"].map(db_ids).astype("Int64")
+        _store_meters(uow.conn, plan, intake, stored_ids)
+        # Only a payment stored now is named (a duplicate's id names nothing stored).
+        rows["payment_id"] = rows["payment_id"].where(rows["payment_id"].isin(stored_ids)).astype("Int64")
         rows["register_id"] = rid
         add_discrepancies(uow.conn, rows, DISCREPANCY_COLUMNS)
         finish_register(uow.conn, rid, lines=intake.lines, amount_total=amount_total, rejected_lines=len(errors),
@@ -189,20 +191,21 @@ def _commit_register(
                            stored_path=str(stored), reason=reason or "", **amounts)  # fmt: skip
 
 
-def _store_meters(conn, plan: NightPlan, intake: Intake, db_ids: pd.Series) -> None:  # type: ignore[no-untyped-def]
-    """The meter readings of the payments this posting stored, under their stored ids."""
+def _store_meters(conn, plan: NightPlan, intake: Intake, stored_ids: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """The meter readings of the payments this posting stored."""
     if read_payments(intake.payments_path, columns=["meters"])["meters"].isna().all():
         return  # most registers carry none: the accounts are not read
     payments = read_plan_payments(plan, intake, ["account", "meters"])
-    stored = payments[payments["payment_id"].isin(db_ids.index)]
+    stored = payments[payments["payment_id"].isin(stored_ids)]
     readings = meter_rows(stored[["payment_id", "account", "meters"]])
-    store_meter_readings(conn, readings.assign(payment_id=readings["payment_id"].map(db_ids).astype("int64")))
+    store_meter_readings(conn, readings)
 
 
-def _db_ids(ids: pd.DataFrame | None) -> pd.Series:
+def _stored_ids(ids: pd.DataFrame | None) -> np.ndarray:
+    """The ids of the payments a posting stored (the others were posted before)."""
     if ids is None or ids.empty:
-        return pd.Series(dtype="int64")
-    return ids.set_index("pidx")["id"]
+        return np.empty(0, dtype=np.int64)
+    return ids["id"].to_numpy(dtype=np.int64)
 
 
 def _unknown_methods(intake: Intake) -> list[dict]:
@@ -220,8 +223,9 @@ def _discrepancy_rows(
 ) -> pd.DataFrame:  # fmt: skip
     """Every discrepancy of the register with its provenance, in the discrepancy table's columns.
 
-    ``payment_id`` is still the night's numbering (``NightPlan``) and ``register_id`` is empty:
-    posting gives both. The raw lines are read from the intake file for the flagged lines only.
+    ``payment_id`` is the payment's id reserved by the decision step (``NightPlan``), named only
+    once posting has stored it, and ``register_id`` is empty: posting gives it.
+    The raw lines are read from the intake file for the flagged lines only.
     """
     mine = flags[flags["payment_id"].isin(payments["payment_id"])]
     rows = mine.merge(payments.assign(row=np.arange(len(payments))), on="payment_id", how="left")

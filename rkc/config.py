@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from domain.purpose import DEFAULT_PATTERNS, PurposePattern, PurposePatternError, compile_patterns
+from parsers.yaml_load import safe_load
 from rkc.config_channels import Channel, check_channels, parse_channel
 from rkc.config_error import ConfigError
 from rkc.config_executor import Executor, parse_executor
@@ -134,7 +135,7 @@ def load_config(home: str | Path | None = None) -> Config:
     if not path.is_file():
         raise ConfigError(f"{path}: no configuration here; run `rkc init --home {root}` first")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     return parse_config(data, root, str(path))

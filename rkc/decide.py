@@ -11,6 +11,7 @@ register's files and nothing else.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from domain.chargeindex import ChargeIndex, first_rows, to_arrow
 from domain.codes import Code
@@ -44,6 +45,7 @@ from rkc.config_channels import channel_priority
 from rkc.decide_purpose import READ_COLUMNS, identify_by_purpose, purpose_flags, with_read_identifiers
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import NightStore, PlanKind, read_errors, read_payments
+from sql.posting import ids_in_key_order, payment_ids_taken, reserve_payment_ids
 from sql.queries import documents_at_addresses, load_charges, posted_keys, previous_payments
 from sql.registers import stored_files
 from sql.reversals import recalled_copies
@@ -71,9 +73,9 @@ class NightPlan:
 
     Per register (by sha256) four files: ``decisions`` (``DECISION_COLUMNS``), ``parts`` (the
     supplier split of its matched payments, ``PLAN_PART_COLUMNS``), ``flags`` (its
-    discrepancies) and ``proposals`` (near misses for its payments in suspense); ``payment_id``
-    is the night's numbering. The proposals carry the payment key (channel, operation id,
-    occurrence) so that the report can find the stored payment, whichever run decided them.
+    discrepancies) and ``proposals`` (near misses for its payments in suspense). ``payment_id``
+    is the payment's id, reserved when the night was decided: posting stores the payment under
+    it, and the report finds the stored payment by it, whichever run decided it.
     """
 
     work_dir: str
@@ -102,9 +104,11 @@ def decide_night(
     """Decide the outcome of every payment of the night's parsed registers (``run_date``, by
     default today on the center's clock, bounds the payment dates: ``domain.dates``).
 
-    ``payment_id`` is the row position in the night's frame; ``live`` marks the payments still in
-    play (not quarantined, not a duplicate), and each rule gets only the columns it reads, so the
-    night is held once in memory, not copied step after step.
+    ``payment_id`` is each payment's id, reserved here for every payment read (one block,
+    ``_reserve_ids``); an id whose payment is not stored (a duplicate, a quarantined register) is
+    left unused. ``live`` marks the payments still in play (not quarantined, not a duplicate), by
+    row of the night's frame (``rows_of`` turns ids into rows), and each rule gets only the columns
+    it reads, so the night is held once in memory, not copied step after step.
     """
     parsed = [i for i in intakes if i.status == PARSED]
     unfinished = _unfinished_plan(engine, parsed, work_dir)
@@ -112,35 +116,36 @@ def decide_night(
         return unfinished
     run_date = run_date or config.today()
     payments, quarantined, register_flags = _read_night(config, parsed)
-    # Payments whose fields name no ЛС, УИП or ЕЛС are named by their purpose text, if it names one.
-    purposes = identify_by_purpose(config, parsed, payments)
     live = payments["outcome"].to_numpy() != Outcome.QUARANTINED
     with engine.connect() as conn:
         # Payments of a register sent again after its agent recalled it are new payments (rkc/reverse.py).
         recalled = recalled_copies(conn, payments.loc[live, KEY_COLUMNS])
         if len(recalled):
             payments["occurrence"] = after_recalls(payments, recalled)
+        payments["payment_id"], rows_of = _reserve_ids(conn, payments)  # the keys are final now
         known = posted_keys(conn, payments.loc[live, ["channel", "operation_id", "occurrence"]])
         days = payments.loc[live, "paid_date"].dropna().unique()  # a few distinct days; not a set of 1M strings
         previous = previous_payments(conn, sorted(str(d) for d in days))
         charges = load_charges(conn, CHARGE_NEEDS, versions=True)  # current versions, one snapshot
+    # Payments whose fields name no ЛС, УИП or ЕЛС are named by their purpose text, if it names one.
+    purposes = identify_by_purpose(config, parsed, payments)
     dup_columns = ["payment_id", "channel", "operation_id", "occurrence", "line_no", "register_key"]
     dup_flags = mark_duplicates(
         payments.loc[live, dup_columns].rename(columns={"register_key": "register_id"}), posted=known
     )
-    live[dup_flags["payment_id"].to_numpy(dtype=np.int64)] = False
+    live[rows_of(dup_flags["payment_id"])] = False
     # Dated out of range: matched and checked like the others, but never let through to a supplier.
     date_flags = dates_out_of_range(payments.loc[live, ["payment_id", "paid_date"]], run_date,
                                     config.date_tolerance_days, config.max_payment_age_days)  # fmt: skip
     held = np.zeros(len(payments), dtype=bool)
-    held[date_flags["payment_id"].to_numpy(dtype=np.int64)] = True
+    held[rows_of(date_flags["payment_id"])] = True
 
     index = ChargeIndex.build(charges)  # hashed once, shared by matching, splitting and near misses
     doc_version = charges["version"].to_numpy()[first_rows(index.line_doc, index.n_docs)]  # per ПД code
     del charges
     matched = match_payments(payments.loc[live, ["payment_id", "uip", "account", "els", "period"]], index)
     m = matched.matches
-    rows = m["payment_id"].to_numpy(dtype=np.int64)
+    rows = rows_of(m["payment_id"])
     cross_columns = ["payment_id", "channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]
     cross_input = payments.loc[live, cross_columns]
     # The matched ПД's УИП, else the payment's own (``m`` has the same rows in the same order), in Arrow.
@@ -152,7 +157,7 @@ def decide_night(
     priority = channel_priority(config.channels)
     cross_flags = cross_channel_duplicates(cross_input, previous=previous, priority=priority)
     del cross_input
-    live[cross_flags["payment_id"].to_numpy(dtype=np.int64)] = False
+    live[rows_of(cross_flags["payment_id"])] = False
 
     won = np.zeros(len(payments), dtype=bool)
     won[rows[(m["status"] == MatchStatus.MATCHED).to_numpy()]] = True
@@ -170,7 +175,7 @@ def decide_night(
     proposals = _near_misses(engine, parsed, suspense, index)
 
     outcome = payments["outcome"].to_numpy(dtype=object)
-    duplicates = pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]]).to_numpy(dtype=np.int64)
+    duplicates = rows_of(pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]]))
     outcome[duplicates] = Outcome.DUPLICATE
     outcome[won] = Outcome.POSTED
     payments["outcome"] = outcome
@@ -178,17 +183,18 @@ def decide_night(
     payments.loc[won, "match_rule"] = by_id.loc[winners["payment_id"], "rule"].to_numpy()
     payments.loc[won, "document_version"] = doc_version[winners["doc"].to_numpy(dtype=np.int64)]
     by_purpose = np.zeros(len(payments), dtype=bool)
-    by_purpose[purposes.index.to_numpy(dtype=np.int64)] = True
+    by_purpose[rows_of(purposes.index)] = True
     payments.loc[won & by_purpose, "match_rule"] = RULE_PURPOSE
-    flagged = matched.flags["payment_id"].to_numpy(dtype=np.int64)
+    flagged = rows_of(matched.flags["payment_id"])
     match_flags = purpose_flags(matched.flags[live[flagged] & ~held[flagged]], payments, purposes)
-    date_flags = _with_found_document(date_flags[live[date_flags["payment_id"].to_numpy(dtype=np.int64)]], by_id)
-    flags = pd.concat([dup_flags, cross_flags, match_flags, date_flags, split.flags, commission_flags,
-                       _qr_flags(payments, live)], ignore_index=True)[FLAG_COLUMNS]  # fmt: skip
+    date_flags = _with_found_document(date_flags[live[rows_of(date_flags["payment_id"])]], by_id)
+    flags = _in_row_order([dup_flags, cross_flags, match_flags, date_flags, split.flags, commission_flags,
+                           _qr_flags(payments, live)], rows_of)  # fmt: skip
 
     plan = NightPlan(str(work_dir), quarantined, register_flags)
-    _write_plan(plan, parsed, payments, split.parts, flags, proposals, by_purpose)
-    record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed)}
+    _write_plan(plan, parsed, payments, split.parts, flags, proposals, by_purpose, rows_of)
+    # ``payment_ids``: the plan's ids are reserved ones (a plan of an earlier release numbered rows)
+    record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed), "payment_ids": "reserved"}
     NightStore(work_dir).plan_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return plan
 
@@ -207,7 +213,7 @@ def _unfinished_plan(engine: Engine, parsed: list[Intake], work_dir: Path) -> Ni
         return None
     earlier = json.loads(record.read_text(encoding="utf-8"))
     planned, mine = set(earlier["registers"]), {i.sha256 for i in parsed}
-    if not mine <= planned:
+    if not mine <= planned or earlier.get("payment_ids") != "reserved":
         return None
     plan = NightPlan.from_dict(earlier["plan"])
     needed = (PlanKind.DECISIONS, PlanKind.PARTS, PlanKind.FLAGS)
@@ -215,7 +221,15 @@ def _unfinished_plan(engine: Engine, parsed: list[Intake], work_dir: Path) -> Ni
         return None
     with engine.connect() as conn:
         stored = stored_files(conn, planned - mine)
-    return plan if stored == planned - mine else None
+        if stored != planned - mine:
+            return None
+        # The ids the plan reserved for the registers still to post must still be free (SQLite
+        # reserves past the highest stored id: another night's run may have taken them since).
+        for sha in mine:
+            ids = pd.read_parquet(plan.path(sha, PlanKind.DECISIONS), columns=["payment_id"])["payment_id"]
+            if len(ids) and payment_ids_taken(conn, int(ids.min()), int(ids.max())):
+                return None
+    return plan
 
 
 def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dict[str, str], dict[str, list]]:
@@ -245,12 +259,39 @@ def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dic
                                       outcome=Outcome.QUARANTINED if out else Outcome.SUSPENSE))  # fmt: skip
     payments = pd.concat(frames, ignore_index=True) if frames else _empty_night()
     del frames
-    payments["payment_id"] = np.arange(len(payments), dtype="int64")
     payments["occurrence"] = number_occurrences(payments, file_column="register_key")
     payments["matched_uip"] = None
     payments["match_rule"] = None
     payments["document_version"] = pd.Series(pd.NA, index=payments.index, dtype="Int64")
     return payments, quarantined, register_flags
+
+
+def _reserve_ids(conn: Connection, payments: pd.DataFrame) -> tuple[np.ndarray, Callable[[object], np.ndarray]]:
+    """The night's payment ids, reserved in one block (``sql.posting.reserve_payment_ids``):
+    register after register, each register's in the order of its payments' keys, the order posting
+    stores them in (``sql.posting``: the ids then grow along the key index). Also the function
+    that turns ids back into rows of the night's frame."""
+    n = len(payments)
+    block = reserve_payment_ids(conn, n)
+    ids = ids_in_key_order(block, payments, payments["register_key"].to_numpy(dtype=np.int64))
+    first = block.start if n else 0
+    row_at = np.empty(n, dtype=np.int64)
+    row_at[ids - first] = np.arange(n, dtype=np.int64)
+
+    def rows_of(payment_ids: object) -> np.ndarray:
+        """The rows of the night's frame of these payment ids."""
+        return row_at[np.asarray(payment_ids, dtype=np.int64) - first]
+
+    return ids, rows_of
+
+
+def _in_row_order(kinds: list[pd.DataFrame], rows_of: Callable[[object], np.ndarray]) -> pd.DataFrame:
+    """The flags of each kind (each sorted by payment id, then code) one kind after the other, each
+    kind's in the order of the payments' lines: the ids follow the keys, the report the lines."""
+    flags = pd.concat(kinds, ignore_index=True)[FLAG_COLUMNS]
+    kind = np.repeat(np.arange(len(kinds)), [len(k) for k in kinds])
+    order = np.lexsort((rows_of(flags["payment_id"]), kind))  # stable: a payment's codes keep their order
+    return flags.take(order).reset_index(drop=True)
 
 
 def _qr_flags(payments: pd.DataFrame, live: np.ndarray) -> pd.DataFrame:
@@ -293,20 +334,16 @@ def _near_misses(engine: Engine, parsed: list[Intake], suspense: pd.DataFrame, i
 
 def _write_plan(
     plan: NightPlan, parsed: list[Intake], payments: pd.DataFrame, parts: pd.DataFrame, flags: pd.DataFrame,
-    proposals: pd.DataFrame, by_purpose: np.ndarray,
+    proposals: pd.DataFrame, by_purpose: np.ndarray, rows_of: Callable[[object], np.ndarray],
 ) -> None:  # fmt: skip
-    """Write each register's decisions, parts, flags and proposals (with payment keys); the
-    decisions of a register with payments read by their purpose carry what was read
-    (``READ_COLUMNS``)."""
+    """Write each register's decisions, parts, flags and proposals; the decisions of a register
+    with payments read by their purpose carry what was read (``READ_COLUMNS``)."""
     Path(plan.work_dir).mkdir(parents=True, exist_ok=True)
-    register_of = payments["register_key"].to_numpy()  # payment_id is the row position
+    register_of = payments["register_key"].to_numpy()
     flags = flags.astype({"code": str, "detail": str})
-    part_register = register_of[parts["payment_id"].to_numpy(dtype=np.int64)]
-    flag_register = register_of[flags["payment_id"].to_numpy(dtype=np.int64)]
-    proposed = proposals["payment_id"].to_numpy(dtype=np.int64)
-    keys = payments[["channel", "operation_id", "occurrence"]].iloc[proposed]
-    proposals = proposals.assign(**{c: keys[c].to_numpy() for c in keys.columns})
-    proposal_register = register_of[proposed]
+    part_register = register_of[rows_of(parts["payment_id"])]
+    flag_register = register_of[rows_of(flags["payment_id"])]
+    proposal_register = register_of[rows_of(proposals["payment_id"])]
     for key, intake in enumerate(parsed):
         mine = register_of == key
         decisions = payments.loc[mine, DECISION_COLUMNS].reset_index(drop=True)

@@ -30,7 +30,7 @@ def identify_by_purpose(config: Config, parsed: list[Intake], payments: pd.DataF
     texts = pd.Series(dtype=object)
     if not none.any():
         return texts
-    parts = []
+    parts, positions = [], []
     for key, intake in enumerate(parsed):
         mine = none & (payments["register_key"].to_numpy() == key)
         if not mine.any() or "purpose" not in pq.read_schema(intake.payments_path).names:
@@ -38,11 +38,15 @@ def identify_by_purpose(config: Config, parsed: list[Intake], payments: pd.DataF
         column = read_payments(intake.payments_path, columns=["purpose"])["purpose"].to_numpy(dtype=object)
         rows = payments.loc[mine, "row"].to_numpy()
         parts.append(pd.Series(column[rows], index=payments.loc[mine, "payment_id"].to_numpy(), dtype=object))
-    texts = pd.concat(parts).dropna() if parts else texts
+        positions.append(np.flatnonzero(mine))
+    texts = pd.concat(parts) if parts else texts
+    at = np.concatenate(positions) if positions else np.empty(0, dtype=np.int64)
+    read = texts.notna().to_numpy()
+    texts, at = texts[read], at[read]
     if texts.empty:
         return texts
     ids = purpose_identifiers(texts, config.purpose_patterns)
-    rows = texts.index.to_numpy(dtype=np.int64)  # payment_id is the row position
+    rows = payments.index[at]  # the frame's own rows (a RangeIndex: positions)
     for name in MATCH_FIELDS:
         given = payments[name].to_numpy(dtype=object)[rows]
         read = ids[name].to_numpy(dtype=object)
@@ -58,7 +62,8 @@ def purpose_flags(flags: pd.DataFrame, payments: pd.DataFrame, purposes: pd.Seri
     if not mine.any():
         return flags
     pid = flags.loc[mine, "payment_id"].to_numpy(dtype=np.int64)
-    ids = payments.loc[pid, ["account", "uip", "els"]].set_axis(range(len(pid)))
+    rows = pd.Index(payments["payment_id"]).get_indexer(pid)
+    ids = payments.iloc[rows][["account", "uip", "els"]].set_axis(range(len(pid)))
     texts = pd.Series(purposes.loc[pid].to_numpy(dtype=object), dtype=object)
     details = pd.Series(flags.loc[mine, "detail"].to_numpy(dtype=object), dtype=object)
     flags = flags.copy()

@@ -26,12 +26,12 @@ from domain.ledger import EntryKind, fee_postings, payout_postings
 from domain.money import format_amount
 from domain.payouts import DUE_COLUMNS, PayoutStatus, amount_due, purpose
 from reports import payment_orders, payouts_xlsx
-from reports.payout_notice import write_notice
+from reports.payout_notice import write_notices
 from rkc import refund_orders
 from rkc.config import Config
 from sql import payouts as store
 from sql.bulk import lock_ledger
-from sql.entries import LedgerError, post_entry, reverse_entry
+from sql.entries import LedgerError, NewEntry, post_entries, reverse_entry
 from sql.uow import UnitOfWork
 
 
@@ -100,7 +100,7 @@ def _accrue_fees(conn: Connection, day: date, through: int) -> int:
                                          row.fee_services or "")  # fmt: skip
         except FeeTermsError as exc:
             raise PayoutError(f"supplier {row.inn}: fee terms: {exc}") from exc
-    posted = 0
+    fees, accrued = [], []
     for (inn, period), group in base.groupby(["inn", "period"], sort=True):
         if inn not in terms:
             continue  # not in the directory: `rkc ledger check` names it (unknown_supplier)
@@ -109,12 +109,14 @@ def _accrue_fees(conn: Connection, day: date, through: int) -> int:
         delta = target - int(group["accrued"].iloc[0])
         if delta == 0:
             continue
-        post_entry(conn, kind=EntryKind.FEE.value, source_key=f"fee:{inn}:{period}:{day.isoformat()}",
-                   value_date=min(day, _period_end(period)), postings=fee_postings(inn, delta),
-                   description=f"вознаграждение РКЦ за {period[5:]}.{period[:4]}")  # fmt: skip
-        store.add_accrued(conn, inn, period, delta)
-        posted += 1
-    return posted
+        fees.append(NewEntry(EntryKind.FEE.value, f"fee:{inn}:{period}:{day.isoformat()}",
+                             min(day, _period_end(period)), fee_postings(inn, delta),
+                             f"вознаграждение РКЦ за {period[5:]}.{period[:4]}"))  # fmt: skip
+        accrued.append((inn, period, delta))
+    # one batch: hundreds of suppliers' fees written as one entry each would pay a round trip each
+    written = post_entries(conn, fees)
+    store.add_accrued(conn, [a for a, entry in zip(accrued, written, strict=True) if entry is not None])
+    return sum(entry is not None for entry in written)
 
 
 def _rubles(kopecks: object) -> str:
@@ -134,15 +136,19 @@ def _prepare_orders(conn: Connection, day: date, through: int, config: Config) -
     refund (one sequence of numbers); the batch recorded."""
     due = amount_due(store.supplier_terms(conn)[DUE_COLUMNS])
     number = max(store.last_number(conn) or 0, refund_orders.last_number(conn), config.payouts.first_number - 1)
+    pay = due.pay.reset_index(drop=True)
+    numbers = [str(number + k) for k in range(1, len(pay) + 1)]
+    number += len(pay)
+    entries = post_entries(conn, [
+        NewEntry(EntryKind.PAYOUT.value, f"payout:{day.isoformat()}:{p.inn}", day,
+                 payout_postings(p.inn, int(p.amount)), f"п/п № {n} от {day:%d.%m.%Y}")
+        for p, n in zip(pay.itertuples(), numbers, strict=True)
+    ])  # fmt: skip
     rows = []
-    for p in due.pay.itertuples():
-        number += 1
-        entry = post_entry(conn, kind=EntryKind.PAYOUT.value, source_key=f"payout:{day.isoformat()}:{p.inn}",
-                           value_date=day, postings=payout_postings(p.inn, int(p.amount)),
-                           description=f"п/п № {number} от {day:%d.%m.%Y}")  # fmt: skip
+    for p, n, entry in zip(pay.itertuples(), numbers, entries, strict=True):
         if entry is None:
             raise PayoutError(f"payout of {p.inn} for {day} is already in the ledger without its batch")
-        rows.append({"pay_date": day.isoformat(), "number": str(number), "supplier_inn": p.inn,
+        rows.append({"pay_date": day.isoformat(), "number": n, "supplier_inn": p.inn,
                      "amount": int(p.amount), "recipient_name": p.name, "recipient_kpp": p.kpp or "",
                      "recipient_account": p.bank_account, "recipient_bic": p.bic, "contract_no": p.contract_no or "",
                      "purpose": purpose(day, p.contract_no or ""), "entry_id": entry})  # fmt: skip
@@ -173,8 +179,11 @@ def write_files(config: Config, engine: Engine, day: date) -> tuple[Path, Path]:
     txt = payment_orders.write(folder / f"payment-orders-{day.isoformat()}.txt", orders, payer, day,
                                batch["prepared_at"])  # fmt: skip
     xlsx = payouts_xlsx.write(folder / f"payouts-{day.isoformat()}.xlsx", rows, batch, payer.name, refunds)
-    for inn, mine in rows.groupby("supplier_inn", sort=True):  # written again with the day's files
-        write_notice(notice_path(config, day, str(inn)), day, payer.name, mine)
+    by_inn: dict[str, list[dict]] = {}  # each supplier's orders of the day, in number order
+    for r in rows.to_dict("records"):
+        by_inn.setdefault(str(r["supplier_inn"]), []).append(r)
+    # written again with the day's files
+    write_notices(((notice_path(config, day, inn), mine) for inn, mine in sorted(by_inn.items())), day, payer.name)
     return txt, xlsx
 
 

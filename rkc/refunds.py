@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Connection, Engine
@@ -83,8 +84,9 @@ class RefundDone:
     case_id: int | None = None
 
 
-def request_refund(config: Config, engine: Engine, user: SessionUser, ask: RefundAsk) -> RefundDone:
-    """Ask for a refund; posted at once up to ``workbench.refund_limit``, else waiting for a senior."""
+def request_refund(config: Config, engine: Engine, user: SessionUser, ask: RefundAsk, *, on: date) -> RefundDone:
+    """Ask for a refund; posted at once up to ``workbench.refund_limit`` (its entry dated ``on``, the
+    business day it belongs to), else waiting for a senior."""
     _may_act(user)
     reason = _text(ask.reason, "причина возврата")
     if (bad := row_id.problem(ask.payment_id)) is not None:
@@ -120,7 +122,7 @@ def request_refund(config: Config, engine: Engine, user: SessionUser, ask: Refun
             return RefundDone(refund_id, RefundStatus.REQUESTED.value,
                               f"Заявка на возврат № {refund_id} ждёт утверждения старшего бухгалтера.",
                               case_id=ask.case_id)  # fmt: skip
-        entry = _post(conn, config, refund_id, amount, state, payment, None)
+        entry = _post(conn, refund_id, amount, state, payment, None, on)
         audit(conn, user.login, "refund_request", f"refund:{refund_id}", None,
               _json({**asked, "status": RefundStatus.APPROVED.value, "entry_id": entry}))  # fmt: skip
         after_posting(conn, case, user.login, refund_id, amount, state.held - amount, entry, None)
@@ -130,8 +132,9 @@ def request_refund(config: Config, engine: Engine, user: SessionUser, ask: Refun
                       "поручение — в следующем файле перечислений.", entry, ask.case_id)  # fmt: skip
 
 
-def approve_refund(config: Config, engine: Engine, user: SessionUser, refund_id: int) -> RefundDone:
-    """Approve a waiting refund (a senior accountant, not the one who asked): its entry is posted."""
+def approve_refund(config: Config, engine: Engine, user: SessionUser, refund_id: int, *, on: date) -> RefundDone:
+    """Approve a waiting refund (a senior accountant, not the one who asked): its entry is posted,
+    dated ``on``."""
     with UnitOfWork(engine) as uow:
         conn = uow.conn
         lock_ledger(conn)
@@ -140,7 +143,7 @@ def approve_refund(config: Config, engine: Engine, user: SessionUser, refund_id:
         if (why := request_refusal(state, int(refund["amount"]))) is not None:
             raise RefundRefused(f"Утвердить заявку № {refund_id} нельзя: {why} Откажите в заявке.")
         amount = int(refund["amount"])
-        entry = _post(conn, config, refund_id, amount, state, payment, user.login)
+        entry = _post(conn, refund_id, amount, state, payment, user.login, on)
         audit(conn, user.login, "refund_approve", f"refund:{refund_id}",
               _json({"status": refund["status"], "requested_by": refund["requested_by"]}),
               _json({"status": RefundStatus.APPROVED.value, "amount": amount, "entry_id": entry}))  # fmt: skip
@@ -168,8 +171,9 @@ def refuse_refund(engine: Engine, user: SessionUser, refund_id: int, note: str) 
                       case_id=refund["case_id"])  # fmt: skip
 
 
-def cancel_refund(config: Config, engine: Engine, user: SessionUser, refund_id: int, reason: str) -> RefundDone:
-    """Cancel an approved or prepared refund before the bank debits it: its entry is reversed (the
+def cancel_refund(config: Config, engine: Engine, user: SessionUser, refund_id: int, reason: str, *,
+                  on: date) -> RefundDone:  # fmt: skip
+    """Cancel an approved or prepared refund before the bank debits it: its entry is reversed on ``on`` (the
     money is back with the payment's suppliers or in suspense); a prepared one's day's payouts files
     are written again without its order."""
     _may_act(user)
@@ -181,7 +185,7 @@ def cancel_refund(config: Config, engine: Engine, user: SessionUser, refund_id: 
         if (why := cancel_refusal(refund["status"])) is not None:
             raise RefundRefused(f"Возврат № {refund_id}: {why}.")
         try:
-            entry = reverse_entry(conn, int(refund["entry_id"]), on=config.today(),
+            entry = reverse_entry(conn, int(refund["entry_id"]), on=on,
                                   reason=f"отмена возврата № {refund_id}: {reason}")  # fmt: skip
         except LedgerError as exc:
             raise RefundRefused(f"Проводку возврата № {refund_id} сторнировать нельзя: {exc}.") from exc
@@ -229,14 +233,14 @@ def refundable(engine: Engine, payment_id: int) -> int:
     return max(state.left, 0) if request_refusal(state, 1) is None else 0
 
 
-def _post(conn: Connection, config: Config, refund_id: int, amount: int, state: PaymentState, payment: dict | None,
-          approver: str | None) -> int:  # fmt: skip
-    """Post a refund's entry (pro rata over what the payment holds) and mark it approved."""
+def _post(conn: Connection, refund_id: int, amount: int, state: PaymentState, payment: dict | None,
+          approver: str | None, on: date) -> int:  # fmt: skip
+    """Post a refund's entry dated ``on`` (pro rata over what the payment holds) and mark it approved."""
     paid = payment["paid_date"] if payment else None
     when = f" от {paid:%d.%m.%Y}" if hasattr(paid, "strftime") else (f" от {str(paid)[:10]}" if paid else "")
     description = f"возврат № {refund_id} плательщику по платежу № {payment['operation_id'] if payment else ''}{when}"
     entry = store.post_refund(conn, refund_id, state.payment_id, refund_parts(amount, state.holdings),
-                              on=config.today(), description=description)  # fmt: skip
+                              on=on, description=description)  # fmt: skip
     if entry is None:
         raise RefundRefused(f"Возврат № {refund_id} уже проведён.")
     store.decide(conn, refund_id, status=RefundStatus.APPROVED.value, decided_by=approver, entry_id=entry)

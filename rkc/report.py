@@ -21,7 +21,7 @@ from sql.cash import bank_figures
 from sql.discrepancies import night_discrepancies_for_report, unclaimed_transfers
 from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
-from sql.queries import PAYMENT_KEY, stored_payments
+from sql.queries import payments_in_suspense
 from sql.registers import night_registers, quarantined_registers
 from sql.transfers import night_tieout
 
@@ -34,12 +34,13 @@ NOT_RECEIVED = "реестр не получен"  # domain.tieout's words for a
 
 def write_report(
     config: Config, engine: Engine, run_date: date, registers: list[dict], work_dir: Path,
-    inbox: list[dict] | None = None, methods: pd.DataFrame | None = None,
+    inbox: list[dict] | None = None, methods: pd.DataFrame | None = None, night: pd.DataFrame | None = None,
 ) -> dict[str, str]:  # fmt: skip
     """Write the night's discrepancy report (XLSX and HTML) into ``out/<date>/``; return their paths.
     ``registers`` are the night's (``sql.registers.night_registers``), with their bridge; ``inbox``
     what this run left in the inboxes or quarantined unread (``rkc.inbox.InboxEntry.to_dict``);
-    ``methods`` the night's payments by method (``rkc.summary.methods_of_night``; read when absent)."""
+    ``methods`` the night's payments by method (``rkc.summary.methods_of_night``) and ``night`` its
+    discrepancies (``night_discrepancies``), each read when absent."""
     from reports.run_report import RunReportData, write_run_report
     from rkc.summary import methods_of_night
 
@@ -53,15 +54,15 @@ def write_report(
     ].sum(axis=1)
     with engine.connect() as conn:
         tieout = _tieout(conn, run_date)
-        discrepancies = night_discrepancies_for_report(conn, run_date).drop(columns="id")
+        if night is None:
+            night = night_discrepancies_for_report(conn, run_date)
         proposals = _proposals(conn, [NightStore(work_dir).plan(r["sha256"], PlanKind.PROPOSALS) for r in registers])
         meters = night_meter_readings(conn, run_date)
         quarantined = quarantined_registers(conn, run_date - timedelta(days=QUARANTINE_LOOKBACK_DAYS), run_date)
         gis_rejected = rejected_items(conn)  # until handled, every night's report lists them
         figures = bank_figures(conn, config.center_account) if config.center_account else None
         agent_money = agent_money_rows(agent_balances(conn), agent_items(conn, config.money_from), run_date)
-    for column in ("payment_id", "amount", "line_no", "register_id"):
-        discrepancies[column] = discrepancies[column].astype("Int64")
+    discrepancies = night.drop(columns=["id", "sha256", "difference"])
     discrepancies, tieout = _quarantine_notes(discrepancies, tieout, quarantined)
     data = RunReportData(run_date, frame.drop(columns="sha256"), tieout, discrepancies, proposals,
                          inbox=pd.DataFrame(inbox or []), meters=meters, gis_rejected=gis_rejected,
@@ -110,7 +111,7 @@ def _tieout(conn, run_date: date) -> pd.DataFrame:  # type: ignore[no-untyped-de
 
 def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The near-miss proposals of the night's registers (from whichever run decided them), for
-    the payments still in suspense, with their stored payment ids."""
+    the payments stored and still in suspense (their ids were reserved when the night was decided)."""
     from domain.nearmiss import PROPOSAL_COLUMNS
 
     missing = [f.name for f in files if not f.is_file()]
@@ -121,14 +122,16 @@ def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-unty
     if not found or all(f.empty for f in found):
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
     proposals = pd.concat(found, ignore_index=True)
-    # By payment key: two runs of one night number their payments each from 0.
-    keys = proposals[PAYMENT_KEY].drop_duplicates().astype({"operation_id": object})
-    stored = stored_payments(conn, keys)
-    proposals = proposals.astype({"operation_id": object}).merge(
-        stored.loc[stored["in_suspense"], [*PAYMENT_KEY, "id"]], on=PAYMENT_KEY, how="inner"
-    )
-    proposals["payment_id"] = proposals["id"]
-    return proposals[PROPOSAL_COLUMNS]
+    waiting = payments_in_suspense(conn, proposals["payment_id"])
+    proposals = proposals[proposals["payment_id"].isin(waiting)].reset_index(drop=True)
+    return proposals[PROPOSAL_COLUMNS].astype({"payment_id": "int64"})
+
+
+def night_discrepancies(engine: Engine, run_date: date) -> pd.DataFrame:
+    """The night's discrepancies as the report and the cases both read them (one read of hundreds
+    of thousands of rows instead of two): ``sql.discrepancies.night_discrepancies_for_report``."""
+    with engine.connect() as conn:
+        return night_discrepancies_for_report(conn, run_date)
 
 
 def night_outcomes(engine: Engine, run_date: date) -> tuple[list[dict], list[dict]]:

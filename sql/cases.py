@@ -7,35 +7,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 from domain.cases import CaseStatus
-from sql.bulk import staged
+from sql.bulk import allocate_ids, bulk_insert, staged
 from sql.engine import is_postgres
 from sql.models import AppUser, CaseEvent, Discrepancy, Payment, Register, Resolution, WorkCase
-
-_NIGHT = """
-SELECT d.id, d.code, d.register_id, d.payment_id, d.channel, d.file, d.line_no, d.operation_id, d.paid_date,
-       d.account_raw, d.uip, d.payer, d.amount, d.detail, r.sha256,
-       p.amount - v.total AS difference
-FROM discrepancy d
-LEFT JOIN register r ON r.id = d.register_id
-LEFT JOIN payment p ON p.id = d.payment_id
-LEFT JOIN payment_document v ON v.uip = p.matched_uip
-WHERE d.run_date = :d
-ORDER BY d.id
-"""
-
-
-def night_discrepancies(conn: Connection, run_date: date) -> pd.DataFrame:
-    """The night's discrepancies with their register's sha256 and, for a matched payment, paid
-    minus the ПД's total (``difference``): the current version's total, which the charges import
-    sums from that version's service lines (``sql.charges``), so no line is summed again here."""
-    frame = pd.read_sql_query(text(_NIGHT), conn, params={"d": run_date})
-    for col in ("register_id", "payment_id", "line_no", "amount", "difference"):
-        frame[col] = frame[col].astype("Int64")
-    return frame
 
 
 def known_cases(conn: Connection, keys: list[str]) -> pd.DataFrame:
@@ -51,7 +30,8 @@ def known_cases(conn: Connection, keys: list[str]) -> pd.DataFrame:
             text("SELECT w.case_key, w.id, w.last_seen FROM work_case w"
                  " JOIN stage_case_key s ON s.case_key = w.case_key")
         ).all()
-    return pd.DataFrame(rows, columns=["case_key", "id", "last_seen"])
+    # By column: a frame built from the rows themselves took ~15 µs a row (pandas probes each Row).
+    return pd.DataFrame({name: [r[i] for r in rows] for i, name in enumerate(["case_key", "id", "last_seen"])})
 
 
 _CASE_COLUMNS = {
@@ -60,24 +40,23 @@ _CASE_COLUMNS = {
     "account_raw": "VARCHAR(64)", "uip": "VARCHAR(32)", "payer": "TEXT", "amount": "BIGINT", "detail": "TEXT",
     "first_seen": "DATE", "last_seen": "DATE", "nights": "INTEGER",
 }  # fmt: skip
-_EVENT_COLUMNS = {"event_kind": "VARCHAR(16)", "event_text": "TEXT"}
 
 
 def open_cases(conn: Connection, cases: pd.DataFrame, actor: str) -> int:
     """Insert the first sightings in ``cases`` (the ``work_case`` columns plus ``event_kind`` and
-    ``event_text``, the history row each case starts with) by staging and two set-based inserts;
-    return how many. A night opens hundreds of thousands: one statement per row took minutes."""
+    ``event_text``, the history row each case starts with) in bulk; return how many. A night opens
+    hundreds of thousands: one statement per row took minutes.
+
+    The cases' ids are reserved first (only the night writes cases), so both tables are copied
+    straight in: staging them and joining the history back by ``case_key`` took a third of the
+    time at 225,000 cases (a hash join over every case ever opened)."""
     if cases.empty:
         return 0
-    columns = {**_CASE_COLUMNS, **_EVENT_COLUMNS}
-    names = ", ".join(_CASE_COLUMNS)
-    with staged(conn, "stage_new_case", cases, columns):
-        conn.execute(text(f"INSERT INTO work_case ({names}) SELECT {names} FROM stage_new_case"))  # noqa: S608
-        conn.execute(
-            text("INSERT INTO case_event (case_id, kind, actor, text) SELECT w.id, s.event_kind, :actor, s.event_text"
-                 " FROM stage_new_case s JOIN work_case w ON w.case_key = s.case_key"),
-            {"actor": actor},
-        )  # fmt: skip
+    ids = np.fromiter(allocate_ids(conn, "work_case", len(cases)), dtype=np.int64, count=len(cases))
+    bulk_insert(conn, "work_case", cases.assign(id=ids), ["id", *_CASE_COLUMNS])
+    events = pd.DataFrame({"case_id": ids, "kind": cases["event_kind"].to_numpy(), "actor": actor,
+                           "text": cases["event_text"].to_numpy()})  # fmt: skip
+    bulk_insert(conn, "case_event", events, ["case_id", "kind", "actor", "text"])
     return len(cases)
 
 

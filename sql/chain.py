@@ -251,6 +251,17 @@ def single_entry_hash(conn: Connection, entry: dict, legs: list[dict]) -> str:
     return chain_hashes([entry["batch"]], contents)[0]
 
 
+def plain_batch_hashes(entries: list[dict], legs: list[dict]) -> list[str]:
+    """The hashes of entries naming no payment written together as one batch (a day's fees or
+    payment orders): ``entries`` in id order, ``legs`` in (entry, leg) order."""
+    types = {f: _ENTRY_TYPES[f] for f in ENTRY_FIELDS}
+    table = pa.table({f: pa.array([_plain(e[f]) for e in entries], t) for f, t in types.items()})
+    leg_table = pa.table({f: pa.array([_plain(leg[f]) for leg in legs], _LEG_TYPES[f]) for f in LEG_FIELDS})
+    offsets = leg_offsets(np.array([e["id"] for e in entries], dtype=np.int64),
+                          np.array([leg["entry_id"] for leg in legs], dtype=np.int64))  # fmt: skip
+    return chain_hashes([e["batch"] for e in entries], entry_contents(table, None, legs_part(leg_table, offsets)))
+
+
 def _plain(value: object) -> object:
     """A value as the Arrow column of its field takes it (dates as ISO text)."""
     return value.isoformat() if hasattr(value, "isoformat") else value

@@ -38,20 +38,29 @@ def counts_by_code(conn: Connection, run_date: date) -> dict[str, int]:
 
 
 def night_discrepancies_for_report(conn: Connection, run_date: date) -> pd.DataFrame:
-    """Every discrepancy of the night with its provenance, in id order (the ``id`` column kept).
+    """Every discrepancy of the night with its provenance, in id order (the ``id`` column kept), its
+    register's ``sha256`` and, for a matched payment, paid minus the ПД's total (``difference``: the
+    current version's total, which the charges import sums from its service lines, so no line is
+    summed again here). One read serves the report and the cases (``rkc.cases.sync_cases``).
 
     Text stays in Arrow: hundreds of thousands of rows with their raw lines. Sorted here, not by
     the server, whose ORDER BY spilled to disk (work_mem); the rows mostly arrive in order anyway."""
     frame = read_frame(
         conn,
-        "SELECT code, register_id, payment_id, channel, file, line_no, operation_id, paid_date, account_raw,"
-        " uip, payer, address, amount, detail, raw, id FROM discrepancy WHERE run_date = :d",
+        "SELECT d.code, d.register_id, d.payment_id, d.channel, d.file, d.line_no, d.operation_id, d.paid_date,"
+        " d.account_raw, d.uip, d.payer, d.address, d.amount, d.detail, d.raw, d.id, r.sha256,"
+        " p.amount - v.total AS difference"
+        " FROM discrepancy d LEFT JOIN register r ON r.id = d.register_id"
+        " LEFT JOIN payment p ON p.id = d.payment_id LEFT JOIN payment_document v ON v.uip = p.matched_uip"
+        " WHERE d.run_date = :d",
         {"d": run_date},
-        strings=REPORT_STRINGS,
+        strings=(*REPORT_STRINGS, "sha256"),
         arrow=True,
     )
     if not frame["id"].is_monotonic_increasing:
         frame = frame.sort_values("id", kind="stable", ignore_index=True)
+    for column in ("register_id", "payment_id", "line_no", "amount", "difference"):
+        frame[column] = frame[column].astype("Int64")
     return frame
 
 

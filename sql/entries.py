@@ -1,4 +1,6 @@
-"""Single ledger entries: п/п receipts, reversals and suspense → supplier reclassifications.
+"""Single ledger entries: п/п receipts, reversals and suspense → supplier reclassifications; and
+entries naming no payment written many at once as one batch (``post_entries``: a preparation's
+fees, its payment orders).
 
 The ledger is append-only: a correction is a new entry that reverses or reclassifies, never an
 edit. Each entry has a ``source_key`` so that writing it again is a no-op.
@@ -8,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from domain.ledger import (
     SUSPENSE,
@@ -24,13 +27,24 @@ from domain.ledger import (
     transfer_postings,
 )
 from sql.bulk import allocate_ids, lock_ledger
-from sql.chain import link_batch, single_entry_hash
+from sql.chain import link_batch, plain_batch_hashes, single_entry_hash
 from sql.partitions import ensure_months
 from sql.posting import add_to_balances
 
 
 class LedgerError(Exception):
     """A correction that the ledger's current state does not allow."""
+
+
+_INSERT_ENTRY = text(
+    "INSERT INTO ledger_entry (id, kind, source_key, payment_id, reverses_id, value_date, batch,"
+    " description, document_version, hash) VALUES (:id, :kind, :source_key, :payment_id, :reverses_id,"
+    " :value_date, :batch, :description, :document_version, :hash)"
+)
+_INSERT_LEG = text(
+    "INSERT INTO ledger_posting (entry_id, leg, account, amount, service, value_date)"
+    " VALUES (:entry_id, :leg, :account, :amount, :service, :value_date)"
+)
 
 
 def post_entry(
@@ -66,25 +80,71 @@ def post_entry(
     legs = [{"entry_id": entry_id, "leg": i, "account": acc, "amount": int(amt), "service": svc,
              "value_date": value_date} for i, (acc, amt, svc) in enumerate(nonzero, 1)]  # fmt: skip
     entry["hash"] = single_entry_hash(conn, entry, legs)
-    conn.execute(
-        text(
-            "INSERT INTO ledger_entry (id, kind, source_key, payment_id, reverses_id, value_date, batch,"
-            " description, document_version, hash) VALUES (:id, :kind, :source_key, :payment_id, :reverses_id,"
-            " :value_date, :batch, :description, :document_version, :hash)"
-        ),
-        entry,
-    )
+    conn.execute(_INSERT_ENTRY, entry)
     ensure_months(conn, [value_date])
-    conn.execute(
-        text(
-            "INSERT INTO ledger_posting (entry_id, leg, account, amount, service, value_date)"
-            " VALUES (:entry_id, :leg, :account, :amount, :service, :value_date)"
-        ),
-        legs,
-    )
+    conn.execute(_INSERT_LEG, legs)
     add_to_balances(conn, entry_id, entry_id, len(legs), (value_date, value_date))
     link_batch(conn, batch, head=entry["hash"], entries=1, legs=len(legs), first=entry_id, last=entry_id)
     return entry_id
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One balanced entry naming no payment, to be written with others by ``post_entries``."""
+
+    kind: str
+    source_key: str
+    value_date: date
+    postings: Sequence[tuple[str, int, str | None]]
+    description: str = ""
+
+
+def post_entries(conn: Connection, entries: Sequence[NewEntry]) -> list[int | None]:
+    """Write many entries naming no payment (a day's fees, its payment orders) as one batch: one id
+    block, one chain, one balance update. Returns each entry's id in the order given, None for a
+    ``source_key`` already posted (as ``post_entry``). Hundreds of single entries would each pay
+    their own id reservation, hash, balance update and batch link."""
+    for e in entries:
+        if sum(amount for _, amount, _ in e.postings) != 0:
+            raise UnbalancedEntry(f"{e.source_key}: postings sum to {sum(a for _, a, _ in e.postings)}")
+    keys = [e.source_key for e in entries]
+    if len(set(keys)) != len(keys):
+        raise LedgerError("one source_key twice in one batch of entries")
+    lock_ledger(conn)
+    taken = set(_taken_keys(conn, keys)) if keys else set()
+    fresh = [e for e in entries if e.source_key not in taken]
+    if not fresh:
+        return [None] * len(entries)
+    batch = str(uuid.uuid4())
+    ids = allocate_ids(conn, "ledger_entry", len(fresh))
+    rows, legs = [], []
+    for entry_id, e in zip(ids, fresh, strict=True):
+        rows.append({"id": entry_id, "kind": e.kind, "source_key": e.source_key, "value_date": e.value_date,
+                     "payment_id": None, "reverses_id": None, "document_version": None, "batch": batch,
+                     "description": e.description})  # fmt: skip
+        legs.extend({"entry_id": entry_id, "leg": i, "account": acc, "amount": int(amt), "service": svc,
+                     "value_date": e.value_date}
+                    for i, (acc, amt, svc) in enumerate([p for p in e.postings if p[1] != 0], 1))  # fmt: skip
+    require_balanced_legs(np.array([leg["entry_id"] for leg in legs], dtype=np.int64),
+                          np.array([leg["amount"] for leg in legs], dtype=np.int64), len(fresh))  # fmt: skip
+    for row, digest in zip(rows, plain_batch_hashes(rows, legs), strict=True):
+        row["hash"] = digest
+    days = sorted({e.value_date for e in fresh})
+    conn.execute(_INSERT_ENTRY, rows)
+    ensure_months(conn, days)
+    conn.execute(_INSERT_LEG, legs)
+    add_to_balances(conn, ids[0], ids[-1], len(legs), (days[0], days[-1]))
+    link_batch(conn, batch, head=rows[-1]["hash"], entries=len(rows), legs=len(legs), first=ids[0], last=ids[-1])
+    written = {e.source_key: entry_id for entry_id, e in zip(ids, fresh, strict=True)}
+    return [written.get(k) for k in keys]
+
+
+def _taken_keys(conn: Connection, keys: list[str]) -> list[str]:
+    """Which of ``keys`` are posted already."""
+    query = text("SELECT source_key FROM ledger_entry WHERE source_key IN :keys").bindparams(
+        bindparam("keys", expanding=True)
+    )
+    return [str(k) for (k,) in conn.execute(query, {"keys": keys})]
 
 
 def post_transfer(

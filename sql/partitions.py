@@ -1,4 +1,4 @@
-"""The ledger's postings partitioned by month of their value date (PostgreSQL; migration 0028).
+"""The ledger's postings partitioned by month of their value date (PostgreSQL; migration 0027).
 
 ``ledger_posting`` is a table partitioned by range of ``value_date`` (its entry's value date,
 copied onto every leg): one partition a month, ``ledger_part.ledger_posting_YYYY_MM``, and a

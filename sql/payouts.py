@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text, upda
 from domain.ledger import COLLECTING_KINDS, EntryKind
 from domain.payouts import DebitOutcome, PayoutStatus
 from sql.bulk import bulk_insert
+from sql.engine import is_postgres
 from sql.models import BankDebit, BankStatementFile, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold, Supplier
 
 
@@ -28,6 +29,9 @@ def counted_through(conn: Connection) -> int:
     return int(conn.execute(select(PayoutBatch.through_entry_id).order_by(
         PayoutBatch.through_entry_id.desc()).limit(1)).scalar() or 0)  # fmt: skip
 
+
+COLLECTIONS_WORK_MEM = "64MB"  # PostgreSQL's memory per hash of the collections' join (docs/PERFORMANCE.md)
+CATCH_UP_ENTRIES = 200_000  # a range of entries this long is hashed whatever the statistics say
 
 # Both sides limited to the range by their primary keys: a day's preparation reads the day's entries,
 # not the whole ledger; reversals (few) join the entry they undo for its kind.
@@ -50,12 +54,26 @@ def collections(conn: Connection, after: int, through: int) -> pd.DataFrame:
     """Money credited to suppliers by entries ``after`` < id ≤ ``through`` of the collecting kinds
     (payments, reclassifications, and their reversals): ``inn``, ``period`` (YYYY-MM of the value
     date), ``service`` ("" when none), ``collected`` (kopecks). A range of the legs' primary key."""
+    tuned = is_postgres(conn)
+    if tuned:
+        # a catch-up over a posted month hashes a million entries: it spilled to disk at the default
+        # 4 MB; and right after a bulk load the tables may have no statistics yet, on which the
+        # planner takes a large range for a few rows: it looped over the legs' index per entry and
+        # sorted two million legs on disk to group them. A long range is joined and grouped by hashing.
+        conn.execute(text(f"SET LOCAL work_mem = '{COLLECTIONS_WORK_MEM}'"))
+        if through - after > CATCH_UP_ENTRIES:
+            conn.execute(text("SET LOCAL enable_nestloop = off"))
+            conn.execute(text("SET LOCAL enable_sort = off"))
     frame = pd.read_sql_query(
         _COLLECTIONS,
         conn,
         params={"lo": after, "hi": through, "kinds": [k.value for k in COLLECTING_KINDS],
                 "reversal": EntryKind.REVERSAL.value},
     )  # fmt: skip
+    if tuned:  # the rest of the preparation's transaction plans as usual
+        conn.execute(text("RESET work_mem"))
+        conn.execute(text("RESET enable_nestloop"))
+        conn.execute(text("RESET enable_sort"))
     frame["inn"] = frame["account"].str.removeprefix("supplier:")
     frame["period"] = frame["value_date"].astype(str).str[:7]
     out = frame.groupby(["inn", "period", "service"], as_index=False)["collected"].sum()
@@ -86,14 +104,16 @@ def fee_base(conn: Connection) -> pd.DataFrame:
     return frame.merge(accrued, on=["inn", "period"], how="left").fillna({"accrued": 0}).astype({"accrued": "int64"})
 
 
-def add_accrued(conn: Connection, inn: str, period: str, amount: int) -> None:
-    """Record ``amount`` more fee accrued for a supplier's month."""
+def add_accrued(conn: Connection, amounts: list[tuple[str, str, int]]) -> None:
+    """Record more fee accrued for suppliers' months: (inn, period, kopecks) each."""
+    if not amounts:
+        return
     conn.execute(
         text(
             "INSERT INTO fee_month (supplier_inn, period, accrued) VALUES (:inn, :period, :a)"
             " ON CONFLICT (supplier_inn, period) DO UPDATE SET accrued = fee_month.accrued + excluded.accrued"
         ),
-        {"inn": inn, "period": period, "a": amount},
+        [{"inn": inn, "period": period, "a": amount} for inn, period, amount in amounts],
     )
 
 

@@ -6,8 +6,9 @@ different channels may be posted at once (``lock_ledger``). Only the payment key
 are staged; payments already posted are skipped (a replay inserts nothing), a key posted before
 with another amount raises ``PostingConflict`` before anything is written, and the new rows go
 straight into ``payment``, ``ledger_entry`` and ``ledger_posting`` by COPY with pre-allocated
-ids. The unique keys of the schema stay as the last line of defence. Entries are checked to
-balance before the caller commits.
+ids: the payments' own, reserved when the night was decided (``reserve_payment_ids``), or
+reserved here for a caller that reserved none. The unique keys of the schema stay as the last
+line of defence. Entries are checked to balance before the caller commits.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ PAYMENT_TABLE_COLUMNS = [
     "account_raw", "account", "uip", "els", "period", "amount", "commission", "payer", "address",
     "matched_uip", "match_rule", "method",
 ]  # fmt: skip
-KEY_COLUMNS = ["pidx", "channel", "operation_id", "occurrence", "amount", "commission"]
+KEY_COLUMNS = ["payment_id", "channel", "operation_id", "occurrence", "amount", "commission"]
 LEG_COLUMNS = ["entry_id", "leg", "account", "amount", "service", "value_date"]
 
 
@@ -61,7 +62,7 @@ class PostingResult:
     payments_known: int
     entries: int
     postings: int
-    ids: pd.DataFrame | None = None  # pidx -> id of each payment this call stored
+    ids: pd.DataFrame | None = None  # payment_id -> id of each payment this call stored (equal when reserved)
 
 
 def payment_source_key(channel: pd.Series, operation_id: pd.Series, occurrence: pd.Series) -> pd.Series:
@@ -69,16 +70,56 @@ def payment_source_key(channel: pd.Series, operation_id: pd.Series, occurrence: 
     return "payment:" + channel.astype(str) + ":" + operation_id.astype(str) + ":" + occurrence.astype(str)
 
 
-def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, splits: pd.DataFrame) -> PostingResult:
+def reserve_payment_ids(conn: Connection, count: int) -> range:
+    """Reserve ``count`` consecutive payment ids (``sql.bulk.allocate_ids``): the decision step
+    reserves the night's under the run lock, and posting stores the payments under them.
+
+    PostgreSQL takes them from the sequence, which never hands them out again. SQLite has no
+    sequence: the block starts after the highest stored id, which is sound while one run at a time
+    posts (the run lock) and a plan left unposted is finished only while its ids are still free
+    (``payment_ids_taken``)."""
+    return allocate_ids(conn, "payment", count)
+
+
+def ids_in_key_order(block: range, payments: pd.DataFrame, group: np.ndarray | None = None) -> np.ndarray:
+    """The ids of ``block`` handed to ``payments`` (``channel``, ``operation_id``, ``occurrence``)
+    in the order of their keys within each ``group`` (a register: one channel), groups in
+    ascending order: the order ``post_payments`` stores a register's payments in when it reserves
+    their ids itself. Built in Arrow: a night has a million keys."""
+    if len(payments) == 0:
+        return np.empty(0, dtype=np.int64)
+    occurrence = pc.cast(pa.array(payments["occurrence"].to_numpy(dtype=np.int64)), pa.string())
+    rest = pc.binary_join_element_wise(pa.array(payments["operation_id"], pa.string()), occurrence, ":")
+    columns = {"group": np.zeros(len(payments), dtype=np.int64) if group is None else np.asarray(group, np.int64),
+               "channel": pa.array(payments["channel"], pa.string()), "rest": rest}  # fmt: skip
+    order = pc.sort_indices(pa.table(columns), sort_keys=[(c, "ascending") for c in columns]).to_numpy()
+    return in_order(block, order)
+
+
+def payment_ids_taken(conn: Connection, first: int, last: int) -> int:
+    """How many stored payments have an id in [first, last]."""
+    return int(
+        conn.execute(text("SELECT COUNT(*) FROM payment WHERE id BETWEEN :a AND :b"), {"a": first, "b": last})
+        .scalar_one()
+    )
+
+
+def post_payments(
+    conn: Connection, register_id: int, payments: pd.DataFrame, splits: pd.DataFrame, *, reserved: bool = False
+) -> PostingResult:
     """Post a register's payments with their splits as balanced ledger entries.
 
-    ``payments`` has the payment columns plus ``pidx`` (unique in the batch), ``channel``,
+    ``payments`` has the payment columns plus ``payment_id`` (unique in the batch), ``channel``,
     ``occurrence``, ``matched_uip`` and ``match_rule`` (None for suspense), and may have
     ``agent`` (the channel whose agent account is debited, else ``channel``),
     ``value_date`` (ISO text; the entry's value date, else ``paid_date``) and ``document_version``
     (the version of the matched ПД whose lines the split used; NULL for suspense); ``splits`` has
-    ``pidx``, ``supplier_inn``, ``service``, ``amount``. Runs inside the caller's transaction:
-    the caller commits, and a failure rolls the whole register back.
+    ``payment_id``, ``supplier_inn``, ``service``, ``amount``. With ``reserved`` the payment ids
+    are the payments' own, reserved by the caller (``reserve_payment_ids``, in key order, as the
+    decision step does) and stored as they are; without, they only name the batch's payments for
+    their splits and the stored ids are reserved here, in key order (``PostingResult.ids`` maps
+    them). Runs inside the caller's transaction: the caller commits, and a failure rolls the whole
+    register back.
 
     A caller that hands ``payments`` and ``splits`` over (keeps no reference of its own) lets their
     text go as soon as it is in the database, before the entries and their legs are written.
@@ -98,22 +139,27 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
         # Whose agent account the payments debit: their channel's, or the bank's that carries the
         # money of a ГИС ЖКХ channel without an agent (``agent``, docs/RULES.md).
         debtor = "agent" if "agent" in frame.columns else "channel"
-        legs_of = frame[["pidx", debtor, "amount", "commission"]].rename(columns={debtor: "channel"})
+        legs_of = frame[["payment_id", debtor, "amount", "commission"]].rename(columns={debtor: "channel"})
         building = pool.submit(payment_postings, legs_of, splits)
         del legs_of
         del splits
         channels = frame["channel"].unique()
         lock_ledger(conn, str(channels[0]) if len(channels) == 1 else None)  # one register: one channel
         known = _known_payments(conn, frame)
-        new = frame[~frame["pidx"].isin(known)] if known else frame
+        new = frame[~frame["payment_id"].isin(known)] if known else frame
         # Stored in key order, ids given in that order: the unique keys (payment key, entry
         # source_key) and the ids then grow left to right in their indexes instead of landing on
         # random pages. The rows are sent in that order a batch at a time (no sorted copy).
         source_key = payment_source_key(new["channel"], new["operation_id"], new["occurrence"])
-        order = key_order(source_key)
+        if reserved:  # reserved in key order: the ids' order is the keys'
+            ids = new["payment_id"].to_numpy(dtype=np.int64)
+            order = id_order(ids)
+        else:
+            order = key_order(source_key)
+            ids = in_order(reserve_payment_ids(conn, len(new)), order)
         new = new.assign(
             source_key=source_key,
-            id=in_order(allocate_ids(conn, "payment", len(new)), order),
+            id=ids,
             entry_id=in_order(allocate_ids(conn, "ledger_entry", len(new)), order),
             register_id=register_id,
         )
@@ -125,7 +171,8 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
         # payment dated out of range is held in suspense on the run date).
         value_date = new["value_date"] if "value_date" in new.columns else new["paid_date"]
         version = new["document_version"] if "document_version" in new.columns else None
-        new = new[["pidx", "id", "entry_id", "source_key"]].assign(value_date=value_date, document_version=version)
+        new = new[["payment_id", "id", "entry_id", "source_key"]]
+        new = new.assign(value_date=value_date, document_version=version)
         del frame
         postings = building.result()  # re-raises UnbalancedEntry: the caller's transaction rolls back
 
@@ -142,8 +189,8 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
             "description": "",
         }
     )
-    new = new[["pidx", "id", "entry_id"]]
-    legs = entry_legs(postings, new["pidx"].to_numpy(), new["entry_id"].to_numpy())
+    new = new[["payment_id", "id", "entry_id"]]
+    legs = entry_legs(postings, new["payment_id"].to_numpy(), new["entry_id"].to_numpy())
     del postings
     legs["value_date"] = _leg_dates(legs["entry_id"].to_numpy(), entries["id"].to_numpy(), entries["value_date"])
     days = _days(entries["value_date"])
@@ -155,7 +202,7 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
     # The entries are hashed while the server takes in their legs (Arrow and the COPY writer let go of
     # the GIL): the legs are the larger half of what is sent, and they do not need the hashes.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(_entry_hashes, batch, entries.assign(pidx=new["pidx"].to_numpy()), paid, legs, order)
+        hashing = pool.submit(_entry_hashes, batch, entries, new["payment_id"].to_numpy(), paid, legs, order)
         del paid
         bulk_insert(conn, "ledger_posting", legs, LEG_COLUMNS, leg_order)
         entries["hash"] = hashing.result()
@@ -166,29 +213,31 @@ def post_payments(conn: Connection, register_id: int, payments: pd.DataFrame, sp
         first, last = int(new["entry_id"].min()), int(new["entry_id"].max())
         add_to_balances(conn, first, last, len(legs), (min(days), max(days)))
         link_batch(conn, batch, head=head, entries=len(new), legs=len(legs), first=first, last=last)
-    ids = new[["pidx", "id"]].reset_index(drop=True)
+    ids = new[["payment_id", "id"]].reset_index(drop=True)
     return PostingResult(batch, len(new), payments_seen - len(new), len(new), len(legs), ids)
 
 
 def _entry_hashes(
-    batch: str, entries: pd.DataFrame, paid: pa.Array, legs: pd.DataFrame, order: np.ndarray | None
-) -> np.ndarray:
-    """The chained hash of each new entry (``domain.chain``), in the rows' order.
+    batch: str, entries: pd.DataFrame, payment_ids: np.ndarray, paid: pa.Array, legs: pd.DataFrame,
+    order: np.ndarray | None,
+) -> np.ndarray:  # fmt: skip
+    """The chained hash of each new entry (``domain.chain``), in the rows' order; ``payment_ids``
+    are the entries' payments as the batch names them (the legs' ``payment_id``).
 
-    The content is built in the order the legs come in (by ``pidx``: no copy of millions of legs),
-    and only the finished contents are put in id order, which is ``order``'s (the ids were handed
-    out along it), for chaining.
+    The content is built in the order the legs come in (by ``payment_id``: no copy of millions of
+    legs), and only the finished contents are put in id order, which is ``order``'s (the ids were
+    handed out along it), for chaining.
     """
-    legs_pidx = legs["pidx"].to_numpy(np.int64)
-    pidx = entries["pidx"].to_numpy(np.int64)
-    by_pidx = None if bool(np.all(pidx[1:] >= pidx[:-1])) else np.argsort(pidx, kind="stable")
-    rows = entries if by_pidx is None else entries.iloc[by_pidx]
+    legs_pid = legs["payment_id"].to_numpy(np.int64)
+    pid = np.asarray(payment_ids, dtype=np.int64)
+    by_pid = None if bool(np.all(pid[1:] >= pid[:-1])) else np.argsort(pid, kind="stable")
+    rows = entries if by_pid is None else entries.iloc[by_pid]
     table = pa.table({f: pa.array(rows[f], from_pandas=True) for f in ENTRY_FIELDS})
     leg_table = pa.Table.from_pandas(legs[list(LEG_FIELDS)], preserve_index=False)
-    offsets = leg_offsets(rows["pidx"].to_numpy(np.int64), legs_pidx)
-    contents = entry_contents(table, paid if by_pidx is None else paid.take(by_pidx), legs_part(leg_table, offsets))
-    # contents[k] is row by_pidx[k]; the chain goes in id order: row order[0], order[1], …
-    position = np.arange(len(rows)) if by_pidx is None else np.argsort(by_pidx)
+    offsets = leg_offsets(pid if by_pid is None else pid[by_pid], legs_pid)
+    contents = entry_contents(table, paid if by_pid is None else paid.take(by_pid), legs_part(leg_table, offsets))
+    # contents[k] is row by_pid[k]; the chain goes in id order: row order[0], order[1], …
+    position = np.arange(len(rows)) if by_pid is None else np.argsort(by_pid)
     chain = position if order is None else position[order]
     hashes = np.array(chain_hashes([batch] * len(rows), contents, order=chain), dtype=object)
     out = np.empty(len(hashes), dtype=object)
@@ -211,20 +260,16 @@ def _days(dates: pd.Series) -> list[date]:
     return [v if isinstance(v, date) else date.fromisoformat(str(v)[:10]) for v in pd.unique(dates.dropna())]
 
 
-def entry_legs(postings: pd.DataFrame, pidx: np.ndarray, entry_ids: np.ndarray) -> pd.DataFrame:
-    """The postings of the payments ``pidx`` (grouped by ``pidx``, as ``payment_postings`` gives
-    them) with their ``entry_id`` and their ``leg`` (1, 2, … within the entry); the postings of
-    other payments (already posted) are left out. Array lookups instead of a merge and a group-by:
-    a register has millions of legs."""
-    where = postings["pidx"].to_numpy(dtype=np.int64)
-    pidx = np.asarray(pidx, dtype=np.int64)
+def entry_legs(postings: pd.DataFrame, payment_ids: np.ndarray, entry_ids: np.ndarray) -> pd.DataFrame:
+    """The postings of the payments ``payment_ids`` (grouped by ``payment_id``, as
+    ``payment_postings`` gives them) with their ``entry_id`` and their ``leg`` (1, 2, … within the
+    entry); the postings of other payments (already posted) are left out. Array lookups instead of
+    a merge and a group-by: a register has millions of legs."""
+    where = postings["payment_id"].to_numpy(dtype=np.int64)
+    pid = np.asarray(payment_ids, dtype=np.int64)
     if len(where) == 0:
         return postings.assign(entry_id=np.empty(0, dtype=np.int64), leg=np.empty(0, dtype=np.int64))
-    # A lookup table over the register's own range of the night's numbering, not from 0.
-    base = int(min(where.min(), pidx.min(initial=where.min())))
-    entry_of = np.full(int(max(where.max(), pidx.max(initial=0))) - base + 1, -1, dtype=np.int64)
-    entry_of[pidx - base] = entry_ids
-    entry = entry_of[where - base]
+    entry = _entries_of(where, pid, np.asarray(entry_ids, dtype=np.int64))
     mine = entry >= 0
     if not mine.all():
         postings, where, entry = postings[mine], where[mine], entry[mine]
@@ -234,6 +279,32 @@ def entry_legs(postings: pd.DataFrame, pidx: np.ndarray, entry_ids: np.ndarray) 
     position = np.arange(n, dtype=np.int64)
     leg = position - np.maximum.accumulate(np.where(first, position, 0)) + 1
     return postings.assign(entry_id=entry, leg=leg)
+
+
+def _entries_of(where: np.ndarray, payment_ids: np.ndarray, entry_ids: np.ndarray) -> np.ndarray:
+    """The entry id of the payment of each of ``where`` (-1 for a payment not in ``payment_ids``)."""
+    low, high = int(where.min()), int(where.max())
+    if len(payment_ids):
+        low, high = min(low, int(payment_ids.min())), max(high, int(payment_ids.max()))
+    if high - low < 4 * (len(where) + len(payment_ids)) + 1024:
+        # A lookup table over the register's own range of ids (a block reserved for it), not from 0.
+        entry_of = np.full(high - low + 1, -1, dtype=np.int64)
+        entry_of[payment_ids - low] = entry_ids
+        return entry_of[where - low]
+    # ids far apart (a caller's own numbering): a binary search instead of a table that large
+    if not len(payment_ids):
+        return np.full(len(where), -1, dtype=np.int64)
+    order = np.argsort(payment_ids, kind="stable")
+    sorted_ids = payment_ids[order]
+    at = np.minimum(np.searchsorted(sorted_ids, where), len(sorted_ids) - 1)
+    return np.where(sorted_ids[at] == where, entry_ids[order][at], -1)
+
+
+def id_order(ids: np.ndarray) -> np.ndarray | None:
+    """Row positions that put ``ids`` in ascending order; None when they already are."""
+    if bool(np.all(ids[1:] > ids[:-1])):
+        return None
+    return np.argsort(ids, kind="stable")
 
 
 def key_order(keys: pd.Series) -> np.ndarray | None:
@@ -253,19 +324,19 @@ def in_order(ids: range, order: np.ndarray | None) -> np.ndarray:
 
 
 def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
-    """``pidx`` of the batch's payments already posted; raise on a key posted with another amount."""
+    """``payment_id`` of the batch's payments already posted; raise on a key posted with another amount."""
     stage = dict(zip(KEY_COLUMNS, ["BIGINT", "TEXT", "TEXT", "INTEGER", "BIGINT", "BIGINT"], strict=True))
     # One join: every key already stored, flagged when it was stored with other amounts.
     with staged(conn, "stage_key", frame, stage):
         found = read_frame(
             conn,
-            "SELECT s.pidx, CASE WHEN p.amount <> s.amount OR p.commission <> s.commission THEN 1 ELSE 0 END"
+            "SELECT s.payment_id, CASE WHEN p.amount <> s.amount OR p.commission <> s.commission THEN 1 ELSE 0 END"
             " AS conflict, s.channel, s.operation_id, s.occurrence, s.amount AS new, p.amount AS old,"
             " s.commission AS new_commission, p.commission AS old_commission FROM stage_key s JOIN payment p"
             " ON p.channel = s.channel AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence",
             strings=("channel", "operation_id"),
         )
-    conflicts = found[found["conflict"].astype("int64") == 1].sort_values("pidx").head(10)
+    conflicts = found[found["conflict"].astype("int64") == 1].sort_values("payment_id").head(10)
     if len(conflicts):
         listed = "; ".join(
             f"{r.channel}/{r.operation_id}#{r.occurrence}: posted {r.old} (commission {r.old_commission}),"
@@ -273,7 +344,7 @@ def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
             for r in conflicts.itertuples()
         )
         raise PostingConflict(f"payments already posted with other amounts: {listed}")
-    return set(found["pidx"].astype("int64").tolist())
+    return set(found["payment_id"].astype("int64").tolist())
 
 
 def add_to_balances(

@@ -139,6 +139,19 @@ def stored_payments(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
     return found.astype({"id": "int64", "in_suspense": bool})
 
 
+def payments_in_suspense(conn: Connection, ids: pd.Series) -> pd.Series:
+    """Which of the payment ``ids`` are stored and still in suspense (no ПД matched). The ids are
+    staged and joined on the payment table's primary key."""
+    if ids.empty:
+        return pd.Series(dtype="int64")
+    probe = pd.DataFrame({"id": pd.unique(ids.to_numpy(dtype="int64"))})
+    with staged(conn, "probe_id", probe, {"id": "BIGINT"}):
+        found = pd.read_sql_query(
+            text("SELECT p.id FROM probe_id k JOIN payment p ON p.id = k.id WHERE p.matched_uip IS NULL"), conn
+        )
+    return found["id"].astype("int64")
+
+
 def previous_payments(conn: Connection, dates: list[str]) -> pd.DataFrame:
     """Payments stored earlier with a paid date among ``dates`` (not those of recalled registers), for
     cross-channel duplicates."""

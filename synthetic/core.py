@@ -3,7 +3,8 @@
 Layout written under ``dir``: ``suppliers.csv``, ``charges.csv``, ``inbox/<channel>/`` registers
 (``sber``: three Sber classic files; ``rshb``: one Sber multi-service file; ``online``: one ``|``
 file with a header row; ``portal``: one XLSX; ``gis``: one ГИС ЖКХ XML), ``inbox/statements/`` the
-bank statement, and ``manifest.json`` with the facts a test needs. A channel missing from the
+bank statement (with ``payers=True`` also a handful of payers' own п/п, ``synthetic.payers``, when
+the configuration has a channel for them), and ``manifest.json`` with the facts a test needs. A channel missing from the
 configuration gets no register (``sber`` is required: it carries most planted defects).
 The channels, agents, tariffs and the center's account come from ``dir/rkc.yaml`` when it exists,
 else from the default configuration. Deterministic: one seed, one ``numpy`` generator, no clock.
@@ -17,16 +18,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from domain.commission import expected_commission
 from domain.identifiers import inn
+from parsers.yaml_load import safe_load
 from rkc.config import CONFIG_NAME, Config, default_config_text, load_config, parse_config
 from synthetic import payments as pay
 from synthetic.gis import write_gis
 from synthetic.manifest import build_manifest
 from synthetic.methods import center_requisites
 from synthetic.multiservice import write_multiservice
+from synthetic.payers import PayerTransfer, payer_transfers
 from synthetic.pipe import write_pipe
 from synthetic.portal import write_portal
 from synthetic.sber import RegisterFile, write_sber
@@ -53,12 +55,13 @@ class GeneratedDay:
     next_day_statement: Path | None = None  # the next day's statement, with the late п/п; not in the inbox
     late_transfer: Transfer | None = None  # that late п/п, for a month to carry into the next day's statement
     closing: int = 0  # the statement's closing balance, kopecks
+    payers: tuple[PayerTransfer, ...] = ()  # payers' own п/п in the statement (``payers=True``)
 
 
 def _config(directory: Path) -> Config:
     if (directory / CONFIG_NAME).is_file():
         return load_config(directory)
-    return parse_config(yaml.safe_load(default_config_text()), directory)
+    return parse_config(safe_load(default_config_text()), directory)
 
 
 MIN_ACCOUNTS = 5
@@ -70,7 +73,7 @@ class GenerateError(ValueError):
 
 def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int = 1,
              run_date: date | None = None, world_seed: int | None = None,
-             bank: BankDay | None = None) -> GeneratedDay:  # fmt: skip
+             bank: BankDay | None = None, payers: bool = False) -> GeneratedDay:  # fmt: skip
     """Write a synthetic center's day into ``dir`` (see the module doc); same seed, same bytes.
 
     ``run_date`` is the night of the run (default 2026-11-20): payments are of the day before,
@@ -80,6 +83,9 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     one center, its charges imported once; without it one generator draws everything, as always.
     ``bank`` (a day of ``synthetic.month``): the statement's opening balance and the documents it
     carries over from the days before, instead of a random opening and one debit to a supplier.
+    ``payers``: the statement lists a handful of payers' own п/п too (``synthetic.payers``; drawn
+    apart, so the other files stay the bytes they are without them), when the configuration has a
+    channel of format ``statement`` to take them; the manifest's expectations count them.
     """
     if accounts < MIN_ACCOUNTS:
         raise GenerateError(f"need at least {MIN_ACCOUNTS} accounts, got {accounts}")
@@ -151,7 +157,10 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     late = next((f for f in files if f.channel == "portal"), files[-1])
     center_inn = _center_inn(rng)
     center = (config.center_name, center_inn, config.center_account)
-    transfers = [_transfer(config, plan, f, center) for f in files if f is not late]
+    orders = _payment_orders(config, plan, files, center)
+    transfers = [orders[f.path] for f in files if f is not late]
+    direct = payer_transfers(seed, world, plan, run, center) if payers and config.direct_channel else []
+    transfers += [p.transfer for p in direct]
     opening = int(rng.integers(50_000_000, 500_000_000))
     sup = suppliers.iloc[int(rng.integers(len(suppliers)))]
     debit = Transfer(str(int(rng.integers(1, 999))), run, opening // 3, False, center,
@@ -167,20 +176,33 @@ def generate(dir: Path, *, accounts: int = 1000, payments: int = 5000, seed: int
     # The late п/п arrives the next day: that statement is the next night's, so it waits outside the
     # inbox (next-day/statements/) for whoever wants to watch the register tie a night late.
     arrives = run + timedelta(days=1)
-    late_transfer = _transfer(config, plan, late, center)
+    late_transfer = orders[late.path]
     next_statement = write_statement(directory / "next-day" / "statements" / f"kl_to_1c_{arrives:%Y%m%d}.txt",
                                      account=config.center_account, bic=config.center_bic, day=arrives,
                                      opening=int(statement["closing"]), transfers=[late_transfer])  # fmt: skip
 
     manifest = directory / "manifest.json"
     facts = build_manifest(directory, seed=seed, run=run, op_day=op_day, world=world, plan=plan, files=files,
-                           late=late, statement=statement, next_statement=next_statement,
+                           late=late, orders=orders, money_from=config.money_from, statement=statement,
+                           next_statement=next_statement,
                            charges=(charges_csv, encoding, decimal), suppliers_csv=suppliers_csv,
-                           center_inn=center_inn, commission=commission)  # fmt: skip
+                           center_inn=center_inn, commission=commission,
+                           payers=(config.direct_channel, direct))  # fmt: skip
     manifest.write_text(json.dumps(facts, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return GeneratedDay(directory, run, suppliers_csv, charges_csv, [f.path for f in files],
                         [Path(statement["file"])], manifest, Path(next_statement["file"]), late_transfer,
-                        int(statement["closing"]))  # fmt: skip
+                        int(statement["closing"]), tuple(direct))  # fmt: skip
+
+
+def _payment_orders(config: Config, plan: pay.Plan, files: list[RegisterFile],
+                    center: tuple[str, str, str]) -> dict[Path, Transfer]:  # fmt: skip
+    """The п/п that carries each register's money (``_transfer``): its agent's; for a ГИС ЖКХ
+    register whose money a bank pays (``money_from``, the default configuration's shape) a п/п of
+    that bank apart (rule ``bank_transfer``, docs/RULES.md), never one from ГИС ЖКХ. Not in the п/п
+    of the bank's own register (rule ``with_bank``): a recall of that register (``synthetic.month``)
+    would leave its corrected copy TRANSFER_MISMATCH against the п/п it freed, which carries the
+    notifications' money too."""
+    return {f.path: _transfer(config, plan, f, center) for f in files}
 
 
 def _transfer(config: Config, plan: pay.Plan, f: RegisterFile, center: tuple[str, str, str]) -> Transfer:

@@ -3,6 +3,9 @@
 Amounts are integer kopecks. ``expected`` states what a correct nightly run makes of the day:
 the quarantined register, the rejected line, the duplicate copies that must not be posted, the
 unknown accounts going to suspense, and the register whose п/п is missing from the statement.
+With payers' own п/п in the statement, ``direct`` lists them (each with the ЛС and period of the ПД
+it pays, or none: suspense), and ``expected`` counts them: their register (the statement's, of the
+channel of format ``statement``) is posted and tied like the others.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from synthetic import payments as pay
+from synthetic.payers import PayerTransfer
 from synthetic.payments import Plan
 from synthetic.sber import RegisterFile
+from synthetic.statement import Transfer
 from synthetic.world import World
 
 DESCRIPTIONS = {
@@ -29,7 +34,8 @@ DESCRIPTIONS = {
     "identical": "two identical legitimate payments in one file (both kept)",
     "duplicate": "the same operation in two files of one channel (DUPLICATE_PAYMENT, the copy)",
     "cross_channel": "the same payment in the sber register and as a ГИС ЖКХ notification "
-    "(DUPLICATE_CROSS_CHANNEL; the channel of lower priority is not posted)",
+    "(DUPLICATE_CROSS_CHANNEL; the copy not posted is the ГИС ЖКХ one when a bank pays its money, money_from, "
+    "else that of the channel of lower priority)",
     "bad_footer": "footer count and sum off (REGISTER_TOTAL_MISMATCH, register quarantined)",
     "late_transfer": "register whose п/п is not in today's statement (TRANSFER_MISSING); it is in the next "
                      "day's statement, next-day/statements/, outside the inbox",
@@ -61,10 +67,14 @@ def _defect(plan: Plan, files: list[RegisterFile], rows: list[int], root: Path, 
 
 
 def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: World, plan: Plan,
-                   files: list[RegisterFile], late: RegisterFile, statement: dict[str, object],
+                   files: list[RegisterFile], late: RegisterFile, orders: dict[Path, Transfer],
+                   money_from: dict[str, str], statement: dict[str, object],
                    next_statement: dict[str, object], charges: tuple[Path, str, str], suppliers_csv: Path,
-                   center_inn: str, commission: np.ndarray) -> dict[str, object]:  # fmt: skip
-    """The manifest's content (JSON-ready)."""
+                   center_inn: str, commission: np.ndarray,
+                   payers: tuple[str | None, list[PayerTransfer]] = (None, [])) -> dict[str, object]:  # fmt: skip
+    """The manifest's content (JSON-ready); ``orders``: the п/п carrying each register's money (a ГИС
+    ЖКХ register's is its bank's, ``money_from``: the channels whose money a bank pays); ``payers``:
+    the channel of payers' п/п and theirs."""
     d = plan.defects
     bad = next(f for f in files if "count" in f.declared and f.declared["count"] != len(f.rows))
     partial = np.flatnonzero(plan.kind == pay.PARTIAL).tolist()
@@ -97,8 +107,9 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
             "file": _rel(f.path, root), "channel": f.channel, "format": f.format, "lines": len(f.rows),
             "first_line": f.first_line, "amount": f.amount, "commission": f.commission, "transfer": f.transfer,
             "register_no": f.register_no, "register_date": f.register_date.isoformat(),
-            "payment_order": {"number": f.payment_order[0], "date": f.payment_order[1].isoformat(),
-                              "in_statement": f is not late} if f.payment_order else None,
+            "payment_order": {"number": orders[f.path].number, "date": orders[f.path].day.isoformat(),
+                              "amount": orders[f.path].amount, "in_statement": f is not late},
+            "money_from": money_from.get(f.channel),
             "declared": f.declared, "expected_status": "quarantined" if f is bad else "ok",
             "by_kind": {pay.KIND_NAMES[k]: int((plan.kind[f.rows] == k).sum()) for k in range(4)},
         })  # fmt: skip
@@ -116,8 +127,15 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
         "transfer_missing": [_rel(late.path, root)],
         "registers_tied": [_rel(f.path, root) for f in posted_or_suspense if f is not late],
     }  # fmt: skip
-    expected["posted_amount"] = (total - expected["quarantined"]["amount"] - expected["rejected"]["amount"]
-                                 - expected["duplicates"]["amount"] - expected["suspense"]["amount"])  # fmt: skip
+    direct = _direct(root, world, statement, *payers)
+    if direct:
+        expected["payment_lines"] += direct["count"]
+        expected["amount_total"] += direct["amount"]
+        expected["suspense"] = {k: expected["suspense"][k] + direct["suspense"][k] for k in ("lines", "amount")}
+        expected["registers_tied"].append(direct["file"])
+    expected["posted_amount"] = (expected["amount_total"] - expected["quarantined"]["amount"]
+                                 - expected["rejected"]["amount"] - expected["duplicates"]["amount"]
+                                 - expected["suspense"]["amount"])  # fmt: skip
     charges_csv, encoding, decimal = charges
     return {
         "seed": seed, "run_date": run.isoformat(), "operating_day": op_day.isoformat(),
@@ -135,4 +153,24 @@ def build_manifest(root: Path, *, seed: int, run: date, op_day: date, world: Wor
         "defects": defects,
         "expected": expected,
         "commission_total": int(commission.sum()),
+        **({"direct": direct} if direct else {}),
     }  # fmt: skip
+
+
+def _direct(root: Path, world: World, statement: dict[str, object], channel: str | None,
+            payers: list[PayerTransfer]) -> dict[str, object] | None:  # fmt: skip
+    """The payers' own п/п of the statement: each with the ЛС and period of the ПД it pays (None:
+    its purpose names none, suspense), and their register's totals."""
+    if channel is None or not payers:
+        return None
+    period = world.doc_period(np.array([max(p.doc, 0) for p in payers]))
+    items = [{"number": p.transfer.number, "amount": p.transfer.amount, "purpose": p.transfer.purpose,
+              "payer": p.transfer.payer[0], "payer_account": p.transfer.payer[2], "account": p.account,
+              "period": str(period[i]) if p.doc >= 0 else None, "expected": "posted" if p.doc >= 0 else "suspense"}
+             for i, p in enumerate(payers)]  # fmt: skip
+    unnamed = [p.transfer.amount for p in payers if p.doc < 0]
+    return {"description": "payers' own п/п to the center's account, the ЛС and month in the purpose only "
+                           "(channel of format statement; a purpose naming nothing goes to suspense)",
+            "channel": channel, "file": _rel(Path(statement["file"]), root), "count": len(payers),
+            "amount": sum(p.transfer.amount for p in payers),
+            "suspense": {"lines": len(unnamed), "amount": sum(unnamed)}, "transfers": items}  # fmt: skip

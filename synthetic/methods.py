@@ -1,9 +1,10 @@
 """How the generated day's payers paid: the method cells of the registers that write one, and the
 receipt's QR payload (ГОСТ Р 56042) where the payer scanned it.
 
-Every method of the seed but the direct transfer (a channel of its own) comes out of a generated
-day: Sber's and the multi-service bank's cashier column tells a teller (cashier), a device
-(terminal) and the online bank (bank_app); ГИС ЖКХ is its channel's default; the online service
+Every method of the seed comes out of a generated day: the direct transfer is the payers' own п/п
+of the statement (``synthetic.payers``, the default of channel ``direct``); Sber's and the
+multi-service bank's cashier column tells a teller (cashier), a device (terminal) and the online
+bank (bank_app); ГИС ЖКХ is its channel's default; the online service
 writes a method column (its app, autopay, the payment widgets of the supplier's site, the УК's
 cabinet and the center's site); the regional portal writes «Способ оплаты» (the portal itself,
 Госуслуги, a QR scan) and, for a scan, the scanned payload. The configuration that reads them is

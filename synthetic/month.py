@@ -9,7 +9,7 @@ as prepared; ``ДатаСписано`` the next day), and yesterday's late п/�
 previous one's closing balance (the first at zero, where the ledger's bank account starts), so the
 cash bridge ties. Every generated day has a register with a spoilt footer whose п/п is in that
 day's statement (quarantined: the money waits in ``agent_unallocated``). Besides, after night 1
-a payer is refunded (``request_refund`` as ``user``) and an agent recalls a posted register
+a payer is refunded (``request_refund`` as ``user``, dated that night) and an agent recalls a posted register
 (``reverse_register``); before night 2 the agent's corrected copy arrives, and so does a ГИС ЖКХ
 cancellation of a payment notified the day before (``synthetic.month_events``).
 """
@@ -95,7 +95,7 @@ def run_month(config: Config, engine: Engine, first: date, days: int, night: Cal
             month.cancelled_order = cancel_gis_payment(config, engine, notified, run)
         month.nights.append(night(run))
         if n == EVENT_NIGHT:
-            month.refund_id = refund_a_payer(config, engine, notified, user)
+            month.refund_id = refund_a_payer(config, engine, notified, user, run)
             month.recall = recall_register(engine, run)
         prepared = prepare(config, engine, run)
         month.prepared.append(prepared)

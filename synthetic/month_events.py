@@ -80,9 +80,10 @@ def gis_payments(engine: Engine, orders: list[str]) -> list[tuple[str, int]]:
     return [(o, int(posted[o])) for o in orders if o in posted]
 
 
-def refund_a_payer(config: Config, engine: Engine, orders: list[str], user: str) -> int:
+def refund_a_payer(config: Config, engine: Engine, orders: list[str], user: str, on: date) -> int:
     """Refund the first posted payment of ``orders`` (``gis_orders``) to its payer as ``user`` (an
-    accountant): all of it up to the refund limit, else the limit; returns the refund's id."""
+    accountant) on the night ``on``: all of it up to the refund limit, else the limit; returns the
+    refund's id."""
     _, payment_id = gis_payments(engine, orders)[0]
     with engine.connect() as conn:
         payment = payment_row(conn, payment_id)
@@ -92,7 +93,7 @@ def refund_a_payer(config: Config, engine: Engine, orders: list[str], user: str)
     account = bank_account.with_key(f"40817810{payment_id:012d}", PAYER_BIC)
     ask = RefundAsk(payment_id, amount, payment["payer"] or "Плательщик", account, PAYER_BIC, "",
                     "плательщик оплатил дважды: возврат по заявлению")  # fmt: skip
-    return request_refund(config, engine, acting_user(engine, user), ask).refund_id
+    return request_refund(config, engine, acting_user(engine, user), ask, on=on).refund_id
 
 
 def recall_register(engine: Engine, night: date) -> Recall:

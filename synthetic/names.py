@@ -78,6 +78,14 @@ OTHER_SUPPLIERS = (
     ("gas", "ООО «Газпром межрегионгаз Ставрополь»", "mrg26", ("газоснабжение",)),
 )
 UK_SERVICES = ("содержание жилого помещения",)
+# The center's fee by the supplier's contract (docs/FORMATS.md «Suppliers directory»): percent, monthly
+# minimum and maximum in rubles, another percent for named services; "" where the contract has none.
+# Fixed per kind (no random draw, so the rest of a generated day is what it was before the terms).
+FEE_TERMS = {
+    "uk": ("1.5", "500", "", ""), "energo": ("1", "", "300", ""), "teplo": ("1", "", "", "горячее водоснабжение=0.5"),
+    "voda": ("0.9", "", "", ""), "tko": ("", "", "", ""), "fond": ("", "", "", ""), "gas": ("1.2", "", "", ""),
+}  # fmt: skip
+FEE_COLUMNS = ("fee_percent", "fee_min", "fee_max", "fee_services")
 # Monthly amount ranges per service, rubles (low, high).
 SERVICE_RUBLES = {
     "содержание жилого помещения": (800, 3500), "электроэнергия": (300, 2500), "отопление": (1500, 5200),

@@ -31,7 +31,7 @@ _ELS_LETTERS = "АБВГДЕЖИКЛМНПРСТ"
 class World:
     """Suppliers, accounts and charges of the synthetic center: arrow strings and numpy numbers."""
 
-    suppliers: pd.DataFrame  # inn, name, kpp, bank_account, bic, email, kind (a few rows)
+    suppliers: pd.DataFrame  # inn, name, kpp, bank_account, bic, email, kind, fee terms (a few rows)
     account_raw: pa.Array  # ЛС as printed on the receipt (some zero-padded)
     account: pa.Array  # ЛС compact
     payer: pa.Array
@@ -83,7 +83,8 @@ def make_suppliers(rng: np.random.Generator, accounts: int) -> pd.DataFrame:
         suffix = f"-{repeat + 1}" if repeat else ""
         rows.append({"inn": value, "name": name.replace("»", f"{suffix}»") if suffix else name,
                      "kpp": value[:4] + "01001", "bank_account": bank_account.with_key(raw, bic), "bic": bic,
-                     "email": f"buh@{mail}{suffix}.ru", "kind": kind})  # fmt: skip
+                     "email": f"buh@{mail}{suffix}.ru", "kind": kind,
+                     **dict(zip(names.FEE_COLUMNS, names.FEE_TERMS[kind], strict=True))})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -192,8 +193,9 @@ def _with_uips(world: World) -> World:
 
 
 def write_suppliers(path: Path, suppliers: pd.DataFrame) -> None:
-    """``suppliers.csv``: ``inn;name;kpp;bank_account;bic;email``, UTF-8."""
-    cols = ["inn", "name", "kpp", "bank_account", "bic", "email"]
+    """``suppliers.csv``: ``inn;name;kpp;bank_account;bic;email;fee_percent;fee_min;fee_max;fee_services``,
+    UTF-8 (the fee terms by the supplier's kind, ``names.FEE_TERMS``)."""
+    cols = ["inn", "name", "kpp", "bank_account", "bic", "email", *names.FEE_COLUMNS]
     body = join([arr(suppliers[c].astype(str).tolist()) for c in cols], ";")
     path.write_bytes((";".join(cols) + "\n").encode("utf-8") + encode_lines(body))
 

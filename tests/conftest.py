@@ -32,6 +32,35 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("RKC_SIGNING_KEY", "rkc-tests-signing-key-0123456789abcdef")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2 at its lowest cost in the tests' own process: still argon2, verified the same way, but
+    the default cost per hash and per login adds up over the suite's thousands of users and logins."""
+    from argon2 import PasswordHasher
+
+    from rkc import users
+
+    saved = users._hasher, users._DUMMY
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users._DUMMY = users._hasher.hash("rkc-no-such-user")
+    yield
+    users._hasher, users._DUMMY = saved
+
+
+@pytest.fixture(scope="session")
+def harness() -> Iterator[None]:
+    """One temporary Prefect server per test worker for every flow test (starting one costs seconds)."""
+    from prefect.logging.configuration import setup_logging
+    from prefect.testing.utilities import prefect_test_harness
+
+    # Prefect's console handler binds the stream it finds when logging is first set up; set up inside
+    # CliRunner.invoke, that is the runner's buffer, closed when the invocation ends, and the next
+    # flow's log lines then failed on it (RecursionError). Set up here, it binds pytest's stream.
+    setup_logging()
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     """The shared specification samples (../shared/samples); skip when absent."""
@@ -109,6 +138,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     _empty_all(engine)
     engine.dispose()
     yield url
+
+
+@pytest.fixture
+def pg_empty_url(pg_url: str) -> str:
+    """The worker's PostgreSQL database, emptied for a test that runs on PostgreSQL only."""
+    engine = make_engine(pg_url)
+    _empty_all(engine)
+    engine.dispose()
+    return pg_url
 
 
 @pytest.fixture

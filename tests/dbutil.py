@@ -61,10 +61,10 @@ def payment_frame(rows: list[dict]) -> pd.DataFrame:
         "commission": 0, "payer": None, "address": None, "matched_uip": None, "match_rule": None,
     }  # fmt: skip
     frame = pd.DataFrame([{**defaults, **row} for row in rows])
-    frame["pidx"] = range(len(frame))
+    frame["payment_id"] = range(len(frame))
     return frame
 
 
 def split_frame(rows: list[tuple[int, str, str, int]]) -> pd.DataFrame:
-    """Splits as (pidx, supplier_inn, service, amount) tuples."""
-    return pd.DataFrame(rows, columns=["pidx", "supplier_inn", "service", "amount"])
+    """Splits as (payment_id, supplier_inn, service, amount) tuples."""
+    return pd.DataFrame(rows, columns=["payment_id", "supplier_inn", "service", "amount"])

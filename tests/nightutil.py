@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
+import yaml
 
 from domain.money import format_amount
 from rkc.commit import RegisterOutcome, commit_register
@@ -17,6 +18,18 @@ from rkc.intake import take_in
 from rkc.tie import TieSummary, tie_out
 
 CENTER = "40702810900000000001"  # rkc init's center.bank_account
+# The older shape of channel gis: ГИС ЖКХ as an agent paying its own п/п (rkc init writes money_from: sber)
+GIS_AGENT = {"name": "ГИС ЖКХ", "inn": "7705013033", "account": "40702810100000000003"}
+
+
+def gis_as_agent(home: Path) -> None:
+    """Configure ``home``'s channel gis in the older shape, an agent with a п/п of its own
+    (``GIS_AGENT``, no ``money_from``), for the tests whose day is built on it."""
+    path = home / "rkc.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["channels"]["gis"].pop("money_from", None)
+    settings["channels"]["gis"]["agent"] = dict(GIS_AGENT)
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 Document = tuple[str, tuple[str, str, str], int, str]  # number, payer (name, INN, account), kopecks, purpose
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.bridge import OUTCOMES, BridgeError, bridge, check_bridge, render_register, render_totals
@@ -67,6 +67,7 @@ def test_render() -> None:
     assert totals["amount_total"] == "1536.07" and totals["residual"] == "0.00" and totals["lines"] == 10
 
 
+@settings(deadline=None)  # pure, but a loaded CI machine has taken 277 ms over one example
 @given(
     st.lists(
         st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(OUTCOMES), st.integers(0, 10**12)),

@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
-from tests.test_flow_nightly import _day, harness  # noqa: F401 - the module-scoped Prefect harness
+from tests.test_flow_nightly import _day
 
 _RUBLES = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$")
 OUTCOMES = ("posted_amount", "suspense_amount", "rejected_amount", "duplicate_amount", "quarantined_amount")
@@ -106,7 +106,7 @@ def _amount(text: str) -> int:
     return int(Decimal(text) * 100)
 
 
-def test_bridge_input_equals_an_independent_scan_of_the_files(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_bridge_input_equals_an_independent_scan_of_the_files(harness, tmp_path, db_url, monkeypatch) -> None:
     from flows.nightly import nightly
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)

@@ -134,7 +134,8 @@ def test_an_accountants_reclassification_is_reposted_as_a_reclassification(engin
         ids = post_payments(uow.conn, new_register(uow.conn), payment_frame([{"operation_id": "9", "amount": 3000}]),
                             split_frame([])).ids  # fmt: skip
         pid = int(ids["id"].iloc[0])
-        entry = reclassify(uow.conn, pid, split_frame([(0, A, "ЖКУ", 2000), (0, B, "Свет", 1000)]).drop(columns="pidx"),
+        parts = split_frame([(0, A, "ЖКУ", 2000), (0, B, "Свет", 1000)]).drop(columns="payment_id")
+        entry = reclassify(uow.conn, pid, parts,
                            on=ON, description="t", document_version=1)  # fmt: skip
         uow.conn.execute(sa.text("INSERT INTO resolution (payment_id, target_uip, resolved_by, source_file, entry_id)"
                                  " VALUES (:p, 'U1', 'Иванова', 'r.xlsx', :e)"), {"p": pid, "e": entry})  # fmt: skip

@@ -44,20 +44,21 @@ def request(home: Path, payment: int, *more: str):  # type: ignore[no-untyped-de
 
 def test_request_approve_refuse_cancel_and_list(home) -> None:  # type: ignore[no-untyped-def]
     home, engine, payment = home
-    small = request(home, payment, "--amount", "100,00", "--user", "petrova")
+    small = request(home, payment, "--amount", "100,00", "--user", "petrova", "--date", "2026-03-16")
     assert small.exit_code == 0, small.output
     assert "refund 1: approved" in small.output and "проведён" in small.output
     big = request(home, payment, "--amount", "150,00", "--user", "petrova")
     assert big.exit_code == 0 and "refund 2: requested" in big.output
     own = run("--home", str(home), "refunds", "approve", "2", "--user", "petrova")
     assert own.exit_code == 2 and "только старший бухгалтер" in own.output
-    approved = run("--home", str(home), "refunds", "approve", "2", "--user", "smirnov")
+    approved = run("--home", str(home), "refunds", "approve", "2", "--user", "smirnov", "--date", "2026-03-17")
     assert approved.exit_code == 0 and "refund 2: approved" in approved.output
     rest = request(home, payment, "--user", "ivanova")  # no --amount: what is left, 50,00
     assert rest.exit_code == 0 and "на 50,00" in rest.output
     refused = request(home, payment, "--user", "ivanova")
     assert refused.exit_code == 2 and "уже возвращён полностью" in refused.output
-    cancelled = run("--home", str(home), "refunds", "cancel", "3", "--reason", "ошибка", "--user", "ivanova")
+    cancelled = run("--home", str(home), "refunds", "cancel", "3", "--reason", "ошибка", "--user", "ivanova",
+                    "--date", "2026-03-18")  # fmt: skip
     assert cancelled.exit_code == 0 and "refund 3: cancelled" in cancelled.output
     waiting = request(home, payment, "--amount", "50,00", "--inn", "500100732259", "--user", "ivanova")
     assert "refund 4: approved" in waiting.output  # 50,00: within the limit
@@ -71,6 +72,11 @@ def test_request_approve_refuse_cancel_and_list(home) -> None:  # type: ignore[n
     assert [line.split(" | ")[0] for line in only.output.splitlines()] == ["3"]
     assert rows(engine, "SELECT COUNT(*) AS n FROM ledger_entry WHERE kind = 'refund'")["n"][0] == 4
     assert rows(engine, "SELECT inn FROM refund WHERE id = 4")["inn"][0] == "500100732259"
+    # --date dates the entry: the request's, the approval's, the cancellation's reversal
+    dated = rows(engine, "SELECT r.id, e.value_date, c.value_date AS cancelled FROM refund r JOIN ledger_entry e"
+                         " ON e.id = r.entry_id LEFT JOIN ledger_entry c ON c.id = r.cancel_entry_id ORDER BY r.id")
+    assert [str(d)[:10] for d in dated["value_date"][:2]] == ["2026-03-16", "2026-03-17"]
+    assert str(dated["cancelled"][2])[:10] == "2026-03-18"
 
 
 @pytest.mark.parametrize(
@@ -80,6 +86,7 @@ def test_request_approve_refuse_cancel_and_list(home) -> None:  # type: ignore[n
         (("--user", "nobody"), "no enabled workbench user 'nobody'"),
         (("--user", "audit"), "Недостаточно прав"),
         (("--bic", "04452522", "--user", "petrova"), "БИК"),
+        (("--user", "petrova", "--date", "16.03.2026"), "--date must be YYYY-MM-DD"),
     ],
 )
 def test_bad_requests_are_one_line_and_exit_2(home, args: tuple[str, ...], said: str) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import yaml
 
 from domain.direct import direct_operation_id, is_direct
+from domain.money import format_amount
 from domain.purpose import RULE_PURPOSE
 from parsers.charges import read_charges
 from rkc.app import import_charges_files
@@ -25,7 +26,6 @@ from sql.ledger_queries import balances, check_ledger
 from synthetic import generate
 from tests.nightutil import CENTER, run_night
 from tests.nightutil import statement as night_statement
-from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 
 NIGHT = date(2026, 11, 20)
 CENTER_INN = "7701234560"  # rkc init's center
@@ -199,7 +199,7 @@ def test_a_transfers_payment_key_is_its_identity() -> None:
     assert len({key, *(direct_operation_id(*o) for o in others)}) == 5
 
 
-def test_a_night_with_payers_transfers(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:  # noqa: F811
+def test_a_night_with_payers_transfers(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:
     """The nightly flow on a generated day whose bank also lists two payers' п/п: their register is
     in the run summary, the bridge closes (residual 0), the ledger holds; a rerun adds nothing."""
     from flows.nightly import nightly
@@ -242,3 +242,45 @@ def test_files_in_the_payers_channel_folder_are_strays(tmp_path: Path) -> None:
     scan = scan_inbox(config)
     assert scan.registers == [] and [(c, p.name, r) for c, p, r, _ in scan.strays] == [
         ("direct", "reestr.txt", NO_FILES_HERE)]  # fmt: skip
+
+
+def test_a_generated_night_with_payers_own_transfers(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:
+    """The generator's payers' п/п (``payers=True``, as `rkc generate` and the demo make them) through
+    the nightly flow: the night is the manifest's, each named п/п pays the manifest's ПД by its
+    purpose, the unnamed ones wait in suspense with their text, their register is tied."""
+    from flows.nightly import nightly
+
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    config, _ = init_home(tmp_path / "home")
+    day = generate(config.home, accounts=120, payments=400, seed=3, payers=True)
+    import_charges_files(load_config(config.home), day.charges_csv, day.suppliers_csv)
+    manifest = json.loads(day.manifest.read_text(encoding="utf-8"))
+    expected, direct = manifest["expected"], manifest["direct"]
+    result = nightly(home=str(config.home), run_date=day.run_date)
+    summary = json.loads(Path(result["summary"]).read_text(encoding="utf-8"))
+    totals = summary["totals"]
+    assert totals["residual"] == "0.00"
+    for key, want in (("amount_total", expected["amount_total"]), ("posted_amount", expected["posted_amount"]),
+                      ("suspense_amount", expected["suspense"]["amount"]),
+                      ("duplicate_amount", expected["duplicates"]["amount"])):  # fmt: skip
+        assert totals[key] == format_amount(want), key
+    (payers,) = [r for r in summary["registers"] if r["channel"] == "direct"]
+    assert payers["amount_total"] == format_amount(direct["amount"])
+    assert payers["suspense_amount"] == format_amount(direct["suspense"]["amount"])
+    engine = make_engine(config.database_url)
+    with engine.connect() as conn:
+        assert check_ledger(conn) == []
+        got = pd.read_sql_query(sa.text(
+            "SELECT p.amount, p.match_rule, p.method, d.account, d.period, r.tie_status, r.tie_rule FROM payment p"
+            " JOIN register r ON r.id = p.register_id LEFT JOIN payment_document d ON d.uip = p.matched_uip"
+            " WHERE p.channel = 'direct' ORDER BY p.amount"), conn)  # fmt: skip
+        shown = list(conn.execute(sa.text("SELECT detail FROM discrepancy WHERE code = 'UNKNOWN_ACCOUNT'"
+                                          " AND detail LIKE '%назначени%'")).scalars())  # fmt: skip
+    engine.dispose()
+    want = sorted((t["amount"], t["account"], t["period"]) for t in direct["transfers"])
+    rows = got[["amount", "account", "period"]].astype(object).itertuples(index=False)
+    assert sorted((int(a), *(None if pd.isna(v) else v for v in rest)) for a, *rest in rows) == want
+    assert set(got.loc[got["account"].notna(), "match_rule"]) == {RULE_PURPOSE}
+    assert set(got["method"]) == {"direct_transfer"} and set(got["tie_rule"]) == {"direct"}
+    unnamed = [t["purpose"] for t in direct["transfers"] if t["expected"] == "suspense"]
+    assert sorted(shown) == sorted(f"в назначении платежа нет ЛС, ИПД, ЕЛС, ИЖКУ или УИП: «{p}»" for p in unnamed)

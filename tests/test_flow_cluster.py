@@ -16,7 +16,6 @@ import dask
 import pytest
 import sqlalchemy as sa
 from distributed import Client, LocalCluster, get_task_stream
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.cluster import CLUSTER_SETTINGS, local_cluster_options
 from rkc.app import import_charges_files
@@ -34,12 +33,6 @@ PAYMENTS = 2000
 NIGHT = date(2026, 11, 20)
 OUTCOME_FIELDS = ("channel", "status", "lines", "amount_total", "posted", "suspense", "rejected", "duplicate",
                   "quarantined")  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,6 @@ from rkc.inbox import scan_inbox
 from rkc.workfiles import read_payments, write_payments
 from sql.engine import make_engine, migrate
 from sql.ledger_queries import balances, check_ledger
-from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 from tests.test_handmade_day import A, _drop_day
 
 RUN = dt.date(2026, 11, 20)
@@ -73,7 +72,7 @@ def _untidy_day(tmp_path: Path) -> tuple:
     return config, outside
 
 
-def test_an_untidy_night(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_an_untidy_night(harness, tmp_path, db_url, monkeypatch) -> None:
     from flows.nightly import nightly
 
     monkeypatch.setenv("RKC_DATABASE_URL", db_url)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from prefect.testing.utilities import prefect_test_harness
 
 from domain.methods import LABELS_RU, PaymentMethod
 from domain.money import parse_amount
@@ -18,12 +17,6 @@ from rkc.config import init_home, load_config
 from rkc.statements import write_statements
 from sql.engine import make_engine
 from synthetic import generate
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def _night(root: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from prefect.testing.utilities import prefect_test_harness
 
 from domain.money import format_amount
 from rkc.app import import_charges_files
@@ -20,20 +19,18 @@ from rkc.config import init_home, load_config
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
 from synthetic import generate
+from tests.nightutil import gis_as_agent
 
 
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-def _day(root: Path, db_url: str | None, monkeypatch: pytest.MonkeyPatch, intake_workers: int = 2):
+def _day(root: Path, db_url: str | None, monkeypatch: pytest.MonkeyPatch, intake_workers: int = 2,
+         gis_agent: bool = False):  # fmt: skip
     if db_url is None:
         monkeypatch.delenv("RKC_DATABASE_URL", raising=False)
     else:
         monkeypatch.setenv("RKC_DATABASE_URL", db_url)
     config, _ = init_home(root)
+    if gis_agent:
+        gis_as_agent(root)
     settings = root / "rkc.yaml"
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace("intake_workers: 2", f"intake_workers: {intake_workers}"), encoding="utf-8")
@@ -143,19 +140,21 @@ def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypat
 
 
 @pytest.mark.postgres
-def test_crash_before_a_cross_channel_copy_is_posted(harness, tmp_path, pg_url, monkeypatch) -> None:
-    # Two registers at once, largest first: sber's big register is posted while gis dies. The
-    # night paired gis's copy of a payment with one of sber's four copies and kept gis's (channel
-    # priority); deciding gis again against the sber payments already posted would flag it instead.
+def test_crash_before_a_cross_channel_copy_is_posted(harness, tmp_path, pg_empty_url, monkeypatch) -> None:
+    # Two registers at once, largest first: sber's big register is posted while gis dies. With ГИС
+    # ЖКХ an agent of its own (the older shape, configured here), the night paired gis's copy of a
+    # payment with one of sber's four copies and kept gis's (channel priority); deciding gis again
+    # against the sber payments already posted would flag it instead.
     # The other registers take their time: the run must not end (and let go of its run lock)
     # while one of them is still being committed.
     # A failure (not a kill: that ends the process and its transactions) leaves the others going.
-    _crash_then_rerun(tmp_path, pg_url, monkeypatch, lambda intake: intake.channel == "gis", slow=0.5,
-                      error=RuntimeError)  # fmt: skip
+    _crash_then_rerun(tmp_path, pg_empty_url, monkeypatch, lambda intake: intake.channel == "gis", slow=0.5,
+                      error=RuntimeError, gis_agent=True)  # fmt: skip
 
 
 def _crash_then_rerun(
-    tmp_path, db_url, monkeypatch, dies_on, slow: float = 0, error: type[BaseException] = KeyboardInterrupt
+    tmp_path, db_url, monkeypatch, dies_on, slow: float = 0, error: type[BaseException] = KeyboardInterrupt,
+    gis_agent: bool = False,
 ) -> dict:
     """Run the night with a kill when ``dies_on(intake)``, then again: the ledger must be the one
     of an undisturbed run. Returns the balances left by the killed run."""
@@ -163,12 +162,12 @@ def _crash_then_rerun(
     from flows import nightly as nightly_module
 
     # The same day, undisturbed, on SQLite, reading one file at a time: the same ledger either way.
-    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch, intake_workers=1)
+    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch, intake_workers=1, gis_agent=gis_agent)
     assert reference.intake_workers == 1
     undisturbed = nightly_module.nightly(home=str(reference.home), run_date=ref_day.run_date)
     expected_balances = _ledger(reference)[0]
 
-    config, day = _day(tmp_path / "home", db_url, monkeypatch)
+    config, day = _day(tmp_path / "home", db_url, monkeypatch, gis_agent=gis_agent)
     real = rkc.commit.commit_register
     lock_held: list[bool] = []
 
@@ -201,17 +200,17 @@ def _crash_then_rerun(
 
 
 @pytest.mark.postgres
-def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_url, monkeypatch) -> None:
+def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_empty_url, monkeypatch) -> None:
     from flows.nightly import nightly
     from tests.dbutil import empty_database
 
-    engine = make_engine(pg_url)
+    engine = make_engine(pg_empty_url)
     empty_database(engine)
     engine.dispose()
-    config, day = _day(tmp_path / "home", pg_url, monkeypatch)
+    config, day = _day(tmp_path / "home", pg_empty_url, monkeypatch)
     reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
     nightly(home=str(reference.home), run_date=ref_day.run_date)
-    monkeypatch.setenv("RKC_DATABASE_URL", pg_url)
+    monkeypatch.setenv("RKC_DATABASE_URL", pg_empty_url)
 
     errors: list[BaseException] = []
 

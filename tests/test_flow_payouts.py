@@ -7,23 +7,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from prefect.logging.configuration import setup_logging
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from parsers.statement_1c import parse_payment_orders
 from rkc.cli import app
 from tests.payoututil import DAY, add_suppliers, make_inn, post, supplier
-
-
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    # Prefect's console handler binds the stream it finds when logging is first set up; set up inside
-    # CliRunner.invoke, that is the runner's buffer, closed when the invocation ends, and the next
-    # flow's log lines then failed on it (RecursionError). Set up here, it binds pytest's stream.
-    setup_logging()
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_prepare_from_the_command_line(harness, tmp_path: Path, db_url: str, engine: sa.Engine,  # type: ignore[no-untyped-def]

@@ -7,9 +7,7 @@ from __future__ import annotations
 import shutil
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
-from prefect.testing.utilities import prefect_test_harness
 
 from rkc.app import import_charges_files
 from rkc.config import init_home, load_config
@@ -17,12 +15,6 @@ from rkc.reverse import reverse_register
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
 from synthetic import generate
-
-
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_a_recalled_register_sent_again_corrected_is_posted_anew(harness, tmp_path, db_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from sql.engine import make_engine
-from tests.test_flow_nightly import _day, _ledger, harness  # noqa: F401  (harness is a fixture)
+from tests.test_flow_nightly import _day, _ledger
 
 
 def _registers(config) -> dict[str, tuple]:
@@ -23,7 +23,7 @@ def _registers(config) -> dict[str, tuple]:
     return {file: (rid, status, stored) for file, rid, status, stored in rows}
 
 
-def test_a_file_in_the_wrong_inbox_is_read_again_from_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_a_file_in_the_wrong_inbox_is_read_again_from_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:
     from flows.nightly import nightly
 
     reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
@@ -47,7 +47,7 @@ def test_a_file_in_the_wrong_inbox_is_read_again_from_the_right_one(harness, tmp
 
 
 def test_a_quarantined_register_recovered_after_a_crash_goes_to_quarantine(
-    harness, tmp_path, db_url, monkeypatch  # noqa: F811
+    harness, tmp_path, db_url, monkeypatch
 ) -> None:
     import rkc.commit
     from flows.nightly import nightly
@@ -75,7 +75,7 @@ def test_a_quarantined_register_recovered_after_a_crash_goes_to_quarantine(
     assert name in [r["file"] for r in rerun["registers"] if r["status"] == "quarantined"]
 
 
-def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp_path, db_url, monkeypatch) -> None:
     import sql.discrepancies  # where the commit writes its discrepancies
     from flows.nightly import nightly
 
@@ -98,7 +98,7 @@ def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp
     assert again["discrepancies"]["DUPLICATE_FILE"] == 1
 
 
-def test_the_same_file_in_a_wrong_inbox_and_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_the_same_file_in_a_wrong_inbox_and_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:
     # portal/ sorts before sber/: the wrong channel's copy is read and refused; the right copy goes
     # to quarantine beside it (not to the archive), and put back into its inbox it is read.
     from flows.nightly import nightly
@@ -136,7 +136,7 @@ def test_a_refused_file_does_not_count_as_stored_for_a_killed_runs_plan(engine) 
         assert stored_files(conn, {"a" * 64, "b" * 64, "c" * 64}) == {"b" * 64}
 
 
-def _killed_after_the_move(harness, config, day, monkeypatch) -> tuple[str, Path]:  # noqa: F811
+def _killed_after_the_move(harness, config, day, monkeypatch) -> tuple[str, Path]:
     """Run the night with the first posted register's filing killed just after its move: the file is
     in the archive, its register has no path. Returns that register's file name and where it went."""
     import rkc.commit
@@ -162,7 +162,7 @@ def _killed_after_the_move(harness, config, day, monkeypatch) -> tuple[str, Path
     return name, archived
 
 
-def test_a_copy_of_a_file_filed_by_a_killed_run_is_a_duplicate(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_a_copy_of_a_file_filed_by_a_killed_run_is_a_duplicate(harness, tmp_path, db_url, monkeypatch) -> None:
     from flows.nightly import nightly
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
@@ -180,7 +180,7 @@ def test_a_copy_of_a_file_filed_by_a_killed_run_is_a_duplicate(harness, tmp_path
     assert violations == []
 
 
-def test_the_next_run_records_where_a_killed_run_filed_a_register(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_the_next_run_records_where_a_killed_run_filed_a_register(harness, tmp_path, db_url, monkeypatch) -> None:
     from flows.nightly import nightly
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from reports.run_report import PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
-from tests.test_flow_nightly import _day, harness  # noqa: F401 - the module-scoped Prefect harness
+from tests.test_flow_nightly import _day
 
 
 def _fill(report: Path, answers: list[str], target: Path) -> list[int]:
@@ -36,7 +36,7 @@ def _fill(report: Path, answers: list[str], target: Path) -> list[int]:
     raise AssertionError("no sheet with the resolution columns")
 
 
-def test_resolution_round_trip(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_resolution_round_trip(harness, tmp_path, db_url, monkeypatch) -> None:
     from flows.nightly import nightly
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch)

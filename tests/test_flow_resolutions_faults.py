@@ -20,7 +20,7 @@ from reports.run_report import PAYMENT_ID_HEADER, RESOLVER_HEADER, TARGET_HEADER
 from sql.engine import make_engine, migrate
 from sql.entries import suspense_amount
 from sql.ledger_queries import check_ledger
-from tests.test_flow_nightly import _day, harness  # noqa: F401 - the module-scoped Prefect harness
+from tests.test_flow_nightly import _day
 
 WHO = "Петрова А. А."
 DAY = date(2026, 3, 16)
@@ -75,7 +75,7 @@ def _refused_files(folder: Path, tmp: Path) -> dict[str, str]:
     return {"columns.xlsx": "нет колонок", "damaged.xlsx": "повреждена", "csv.xlsx": "текстовый файл"}
 
 
-def test_a_bad_workbook_never_blocks_a_night(harness, tmp_path, db_url, monkeypatch) -> None:  # noqa: F811
+def test_a_bad_workbook_never_blocks_a_night(harness, tmp_path, db_url, monkeypatch) -> None:
     import rkc.assign
     from flows.nightly import nightly
 

@@ -13,7 +13,6 @@ from rkc.app import import_charges_files
 from rkc.config import CONFIG_NAME, init_home, load_config
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
-from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 from tests.test_handmade_day import CHARGES as HANDMADE_CHARGES
 from tests.test_handmade_day import SUPPLIERS, A, B, C
 
@@ -53,7 +52,7 @@ CHANNEL = """  vbank:
 
 
 def test_grouped_lines_keep_the_banks_split_through_the_code_map(
-    harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.nightly import nightly
 

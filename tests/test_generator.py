@@ -61,7 +61,10 @@ def test_default_configuration_has_a_channel_for_every_shipped_format(tmp_path: 
     kinds = {(c.format, c.dialect) for c in config.channels.values()}
     shipped = {("text", d) for d in builtin_dialects()} | {("xlsx", "xlsx_portal"), ("gis_xml", None)}
     assert kinds == shipped | {("statement", None)}  # and the payers' own п/п
-    agents = [c for c in config.channels.values() if not c.direct]
+    agents = [c for c in config.channels.values() if not c.direct and not c.money_from]
+    # ГИС ЖКХ pays no п/п: the bank's п/п carries the money of its notifications (docs/RULES.md)
+    assert [(c.name, c.money_from, c.agent_inn) for c in config.channels.values() if c.money_from] == [
+        ("gis", "sber", "")]  # fmt: skip
     for c in agents:
         assert c.agent_name and inn.is_valid(c.agent_inn), c
         assert len(c.agent_account) == 20 and c.agent_account.isdigit(), c
@@ -240,11 +243,29 @@ def test_statement_ties_and_names_each_register(day: GeneratedDay, manifest: dic
     late = manifest["defects"]["late_transfer"]["file"]
     for reg in manifest["registers"]:
         marker = f"по реестру № {reg['register_no']} от "
-        assert (marker in text) == (reg["file"] != late)
+        assert (marker in text) == (reg["file"] != late and reg["money_from"] is None)
         if reg["file"] != late:
             assert f"Номер={reg['payment_order']['number']}\r\n" in text
-    incoming = sum(r["transfer"] for r in manifest["registers"] if r["file"] != late)
-    assert st["incoming"] == incoming and st["incoming_documents"] == len(manifest["registers"]) - 1
+    assert st["incoming"] == _incoming(manifest) and st["incoming_documents"] == len(manifest["registers"]) - 1
+
+
+def _incoming(manifest: dict) -> int:
+    """Σ of the registers' п/п in the statement, each once (a ГИС ЖКХ register's money rides in its bank's)."""
+    orders = {r["payment_order"]["number"]: r["payment_order"]["amount"] for r in manifest["registers"]
+              if r["payment_order"]["in_statement"]}  # fmt: skip
+    return sum(orders.values())
+
+
+def test_gis_money_comes_by_the_banks_transfer(day: GeneratedDay, manifest: dict) -> None:
+    """The default shape (``money_from: sber``): no п/п from ГИС ЖКХ; Sber pays the notifications'
+    money by a п/п of its own, less the payment its register lists too (the bank's copy is kept)."""
+    (gis,) = [r for r in manifest["registers"] if r["channel"] == "gis"]
+    (copy,) = manifest["defects"]["cross_channel"]["copy"]
+    assert gis["money_from"] == "sber" and copy["file"] == gis["file"]
+    assert gis["payment_order"]["amount"] == gis["transfer"] - copy["amount"]
+    text = day.statements[0].read_bytes().decode("cp1251")
+    (doc,) = [d for d in text.split("СекцияДокумент=")[1:] if f"Номер={gis['payment_order']['number']}\r\n" in d]
+    assert "ПлательщикИНН=7707083893\r\n" in doc and "по извещениям ГИС ЖКХ" in doc  # Sber's, not ГИС ЖКХ's
 
 
 def test_bridge_of_expected_amounts(manifest: dict) -> None:
@@ -333,3 +354,67 @@ def test_the_day_pays_by_every_method_of_the_seed_but_the_direct_transfer(
             assert len(scanned) and scanned["account_raw"].notna().all()  # the payload names the ЛС the cell lacks
             assert set(scanned["qr_flag"].dropna()) <= {"QR_MISMATCH", "QR_UNREADABLE"}
     assert found == {m.value for m in PaymentMethod} - {PaymentMethod.DIRECT_TRANSFER.value}
+
+
+@pytest.fixture(scope="module")
+def payers_day(tmp_path_factory: pytest.TempPathFactory) -> GeneratedDay:
+    return generate(tmp_path_factory.mktemp("payers"), accounts=ACCOUNTS, payments=PAYMENTS, seed=7, payers=True)
+
+
+def test_payers_own_transfers_change_the_statement_only(day: GeneratedDay, payers_day: GeneratedDay) -> None:
+    """The payers' п/п are drawn apart: every register and the charges are the bytes of the day without them."""
+    without, with_ = _digest(day.dir), _digest(payers_day.dir)
+    changed = {k for k in without if with_.get(k) != without[k]}
+    assert set(with_) == set(without)
+    assert changed == {"manifest.json", "inbox/statements/kl_to_1c_20261120.txt",
+                       "next-day/statements/kl_to_1c_20261121.txt"}  # fmt: skip  # its opening is today's closing
+
+
+def test_payers_own_transfers_name_their_pd_in_the_purpose_only(payers_day: GeneratedDay) -> None:
+    """Each payer's п/п is in the statement, from a personal account no agent has, for the center; its
+    purpose names the manifest's ПД (ЛС and month, its ИПД or its УИП) as payers write it, or nothing."""
+    from domain.purpose import purpose_identifiers
+    from parsers.statement_1c import parse_statement
+
+    manifest = json.loads(payers_day.manifest.read_text(encoding="utf-8"))
+    direct, expected = manifest["direct"], manifest["expected"]
+    items = direct["transfers"]
+    assert direct["channel"] == "direct" and direct["file"] == "inbox/statements/kl_to_1c_20261120.txt"
+    assert 5 <= len(items) == direct["count"] <= 10 and sum(t["amount"] for t in items) == direct["amount"]
+    unnamed = [t["expected"] for t in items].count("suspense")
+    assert unnamed in (1, 2) and unnamed == direct["suspense"]["lines"]
+    statement = parse_statement(payers_day.statements[0])
+    docs = {(d.number, d.amount): d for d in statement.transfers if d.incoming}
+    charges = read_charges(payers_day.charges_csv).lines
+    agents = {c.agent_account for c in parse_config(yaml.safe_load(default_config_text()), payers_day.dir)
+              .channels.values() if c.agent_account}  # fmt: skip
+    read = purpose_identifiers(pd.Series([t["purpose"] for t in items]))
+    for t, (_, got) in zip(items, read.iterrows(), strict=True):
+        doc = docs[(t["number"], t["amount"])]
+        assert (doc.purpose, doc.payer_account) == (t["purpose"], t["payer_account"])
+        assert doc.payer_account.startswith("40817") and doc.payer_account not in agents
+        if t["expected"] == "suspense":
+            assert got[["account", "uip", "els"]].isna().all(), t
+            continue
+        owed = charges[(charges["account"] == t["account"]) & (charges["period"] == t["period"])]
+        assert len(owed) and t["amount"] >= int(owed["amount"].sum())  # paid in full (one rounded up)
+        named = got["uip"] if pd.notna(got["uip"]) else None
+        assert named in set(owed["uip"]) or (got["account"], got["period"]) == (t["account"], t["period"]), t
+    uips = read["uip"].dropna().str.len()
+    assert read["account"].notna().sum() >= 3 and set(uips) == {18, 20}  # by ЛС and month, by ИПД, by the УИП
+    st = manifest["statements"][0]
+    assert st["incoming"] == _incoming(manifest) + direct["amount"]
+    assert expected["payment_lines"] == sum(r["lines"] for r in manifest["registers"]) + len(items)
+    assert expected["amount_total"] == sum(r["amount"] for r in manifest["registers"]) + direct["amount"]
+    assert direct["file"] in expected["registers_tied"]
+    parts = (expected["posted_amount"] + expected["quarantined"]["amount"] + expected["rejected"]["amount"]
+             + expected["duplicates"]["amount"] + expected["suspense"]["amount"])  # fmt: skip
+    assert parts == expected["amount_total"]
+
+
+def test_no_payers_transfers_without_a_channel_for_them(tmp_path: Path) -> None:
+    data = yaml.safe_load(default_config_text())
+    del data["channels"]["direct"]
+    (tmp_path / "rkc.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    day = generate(tmp_path, accounts=ACCOUNTS, payments=PAYMENTS, seed=7, payers=True)
+    assert day.payers == () and "direct" not in json.loads(day.manifest.read_text(encoding="utf-8"))

@@ -23,7 +23,6 @@ from rkc.config import Config, ConfigError, init_home, load_config, parse_config
 from sql.ledger_queries import balances, check_ledger
 from synthetic import generate
 from tests.nightutil import run_night, statement
-from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
 
 NIGHT = date(2026, 11, 20)
 A, B = "7707083893", "7830002293"
@@ -192,7 +191,7 @@ def test_money_from_is_checked(tmp_path: Path, gis: dict, message: str) -> None:
         parse_config({"channels": channels}, tmp_path)
 
 
-def test_a_generated_night_with_gis_paid_by_sber(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:  # noqa: F811
+def test_a_generated_night_with_gis_paid_by_sber(harness, tmp_path: Path, db_url: str, monkeypatch) -> None:
     """The generator in the new shape (channel gis with ``money_from: sber``: Sber pays the
     notifications by a п/п apart) through the nightly flow: the bridge closes, the ГИС ЖКХ register
     is tied to Sber's п/п, nothing is owed on an agent:gis account; the planted cross-channel

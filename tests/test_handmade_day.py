@@ -14,7 +14,7 @@ from rkc.app import import_charges_files
 from rkc.config import CONFIG_NAME, Config, init_home, load_config
 from sql.engine import make_engine
 from sql.ledger_queries import balances, check_ledger
-from tests.test_flow_nightly import harness  # noqa: F401 - the module-scoped Prefect harness
+from tests.nightutil import gis_as_agent
 
 A, B, C = "7707083893", "7830002293", "5402010008"
 CHARGES = f"""uip;account;period;supplier_inn;service;amount;payer;address
@@ -125,11 +125,13 @@ def _drop_day(config: Config, tmp_path: Path) -> None:
     (config.statements_inbox / "vypiska.txt").write_bytes(STATEMENT.format(docs=docs).encode("cp1251"))
 
 
-def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_handmade_day(harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.nightly import nightly
 
     monkeypatch.setenv("RKC_DATABASE_URL", db_url)
     config, _ = init_home(tmp_path / "home")
+    gis_as_agent(config.home)  # the day below is worked out with ГИС ЖКХ paying its own п/п
+    config = load_config(config.home)
     _drop_day(config, tmp_path)
 
     result = nightly(home=str(config.home), run_date=dt.date(2026, 11, 20))
@@ -173,7 +175,7 @@ SECOND_SBER = """  sber_south:             # another branch of the same bank: sa
     ids=["the account tells them apart", "only the tied register tells"],
 )
 def test_two_channels_of_one_bank_credit_the_right_agent(
-    harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch, accounts: tuple[str, str]  # noqa: F811
+    harness, tmp_path, db_url, monkeypatch: pytest.MonkeyPatch, accounts: tuple[str, str]
 ) -> None:
     """Sber's п/п 517 and 518 are credited to `sber`, not to the other channel with Sber's INN."""
     from flows.nightly import nightly
@@ -183,6 +185,7 @@ def test_two_channels_of_one_bank_credit_the_right_agent(
     path = config.home / CONFIG_NAME
     text = path.read_text(encoding="utf-8").replace('"30101810400000000225"', f'"{accounts[0]}"')
     path.write_text(text + SECOND_SBER % accounts[1], encoding="utf-8")
+    gis_as_agent(config.home)  # as in test_handmade_day
     config = load_config(config.home)
     (config.inbox / "sber_south").mkdir()
     _drop_day(config, tmp_path)

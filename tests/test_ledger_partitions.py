@@ -1,4 +1,4 @@
-"""Postings partitioned by month of their value date (migration 0028, ``sql.partitions``).
+"""Postings partitioned by month of their value date (migration 0027, ``sql.partitions``).
 
 On PostgreSQL a month posted gets its partition, a month's statements and checks read only its
 partitions (the plans say so), every partition refuses edits like the table, and the migration

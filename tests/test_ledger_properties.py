@@ -46,9 +46,9 @@ def _post(engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame, name:
 
 def _reordered(payments: pd.DataFrame, splits: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     shuffled = payments.sample(frac=1, random_state=seed).reset_index(drop=True)
-    remap = dict(zip(shuffled["pidx"], range(len(shuffled)), strict=True))
-    shuffled["pidx"] = range(len(shuffled))
-    moved = splits.assign(pidx=splits["pidx"].map(remap)).sample(frac=1, random_state=seed)
+    remap = dict(zip(shuffled["payment_id"], range(len(shuffled)), strict=True))
+    shuffled["payment_id"] = range(len(shuffled))
+    moved = splits.assign(payment_id=splits["payment_id"].map(remap)).sample(frac=1, random_state=seed)
     return shuffled, moved
 
 

@@ -13,11 +13,12 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from domain.ledger import fee_postings, payout_postings
 from domain.manifest import ManifestKind, canonical, signing_key
 from rkc.config import default_config_text, parse_config
 from rkc.manifest import load_signing_key, write_manifest
 from rkc.verify import verify
-from sql.entries import post_transfer, reclassify, reverse_entry
+from sql.entries import NewEntry, post_entries, post_transfer, reclassify, reverse_entry
 from sql.posting import post_payments
 from sql.uow import UnitOfWork
 from tests.dbutil import behind_the_ledgers_back, new_register, payment_frame, split_frame
@@ -278,3 +279,24 @@ def test_a_register_read_again_is_vouched_for_where_it_is_now(engine: sa.Engine,
     assert [f.problem for f in verify(config, engine).findings] == ["file_changed"]
     archived.unlink()
     assert [f.problem for f in verify(config, engine).findings] == ["file_missing"]
+
+
+def test_entries_written_as_one_batch_chain_and_verify(engine: sa.Engine, tmp_path: Path) -> None:
+    """``post_entries`` (a day's fees or payment orders): one batch link, each entry chained in it;
+    a key posted already gives None and is not written again; an edit of one of them is found."""
+    config, _ = _ledger(engine, tmp_path)
+    fees = [NewEntry("fee", f"fee:{inn}:2026-03:{ON}", ON, fee_postings(inn, 100 + i), "вознаграждение РКЦ за 03.2026")
+            for i, inn in enumerate((A, B))]  # fmt: skip
+    with engine.begin() as conn:
+        ids = post_entries(conn, fees)
+    with engine.begin() as conn:
+        again = post_entries(conn, [fees[1], NewEntry("payout", f"payout:{ON}:{A}", ON, payout_postings(A, 50), "п/п")])
+    assert None not in ids and ids[1] == ids[0] + 1 and again[0] is None and again[1] == ids[1] + 1
+    result = verify(config, engine)
+    assert result.findings == [] and result.entries == 10 and result.batches == 7
+    with engine.connect() as conn:
+        fee = conn.execute(sa.text("SELECT balance FROM ledger_balance WHERE account = 'fee:rkc'")).scalar_one()
+    assert fee == -201  # the balances updated once for the batch
+    with engine.begin() as conn, behind_the_ledgers_back(conn):
+        conn.execute(sa.text("UPDATE ledger_entry SET description = 'x' WHERE id = :i"), {"i": ids[1]})
+    assert not verify(config, engine).ok

@@ -29,7 +29,7 @@ def test_readings_stored_and_read_back_for_the_night(engine: sa.Engine) -> None:
                               {"operation_id": "2", "amount": 200, "account": "1002"}])  # fmt: skip
     with UnitOfWork(engine) as uow:
         rid = new_register(uow.conn, "r.txt")
-        ids = post_payments(uow.conn, rid, payments, split_frame([])).ids.set_index("pidx")["id"]
+        ids = post_payments(uow.conn, rid, payments, split_frame([])).ids.set_index("payment_id")["id"]
         readings = meter_rows(pd.DataFrame({"payment_id": [0, 1], "account": ["1001", "1002"],
                                             "meters": [(("ПУ1", "10"),), (("ПУ2", "20"), ("ПУ3", "30"))]}))  # fmt: skip
         assert store_meter_readings(uow.conn, readings.assign(payment_id=readings["payment_id"].map(ids))) == 3

@@ -276,7 +276,7 @@ def test_payment_method_comes_and_goes_and_refuses_unknown_methods(engine: sa.En
 
 
 def test_posting_partitions_come_and_go_and_keep_the_ledger_append_only(engine: sa.Engine) -> None:
-    """Revision 0028: ``ledger_posting.value_date`` (partitioned by it on PostgreSQL) and the index on
+    """Revision 0027: ``ledger_posting.value_date`` (partitioned by it on PostgreSQL) and the index on
     the entries' value dates; the downgrade moves the legs back into one table keyed (entry, leg),
     append-only. A populated ledger both ways: tests/test_ledger_partitions.py."""
     from alembic import command

@@ -7,15 +7,16 @@ closing balance, the balances sum to zero and the ledger's checks find nothing."
 
 from __future__ import annotations
 
+import csv
 import itertools
 import time
 from datetime import date
 
-import pytest
+import pandas as pd
 import sqlalchemy as sa
 import yaml
-from prefect.testing.utilities import prefect_test_harness
 
+from domain.fee import month_fee, parse_terms
 from rkc.config import Config, init_home, load_config
 from rkc.statements import statement_data, write_statements
 from rkc.users import add_user
@@ -26,12 +27,6 @@ from synthetic.month import EVENT_NIGHT, run_month
 FIRST = date(2026, 11, 20)
 DAYS = 5
 PAYOUT_CODES = {"PAYOUT_MISSING", "UNKNOWN_OUTGOING", "PAYOUT_MISMATCH"}
-
-
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def _home(tmp_path) -> Config:  # type: ignore[no-untyped-def]
@@ -84,8 +79,8 @@ def _check(config: Config, engine: sa.Engine, month, tmp_path) -> None:  # type:
         assert {str(d)[:10] for d in statuses} <= {month.days[-1].run_date.isoformat()}, statuses
         # the bank account: the last statement's closing balance
         assert owed[f"bank:{config.center_account}"] == month.closing
-        # the supplier statements close at the ledger's balances: the month's, and the next one's
-        # when the refund, posted on the center's clock (``config.today()``), falls in it
+        # the supplier statements close at the ledger's balances: the month's (and the next one's,
+        # should an entry fall in it: each month opens where the last closed)
         periods = sorted({str(d)[:7] for (d,) in _rows(conn, "SELECT DISTINCT value_date FROM ledger_entry")})
         assert periods[0] == FIRST.strftime("%Y-%m")
         statements = {p: statement_data(conn, p).balances.set_index("inn") for p in periods}
@@ -102,6 +97,12 @@ def _check(config: Config, engine: sa.Engine, month, tmp_path) -> None:  # type:
         # the refund: prepared with the next payouts, debited the day after, settled
         refund = _rows(conn, "SELECT status, order_date FROM refund WHERE id = :i", i=month.refund_id)[0]
         assert (refund.status, str(refund.order_date)[:10]) == ("settled", month.days[EVENT_NIGHT].run_date.isoformat())
+        # its entry dated the night it was asked on, inside the generated month
+        dated = _rows(conn, "SELECT e.value_date FROM refund r JOIN ledger_entry e ON e.id = r.entry_id"
+                            " WHERE r.id = :i", i=month.refund_id)[0][0]  # fmt: skip
+        assert str(dated)[:10] == month.days[EVENT_NIGHT].run_date.isoformat()
+        assert periods == [FIRST.strftime("%Y-%m")]
+        _fees_close(conn, month, statements[periods[0]]["opening"], closing)
         assert owed.get("refunds_payable", 0) == 0
         # the recalled register reversed, its corrected copy posted anew and whole
         recalled = _rows(conn, "SELECT status FROM register WHERE id = :i", i=month.recall.register_id)[0]
@@ -124,3 +125,36 @@ def _check(config: Config, engine: sa.Engine, month, tmp_path) -> None:  # type:
         # every night's quarantined register: its п/п came and waits unallocated
         held = _rows(conn, "SELECT COUNT(*) FROM register WHERE status = 'quarantined'")[0][0]
         assert held == len(month.days) and owed.get("agent_unallocated:sber", 0) > 0
+
+
+def _fees_close(conn: sa.Connection, month, opening: pd.Series, closing: pd.Series) -> None:  # type: ignore[no-untyped-def]
+    """Per supplier, from its legs in the ledger: the fee is what its contract (the generated
+    directory's terms) takes of what it collected, by service, the month not over; and
+    fee + payouts + refunds + closing balance = collected + opening."""
+    legs = pd.DataFrame(
+        _rows(conn, "SELECT SUBSTR(p.account, 10) AS inn, e.kind, o.kind AS reversed,"
+                    " COALESCE(p.service, '') AS service, -p.amount AS amount"
+                    " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
+                    " LEFT JOIN ledger_entry o ON o.id = e.reverses_id WHERE p.account LIKE 'supplier:%'"),
+        columns=["inn", "kind", "reversed", "service", "amount"],
+    )  # fmt: skip
+    of = legs["kind"].where(legs["kind"] != "reversal", legs["reversed"])  # a reversal counts with what it undoes
+    legs["part"] = of.map({"payment": "collected", "reclass": "collected", "fee": "fee", "payout": "payouts",
+                           "refund": "refunds"})  # fmt: skip
+    assert legs["part"].notna().all(), set(of[legs["part"].isna()])  # nothing else moves a supplier's money
+    sums = legs.groupby(["inn", "part"])["amount"].sum().unstack(fill_value=0)
+    sums = sums.reindex(columns=["collected", "fee", "payouts", "refunds"], fill_value=0).astype("int64")
+    fee, payouts, refunds = -sums["fee"], -sums["payouts"], -sums["refunds"]
+    assert (fee + payouts + refunds + closing.reindex(sums.index, fill_value=0)
+            == sums["collected"] + opening.reindex(sums.index, fill_value=0)).all()  # fmt: skip
+    with month.days[0].suppliers_csv.open(encoding="utf-8", newline="") as f:
+        terms = {r["inn"]: parse_terms(r["fee_percent"], r["fee_min"], r["fee_max"], r["fee_services"])
+                 for r in csv.DictReader(f, delimiter=";")}  # fmt: skip
+    collected = legs[legs["part"] == "collected"].groupby(["inn", "service"])["amount"].sum()
+    expected = {inn: month_fee(dict(by.droplevel(0).items()), terms[inn], closed=False)
+                for inn, by in collected.groupby(level=0)}  # fmt: skip
+    assert {i: int(v) for i, v in fee.items() if v} == {i: v for i, v in expected.items() if v}
+    assert fee.sum() > 0 and (fee == 0).any()  # the fee charged, and a supplier without one
+    entries = _rows(conn, "SELECT COUNT(*), SUM(-p.amount) FROM ledger_entry e JOIN ledger_posting p"
+                          " ON p.entry_id = e.id WHERE e.kind = 'fee' AND p.account = 'fee:rkc'")[0]  # fmt: skip
+    assert entries[0] > 0 and int(entries[1]) == int(fee.sum())

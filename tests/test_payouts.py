@@ -160,3 +160,24 @@ def test_a_reversed_payment_takes_its_fee_back_on_the_next_preparation(month, en
     assert balances(engine)["fee:rkc"] == 500  # A's 20,00 given back: its month collected nothing
     assert balances(engine)[f"supplier:{A}"] == -98000  # paid out before the reversal: owed back
     assert nxt.payouts == 0 and nxt.fee_entries == 1
+
+
+@pytest.mark.parametrize("catch_up", [False, True], ids=["daily", "catch-up"])
+def test_a_long_range_is_counted_alike_and_leaves_the_planner_as_it_was(  # type: ignore[no-untyped-def]
+    month, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, catch_up: bool
+) -> None:
+    """The collections of a range longer than ``CATCH_UP_ENTRIES`` (planned by hashing on
+    PostgreSQL) are the same money, and the transaction's settings are back after the query."""
+    from sql import payouts as store
+
+    if catch_up:
+        monkeypatch.setattr(store, "CATCH_UP_ENTRIES", 0)
+    with engine.begin() as conn:
+        before = [conn.execute(sa.text(f"SHOW {s}")).scalar() for s in ("work_mem", "enable_nestloop", "enable_sort")] \
+            if engine.dialect.name == "postgresql" else []  # fmt: skip
+        got = store.collections(conn, 0, store.last_entry_id(conn))
+        after = [conn.execute(sa.text(f"SHOW {s}")).scalar() for s in ("work_mem", "enable_nestloop", "enable_sort")] \
+            if engine.dialect.name == "postgresql" else []  # fmt: skip
+    assert before == after
+    assert dict(zip(zip(got["inn"], got["service"], strict=True), got["collected"], strict=True)) == {
+        (A, "ЖКУ"): 100000, (B, "ХВС"): 20000, (B, "Отопление"): 30000, (C, "ЖКУ"): 12345}  # fmt: skip

@@ -84,7 +84,7 @@ def test_failure_inside_a_register_rolls_the_whole_register_back(engine: sa.Engi
             assert conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0, table
 
 
-LEGS = [  # (postings' pidx in groups, payments posted now, their entry ids, expected (pidx, entry_id, leg))
+LEGS = [  # (postings' payment_id in groups, payments posted now, their entry ids, expected (payment_id, entry_id, leg))
     ([0, 0, 0, 1, 1], [0, 1], [10, 11], [(0, 10, 1), (0, 10, 2), (0, 10, 3), (1, 11, 1), (1, 11, 2)]),
     ([0, 0, 1, 1, 2, 2], [2, 0], [20, 21], [(0, 21, 1), (0, 21, 2), (2, 20, 1), (2, 20, 2)]),  # 1 known
     ([5, 5], [], [], []),  # everything known
@@ -93,16 +93,16 @@ LEGS = [  # (postings' pidx in groups, payments posted now, their entry ids, exp
 ]
 
 
-@pytest.mark.parametrize(("groups", "pidx", "entries", "expected"), LEGS)
-def test_entry_legs_number_each_entrys_legs(groups, pidx, entries, expected) -> None:
+@pytest.mark.parametrize(("groups", "payment_id", "entries", "expected"), LEGS)
+def test_entry_legs_number_each_entrys_legs(groups, payment_id, entries, expected) -> None:
     import numpy as np
     import pandas as pd
 
     from sql.posting import entry_legs
 
-    postings = pd.DataFrame({"pidx": np.array(groups, dtype=np.int64), "amount": range(len(groups))})
-    legs = entry_legs(postings, np.array(pidx, dtype=np.int64), np.array(entries, dtype=np.int64))
-    assert list(zip(legs["pidx"], legs["entry_id"], legs["leg"], strict=True)) == expected
+    postings = pd.DataFrame({"payment_id": np.array(groups, dtype=np.int64), "amount": range(len(groups))})
+    legs = entry_legs(postings, np.array(payment_id, dtype=np.int64), np.array(entries, dtype=np.int64))
+    assert list(zip(legs["payment_id"], legs["entry_id"], legs["leg"], strict=True)) == expected
 
 
 def test_legs_that_reach_the_database_changed_are_refused_and_nothing_is_written(
@@ -127,3 +127,48 @@ def test_legs_that_reach_the_database_changed_are_refused_and_nothing_is_written
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_posting")).scalar() == 0
         assert balances(conn) == {}
+
+
+FAR_LEGS = [  # ids far apart (a caller's own numbering): found by a binary search, not a table
+    ([10**12, 10**12, 5], [10**12, 5], [1, 2], [(10**12, 1, 1), (10**12, 1, 2), (5, 2, 1)]),
+    ([7, 7, 10**12], [10**12], [3], [(10**12, 3, 1)]),  # 7 known
+    ([7, 10**12], [], [], []),
+]
+
+
+@pytest.mark.parametrize(("groups", "payment_id", "entries", "expected"), FAR_LEGS)
+def test_entry_legs_find_entries_of_ids_far_apart(groups, payment_id, entries, expected) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from sql.posting import entry_legs
+
+    postings = pd.DataFrame({"payment_id": np.array(groups, dtype=np.int64), "amount": range(len(groups))})
+    legs = entry_legs(postings, np.array(payment_id, dtype=np.int64), np.array(entries, dtype=np.int64))
+    assert list(zip(legs["payment_id"], legs["entry_id"], legs["leg"], strict=True)) == expected
+
+
+def test_reserved_payment_ids_are_stored_as_given(engine: sa.Engine) -> None:
+    """The decision step's ids (reserved in key order) are the stored ids, and the entries name them."""
+    from sql.posting import payment_ids_taken, reserve_payment_ids
+
+    with engine.connect() as conn:
+        block = reserve_payment_ids(conn, 2)
+    first, second = block
+    payments = payment_frame([{"operation_id": "1", "amount": 10000}, {"operation_id": "2", "amount": 500}])
+    payments["payment_id"] = [first, second]
+    with UnitOfWork(engine) as uow:
+        rid = new_register(uow.conn)
+        result = post_payments(uow.conn, rid, payments, split_frame([(first, A, "ЖКУ", 10000)]), reserved=True)
+        uow.commit()
+    assert sorted(result.ids["id"]) == sorted(result.ids["payment_id"]) == [first, second]
+    with engine.connect() as conn:
+        stored = dict(conn.execute(sa.text("SELECT operation_id, id FROM payment")).all())
+        named = dict(conn.execute(sa.text("SELECT payment_id, source_key FROM ledger_entry")).all())
+        assert payment_ids_taken(conn, first, second) == 2 and payment_ids_taken(conn, second + 1, second + 9) == 0
+        assert balances(conn)[f"supplier:{A}"] == 10000
+        assert check_ledger(conn) == []
+    assert stored == {"1": first, "2": second}
+    assert named == {first: "payment:sber:1:1", second: "payment:sber:2:1"}
+    with engine.connect() as conn:  # the next block starts past them
+        assert reserve_payment_ids(conn, 1)[0] > second

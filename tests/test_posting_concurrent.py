@@ -97,7 +97,7 @@ def test_registers_of_two_channels_posted_at_once_are_both_whole(pg: sa.Engine) 
                 with UnitOfWork(pg) as uow:
                     rid = new_register(uow.conn, f"{channel}-{part}.txt", channel)
                     mine = payments.iloc[part::3]
-                    post_payments(uow.conn, rid, mine, splits[splits["pidx"].isin(mine["pidx"])])
+                    post_payments(uow.conn, rid, mine, splits[splits["payment_id"].isin(mine["payment_id"])])
                     uow.commit()
 
         return post

@@ -55,13 +55,13 @@ def _legs(engine: sa.Engine, entry: int) -> dict[str, int]:
 
 def test_under_the_limit_a_refund_is_posted_pro_rata_at_once(world, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     config, who, split, loose = world
-    done = request_refund(config, engine, who["petrova"], ask(split, 50000))
+    done = request_refund(config, engine, who["petrova"], ask(split, 50000), on=DAY)
     assert done.status == "approved" and done.entry_id is not None
     # 500,00 of 900/600: 300,00 from A, 200,00 from B
     assert _legs(engine, done.entry_id) == {f"supplier:{A}": 30000, f"supplier:{B}": 20000, "refunds_payable": -50000}
     entry = rows(engine, "SELECT kind, payment_id, source_key FROM ledger_entry WHERE id = :e", e=done.entry_id)
     assert entry.values.tolist() == [["refund", split, f"refund:{done.refund_id}"]]
-    whole = request_refund(config, engine, who["petrova"], ask(loose, None, 2))  # all of a suspense payment
+    whole = request_refund(config, engine, who["petrova"], ask(loose, None, 2), on=DAY)  # all of a suspense payment
     assert _legs(engine, whole.entry_id) == {"suspense": 25000, "refunds_payable": -25000}
     money = balances(engine)
     assert (money[f"supplier:{A}"], money[f"supplier:{B}"], money["suspense"]) == (60000, 40000, 0)
@@ -77,23 +77,23 @@ def test_under_the_limit_a_refund_is_posted_pro_rata_at_once(world, engine: sa.E
 def test_above_the_limit_it_waits_for_a_senior_other_than_the_one_who_asked(world, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     config, who, split, _ = world
     strict = limited(config, 10000)
-    asked = request_refund(strict, engine, who["smirnov"], ask(split, 10001))  # a senior asks
+    asked = request_refund(strict, engine, who["smirnov"], ask(split, 10001), on=DAY)  # a senior asks
     assert asked.status == "requested" and asked.entry_id is None
     assert count(engine, "ledger_entry") == 2  # only the two payments
     for login, status in (("petrova", 403), ("smirnov", 403)):  # an accountant; the one who asked
         with pytest.raises(RefundRefused) as refused:
-            approve_refund(strict, engine, who[login], asked.refund_id)
+            approve_refund(strict, engine, who[login], asked.refund_id, on=DAY)
         assert refused.value.status == status
     # a waiting request holds its amount: no second request for more than is left
     with pytest.raises(RefundRefused, match="ждут утверждения"):
-        request_refund(strict, engine, who["petrova"], ask(split, 150000 - 10001 + 1))
-    done = approve_refund(strict, engine, who["orlov"], asked.refund_id)
+        request_refund(strict, engine, who["petrova"], ask(split, 150000 - 10001 + 1), on=DAY)
+    done = approve_refund(strict, engine, who["orlov"], asked.refund_id, on=DAY)
     assert done.status == "approved" and sum(_legs(engine, done.entry_id).values()) == 0
     assert rows(engine, "SELECT decided_by FROM refund WHERE id = :i", i=asked.refund_id)["decided_by"][0] == "orlov"
     with pytest.raises(RefundRefused, match="уже рассмотрена") as again:
-        approve_refund(strict, engine, who["orlov"], asked.refund_id)
+        approve_refund(strict, engine, who["orlov"], asked.refund_id, on=DAY)
     assert again.value.status == 409
-    other = request_refund(strict, engine, who["petrova"], ask(split, 20000))
+    other = request_refund(strict, engine, who["petrova"], ask(split, 20000), on=DAY)
     with pytest.raises(RefundRefused) as empty_note:
         refuse_refund(engine, who["orlov"], other.refund_id, "  ")
     assert empty_note.value.status == 422
@@ -121,33 +121,34 @@ def test_refusals_say_why_and_change_nothing(world, engine: sa.Engine) -> None: 
     ]
     for user, request, status, why in cases:
         with pytest.raises(RefundRefused, match=why) as refused:
-            request_refund(config, engine, user, request)
+            request_refund(config, engine, user, request, on=DAY)
         assert refused.value.status == status, why
     assert count(engine, "refund") == 0 and count(engine, "ledger_entry") == 2
-    request_refund(config, engine, who["petrova"], ask(loose, None))
+    request_refund(config, engine, who["petrova"], ask(loose, None), on=DAY)
     with pytest.raises(RefundRefused, match="уже возвращён полностью"):
-        request_refund(config, engine, who["petrova"], ask(loose, None))
+        request_refund(config, engine, who["petrova"], ask(loose, None), on=DAY)
     reverse_payment(engine, split, "агент отозвал", DAY)
     with pytest.raises(RefundRefused, match="сторнирован"):
-        request_refund(config, engine, who["petrova"], ask(split, 100))
+        request_refund(config, engine, who["petrova"], ask(split, 100), on=DAY)
     _sound(engine)
 
 
 def test_approval_judges_the_payment_again(world, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     config, who, split, _ = world
     strict = limited(config, 0)
-    waiting = request_refund(strict, engine, who["petrova"], ask(split, 100000))
+    waiting = request_refund(strict, engine, who["petrova"], ask(split, 100000), on=DAY)
     reverse_payment(engine, split, "агент отозвал", DAY)  # the money left the payment meanwhile
     with pytest.raises(RefundRefused, match=r"сторнирован.*Откажите"):
-        approve_refund(strict, engine, who["smirnov"], waiting.refund_id)
+        approve_refund(strict, engine, who["smirnov"], waiting.refund_id, on=DAY)
     assert rows(engine, "SELECT status FROM refund")["status"].tolist() == ["requested"]
 
 
 def _prepared(world, engine: sa.Engine):  # type: ignore[no-untyped-def]
     """Refund 1: 500,00 of the split payment; refund 2: the suspense payment's 250,00; then DAY prepared."""
     config, who, split, loose = world
-    first = request_refund(config, engine, who["petrova"], ask(split, 50000))
-    second = request_refund(config, engine, who["petrova"], ask(loose, None, 2, inn="500100732259", name="Петров П.П."))
+    first = request_refund(config, engine, who["petrova"], ask(split, 50000), on=DAY)
+    second = request_refund(config, engine, who["petrova"], ask(loose, None, 2, inn="500100732259", name="Петров П.П."),
+                            on=DAY)  # fmt: skip
     return config, who, first, second, prepare(config, engine, DAY)
 
 
@@ -184,7 +185,7 @@ def test_preparing_twice_changes_nothing_and_a_later_refund_waits_for_the_next_d
     files = done.orders_file.read_bytes(), done.register_file.read_bytes()
     before = balances(engine), rows(engine, "SELECT * FROM refund ORDER BY id").to_dict("records")
     extra = pay(engine, None, amount=7000, op="5003")
-    later = request_refund(config, engine, who["petrova"], ask(extra, None, 3))
+    later = request_refund(config, engine, who["petrova"], ask(extra, None, 3), on=DAY)
     after_request = balances(engine)
     again = prepare(config, engine, DAY)
     assert again.again and (again.refunds, again.refund_total) == (2, 75000)
@@ -216,7 +217,7 @@ def test_the_banks_debit_settles_a_refund_and_a_wrong_one_is_flagged(world, engi
     assert flags[["code", "operation_id"]].values.tolist() == [["PAYOUT_MISMATCH", "4"]]
     assert flags["detail"][0].startswith("Возврат плательщику: п/п № 4")
     with pytest.raises(RefundRefused, match="списан банком"):
-        cancel_refund(config, engine, who["petrova"], first.refund_id, "поздно")
+        cancel_refund(config, engine, who["petrova"], first.refund_id, "поздно", on=DAY)
     assert tie_out(config, engine, NEXT).payouts_settled == 0  # the night again: nothing twice
     assert count(engine, "ledger_entry WHERE kind = 'refund_settled'") == 1
     assert count(engine, "audit_log WHERE action = 'refund_settle'") == 1
@@ -232,19 +233,19 @@ def test_the_banks_debit_settles_a_refund_and_a_wrong_one_is_flagged(world, engi
 def test_a_prepared_refund_is_cancelled_until_the_bank_debits_it(world, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     config, who, first, _, done = _prepared(world, engine)
     with pytest.raises(RefundRefused, match="Недостаточно прав"):
-        cancel_refund(config, engine, who["audit"], first.refund_id, "нет")
-    cancelled = cancel_refund(config, engine, who["ivanova"], first.refund_id, "плательщик передумал")
+        cancel_refund(config, engine, who["audit"], first.refund_id, "нет", on=DAY)
+    cancelled = cancel_refund(config, engine, who["ivanova"], first.refund_id, "плательщик передумал", on=DAY)
     assert cancelled.status == "cancelled"
     assert _legs(engine, cancelled.entry_id) == {f"supplier:{A}": -30000, f"supplier:{B}": -20000,
                                                  "refunds_payable": 50000}  # fmt: skip
     assert [d.number for d in parse_payment_orders(done.orders_file)] == ["1", "2", "4"]  # written again without it
     assert balances(engine)["refunds_payable"] == 25000
     with pytest.raises(RefundRefused, match="уже отменён"):
-        cancel_refund(config, engine, who["ivanova"], first.refund_id, "ещё раз")
+        cancel_refund(config, engine, who["ivanova"], first.refund_id, "ещё раз", on=DAY)
     with pytest.raises(RefundRefused, match="не найдена") as unknown:
-        cancel_refund(config, engine, who["ivanova"], 424242, "нет такой")
+        cancel_refund(config, engine, who["ivanova"], 424242, "нет такой", on=DAY)
     assert unknown.value.status == 404
-    again = request_refund(config, engine, who["petrova"], ask(world[2], 150000))  # the money is back: all of it
+    again = request_refund(config, engine, who["petrova"], ask(world[2], 150000), on=DAY)  # the money is back: all
     assert again.status == "requested"  # above the limit
     audit = rows(engine, "SELECT actor, action FROM audit_log WHERE subject = :s ORDER BY id",
                  s=f"refund:{first.refund_id}")  # fmt: skip
@@ -253,8 +254,8 @@ def test_a_prepared_refund_is_cancelled_until_the_bank_debits_it(world, engine: 
 
 
 def test_statements_and_acts_show_refunds_tied_to_the_ledger(world, engine: sa.Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    config, _, first, _, _ = _prepared(world, engine)
-    period = config.today().strftime("%Y-%m")  # refunds are dated the day they are approved
+    _, _, first, _, _ = _prepared(world, engine)
+    period = DAY.strftime("%Y-%m")  # refunds are dated the business day they are asked on (``on``)
     with engine.connect() as conn:
         written = write_statements(conn, period, tmp_path)
         acts = write_acts(conn, period, tmp_path, Party("РКЦ", "7707083893"))
@@ -280,7 +281,7 @@ def test_statements_and_acts_show_refunds_tied_to_the_ledger(world, engine: sa.E
 
 def test_a_payment_with_a_refund_standing_is_not_reversed_until_it_is_cancelled(world, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     config, who, split, _ = world
-    done = request_refund(config, engine, who["petrova"], ask(split, 50000))
+    done = request_refund(config, engine, who["petrova"], ask(split, 50000), on=DAY)
     register = int(rows(engine, "SELECT register_id FROM payment WHERE id = :p", p=split).iloc[0, 0])
     before = balances(engine)
     with pytest.raises(ReversalRefused, match=f"refund {done.refund_id} of payment {split} \\(approved\\)"):
@@ -288,7 +289,7 @@ def test_a_payment_with_a_refund_standing_is_not_reversed_until_it_is_cancelled(
     with pytest.raises(ReversalRefused, match="refunds standing"):
         reverse_register(engine, register, "агент отозвал реестр", DAY)
     assert balances(engine) == before  # refused whole: nothing written
-    cancel_refund(config, engine, who["ivanova"], done.refund_id, "сначала отзыв")
+    cancel_refund(config, engine, who["ivanova"], done.refund_id, "сначала отзыв", on=DAY)
     assert reverse_payment(engine, split, "агент отозвал платёж", DAY).entries == 1
     money = balances(engine)
     assert (money[f"supplier:{A}"], money[f"supplier:{B}"], money["refunds_payable"]) == (0, 0, 0)

@@ -59,7 +59,7 @@ def _refund(config, engine: sa.Engine, user, ids: list[int], which: int, share: 
         return
     held = _held(engine, pid)
     amount = max(1, left * share // 1000)
-    done = request_refund(config, engine, user, ask(pid, amount))
+    done = request_refund(config, engine, user, ask(pid, amount), on=DAY)
     parts = rows(engine, "SELECT account, service, amount FROM ledger_posting WHERE entry_id = :e AND"
                  " account <> 'refunds_payable'", e=done.entry_id)  # fmt: skip
     assert int(parts["amount"].sum()) == amount  # the parts sum to the refund

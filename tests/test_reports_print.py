@@ -7,12 +7,14 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from reports.payout_notice import write_notices
 from reports.xlsx import Col, SheetSpec, write_workbook
 
 # Channel codes of the default rkc.yaml, formats, tie-out rules: never a cell's whole text.
@@ -92,3 +94,30 @@ def test_every_workbook_of_a_demo_night_prints(tmp_path: Path) -> None:
 def test_no_total_row_no_bold(tmp_path: Path, rows: int) -> None:
     body = pd.DataFrame({"a": [f"r{i}" for i in range(rows)]})
     assert _assert_prints(write_workbook(tmp_path / "b.xlsx", [SheetSpec("Лист", [Col("Имя")], body)])) == 0
+
+
+def test_payout_notices_print_and_keep_their_text_text(tmp_path: Path) -> None:
+    """Notices spliced from one layout (``reports.payout_notice``): each prints as a document and
+    carries its own supplier's values; text that looks like a formula stays text."""
+    day = date(2026, 3, 16)
+
+    def order(inn: str, number: str, amount: int, status: str, name: str, purpose: str = "Перечисление") -> dict:
+        return {"number": number, "pay_date": day, "amount": amount, "purpose": purpose, "status": status,
+                "recipient_name": name, "supplier_inn": inn, "recipient_kpp": "", "contract_no": "",
+                "recipient_account": "40702810000000000001", "recipient_bic": "044525225"}  # fmt: skip
+
+    notices = [(tmp_path / "a" / "payout-a.xlsx", [order("1", "7", 12345, "prepared", "ООО «А»", '=HYPERLINK("x")')]),
+               (tmp_path / "b" / "payout-b.xlsx", [order("2", "8", 500, "cancelled", "ООО «Б» & <Ко>"),
+                                                   order("2", "9", 100, "settled", "ООО «Б» & <Ко>")]),
+               (tmp_path / "c" / "payout-c.xlsx", [order("3", "10", 1, "prepared", "ИП Третий")])]  # fmt: skip
+    for path in write_notices(notices, day, "РКЦ"):
+        _assert_document_prints(path)
+    a = load_workbook(notices[0][0]).active
+    assert a["A3"].value == "Получатель: ООО «А», ИНН 1"
+    assert (a["D7"].value, a["D7"].data_type) == ('=HYPERLINK("x")', "s")  # never a formula
+    assert (a["A7"].value, a["C7"].value, a["C8"].value, a["A8"].value) == ("7", 123.45, 123.45, "Итого перечислено")
+    assert a["B7"].value.date() == day and a["C7"].number_format == "#,##0.00"
+    b = [tuple(r) for r in load_workbook(notices[1][0]).active.iter_rows(min_row=7, values_only=True)]
+    assert b[0][::2] == ("8", 5, "отменено") and b[2][:3] == ("Итого перечислено", None, 1)  # cancelled not counted
+    assert load_workbook(notices[1][0]).active["A3"].value == "Получатель: ООО «Б» & <Ко>, ИНН 2"
+    assert load_workbook(notices[2][0]).active["A3"].value == "Получатель: ИП Третий, ИНН 3"

@@ -61,12 +61,12 @@ def _ledger(engine: sa.Engine) -> dict[str, int]:
         )  # fmt: skip
         splits = split_frame([(0, A, "ЖКУ", 90000), (0, B, "Вода", 60000), (1, A, "ЖКУ", 30000), (3, A, "ЖКУ", 20000)])
         result = post_payments(conn, new_register(conn, "mar.txt"), march, splits)
-        ids = dict(zip(march["operation_id"], result.ids.sort_values("pidx")["id"], strict=True))
+        ids = dict(zip(march["operation_id"], result.ids.sort_values("payment_id")["id"], strict=True))
         portal = payment_frame(
             [{"operation_id": "P-7", "channel": "portal", "amount": 5000, "paid_date": "2026-03-20"}]
         )
         post_payments(conn, new_register(conn, "portal.xlsx", "portal"), portal, split_frame([(0, A, "ЖКУ", 5000)]))
-        reclassify(conn, ids["000103"], split_frame([(0, B, "Вода", 45000)]).drop(columns="pidx"),
+        reclassify(conn, ids["000103"], split_frame([(0, B, "Вода", 45000)]).drop(columns="payment_id"),
                    on=date(2026, 3, 18), description="разнесено бухгалтером Петровой")  # fmt: skip
         entry = conn.execute(
             sa.text("SELECT id FROM ledger_entry WHERE payment_id = :p AND kind = 'payment'"), {"p": ids["000104"]}

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import trustme
 import yaml
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from rkc.config import init_home, load_config
@@ -22,7 +21,7 @@ from tests.servers_smtp import smtp_server
 from tests.transportutil import FAST
 
 
-def test_collect_night_and_deliver_flows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_collect_night_and_deliver_flows(harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.charges import charges_import
     from flows.collect import CollectionFailed, collect_files
     from flows.deliver import deliver_statements
@@ -56,13 +55,12 @@ def test_collect_night_and_deliver_flows(tmp_path: Path, monkeypatch: pytest.Mon
         monkeypatch.setenv("RKC_SMTP_PASSWORD", mail.password)
         home = str(config.home)
 
-        with prefect_test_harness(server_startup_timeout=120):
-            collected = collect_files(home=home)
-            charges_import(charges=day.charges_csv.name, suppliers=day.suppliers_csv.name, home=home)
-            night = nightly(home=home, run_date=day.run_date)
-            period = day.run_date.strftime("%Y-%m")
-            supplier_statements(period=period, home=home)
-            delivered = deliver_statements(period=period, home=home)
+        collected = collect_files(home=home)
+        charges_import(charges=day.charges_csv.name, suppliers=day.suppliers_csv.name, home=home)
+        night = nightly(home=home, run_date=day.run_date)
+        period = day.run_date.strftime("%Y-%m")
+        supplier_statements(period=period, home=home)
+        delivered = deliver_statements(period=period, home=home)
 
         assert collected["landed"] == len(sber) + len(portal)
         by_channel = {c["channel"]: c for c in collected["channels"]}

@@ -38,7 +38,7 @@ def _need_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
+def night(harness: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
     _need_chromium()
     yield from generated_night(tmp_path_factory.mktemp("browser"), "sqlite")
 

@@ -18,7 +18,7 @@ from tests.webutil import PASSWORD, Night, client, csrf_of, generated_night, log
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def night(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
+def night(harness: None, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
     yield from generated_night(tmp_path_factory.mktemp(f"web_{request.param}"), request.param)
 
 

@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
-from prefect.testing.utilities import prefect_test_harness
 
 from domain.money import format_ru
 from rkc.app import import_charges_files
@@ -152,14 +151,14 @@ def _one(night: Night, sql: str, **params: object):  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_a_generated_month_worked_through_the_workbench(dialect: str, tmp_path: Path) -> None:
+def test_a_generated_month_worked_through_the_workbench(harness: None, dialect: str, tmp_path: Path) -> None:
     from flows.nightly import nightly
 
     name = f"rkc_month_{os.getpid()}"
     url = fresh_database(tmp_path, dialect, name)
     engine = None
     try:
-        with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
+        with pytest.MonkeyPatch.context() as mp:
             mp.setenv("RKC_DATABASE_URL", url)
             config = _home(tmp_path)
             payer_of: dict[str, str] = {}  # operation id → the account whose payer and address it carries

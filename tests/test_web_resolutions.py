@@ -27,7 +27,7 @@ from tests.webutil import Night, client, csrf_of, fresh_case, generated_night, l
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def night(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
+def night(harness: None, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
     yield from generated_night(tmp_path_factory.mktemp(f"resolutions_{request.param}"), request.param)
 
 

@@ -3,8 +3,10 @@ of its own (SQLite, or a PostgreSQL database created for it), with users of each
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +15,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from prefect.testing.utilities import prefect_test_harness
 
 from domain.roles import Role
 from rkc.app import import_charges_files
@@ -38,10 +39,11 @@ class Night:
     known_account: str  # a ЛС with a ПД, to assign suspense to
 
 
-def fresh_database(root: Path, dialect: str, name: str) -> str:
-    """The URL of an empty database for a test: a SQLite file under ``root``, or a PostgreSQL
-    database ``name`` created afresh (skipped without PostgreSQL, failed under CI)."""
-    return f"sqlite:///{root / 'rkc.db'}" if dialect == "sqlite" else _pg_database(name)
+def fresh_database(root: Path, dialect: str, name: str, template: str = "") -> str:
+    """The URL of a database for a test: a SQLite file under ``root``, or a PostgreSQL database
+    ``name`` created afresh, empty or as a copy of ``template`` (skipped without PostgreSQL, failed
+    under CI)."""
+    return f"sqlite:///{root / 'rkc.db'}" if dialect == "sqlite" else _pg_database(name, template)
 
 
 def drop_database(dialect: str, name: str) -> None:
@@ -55,13 +57,13 @@ def drop_database(dialect: str, name: str) -> None:
     admin.dispose()
 
 
-def _pg_database(name: str) -> str:
+def _pg_database(name: str, template: str = "") -> str:
     try:
         admin = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
                                  isolation_level="AUTOCOMMIT")  # fmt: skip
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
         admin.dispose()
     except sa.exc.OperationalError as exc:
         if os.environ.get("CI", "").lower() == "true":
@@ -71,14 +73,48 @@ def _pg_database(name: str) -> str:
 
 
 def generated_night(root: Path, dialect: str) -> Iterator[Night]:
-    """Run the nightly flow on a generated day under ``root``; yield the night, drop its database after."""
+    """The night of a generated day, with users of each role; its database is dropped after.
+
+    The caller holds the Prefect harness. The first call of a test worker runs the nightly flow and
+    keeps a pristine copy (the home, and the database as a file or a PostgreSQL template); later
+    calls start from that copy, at the same absolute path, because the database records where files
+    were filed. ``root`` only names the worker's temporary directory."""
+    work = root.parent / f"web-night-{dialect}-{os.getpid()}"
+    name = f"rkc_wb_{dialect}_{os.getpid()}"
+    pristine = _PRISTINE.get(dialect)
+    if pristine is None:
+        pristine = _first_night(work, dialect, name)
+        _PRISTINE[dialect] = pristine
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(pristine.path, work)
+    url = fresh_database(work, dialect, name, template=pristine.database)
+    engine = make_engine(url)
+    yield Night(load_config(work / "home"), url, engine, pristine.known_account)
+    engine.dispose()
+    drop_database(dialect, name)
+
+
+@dataclass(frozen=True)
+class _Pristine:
+    path: Path  # a copy of the night's directory (home and, on SQLite, the database file)
+    database: str  # the PostgreSQL template database, "" on SQLite
+    known_account: str
+
+
+_PRISTINE: dict[str, _Pristine] = {}
+
+
+def _first_night(work: Path, dialect: str, name: str) -> _Pristine:
+    """Run the nightly flow on a generated day in ``work``, add the users, keep a pristine copy."""
     from flows.nightly import nightly
 
-    name = "rkc_wb_" + re.sub(r"\W", "_", root.name)[-30:] + f"_{os.getpid()}"
-    url = fresh_database(root, dialect, name)
-    with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    url = fresh_database(work, dialect, name)
+    with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RKC_DATABASE_URL", url)
-        config, _ = init_home(root / "home")
+        config, _ = init_home(work / "home")
         with (config.home / "rkc.yaml").open("a", encoding="utf-8") as f:  # some differences close themselves
             f.write(
                 f'\nworkbench:\n  informational_tolerance:\n    UNDERPAYMENT: "{TOLERANCE}"\n'
@@ -86,22 +122,29 @@ def generated_night(root: Path, dialect: str) -> Iterator[Night]:
             )
         day = generate(config.home, accounts=120, payments=400, seed=11)
         import_charges_files(load_config(config.home), day.charges_csv, day.suppliers_csv)
-        config = load_config(config.home)
         nightly(home=str(config.home), run_date=day.run_date)
-    lines = day.charges_csv.read_bytes().decode("utf-8", errors="ignore").splitlines()
     engine = make_engine(url)
     for login, role in USERS.items():
         add_user(engine, login, role, PASSWORD)
-    yield Night(config, url, engine, next(line.split(";")[1] for line in lines[1:] if line))
     engine.dispose()
-    drop_database(dialect, name)
+    lines = day.charges_csv.read_bytes().decode("utf-8", errors="ignore").splitlines()
+    known_account = next(line.split(";")[1] for line in lines[1:] if line)
+    copy = work.parent / f"{work.name}-pristine"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(work, copy)
+    template = ""
+    if dialect != "sqlite":
+        template = f"{name}_pristine"
+        _pg_database(template, template=name)
+        atexit.register(drop_database, dialect, template)
+    return _Pristine(copy, template, known_account)
 
 
 def run_night(night: Night, run_date: date) -> dict:
-    """Run the nightly flow once more on the night's home for ``run_date`` (another harness)."""
+    """Run the nightly flow once more on the night's home for ``run_date`` (under the caller's harness)."""
     from flows.nightly import nightly
 
-    with pytest.MonkeyPatch.context() as mp, prefect_test_harness(server_startup_timeout=120):
+    with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RKC_DATABASE_URL", night.url)
         return nightly(home=str(night.config.home), run_date=run_date)
 

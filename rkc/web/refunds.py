@@ -1,7 +1,8 @@
 """Refunds to payers in the workbench: asked on a payment case's page, decided by a senior
 accountant on the case page or on the page of requests waiting for approval (``/write-offs``),
 cancelled on the case page until the bank debits them. Each action is a use case of
-``rkc.refunds``; this module only reads the form."""
+``rkc.refunds``; this module only reads the form and dates the action today on the center's
+clock (the use cases take the date; the command line's ``--date`` may name another)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def request_refund(request: Request, case_id: CaseId, amount: str = Form(""), na
         return case_page(request, case_id, error="У случая нет платежа, который можно вернуть.", status=409)
     ask = refunds.RefundAsk(int(case["payment_id"]), kopecks, name, account, bic, inn, reason, case_id)
     try:
-        refunds.request_refund(state.config, state.engine, user, ask)
+        refunds.request_refund(state.config, state.engine, user, ask, on=state.config.today())  # asked today
     except ActionRefused as exc:
         return case_page(request, case_id, error=str(exc), status=exc.status)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
@@ -53,8 +54,9 @@ def request_refund(request: Request, case_id: CaseId, amount: str = Form(""), na
 def approve(request: Request, refund_id: RefundId, csrf_token: str = Form("")) -> Response:
     """Approve a waiting refund (a senior accountant, not the one who asked)."""
     state = request.app.state
+    today = state.config.today()  # a workbench action is dated the day it is done
     return _act(request, refund_id, csrf_token,
-                lambda u: refunds.approve_refund(state.config, state.engine, u, refund_id))  # fmt: skip
+                lambda u: refunds.approve_refund(state.config, state.engine, u, refund_id, on=today))  # fmt: skip
 
 
 @router.post("/refunds/{refund_id}/refuse")
@@ -69,7 +71,8 @@ def cancel(request: Request, refund_id: RefundId, reason: str = Form(""), csrf_t
     """Cancel an approved or prepared refund the bank has not debited."""
     state = request.app.state
     return _act(request, refund_id, csrf_token,
-                lambda u: refunds.cancel_refund(state.config, state.engine, u, refund_id, reason))  # fmt: skip
+                lambda u: refunds.cancel_refund(state.config, state.engine, u, refund_id, reason,
+                                                on=state.config.today()))  # fmt: skip
 
 
 def _act(request: Request, refund_id: int, csrf_token: str, action) -> Response:  # type: ignore[no-untyped-def]

@@ -37,7 +37,7 @@ class LedgerEntry(Base):
     # The ПД version whose service lines split this entry's money (migration 0009); NULL when the
     # entry splits nothing by a ПД (suspense, transfers).
     document_version: Mapped[int | None] = mapped_column(Integer)
-    # indexed (migration 0028): a month's entries are read by it (statements, ``ledger check``)
+    # indexed (migration 0027): a month's entries are read by it (statements, ``ledger check``)
     value_date: Mapped[date] = mapped_column(Date, index=True)
     batch: Mapped[str] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -52,7 +52,7 @@ class LedgerPosting(Base):
     """One leg of an entry: signed kopecks on an account (debit positive, credit negative).
 
     Keyed by (entry, leg, value date) so one index serves both identity and the join from
-    entries; ``value_date`` is the entry's, copied onto its legs (migration 0028) because
+    entries; ``value_date`` is the entry's, copied onto its legs (migration 0027) because
     PostgreSQL partitions the table by month of it (``sql.partitions``) and a partitioned table's
     key must hold the partition key: (entry, leg) stays unique as an entry has one date, which
     ``rkc ledger check`` confirms. No foreign-key trigger for the same reason as

@@ -12,7 +12,7 @@ moved into the new table with their entry's date; a leg with no entry (a violati
 check`` reports) keeps 1970-01-01 and lands in the default partition. Every partition and the
 parent keep the append-only trigger. SQLite rebuilds the table with the column, unpartitioned.
 
-Revision ID: 0028
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-06 16:00:00
 """
@@ -24,7 +24,7 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
