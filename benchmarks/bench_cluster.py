@@ -42,22 +42,13 @@ STAGES = ("intake", "statements", "decide", "post_register", "gis_cancellations"
 
 
 def setup(home: Path, payments: int, accounts: int) -> None:
-    """Child: generate the day and import its charges (into the template database)."""
-    from rkc.memory import name_arrow_allocator
+    """Child: generate the day and import its charges (into the template database), as the nightly
+    benchmark does; then the sizes of the files the cluster's workers will read."""
+    from bench_nightly import setup as generate_and_import  # beside this file
 
-    name_arrow_allocator()
-    from rkc.app import import_charges_files
-    from rkc.config import init_home, load_config
-    from synthetic import generate
+    from rkc.config import load_config
 
-    init_home(home)
-    start = time.perf_counter()
-    day = generate(home, accounts=accounts, payments=payments, seed=1)
-    print(f"generate: {time.perf_counter() - start:.1f} s")
-    start = time.perf_counter()
-    import_charges_files(load_config(home), day.charges_csv, day.suppliers_csv)
-    print(f"charges import: {time.perf_counter() - start:.1f} s")
-    (home / "bench-run-date").write_text(day.run_date.isoformat())
+    generate_and_import(home, payments, accounts)
     inboxes = [home / "inbox" / c for c in load_config(home).channels if (home / "inbox" / c).is_dir()]
     sizes = sorted((p.stat().st_size for inbox in inboxes for p in inbox.iterdir()), reverse=True)
     print(f"files: {len(sizes)}, largest {sizes[0] / 1e6:.1f} MB of {sum(sizes) / 1e6:.1f} MB")
