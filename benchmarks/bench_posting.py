@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -107,6 +109,24 @@ def post(
     return time.perf_counter() - start, result
 
 
+@contextmanager
+def scratch_database(url: str, name: str) -> Iterator[sa.Engine]:
+    """An engine on a migrated PostgreSQL database ``name`` made afresh beside ``url``'s; dropped after."""
+    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine = make_engine(url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -114,13 +134,7 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--unreserved", action="store_true", help="posting reserves the ids itself")
     args = parser.parse_args()
-    admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_posting WITH (FORCE)"))
-        conn.execute(sa.text("CREATE DATABASE rkc_bench_posting"))
-    engine = make_engine(args.url.rsplit("/", 1)[0] + "/rkc_bench_posting")
-    migrate(engine)
-    try:
+    with scratch_database(args.url, "rkc_bench_posting") as engine:
         payments, splits = make_batch(args.payments)
         reserved = not args.unreserved
         if reserved:
@@ -133,10 +147,7 @@ def main() -> None:
         print(f"first posting: {first:.1f} s ({result.payments_new:,} payments, {result.postings:,} postings)")
         again, result = post(engine, payments, splits, "replay.txt", reserved)
         print(f"replay: {again:.1f} s ({result.payments_new:,} payments new, {result.payments_known:,} known)")
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_posting WITH (FORCE)"))
+
 
 
 if __name__ == "__main__":

@@ -18,13 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from bench_posting import random_splits  # beside this file
+from bench_posting import random_splits, scratch_database  # beside this file
 
 from domain.records import Supplier
 from reports.run_report import RunReportData, write_run_report
 from rkc.statements import write_statements
 from sql.charges import upsert_suppliers
-from sql.engine import make_engine, migrate
 from sql.posting import post_payments
 from sql.registers import create_register
 from sql.uow import UnitOfWork
@@ -158,13 +157,7 @@ def main() -> None:
     if args.skip_statements:
         return
 
-    admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_reports WITH (FORCE)"))
-        conn.execute(sa.text("CREATE DATABASE rkc_bench_reports"))
-    engine = make_engine(args.url.rsplit("/", 1)[0] + "/rkc_bench_reports")
-    try:
-        migrate(engine)
+    with scratch_database(args.url, "rkc_bench_reports") as engine:
         start = time.perf_counter()
         build_ledger(engine, args.payments, args.suppliers)
         with engine.connect() as conn:
@@ -177,10 +170,7 @@ def main() -> None:
             took = time.perf_counter() - start
             size = sum(p.stat().st_size for p in written) / 2**20
             print(f"statements: {len(written) // 3} suppliers, {len(written)} files ({size:.0f} MiB): {took:.1f} s")
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_reports WITH (FORCE)"))
+
 
 
 if __name__ == "__main__":
