@@ -22,7 +22,6 @@ from flows.cluster import let_go, night_runner, submit
 from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.accepted_registers import return_accepted
 from rkc.bank_statements import StatementsRead
-from rkc.cases import sync_cases
 from rkc.commit import commit_register
 from rkc.decide import NightPlan, decide_night
 from rkc.direct import read_direct_night
@@ -33,7 +32,7 @@ from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take
 from rkc.intake_totals import attach_totals
 from rkc.manifest import load_signing_key, write_night_manifest
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
-from rkc.report import night_discrepancies, night_outcomes, write_report
+from rkc.report import night_outcomes, write_report_and_cases
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
 from rkc.summary import (
@@ -166,15 +165,9 @@ def report(home: str, run_date: date, work_dir: str, extra: dict) -> dict:
         out_dir = config.out / run_date.isoformat()
         registers, refused = night_outcomes(engine, run_date)
         methods = methods_of_night(engine, run_date)
-        night = night_discrepancies(engine, run_date)  # read once: the report's and the cases'
-        # The workbench's queue follows the night. On PostgreSQL its cases are opened while the report
-        # is written: the server's index upkeep and the workbook's zlib each take a core.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            opening = pool.submit(sync_cases, config, engine, run_date, night) if is_postgres(engine) else None
-            files = write_report(config, engine, run_date, registers, Path(work_dir), inbox=extra.get("inbox"),
-                                 methods=methods, night=night)  # fmt: skip
-            cases = (opening.result() if opening else sync_cases(config, engine, run_date, night)).to_dict()
-        del night
+        files, cases_opened = write_report_and_cases(config, engine, run_date, registers, Path(work_dir),
+                                                     inbox=extra.get("inbox"), methods=methods)  # fmt: skip
+        cases = cases_opened.to_dict()  # the workbench's queue follows the night
         counts = discrepancy_counts(engine, run_date)
         bad_files = [{k: r[k] for k in ("file", "sha256", "channel", "reason", "stored_path")} for r in refused]
         by_method = render_methods(methods)

@@ -45,7 +45,7 @@ class CaseSummary:
 
 def sync_cases(config: Config, engine: Engine, run_date: date, night: pd.DataFrame | None = None) -> CaseSummary:
     """Open, age or close by themselves the cases of ``run_date``'s discrepancies, in one transaction.
-    ``night``: those discrepancies as the report read them (``rkc.report.night_discrepancies``;
+    ``night``: those discrepancies as the report read them (``rkc.report.write_report_and_cases``;
     read here when absent)."""
     with UnitOfWork(engine) as uow:
         by_workbook = _close_resolved(uow.conn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from domain.cashbridge import CashBridge
 from domain.codes import Code
 from domain.statuses import RegisterStatus, TieStatus
 from domain.tieout import quarantine_note
+from rkc.cases import CaseSummary, sync_cases
 from rkc.config import Config
 from rkc.workfiles import NightStore, PlanKind
 from sql.agent_money import agent_balances, agent_items
 from sql.cash import bank_figures
 from sql.discrepancies import night_discrepancies_for_report, unclaimed_transfers
+from sql.engine import is_postgres
 from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
 from sql.queries import payments_in_suspense
@@ -40,7 +43,7 @@ def write_report(
     ``registers`` are the night's (``sql.registers.night_registers``), with their bridge; ``inbox``
     what this run left in the inboxes or quarantined unread (``rkc.inbox.InboxEntry.to_dict``);
     ``methods`` the night's payments by method (``rkc.summary.methods_of_night``) and ``night`` its
-    discrepancies (``night_discrepancies``), each read when absent."""
+    discrepancies (``sql.discrepancies.night_discrepancies_for_report``), each read when absent."""
     from reports.run_report import RunReportData, write_run_report
     from rkc.summary import methods_of_night
 
@@ -127,11 +130,21 @@ def _proposals(conn, files: list[Path]) -> pd.DataFrame:  # type: ignore[no-unty
     return proposals[PROPOSAL_COLUMNS].astype({"payment_id": "int64"})
 
 
-def night_discrepancies(engine: Engine, run_date: date) -> pd.DataFrame:
-    """The night's discrepancies as the report and the cases both read them (one read of hundreds
-    of thousands of rows instead of two): ``sql.discrepancies.night_discrepancies_for_report``."""
+def write_report_and_cases(
+    config: Config, engine: Engine, run_date: date, registers: list[dict], work_dir: Path,
+    inbox: list[dict] | None = None, methods: pd.DataFrame | None = None,
+) -> tuple[dict[str, str], CaseSummary]:  # fmt: skip
+    """The night's report (``write_report``) and the workbench's cases following it (``sync_cases``),
+    from one read of the night's discrepancies (hundreds of thousands of rows, read once instead of
+    twice). On PostgreSQL the cases are opened while the report is written: the server's index
+    upkeep and the workbook's zlib each take a core."""
     with engine.connect() as conn:
-        return night_discrepancies_for_report(conn, run_date)
+        night = night_discrepancies_for_report(conn, run_date)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        opening = pool.submit(sync_cases, config, engine, run_date, night) if is_postgres(engine) else None
+        files = write_report(config, engine, run_date, registers, work_dir, inbox=inbox, methods=methods, night=night)
+        cases = opening.result() if opening else sync_cases(config, engine, run_date, night)
+    return files, cases
 
 
 def night_outcomes(engine: Engine, run_date: date) -> tuple[list[dict], list[dict]]:
