@@ -13,6 +13,10 @@ tied as part of that bank's transfers, after the bank's own registers (``domain.
 3. Otherwise the riders wait, re-examined every night; each is reported as TRANSFER_MISSING naming
    the bank whose п/п is missing (never a п/п from ГИС ЖКХ).
 
+A п/п shared by a bank register and its riders (``with_bank``) is freed when the bank recalls that
+register; the riders stay tied to it. The corrected copy then ties to that п/п, whose riders'
+money is no difference of the copy's (``tie_carried``).
+
 A rider's money is what its payments put on the bank's agent account: posted and suspense, less
 commission. A payment seen in the bank's register too is the bank's (the rider's copy is the
 DUPLICATE_CROSS_CHANNEL: ``rkc.config_channels.channel_priority``), so the bank's register carries
@@ -112,6 +116,35 @@ def tie_riders(
     out = out.astype({"transfer_amount": "Int64", "transfer_line_no": "Int64", "difference": "Int64"})
     flags = flags.reset_index(drop=True).astype({"register_id": object, "transfer_line_no": "Int64"})
     return TieResult(registers=out, flags=flags)
+
+
+def tie_carried(result: TieResult, carried: dict[int, int]) -> TieResult:
+    """``result`` with the riders' money already on a п/п taken out of its registers' difference.
+
+    ``carried``: transfer id → the own money of riders tied to that п/п on an earlier night
+    (``with_bank``) whose bank register was recalled since. A register tied tonight to such a п/п
+    with exactly that difference is tied; one left with another difference keeps its
+    TRANSFER_MISMATCH, with the difference and its detail net of the riders."""
+    regs = result.registers
+    lines = regs["transfer_line_no"]
+    on_carrier = (regs["status"] == TieStatus.TRANSFER_MISMATCH.value) & lines.isin(list(carried))
+    if not on_carrier.any():
+        return result
+    regs, flags = regs.copy(), result.flags.copy()
+    riders_money = lines[on_carrier].map(lambda line: carried[int(line)]).astype("int64")
+    regs.loc[on_carrier, "difference"] = regs.loc[on_carrier, "difference"] - riders_money
+    settled = on_carrier & (regs["difference"] == 0)
+    regs.loc[settled, "status"] = TieStatus.TIED.value
+    mismatch = flags["code"] == Code.TRANSFER_MISMATCH.value
+    flags = flags[~(mismatch & flags["register_id"].isin(regs.loc[settled, "register_id"]))].copy()
+    for row in regs[on_carrier & ~settled].itertuples():  # a recalled register's copy or two a night
+        mine = (flags["code"] == Code.TRANSFER_MISMATCH.value) & (flags["register_id"] == row.register_id)
+        flags.loc[mine, "detail"] = (
+            f"п/п № {row.transfer_number} на {format_ru(row.transfer_amount)}, из них "
+            f"{format_ru(carried[int(row.transfer_line_no)])} — платежи ГИС ЖКХ, уже привязанные к нему; "
+            f"расхождение {format_ru(row.difference)}"
+        )
+    return TieResult(registers=regs, flags=flags.reset_index(drop=True))
 
 
 def _rows(group: pd.DataFrame, rule: str, transfer: tuple | None) -> list[tuple]:

@@ -174,7 +174,7 @@ def decide_night(
     suspense = payments.loc[live & ~won, ["payment_id", "account", "period", "register_key", "row"]]
     proposals = _near_misses(engine, parsed, suspense, index)
 
-    outcome = payments["outcome"].to_numpy(dtype=object)
+    outcome = payments["outcome"].to_numpy(dtype=object, copy=True)  # pandas 3: a view may be read-only
     duplicates = rows_of(pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]]))
     outcome[duplicates] = Outcome.DUPLICATE
     outcome[won] = Outcome.POSTED

@@ -24,7 +24,7 @@ from domain.codes import Code
 from domain.direct import RULE_DIRECT, operation_ids
 from domain.records import BankTransfer
 from domain.statuses import TieStatus
-from domain.tie_riders import BANK_COLUMNS, RIDER_COLUMNS, RULE_WITH_BANK, rider_amounts, tie_riders
+from domain.tie_riders import BANK_COLUMNS, RIDER_COLUMNS, RULE_WITH_BANK, rider_amounts, tie_carried, tie_riders
 from domain.tieout import (
     REGISTER_COLUMNS,
     TieResult,
@@ -92,6 +92,9 @@ def tie_out(config: Config, engine: Engine, run_date: date, earlier: StatementsR
             for t in unused
         }  # fmt: skip
         result = tie_registers(registers, unused, agents=agents, senders=senders)
+        # A recalled bank register's freed п/п still carries the riders it paid with it.
+        on_mismatch = result.registers["transfer_line_no"][result.registers["status"] == TieStatus.TRANSFER_MISMATCH]
+        result = tie_carried(result, transfers.carried_riders(conn, sorted({int(t) for t in on_mismatch.dropna()})))
         if riders.any():  # ГИС ЖКХ registers whose money comes with a bank's п/п
             result = _tie_riders(conn, config, result, registers, waiting[riders], unused, senders)
         by_line = {t.line_no: t for t in unused}

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
 
 from domain.statuses import RegisterStatus, TieStatus
+from domain.tie_riders import RULE_WITH_BANK
 from sql.bulk import staged
 from sql.models import BankStatementFile, BankTransfer, Register
 
@@ -78,6 +79,22 @@ def open_registers(conn: Connection) -> pd.DataFrame:
         conn,
         params={"posted": RegisterStatus.POSTED, "missing": TieStatus.TRANSFER_MISSING},
     )
+
+
+def carried_riders(conn: Connection, transfer_ids: list[int]) -> dict[int, int]:
+    """Transfer id → the own money (posted and suspense less commission, kopecks) of the ГИС ЖКХ
+    riders tied to it with their bank's register (``with_bank``), for those of ``transfer_ids``
+    that carry any: what a recalled bank register's freed п/п still pays besides its copy."""
+    if not transfer_ids:
+        return {}
+    query = text(
+        "SELECT transfer_id,"
+        " SUM(COALESCE(posted_amount, 0) + COALESCE(suspense_amount, 0) - COALESCE(commission_total, 0))"
+        " FROM register"
+        " WHERE transfer_id IN :ids AND tie_rule = :with_bank AND status = :posted GROUP BY transfer_id"
+    ).bindparams(bindparam("ids", expanding=True))
+    params = {"ids": transfer_ids, "with_bank": RULE_WITH_BANK, "posted": RegisterStatus.POSTED}
+    return {int(t): int(total) for t, total in conn.execute(query, params).all() if total}
 
 
 def unused_transfers(conn: Connection) -> list[Row]:
@@ -194,18 +211,23 @@ def tie_payers_transfers(conn: Connection, pairs: pd.DataFrame, rule: str) -> in
 def mismatched_registers(conn: Connection, channels: list[str]) -> pd.DataFrame:
     """Registers of ``channels`` tied to a п/п with a difference (on any night): ``register_id``,
     ``channel``, ``status``, ``rule``, the transfer (``transfer_number``, ``transfer_date``,
-    ``transfer_amount``, ``transfer_line_no``: its id), ``difference`` (п/п less the register's net)
+    ``transfer_amount``, ``transfer_line_no``: its id), ``difference`` (п/п less the register's net
+    and the riders' money it already carries, ``carried_riders``)
     and ``register_date``: where ГИС ЖКХ payments that came later may have their money."""
     query = text(
         "SELECT r.id AS register_id, r.channel, r.tie_status AS status, r.tie_rule AS rule,"
         " t.number AS transfer_number, t.date AS transfer_date, t.amount AS transfer_amount,"
         " t.id AS transfer_line_no,"
-        " t.amount - COALESCE(r.declared_transfer, r.amount_total - r.commission_total) AS difference,"
+        " t.amount - COALESCE(r.declared_transfer, r.amount_total - r.commission_total)"
+        " - COALESCE((SELECT SUM(COALESCE(q.posted_amount, 0) + COALESCE(q.suspense_amount, 0)"
+        "   - COALESCE(q.commission_total, 0)) FROM register q"
+        "   WHERE q.transfer_id = t.id AND q.tie_rule = :with_bank AND q.status = :posted), 0) AS difference,"
         " (SELECT MAX(p.paid_date) FROM payment p WHERE p.register_id = r.id) AS register_date"
         " FROM register r JOIN bank_transfer t ON t.id = r.transfer_id"
         " WHERE r.status = :posted AND r.tie_status = :mismatch AND r.channel IN :channels ORDER BY r.id"
     ).bindparams(bindparam("channels", expanding=True))
-    params = {"posted": RegisterStatus.POSTED, "mismatch": TieStatus.TRANSFER_MISMATCH, "channels": channels}
+    params = {"posted": RegisterStatus.POSTED, "mismatch": TieStatus.TRANSFER_MISMATCH, "channels": channels,
+              "with_bank": RULE_WITH_BANK}
     rows = conn.execute(query, params).all() if channels else []
     columns = ["register_id", "channel", "status", "rule", "transfer_number", "transfer_date", "transfer_amount",
                "transfer_line_no", "difference", "register_date"]  # fmt: skip

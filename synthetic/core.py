@@ -198,10 +198,9 @@ def _payment_orders(config: Config, plan: pay.Plan, files: list[RegisterFile],
                     center: tuple[str, str, str]) -> dict[Path, Transfer]:  # fmt: skip
     """The п/п that carries each register's money (``_transfer``): its agent's; for a ГИС ЖКХ
     register whose money a bank pays (``money_from``, the default configuration's shape) a п/п of
-    that bank apart (rule ``bank_transfer``, docs/RULES.md), never one from ГИС ЖКХ. Not in the п/п
-    of the bank's own register (rule ``with_bank``): a recall of that register (``synthetic.month``)
-    would leave its corrected copy TRANSFER_MISMATCH against the п/п it freed, which carries the
-    notifications' money too."""
+    that bank apart (rule ``bank_transfer``, docs/RULES.md), never one from ГИС ЖКХ. The other shape,
+    that money in the п/п of the bank's own register (rule ``with_bank``), tests build by hand
+    (``tests/test_gis_money.py``, a recall of that register included)."""
     return {f.path: _transfer(config, plan, f, center) for f in files}
 
 

@@ -174,6 +174,56 @@ def test_notifications_after_the_banks_register_take_its_difference(
     engine.dispose()
 
 
+@pytest.mark.parametrize(("copy_change", "sber_tie", "detail"), [
+    ("\r\n", "tied", None),
+    ("minus 100", "TRANSFER_MISMATCH", "п/п № 517 на 2\xa0877,00, из них 600,00 — платежи ГИС ЖКХ, "
+                                       "уже привязанные к нему; расхождение 99,00"),
+], ids=["other bytes, the same lines", "an amount corrected"])
+def test_a_recalled_bank_register_sent_again_ties_to_the_shared_transfer(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, copy_change: str, sber_tie: str, detail: str | None,
+) -> None:  # fmt: skip
+    """One п/п paid Sber's register and the notifications (``with_bank``); Sber recalls its register
+    and sends it again: the copy ties to the freed п/п, whose notifications' money is no difference
+    of the copy's. A copy of other amounts keeps the difference that is its own."""
+    from rkc.reverse import reverse_register
+
+    config = _home(tmp_path, db_url, monkeypatch)
+    _drop(config)
+    docs = [("517", SBER, SBER_NET + GIS_OWN, f"Реестр 517 от {NIGHT:%d.%m.%Y}")]
+    (config.statements_inbox / "vypiska.txt").write_bytes(statement(NIGHT, docs))
+    engine = _engine(config)
+    run_night(config, engine, NIGHT, tmp_path / "work")
+    _, ties, _ = _state(engine)
+    assert ties.loc["sber", "tie_status"] == "tied" and ties.loc["gis", "tie_rule"] == RULE_WITH_BANK
+    with engine.connect() as conn:
+        sber_id = conn.execute(sa.text("SELECT id FROM register WHERE channel = 'sber'")).scalar_one()
+    reverse_register(engine, sber_id, "агент отозвал реестр", NIGHT)
+
+    text = SBER_REGISTER
+    if copy_change == "minus 100":  # operation 2 paid 100,00 less: the copy's net is 99,00 less
+        text = text.replace("500,00;495,00;5,00", "400,00;396,00;4,00").replace("=3;2300,00;2277,00;23,00",
+                                                                              "=3;2200,00;2178,00;22,00")
+    else:  # other bytes, the same payments (the same bytes would be a DUPLICATE_FILE)
+        text += copy_change
+    (config.inbox / "sber" / "reestr_517_corrected.txt").write_bytes(text.replace("\n", "\r\n").encode("cp1251"))
+    later = NIGHT + timedelta(days=1)
+    run_night(config, engine, later, tmp_path / "work2")
+    with engine.connect() as conn:
+        assert check_ledger(conn) == []
+        rows = {(c, s): (t, r, p) for c, s, t, r, p in conn.execute(sa.text(
+            "SELECT channel, status, tie_status, tie_rule, transfer_id FROM register"))}  # fmt: skip
+        found = conn.execute(sa.text("SELECT detail FROM discrepancy WHERE code = 'TRANSFER_MISMATCH'"
+                                     " AND run_date = :d"), {"d": later.isoformat()}).scalars().all()  # fmt: skip
+    assert len(rows) == 3
+    (_, _, paid_by), (gis_tie, gis_rule, gis_paid_by) = rows["sber", "recalled"], rows["gis", "posted"]
+    copy_tie, _, copy_paid_by = rows["sber", "posted"]
+    assert paid_by == gis_paid_by == copy_paid_by
+    assert (gis_tie, gis_rule) == ("tied", RULE_WITH_BANK)
+    assert copy_tie == sber_tie
+    assert found == ([detail] if detail else [])
+    engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("gis", "message"),
     [
@@ -272,3 +322,30 @@ def test_rider_passes(case: str, tonight: list, earlier: list, unused: list, own
         assert "TRANSFER_MISSING" not in codes and "REGISTER_MISSING" not in codes
     else:
         assert codes["TRANSFER_MISSING"] == list(frame["register_id"])
+
+
+# (case, tonight's tie of Sber's register 1, riders' money already on a п/п: {line: kopecks},
+#  register 1's status and difference afterwards, its TRANSFER_MISMATCH flags)
+CARRIED_CASES = [
+    ("the riders explain the difference", (1, "TRANSFER_MISMATCH", 11, 900, 300), {11: 300}, ("tied", 0), 0),
+    ("a difference of its own besides", (1, "TRANSFER_MISMATCH", 11, 900, 350), {11: 300},
+     ("TRANSFER_MISMATCH", 50), 1),
+    ("riders on another п/п", (1, "TRANSFER_MISMATCH", 11, 900, 300), {12: 300}, ("TRANSFER_MISMATCH", 300), 1),
+    ("tied anyway", (1, "tied", 11, 600, 0), {11: 300}, ("tied", 0), 0),
+]
+
+
+@pytest.mark.parametrize(("case", "tonight", "carried", "after", "flags"), CARRIED_CASES,
+                         ids=[c[0] for c in CARRIED_CASES])  # fmt: skip
+def test_riders_carried_by_a_freed_transfer(case: str, tonight: tuple, carried: dict, after: tuple,
+                                            flags: int) -> None:  # fmt: skip
+    from domain.tie_riders import tie_carried
+
+    out = tie_carried(_bank_tie([tonight]), carried)
+    row = out.registers.set_index("register_id").loc[1]
+    assert (row["status"], int(row["difference"])) == after
+    mismatch = out.flags[out.flags["code"] == "TRANSFER_MISMATCH"]
+    assert len(mismatch) == flags
+    if case == "a difference of its own besides":
+        assert mismatch["detail"].iloc[0].endswith("из них 3,00 — платежи ГИС ЖКХ, уже привязанные к нему; "
+                                                   "расхождение 0,50")
