@@ -126,12 +126,17 @@ def ledger_check(
     raise typer.Exit(1)
 
 
+ADOPT_HELP = ("First move the default partition's legs into partitions of their months"
+              " (as the tables' owner, with the nights stopped).")
+
+
 @ledger_app.command("partitions")
 @user_errors
 def ledger_partitions(
     ctx: typer.Context,
     home: Home = None,
     ahead: Annotated[int, typer.Option(help="Create the partitions of this many months after the current one.")] = 2,
+    adopt_default: Annotated[bool, typer.Option("--adopt-default", help=ADOPT_HELP)] = False,
 ) -> None:
     """Create the ledger's monthly partitions ahead (PostgreSQL) and list them with their rows.
     Exits 1 when the default partition holds legs (a month posted before it had a partition)."""
@@ -140,12 +145,14 @@ def ledger_partitions(
     config = load_config(home_of(ctx, home))
     engine = open_existing(config)
     try:
-        report = make_ahead(engine, config.today(), ahead)
+        report = make_ahead(engine, config.today(), ahead, adopt=adopt_default)
     finally:
         engine.dispose()
     if report.unpartitioned:
         out.print("The ledger is not partitioned on this database (SQLite): nothing to do.")
         return
+    for month, legs in report.adopted or []:
+        out.print(f"moved {legs:,} legs of {month:%Y-%m} from the default partition into its own")
     for month in report.created:
         out.print(f"created the partition of {month:%Y-%m}")
     for part in report.partitions:
@@ -153,7 +160,8 @@ def ledger_partitions(
         out.print(f"{part.table}: {held}, ~{part.rows:,} legs")
     if report.in_default:
         listed = ", ".join(f"{m:%Y-%m} ({n:,} legs)" for m, n in report.in_default)
-        out.print(f"The default partition holds legs of {listed}: see docs/OPERATIONS.md «Ledger partitions».")
+        out.print(f"The default partition holds legs of {listed}: move them with --adopt-default as the owner"
+                  " (docs/OPERATIONS.md «Ledger partitions»).")
         raise typer.Exit(1)
 
 

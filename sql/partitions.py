@@ -11,8 +11,9 @@ Writers call ``ensure_months`` with the value dates they are about to write, bef
 out: a month without its partition gets one from ``rkc_posting_partition`` (a SECURITY DEFINER
 function of the schema's owner, as the application's role may not create tables), under an
 advisory lock, in the writer's transaction. ``rkc ledger partitions`` creates them ahead and
-reports what the default partition holds (docs/OPERATIONS.md). SQLite keeps one table (the
-column is there, nothing is partitioned).
+reports what the default partition holds (docs/OPERATIONS.md); ``--adopt-default``, run by the
+owner, moves those legs into partitions of their months (``adopt_default_months``). SQLite keeps
+one table (the column is there, nothing is partitioned).
 """
 
 from __future__ import annotations
@@ -176,3 +177,35 @@ def posting_months(conn: Connection) -> list[date]:
             found.append(month)
     found += [m for m, _ in default_months(conn)]
     return sorted(set(found))
+
+
+def adopt_default_months(conn: Connection) -> list[tuple[date, int]]:
+    """Move the legs the default partition holds into partitions of their months, in the caller's
+    transaction; return each month moved with its legs. Needs the tables' owner (DDL, and the
+    append-only trigger set aside for the one DELETE of the moved legs); holds ``ledger_posting``
+    exclusively until the caller commits, so run it with the nights stopped.
+
+    For each month: the default is detached, the month's table created like the parent and filled
+    from it, the moved legs deleted from the detached default, the month attached (PostgreSQL builds
+    its indexes) with its trigger; the default is attached again last, when it holds no leg of a
+    month that has a partition. Legs are copied whole (ids, amounts, dates): nothing is re-posted."""
+    if not is_postgres(conn):
+        return []
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PARTITION_LOCK})
+    held = default_months(conn)
+    if not held:
+        return []
+    conn.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {DEFAULT}"))
+    for month, _ in held:
+        table, lo, hi = partition_name(month), month.isoformat(), next_month(month).isoformat()
+        where = f"value_date >= '{lo}' AND value_date < '{hi}'"
+        conn.execute(text(f"CREATE TABLE {table} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
+        conn.execute(text(f"INSERT INTO {table} SELECT * FROM {DEFAULT} WHERE {where}"))  # noqa: S608
+        conn.execute(text(f"ALTER TABLE {DEFAULT} DISABLE TRIGGER {PARENT}_append_only"))
+        conn.execute(text(f"DELETE FROM {DEFAULT} WHERE {where}"))  # noqa: S608
+        conn.execute(text(f"ALTER TABLE {DEFAULT} ENABLE TRIGGER {PARENT}_append_only"))
+        conn.execute(text(f"ALTER TABLE {PARENT} ATTACH PARTITION {table} FOR VALUES FROM ('{lo}') TO ('{hi}')"))
+        conn.execute(text(f"CREATE TRIGGER {PARENT}_append_only BEFORE UPDATE OR DELETE ON {table}"
+                          " FOR EACH STATEMENT EXECUTE FUNCTION rkc_append_only()"))  # fmt: skip
+    conn.execute(text(f"ALTER TABLE {PARENT} ATTACH PARTITION {DEFAULT} DEFAULT"))
+    return held

@@ -4,6 +4,8 @@ own powers does anyway (triggers set aside) is left for ``rkc ledger check`` to 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -71,6 +73,7 @@ def test_the_documented_application_role_posts_but_cannot_edit(pg_url: str, work
     from pathlib import Path
 
     from sql.engine import make_engine
+    from sql.partitions import adopt_default_months, default_months
     from tests.dbutil import empty_database
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
@@ -94,6 +97,13 @@ def test_the_documented_application_role_posts_but_cannot_edit(pg_url: str, work
                 conn.execute(sa.text(edit))
         with app.connect() as conn:
             assert check_ledger(conn) == []
+        with admin.begin() as conn:  # a leg of a month without a partition: only the owner may move it
+            conn.execute(sa.text("INSERT INTO ledger_posting (entry_id, leg, account, amount, value_date)"
+                                 " VALUES (99, 1, 'suspense', 5, '1999-01-05')"))  # fmt: skip
+        with pytest.raises(sa.exc.DBAPIError, match="must be owner"), app.begin() as conn:
+            adopt_default_months(conn)
+        with admin.connect() as conn:
+            assert default_months(conn) == [(date(1999, 1, 1), 1)]
     finally:
         app.dispose()
         with admin.begin() as conn:

@@ -174,3 +174,54 @@ def test_the_commands_create_ahead_and_check_a_month(tmp_path, db_url: str, monk
     result = run("ledger", "check", "--month", "2026-03")
     assert result.exit_code == 1 and "unbalanced_entry: entry 1" in result.output
     assert run("ledger", "check", "--month", "2026-04").exit_code == 0  # another month is not read
+
+
+@pytest.mark.postgres
+def test_the_owner_moves_the_default_partitions_legs_into_their_months(
+    pg: sa.Engine, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Legs written into months without a partition (by hand, as the owner) wait in the default;
+    ``--adopt-default`` moves them into partitions of their months, whole, and the default is empty,
+    the ledger sound, the new partitions append-only and pruned."""
+    from typer.testing import CliRunner
+
+    from rkc.cli import app
+
+    _post(pg, ["2031-05-05"])
+    with pg.begin() as conn:  # copies of the entry dated in months with no partition: their legs go to the default
+        first = conn.execute(sa.text("SELECT MIN(entry_id) FROM ledger_posting")).scalar_one()
+        for entry, day in ((900, "1999-01-05"), (901, "1999-03-31")):
+            conn.execute(sa.text(
+                "INSERT INTO ledger_entry (id, kind, source_key, payment_id, value_date, batch, description)"
+                " SELECT :e, kind, source_key || ':' || :e, NULL, :d, batch, 'by hand' FROM ledger_entry WHERE id = :f"
+            ), {"e": entry, "d": day, "f": first})  # fmt: skip
+            conn.execute(sa.text("INSERT INTO ledger_posting (entry_id, leg, account, amount, service, value_date)"
+                                 " SELECT :e, leg, account, amount, service, :d FROM ledger_posting"
+                                 " WHERE entry_id = :f"), {"e": entry, "d": day, "f": first})  # fmt: skip
+        before = conn.execute(sa.text("SELECT * FROM ledger_posting ORDER BY entry_id, leg")).all()
+        legs = conn.execute(sa.text("SELECT COUNT(*) FROM ledger_posting WHERE entry_id = :f"), {"f": first}).scalar()
+        assert default_months(conn) == [(date(1999, 1, 1), legs), (date(1999, 3, 1), legs)]
+        assert ensure_months(conn, [date(1999, 1, 10)]) == []  # its legs would have to move first
+        found = check_ledger(conn)  # the stored balances miss the copies: the same findings after the move
+        assert {v.kind for v in found} == {"balance_mismatch"}
+    monkeypatch.setenv("RKC_DATABASE_URL", pg.url.render_as_string(hide_password=False))
+    home = tmp_path / "home"
+    assert CliRunner().invoke(app, ["init", "--home", str(home)]).exit_code == 0
+    result = CliRunner().invoke(app, ["ledger", "partitions", "--adopt-default", "--home", str(home)],
+                                catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"moved {legs} legs of 1999-01 from the default partition into its own" in result.output
+    assert "ledger_part.ledger_posting_1999_03: 1999-03" in result.output
+    with pg.connect() as conn:
+        assert default_months(conn) == []
+        assert conn.execute(sa.text("SELECT * FROM ledger_posting ORDER BY entry_id, leg")).all() == before
+        assert conn.execute(sa.text(f"SELECT COUNT(*) FROM {partition_name(date(1999, 3, 1))}")).scalar() == legs
+        assert check_ledger(conn) == found
+        plan = _plan(conn, "SELECT * FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi",
+                     {"lo": date(1999, 1, 1), "hi": date(1999, 2, 1)})  # fmt: skip
+        assert partition_name(date(1999, 1, 1)).split(".")[1] in plan and "default" not in plan
+    for table in (partition_name(date(1999, 1, 1)), DEFAULT):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), pg.begin() as conn:
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    again = CliRunner().invoke(app, ["ledger", "partitions", "--adopt-default", "--home", str(home)])
+    assert again.exit_code == 0 and "moved" not in again.output
