@@ -38,7 +38,7 @@ from domain.methods import by_method, label_ru
 from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
-from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
+from reports.xlsx import MAX_SHEET_ROWS, Col, SheetSpec, kopecks_text, strings, write_workbook
 
 KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесение невыясненного", EntryKind.REVERSAL: "Сторно",
            EntryKind.TRANSFER: "Перечисление", EntryKind.FEE: "Вознаграждение РКЦ",
@@ -96,19 +96,40 @@ def statement_dir(out_root: Path, period: str, inn: str) -> Path:
     return out_root / "statements" / period / inn
 
 
-def render_statements(data: StatementData, out_root: Path,
-                      channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
+def render_statements(data: StatementData, out_root: Path, channel_names: Mapping[str, str] | None = None,
+                      sheet_rows: int = MAX_SHEET_ROWS) -> list[Path]:  # fmt: skip
     """Write every supplier's statement of ``data``'s period; return the paths written.
     ``channel_names`` (code → agent's name) is what the XLSX and HTML show for a channel; the CSV
-    register keeps the codes, for machines."""
-    period, start, directory, balances = data.period, data.start, data.directory, data.balances
-    moves = data.moves  # display columns are added to it in place: millions of rows are not copied
+    register keeps the codes, for machines. ``sheet_rows``: rows a sheet holds before the rest goes
+    on to «<title> (2)» and on (``reports.xlsx.write_workbook``)."""
+    suppliers = statement_suppliers(data.directory, data.balances)
+    return render_group(data.period, data.start, suppliers, data.moves, out_root, channel_names, sheet_rows)
 
+
+def statement_suppliers(directory: pd.DataFrame, balances: pd.DataFrame) -> pd.DataFrame:
+    """Every supplier with details or a balance: ``inn``, ``name``, ``kpp``, ``bank_account``,
+    ``bic`` ("" when unknown), ``opening`` and ``closing`` (int kopecks, 0 without a balance), by inn."""
     suppliers = directory.merge(balances, on="inn", how="outer").fillna({"opening": 0, "closing": 0})
     suppliers[["opening", "closing"]] = suppliers[["opening", "closing"]].astype("int64")
     for column in ("name", "kpp", "bank_account", "bic"):
         suppliers[column] = suppliers[column].astype(object).where(suppliers[column].notna(), "")
+    return suppliers.sort_values("inn", ignore_index=True)
+
+
+def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.DataFrame, out_root: Path,
+                 channel_names: Mapping[str, str] | None = None,
+                 sheet_rows: int = MAX_SHEET_ROWS) -> list[Path]:  # fmt: skip
+    """Write the statements of ``suppliers`` (rows of ``statement_suppliers``) from ``moves``: every
+    movement of the period of those suppliers (``sql.reporting.MOVEMENT_COLUMNS``, sorted by inn,
+    value date, entry and leg) and of no other. Suppliers without movements get one when a balance
+    is not zero. Return the paths written, by inn. The month's statements are any partition of its
+    suppliers into groups rendered this way: each file depends on its supplier's rows only."""
+    moves = moves.copy(deep=False)  # display columns are added: the caller's frame keeps its own
+    suppliers = suppliers.copy()
     moved = moves.groupby("inn")["amount"].agg(["sum", "size"])
+    strays = moved.index.difference(pd.Index(suppliers["inn"].astype(str)))
+    if len(strays):
+        raise StatementError(f"movements of suppliers without a balance or details: {strays.tolist()[:10]}")
     suppliers["moved"] = suppliers["inn"].map(moved["sum"]).fillna(0).astype("int64")
     suppliers["rows"] = suppliers["inn"].map(moved["size"]).fillna(0).astype("int64")
     bad = suppliers[suppliers["closing"] - suppliers["opening"] != suppliers["moved"]]
@@ -166,6 +187,7 @@ def render_statements(data: StatementData, out_root: Path,
                 SheetSpec("Возвраты плательщикам", _cols(REFUND_COLUMNS), refunded[[n for n, _ in REFUND_COLUMNS]],
                           tail=_total(refunded, REFUND_COLUMNS, "operation_id")),
             ],
+            max_rows=sheet_rows,
         )  # fmt: skip
         html_path = render_html(
             "statement.html.j2",
