@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import resource
 import sys
 import tempfile
@@ -158,7 +159,11 @@ def main() -> None:
     parser.add_argument("--server-only", action="store_true",
                         help="time the month's balances and its movements counted on the server, no files: the"
                              " renderer holds a month's movements in memory (~10 GB at 30M postings)")  # fmt: skip
-    parser.add_argument("--skip-check", action="store_true", help="no `ledger check` (the statements only)")
+    parser.add_argument("--skip-check", action="store_true", help="no `ledger check`")
+    parser.add_argument("--files-only", action="store_true",
+                        help="time `write_statements` alone (queries and files) on the database as it is: no"
+                             " whole-month statement data, no `ledger check`; with --keep, rerun it at will")
+    parser.add_argument("--out", help="write the statements there and keep them (default: a temporary directory)")
     args = parser.parse_args()
     db = args.db
     print(f"code: {_CODE}", flush=True)
@@ -208,9 +213,9 @@ def main() -> None:
                 "EXPLAIN SELECT p.entry_id FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
                 f" WHERE p.account LIKE 'supplier:%' AND {where}")).scalars().all()  # fmt: skip
             print("plan of the movements' join:\n  " + "\n  ".join(plan), flush=True)
-            balances = timed(f"balances of {period}", lambda: supplier_period_balances(conn, period))
-            print(f"  {len(balances)} balances", flush=True)
-            if args.server_only:
+            if args.files_only:
+                pass
+            elif args.server_only:
                 query = movements_query(period)
                 counted = timed(f"movements of {period} joined and counted on the server",
                                 lambda: conn.execute(sa.text(f"SELECT COUNT(*) FROM ({query}) m")).scalar())
@@ -219,23 +224,32 @@ def main() -> None:
                 data = timed(f"statement data of {period} (queries)", lambda: statement_data(conn, period))
                 print(f"  {len(data.moves):,} supplier movements, {len(data.balances)} balances", flush=True)
                 del data
-            if args.skip_check:
+            if not args.files_only:
+                balances = timed(f"balances of {period}", lambda: supplier_period_balances(conn, period))
+                print(f"  {len(balances)} balances", flush=True)
+            if args.skip_check or args.files_only:
                 pass
             elif "months" in inspect.signature(check_ledger).parameters:
                 found = timed(f"ledger check of {period} alone", lambda: check_ledger(conn, [month]))
                 print(f"  {len(found)} violations", flush=True)
-            if not args.skip_check:
+            if not (args.skip_check or args.files_only):
                 found = timed("ledger check, whole ledger", lambda: check_ledger(conn))
                 print(f"  {len(found)} violations", flush=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            if args.server_only:
-                return
+        if args.server_only:
+            return
+        with tempfile.TemporaryDirectory(dir=args.out and Path(args.out).parent) as tmp:
+            out = Path(args.out) if args.out else Path(tmp)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            load = os.getloadavg()[0]
             written = timed(f"statements of {period} (rkc statements: queries and files)",
-                            lambda: write_statements(engine, period, Path(tmp)))  # fmt: skip
+                            lambda: write_statements(engine, period, out))  # fmt: skip
             size = sum(p.stat().st_size for p in written) / 2**20
-            print(f"  {len(written)} files, {size:,.0f} MiB", flush=True)
+            print(f"  {len(written)} files, {size:,.0f} MiB; load average {load:.1f} before, "
+                  f"{os.getloadavg()[0]:.1f} after", flush=True)  # fmt: skip
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of the process: {peak:,.0f} MiB", flush=True)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak RSS of the process: {peak:,.0f} MiB ({before:,.0f} MiB before the statements);"
+              f" of its largest worker process: {children:,.0f} MiB", flush=True)
     finally:
         engine.dispose()
         if not args.keep:

@@ -143,7 +143,8 @@ def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.Da
     bounds = _slices(moves["inn"], suppliers["inn"])
     bodies = _csv_bodies(_csv_lines(moves), bounds)
     moves = russian_channels(moves, channel_names or {})  # what people read; the CSV above keeps the codes
-    payments = moves[moves["kind"] == EntryKind.PAYMENT]
+    is_payment = moves["kind"] == EntryKind.PAYMENT
+    payments = moves if is_payment.all() else moves[is_payment]  # most months: no copy of every column
     daily = (
         payments.groupby(["inn", "value_date", "channel"], dropna=False, sort=True)["amount"]
         .agg(count="size", amount="sum")
@@ -151,7 +152,7 @@ def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.Da
     )
     daily_bounds = _slices(daily["inn"], suppliers["inn"])
     pay_bounds = _slices(payments["inn"], suppliers["inn"])
-    corrections = moves[moves["kind"] != EntryKind.PAYMENT]
+    corrections = moves[~is_payment]
     corr_bounds = _slices(corrections["inn"], suppliers["inn"])
 
     by_kind = moves.groupby(["inn", "kind"])["amount"].agg(["size", "sum"])
@@ -195,12 +196,10 @@ def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.Da
             title=f"Выписка по расчётам с поставщиком за {title_period}",
             supplier=s,
             summary=html_table(summary, SUMMARY_COLUMNS),
-            daily=html_table(pd.concat([day, _total(day, DAILY_COLUMNS, "channel")]), DAILY_COLUMNS),
-            corrections=html_table(pd.concat([corr, _total(corr, CORRECTION_COLUMNS, "kind_ru")]),
-                                   CORRECTION_COLUMNS),
-            payouts=html_table(pd.concat([paid, _total(paid, PAYOUT_COLUMNS, "description")]), PAYOUT_COLUMNS),
-            refunds=html_table(pd.concat([refunded, _total(refunded, REFUND_COLUMNS, "operation_id")]),
-                               REFUND_COLUMNS),
+            daily=_html_with_total(day, DAILY_COLUMNS, "channel"),
+            corrections=_html_with_total(corr, CORRECTION_COLUMNS, "kind_ru"),
+            payouts=_html_with_total(paid, PAYOUT_COLUMNS, "description"),
+            refunds=_html_with_total(refunded, REFUND_COLUMNS, "operation_id"),
         )  # fmt: skip
         written += [xlsx_path, csv_path, html_path]
     return written
@@ -282,6 +281,13 @@ def _total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -
     if "count" in row:
         row["count"] = int(frame["count"].sum()) if len(frame) else 0
     return pd.DataFrame([row], columns=[n for n, _ in columns])
+
+
+def _html_with_total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -> dict:
+    """A page table of ``frame``'s ``columns`` with its «Итого» row (only the columns shown are
+    joined: concatenating every movement column cost more than the page)."""
+    shown = frame[[n for n, _ in columns]]
+    return html_table(pd.concat([shown, _total(frame, columns, label_at)]), columns)
 
 
 def _csv_field(values: pd.Series, *, guard: bool = True) -> pa.Array:

@@ -138,6 +138,8 @@ def typed_movements(frame: pd.DataFrame) -> pd.DataFrame:
     inn = pd.factorize(frame["inn"], sort=True)[0]
     day = pd.factorize(frame["value_date"], sort=True)[0]
     order = np.lexsort((frame["leg"].to_numpy(), frame["entry_id"].to_numpy(), day, inn))
+    if (order == np.arange(len(order))).all():  # sorted by the server already: no copy of every column
+        return frame.reset_index(drop=True)[MOVEMENT_COLUMNS]
     return frame.take(order).reset_index(drop=True)[MOVEMENT_COLUMNS]
 
 

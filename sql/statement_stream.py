@@ -39,14 +39,15 @@ class MovementOrderError(RuntimeError):
 
 def ranged_movements_sql(period: str, postgres: bool, after: str | None, upto: str | None) -> str:
     """``movements_sql`` limited to supplier accounts with ``after`` < inn ≤ ``upto`` (either bound
-    may be None) and ordered by account, byte order on both databases (``:after``, ``:upto``)."""
+    may be None; ``:after``, ``:upto``), ordered by account (byte order on both databases), value
+    date, entry and leg."""
     collate = ' COLLATE "C"' if postgres else ""  # SQLite compares text bytewise already
     query = movements_sql(period)
     if after is not None:
         query += f" AND p.account{collate} > :after"
     if upto is not None:
         query += f" AND p.account{collate} <= :upto"
-    return query + f" ORDER BY p.account{collate}"
+    return query + f" ORDER BY p.account{collate}, e.value_date, p.entry_id, p.leg"  # as supplier_movements sorts
 
 
 def movement_groups(conn: Connection, period: str, after: str | None = None, upto: str | None = None,
