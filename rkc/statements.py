@@ -15,6 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -149,20 +150,37 @@ def _no_moves() -> pd.DataFrame:
 
 def write_acts(conn_or_engine: Connection | Engine, period: str, out_root: Path, center: Party) -> list[Path]:
     """Write the act of reconciliation of ``period`` for every supplier with movements or a balance,
-    beside its statement (``act-<period>-<inn>.xlsx``); return the paths written."""
-    if isinstance(conn_or_engine, Engine):
-        with conn_or_engine.connect() as conn:
-            data = statement_data(conn, period)
-    else:
-        data = statement_data(conn_or_engine, period)
-    names = dict(zip(data.directory["inn"].astype(str), data.directory["name"].astype(object), strict=True))
-    balances = data.balances.set_index("inn")
-    moves = {str(inn): frame for inn, frame in data.moves.groupby("inn", sort=True)}
+    beside its statement (``act-<period>-<inn>.xlsx``); return the paths written, by inn. The
+    movements stream by supplier as for the statements (one process: an act is a few lines)."""
+    start, _ = period_bounds(period)
+    if isinstance(conn_or_engine, Connection):
+        return _write_acts(conn_or_engine, period, start, out_root, center)
+    with conn_or_engine.connect() as conn:
+        return _write_acts(conn, period, start, out_root, center)
+
+
+def _write_acts(conn: Connection, period: str, start: date, out_root: Path, center: Party) -> list[Path]:
+    suppliers = _suppliers(conn, period)
+    written: list[Path] = []
+    done: str | None = None
+    for moves in movement_groups(conn, period):
+        last = str(moves["inn"].iloc[-1])
+        written += _acts(_between(suppliers, done, last), moves, period, start, out_root, center)
+        done = last
+    return written + _acts(_between(suppliers, done, None), _no_moves(), period, start, out_root, center)
+
+
+def _acts(suppliers: pd.DataFrame, moves: pd.DataFrame, period: str, start: date, out_root: Path,
+          center: Party) -> list[Path]:  # fmt: skip
+    """The acts of ``suppliers`` with movements in ``moves`` (all of theirs) or a balance."""
+    known = suppliers.set_index(suppliers["inn"].astype(str))
+    by_inn = {str(inn): frame for inn, frame in moves.groupby("inn", sort=True)}
+    owing = known.index[(known["opening"] != 0) | (known["closing"] != 0)]
     written = []
-    for inn in sorted(set(moves) | set(balances.index[(balances["opening"] != 0) | (balances["closing"] != 0)])):
-        opening, closing = (int(balances.at[inn, c]) if inn in balances.index else 0 for c in ("opening", "closing"))
-        mine = moves.get(inn, data.moves.iloc[0:0])
-        supplier = Party(str(names.get(inn) or inn), inn)
+    for inn in sorted(set(by_inn) | set(owing)):
+        opening, closing = (int(known.at[inn, c]) if inn in known.index else 0 for c in ("opening", "closing"))
+        name = str(known.at[inn, "name"]) if inn in known.index else ""
         path = statement_dir(out_root, period, inn) / f"act-{period}-{inn}.xlsx"
-        written.append(write_act(path, data.start, center, supplier, opening, closing, act_lines(mine)))
+        lines = act_lines(by_inn.get(inn, moves.iloc[0:0]))
+        written.append(write_act(path, start, center, Party(name or inn, inn), opening, closing, lines))
     return written
