@@ -26,6 +26,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -132,6 +133,49 @@ def movements_query(period: str) -> str:
     finally:
         reporting.read_text_frame = original
     return captured[0]
+
+
+class ServerCpu:
+    """CPU seconds the server's backends of database ``db`` used while it runs (this machine's
+    PostgreSQL: each backend's /proc stat, polled every 0.2 s; a backend's last reading counts)."""
+
+    def __init__(self, url: str, db: str) -> None:
+        self.url, self.db, self.seen, self.stop = url, db, {}, threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> ServerCpu:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def seconds(self) -> float:
+        """The backends' user and system CPU, in seconds."""
+        return sum(self.seen.values()) / os.sysconf("SC_CLK_TCK")
+
+    def _poll(self) -> None:
+        engine = sa.create_engine(self.url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            me = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            while not self.stop.wait(0.2):
+                pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> :me"),
+                                    {"d": self.db, "me": me}).scalars().all()  # fmt: skip
+                conn.rollback()
+                for pid in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+        engine.dispose()
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU of this process and its finished children (the workers), in seconds."""
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
 
 
 def timed(label: str, action):  # type: ignore[no-untyped-def]
@@ -241,11 +285,16 @@ def main() -> None:
             out = Path(args.out) if args.out else Path(tmp)
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             load = os.getloadavg()[0]
-            written = timed(f"statements of {period} (rkc statements: queries and files)",
-                            lambda: write_statements(engine, period, out))  # fmt: skip
+            cpu = _cpu_seconds()
+            with ServerCpu(args.url, db) as server:
+                written = timed(f"statements of {period} (rkc statements: queries and files)",
+                                lambda: write_statements(engine, period, out))  # fmt: skip
+            used = _cpu_seconds() - cpu
             size = sum(p.stat().st_size for p in written) / 2**20
             print(f"  {len(written)} files, {size:,.0f} MiB; load average {load:.1f} before, "
                   f"{os.getloadavg()[0]:.1f} after", flush=True)  # fmt: skip
+            print(f"  CPU: {used:.1f} s in Python (this process and its workers), {server.seconds():.1f} s in the"
+                  " server's backends", flush=True)  # fmt: skip
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak RSS of the process: {peak:,.0f} MiB ({before:,.0f} MiB before the statements);"
