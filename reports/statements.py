@@ -15,9 +15,12 @@ period or a non-zero balance:
 
 A statement holds that supplier's postings only, and its movements sum to closing − opening of
 the supplier's ledger account (checked before anything is written: a difference is a bug).
-All suppliers come from three set-based queries (``sql.reporting``) that the use case
-(``rkc.statements``) runs and hands over as ``StatementData``; display columns are built vectorized
-over all suppliers at once and then sliced per supplier. Nothing here queries the database.
+The use case (``rkc.statements``) hands over the suppliers (``statement_suppliers``) and their
+movements a group of whole suppliers at a time (``render_group``; ``render_statements`` renders a
+whole ``StatementData`` as one group); display columns are built vectorized over the group's
+suppliers at once and then sliced per supplier, so a file depends on its supplier's rows only and
+is the same whatever the grouping. A sheet longer than Excel's limit continues on «<title> (2)» …
+(``reports.xlsx.split_sheet``). Nothing here queries the database.
 """
 
 from __future__ import annotations
