@@ -111,9 +111,12 @@ def render_statements(data: StatementData, out_root: Path, channel_names: Mappin
 
 def statement_suppliers(directory: pd.DataFrame, balances: pd.DataFrame) -> pd.DataFrame:
     """Every supplier with details or a balance: ``inn``, ``name``, ``kpp``, ``bank_account``,
-    ``bic`` ("" when unknown), ``opening`` and ``closing`` (int kopecks, 0 without a balance), by inn."""
-    suppliers = directory.merge(balances, on="inn", how="outer").fillna({"opening": 0, "closing": 0})
-    suppliers[["opening", "closing"]] = suppliers[["opening", "closing"]].astype("int64")
+    ``bic`` ("" when unknown), ``opening`` and ``closing`` (int kopecks, 0 without a balance) and
+    ``postings`` in the period when the balances have them (0 without), by inn."""
+    suppliers = directory.merge(balances, on="inn", how="outer")
+    for column in ("opening", "closing", "postings"):  # postings: the balances' count of the period's
+        if column in suppliers:
+            suppliers[column] = suppliers[column].fillna(0).astype("int64")
     for column in ("name", "kpp", "bank_account", "bic"):
         suppliers[column] = suppliers[column].astype(object).where(suppliers[column].notna(), "")
     return suppliers.sort_values("inn", ignore_index=True)
