@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -133,6 +135,49 @@ def movements_query(period: str) -> str:
     return captured[0]
 
 
+class ServerCpu:
+    """CPU seconds the server's backends of database ``db`` used while it runs (this machine's
+    PostgreSQL: each backend's /proc stat, polled every 0.2 s; a backend's last reading counts)."""
+
+    def __init__(self, url: str, db: str) -> None:
+        self.url, self.db, self.seen, self.stop = url, db, {}, threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> ServerCpu:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def seconds(self) -> float:
+        """The backends' user and system CPU, in seconds."""
+        return sum(self.seen.values()) / os.sysconf("SC_CLK_TCK")
+
+    def _poll(self) -> None:
+        engine = sa.create_engine(self.url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            me = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            while not self.stop.wait(0.2):
+                pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> :me"),
+                                    {"d": self.db, "me": me}).scalars().all()  # fmt: skip
+                conn.rollback()
+                for pid in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+        engine.dispose()
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU of this process and its finished children (the workers), in seconds."""
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
+
+
 def timed(label: str, action):  # type: ignore[no-untyped-def]
     """Run ``action``, print how long it took, return its result."""
     start = time.perf_counter()
@@ -158,6 +203,11 @@ def main() -> None:
     parser.add_argument("--server-only", action="store_true",
                         help="time the month's balances and its movements counted on the server, no files: the"
                              " renderer holds a month's movements in memory (~10 GB at 30M postings)")  # fmt: skip
+    parser.add_argument("--skip-check", action="store_true", help="no `ledger check`")
+    parser.add_argument("--files-only", action="store_true",
+                        help="time `write_statements` alone (queries and files) on the database as it is: no"
+                             " whole-month statement data, no `ledger check`; with --keep, rerun it at will")
+    parser.add_argument("--out", help="write the statements there and keep them (default: a temporary directory)")
     args = parser.parse_args()
     db = args.db
     print(f"code: {_CODE}", flush=True)
@@ -207,9 +257,9 @@ def main() -> None:
                 "EXPLAIN SELECT p.entry_id FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
                 f" WHERE p.account LIKE 'supplier:%' AND {where}")).scalars().all()  # fmt: skip
             print("plan of the movements' join:\n  " + "\n  ".join(plan), flush=True)
-            balances = timed(f"balances of {period}", lambda: supplier_period_balances(conn, period))
-            print(f"  {len(balances)} balances", flush=True)
-            if args.server_only:
+            if args.files_only:
+                pass
+            elif args.server_only:
                 query = movements_query(period)
                 counted = timed(f"movements of {period} joined and counted on the server",
                                 lambda: conn.execute(sa.text(f"SELECT COUNT(*) FROM ({query}) m")).scalar())
@@ -218,20 +268,37 @@ def main() -> None:
                 data = timed(f"statement data of {period} (queries)", lambda: statement_data(conn, period))
                 print(f"  {len(data.moves):,} supplier movements, {len(data.balances)} balances", flush=True)
                 del data
-            if "months" in inspect.signature(check_ledger).parameters:
+            if not args.files_only:
+                balances = timed(f"balances of {period}", lambda: supplier_period_balances(conn, period))
+                print(f"  {len(balances)} balances", flush=True)
+            if args.skip_check or args.files_only:
+                pass
+            elif "months" in inspect.signature(check_ledger).parameters:
                 found = timed(f"ledger check of {period} alone", lambda: check_ledger(conn, [month]))
                 print(f"  {len(found)} violations", flush=True)
-            found = timed("ledger check, whole ledger", lambda: check_ledger(conn))
-            print(f"  {len(found)} violations", flush=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            if args.server_only:
-                return
-            written = timed(f"statements of {period} (rkc statements: queries and files)",
-                            lambda: write_statements(engine, period, Path(tmp)))  # fmt: skip
+            if not (args.skip_check or args.files_only):
+                found = timed("ledger check, whole ledger", lambda: check_ledger(conn))
+                print(f"  {len(found)} violations", flush=True)
+        if args.server_only:
+            return
+        with tempfile.TemporaryDirectory(dir=args.out and Path(args.out).parent) as tmp:
+            out = Path(args.out) if args.out else Path(tmp)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            load = os.getloadavg()[0]
+            cpu = _cpu_seconds()
+            with ServerCpu(args.url, db) as server:
+                written = timed(f"statements of {period} (rkc statements: queries and files)",
+                                lambda: write_statements(engine, period, out))  # fmt: skip
+            used = _cpu_seconds() - cpu
             size = sum(p.stat().st_size for p in written) / 2**20
-            print(f"  {len(written)} files, {size:,.0f} MiB", flush=True)
+            print(f"  {len(written)} files, {size:,.0f} MiB; load average {load:.1f} before, "
+                  f"{os.getloadavg()[0]:.1f} after", flush=True)  # fmt: skip
+            print(f"  CPU: {used:.1f} s in Python (this process and its workers), {server.seconds():.1f} s in the"
+                  " server's backends", flush=True)  # fmt: skip
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of the process: {peak:,.0f} MiB", flush=True)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak RSS of the process: {peak:,.0f} MiB ({before:,.0f} MiB before the statements);"
+              f" of its largest worker process: {children:,.0f} MiB", flush=True)
     finally:
         engine.dispose()
         if not args.keep:

@@ -1,7 +1,7 @@
 """Benchmark: the run's discrepancy report and the month's supplier statements.
 
 Usage: .venv/bin/python benchmarks/bench_reports.py [--discrepancies N] [--payments N] [--suppliers N] [--url URL]
-The statements part creates (and drops) a scratch database ``rkc_bench_reports`` on the server of
+The statements part creates (and drops) a scratch database (``--db``, ``rkc_bench_reports``) on the server of
 ``--url`` and posts the payments with ``sql.posting.post_payments`` (setup, not timed).
 Targets (docs/PERFORMANCE.md): run report with 50,000 discrepancies ≤ 5 s; statements for 200
 suppliers covering 1,000,000 payments ≤ 30 s.
@@ -10,6 +10,8 @@ suppliers covering 1,000,000 payments ≤ 30 s.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 from datetime import date
@@ -144,6 +146,7 @@ def main() -> None:
     parser.add_argument("--suppliers", type=int, default=200)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-statements", action="store_true")
+    parser.add_argument("--db", default="rkc_bench_reports", help="the scratch database's name")
     parser.add_argument("--html-rows", type=int, default=0, help="rows per HTML section (0: all, the worst case)")
     args = parser.parse_args()
 
@@ -157,7 +160,7 @@ def main() -> None:
     if args.skip_statements:
         return
 
-    with scratch_database(args.url, "rkc_bench_reports") as engine:
+    with scratch_database(args.url, args.db) as engine:
         start = time.perf_counter()
         build_ledger(engine, args.payments, args.suppliers)
         with engine.connect() as conn:
@@ -169,7 +172,10 @@ def main() -> None:
             written = write_statements(engine, "2026-03", Path(tmp))
             took = time.perf_counter() - start
             size = sum(p.stat().st_size for p in written) / 2**20
-            print(f"statements: {len(written) // 3} suppliers, {len(written)} files ({size:.0f} MiB): {took:.1f} s")
+            print(f"statements: {len(written) // 3} suppliers, {len(written)} files ({size:.0f} MiB): {took:.1f} s"
+                  f" (load average {os.getloadavg()[0]:.1f})")  # fmt: skip
+        rss = [resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        print(f"peak RSS: {rss[0]:,.0f} MiB this process, {rss[1]:,.0f} MiB its largest worker")
 
 
 

@@ -15,9 +15,12 @@ period or a non-zero balance:
 
 A statement holds that supplier's postings only, and its movements sum to closing − opening of
 the supplier's ledger account (checked before anything is written: a difference is a bug).
-All suppliers come from three set-based queries (``sql.reporting``) that the use case
-(``rkc.statements``) runs and hands over as ``StatementData``; display columns are built vectorized
-over all suppliers at once and then sliced per supplier. Nothing here queries the database.
+The use case (``rkc.statements``) hands over the suppliers (``statement_suppliers``) and their
+movements a group of whole suppliers at a time (``render_group``; ``render_statements`` renders a
+whole ``StatementData`` as one group); display columns are built vectorized over the group's
+suppliers at once and then sliced per supplier, so a file depends on its supplier's rows only and
+is the same whatever the grouping. A sheet longer than Excel's limit continues on «<title> (2)» …
+(``reports.xlsx.split_sheet``). Nothing here queries the database.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from domain.methods import by_method, label_ru
 from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
-from reports.xlsx import Col, SheetSpec, kopecks_text, strings, write_workbook
+from reports.xlsx import MAX_SHEET_ROWS, Col, SheetSpec, kopecks_text, strings, write_workbook
 
 KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесение невыясненного", EntryKind.REVERSAL: "Сторно",
            EntryKind.TRANSFER: "Перечисление", EntryKind.FEE: "Вознаграждение РКЦ",
@@ -96,19 +99,43 @@ def statement_dir(out_root: Path, period: str, inn: str) -> Path:
     return out_root / "statements" / period / inn
 
 
-def render_statements(data: StatementData, out_root: Path,
-                      channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
+def render_statements(data: StatementData, out_root: Path, channel_names: Mapping[str, str] | None = None,
+                      sheet_rows: int = MAX_SHEET_ROWS) -> list[Path]:  # fmt: skip
     """Write every supplier's statement of ``data``'s period; return the paths written.
     ``channel_names`` (code → agent's name) is what the XLSX and HTML show for a channel; the CSV
-    register keeps the codes, for machines."""
-    period, start, directory, balances = data.period, data.start, data.directory, data.balances
-    moves = data.moves  # display columns are added to it in place: millions of rows are not copied
+    register keeps the codes, for machines. ``sheet_rows``: rows a sheet holds before the rest goes
+    on to «<title> (2)» and on (``reports.xlsx.write_workbook``)."""
+    suppliers = statement_suppliers(data.directory, data.balances)
+    return render_group(data.period, data.start, suppliers, data.moves, out_root, channel_names, sheet_rows)
 
-    suppliers = directory.merge(balances, on="inn", how="outer").fillna({"opening": 0, "closing": 0})
-    suppliers[["opening", "closing"]] = suppliers[["opening", "closing"]].astype("int64")
+
+def statement_suppliers(directory: pd.DataFrame, balances: pd.DataFrame) -> pd.DataFrame:
+    """Every supplier with details or a balance: ``inn``, ``name``, ``kpp``, ``bank_account``,
+    ``bic`` ("" when unknown), ``opening`` and ``closing`` (int kopecks, 0 without a balance) and
+    ``postings`` in the period when the balances have them (0 without), by inn."""
+    suppliers = directory.merge(balances, on="inn", how="outer")
+    for column in ("opening", "closing", "postings"):  # postings: the balances' count of the period's
+        if column in suppliers:
+            suppliers[column] = suppliers[column].fillna(0).astype("int64")
     for column in ("name", "kpp", "bank_account", "bic"):
         suppliers[column] = suppliers[column].astype(object).where(suppliers[column].notna(), "")
+    return suppliers.sort_values("inn", ignore_index=True)
+
+
+def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.DataFrame, out_root: Path,
+                 channel_names: Mapping[str, str] | None = None,
+                 sheet_rows: int = MAX_SHEET_ROWS) -> list[Path]:  # fmt: skip
+    """Write the statements of ``suppliers`` (rows of ``statement_suppliers``) from ``moves``: every
+    movement of the period of those suppliers (``sql.reporting.MOVEMENT_COLUMNS``, sorted by inn,
+    value date, entry and leg) and of no other. Suppliers without movements get one when a balance
+    is not zero. Return the paths written, by inn. The month's statements are any partition of its
+    suppliers into groups rendered this way: each file depends on its supplier's rows only."""
+    moves = moves.copy(deep=False)  # display columns are added: the caller's frame keeps its own
+    suppliers = suppliers.copy()
     moved = moves.groupby("inn")["amount"].agg(["sum", "size"])
+    strays = moved.index.difference(pd.Index(suppliers["inn"].astype(str)))
+    if len(strays):
+        raise StatementError(f"movements of suppliers without a balance or details: {strays.tolist()[:10]}")
     suppliers["moved"] = suppliers["inn"].map(moved["sum"]).fillna(0).astype("int64")
     suppliers["rows"] = suppliers["inn"].map(moved["size"]).fillna(0).astype("int64")
     bad = suppliers[suppliers["closing"] - suppliers["opening"] != suppliers["moved"]]
@@ -122,7 +149,8 @@ def render_statements(data: StatementData, out_root: Path,
     bounds = _slices(moves["inn"], suppliers["inn"])
     bodies = _csv_bodies(_csv_lines(moves), bounds)
     moves = russian_channels(moves, channel_names or {})  # what people read; the CSV above keeps the codes
-    payments = moves[moves["kind"] == EntryKind.PAYMENT]
+    is_payment = moves["kind"] == EntryKind.PAYMENT
+    payments = moves if is_payment.all() else moves[is_payment]  # most months: no copy of every column
     daily = (
         payments.groupby(["inn", "value_date", "channel"], dropna=False, sort=True)["amount"]
         .agg(count="size", amount="sum")
@@ -130,7 +158,7 @@ def render_statements(data: StatementData, out_root: Path,
     )
     daily_bounds = _slices(daily["inn"], suppliers["inn"])
     pay_bounds = _slices(payments["inn"], suppliers["inn"])
-    corrections = moves[moves["kind"] != EntryKind.PAYMENT]
+    corrections = moves[~is_payment]
     corr_bounds = _slices(corrections["inn"], suppliers["inn"])
 
     by_kind = moves.groupby(["inn", "kind"])["amount"].agg(["size", "sum"])
@@ -166,6 +194,7 @@ def render_statements(data: StatementData, out_root: Path,
                 SheetSpec("Возвраты плательщикам", _cols(REFUND_COLUMNS), refunded[[n for n, _ in REFUND_COLUMNS]],
                           tail=_total(refunded, REFUND_COLUMNS, "operation_id")),
             ],
+            max_rows=sheet_rows,
         )  # fmt: skip
         html_path = render_html(
             "statement.html.j2",
@@ -173,12 +202,10 @@ def render_statements(data: StatementData, out_root: Path,
             title=f"Выписка по расчётам с поставщиком за {title_period}",
             supplier=s,
             summary=html_table(summary, SUMMARY_COLUMNS),
-            daily=html_table(pd.concat([day, _total(day, DAILY_COLUMNS, "channel")]), DAILY_COLUMNS),
-            corrections=html_table(pd.concat([corr, _total(corr, CORRECTION_COLUMNS, "kind_ru")]),
-                                   CORRECTION_COLUMNS),
-            payouts=html_table(pd.concat([paid, _total(paid, PAYOUT_COLUMNS, "description")]), PAYOUT_COLUMNS),
-            refunds=html_table(pd.concat([refunded, _total(refunded, REFUND_COLUMNS, "operation_id")]),
-                               REFUND_COLUMNS),
+            daily=_html_with_total(day, DAILY_COLUMNS, "channel"),
+            corrections=_html_with_total(corr, CORRECTION_COLUMNS, "kind_ru"),
+            payouts=_html_with_total(paid, PAYOUT_COLUMNS, "description"),
+            refunds=_html_with_total(refunded, REFUND_COLUMNS, "operation_id"),
         )  # fmt: skip
         written += [xlsx_path, csv_path, html_path]
     return written
@@ -260,6 +287,13 @@ def _total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -
     if "count" in row:
         row["count"] = int(frame["count"].sum()) if len(frame) else 0
     return pd.DataFrame([row], columns=[n for n, _ in columns])
+
+
+def _html_with_total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_at: str) -> dict:
+    """A page table of ``frame``'s ``columns`` with its «Итого» row (only the columns shown are
+    joined: concatenating every movement column cost more than the page)."""
+    shown = frame[[n for n, _ in columns]]
+    return html_table(pd.concat([shown, _total(frame, columns, label_at)]), columns)
 
 
 def _csv_field(values: pd.Series, *, guard: bool = True) -> pa.Array:

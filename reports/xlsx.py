@@ -63,6 +63,7 @@ _CONTROL_BYTES = np.array([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0
 _MARKUP = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))  # "&" first: the others add it
 _EPOCH = np.datetime64("1899-12-30", "D")  # Excel's day 0 (1900 date system, leap-year bug included)
 MAX_WIDTH = 60
+MAX_SHEET_ROWS = 1_048_576  # Excel's rows a sheet (and LibreOffice's since 7.4)
 MIN_WIDTH = 8
 KINDS = ("text", "int", "money", "date", "input")
 
@@ -286,13 +287,34 @@ def _xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
-    """Write ``sheets`` to ``path`` (atomically: a temporary file is renamed into place)."""
+def split_sheet(spec: SheetSpec, max_rows: int = MAX_SHEET_ROWS) -> list[SheetSpec]:
+    """``spec`` as sheets of at most ``max_rows`` rows each, header included: the body continues on
+    «<title> (2)», «<title> (3)» … (the title cut to keep Excel's 31 characters), each with the
+    header row; the tail (Итого) is on the last sheet only. A sheet that fits is returned as it is."""
+    tail = 0 if spec.tail is None else len(spec.tail)
+    per = max_rows - 1  # the header row of every sheet
+    if per < max(tail, 1):
+        raise ValueError(f"sheet {spec.title!r}: {max_rows} rows a sheet cannot hold a header and {tail} tail rows")
+    if len(spec.body) + tail <= per:
+        return [spec]
+    count = -(-(len(spec.body) + tail) // per)
+    sheets = []
+    for k in range(count):
+        suffix = f" ({k + 1})" if k else ""
+        title = spec.title[: 31 - len(suffix)] + suffix
+        body = spec.body.iloc[k * per : (k + 1) * per]
+        sheets.append(SheetSpec(title, spec.columns, body, spec.tail if k == count - 1 else None))
+    return sheets
+
+
+def write_workbook(path: Path, sheets: Sequence[SheetSpec], max_rows: int = MAX_SHEET_ROWS) -> Path:
+    """Write ``sheets`` to ``path`` (atomically: a temporary file is renamed into place); a sheet
+    longer than ``max_rows`` continues on further sheets (``split_sheet``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     made = []
     styles: _Styles | None = None
-    for spec in sheets:
+    for spec in (part for whole in sheets for part in split_sheet(whole, max_rows)):
         ws = wb.create_sheet(spec.title)
         if styles is None:
             styles = _Styles(ws)

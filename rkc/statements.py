@@ -1,53 +1,189 @@
-"""Supplier statements of a month: read the ledger's movements and balances, hand them to the renderer."""
+"""Supplier statements of a month: read the ledger's movements and balances, hand them to the renderer.
+
+``write_statements`` streams: the month's movements come ordered by supplier in groups of whole
+suppliers (``sql.statement_stream.movement_groups``) and each group is rendered as it arrives
+(``reports.statements.render_group``), so memory is bounded by a group and the largest supplier,
+not by the month. A large month on PostgreSQL is cut into contiguous ranges of suppliers of about
+equal postings (counted by the balances' query), each read and rendered by a process of its own on
+the snapshot the balances were read in; a small month, SQLite, or a caller's open connection (whose
+uncommitted rows other sessions cannot see) is rendered in this process. The workers are started
+by ``spawn`` (no fork of a process holding connections and threads), which imports the caller's
+main module again: a script that calls ``write_statements`` keeps its work under
+``if __name__ == "__main__":`` (the CLI, the flows and the benchmarks do).
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from reports.act import Party, act_lines, write_act
-from reports.statements import StatementData, render_statements, statement_dir
-from sql.reporting import period_bounds, supplier_directory, supplier_movements, supplier_period_balances
+from reports.statements import StatementData, render_group, statement_dir, statement_suppliers
+from reports.xlsx import MAX_SHEET_ROWS
+from sql.engine import is_postgres, make_engine
+from sql.reporting import (
+    MOVEMENT_COLUMNS,
+    period_bounds,
+    supplier_directory,
+    supplier_movements,
+    supplier_period_balances,
+    typed_movements,
+)
+from sql.statement_stream import GROUP_ROWS, export_snapshot, movement_groups, use_snapshot
+
+PARALLEL_POSTINGS = 500_000  # below this a month renders in one process (starting a pool costs seconds)
 
 
 def statement_data(conn: Connection, period: str) -> StatementData:
     """Every supplier's details, balances and postings for ``period`` (``YYYY-MM``; ValueError
-    for anything else): three set-based queries for all suppliers."""
+    for anything else): three set-based queries for all suppliers, the month whole in memory."""
     start, _ = period_bounds(period)
     return StatementData(period, start, supplier_directory(conn), supplier_period_balances(conn, period),
                          supplier_movements(conn, period))  # fmt: skip
 
 
 def write_statements(conn_or_engine: Connection | Engine, period: str, out_root: Path,
-                     channel_names: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
+                     channel_names: Mapping[str, str] | None = None, *, workers: int | None = None,
+                     group_rows: int = GROUP_ROWS, sheet_rows: int = MAX_SHEET_ROWS,
+                     parallel_postings: int = PARALLEL_POSTINGS) -> list[Path]:  # fmt: skip
     """Write every supplier's statement for ``period`` (``YYYY-MM``) under ``out_root``; return the
-    paths written (``reports.statements.render_statements``)."""
-    if isinstance(conn_or_engine, Engine):
-        with conn_or_engine.connect() as conn:
-            data = statement_data(conn, period)
-    else:
-        data = statement_data(conn_or_engine, period)
-    return render_statements(data, out_root, channel_names)
+    paths written, by inn (``reports.statements.render_group``). ``workers``: processes for a month
+    of ``parallel_postings`` or more on PostgreSQL given an engine (default: the machine's cores,
+    at most 4); ``group_rows``: movements rendered at a time; ``sheet_rows``: rows a sheet holds."""
+    period_bounds(period)  # ValueError before anything is read
+    if isinstance(conn_or_engine, Connection):
+        return _write_range(conn_or_engine, period, _suppliers(conn_or_engine, period), None, None, out_root,
+                            channel_names, group_rows, sheet_rows)  # fmt: skip
+    engine = conn_or_engine
+    workers = workers or min(4, os.cpu_count() or 1)
+    with engine.connect() as conn:
+        if not is_postgres(conn):
+            return _write_range(conn, period, _suppliers(conn, period), None, None, out_root, channel_names,
+                                group_rows, sheet_rows)  # fmt: skip
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            suppliers = _suppliers(conn, period)
+            bounds = _ranges(suppliers, workers) if int(suppliers["postings"].sum()) >= parallel_postings else []
+            if len(bounds) < 2:
+                return _write_range(conn, period, suppliers, None, None, out_root, channel_names, group_rows,
+                                    sheet_rows)  # fmt: skip
+            snapshot = export_snapshot(conn)  # the workers read the movements the balances were read with
+            url = engine.url.render_as_string(hide_password=False)
+            context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
+            with ProcessPoolExecutor(len(bounds), mp_context=context) as pool:
+                futures = [
+                    pool.submit(_write_range_of, url, snapshot, period, _between(suppliers, after, upto), after, upto,
+                                out_root, dict(channel_names or {}), group_rows, sheet_rows)
+                    for after, upto in bounds
+                ]  # fmt: skip
+                return [path for future in futures for path in future.result()]
+
+
+def _suppliers(conn: Connection, period: str) -> pd.DataFrame:
+    """Every supplier's details, balances and postings in the period, by inn."""
+    return statement_suppliers(supplier_directory(conn), supplier_period_balances(conn, period))
+
+
+def _ranges(suppliers: pd.DataFrame, parts: int) -> list[tuple[str | None, str | None]]:
+    """``(after, upto]`` ranges of inns, contiguous, covering every inn (the first open below, the
+    last above), of about equal postings each; fewer when the suppliers do not split."""
+    inns = suppliers["inn"].astype(str).to_numpy()
+    share = np.cumsum(suppliers["postings"].to_numpy()) / max(1, int(suppliers["postings"].sum()))
+    cuts = sorted(c for c in {int(np.searchsorted(share, k / parts)) for k in range(1, parts)} if c < len(inns) - 1)
+    uppers: list[str | None] = [inns[c] for c in cuts] + [None]
+    return list(zip([None, *uppers[:-1]], uppers, strict=True))
+
+
+def _between(suppliers: pd.DataFrame, after: str | None, upto: str | None) -> pd.DataFrame:
+    """The suppliers with ``after`` < inn ≤ ``upto`` (None: unbounded)."""
+    inn = suppliers["inn"].astype(str)
+    keep = pd.Series(True, index=suppliers.index)
+    if after is not None:
+        keep &= inn > after
+    if upto is not None:
+        keep &= inn <= upto
+    return suppliers[keep]
+
+
+def _write_range_of(url: str, snapshot: str | None, period: str, suppliers: pd.DataFrame, after: str | None,
+                    upto: str | None, out_root: Path, channel_names: Mapping[str, str], group_rows: int,
+                    sheet_rows: int) -> list[Path]:  # fmt: skip
+    """A worker process: the statements of one range of suppliers, on the snapshot ``snapshot``."""
+    engine = make_engine(url)
+    try:
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+            if snapshot is not None:
+                use_snapshot(conn, snapshot)
+            return _write_range(conn, period, suppliers, after, upto, out_root, channel_names, group_rows,
+                                sheet_rows)  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def _write_range(conn: Connection, period: str, suppliers: pd.DataFrame, after: str | None, upto: str | None,
+                 out_root: Path, channel_names: Mapping[str, str] | None, group_rows: int,
+                 sheet_rows: int) -> list[Path]:  # fmt: skip
+    """Stream the movements of the suppliers in ``(after, upto]`` and render them group by group;
+    ``suppliers`` are those of the range, with or without movements."""
+    start, _ = period_bounds(period)
+    written: list[Path] = []
+    done: str | None = after
+    for moves in movement_groups(conn, period, after, upto, group_rows):
+        last = str(moves["inn"].iloc[-1])
+        group = _between(suppliers, done, last)  # with those before it that have no movements
+        written += render_group(period, start, group, moves, out_root, channel_names, sheet_rows)
+        done = last
+    rest = _between(suppliers, done, upto)
+    written += render_group(period, start, rest, _no_moves(), out_root, channel_names, sheet_rows)
+    return written
+
+
+def _no_moves() -> pd.DataFrame:
+    """An empty movements frame of the right columns and types."""
+    return typed_movements(pd.DataFrame({c: pd.Series([], dtype="str") for c in MOVEMENT_COLUMNS}))
 
 
 def write_acts(conn_or_engine: Connection | Engine, period: str, out_root: Path, center: Party) -> list[Path]:
     """Write the act of reconciliation of ``period`` for every supplier with movements or a balance,
-    beside its statement (``act-<period>-<inn>.xlsx``); return the paths written."""
-    if isinstance(conn_or_engine, Engine):
-        with conn_or_engine.connect() as conn:
-            data = statement_data(conn, period)
-    else:
-        data = statement_data(conn_or_engine, period)
-    names = dict(zip(data.directory["inn"].astype(str), data.directory["name"].astype(object), strict=True))
-    balances = data.balances.set_index("inn")
-    moves = {str(inn): frame for inn, frame in data.moves.groupby("inn", sort=True)}
+    beside its statement (``act-<period>-<inn>.xlsx``); return the paths written, by inn. The
+    movements stream by supplier as for the statements (one process: an act is a few lines)."""
+    start, _ = period_bounds(period)
+    if isinstance(conn_or_engine, Connection):
+        return _write_acts(conn_or_engine, period, start, out_root, center)
+    with conn_or_engine.connect() as conn:
+        return _write_acts(conn, period, start, out_root, center)
+
+
+def _write_acts(conn: Connection, period: str, start: date, out_root: Path, center: Party) -> list[Path]:
+    suppliers = _suppliers(conn, period)
+    written: list[Path] = []
+    done: str | None = None
+    for moves in movement_groups(conn, period):
+        last = str(moves["inn"].iloc[-1])
+        written += _acts(_between(suppliers, done, last), moves, period, start, out_root, center)
+        done = last
+    return written + _acts(_between(suppliers, done, None), _no_moves(), period, start, out_root, center)
+
+
+def _acts(suppliers: pd.DataFrame, moves: pd.DataFrame, period: str, start: date, out_root: Path,
+          center: Party) -> list[Path]:  # fmt: skip
+    """The acts of ``suppliers`` with movements in ``moves`` (all of theirs) or a balance."""
+    known = suppliers.set_index(suppliers["inn"].astype(str))
+    by_inn = {str(inn): frame for inn, frame in moves.groupby("inn", sort=True)}
+    owing = known.index[(known["opening"] != 0) | (known["closing"] != 0)]
     written = []
-    for inn in sorted(set(moves) | set(balances.index[(balances["opening"] != 0) | (balances["closing"] != 0)])):
-        opening, closing = (int(balances.at[inn, c]) if inn in balances.index else 0 for c in ("opening", "closing"))
-        mine = moves.get(inn, data.moves.iloc[0:0])
-        supplier = Party(str(names.get(inn) or inn), inn)
+    for inn in sorted(set(by_inn) | set(owing)):
+        opening, closing = (int(known.at[inn, c]) if inn in known.index else 0 for c in ("opening", "closing"))
+        name = str(known.at[inn, "name"]) if inn in known.index else ""
         path = statement_dir(out_root, period, inn) / f"act-{period}-{inn}.xlsx"
-        written.append(write_act(path, data.start, center, supplier, opening, closing, act_lines(mine)))
+        lines = act_lines(by_inn.get(inn, moves.iloc[0:0]))
+        written.append(write_act(path, start, center, Party(name or inn, inn), opening, closing, lines))
     return written

@@ -81,7 +81,8 @@ def supplier_directory(conn: Connection) -> pd.DataFrame:
 
 def supplier_period_balances(conn: Connection, period: str) -> pd.DataFrame:
     """Per supplier account with postings: ``inn``, ``opening`` (everything before the period) and
-    ``closing`` (everything through its last day), in kopecks, natural sign.
+    ``closing`` (everything through its last day), in kopecks, natural sign, and ``postings``: how
+    many it has in the period (what its statement's movements number).
 
     Both are the stored running balance less what was posted from the period's first (or the next
     month's first) day on, in one statement (one snapshot, as postings and balances are written in
@@ -94,6 +95,7 @@ def supplier_period_balances(conn: Connection, period: str) -> pd.DataFrame:
             "inn": frame["inn"].astype(object),
             "opening": -frame["before_start"].fillna(0).astype("int64"),
             "closing": -frame["before_end"].fillna(0).astype("int64"),
+            "postings": frame["in_period"].fillna(0).astype("int64"),
         }
     )
 
@@ -103,9 +105,11 @@ def period_balances_sql(period: str) -> str:
     start, end = period_bounds(period)
     return (
         "SELECT SUBSTR(b.account, 10) AS inn,"  # noqa: S608 — the only literals are datetime.date values
-        " b.balance - COALESCE(p.since_start, 0) AS before_start, b.balance - COALESCE(p.since_end, 0) AS before_end"
+        " b.balance - COALESCE(p.since_start, 0) AS before_start, b.balance - COALESCE(p.since_end, 0) AS before_end,"
+        " p.in_period"
         " FROM ledger_balance b LEFT JOIN (SELECT account, SUM(amount) AS since_start,"
-        f" SUM(CASE WHEN value_date >= '{end.isoformat()}' THEN amount ELSE 0 END) AS since_end"
+        f" SUM(CASE WHEN value_date >= '{end.isoformat()}' THEN amount ELSE 0 END) AS since_end,"
+        f" SUM(CASE WHEN value_date < '{end.isoformat()}' THEN 1 ELSE 0 END) AS in_period"
         f" FROM ledger_posting WHERE value_date >= '{start.isoformat()}' AND account LIKE '{SUPPLIER_PREFIX}%'"
         " GROUP BY account) p ON p.account = b.account"
         f" WHERE b.account LIKE '{SUPPLIER_PREFIX}%'"
@@ -116,7 +120,14 @@ def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
     """Every supplier posting with a value date in the period (``MOVEMENT_COLUMNS``), amount in the
     natural sign (a payment received is positive, its reversal negative), ordered by supplier,
     value date, entry and leg."""
-    frame = read_text_frame(conn, movements_sql(period), _TEXT)
+    return typed_movements(read_text_frame(conn, movements_sql(period), _TEXT))
+
+
+def typed_movements(frame: pd.DataFrame) -> pd.DataFrame:
+    """Movements as read (text columns as pandas ``str``) typed and sorted: ``MOVEMENT_COLUMNS``,
+    ids and amounts int64 (nullable ids Int64), dates ISO text, by supplier, value date, entry, leg."""
+    for column in _TEXT:
+        frame[column] = frame[column].astype("str")
     for column in ("entry_id", "leg", "amount"):
         frame[column] = frame[column].astype("int64")
     for column in ("payment_id", "reverses_id"):
@@ -127,6 +138,8 @@ def supplier_movements(conn: Connection, period: str) -> pd.DataFrame:
     inn = pd.factorize(frame["inn"], sort=True)[0]
     day = pd.factorize(frame["value_date"], sort=True)[0]
     order = np.lexsort((frame["leg"].to_numpy(), frame["entry_id"].to_numpy(), day, inn))
+    if (order == np.arange(len(order))).all():  # sorted by the server already: no copy of every column
+        return frame.reset_index(drop=True)[MOVEMENT_COLUMNS]
     return frame.take(order).reset_index(drop=True)[MOVEMENT_COLUMNS]
 
 
