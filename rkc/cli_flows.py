@@ -51,8 +51,12 @@ def run(
 
     load_signing_key(config)  # SigningKeyMissing: one line, before Prefect starts
     prefect_env(config.home)
+    from flows.offline import adopt_temporary_server, start_temporary_server
+
+    early = start_temporary_server()  # boots while the flow's modules are imported
     from flows.nightly import nightly
 
+    adopt_temporary_server(early)
     with out.status("Reconciling the night…"):
         result = nightly(home=str(config.home), run_date=when)
     print_bridge(result, channel_names(config))
