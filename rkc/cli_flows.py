@@ -123,6 +123,9 @@ def demo(
     _enable_shared_schemas(config.home)
     _demo_signing(config.home)
     config = load_config(config.home)
+    from flows.offline import adopt_temporary_server, start_temporary_server
+
+    early = start_temporary_server()  # boots while the flows are imported and the day generated
     from flows.charges import charges_import
     from flows.nightly import nightly
     from flows.statements import supplier_statements
@@ -134,6 +137,7 @@ def demo(
             day = make(config.home, accounts=accounts, payments=payments, seed=seed, payers=True)
         except GenerateError as exc:
             fail(str(exc))
+    adopt_temporary_server(early)
     with out.status("Importing charges…"):
         charges_import(charges=str(day.charges_csv), suppliers=str(day.suppliers_csv), home=str(config.home))
     with out.status("Reconciling the night…"):
