@@ -1,7 +1,7 @@
 """Benchmark: post 1,000,000 payments (about 3,000,000 postings) into PostgreSQL, then replay.
 
-Usage: .venv/bin/python benchmarks/bench_posting.py [--payments N] [--url URL] [--unreserved]
-Creates (and drops) a scratch database ``rkc_bench_posting`` on the server of ``--url``. The
+Usage: .venv/bin/python benchmarks/bench_posting.py [--payments N] [--url URL] [--unreserved] [--db NAME]
+Creates (and drops) a scratch database ``rkc_bench_posting`` (or ``--db``) on the server of ``--url``. The
 payments carry ids reserved beforehand in key order, as the decision step reserves them (timed
 apart); ``--unreserved`` lets posting reserve them itself (callers that decided nothing).
 Targets (docs/PERFORMANCE.md): first posting ≤ 20 s, replay inserting 0 rows ≤ 10 s.
@@ -10,9 +10,11 @@ Targets (docs/PERFORMANCE.md): first posting ≤ 20 s, replay inserting 0 rows �
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -97,16 +99,32 @@ def reserve(
 def post(
     engine: sa.Engine, payments: pd.DataFrame, splits: pd.DataFrame, name: str, reserved: bool = False
 ) -> tuple[float, object]:
-    """Post one register and return (seconds, result)."""
-    start = time.perf_counter()
+    """Post one register and return (seconds, result); print the CPU of this process and of the
+    server's backend (read from /proc when the server runs on this machine): on a shared machine
+    they move far less than the wall time."""
+    start, cpu = time.perf_counter(), time.process_time()
     with UnitOfWork(engine) as uow:
+        backend = uow.conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        server = _cpu_seconds(backend)
         rid = create_register(
             uow.conn, file=name, sha256=name.ljust(64, "0"), channel="sber", fmt="text",
             run_date=pd.Timestamp("2026-03-16").date(),
         )  # fmt: skip
         result = post_payments(uow.conn, rid, payments, splits, reserved=reserved)
+        server = _cpu_seconds(backend) - server if server is not None else float("nan")
         uow.commit()
+    print(f"  {name}: CPU of this process {time.process_time() - cpu:.1f} s (all threads), of the server's backend"
+          f" {server:.1f} s (its parallel workers not counted); load average {os.getloadavg()[0]:.1f}")
     return time.perf_counter() - start, result
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of process ``pid`` on this machine, None if it is not here."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -133,8 +151,9 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=1_000_000)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--unreserved", action="store_true", help="posting reserves the ids itself")
+    parser.add_argument("--db", default="rkc_bench_posting", help="scratch database (dropped first and after)")
     args = parser.parse_args()
-    with scratch_database(args.url, "rkc_bench_posting") as engine:
+    with scratch_database(args.url, args.db) as engine:
         payments, splits = make_batch(args.payments)
         reserved = not args.unreserved
         if reserved:

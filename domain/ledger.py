@@ -154,15 +154,30 @@ def require_balanced(postings: pd.DataFrame, expected: pd.Series | None = None) 
 
     With ``expected`` given, every listed ``payment_id`` must also have at least one posting.
     """
-    sums = postings.groupby("payment_id", sort=False)["amount"].sum()
-    bad = sums[sums != 0]
+    keys, sums = _sums_by_payment(postings)
+    bad = np.flatnonzero(sums != 0)
     if len(bad):
-        sample = ", ".join(f"{k}: {v}" for k, v in bad.head(5).items())
+        sample = ", ".join(f"{keys[i]}: {sums[i]}" for i in bad[:5])
         raise UnbalancedEntry(f"{len(bad)} entries do not balance (payment id: sum) {sample}")
     if expected is not None:
-        missing = set(expected) - set(sums.index)
-        if missing:
-            raise UnbalancedEntry(f"{len(missing)} entries have no postings, e.g. {sorted(missing)[:5]}")
+        missing = np.setdiff1d(np.asarray(expected), keys)  # sorted, each once
+        if len(missing):
+            raise UnbalancedEntry(f"{len(missing)} entries have no postings, e.g. {missing[:5].tolist()}")
+
+
+def _sums_by_payment(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each payment's id and the sum of its postings, in order of first appearance. Postings grouped
+    by payment (as ``payment_postings`` orders them) are summed run by run in numpy; a register has
+    millions (a group-by and two sets of a million ids took ~0.5 s)."""
+    pid = postings["payment_id"].to_numpy()
+    amount = postings["amount"].to_numpy()
+    if len(pid) and pid.dtype.kind in "iu":
+        starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
+        keys = pid[starts]
+        if bool(np.all(keys[1:] > keys[:-1])):  # ordered by payment: each payment's postings one run
+            return keys, np.add.reduceat(amount.astype(np.int64), starts)
+    sums = postings.groupby("payment_id", sort=False)["amount"].sum()
+    return sums.index.to_numpy(), sums.to_numpy()
 
 
 def require_balanced_legs(entry_ids: np.ndarray, amounts: np.ndarray, entries: int) -> None:

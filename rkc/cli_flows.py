@@ -51,8 +51,12 @@ def run(
 
     load_signing_key(config)  # SigningKeyMissing: one line, before Prefect starts
     prefect_env(config.home)
+    from flows.offline import adopt_temporary_server, start_temporary_server
+
+    early = start_temporary_server()  # boots while the flow's modules are imported
     from flows.nightly import nightly
 
+    adopt_temporary_server(early)
     with out.status("Reconciling the night…"):
         result = nightly(home=str(config.home), run_date=when)
     print_bridge(result, channel_names(config))
@@ -119,6 +123,9 @@ def demo(
     _enable_shared_schemas(config.home)
     _demo_signing(config.home)
     config = load_config(config.home)
+    from flows.offline import adopt_temporary_server, start_temporary_server
+
+    early = start_temporary_server()  # boots while the flows are imported and the day generated
     from flows.charges import charges_import
     from flows.nightly import nightly
     from flows.statements import supplier_statements
@@ -130,6 +137,7 @@ def demo(
             day = make(config.home, accounts=accounts, payments=payments, seed=seed, payers=True)
         except GenerateError as exc:
             fail(str(exc))
+    adopt_temporary_server(early)
     with out.status("Importing charges…"):
         charges_import(charges=str(day.charges_csv), suppliers=str(day.suppliers_csv), home=str(config.home))
     with out.status("Reconciling the night…"):

@@ -155,9 +155,18 @@ def _text_for_copy(array: pa.Array) -> pa.Array:
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return array
     array = array.cast(pa.large_string())
-    if pc.any(pc.match_substring(array, "\x00")).as_py():
+    # Whether a NUL is there at all is asked of the bytes (one vectorised min), not of each string:
+    # the exact pass runs only when one is (or when the buffer holds one outside a slice).
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    if any(_may_hold_nul(c) for c in chunks) and pc.any(pc.match_substring(array, "\x00")).as_py():
         array = pc.replace_substring(array, "\x00", "\\x00")
     return array
+
+
+def _may_hold_nul(array: pa.Array) -> bool:
+    """Whether the data buffer of a large-string array has a zero byte anywhere."""
+    data = array.buffers()[2] if len(array) else None
+    return data is not None and data.size > 0 and int(np.frombuffer(data, dtype=np.uint8).min()) == 0
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -28,7 +28,8 @@ from domain.chain import (
     ENTRY_FIELDS,
     LEG_FIELDS,
     PAYMENT_FIELDS,
-    chain_hashes,
+    batch_seed,
+    chain_run,
     entry_contents,
     leg_offsets,
     legs_part,
@@ -66,8 +67,20 @@ class PostingResult:
 
 
 def payment_source_key(channel: pd.Series, operation_id: pd.Series, occurrence: pd.Series) -> pd.Series:
-    """The idempotency key of a payment's ledger entry."""
-    return "payment:" + channel.astype(str) + ":" + operation_id.astype(str) + ":" + occurrence.astype(str)
+    """The idempotency key of a payment's ledger entry (``payment:<channel>:<operation_id>:<occurrence>``),
+    joined in Arrow: a register has a million keys, and pandas' ``+`` on text goes row by row."""
+    parts = [pa.array(c, from_pandas=True) for c in (channel, operation_id)]
+    parts = [p.dictionary_decode() if pa.types.is_dictionary(p.type) else p for p in parts]
+    parts = [pc.cast(p, pa.string()) for p in parts]
+    parts.append(pc.cast(pa.array(occurrence.to_numpy(dtype=np.int64)), pa.string()))
+    return _text_series(pc.binary_join_element_wise(pa.scalar("payment"), *parts, ":"), channel.index)
+
+
+def _text_series(array: pa.Array, index: pd.Index) -> pd.Series:
+    """Arrow text as a pandas ``str`` column that keeps it in Arrow (no Python string per row)."""
+    series = array.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    series.index = index  # set, not aligned: the values are row for row
+    return series
 
 
 def reserve_payment_ids(conn: Connection, count: int) -> range:
@@ -146,7 +159,7 @@ def post_payments(
         channels = frame["channel"].unique()
         lock_ledger(conn, str(channels[0]) if len(channels) == 1 else None)  # one register: one channel
         known = _known_payments(conn, frame)
-        new = frame[~frame["payment_id"].isin(known)] if known else frame
+        new = frame[~np.isin(frame["payment_id"].to_numpy(dtype=np.int64), known)] if len(known) else frame
         # Stored in key order, ids given in that order: the unique keys (payment key, entry
         # source_key) and the ids then grow left to right in their indexes instead of landing on
         # random pages. The rows are sent in that order a batch at a time (no sorted copy).
@@ -205,7 +218,7 @@ def post_payments(
         hashing = pool.submit(_entry_hashes, batch, entries, new["payment_id"].to_numpy(), paid, legs, order)
         del paid
         bulk_insert(conn, "ledger_posting", legs, LEG_COLUMNS, leg_order)
-        entries["hash"] = hashing.result()
+        entries["hash"] = _text_series(hashing.result(), entries.index)
     bulk_insert(conn, "ledger_entry", entries, list(entries.columns), order)
     head = entries["hash"].iloc[order[-1] if order is not None else -1] if len(entries) else ""
     del entries
@@ -220,9 +233,9 @@ def post_payments(
 def _entry_hashes(
     batch: str, entries: pd.DataFrame, payment_ids: np.ndarray, paid: pa.Array, legs: pd.DataFrame,
     order: np.ndarray | None,
-) -> np.ndarray:  # fmt: skip
-    """The chained hash of each new entry (``domain.chain``), in the rows' order; ``payment_ids``
-    are the entries' payments as the batch names them (the legs' ``payment_id``).
+) -> pa.Array:  # fmt: skip
+    """The chained hash of each new entry (``domain.chain``) as Arrow text, in the rows'
+    order; ``payment_ids`` are the entries' payments as the batch names them (the legs' ``payment_id``).
 
     The content is built in the order the legs come in (by ``payment_id``: no copy of millions of
     legs), and only the finished contents are put in id order, which is ``order``'s (the ids were
@@ -239,10 +252,15 @@ def _entry_hashes(
     # contents[k] is row by_pid[k]; the chain goes in id order: row order[0], order[1], …
     position = np.arange(len(rows)) if by_pid is None else np.argsort(by_pid)
     chain = position if order is None else position[order]
-    hashes = np.array(chain_hashes([batch] * len(rows), contents, order=chain), dtype=object)
-    out = np.empty(len(hashes), dtype=object)
-    out[np.arange(len(hashes)) if order is None else order] = hashes
-    return out
+    data = contents.cast(pa.large_binary()).to_pylist()
+    digests = chain_run(batch_seed(batch).encode(), [data[i] for i in chain.tolist()])
+    del data
+    hashes = pa.array(digests, pa.binary()).cast(pa.string())  # in id order; ASCII hex
+    if order is None:
+        return hashes
+    row_at = np.empty_like(order)
+    row_at[order] = np.arange(len(order))
+    return hashes.take(row_at)
 
 
 def _leg_dates(leg_entries: np.ndarray, entry_ids: np.ndarray, dates: pd.Series) -> np.ndarray:
@@ -323,28 +341,35 @@ def in_order(ids: range, order: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _known_payments(conn: Connection, frame: pd.DataFrame) -> set[int]:
+def _known_payments(conn: Connection, frame: pd.DataFrame) -> np.ndarray:
     """``payment_id`` of the batch's payments already posted; raise on a key posted with another amount."""
     stage = dict(zip(KEY_COLUMNS, ["BIGINT", "TEXT", "TEXT", "INTEGER", "BIGINT", "BIGINT"], strict=True))
-    # One join: every key already stored, flagged when it was stored with other amounts.
+    # One join: every key already stored, flagged when it was stored with other amounts. Only the ids
+    # and the flags come back (a replay knows a million keys); the keys' text only of a conflict's.
+    join = ("FROM stage_key s JOIN payment p"
+            " ON p.channel = s.channel AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence")
+    differs = "(p.amount <> s.amount OR p.commission <> s.commission)"
     with staged(conn, "stage_key", frame, stage):
-        found = read_frame(
-            conn,
-            "SELECT s.payment_id, CASE WHEN p.amount <> s.amount OR p.commission <> s.commission THEN 1 ELSE 0 END"
-            " AS conflict, s.channel, s.operation_id, s.occurrence, s.amount AS new, p.amount AS old,"
-            " s.commission AS new_commission, p.commission AS old_commission FROM stage_key s JOIN payment p"
-            " ON p.channel = s.channel AND p.operation_id = s.operation_id AND p.occurrence = s.occurrence",
-            strings=("channel", "operation_id"),
+        found = read_frame(conn, f"SELECT s.payment_id, CASE WHEN {differs} THEN 1 ELSE 0 END AS conflict {join}")
+        conflicts = (
+            conn.execute(
+                text(
+                    "SELECT s.channel, s.operation_id, s.occurrence, s.amount AS new, p.amount AS old,"
+                    f" s.commission AS new_commission, p.commission AS old_commission {join} WHERE {differs}"
+                    " ORDER BY s.payment_id LIMIT 10"
+                )
+            ).all()
+            if bool((found["conflict"].to_numpy(dtype=np.int64) == 1).any())
+            else []
         )
-    conflicts = found[found["conflict"].astype("int64") == 1].sort_values("payment_id").head(10)
-    if len(conflicts):
+    if conflicts:
         listed = "; ".join(
             f"{r.channel}/{r.operation_id}#{r.occurrence}: posted {r.old} (commission {r.old_commission}),"
             f" now {r.new} (commission {r.new_commission})"
-            for r in conflicts.itertuples()
+            for r in conflicts
         )
         raise PostingConflict(f"payments already posted with other amounts: {listed}")
-    return set(found["payment_id"].astype("int64").tolist())
+    return found["payment_id"].to_numpy(dtype=np.int64)
 
 
 def add_to_balances(

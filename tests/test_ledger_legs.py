@@ -50,3 +50,34 @@ def test_balanced_entries_pass_and_any_changed_kopeck_is_caught(entries: list[li
     amounts_array[where] += data.draw(st.sampled_from([-1, 1]))
     with pytest.raises(UnbalancedEntry):
         require_balanced_legs(ids_array, amounts_array, len(entries))
+
+
+PAYMENT_CASES = [
+    # (payment ids of the postings, amounts, payments expected or None, error or None)
+    ([1, 1, 2, 2, 2], [100, -100, 50, -30, -20], [1, 2], None),
+    ([1, 1, 2, 2, 3], [5, -5, 3, -2, 0], None, r"1 entries do not balance \(payment id: sum\) 2: 1$"),
+    ([1, 1], [1, -1], [1, 4, 3, 4], r"2 entries have no postings, e.g. \[3, 4\]"),
+    ([], [], [7], r"1 entries have no postings, e.g. \[7\]"),
+]
+
+
+@pytest.mark.parametrize(("pids", "amounts", "expected", "error"), PAYMENT_CASES)
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_payments_postings_are_checked_payment_by_payment(
+    pids: list[int], amounts: list[int], expected: list[int] | None, error: str | None, shuffled: bool
+) -> None:
+    """The same verdict and message whether the postings come grouped by payment (numpy runs) or
+    not (the group-by)."""
+    import pandas as pd
+
+    from domain.ledger import require_balanced
+
+    postings = pd.DataFrame({"payment_id": np.array(pids, dtype=np.int64), "amount": np.array(amounts, dtype=np.int64)})
+    if shuffled:
+        postings = postings.iloc[::-1]
+    call = lambda: require_balanced(postings, None if expected is None else pd.Series(expected))  # noqa: E731
+    if error is None:
+        call()
+        return
+    with pytest.raises(UnbalancedEntry, match=error):
+        call()
