@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_partitions.py [--month-payments 1000000] [--other-months 5]
        [--other-payments 1000000] [--suppliers 200] [--chunk 1000000] [--url URL] [--code DIR] [--keep]
+       [--db NAME] [--load sql|post] [--server-only] [--check-only [--repeat N]]
 
 Creates (and drops, unless ``--keep``) a scratch database ``rkc_bench_partitions``: 200 suppliers,
 ``--other-months`` months of ``--other-payments`` payments before the month measured (January on),
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import resource
 import sys
 import tempfile
@@ -141,6 +143,19 @@ def timed(label: str, action):  # type: ignore[no-untyped-def]
     return result
 
 
+def time_checks(conn: sa.Connection, month: date, period: str, repeat: int) -> None:
+    """Time ``check_ledger`` of ``month`` alone (where the code has it) and of the whole ledger."""
+    for _ in range(repeat):
+        if "months" in inspect.signature(check_ledger).parameters:
+            found = timed(f"ledger check of {period} alone", lambda: check_ledger(conn, [month]))
+            print(f"  {len(found)} violations", flush=True)
+            conn.rollback()
+        found = timed("ledger check, whole ledger", lambda: check_ledger(conn))
+        print(f"  {len(found)} violations", flush=True)
+        conn.rollback()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+
+
 def main() -> None:
     """Build the ledger, run the timed steps and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -158,6 +173,10 @@ def main() -> None:
     parser.add_argument("--server-only", action="store_true",
                         help="time the month's balances and its movements counted on the server, no files: the"
                              " renderer holds a month's movements in memory (~10 GB at 30M postings)")  # fmt: skip
+    parser.add_argument("--check-only", action="store_true",
+                        help="time only `ledger check` (the month alone, then the whole ledger): with --keep, to"
+                             " rerun it on the same database, e.g. with --code of another checkout")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=1, help="time each check this many times (--check-only)")
     args = parser.parse_args()
     db = args.db
     print(f"code: {_CODE}", flush=True)
@@ -203,6 +222,9 @@ def main() -> None:
                 where += f" AND p.value_date >= '{period}-01' AND p.value_date < '{date(2026, month.month + 1, 1)}'"
                 in_month = conn.execute(sa.text(f"SELECT COUNT(*) FROM ledger_posting p WHERE {where[where.index('p.'):]}")).scalar()  # noqa: E501
                 print(f"the month {period}: {in_month:,} postings", flush=True)
+            if args.check_only:
+                time_checks(conn, month, period, args.repeat)
+                return
             plan = conn.execute(sa.text(
                 "EXPLAIN SELECT p.entry_id FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
                 f" WHERE p.account LIKE 'supplier:%' AND {where}")).scalars().all()  # fmt: skip
