@@ -71,7 +71,8 @@ def post_month(engine: sa.Engine, month: date, payments: int, inns: list[str], c
 def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int, first: int) -> int:
     """``payments`` payments of ``month`` with their entries and legs written by the server itself
     (``INSERT … SELECT`` over ``generate_series``: no hashes, no chain, the balances added after):
-    ~2.9 legs a payment, as ``post_payments`` would write them; returns the next id."""
+    ~2.9 legs a payment, as ``post_payments`` would write them: the days one after another in id order
+    (a night's register a day) and the legs in (entry, leg) order; returns the next id."""
     with engine.begin() as conn:
         dated = "value_date" in {r[0] for r in conn.execute(sa.text(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'ledger_posting'"))}  # fmt: skip
@@ -84,7 +85,7 @@ def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int
             "INSERT INTO payment (id, register_id, channel, operation_id, occurrence, line_no, paid_date, paid_time,"
             " account_raw, account, period, amount, commission, payer, address, matched_uip, match_rule)"
             " SELECT :id0 + g, :rid, 'sber', (:id0 + g)::text, 1, g,"
-            " CAST(:month AS date) + CAST(g % 28 AS integer), '10:27:38',"
+            " CAST(:month AS date) + CAST((g - 1) * 28 / :n AS integer), '10:27:38',"
             " lpad((g * 7919 % 10000000000)::text, 12, '0'), '12345678', '2026-02', 10000 + g * 7919 % 990000, 0,"
             " 'ИВАНОВ ИВАН ИВАНОВИЧ', 'Г ИПАТОВО УЛ ЛЕНИНА Д 1 КВ 2',"
             " CASE WHEN g % 10 <> 0 THEN 'U-' || lpad((:id0 + g)::text, 10, '0') END,"
@@ -92,9 +93,10 @@ def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int
         conn.execute(sa.text(
             "INSERT INTO ledger_entry (id, kind, source_key, payment_id, value_date, batch, description)"
             " SELECT :id0 + g, 'payment', 'payment:sber:' || (:id0 + g) || ':' || 1, :id0 + g,"
-            " CAST(:month AS date) + CAST(g % 28 AS integer), 'gen-' || CAST(:month AS text), ''"
+            " CAST(:month AS date) + CAST((g - 1) * 28 / :n AS integer), 'gen-' || CAST(:month AS text), ''"
             " FROM generate_series(CAST(1 AS bigint), :n) g"), base)  # fmt: skip
-        date_col, date_val = (", value_date", ", CAST(:month AS date) + CAST(g % 28 AS integer)") if dated else ("", "")
+        day = "CAST(:month AS date) + CAST((g - 1) * 28 / :n AS integer)"
+        date_col, date_val = (", value_date", f", {day}") if dated else ("", "")
         conn.execute(sa.text(
             f"INSERT INTO ledger_posting (entry_id, leg, account, amount, service{date_col})"
             f" WITH p AS (SELECT g, 10000 + g * 7919 % 990000 AS amount, 1 + g % 3 AS k"
@@ -103,7 +105,7 @@ def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int
             f" UNION ALL SELECT :id0 + g, 2, 'suspense', -amount, NULL{date_val} FROM p WHERE g % 10 = 0"
             f" UNION ALL SELECT :id0 + g, 1 + j, 'supplier:77' || lpad(((g * 31 + j * 17) % :suppliers)::text, 8, '0'),"
             f" -(CASE WHEN j < k THEN amount / k ELSE amount - (k - 1) * (amount / k) END), 'ЖКУ'{date_val}"
-            f" FROM p CROSS JOIN LATERAL generate_series(1, p.k) j WHERE g % 10 <> 0"), base)  # fmt: skip
+            f" FROM p CROSS JOIN LATERAL generate_series(1, p.k) j WHERE g % 10 <> 0 ORDER BY 1, 2"), base)  # fmt: skip
     return first + payments
 
 
