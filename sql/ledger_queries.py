@@ -67,13 +67,13 @@ STRAY_LEGS = (  # of the suspects :ids, the month's legs with no entry, or whose
 MONTH_ACCOUNTS = (  # the month's sums per account, added up to check the stored balances
     "SELECT account, SUM(amount) FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi GROUP BY account"
 )
-# Payments that may be posted twice or are not stored, in one read of the entries by payment: those
-# with two payment entries or more (reversals only take some back), and those without their row.
-# Each is then confirmed by ``DOUBLE_POSTINGS`` or ``UNKNOWN_PAYMENTS``, restricted to them.
+# Payments that may be posted twice or are not stored, in one read of two indexes (the entries' by
+# payment, the payments' key; no table read): those with two entries or more (only payment entries
+# count, reversals take some back: ``DOUBLE_POSTINGS`` confirms), and those without their row
+# (``UNKNOWN_PAYMENTS`` lists their entries). Reading each entry's kind here too doubled the time.
 PAYMENT_SUSPECTS = (
     "SELECT e.payment_id FROM ledger_entry e LEFT JOIN payment p ON p.id = e.payment_id"
-    " WHERE e.payment_id IS NOT NULL GROUP BY e.payment_id"
-    " HAVING SUM(CASE WHEN e.kind = 'payment' THEN 1 ELSE 0 END) > 1 OR MAX(p.id) IS NULL"
+    " WHERE e.payment_id IS NOT NULL GROUP BY e.payment_id HAVING COUNT(*) > 1 OR MAX(p.id) IS NULL"
 )
 _NET_POSTED = (
     "SUM(CASE WHEN kind = 'payment' THEN 1 WHEN kind = 'reversal'"
