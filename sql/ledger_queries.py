@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from threading import Lock
+from typing import TypeVar, cast
 
 from sqlalchemy import Connection, Row, bindparam, text
 
@@ -87,6 +91,7 @@ UNKNOWN_PAYMENTS = (
     "SELECT e.id, e.payment_id FROM ledger_entry e WHERE e.payment_id IN :ids AND NOT EXISTS"
     " (SELECT 1 FROM payment p WHERE p.id = e.payment_id)"
 )
+T = TypeVar("T")
 _CHUNK = 1000  # suspects confirmed this many at a time (SQLite's limit on parameters is far above)
 
 
@@ -108,19 +113,25 @@ def check_ledger(conn: Connection, months: list[date] | None = None) -> list[Vio
     its partition of ``ledger_posting`` only). With ``months`` only those months' entries and legs
     are checked; the balances, double postings and references need the whole ledger and are left
     out."""
-    found: list[Violation] = []
-    totals: dict[str, int] | None = {} if months is None else None
-    for month in sorted(months) if months is not None else ledger_months(conn):
-        found += _month_violations(conn, month, totals)
-    if totals is None:
+    whole = months is None
+    checked = ledger_months(conn) if months is None else sorted(months)
+    jobs: list[Callable[[Connection], object]] = [_payment_suspects] if whole else []
+    jobs += [partial(_month_violations, month=month, with_sums=whole) for month in checked]
+    done = _run_jobs(conn, jobs)
+    suspects = cast(list[int], done[0]) if whole else []
+    by_month = cast(list[tuple[list[Violation], dict[str, int]]], done[1:] if whole else done)
+    found = [v for violations, _ in by_month for v in violations]
+    if not whole:
         return found
+    totals: dict[str, int] = {}
+    for _, sums in by_month:
+        for account, total in sums.items():
+            totals[account] = totals.get(account, 0) + total
     stored = {r[0]: r[1] for r in conn.execute(text("SELECT account, balance FROM ledger_balance"))}
     for account in sorted(set(stored) | set(totals)):
         held, actual = int(stored.get(account, 0)), totals.get(account, 0)
         if held != actual:
             found.append(Violation("balance_mismatch", account, f"stored balance {held} != sum of postings {actual}"))
-    with _settings(conn, {"jit": "off"}):
-        suspects = sorted(conn.execute(text(PAYMENT_SUSPECTS)).scalars())
     for payment_id, times in _confirmed(conn, DOUBLE_POSTINGS, {}, suspects):
         found.append(Violation("double_posting", f"payment {payment_id}", f"posted {times} times"))
     unknown = sorted(_confirmed(conn, UNKNOWN_PAYMENTS, {}, suspects))
@@ -130,9 +141,15 @@ def check_ledger(conn: Connection, months: list[date] | None = None) -> list[Vio
     return found
 
 
-def _month_violations(conn: Connection, month: date, totals: dict[str, int] | None) -> list[Violation]:
-    """The violations of one month's entries and legs; adds its legs' sums per account to ``totals``
-    (when given: the whole ledger is checked)."""
+def _payment_suspects(conn: Connection) -> list[int]:
+    """The payments that may be posted twice or not be stored (``PAYMENT_SUSPECTS``), in order."""
+    with _settings(conn, {"jit": "off"}):
+        return sorted(conn.execute(text(PAYMENT_SUSPECTS)).scalars())
+
+
+def _month_violations(conn: Connection, month: date, with_sums: bool) -> tuple[list[Violation], dict[str, int]]:
+    """The violations of one month's entries and legs, and (``with_sums``: the whole ledger is
+    checked) its legs' sums per account."""
     bounds = {"lo": month, "hi": next_month(month)}
     with _settings(conn, MONTH_PASS_SETTINGS):
         rows = conn.execute(text(MONTH_PASS[conn.dialect.name]), bounds).all()
@@ -149,10 +166,43 @@ def _month_violations(conn: Connection, month: date, totals: dict[str, int] | No
         else:
             detail = f"{count} postings dated in {month:%Y-%m}, the entry {str(dated)[:10]}"
             found.append(Violation("posting_date_mismatch", f"entry {entry_id}", detail))
-    if totals is not None:
-        for account, total in conn.execute(text(MONTH_ACCOUNTS), bounds):
-            totals[account] = totals.get(account, 0) + int(total)
-    return found
+    sums = {a: int(t) for a, t in conn.execute(text(MONTH_ACCOUNTS), bounds)} if with_sums else {}
+    return found, sums
+
+
+def _run_jobs(conn: Connection, jobs: list[Callable[[Connection], T]]) -> list[T]:
+    """The results of ``jobs``, in their order. On PostgreSQL a second connection takes the next job
+    whenever it is free (two months read at once: PERFORMANCE.md, session 13), unless ``conn``'s
+    transaction has written something, which another connection would not see."""
+    if len(jobs) < 2 or not is_postgres(conn):
+        return [job(conn) for job in jobs]
+    if not conn.execute(text("SELECT pg_current_xact_id_if_assigned() IS NULL")).scalar_one():
+        return [job(conn) for job in jobs]
+    results: dict[int, T] = {}
+    lock, pending = Lock(), iter(range(len(jobs)))
+
+    def work(on: Connection) -> None:
+        while True:
+            with lock:
+                index = next(pending, None)
+            if index is None:
+                return
+            results[index] = jobs[index](on)
+
+    def helper() -> None:
+        with conn.engine.connect() as second:
+            work(second)
+
+    with ThreadPoolExecutor(1) as pool:
+        helping = pool.submit(helper)
+        try:
+            work(conn)
+        except BaseException:
+            with lock:  # the helper stops after the job it is on
+                pending = iter(())
+            raise
+        helping.result()
+    return [results[i] for i in range(len(jobs))]
 
 
 def _confirmed(conn: Connection, query: str, params: dict, ids: list[int]) -> list[Row]:
