@@ -233,3 +233,14 @@ def test_each_corruption_gives_exactly_its_violations(engine: sa.Engine, corrupt
         assert [(v.kind, v.subject, v.detail) for v in check_ledger(conn)] == listed(whole)
         assert [(v.kind, v.subject, v.detail) for v in check_ledger(conn, [MARCH])] == listed(march)
         assert [(v.kind, v.subject, v.detail) for v in check_ledger(conn, [APRIL])] == listed(april)
+
+
+def test_the_check_sees_what_its_own_transaction_wrote(engine: sa.Engine) -> None:
+    """No second connection reads months for a transaction that has written (it would not see it)."""
+    ids = _ledger(engine)
+    with engine.begin() as conn, behind_the_ledgers_back(conn):
+        unbalanced(conn, ids)
+        leg_another_month(conn, ids)
+        found = [(v.kind, v.subject) for v in check_ledger(conn)]
+    assert found == [("unbalanced_entry", f"entry {ids['a']}"), ("unbalanced_entry", f"entry {ids['b']}"),
+                     ("posting_date_mismatch", f"entry {ids['a']}"), ("balance_mismatch", "suspense")]  # fmt: skip
