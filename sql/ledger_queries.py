@@ -79,13 +79,14 @@ PAYMENT_SUSPECTS = (
     "SELECT e.payment_id FROM ledger_entry e LEFT JOIN payment p ON p.id = e.payment_id"
     " WHERE e.payment_id IS NOT NULL GROUP BY e.payment_id HAVING COUNT(*) > 1 OR MAX(p.id) IS NULL"
 )
+# The reversed entry joined by its key: ``reverses_id IN (SELECT id … WHERE kind = 'payment')``, as
+# the check said before, made PostgreSQL hash every payment entry of the ledger for each chunk.
 _NET_POSTED = (
-    "SUM(CASE WHEN kind = 'payment' THEN 1 WHEN kind = 'reversal'"
-    " AND reverses_id IN (SELECT id FROM ledger_entry WHERE kind = 'payment') THEN -1 ELSE 0 END)"
+    "SUM(CASE WHEN e.kind = 'payment' THEN 1 WHEN e.kind = 'reversal' AND r.kind = 'payment' THEN -1 ELSE 0 END)"
 )
 DOUBLE_POSTINGS = (  # payments posted more than once, net of reversals of a payment entry
-    f"SELECT payment_id, {_NET_POSTED} FROM ledger_entry WHERE payment_id IN :ids"  # noqa: S608
-    f" GROUP BY payment_id HAVING {_NET_POSTED} > 1 ORDER BY payment_id"
+    f"SELECT e.payment_id, {_NET_POSTED} FROM ledger_entry e LEFT JOIN ledger_entry r ON r.id = e.reverses_id"  # noqa: S608
+    f" WHERE e.payment_id IN :ids GROUP BY e.payment_id HAVING {_NET_POSTED} > 1 ORDER BY e.payment_id"
 )
 UNKNOWN_PAYMENTS = (
     "SELECT e.id, e.payment_id FROM ledger_entry e WHERE e.payment_id IN :ids AND NOT EXISTS"
