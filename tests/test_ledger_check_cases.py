@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from sql import ledger_queries
 from sql.ledger_queries import check_ledger
 from sql.posting import post_payments
 from sql.uow import UnitOfWork
@@ -244,3 +245,21 @@ def test_the_check_sees_what_its_own_transaction_wrote(engine: sa.Engine) -> Non
         found = [(v.kind, v.subject) for v in check_ledger(conn)]
     assert found == [("unbalanced_entry", f"entry {ids['a']}"), ("unbalanced_entry", f"entry {ids['b']}"),
                      ("posting_date_mismatch", f"entry {ids['a']}"), ("balance_mismatch", "suspense")]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] in (posted_twice, posted_twice_then_reversed,
+                                  posted_three_times_reversal_of_a_non_payment, unknown_payment, everything)],
+                         ids=lambda c: c[0].__name__)  # fmt: skip
+def test_many_suspect_payments_are_read_whole_with_the_same_result(engine: sa.Engine, case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past ``_SUSPECTS_MAX`` suspects the payments' rules read every entry instead: same violations."""
+    monkeypatch.setattr(ledger_queries, "_SUSPECTS_MAX", 0)
+    corrupt, whole, _, _ = case
+    ids = _ledger(engine)
+    with engine.begin() as conn, behind_the_ledgers_back(conn):
+        corrupt(conn, ids)
+        ids |= dict(
+            conn.execute(sa.text("SELECT source_key, id FROM ledger_entry WHERE source_key NOT LIKE 'payment:%'")).all()
+        )
+    with engine.connect() as conn:
+        found = [(v.kind, v.subject, v.detail) for v in check_ledger(conn)]
+    assert found == [(kind, subject.format(**ids), detail) for kind, subject, detail in whole]
