@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from threading import Lock
-from typing import TypeVar, cast
+from typing import cast
 
-from sqlalchemy import Connection, Row, bindparam, text
+from sqlalchemy import Connection, Row, text
 
 from domain.ledger import natural_balance
 from sql.engine import is_postgres
+from sql.ledger_jobs import confirmed, run_jobs, settings
 from sql.partitions import next_month, posting_months
 
 
@@ -38,11 +36,15 @@ class Violation:
 # are fewer than two, and legs whose entry is not among the month's or has another date (suspects,
 # confirmed leg by leg by ``STRAY_LEGS``). PostgreSQL joins the two sides in full; SQLite, which has
 # FULL JOIN only since 3.39, adds the legs without an entry of the month apart.
-_MONTH_LEGS = (
+_MONTH_LEGS = (  # of the entries :first to :last (a month is read in slices of entry ids)
     "SELECT entry_id, SUM(amount) AS total, COUNT(*) AS legs, MIN(value_date) AS first, MAX(value_date) AS last"
-    " FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi GROUP BY entry_id"
+    " FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi AND entry_id BETWEEN :first AND :last"
+    " GROUP BY entry_id"
 )
-_MONTH_ENTRIES = "SELECT id, value_date FROM ledger_entry WHERE value_date >= :lo AND value_date < :hi"
+_MONTH_ENTRIES = (
+    "SELECT id, value_date FROM ledger_entry"
+    " WHERE value_date >= :lo AND value_date < :hi AND id BETWEEN :first AND :last"
+)
 _SUSPECT = "l.total <> 0 OR l.legs < 2 OR l.first <> e.value_date OR l.last <> e.value_date"
 MONTH_PASS = {
     "postgresql": (
@@ -68,6 +70,7 @@ STRAY_LEGS = (  # of the suspects :ids, the month's legs with no entry, or whose
     " AND (e.id IS NULL OR e.value_date <> p.value_date)"
     " GROUP BY p.entry_id ORDER BY 1"
 )
+MONTH_IDS = "SELECT MIN(entry_id), MAX(entry_id) FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi"
 MONTH_ACCOUNTS = (  # the month's sums per account, added up to check the stored balances
     "SELECT account, SUM(amount) FROM ledger_posting WHERE value_date >= :lo AND value_date < :hi GROUP BY account"
 )
@@ -96,8 +99,7 @@ UNKNOWN_PAYMENTS = (
     " (SELECT 1 FROM payment p WHERE p.id = e.payment_id)"
 )
 _SUSPECTS_MAX = 100_000
-T = TypeVar("T")
-_CHUNK = 1000  # suspects confirmed this many at a time (SQLite's limit on parameters is far above)
+_LOWEST, _HIGHEST = -(2**63), 2**63 - 1  # every entry id (a stray leg may name any)
 
 
 def balances(conn: Connection) -> dict[str, int]:
@@ -120,17 +122,23 @@ def check_ledger(conn: Connection, months: list[date] | None = None) -> list[Vio
     out."""
     whole = months is None
     checked = ledger_months(conn) if months is None else sorted(months)
+    slices = {month: _id_slices(conn, month) for month in checked}
     jobs: list[Callable[[Connection], object]] = [_payment_suspects] if whole else []
-    jobs += [partial(_month_violations, month=month, with_sums=whole) for month in checked]
-    done = _run_jobs(conn, jobs)
+    jobs += [partial(_month_sums, month=month) for month in checked] if whole else []
+    jobs += [partial(_slice_violations, month=month, ids=ids) for month in checked for ids in slices[month]]
+    done = run_jobs(conn, jobs)
     suspects = cast(list[int], done[0]) if whole else []
-    by_month = cast(list[tuple[list[Violation], dict[str, int]]], done[1:] if whole else done)
-    found = [v for violations, _ in by_month for v in violations]
+    sums = cast(list[dict[str, int]], done[1 : 1 + len(checked)] if whole else [])
+    passes = iter(cast(list[tuple[list[Violation], list[Violation]]], done[1 + len(checked) :] if whole else done))
+    found = []
+    for month in checked:  # a month's entries in id order, then its stray legs (slices go up the ids)
+        month_passes = [next(passes) for _ in slices[month]]
+        found += [v for entries, _ in month_passes for v in entries] + [v for _, legs in month_passes for v in legs]
     if not whole:
         return found
     totals: dict[str, int] = {}
-    for _, sums in by_month:
-        for account, total in sums.items():
+    for month_sums in sums:
+        for account, total in month_sums.items():
             totals[account] = totals.get(account, 0) + total
     stored = {r[0]: r[1] for r in conn.execute(text("SELECT account, balance FROM ledger_balance"))}
     for account in sorted(set(stored) | set(totals)):
@@ -148,105 +156,56 @@ def check_ledger(conn: Connection, months: list[date] | None = None) -> list[Vio
 
 def _payment_suspects(conn: Connection) -> list[int]:
     """The payments that may be posted twice or not be stored (``PAYMENT_SUSPECTS``), in order."""
-    with _settings(conn, {"jit": "off"}):
+    with settings(conn, {"jit": "off"}):
         return sorted(conn.execute(text(PAYMENT_SUSPECTS)).scalars())
+
+
+def _month_sums(conn: Connection, month: date) -> dict[str, int]:
+    """The sums of ``month``'s legs per account."""
+    return {a: int(t) for a, t in conn.execute(text(MONTH_ACCOUNTS), {"lo": month, "hi": next_month(month)})}
+
+
+def _id_slices(conn: Connection, month: date) -> list[tuple[int, int]]:
+    """The ranges of entry ids ``month`` is read in: on PostgreSQL two halves of its legs' ids (the
+    two connections read one each: a month of 30M legs is not left to one core), the first and
+    last open-ended so that no entry of the month is left out; on SQLite one."""
+    if not is_postgres(conn):
+        return [(_LOWEST, _HIGHEST)]
+    low, high = conn.execute(text(MONTH_IDS), {"lo": month, "hi": next_month(month)}).one()
+    if low is None or low == high:
+        return [(_LOWEST, _HIGHEST)]
+    middle = (low + high) // 2
+    return [(_LOWEST, middle), (middle + 1, _HIGHEST)]
 
 
 def _of_payments(conn: Connection, query: str, suspects: list[int]) -> list[Row]:
     """The rows of ``query`` for the suspect payments, or for every payment when they are many."""
     if len(suspects) > _SUSPECTS_MAX:
-        with _settings(conn, {"jit": "off"}):
+        with settings(conn, {"jit": "off"}):
             return conn.execute(text(query.format(which="IS NOT NULL"))).all()
-    return _confirmed(conn, query.format(which="IN :ids"), {}, suspects)
+    return confirmed(conn, query.format(which="IN :ids"), {}, suspects)
 
 
-def _month_violations(conn: Connection, month: date, with_sums: bool) -> tuple[list[Violation], dict[str, int]]:
-    """The violations of one month's entries and legs, and (``with_sums``: the whole ledger is
-    checked) its legs' sums per account."""
-    bounds = {"lo": month, "hi": next_month(month)}
-    with _settings(conn, MONTH_PASS_SETTINGS):
+def _slice_violations(conn: Connection, month: date, ids: tuple[int, int]) -> tuple[list[Violation], list[Violation]]:
+    """The violations of ``month``'s entries and legs of entry ids ``ids``: the entries', and the stray legs'."""
+    bounds = {"lo": month, "hi": next_month(month), "first": ids[0], "last": ids[1]}
+    with settings(conn, MONTH_PASS_SETTINGS):
         rows = conn.execute(text(MONTH_PASS[conn.dialect.name]), bounds).all()
-    found, suspects = [], []
+    entries, suspects = [], []
     for entry_id, legs_of, total, legs in sorted(rows, key=lambda r: r[0] if r[0] is not None else r[1]):
         if entry_id is not None and ((total or 0) != 0 or (legs or 0) < 2):
             kind = "unbalanced_entry" if total else "empty_entry"
-            found.append(Violation(kind, f"entry {entry_id}", f"postings sum to {total or 0} over {legs or 0} legs"))
+            entries.append(Violation(kind, f"entry {entry_id}", f"postings sum to {total or 0} over {legs or 0} legs"))
         if legs_of is not None:
             suspects.append(legs_of)
-    for entry_id, count, dated in _confirmed(conn, STRAY_LEGS, bounds, sorted(suspects)):
+    strays = []
+    for entry_id, count, dated in confirmed(conn, STRAY_LEGS, bounds, sorted(suspects)):
         if dated is None:
-            found.append(Violation("orphan_posting", f"entry {entry_id}", f"{count} postings with no entry"))
+            strays.append(Violation("orphan_posting", f"entry {entry_id}", f"{count} postings with no entry"))
         else:
             detail = f"{count} postings dated in {month:%Y-%m}, the entry {str(dated)[:10]}"
-            found.append(Violation("posting_date_mismatch", f"entry {entry_id}", detail))
-    sums = {a: int(t) for a, t in conn.execute(text(MONTH_ACCOUNTS), bounds)} if with_sums else {}
-    return found, sums
-
-
-def _run_jobs(conn: Connection, jobs: list[Callable[[Connection], T]]) -> list[T]:
-    """The results of ``jobs``, in their order. On PostgreSQL a second connection takes the next job
-    whenever it is free (two months read at once: PERFORMANCE.md, session 13), unless ``conn``'s
-    transaction has written something, which another connection would not see."""
-    if len(jobs) < 2 or not is_postgres(conn):
-        return [job(conn) for job in jobs]
-    if not conn.execute(text("SELECT pg_current_xact_id_if_assigned() IS NULL")).scalar_one():
-        return [job(conn) for job in jobs]
-    results: dict[int, T] = {}
-    lock, pending = Lock(), iter(range(len(jobs)))
-
-    def work(on: Connection) -> None:
-        while True:
-            with lock:
-                index = next(pending, None)
-            if index is None:
-                return
-            results[index] = jobs[index](on)
-
-    def helper() -> None:
-        with conn.engine.connect() as second:
-            work(second)
-
-    with ThreadPoolExecutor(1) as pool:
-        helping = pool.submit(helper)
-        try:
-            work(conn)
-        except BaseException:
-            with lock:  # the helper stops after the job it is on
-                pending = iter(())
-            raise
-        helping.result()
-    return [results[i] for i in range(len(jobs))]
-
-
-def _confirmed(conn: Connection, query: str, params: dict, ids: list[int]) -> list[Row]:
-    """The rows of ``query`` for the suspects ``ids`` (its ``:ids``), a chunk at a time, in order."""
-    statement = text(query).bindparams(bindparam("ids", expanding=True))
-    rows: list[Row] = []
-    for start in range(0, len(ids), _CHUNK):
-        rows += conn.execute(statement, {**params, "ids": ids[start : start + _CHUNK]}).all()
-    return rows
-
-
-@contextmanager
-def _settings(conn: Connection, settings: dict[str, str]) -> Iterator[None]:
-    """PostgreSQL's ``settings`` for the statements inside, then put back (local to the transaction:
-    a failure leaves them to its rollback). Nothing on SQLite."""
-    if not is_postgres(conn):
-        yield
-        return
-    names = list(settings)
-    current = conn.execute(text("SELECT " + ", ".join(f"current_setting(:n{i})" for i in range(len(names)))),
-                           {f"n{i}": n for i, n in enumerate(names)}).one()  # fmt: skip
-    _set(conn, settings)
-    yield
-    _set(conn, dict(zip(names, current, strict=True)))
-
-
-def _set(conn: Connection, settings: dict[str, str]) -> None:
-    """``set_config`` of each setting, local to the transaction."""
-    calls = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(settings)))
-    params = {k: v for i, (n, value) in enumerate(settings.items()) for k, v in ((f"n{i}", n), (f"v{i}", value))}
-    conn.execute(text(f"SELECT {calls}"), params)
+            strays.append(Violation("posting_date_mismatch", f"entry {entry_id}", detail))
+    return entries, strays
 
 
 def ledger_months(conn: Connection) -> list[date]:

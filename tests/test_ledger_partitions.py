@@ -100,7 +100,7 @@ def test_a_month_s_reads_touch_only_its_partitions(pg: sa.Engine) -> None:
         def touched(plan: str) -> set[str]:
             return {n for n in names if n.split(".")[1] in plan}
 
-        month = {"lo": date(2031, 2, 1), "hi": date(2031, 3, 1)}
+        month = {"lo": date(2031, 2, 1), "hi": date(2031, 3, 1), "first": 0, "last": 10**12}
         assert touched(_plan(conn, movements_sql("2031-02"))) == {feb}
         for query in (MONTH_PASS["postgresql"], MONTH_ACCOUNTS):
             assert touched(_plan(conn, query, month)) == {feb}
