@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_partitions.py [--month-payments 1000000] [--other-months 5]
        [--other-payments 1000000] [--suppliers 200] [--chunk 1000000] [--url URL] [--code DIR] [--keep]
+       [--db NAME] [--load sql|post] [--server-only] [--check-only [--repeat N]]
 
 Creates (and drops, unless ``--keep``) a scratch database ``rkc_bench_partitions``: 200 suppliers,
 ``--other-months`` months of ``--other-payments`` payments before the month measured (January on),
@@ -71,7 +72,8 @@ def post_month(engine: sa.Engine, month: date, payments: int, inns: list[str], c
 def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int, first: int) -> int:
     """``payments`` payments of ``month`` with their entries and legs written by the server itself
     (``INSERT … SELECT`` over ``generate_series``: no hashes, no chain, the balances added after):
-    ~2.9 legs a payment, as ``post_payments`` would write them; returns the next id."""
+    ~2.9 legs a payment, as ``post_payments`` would write them: the days one after another in id order
+    (a night's register a day) and the legs in (entry, leg) order; returns the next id."""
     with engine.begin() as conn:
         dated = "value_date" in {r[0] for r in conn.execute(sa.text(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'ledger_posting'"))}  # fmt: skip
@@ -84,7 +86,7 @@ def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int
             "INSERT INTO payment (id, register_id, channel, operation_id, occurrence, line_no, paid_date, paid_time,"
             " account_raw, account, period, amount, commission, payer, address, matched_uip, match_rule)"
             " SELECT :id0 + g, :rid, 'sber', (:id0 + g)::text, 1, g,"
-            " CAST(:month AS date) + CAST(g % 28 AS integer), '10:27:38',"
+            " CAST(:month AS date) + CAST((g - 1) * 28 / :n AS integer), '10:27:38',"
             " lpad((g * 7919 % 10000000000)::text, 12, '0'), '12345678', '2026-02', 10000 + g * 7919 % 990000, 0,"
             " 'ИВАНОВ ИВАН ИВАНОВИЧ', 'Г ИПАТОВО УЛ ЛЕНИНА Д 1 КВ 2',"
             " CASE WHEN g % 10 <> 0 THEN 'U-' || lpad((:id0 + g)::text, 10, '0') END,"
@@ -92,9 +94,10 @@ def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int
         conn.execute(sa.text(
             "INSERT INTO ledger_entry (id, kind, source_key, payment_id, value_date, batch, description)"
             " SELECT :id0 + g, 'payment', 'payment:sber:' || (:id0 + g) || ':' || 1, :id0 + g,"
-            " CAST(:month AS date) + CAST(g % 28 AS integer), 'gen-' || CAST(:month AS text), ''"
+            " CAST(:month AS date) + CAST((g - 1) * 28 / :n AS integer), 'gen-' || CAST(:month AS text), ''"
             " FROM generate_series(CAST(1 AS bigint), :n) g"), base)  # fmt: skip
-        date_col, date_val = (", value_date", ", CAST(:month AS date) + CAST(g % 28 AS integer)") if dated else ("", "")
+        day = "CAST(:month AS date) + CAST((g - 1) * 28 / :n AS integer)"
+        date_col, date_val = (", value_date", f", {day}") if dated else ("", "")
         conn.execute(sa.text(
             f"INSERT INTO ledger_posting (entry_id, leg, account, amount, service{date_col})"
             f" WITH p AS (SELECT g, 10000 + g * 7919 % 990000 AS amount, 1 + g % 3 AS k"
@@ -103,7 +106,7 @@ def generate_month(engine: sa.Engine, month: date, payments: int, suppliers: int
             f" UNION ALL SELECT :id0 + g, 2, 'suspense', -amount, NULL{date_val} FROM p WHERE g % 10 = 0"
             f" UNION ALL SELECT :id0 + g, 1 + j, 'supplier:77' || lpad(((g * 31 + j * 17) % :suppliers)::text, 8, '0'),"
             f" -(CASE WHEN j < k THEN amount / k ELSE amount - (k - 1) * (amount / k) END), 'ЖКУ'{date_val}"
-            f" FROM p CROSS JOIN LATERAL generate_series(1, p.k) j WHERE g % 10 <> 0"), base)  # fmt: skip
+            f" FROM p CROSS JOIN LATERAL generate_series(1, p.k) j WHERE g % 10 <> 0 ORDER BY 1, 2"), base)  # fmt: skip
     return first + payments
 
 
@@ -186,6 +189,19 @@ def timed(label: str, action):  # type: ignore[no-untyped-def]
     return result
 
 
+def time_checks(conn: sa.Connection, month: date, period: str, repeat: int) -> None:
+    """Time ``check_ledger`` of ``month`` alone (where the code has it) and of the whole ledger."""
+    for _ in range(repeat):
+        if "months" in inspect.signature(check_ledger).parameters:
+            found = timed(f"ledger check of {period} alone", lambda: check_ledger(conn, [month]))
+            print(f"  {len(found)} violations", flush=True)
+            conn.rollback()
+        found = timed("ledger check, whole ledger", lambda: check_ledger(conn))
+        print(f"  {len(found)} violations", flush=True)
+        conn.rollback()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+
+
 def main() -> None:
     """Build the ledger, run the timed steps and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -208,6 +224,11 @@ def main() -> None:
                         help="time `write_statements` alone (queries and files) on the database as it is: no"
                              " whole-month statement data, no `ledger check`; with --keep, rerun it at will")
     parser.add_argument("--out", help="write the statements there and keep them (default: a temporary directory)")
+
+    parser.add_argument("--check-only", action="store_true",
+                        help="time only `ledger check` (the month alone, then the whole ledger): with --keep, to"
+                             " rerun it on the same database, e.g. with --code of another checkout")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=1, help="time each check this many times (--check-only)")
     args = parser.parse_args()
     db = args.db
     print(f"code: {_CODE}", flush=True)
@@ -253,6 +274,9 @@ def main() -> None:
                 where += f" AND p.value_date >= '{period}-01' AND p.value_date < '{date(2026, month.month + 1, 1)}'"
                 in_month = conn.execute(sa.text(f"SELECT COUNT(*) FROM ledger_posting p WHERE {where[where.index('p.'):]}")).scalar()  # noqa: E501
                 print(f"the month {period}: {in_month:,} postings", flush=True)
+            if args.check_only:
+                time_checks(conn, month, period, args.repeat)
+                return
             plan = conn.execute(sa.text(
                 "EXPLAIN SELECT p.entry_id FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
                 f" WHERE p.account LIKE 'supplier:%' AND {where}")).scalars().all()  # fmt: skip

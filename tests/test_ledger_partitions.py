@@ -15,7 +15,7 @@ from alembic import command
 
 from sql.engine import alembic_config, make_engine, migrate
 from sql.entries import post_transfer
-from sql.ledger_queries import MONTH_ACCOUNTS, MONTH_ENTRIES, MONTH_STRAY_LEGS, check_ledger
+from sql.ledger_queries import MONTH_ACCOUNTS, MONTH_PASS, MONTH_PASS_SETTINGS, STRAY_LEGS, check_ledger
 from sql.partitions import DEFAULT, default_months, ensure_months, partition_name, posting_months
 from sql.posting import post_payments
 from sql.reporting import movements_sql, period_balances_sql
@@ -100,10 +100,16 @@ def test_a_month_s_reads_touch_only_its_partitions(pg: sa.Engine) -> None:
         def touched(plan: str) -> set[str]:
             return {n for n in names if n.split(".")[1] in plan}
 
-        month = {"lo": date(2031, 2, 1), "hi": date(2031, 3, 1)}
+        month = {"lo": date(2031, 2, 1), "hi": date(2031, 3, 1), "first": 0, "last": 10**12}
         assert touched(_plan(conn, movements_sql("2031-02"))) == {feb}
-        for query in (MONTH_ENTRIES, MONTH_STRAY_LEGS, MONTH_ACCOUNTS):
+        for query in (MONTH_PASS["postgresql"], MONTH_ACCOUNTS):
             assert touched(_plan(conn, query, month)) == {feb}
+        for name, value in MONTH_PASS_SETTINGS.items():  # the month's pass streams: no hash of a month's entries
+            conn.execute(sa.text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+        streamed = _plan(conn, MONTH_PASS["postgresql"], month)
+        assert "Merge Full Join" in streamed and "GroupAggregate" in streamed and "Hash" not in streamed
+        stray = sa.text(f"EXPLAIN {STRAY_LEGS}").bindparams(sa.bindparam("ids", expanding=True))
+        assert touched("\n".join(conn.execute(stray, {**month, "ids": [1, 2]}).scalars())) == {feb}
         # the balances read the month and the months after it (none before)
         after = touched(_plan(conn, period_balances_sql("2031-02")))
         assert {feb, mar, apr} <= after

@@ -1,0 +1,83 @@
+"""How ``rkc ledger check`` runs its reads (``sql.ledger_queries``): on two connections, with planner
+settings of their own, and suspects confirmed a chunk at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from threading import Lock
+from typing import TypeVar
+
+from sqlalchemy import Connection, Row, bindparam, text
+
+from sql.engine import is_postgres
+
+T = TypeVar("T")
+_CHUNK = 1000  # suspects confirmed this many at a time (SQLite's limit on parameters is far above)
+
+
+def run_jobs(conn: Connection, jobs: list[Callable[[Connection], T]]) -> list[T]:
+    """The results of ``jobs``, in their order. On PostgreSQL a second connection takes the next job
+    whenever it is free (two reads at once: PERFORMANCE.md, session 13), unless ``conn``'s
+    transaction has written something, which another connection would not see."""
+    if len(jobs) < 2 or not is_postgres(conn):
+        return [job(conn) for job in jobs]
+    if not conn.execute(text("SELECT pg_current_xact_id_if_assigned() IS NULL")).scalar_one():
+        return [job(conn) for job in jobs]
+    results: dict[int, T] = {}
+    lock, pending = Lock(), iter(range(len(jobs)))
+
+    def work(on: Connection) -> None:
+        while True:
+            with lock:
+                index = next(pending, None)
+            if index is None:
+                return
+            results[index] = jobs[index](on)
+
+    def helper() -> None:
+        with conn.engine.connect() as second:
+            work(second)
+
+    with ThreadPoolExecutor(1) as pool:
+        helping = pool.submit(helper)
+        try:
+            work(conn)
+        except BaseException:
+            with lock:  # the helper stops after the job it is on
+                pending = iter(())
+            raise
+        helping.result()
+    return [results[i] for i in range(len(jobs))]
+
+
+def confirmed(conn: Connection, query: str, params: dict, ids: list[int]) -> list[Row]:
+    """The rows of ``query`` for the suspects ``ids`` (its ``:ids``), a chunk at a time, in order."""
+    statement = text(query).bindparams(bindparam("ids", expanding=True))
+    rows: list[Row] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows += conn.execute(statement, {**params, "ids": ids[start : start + _CHUNK]}).all()
+    return rows
+
+
+@contextmanager
+def settings(conn: Connection, settings: dict[str, str]) -> Iterator[None]:
+    """PostgreSQL's ``settings`` for the statements inside, then put back (local to the transaction:
+    a failure leaves them to its rollback). Nothing on SQLite."""
+    if not is_postgres(conn):
+        yield
+        return
+    names = list(settings)
+    current = conn.execute(text("SELECT " + ", ".join(f"current_setting(:n{i})" for i in range(len(names)))),
+                           {f"n{i}": n for i, n in enumerate(names)}).one()  # fmt: skip
+    _set(conn, settings)
+    yield
+    _set(conn, dict(zip(names, current, strict=True)))
+
+
+def _set(conn: Connection, settings: dict[str, str]) -> None:
+    """``set_config`` of each setting, local to the transaction."""
+    calls = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(settings)))
+    params = {k: v for i, (n, value) in enumerate(settings.items()) for k, v in ((f"n{i}", n), (f"v{i}", value))}
+    conn.execute(text(f"SELECT {calls}"), params)
