@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from domain._vec import INT64_MAX, concat_flags, empty_flags, flags, fmt_amounts, text
+from domain._vec import INT64_MAX, amounts_text, concat_flags, empty_flags, flags, join_text, text
 from domain.chargeindex import ChargeIndex, codes_in
 from domain.codes import Code
 from domain.servicecodes import BAD_AMOUNT, NOT_IN_MAP, NOT_ON_DOCUMENT, ignored_split_details, translate_codes
@@ -242,6 +242,6 @@ def split_payments(
     over, under = paid > total, paid < total
     for mask, code in ((over, Code.OVERPAYMENT), (under, Code.UNDERPAYMENT)):
         if mask.any():
-            detail = "оплачено " + fmt_amounts(paid[mask]) + ", по ПД " + fmt_amounts(total[mask])
+            detail = join_text("оплачено ", amounts_text(paid[mask]), ", по ПД ", amounts_text(total[mask]))
             fl.append(flags(pid[mask], code, detail))
     return SplitResult(parts=out, flags=concat_flags(fl))
