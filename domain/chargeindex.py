@@ -87,6 +87,11 @@ def categorical(dictionary: pa.Array) -> pd.CategoricalDtype:
     return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories, ordered=False)
 
 
+def categories(codes: np.ndarray, dictionary: pa.Array) -> pd.Series:
+    """A categorical Series of the dictionary's texts at ``codes`` (-1: missing); no text is copied."""
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=categorical(dictionary), validate=False))
+
+
 def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
     """First row of each code 0..n-1 when codes are numbered by first appearance (-1 if none)."""
     first = np.full(n, -1, dtype=np.int64)
@@ -120,6 +125,7 @@ class ChargeIndex:
     count: np.ndarray
     total: np.ndarray  # int64 kopecks per ПД
     weight: np.ndarray  # line amounts in ``order``
+    tie: np.ndarray  # (INN code + 1) << 32 | (service code + 1) of the lines in ``order``
     elses: pa.Array | None = None  # ЕЛС of the ПД (of its ИЖКУ when it has one); None: charges without ``els``
     doc_els: np.ndarray | None = None  # code into ``elses``, -1 if none
     izhkus: pa.Array | None = None  # ИЖКУ of the ПД that have one
@@ -159,6 +165,7 @@ class ChargeIndex:
         count = np.bincount(line_doc, minlength=n_doc).astype(np.int64)
         start = np.cumsum(count) - count
         weight = amount[order]
+        tie = ((l_inn[order] + 1) << 32) | (l_svc[order] + 1)
         total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
         ids: tuple = ()
         if "els" in charges.columns:  # one value per ПД: its first line's (the import keeps them equal)
@@ -182,6 +189,7 @@ class ChargeIndex:
             count,
             total.astype(np.int64),
             weight,
+            tie,
             *ids,
         )
 
@@ -196,7 +204,12 @@ class ChargeIndex:
             "supplier_inn": (self.line_inn, self.inns),
             "service": (self.line_service, self.services),
         }[column]
-        return pd.Series(pd.Categorical.from_codes(codes[lines], dtype=categorical(dictionary), validate=False))
+        return categories(codes[lines], dictionary)
+
+    def tie_codes(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Supplier INN and service codes of the lines at positions ``pos`` of ``order``."""
+        t = self.tie[pos]
+        return (t >> 32) - 1, (t & 0xFFFFFFFF) - 1
 
     def documents(self) -> pd.DataFrame:
         """One row per ПД: ``uip``, ``account``, ``period``, ``address`` (missing when the charges

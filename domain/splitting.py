@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from domain._vec import INT64_MAX, amounts_text, concat_flags, empty_flags, flags, join_text, text
-from domain.chargeindex import ChargeIndex, codes_in
+from domain.chargeindex import ChargeIndex, categories, codes_in
 from domain.codes import Code
 from domain.servicecodes import BAD_AMOUNT, NOT_IN_MAP, NOT_ON_DOCUMENT, ignored_split_details, translate_codes
 
@@ -96,13 +96,14 @@ def _ranks(portion: np.ndarray, rem: np.ndarray, max_size: int) -> np.ndarray:
 def _allocate(
     amount: np.ndarray, group: np.ndarray, lines: _Lines | ChargeIndex
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split each ``amount`` over the lines of its ``group``: (portion index, line index, part)."""
+    """Split each ``amount`` over the lines of its ``group``: (portion index, position of the line
+    in ``lines.order``, part). Rows come portion by portion, each portion's lines in tie order."""
     n_rows = lines.count[group]
     rows = int(n_rows.sum())
     offs = np.cumsum(n_rows) - n_rows
     start = lines.start[group]
     portion = np.repeat(np.arange(len(amount)), n_rows)
-    pos = np.arange(rows) + (start - offs)[portion]
+    pos = np.arange(rows) + np.repeat(start - offs, n_rows)
     w = lines.weight[pos]
     total = lines.total[group]
     zero = total == 0  # a group that owes nothing: split equally
@@ -113,7 +114,7 @@ def _allocate(
     # w <= total, so amount × total bounds every product: only those portions risk overflow
     risky_p = amount > INT64_MAX // np.maximum(total, 1)
     if not risky_p.any():
-        base, rem = np.divmod(amount[portion] * w, total[portion])
+        base, rem = np.divmod(np.repeat(amount, n_rows) * w, np.repeat(total, n_rows))
     else:  # rare: amounts near 10^17 kopecks; exact on Python ints, only these rows
         risky = risky_p[portion]
         safe = ~risky
@@ -132,7 +133,7 @@ def _allocate(
         p = portion[idx]
         rank = _ranks(p, rem[idx], int(n_rows[short].max()))
         base[idx[rank < left[p]]] += 1
-    return portion, lines.order[pos], base
+    return portion, pos, base
 
 
 def _services(
@@ -190,8 +191,8 @@ def _services(
     amount = np.add.reduceat(kop_i[take][order], first)
     order2 = ix.order[np.argsort(l_grp[ix.order], kind="stable")]  # keeps the tie order in a group
     lines2 = _group(l_grp[order2], order2, ix.charges["amount"].to_numpy(dtype=np.int64), len(keys))
-    portion, line, part = _allocate(amount, g[take][order][first], lines2)
-    return used, (row[take][order][first][portion], line, part), fl
+    portion, pos, part = _allocate(amount, g[take][order][first], lines2)
+    return used, (row[take][order][first][portion], lines2.order[pos], part), fl
 
 
 def split_payments(
@@ -220,21 +221,22 @@ def split_payments(
     pid = m["payment_id"].to_numpy(dtype=np.int64)
 
     used, by_service, ignored = _services(m, doc, ix, service_codes)
-    plain = np.flatnonzero(~used) if by_service is not None else np.arange(len(m))
-    portion, line, part = _allocate(paid[plain], doc[plain], ix)
-    rows, lns, parts = [plain[portion]], [line], [part]
+    plain = np.flatnonzero(~used) if by_service is not None else None
+    portion, pos, part = _allocate(paid if plain is None else paid[plain], doc if plain is None else doc[plain], ix)
+    row = portion if plain is None else plain[portion]
+    inn, service = ix.tie_codes(pos)  # the lines' codes straight from the tie order, not via line numbers
     if by_service is not None:
-        rows.append(by_service[0])
-        lns.append(by_service[1])
-        parts.append(by_service[2])
-    row, ln = (np.concatenate(rows), np.concatenate(lns)) if len(rows) > 1 else (rows[0], lns[0])
+        row = np.concatenate([row, by_service[0]])
+        inn = np.concatenate([inn, ix.line_inn[by_service[1]]])
+        service = np.concatenate([service, ix.line_service[by_service[1]]])
+        part = np.concatenate([part, by_service[2]])
     out = pd.DataFrame(
         {
             "payment_id": pid[row],
-            "uip": ix.text("uip", ln),
-            "supplier_inn": ix.text("supplier_inn", ln),
-            "service": ix.text("service", ln),
-            "amount": np.concatenate(parts) if len(parts) > 1 else parts[0],
+            "uip": categories(doc[row], ix.uips),
+            "supplier_inn": categories(inn, ix.inns),
+            "service": categories(service, ix.services),
+            "amount": part,
         }
     )
     total = ix.total[doc]
