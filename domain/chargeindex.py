@@ -105,6 +105,61 @@ def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
+def _runs(values: pa.Array) -> np.ndarray:
+    """Whether each row starts a run of equal values (a null equals a null)."""
+    starts = np.ones(len(values), dtype=bool)
+    if len(values) > 1:
+        a, b = values.slice(1), values.slice(0, len(values) - 1)
+        same = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+        starts[1:] = ~same.to_numpy(zero_copy_only=False)
+    return starts
+
+
+def _grouped(uip: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
+    """``encode(uip)`` and the ПД's first rows when every ПД's lines are adjacent (as the import
+    stores them), from its runs alone: (codes, dictionary, run starts); None when they are not."""
+    starts = _runs(uip)
+    heads, dictionary = encode(uip.filter(pa.array(starts)))
+    if len(dictionary) != len(heads) or (heads < 0).any():  # a ПД in two runs, or a line without a key
+        return None
+    return np.cumsum(starts) - 1, dictionary, starts
+
+
+def _per_doc(
+    values: pa.Array, starts: np.ndarray | None, first: np.ndarray, *, sort: bool
+) -> tuple[np.ndarray, pa.Array]:
+    """``encode(values)`` of the ПД's first lines: codes per ПД and the dictionary of all lines.
+
+    With ПД in runs whose lines agree (the import keeps them equal) only the runs' first lines are
+    hashed; they hold every value, in the same order of first appearance.
+    """
+    if starts is not None and not (_runs(values) & ~starts).any():
+        return encode(values.filter(pa.array(starts)), sort=sort)
+    codes, dictionary = encode(values, sort=sort)
+    return codes[first], dictionary
+
+
+def _lines(
+    line_doc: np.ndarray, n_doc: int, l_inn: np.ndarray, l_svc: np.ndarray, amount: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Lines sorted by (ПД, INN, service, amount): order, start, count, weight, total, tie."""
+    n_inn, n_svc = int(l_inn.max(initial=-1)) + 2, int(l_svc.max(initial=-1)) + 2
+    if n_doc * n_inn * n_svc < 2**62:
+        key = (line_doc * n_inn + (l_inn + 1)) * n_svc + (l_svc + 1)
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        if len(sk) > 1 and (sk[1:] == sk[:-1]).any():  # same ПД, INN and service: amount decides
+            order = np.lexsort((amount, l_svc, l_inn, line_doc))
+    else:
+        order = np.lexsort((amount, l_svc, l_inn, line_doc))
+    count = np.bincount(line_doc, minlength=n_doc).astype(np.int64)
+    start = np.cumsum(count) - count
+    weight = amount[order]
+    tie = ((l_inn[order] + 1) << 32) | (l_svc[order] + 1)
+    total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
+    return order, start, count, weight, total.astype(np.int64), tie
+
+
 @dataclass(frozen=True, slots=True)
 class ChargeIndex:
     """Charges as integer arrays. ПД ``d`` has lines ``order[start[d]:start[d] + count[d]]``."""
@@ -142,31 +197,20 @@ class ChargeIndex:
         amount = charges["amount"].to_numpy(dtype=np.int64)
         # Arrow hashing releases the GIL: the key columns are encoded two at a time.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            f_uip = pool.submit(encode, charges["uip"])
-            f_acc = pool.submit(encode, charges["account"])
-            f_per = pool.submit(encode, charges["period"], sort=True)
             f_inn = pool.submit(encode, charges["supplier_inn"], sort=True)
             f_svc = pool.submit(encode, charges["service"], sort=True)
-            (line_doc, uips), (l_acc, accounts), (l_per, periods) = f_uip.result(), f_acc.result(), f_per.result()
+            uip = to_arrow(charges["uip"])
+            grouped = _grouped(uip)
+            line_doc, uips, starts = grouped if grouped is not None else (*encode(uip), None)
+            if (line_doc < 0).any():
+                raise ValueError("charge lines without a ПД key (uip)")
+            first = np.flatnonzero(starts) if starts is not None else first_rows(line_doc, len(uips))
+            f_acc = pool.submit(_per_doc, to_arrow(charges["account"]), starts, first, sort=False)
+            f_per = pool.submit(_per_doc, to_arrow(charges["period"]), starts, first, sort=True)
             (l_inn, inns), (l_svc, services) = f_inn.result(), f_svc.result()
-        if (line_doc < 0).any():
-            raise ValueError("charge lines without a ПД key (uip)")
-        n_doc = len(uips)
-        first = first_rows(line_doc, n_doc)
-        n_inn, n_svc = len(inns) + 1, len(services) + 1
-        if n_doc * n_inn * n_svc < 2**62:
-            key = (line_doc * n_inn + (l_inn + 1)) * n_svc + (l_svc + 1)
-            order = np.argsort(key, kind="stable")
-            sk = key[order]
-            if len(sk) > 1 and (sk[1:] == sk[:-1]).any():  # same ПД, INN and service: amount decides
-                order = np.lexsort((amount, l_svc, l_inn, line_doc))
-        else:
-            order = np.lexsort((amount, l_svc, l_inn, line_doc))
-        count = np.bincount(line_doc, minlength=n_doc).astype(np.int64)
-        start = np.cumsum(count) - count
-        weight = amount[order]
-        tie = ((l_inn[order] + 1) << 32) | (l_svc[order] + 1)
-        total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
+            # the lines' order is sorted here while the account and period are hashed
+            order, start, count, weight, total, tie = _lines(line_doc, len(uips), l_inn, l_svc, amount)
+            (doc_account, accounts), (doc_period, periods) = f_acc.result(), f_per.result()
         ids: tuple = ()
         if "els" in charges.columns:  # one value per ПД: its first line's (the import keeps them equal)
             els, izhku = split_column(to_arrow(charges["els"]).take(pa.array(first)))
@@ -177,9 +221,9 @@ class ChargeIndex:
             uips,
             line_doc,
             accounts,
-            l_acc[first],
+            doc_account,
             periods,
-            l_per[first],
+            doc_period,
             l_svc,
             services,
             l_inn,
@@ -187,7 +231,7 @@ class ChargeIndex:
             order,
             start,
             count,
-            total.astype(np.int64),
+            total,
             weight,
             tie,
             *ids,

@@ -221,9 +221,20 @@ def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) 
     by_izhku_latest, ambiguous_els, ambiguous_izhku = _els_passes(payments, ix, doc, rule, ambiguous, p_p, base)
     ambiguous |= ambiguous_els | ambiguous_izhku
 
+    if "els" in payments.columns:
+        given["els"] = to_arrow(payments["els"])
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the findings' texts are glued while the frame is built
+        found = pool.submit(_flags, pid, given, ix, doc, p_a, by_uip, by_latest | by_izhku_latest, ambiguous,
+                            ambiguous3, ambiguous_els | ambiguous_izhku)  # fmt: skip
+        matches = _frame(pid, doc, rule, ix)
+        return MatchResult(matches=matches, flags=found.result())
+
+
+def _frame(pid: np.ndarray, doc: np.ndarray, rule: np.ndarray, ix: ChargeIndex) -> pd.DataFrame:
+    """The ``matches`` frame of ``MatchResult``."""
     matched = doc >= 0
     status = pc.if_else(pa.array(matched), str(MatchStatus.MATCHED), str(MatchStatus.SUSPENSE))
-    matches = pd.DataFrame(
+    return pd.DataFrame(
         {
             "payment_id": pid,
             "uip": pd.Series(ix.uips.take(pa.array(doc, mask=~matched)), dtype="str"),
@@ -232,11 +243,6 @@ def match_payments(payments: pd.DataFrame, charges: pd.DataFrame | ChargeIndex) 
             "doc": doc,
         }
     )
-    if "els" in payments.columns:
-        given["els"] = to_arrow(payments["els"])
-    found = _flags(pid, given, ix, doc, p_a, by_uip, by_latest | by_izhku_latest, ambiguous, ambiguous3,
-                   ambiguous_els | ambiguous_izhku)  # fmt: skip
-    return MatchResult(matches=matches, flags=found)
 
 
 def _blank_null(values: pa.Array) -> pa.Array:

@@ -24,6 +24,7 @@ done on Python ints for the affected rows only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,6 +196,16 @@ def _services(
     return used, (row[take][order][first][portion], lines2.order[pos], part), fl
 
 
+def _amount_flags(pid: np.ndarray, paid: np.ndarray, total: np.ndarray) -> list[pd.DataFrame]:
+    """OVERPAYMENT and UNDERPAYMENT of payments against their ПД's totals."""
+    out = []
+    for mask, code in ((paid > total, Code.OVERPAYMENT), (paid < total, Code.UNDERPAYMENT)):
+        if mask.any():
+            detail = join_text("оплачено ", amounts_text(paid[mask]), ", по ПД ", amounts_text(total[mask]))
+            out.append(flags(pid[mask], code, detail))
+    return out
+
+
 def split_payments(
     matched: pd.DataFrame,
     charges: pd.DataFrame | ChargeIndex,
@@ -222,28 +233,24 @@ def split_payments(
 
     used, by_service, ignored = _services(m, doc, ix, service_codes)
     plain = np.flatnonzero(~used) if by_service is not None else None
-    portion, pos, part = _allocate(paid if plain is None else paid[plain], doc if plain is None else doc[plain], ix)
-    row = portion if plain is None else plain[portion]
-    inn, service = ix.tie_codes(pos)  # the lines' codes straight from the tie order, not via line numbers
-    if by_service is not None:
-        row = np.concatenate([row, by_service[0]])
-        inn = np.concatenate([inn, ix.line_inn[by_service[1]]])
-        service = np.concatenate([service, ix.line_service[by_service[1]]])
-        part = np.concatenate([part, by_service[2]])
-    out = pd.DataFrame(
-        {
-            "payment_id": pid[row],
-            "uip": categories(doc[row], ix.uips),
-            "supplier_inn": categories(inn, ix.inns),
-            "service": categories(service, ix.services),
-            "amount": part,
-        }
-    )
-    total = ix.total[doc]
-    fl = [ignored]
-    over, under = paid > total, paid < total
-    for mask, code in ((over, Code.OVERPAYMENT), (under, Code.UNDERPAYMENT)):
-        if mask.any():
-            detail = join_text("оплачено ", amounts_text(paid[mask]), ", по ПД ", amounts_text(total[mask]))
-            fl.append(flags(pid[mask], code, detail))
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow formats the findings while numpy splits
+        found = pool.submit(_amount_flags, pid, paid, ix.total[doc])
+        portion, pos, part = _allocate(paid if plain is None else paid[plain], doc if plain is None else doc[plain], ix)
+        row = portion if plain is None else plain[portion]
+        inn, service = ix.tie_codes(pos)  # the lines' codes straight from the tie order, not via line numbers
+        if by_service is not None:
+            row = np.concatenate([row, by_service[0]])
+            inn = np.concatenate([inn, ix.line_inn[by_service[1]]])
+            service = np.concatenate([service, ix.line_service[by_service[1]]])
+            part = np.concatenate([part, by_service[2]])
+        out = pd.DataFrame(
+            {
+                "payment_id": pid[row],
+                "uip": categories(doc[row], ix.uips),
+                "supplier_inn": categories(inn, ix.inns),
+                "service": categories(service, ix.services),
+                "amount": part,
+            }
+        )
+        fl = [ignored, *found.result()]
     return SplitResult(parts=out, flags=concat_flags(fl))
