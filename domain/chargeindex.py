@@ -145,17 +145,23 @@ def _lines(
     """Lines sorted by (ПД, INN, service, amount): order, start, count, weight, total, tie."""
     n_inn, n_svc = int(l_inn.max(initial=-1)) + 2, int(l_svc.max(initial=-1)) + 2
     if n_doc * n_inn * n_svc < 2**62:
-        key = (line_doc * n_inn + (l_inn + 1)) * n_svc + (l_svc + 1)
+        key = line_doc * n_inn  # in place below: a fresh array of millions of lines is a cost of its own
+        key += l_inn + 1
+        key *= n_svc
+        key += l_svc + 1
         order = np.argsort(key, kind="stable")
         sk = key[order]
-        if len(sk) > 1 and (sk[1:] == sk[:-1]).any():  # same ПД, INN and service: amount decides
+        if len(sk) > 1 and not (sk[1:] != sk[:-1]).all():  # same ПД, INN and service: amount decides
             order = np.lexsort((amount, l_svc, l_inn, line_doc))
     else:
         order = np.lexsort((amount, l_svc, l_inn, line_doc))
     count = np.bincount(line_doc, minlength=n_doc).astype(np.int64)
     start = np.cumsum(count) - count
     weight = amount[order]
-    tie = ((l_inn[order] + 1) << 32) | (l_svc[order] + 1)
+    tie = l_inn[order]
+    tie += 1
+    tie <<= 32
+    tie |= l_svc[order] + 1
     total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
     return order, start, count, weight, total.astype(np.int64), tie
 
@@ -253,7 +259,11 @@ class ChargeIndex:
     def tie_codes(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Supplier INN and service codes of the lines at positions ``pos`` of ``order``."""
         t = self.tie[pos]
-        return (t >> 32) - 1, (t & 0xFFFFFFFF) - 1
+        service = t & 0xFFFFFFFF
+        service -= 1
+        t >>= 32
+        t -= 1
+        return t, service
 
     def documents(self) -> pd.DataFrame:
         """One row per ПД: ``uip``, ``account``, ``period``, ``address`` (missing when the charges

@@ -100,22 +100,29 @@ def _allocate(
     """Split each ``amount`` over the lines of its ``group``: (portion index, position of the line
     in ``lines.order``, part). Rows come portion by portion, each portion's lines in tie order."""
     n_rows = lines.count[group]
-    rows = int(n_rows.sum())
-    offs = np.cumsum(n_rows) - n_rows
-    start = lines.start[group]
+    offs = np.cumsum(n_rows)
+    rows = int(offs[-1]) if len(offs) else 0
+    offs -= n_rows
     portion = np.repeat(np.arange(len(amount)), n_rows)
-    pos = np.arange(rows) + np.repeat(start - offs, n_rows)
+    # Arrays of a row each are few and updated in place: a fresh array of millions of rows costs
+    # more in page faults than the arithmetic done on it.
+    pos = np.repeat(lines.start[group] - offs, n_rows)
+    pos += np.arange(rows)
     w = lines.weight[pos]
     total = lines.total[group]
     zero = total == 0  # a group that owes nothing: split equally
     if zero.any():
-        w = np.where(zero[portion], 1, w)
+        w[zero[portion]] = 1
         total = np.where(zero, n_rows, total)
 
     # w <= total, so amount × total bounds every product: only those portions risk overflow
     risky_p = amount > INT64_MAX // np.maximum(total, 1)
     if not risky_p.any():
-        base, rem = np.divmod(np.repeat(amount, n_rows) * w, np.repeat(total, n_rows))
+        prod = np.repeat(amount, n_rows)
+        prod *= w
+        base, rem = w, np.repeat(total, n_rows)
+        np.divmod(prod, rem, out=(base, rem))
+        del prod
     else:  # rare: amounts near 10^17 kopecks; exact on Python ints, only these rows
         risky = risky_p[portion]
         safe = ~risky
@@ -130,7 +137,7 @@ def _allocate(
     left = amount - (np.add.reduceat(base, offs) if rows else np.zeros(0, np.int64))
     short = left > 0
     if short.any():
-        idx = np.flatnonzero(short[portion])
+        idx = np.flatnonzero(np.repeat(short, n_rows))
         p = portion[idx]
         rank = _ranks(p, rem[idx], int(n_rows[short].max()))
         base[idx[rank < left[p]]] += 1
@@ -221,7 +228,8 @@ def split_payments(
     carry their ``channel``.
     """
     ix = charges if isinstance(charges, ChargeIndex) else ChargeIndex.build(charges)
-    m = matched[pd.Series(matched["uip"]).notna().to_numpy()].reset_index(drop=True)
+    keep = pd.Series(matched["uip"]).notna().to_numpy()
+    m = (matched if keep.all() else matched[keep]).reset_index(drop=True)  # no copy when all are matched
     if "doc" in m.columns:  # match_payments' ПД positions in this same index: no second hash lookup
         doc = m["doc"].to_numpy(dtype=np.int64)
     else:
