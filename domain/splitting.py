@@ -115,8 +115,9 @@ def _allocate(
         w[zero[portion]] = 1
         total = np.where(zero, n_rows, total)
 
-    # w <= total, so amount × total bounds every product: only those portions risk overflow
-    risky_p = amount > INT64_MAX // np.maximum(total, 1)
+    # w <= total, so |amount| × total bounds every product: only those portions risk overflow
+    limit = INT64_MAX // np.maximum(total, 1)
+    risky_p = (amount > limit) | (amount < -limit)
     if not risky_p.any():
         prod = np.repeat(amount, n_rows)
         prod *= w
