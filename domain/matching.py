@@ -236,12 +236,13 @@ def _frame(pid: np.ndarray, doc: np.ndarray, rule: np.ndarray, ix: ChargeIndex) 
     status = pc.if_else(pa.array(matched), str(MatchStatus.MATCHED), str(MatchStatus.SUSPENSE))
     return pd.DataFrame(
         {
-            "payment_id": pid,
+            "payment_id": pid.copy(),  # may be a view of the caller's frame
             "uip": pd.Series(ix.uips.take(pa.array(doc, mask=~matched)), dtype="str"),
             "rule": pd.Series(rule, dtype=object),
             "status": pd.Series(status.cast(pa.large_string()), dtype="str"),
             "doc": doc,
-        }
+        },
+        copy=False,  # fresh arrays (the ids copied below): no copy, and no stacking into one block
     )
 
 

@@ -259,7 +259,8 @@ def split_payments(
                 "supplier_inn": categories(inn, ix.inns),
                 "service": categories(service, ix.services),
                 "amount": part,
-            }
+            },
+            copy=False,  # every column is a fresh array: no copy, and no stacking into one block
         )
         fl = [ignored, *found.result()]
     return SplitResult(parts=out, flags=concat_flags(fl))
