@@ -20,13 +20,14 @@ import pyarrow.compute as pc
 from domain.identifiers.els import split_column
 
 
-def to_arrow(values: pd.Series | np.ndarray | list) -> pa.Array:
+def to_arrow(values: pd.Series | np.ndarray | list | pa.Array | pa.ChunkedArray) -> pa.Array:
     """A (large) string Arrow array of identifier text; None/NaN become null, zero-copy when possible."""
-    arr = (
-        pa.array(values, from_pandas=True)
-        if isinstance(values, pd.Series)
-        else pa.array(np.asarray(values, dtype=object), from_pandas=True)
-    )
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    elif isinstance(values, pd.Series):
+        arr = pa.array(values, from_pandas=True)
+    else:
+        arr = pa.array(np.asarray(values, dtype=object), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.type != pa.large_string():
@@ -75,6 +76,22 @@ def strings(dictionary: pa.Array, codes: np.ndarray) -> np.ndarray:
     return np.asarray(taken.to_pylist(), dtype=object)
 
 
+def categorical(dictionary: pa.Array) -> pd.CategoricalDtype:
+    """The categorical dtype of an Arrow dictionary's texts (``str`` categories, unordered).
+
+    An Arrow dictionary holds each text once and no null, so pandas' own check of the categories
+    (a hash of every text, most of the cost for a million ПД keys) is skipped where pandas allows it.
+    """
+    categories = pd.Index(dictionary.to_pandas(), dtype="str")
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)  # private in pandas 3.1; public check otherwise
+    return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories, ordered=False)
+
+
+def categories(codes: np.ndarray, dictionary: pa.Array) -> pd.Series:
+    """A categorical Series of the dictionary's texts at ``codes`` (-1: missing); no text is copied."""
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=categorical(dictionary), validate=False))
+
+
 def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
     """First row of each code 0..n-1 when codes are numbered by first appearance (-1 if none)."""
     first = np.full(n, -1, dtype=np.int64)
@@ -86,6 +103,67 @@ def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
         rows = np.flatnonzero(opens)
         first[codes[rows]] = rows
     return first
+
+
+def _runs(values: pa.Array) -> np.ndarray:
+    """Whether each row starts a run of equal values (a null equals a null)."""
+    starts = np.ones(len(values), dtype=bool)
+    if len(values) > 1:
+        a, b = values.slice(1), values.slice(0, len(values) - 1)
+        same = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+        starts[1:] = ~same.to_numpy(zero_copy_only=False)
+    return starts
+
+
+def _grouped(uip: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
+    """``encode(uip)`` and the ПД's first rows when every ПД's lines are adjacent (as the import
+    stores them), from its runs alone: (codes, dictionary, run starts); None when they are not."""
+    starts = _runs(uip)
+    heads, dictionary = encode(uip.filter(pa.array(starts)))
+    if len(dictionary) != len(heads) or (heads < 0).any():  # a ПД in two runs, or a line without a key
+        return None
+    return np.cumsum(starts) - 1, dictionary, starts
+
+
+def _per_doc(
+    values: pa.Array, starts: np.ndarray | None, first: np.ndarray, *, sort: bool
+) -> tuple[np.ndarray, pa.Array]:
+    """``encode(values)`` of the ПД's first lines: codes per ПД and the dictionary of all lines.
+
+    With ПД in runs whose lines agree (the import keeps them equal) only the runs' first lines are
+    hashed; they hold every value, in the same order of first appearance.
+    """
+    if starts is not None and not (_runs(values) & ~starts).any():
+        return encode(values.filter(pa.array(starts)), sort=sort)
+    codes, dictionary = encode(values, sort=sort)
+    return codes[first], dictionary
+
+
+def _lines(
+    line_doc: np.ndarray, n_doc: int, l_inn: np.ndarray, l_svc: np.ndarray, amount: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Lines sorted by (ПД, INN, service, amount): order, start, count, weight, total, tie."""
+    n_inn, n_svc = int(l_inn.max(initial=-1)) + 2, int(l_svc.max(initial=-1)) + 2
+    if n_doc * n_inn * n_svc < 2**62:
+        key = line_doc * n_inn  # in place below: a fresh array of millions of lines is a cost of its own
+        key += l_inn + 1
+        key *= n_svc
+        key += l_svc + 1
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        if len(sk) > 1 and not (sk[1:] != sk[:-1]).all():  # same ПД, INN and service: amount decides
+            order = np.lexsort((amount, l_svc, l_inn, line_doc))
+    else:
+        order = np.lexsort((amount, l_svc, l_inn, line_doc))
+    count = np.bincount(line_doc, minlength=n_doc).astype(np.int64)
+    start = np.cumsum(count) - count
+    weight = amount[order]
+    tie = l_inn[order]
+    tie += 1
+    tie <<= 32
+    tie |= l_svc[order] + 1
+    total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
+    return order, start, count, weight, total.astype(np.int64), tie
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +186,7 @@ class ChargeIndex:
     count: np.ndarray
     total: np.ndarray  # int64 kopecks per ПД
     weight: np.ndarray  # line amounts in ``order``
+    tie: np.ndarray  # (INN code + 1) << 32 | (service code + 1) of the lines in ``order``
     elses: pa.Array | None = None  # ЕЛС of the ПД (of its ИЖКУ when it has one); None: charges without ``els``
     doc_els: np.ndarray | None = None  # code into ``elses``, -1 if none
     izhkus: pa.Array | None = None  # ИЖКУ of the ПД that have one
@@ -124,30 +203,20 @@ class ChargeIndex:
         amount = charges["amount"].to_numpy(dtype=np.int64)
         # Arrow hashing releases the GIL: the key columns are encoded two at a time.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            f_uip = pool.submit(encode, charges["uip"])
-            f_acc = pool.submit(encode, charges["account"])
-            f_per = pool.submit(encode, charges["period"], sort=True)
             f_inn = pool.submit(encode, charges["supplier_inn"], sort=True)
             f_svc = pool.submit(encode, charges["service"], sort=True)
-            (line_doc, uips), (l_acc, accounts), (l_per, periods) = f_uip.result(), f_acc.result(), f_per.result()
+            uip = to_arrow(charges["uip"])
+            grouped = _grouped(uip)
+            line_doc, uips, starts = grouped if grouped is not None else (*encode(uip), None)
+            if (line_doc < 0).any():
+                raise ValueError("charge lines without a ПД key (uip)")
+            first = np.flatnonzero(starts) if starts is not None else first_rows(line_doc, len(uips))
+            f_acc = pool.submit(_per_doc, to_arrow(charges["account"]), starts, first, sort=False)
+            f_per = pool.submit(_per_doc, to_arrow(charges["period"]), starts, first, sort=True)
             (l_inn, inns), (l_svc, services) = f_inn.result(), f_svc.result()
-        if (line_doc < 0).any():
-            raise ValueError("charge lines without a ПД key (uip)")
-        n_doc = len(uips)
-        first = first_rows(line_doc, n_doc)
-        n_inn, n_svc = len(inns) + 1, len(services) + 1
-        if n_doc * n_inn * n_svc < 2**62:
-            key = (line_doc * n_inn + (l_inn + 1)) * n_svc + (l_svc + 1)
-            order = np.argsort(key, kind="stable")
-            sk = key[order]
-            if len(sk) > 1 and (sk[1:] == sk[:-1]).any():  # same ПД, INN and service: amount decides
-                order = np.lexsort((amount, l_svc, l_inn, line_doc))
-        else:
-            order = np.lexsort((amount, l_svc, l_inn, line_doc))
-        count = np.bincount(line_doc, minlength=n_doc).astype(np.int64)
-        start = np.cumsum(count) - count
-        weight = amount[order]
-        total = np.add.reduceat(weight, start) if n_doc else np.zeros(0, np.int64)
+            # the lines' order is sorted here while the account and period are hashed
+            order, start, count, weight, total, tie = _lines(line_doc, len(uips), l_inn, l_svc, amount)
+            (doc_account, accounts), (doc_period, periods) = f_acc.result(), f_per.result()
         ids: tuple = ()
         if "els" in charges.columns:  # one value per ПД: its first line's (the import keeps them equal)
             els, izhku = split_column(to_arrow(charges["els"]).take(pa.array(first)))
@@ -158,9 +227,9 @@ class ChargeIndex:
             uips,
             line_doc,
             accounts,
-            l_acc[first],
+            doc_account,
             periods,
-            l_per[first],
+            doc_period,
             l_svc,
             services,
             l_inn,
@@ -168,8 +237,9 @@ class ChargeIndex:
             order,
             start,
             count,
-            total.astype(np.int64),
+            total,
             weight,
+            tie,
             *ids,
         )
 
@@ -184,8 +254,16 @@ class ChargeIndex:
             "supplier_inn": (self.line_inn, self.inns),
             "service": (self.line_service, self.services),
         }[column]
-        categories = pd.Index(dictionary.to_pandas(), dtype="str")
-        return pd.Series(pd.Categorical.from_codes(codes[lines], categories=categories))
+        return categories(codes[lines], dictionary)
+
+    def tie_codes(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Supplier INN and service codes of the lines at positions ``pos`` of ``order``."""
+        t = self.tie[pos]
+        service = t & 0xFFFFFFFF
+        service -= 1
+        t >>= 32
+        t -= 1
+        return t, service
 
     def documents(self) -> pd.DataFrame:
         """One row per ПД: ``uip``, ``account``, ``period``, ``address`` (missing when the charges

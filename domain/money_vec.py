@@ -170,11 +170,12 @@ def format_column(
     raw, mask = _ints(values)
     a = np.abs(raw)
     rubles = pa.array(a // 100).cast(pa.string())
-    if group:
-        padded = pc.utf8_lpad(rubles, 18, "#")
-        parts = [pc.utf8_slice_codeunits(padded, i, i + 3) for i in range(0, 18, 3)]
-        rubles = pc.utf8_ltrim(pc.binary_join_element_wise(*parts, group), characters="#" + group)
-    frac = pc.utf8_lpad(pa.array(a % 100).cast(pa.string()), 2, "0")
-    sign = pa.array(np.where(raw < 0, "-", ""), type=pa.string())
+    if group:  # digits and '#' are ASCII: sliced as bytes, which skips the UTF-8 decoding
+        padded = pc.ascii_lpad(rubles, 18, "#").cast(pa.binary())
+        parts = [pc.binary_slice(padded, i, i + 3) for i in range(0, 18, 3)]
+        joined = pc.binary_join_element_wise(*parts, group.encode()).cast(pa.string())
+        rubles = pc.utf8_ltrim(joined, characters="#" + group)
+    frac = pc.ascii_lpad(pa.array(a % 100).cast(pa.string()), 2, "0")
+    sign = pc.if_else(pa.array(raw < 0), pa.scalar("-", pa.string()), pa.scalar("", pa.string()))
     text = pc.binary_join_element_wise(sign, rubles, decimal, frac, "")
     return pc.if_else(pa.array(mask), _NULL_STR, text) if mask.any() else text

@@ -24,13 +24,14 @@ done on Python ints for the affected rows only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from domain._vec import INT64_MAX, concat_flags, empty_flags, flags, fmt_amounts, text
-from domain.chargeindex import ChargeIndex, codes_in
+from domain._vec import INT64_MAX, amounts_text, concat_flags, empty_flags, flags, join_text, text
+from domain.chargeindex import ChargeIndex, categories, codes_in
 from domain.codes import Code
 from domain.servicecodes import BAD_AMOUNT, NOT_IN_MAP, NOT_ON_DOCUMENT, ignored_split_details, translate_codes
 
@@ -96,24 +97,33 @@ def _ranks(portion: np.ndarray, rem: np.ndarray, max_size: int) -> np.ndarray:
 def _allocate(
     amount: np.ndarray, group: np.ndarray, lines: _Lines | ChargeIndex
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split each ``amount`` over the lines of its ``group``: (portion index, line index, part)."""
+    """Split each ``amount`` over the lines of its ``group``: (portion index, position of the line
+    in ``lines.order``, part). Rows come portion by portion, each portion's lines in tie order."""
     n_rows = lines.count[group]
-    rows = int(n_rows.sum())
-    offs = np.cumsum(n_rows) - n_rows
-    start = lines.start[group]
+    offs = np.cumsum(n_rows)
+    rows = int(offs[-1]) if len(offs) else 0
+    offs -= n_rows
     portion = np.repeat(np.arange(len(amount)), n_rows)
-    pos = np.arange(rows) + (start - offs)[portion]
+    # Arrays of a row each are few and updated in place: a fresh array of millions of rows costs
+    # more in page faults than the arithmetic done on it.
+    pos = np.repeat(lines.start[group] - offs, n_rows)
+    pos += np.arange(rows)
     w = lines.weight[pos]
     total = lines.total[group]
     zero = total == 0  # a group that owes nothing: split equally
     if zero.any():
-        w = np.where(zero[portion], 1, w)
+        w[zero[portion]] = 1
         total = np.where(zero, n_rows, total)
 
-    # w <= total, so amount × total bounds every product: only those portions risk overflow
-    risky_p = amount > INT64_MAX // np.maximum(total, 1)
+    # w <= total, so |amount| × total bounds every product: only those portions risk overflow
+    limit = INT64_MAX // np.maximum(total, 1)
+    risky_p = (amount > limit) | (amount < -limit)
     if not risky_p.any():
-        base, rem = np.divmod(amount[portion] * w, total[portion])
+        prod = np.repeat(amount, n_rows)
+        prod *= w
+        base, rem = w, np.repeat(total, n_rows)
+        np.divmod(prod, rem, out=(base, rem))
+        del prod
     else:  # rare: amounts near 10^17 kopecks; exact on Python ints, only these rows
         risky = risky_p[portion]
         safe = ~risky
@@ -128,11 +138,11 @@ def _allocate(
     left = amount - (np.add.reduceat(base, offs) if rows else np.zeros(0, np.int64))
     short = left > 0
     if short.any():
-        idx = np.flatnonzero(short[portion])
+        idx = np.flatnonzero(np.repeat(short, n_rows))
         p = portion[idx]
         rank = _ranks(p, rem[idx], int(n_rows[short].max()))
         base[idx[rank < left[p]]] += 1
-    return portion, lines.order[pos], base
+    return portion, pos, base
 
 
 def _services(
@@ -190,8 +200,18 @@ def _services(
     amount = np.add.reduceat(kop_i[take][order], first)
     order2 = ix.order[np.argsort(l_grp[ix.order], kind="stable")]  # keeps the tie order in a group
     lines2 = _group(l_grp[order2], order2, ix.charges["amount"].to_numpy(dtype=np.int64), len(keys))
-    portion, line, part = _allocate(amount, g[take][order][first], lines2)
-    return used, (row[take][order][first][portion], line, part), fl
+    portion, pos, part = _allocate(amount, g[take][order][first], lines2)
+    return used, (row[take][order][first][portion], lines2.order[pos], part), fl
+
+
+def _amount_flags(pid: np.ndarray, paid: np.ndarray, total: np.ndarray) -> list[pd.DataFrame]:
+    """OVERPAYMENT and UNDERPAYMENT of payments against their ПД's totals."""
+    out = []
+    for mask, code in ((paid > total, Code.OVERPAYMENT), (paid < total, Code.UNDERPAYMENT)):
+        if mask.any():
+            detail = join_text("оплачено ", amounts_text(paid[mask]), ", по ПД ", amounts_text(total[mask]))
+            out.append(flags(pid[mask], code, detail))
+    return out
 
 
 def split_payments(
@@ -209,7 +229,8 @@ def split_payments(
     carry their ``channel``.
     """
     ix = charges if isinstance(charges, ChargeIndex) else ChargeIndex.build(charges)
-    m = matched[pd.Series(matched["uip"]).notna().to_numpy()].reset_index(drop=True)
+    keep = pd.Series(matched["uip"]).notna().to_numpy()
+    m = (matched if keep.all() else matched[keep]).reset_index(drop=True)  # no copy when all are matched
     if "doc" in m.columns:  # match_payments' ПД positions in this same index: no second hash lookup
         doc = m["doc"].to_numpy(dtype=np.int64)
     else:
@@ -220,28 +241,26 @@ def split_payments(
     pid = m["payment_id"].to_numpy(dtype=np.int64)
 
     used, by_service, ignored = _services(m, doc, ix, service_codes)
-    plain = np.flatnonzero(~used) if by_service is not None else np.arange(len(m))
-    portion, line, part = _allocate(paid[plain], doc[plain], ix)
-    rows, lns, parts = [plain[portion]], [line], [part]
-    if by_service is not None:
-        rows.append(by_service[0])
-        lns.append(by_service[1])
-        parts.append(by_service[2])
-    row, ln = (np.concatenate(rows), np.concatenate(lns)) if len(rows) > 1 else (rows[0], lns[0])
-    out = pd.DataFrame(
-        {
-            "payment_id": pid[row],
-            "uip": ix.text("uip", ln),
-            "supplier_inn": ix.text("supplier_inn", ln),
-            "service": ix.text("service", ln),
-            "amount": np.concatenate(parts) if len(parts) > 1 else parts[0],
-        }
-    )
-    total = ix.total[doc]
-    fl = [ignored]
-    over, under = paid > total, paid < total
-    for mask, code in ((over, Code.OVERPAYMENT), (under, Code.UNDERPAYMENT)):
-        if mask.any():
-            detail = "оплачено " + fmt_amounts(paid[mask]) + ", по ПД " + fmt_amounts(total[mask])
-            fl.append(flags(pid[mask], code, detail))
+    plain = np.flatnonzero(~used) if by_service is not None else None
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow formats the findings while numpy splits
+        found = pool.submit(_amount_flags, pid, paid, ix.total[doc])
+        portion, pos, part = _allocate(paid if plain is None else paid[plain], doc if plain is None else doc[plain], ix)
+        row = portion if plain is None else plain[portion]
+        inn, service = ix.tie_codes(pos)  # the lines' codes straight from the tie order, not via line numbers
+        if by_service is not None:
+            row = np.concatenate([row, by_service[0]])
+            inn = np.concatenate([inn, ix.line_inn[by_service[1]]])
+            service = np.concatenate([service, ix.line_service[by_service[1]]])
+            part = np.concatenate([part, by_service[2]])
+        out = pd.DataFrame(
+            {
+                "payment_id": pid[row],
+                "uip": categories(doc[row], ix.uips),
+                "supplier_inn": categories(inn, ix.inns),
+                "service": categories(service, ix.services),
+                "amount": part,
+            },
+            copy=False,  # every column is a fresh array: no copy, and no stacking into one block
+        )
+        fl = [ignored, *found.result()]
     return SplitResult(parts=out, flags=concat_flags(fl))
