@@ -77,20 +77,22 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
     if missing:
         raise BadFile(path, f"header lacks columns {missing}; expected {';'.join(fields)}")
     body, problems = read.text[1:], read.problems[1:]
+    del read
     index = np.arange(1, len(body) + 1)  # position in the file: line number - 1
     filled = pc.not_equal(pc.utf8_trim_whitespace(body), "").to_numpy(zero_copy_only=False)
-    body, index, problems = body.filter(filled), index[filled], problems[filled]
+    body, index, problems = _kept(body, filled), index[filled], problems[filled]
     long = problems == TOO_LONG  # set aside whole: its fields are not read, only its ПД if it can be seen
     wrong = [_oversized(body.filter(long).to_pylist(), index[long], header)]
-    body, index, problems = body.filter(~long), index[~long], problems[~long]
+    body, index, problems = _kept(body, ~long), index[~long], problems[~long]
     quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
-    lines, at, bad = body.filter(~quoted), index[~quoted], problems[~quoted]
+    lines, at, bad = _kept(body, ~quoted), index[~quoted], problems[~quoted]
     plain = pc.split_pattern(lines, ";")
     width = len(header)
     fits = pc.equal(pc.list_value_length(plain), width).to_numpy(zero_copy_only=False)
-    cells = pc.utf8_trim_whitespace(pc.list_flatten(plain.filter(fits)))
-    columns = {h: cells.take(np.arange(j, len(cells), width)) for j, h in enumerate(header)}
-    frames = [_frame(columns, at[fits], lines.filter(fits), bad[fits])]
+    split = _kept(plain, fits)
+    columns = {h: pc.utf8_trim_whitespace(pc.list_element(split, j)) for j, h in enumerate(header)}
+    del plain, split
+    frames = [_frame(columns, at[fits], _kept(lines, fits), bad[fits])]
     wrong.append(_wrong(lines.filter(~fits).to_pylist(), at[~fits], bad[~fits], header))
     if quoted.any():
         rows = [next(csv.reader(io.StringIO(line), delimiter=";")) for line in body.filter(quoted).to_pylist()]
@@ -102,6 +104,11 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
         wrong.append(_wrong(lines.filter(~ok).to_pylist(), index[quoted][~ok], bad[~ok], header))
     table = pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
     return table, pd.concat(wrong).sort_index()
+
+
+def _kept(values: pa.Array, mask: np.ndarray) -> pa.Array:
+    """``values`` where ``mask``; the array itself when every row is kept (a filter copies it all)."""
+    return values if mask.all() else values.filter(mask)
 
 
 def _frame(columns: dict[str, pa.Array], index: np.ndarray, raw: pa.Array, problem: np.ndarray) -> pd.DataFrame:
@@ -162,9 +169,13 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
 
     kopecks = series(pc.fill_null(kopecks_column(arrow("amount"), register_spelling("any", "rubles")), -1))
     reasons = table["problem"].astype(object).copy()  # an undecodable line is rejected for that first
+    pending = (reasons == "").to_numpy(copy=True)  # lines with no reason yet: a line keeps its first reason
 
     def flag(mask: pd.Series, reason: str) -> None:
-        reasons[mask & (reasons == "")] = reason
+        hit = mask.to_numpy(dtype=bool, na_value=False) & pending
+        if hit.any():
+            reasons.iloc[np.flatnonzero(hit)] = reason
+            pending[hit] = False
 
     for column in TEXT_FIELDS:  # before the other rules: a 200 MB "address" is not worth judging further
         flag(series(pc.utf8_length(arrow(column))).gt(max_text), f"{column} is longer than {max_text} characters")
