@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ FEE_FIELDS = ["fee_percent", "fee_min", "fee_max", "fee_services"]
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 OPTIONAL_FIELDS = ["els"]  # ЕЛС or ИЖКУ of the ПД (docs/FORMATS.md); absent or empty: none
 TEXT_FIELDS = ["account", "period", "supplier_inn", "service", "amount", "payer", "address"]  # uip: own limit
+CHUNK_LINES = 1 << 18  # lines split at a time: the split's temporaries stay a few tens of MB
 MAX_TEXT = 500  # characters of a text field, unless rkc.yaml says ``charges_max_text``
 
 
@@ -79,19 +81,15 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
     body, problems = read.text[1:], read.problems[1:]
     del read
     index = np.arange(1, len(body) + 1)  # position in the file: line number - 1
-    filled = pc.not_equal(pc.utf8_trim_whitespace(body), "").to_numpy(zero_copy_only=False)
+    filled = _per_chunk(body, lambda part: pc.not_equal(pc.utf8_trim_whitespace(part), ""))
     body, index, problems = _kept(body, filled), index[filled], problems[filled]
     long = problems == TOO_LONG  # set aside whole: its fields are not read, only its ПД if it can be seen
     wrong = [_oversized(body.filter(long).to_pylist(), index[long], header)]
     body, index, problems = _kept(body, ~long), index[~long], problems[~long]
     quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
     lines, at, bad = _kept(body, ~quoted), index[~quoted], problems[~quoted]
-    plain = pc.split_pattern(lines, ";")
     width = len(header)
-    fits = pc.equal(pc.list_value_length(plain), width).to_numpy(zero_copy_only=False)
-    split = _kept(plain, fits)
-    columns = {h: pc.utf8_trim_whitespace(pc.list_element(split, j)) for j, h in enumerate(header)}
-    del plain, split
+    columns, fits = _fields(lines, header)
     frames = [_frame(columns, at[fits], _kept(lines, fits), bad[fits])]
     wrong.append(_wrong(lines.filter(~fits).to_pylist(), at[~fits], bad[~fits], header))
     if quoted.any():
@@ -104,6 +102,29 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
         wrong.append(_wrong(lines.filter(~ok).to_pylist(), index[quoted][~ok], bad[~ok], header))
     table = pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
     return table, pd.concat(wrong).sort_index()
+
+
+def _fields(lines: pa.Array, header: list[str]) -> tuple[dict[str, pa.ChunkedArray], np.ndarray]:
+    """Unquoted lines split on ``;``, a chunk at a time (the split of the whole file would hold every
+    field twice): each column's trimmed text for the lines of the header's width, and which those are."""
+    parts: list[list[pa.Array]] = [[] for _ in header]
+    fits = []
+    for start in range(0, len(lines), CHUNK_LINES):
+        plain = pc.split_pattern(lines.slice(start, CHUNK_LINES), ";")
+        fits.append(pc.equal(pc.list_value_length(plain), len(header)).to_numpy(zero_copy_only=False))
+        plain = _kept(plain, fits[-1])
+        for j, part in enumerate(parts):
+            part.append(pc.utf8_trim_whitespace(pc.list_element(plain, j)))
+    # by position: a header's empty names ("a;b;;" from Excel) are one key, its last column, as ever
+    columns = {h: pa.chunked_array(parts[j], pa.large_string()) for j, h in enumerate(header)}
+    return columns, np.concatenate(fits) if fits else np.zeros(0, dtype=bool)
+
+
+def _per_chunk(values: pa.Array, test: Callable[[pa.Array], pa.Array]) -> np.ndarray:
+    """``test`` (a boolean per row) over ``values`` a chunk at a time, so that its temporaries stay small."""
+    starts = range(0, len(values), CHUNK_LINES)
+    masks = [test(values.slice(s, CHUNK_LINES)).to_numpy(zero_copy_only=False) for s in starts]
+    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
 
 def _kept(values: pa.Array, mask: np.ndarray) -> pa.Array:

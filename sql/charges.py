@@ -185,7 +185,9 @@ def _documents(lines: pd.DataFrame) -> pd.DataFrame:
     The header is the ПД's first line's: the parser holds back a ПД whose lines disagree on account,
     period or ЕЛС, and a field it read is never null, so the first line is the first non-null one.
     """
-    codes = pc.dictionary_encode(pa.array(lines["uip"], pa.large_string())).indices.to_numpy(zero_copy_only=False)
+    uips = pa.array(lines["uip"], pa.large_string())  # a ChunkedArray when pandas holds Arrow chunks
+    uips = uips.combine_chunks() if isinstance(uips, pa.ChunkedArray) else uips
+    codes = pc.dictionary_encode(uips).indices.to_numpy(zero_copy_only=False)
     first = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each ПД's first line, in order of appearance
     docs = lines.iloc[first][["uip", "account", "account_raw", "period", "payer", "address", "els"]]
@@ -199,7 +201,7 @@ def _documents(lines: pd.DataFrame) -> pd.DataFrame:
 def _key_order(uips: pd.Series) -> np.ndarray:
     """Row positions by ``uip`` (byte order, stable): COPY in key order fills the unique indexes
     left to right instead of touching a random leaf page per row."""
-    return pc.sort_indices(pa.array(uips, pa.large_string())).to_numpy()
+    return np.asarray(pc.sort_indices(pa.array(uips, pa.large_string())))
 
 
 def _stored_versions(conn: Connection, uips: pd.DataFrame) -> pd.DataFrame:

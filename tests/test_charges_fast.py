@@ -125,3 +125,15 @@ def test_stored_totals_are_exact_and_lines_keep_their_file_order(stored: sa.Engi
         ("0000000000000000000000000000A001", 1, "ЖКУ", 10), ("0000000000000000000000000000A001", 2, "Свет", 20),
         ("0000000000000000000000000000A001", 3, "Газ", 123456789012345),
         ("0000000000000000000000000000A001", 4, "Вода", 770), ("007", 1, "ЖКУ", 500)]  # fmt: skip
+
+
+def test_splitting_a_chunk_at_a_time_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [line(f"U{i}", payer=f"П{i}") for i in range(40)]
+    rows[5], rows[6] = rows[5] + ";x", f'U6;1001;2026-02;{INN};ЖКУ;1;"А; Б";ул'  # wrong width, quoted
+    rows[20], rows[30] = "   ", line("U30", amount="-1")  # blank (skipped), bad amount
+    path = export(tmp_path / "c.csv", rows)
+    whole = read_charges(path)
+    monkeypatch.setattr("parsers.charges.CHUNK_LINES", 3)
+    chunked = read_charges(path)
+    assert chunked.errors == whole.errors and len(whole.errors) == 2 and chunked.rows == whole.rows
+    assert chunked.lines.equals(whole.lines) and len(whole.lines) == 37
