@@ -128,8 +128,12 @@ def _per_chunk(values: pa.Array, test: Callable[[pa.Array], pa.Array]) -> np.nda
 
 
 def _kept(values: pa.Array, mask: np.ndarray) -> pa.Array:
-    """``values`` where ``mask``; the array itself when every row is kept (a filter copies it all)."""
-    return values if mask.all() else values.filter(mask)
+    """``values`` where ``mask``: the array itself, or a slice of it, when the rows dropped are none or
+    only the last ones (a file's final newline leaves an empty last line); a filter copies them all."""
+    dropped = np.flatnonzero(~mask)
+    if not len(dropped) or dropped[0] == len(mask) - len(dropped):
+        return values.slice(0, len(mask) - len(dropped))
+    return values.filter(mask)
 
 
 def _frame(columns: dict[str, pa.Array], index: np.ndarray, raw: pa.Array, problem: np.ndarray) -> pd.DataFrame:
@@ -209,11 +213,14 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
     flag(~table["supplier_inn"].map(valid_inn).astype(bool), "supplier_inn is not a valid ИНН")
     flag(table["service"].eq(""), "service is empty")
     flag(kopecks.lt(0), "amount must be like 1234.56 or 1234,56 and not negative")
-    els, izhku = split_column(arrow("els"))
     given = series(pc.not_equal(pc.utf8_trim_whitespace(arrow("els")), "")).fillna(False).astype(bool)
-    els = series(pc.coalesce(izhku, els))  # compact: the ИЖКУ when given as one, else the ЕЛС
-    flag(given & els.isna(), "els must be an ЕЛС (like 77АБ000042) or an ИЖКУ (ЕЛС-NN)")
-    table["els"] = els.where(given, None)
+    if given.any():  # most exports have no ЕЛС column, or leave it empty: nothing to read then
+        els, izhku = split_column(arrow("els"))
+        els = series(pc.coalesce(izhku, els))  # compact: the ИЖКУ when given as one, else the ЕЛС
+        flag(given & els.isna(), "els must be an ЕЛС (like 77АБ000042) or an ИЖКУ (ЕЛС-NN)")
+        table["els"] = els.where(given, None)
+    else:
+        table["els"] = pd.Series(np.full(len(table), None, dtype=object), index=table.index)
     ok = reasons == ""
     table["amount"] = kopecks.where(ok, 0).astype("int64")
 
