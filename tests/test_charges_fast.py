@@ -137,3 +137,22 @@ def test_splitting_a_chunk_at_a_time_reads_the_same(tmp_path: Path, monkeypatch:
     chunked = read_charges(path)
     assert chunked.errors == whole.errors and len(whole.errors) == 2 and chunked.rows == whole.rows
     assert chunked.lines.equals(whole.lines) and len(whole.lines) == 37
+
+
+def test_statistics_are_refreshed_only_after_an_import_that_wrote(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rkc.app import import_charges_files
+    from rkc.config import init_home, load_config
+
+    monkeypatch.setenv("RKC_DATABASE_URL", db_url)
+    monkeypatch.delenv("RKC_HOME", raising=False)
+    init_home(tmp_path / "home")
+    config = load_config(tmp_path / "home")
+    refreshed: list[object] = []
+    monkeypatch.setattr("rkc.app.refresh_statistics", refreshed.append)
+    path, suppliers = export(tmp_path / "c.csv", CHARGES[:2]), Path(__file__).parent / "data/charges/suppliers.csv"
+    first = import_charges_files(config, path, suppliers)
+    again = import_charges_files(config, path, suppliers, again=True)  # every ПД as stored: nothing written
+    assert (first.documents_new, again.documents_new, again.documents_unchanged) == (1, 0, 1)
+    assert len(refreshed) == 1
