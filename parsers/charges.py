@@ -237,7 +237,8 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
         LineError(name, int(n), str(r), str(raw)[:RAW_KEPT])
         for n, r, raw in zip(bad["line_no"], reasons[bad.index], bad["raw"], strict=True)
     ]
-    good = table[reasons == ""].copy()
+    kept = [c for c in CHARGE_COLUMNS if c != "account_raw"]  # not ``raw``: the file's text once more
+    good = table.loc[(reasons == "").to_numpy(), [*kept, "line_no"]]
     good["account_raw"] = good["account"]
     good["account"] = compact[good.index]
     good = good[[*CHARGE_COLUMNS, "line_no"]].reset_index(drop=True)
@@ -251,7 +252,7 @@ def _reject_duplicates(table: pd.DataFrame, reasons: pd.Series) -> None:
     Amounts compare in kopecks (``100,00`` repeats ``100.00``). The first copy stays good, so its ПД
     loads with the line once: an export that repeats a line must not double a receipt.
     """
-    good = table[reasons == ""]
+    good = table.loc[(reasons == "").to_numpy(), [*CHARGE_FIELDS, *OPTIONAL_FIELDS, "line_no"]]
     twins = good.duplicated(subset=[*CHARGE_FIELDS, *OPTIONAL_FIELDS], keep=False)
     if not twins.any():
         return
