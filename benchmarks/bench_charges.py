@@ -1,13 +1,15 @@
 """Benchmark: the charges import on PostgreSQL — first import, the same export again, a corrected one.
 
 Usage: .venv/bin/python benchmarks/bench_charges.py [--payments N] [--accounts A] [--url URL] [--data DIR]
+       [--first-only]
 Generates a center (the 1M-payment center of bench_nightly.py by default: ~345,000 ПД, ~1.2 M
 service lines; ``--accounts 870000``: ~1,000,000 ПД, ~3.5 M lines, 745 MB), then times in a scratch
 database ``rkc_bench_charges``: the first import (every ПД new), the same file with ``--again``
 (every ПД unchanged: no version written), a corrected export (about every tenth ПД's amounts
 changed: a version each), and the night's read of the current charges (``load_charges`` with
 versions). Each import runs in a process of its own, so that its peak RSS is its own: the figures
-printed per phase are wall time and that process's peak RSS. ``--data DIR`` keeps the generated
+printed per phase are wall time, that process's CPU time (user + system: the client's share, which
+other load on the machine hardly changes) and its peak RSS. ``--data DIR`` keeps the generated
 center in DIR and reuses it when run again with the same DIR (generating 1M ПД takes a while).
 Targets (docs/PERFORMANCE.md, «Session 13»): 1M ПД imported in ≤ 8 s with ≤ 1 GB peak RSS.
 """
@@ -56,11 +58,14 @@ def _phase(url: str, home: str, charges: str, suppliers: str, again: bool, resul
     from rkc.config import load_config
 
     config = load_config(Path(home))
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     outcome = import_charges_files(config, Path(charges), Path(suppliers), again=again)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    results.put((wall, peak, outcome.documents_new, outcome.documents_corrected, outcome.documents_unchanged,
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime  # this process, not the server
+    peak = after.ru_maxrss / 1024  # KiB on Linux
+    results.put((wall, cpu, peak, outcome.documents_new, outcome.documents_corrected, outcome.documents_unchanged,
                  outcome.lines, len(outcome.errors)))  # fmt: skip
 
 
@@ -102,6 +107,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=300_000)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--data", type=Path, help="keep the generated center here and reuse it")
+    parser.add_argument("--first-only", action="store_true", help="time the first import only")
     args = parser.parse_args()
     admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -128,9 +134,11 @@ def main() -> None:
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for label, path, again in (("first import", charges_csv, False), ("same export again", charges_csv, True),
                                    ("corrected export", corrected, False)):  # fmt: skip
-            wall, peak, new, fixed, same, lines, rejected = _run_phase(url, home, path, suppliers_csv, again)
-            print(f"{label}: wall {wall:.1f} s, peak RSS {peak:.0f} MB — new {new}, corrected {fixed}, "
-                  f"unchanged {same}, lines {lines}, rejected {rejected}", flush=True)  # fmt: skip
+            if args.first_only and label != "first import":
+                continue
+            wall, cpu, peak, new, fixed, same, lines, rejected = _run_phase(url, home, path, suppliers_csv, again)
+            print(f"{label}: wall {wall:.1f} s (client CPU {cpu:.1f} s), peak RSS {peak:.0f} MB — new {new}, "
+                  f"corrected {fixed}, unchanged {same}, lines {lines}, rejected {rejected}", flush=True)  # fmt: skip
         engine = open_database(config)
         for _ in range(2):
             start = time.perf_counter()
