@@ -29,7 +29,8 @@ LINE_SEP = pa.scalar("\x1e", pa.large_string())
 
 
 def _text(values: pd.Series) -> pa.Array:
-    return pc.cast(pa.array(values, from_pandas=True), pa.large_string())
+    array = pa.array(values, from_pandas=True)  # a ChunkedArray when pandas holds Arrow chunks
+    return pc.cast(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array, pa.large_string())
 
 
 def content_hashes(lines: pd.DataFrame) -> pd.Series:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ FEE_FIELDS = ["fee_percent", "fee_min", "fee_max", "fee_services"]
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 OPTIONAL_FIELDS = ["els"]  # ЕЛС or ИЖКУ of the ПД (docs/FORMATS.md); absent or empty: none
 TEXT_FIELDS = ["account", "period", "supplier_inn", "service", "amount", "payer", "address"]  # uip: own limit
+CHUNK_LINES = 1 << 18  # lines split at a time: the split's temporaries stay a few tens of MB
 MAX_TEXT = 500  # characters of a text field, unless rkc.yaml says ``charges_max_text``
 
 
@@ -77,20 +79,18 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
     if missing:
         raise BadFile(path, f"header lacks columns {missing}; expected {';'.join(fields)}")
     body, problems = read.text[1:], read.problems[1:]
+    del read
     index = np.arange(1, len(body) + 1)  # position in the file: line number - 1
-    filled = pc.not_equal(pc.utf8_trim_whitespace(body), "").to_numpy(zero_copy_only=False)
-    body, index, problems = body.filter(filled), index[filled], problems[filled]
+    filled = _per_chunk(body, lambda part: pc.not_equal(pc.utf8_trim_whitespace(part), ""))
+    body, index, problems = _kept(body, filled), index[filled], problems[filled]
     long = problems == TOO_LONG  # set aside whole: its fields are not read, only its ПД if it can be seen
     wrong = [_oversized(body.filter(long).to_pylist(), index[long], header)]
-    body, index, problems = body.filter(~long), index[~long], problems[~long]
+    body, index, problems = _kept(body, ~long), index[~long], problems[~long]
     quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
-    lines, at, bad = body.filter(~quoted), index[~quoted], problems[~quoted]
-    plain = pc.split_pattern(lines, ";")
+    lines, at, bad = _kept(body, ~quoted), index[~quoted], problems[~quoted]
     width = len(header)
-    fits = pc.equal(pc.list_value_length(plain), width).to_numpy(zero_copy_only=False)
-    cells = pc.utf8_trim_whitespace(pc.list_flatten(plain.filter(fits)))
-    columns = {h: cells.take(np.arange(j, len(cells), width)) for j, h in enumerate(header)}
-    frames = [_frame(columns, at[fits], lines.filter(fits), bad[fits])]
+    columns, fits = _fields(lines, header)
+    frames = [_frame(columns, at[fits], _kept(lines, fits), bad[fits])]
     wrong.append(_wrong(lines.filter(~fits).to_pylist(), at[~fits], bad[~fits], header))
     if quoted.any():
         rows = [next(csv.reader(io.StringIO(line), delimiter=";")) for line in body.filter(quoted).to_pylist()]
@@ -102,6 +102,38 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
         wrong.append(_wrong(lines.filter(~ok).to_pylist(), index[quoted][~ok], bad[~ok], header))
     table = pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
     return table, pd.concat(wrong).sort_index()
+
+
+def _fields(lines: pa.Array, header: list[str]) -> tuple[dict[str, pa.ChunkedArray], np.ndarray]:
+    """Unquoted lines split on ``;``, a chunk at a time (the split of the whole file would hold every
+    field twice): each column's trimmed text for the lines of the header's width, and which those are."""
+    parts: list[list[pa.Array]] = [[] for _ in header]
+    fits = []
+    for start in range(0, len(lines), CHUNK_LINES):
+        plain = pc.split_pattern(lines.slice(start, CHUNK_LINES), ";")
+        fits.append(pc.equal(pc.list_value_length(plain), len(header)).to_numpy(zero_copy_only=False))
+        plain = _kept(plain, fits[-1])
+        for j, part in enumerate(parts):
+            part.append(pc.utf8_trim_whitespace(pc.list_element(plain, j)))
+    # by position: a header's empty names ("a;b;;" from Excel) are one key, its last column, as ever
+    columns = {h: pa.chunked_array(parts[j], pa.large_string()) for j, h in enumerate(header)}
+    return columns, np.concatenate(fits) if fits else np.zeros(0, dtype=bool)
+
+
+def _per_chunk(values: pa.Array, test: Callable[[pa.Array], pa.Array]) -> np.ndarray:
+    """``test`` (a boolean per row) over ``values`` a chunk at a time, so that its temporaries stay small."""
+    starts = range(0, len(values), CHUNK_LINES)
+    masks = [test(values.slice(s, CHUNK_LINES)).to_numpy(zero_copy_only=False) for s in starts]
+    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
+
+
+def _kept(values: pa.Array, mask: np.ndarray) -> pa.Array:
+    """``values`` where ``mask``: the array itself, or a slice of it, when the rows dropped are none or
+    only the last ones (a file's final newline leaves an empty last line); a filter copies them all."""
+    dropped = np.flatnonzero(~mask)
+    if not len(dropped) or dropped[0] == len(mask) - len(dropped):
+        return values.slice(0, len(mask) - len(dropped))
+    return values.filter(mask)
 
 
 def _frame(columns: dict[str, pa.Array], index: np.ndarray, raw: pa.Array, problem: np.ndarray) -> pd.DataFrame:
@@ -162,9 +194,13 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
 
     kopecks = series(pc.fill_null(kopecks_column(arrow("amount"), register_spelling("any", "rubles")), -1))
     reasons = table["problem"].astype(object).copy()  # an undecodable line is rejected for that first
+    pending = (reasons == "").to_numpy(copy=True)  # lines with no reason yet: a line keeps its first reason
 
     def flag(mask: pd.Series, reason: str) -> None:
-        reasons[mask & (reasons == "")] = reason
+        hit = mask.to_numpy(dtype=bool, na_value=False) & pending
+        if hit.any():
+            reasons.iloc[np.flatnonzero(hit)] = reason
+            pending[hit] = False
 
     for column in TEXT_FIELDS:  # before the other rules: a 200 MB "address" is not worth judging further
         flag(series(pc.utf8_length(arrow(column))).gt(max_text), f"{column} is longer than {max_text} characters")
@@ -177,11 +213,14 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
     flag(~table["supplier_inn"].map(valid_inn).astype(bool), "supplier_inn is not a valid ИНН")
     flag(table["service"].eq(""), "service is empty")
     flag(kopecks.lt(0), "amount must be like 1234.56 or 1234,56 and not negative")
-    els, izhku = split_column(arrow("els"))
     given = series(pc.not_equal(pc.utf8_trim_whitespace(arrow("els")), "")).fillna(False).astype(bool)
-    els = series(pc.coalesce(izhku, els))  # compact: the ИЖКУ when given as one, else the ЕЛС
-    flag(given & els.isna(), "els must be an ЕЛС (like 77АБ000042) or an ИЖКУ (ЕЛС-NN)")
-    table["els"] = els.where(given, None)
+    if given.any():  # most exports have no ЕЛС column, or leave it empty: nothing to read then
+        els, izhku = split_column(arrow("els"))
+        els = series(pc.coalesce(izhku, els))  # compact: the ИЖКУ when given as one, else the ЕЛС
+        flag(given & els.isna(), "els must be an ЕЛС (like 77АБ000042) or an ИЖКУ (ЕЛС-NN)")
+        table["els"] = els.where(given, None)
+    else:
+        table["els"] = pd.Series(np.full(len(table), None, dtype=object), index=table.index)
     ok = reasons == ""
     table["amount"] = kopecks.where(ok, 0).astype("int64")
 
@@ -198,7 +237,8 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
         LineError(name, int(n), str(r), str(raw)[:RAW_KEPT])
         for n, r, raw in zip(bad["line_no"], reasons[bad.index], bad["raw"], strict=True)
     ]
-    good = table[reasons == ""].copy()
+    kept = [c for c in CHARGE_COLUMNS if c != "account_raw"]  # not ``raw``: the file's text once more
+    good = table.loc[(reasons == "").to_numpy(), [*kept, "line_no"]]
     good["account_raw"] = good["account"]
     good["account"] = compact[good.index]
     good = good[[*CHARGE_COLUMNS, "line_no"]].reset_index(drop=True)
@@ -212,7 +252,7 @@ def _reject_duplicates(table: pd.DataFrame, reasons: pd.Series) -> None:
     Amounts compare in kopecks (``100,00`` repeats ``100.00``). The first copy stays good, so its ПД
     loads with the line once: an export that repeats a line must not double a receipt.
     """
-    good = table[reasons == ""]
+    good = table.loc[(reasons == "").to_numpy(), [*CHARGE_FIELDS, *OPTIONAL_FIELDS, "line_no"]]
     twins = good.duplicated(subset=[*CHARGE_FIELDS, *OPTIONAL_FIELDS], keep=False)
     if not twins.any():
         return

@@ -103,7 +103,8 @@ def import_charges_files(
             report = import_charges(uow.conn, parsed)
             accepted = accept_in(uow.conn, config.today(), report.documents) if accept else None
             uow.commit()
-        refresh_statistics(engine)  # the night's lookups then start from settled tables
+        if report.documents_new or report.documents_corrected:  # else nothing of theirs was written
+            refresh_statistics(engine)  # the night's lookups then start from settled tables
     finally:
         engine.dispose()
     errors = supplier_errors + report.errors
