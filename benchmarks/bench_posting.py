@@ -21,7 +21,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sql.engine import make_engine, migrate
-from sql.posting import ids_in_key_order, post_payments, reserve_payment_ids
+from sql.payment_ids import ids_in_key_order, reserve_payment_ids
+from sql.posting import post_payments
 from sql.registers import create_register
 from sql.uow import UnitOfWork
 

@@ -45,7 +45,7 @@ from rkc.config_channels import channel_priority
 from rkc.decide_purpose import READ_COLUMNS, identify_by_purpose, purpose_flags, with_read_identifiers
 from rkc.intake import PARSED, Intake
 from rkc.workfiles import NightStore, PlanKind, read_errors, read_payments
-from sql.posting import ids_in_key_order, payment_ids_taken, reserve_payment_ids
+from sql.payment_ids import ids_in_key_order, payment_ids_taken, reserve_payment_ids
 from sql.queries import documents_at_addresses, load_charges, posted_keys, previous_payments
 from sql.registers import stored_files
 from sql.reversals import recalled_copies
@@ -267,7 +267,7 @@ def _read_night(config: Config, parsed: list[Intake]) -> tuple[pd.DataFrame, dic
 
 
 def _reserve_ids(conn: Connection, payments: pd.DataFrame) -> tuple[np.ndarray, Callable[[object], np.ndarray]]:
-    """The night's payment ids, reserved in one block (``sql.posting.reserve_payment_ids``):
+    """The night's payment ids, reserved in one block (``sql.payment_ids.reserve_payment_ids``):
     register after register, each register's in the order of its payments' keys, the order posting
     stores them in (``sql.posting``: the ids then grow along the key index). Also the function
     that turns ids back into rows of the night's frame."""

@@ -6,7 +6,7 @@ different channels may be posted at once (``lock_ledger``). Only the payment key
 are staged; payments already posted are skipped (a replay inserts nothing), a key posted before
 with another amount raises ``PostingConflict`` before anything is written, and the new rows go
 straight into ``payment``, ``ledger_entry`` and ``ledger_posting`` by COPY with pre-allocated
-ids: the payments' own, reserved when the night was decided (``reserve_payment_ids``), or
+ids: the payments' own, reserved when the night was decided (``sql.payment_ids``), or
 reserved here for a caller that reserved none. The unique keys of the schema stay as the last
 line of defence. Entries are checked to balance before the caller commits.
 """
@@ -39,6 +39,7 @@ from domain.ledger import EntryKind, UnbalancedEntry, payment_postings, require_
 from sql.bulk import allocate_ids, bulk_insert, lock_ledger, staged
 from sql.chain import link_batch
 from sql.partitions import ensure_months
+from sql.payment_ids import id_order, in_order, key_order, reserve_payment_ids
 from sql.queries import read_frame
 
 PAYMENT_TABLE_COLUMNS = [
@@ -83,38 +84,10 @@ def _text_series(array: pa.Array, index: pd.Index) -> pd.Series:
     return series
 
 
-def reserve_payment_ids(conn: Connection, count: int) -> range:
-    """Reserve ``count`` consecutive payment ids (``sql.bulk.allocate_ids``): the decision step
-    reserves the night's under the run lock, and posting stores the payments under them.
-
-    PostgreSQL takes them from the sequence, which never hands them out again. SQLite has no
-    sequence: the block starts after the highest stored id, which is sound while one run at a time
-    posts (the run lock) and a plan left unposted is finished only while its ids are still free
-    (``payment_ids_taken``)."""
-    return allocate_ids(conn, "payment", count)
 
 
-def ids_in_key_order(block: range, payments: pd.DataFrame, group: np.ndarray | None = None) -> np.ndarray:
-    """The ids of ``block`` handed to ``payments`` (``channel``, ``operation_id``, ``occurrence``)
-    in the order of their keys within each ``group`` (a register: one channel), groups in
-    ascending order: the order ``post_payments`` stores a register's payments in when it reserves
-    their ids itself. Built in Arrow: a night has a million keys."""
-    if len(payments) == 0:
-        return np.empty(0, dtype=np.int64)
-    occurrence = pc.cast(pa.array(payments["occurrence"].to_numpy(dtype=np.int64)), pa.string())
-    rest = pc.binary_join_element_wise(pa.array(payments["operation_id"], pa.string()), occurrence, ":")
-    columns = {"group": np.zeros(len(payments), dtype=np.int64) if group is None else np.asarray(group, np.int64),
-               "channel": pa.array(payments["channel"], pa.string()), "rest": rest}  # fmt: skip
-    order = pc.sort_indices(pa.table(columns), sort_keys=[(c, "ascending") for c in columns]).to_numpy()
-    return in_order(block, order)
 
 
-def payment_ids_taken(conn: Connection, first: int, last: int) -> int:
-    """How many stored payments have an id in [first, last]."""
-    return int(
-        conn.execute(text("SELECT COUNT(*) FROM payment WHERE id BETWEEN :a AND :b"), {"a": first, "b": last})
-        .scalar_one()
-    )
 
 
 def post_payments(
@@ -318,27 +291,10 @@ def _entries_of(where: np.ndarray, payment_ids: np.ndarray, entry_ids: np.ndarra
     return np.where(sorted_ids[at] == where, entry_ids[order][at], -1)
 
 
-def id_order(ids: np.ndarray) -> np.ndarray | None:
-    """Row positions that put ``ids`` in ascending order; None when they already are."""
-    if bool(np.all(ids[1:] > ids[:-1])):
-        return None
-    return np.argsort(ids, kind="stable")
 
 
-def key_order(keys: pd.Series) -> np.ndarray | None:
-    """Row positions that put ``keys`` in order; None when they already are."""
-    order = pc.sort_indices(pa.array(keys, pa.string())).to_numpy()
-    return None if bool(np.all(order[1:] > order[:-1])) else order
 
 
-def in_order(ids: range, order: np.ndarray | None) -> np.ndarray:
-    """``ids`` handed out to the rows in ``order`` (the n-th row of the order gets the n-th id)."""
-    values = np.asarray(ids, dtype="int64")
-    if order is None:
-        return values
-    out = np.empty_like(values)
-    out[order] = values
-    return out
 
 
 def _known_payments(conn: Connection, frame: pd.DataFrame) -> np.ndarray:

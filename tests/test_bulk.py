@@ -77,7 +77,7 @@ def test_rows_sent_in_the_given_order_arrive_whole(engine: sa.Engine) -> None:
     ],
 )
 def test_ids_are_handed_out_in_key_order(keys: list[str], ids: range, expected: list[int]) -> None:
-    from sql.posting import in_order, key_order
+    from sql.payment_ids import in_order, key_order
 
     order = key_order(pd.Series(keys, dtype="str"))
     assert list(in_order(ids, order)) == expected

@@ -49,7 +49,7 @@ def test_an_unfinished_plan_is_finished_only_while_its_ids_are_free(engine: sa.E
     sha = "a" * 64
     plan = NightPlan(str(tmp_path), {})
     with engine.connect() as conn:
-        from sql.posting import reserve_payment_ids
+        from sql.payment_ids import reserve_payment_ids
 
         block = reserve_payment_ids(conn, 3)
     ids = list(block)

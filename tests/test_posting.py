@@ -150,7 +150,7 @@ def test_entry_legs_find_entries_of_ids_far_apart(groups, payment_id, entries, e
 
 def test_reserved_payment_ids_are_stored_as_given(engine: sa.Engine) -> None:
     """The decision step's ids (reserved in key order) are the stored ids, and the entries name them."""
-    from sql.posting import payment_ids_taken, reserve_payment_ids
+    from sql.payment_ids import payment_ids_taken, reserve_payment_ids
 
     with engine.connect() as conn:
         block = reserve_payment_ids(conn, 2)
