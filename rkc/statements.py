@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -134,16 +134,22 @@ def _write_range(conn: Connection, period: str, suppliers: pd.DataFrame, after: 
     """Stream the movements of the suppliers in ``(after, upto]`` and render them group by group;
     ``suppliers`` are those of the range, with or without movements."""
     start, _ = period_bounds(period)
-    written: list[Path] = []
-    done: str | None = after
+    return [path for group, moves in _supplier_groups(conn, period, suppliers, after, upto, group_rows)
+            for path in render_group(period, start, group, moves, out_root, channel_names, sheet_rows)]  # fmt: skip
+
+
+def _supplier_groups(
+    conn: Connection, period: str, suppliers: pd.DataFrame, after: str | None = None, upto: str | None = None,
+    group_rows: int = GROUP_ROWS,
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """The suppliers of ``(after, upto]`` in groups with their movements, as the movements stream:
+    each group with the suppliers before it that have none; last, those after every movement."""
+    done = after
     for moves in movement_groups(conn, period, after, upto, group_rows):
         last = str(moves["inn"].iloc[-1])
-        group = _between(suppliers, done, last)  # with those before it that have no movements
-        written += render_group(period, start, group, moves, out_root, channel_names, sheet_rows)
+        yield _between(suppliers, done, last), moves
         done = last
-    rest = _between(suppliers, done, upto)
-    written += render_group(period, start, rest, _no_moves(), out_root, channel_names, sheet_rows)
-    return written
+    yield _between(suppliers, done, upto), _no_moves()
 
 
 def _no_moves() -> pd.DataFrame:
@@ -163,14 +169,8 @@ def write_acts(conn_or_engine: Connection | Engine, period: str, out_root: Path,
 
 
 def _write_acts(conn: Connection, period: str, start: date, out_root: Path, center: Party) -> list[Path]:
-    suppliers = _suppliers(conn, period)
-    written: list[Path] = []
-    done: str | None = None
-    for moves in movement_groups(conn, period):
-        last = str(moves["inn"].iloc[-1])
-        written += _acts(_between(suppliers, done, last), moves, period, start, out_root, center)
-        done = last
-    return written + _acts(_between(suppliers, done, None), _no_moves(), period, start, out_root, center)
+    return [path for group, moves in _supplier_groups(conn, period, _suppliers(conn, period))
+            for path in _acts(group, moves, period, start, out_root, center)]  # fmt: skip
 
 
 def _acts(suppliers: pd.DataFrame, moves: pd.DataFrame, period: str, start: date, out_root: Path,
