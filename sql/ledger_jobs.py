@@ -1,11 +1,10 @@
-"""How ``rkc ledger check`` runs its reads (``sql.ledger_queries``): on two connections, with planner
-settings of their own, and suspects confirmed a chunk at a time."""
+"""How ``rkc ledger check`` runs its reads (``sql.ledger_queries``): on two connections, and suspects
+confirmed a chunk at a time (its planner settings: ``sql.planner``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from threading import Lock
 from typing import TypeVar
 
@@ -59,25 +58,3 @@ def confirmed(conn: Connection, query: str, params: dict, ids: list[int]) -> lis
     for start in range(0, len(ids), _CHUNK):
         rows += conn.execute(statement, {**params, "ids": ids[start : start + _CHUNK]}).all()
     return rows
-
-
-@contextmanager
-def settings(conn: Connection, settings: dict[str, str]) -> Iterator[None]:
-    """PostgreSQL's ``settings`` for the statements inside, then put back (local to the transaction:
-    a failure leaves them to its rollback). Nothing on SQLite."""
-    if not is_postgres(conn):
-        yield
-        return
-    names = list(settings)
-    current = conn.execute(text("SELECT " + ", ".join(f"current_setting(:n{i})" for i in range(len(names)))),
-                           {f"n{i}": n for i, n in enumerate(names)}).one()  # fmt: skip
-    _set(conn, settings)
-    yield
-    _set(conn, dict(zip(names, current, strict=True)))
-
-
-def _set(conn: Connection, settings: dict[str, str]) -> None:
-    """``set_config`` of each setting, local to the transaction."""
-    calls = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(settings)))
-    params = {k: v for i, (n, value) in enumerate(settings.items()) for k, v in ((f"n{i}", n), (f"v{i}", value))}
-    conn.execute(text(f"SELECT {calls}"), params)

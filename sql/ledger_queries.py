@@ -12,8 +12,9 @@ from sqlalchemy import Connection, Row, text
 
 from domain.ledger import natural_balance
 from sql.engine import is_postgres
-from sql.ledger_jobs import confirmed, run_jobs, settings
+from sql.ledger_jobs import confirmed, run_jobs
 from sql.partitions import next_month, posting_months
+from sql.planner import planner_settings
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def check_ledger(conn: Connection, months: list[date] | None = None) -> list[Vio
 
 def _payment_suspects(conn: Connection) -> list[int]:
     """The payments that may be posted twice or not be stored (``PAYMENT_SUSPECTS``), in order."""
-    with settings(conn, {"jit": "off"}):
+    with planner_settings(conn, {"jit": "off"}):
         return sorted(conn.execute(text(PAYMENT_SUSPECTS)).scalars())
 
 
@@ -181,7 +182,7 @@ def _id_slices(conn: Connection, month: date) -> list[tuple[int, int]]:
 def _of_payments(conn: Connection, query: str, suspects: list[int]) -> list[Row]:
     """The rows of ``query`` for the suspect payments, or for every payment when they are many."""
     if len(suspects) > _SUSPECTS_MAX:
-        with settings(conn, {"jit": "off"}):
+        with planner_settings(conn, {"jit": "off"}):
             return conn.execute(text(query.format(which="IS NOT NULL"))).all()
     return confirmed(conn, query.format(which="IN :ids"), {}, suspects)
 
@@ -189,7 +190,7 @@ def _of_payments(conn: Connection, query: str, suspects: list[int]) -> list[Row]
 def _slice_violations(conn: Connection, month: date, ids: tuple[int, int]) -> tuple[list[Violation], list[Violation]]:
     """The violations of ``month``'s entries and legs of entry ids ``ids``: the entries', and the stray legs'."""
     bounds = {"lo": month, "hi": next_month(month), "first": ids[0], "last": ids[1]}
-    with settings(conn, MONTH_PASS_SETTINGS):
+    with planner_settings(conn, MONTH_PASS_SETTINGS):
         rows = conn.execute(text(MONTH_PASS[conn.dialect.name]), bounds).all()
     entries, suspects = [], []
     for entry_id, legs_of, total, legs in sorted(rows, key=lambda r: r[0] if r[0] is not None else r[1]):

@@ -15,8 +15,8 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text, upda
 from domain.ledger import COLLECTING_KINDS, EntryKind
 from domain.payouts import DebitOutcome, PayoutStatus
 from sql.bulk import bulk_insert
-from sql.engine import is_postgres
 from sql.models import BankDebit, BankStatementFile, FeeBase, FeeMonth, Payout, PayoutBatch, PayoutHold, Supplier
+from sql.planner import planner_settings
 
 
 def last_entry_id(conn: Connection) -> int:
@@ -54,26 +54,20 @@ def collections(conn: Connection, after: int, through: int) -> pd.DataFrame:
     """Money credited to suppliers by entries ``after`` < id ≤ ``through`` of the collecting kinds
     (payments, reclassifications, and their reversals): ``inn``, ``period`` (YYYY-MM of the value
     date), ``service`` ("" when none), ``collected`` (kopecks). A range of the legs' primary key."""
-    tuned = is_postgres(conn)
-    if tuned:
-        # a catch-up over a posted month hashes a million entries: it spilled to disk at the default
-        # 4 MB; and right after a bulk load the tables may have no statistics yet, on which the
-        # planner takes a large range for a few rows: it looped over the legs' index per entry and
-        # sorted two million legs on disk to group them. A long range is joined and grouped by hashing.
-        conn.execute(text(f"SET LOCAL work_mem = '{COLLECTIONS_WORK_MEM}'"))
-        if through - after > CATCH_UP_ENTRIES:
-            conn.execute(text("SET LOCAL enable_nestloop = off"))
-            conn.execute(text("SET LOCAL enable_sort = off"))
-    frame = pd.read_sql_query(
-        _COLLECTIONS,
-        conn,
-        params={"lo": after, "hi": through, "kinds": [k.value for k in COLLECTING_KINDS],
-                "reversal": EntryKind.REVERSAL.value},
-    )  # fmt: skip
-    if tuned:  # the rest of the preparation's transaction plans as usual
-        conn.execute(text("RESET work_mem"))
-        conn.execute(text("RESET enable_nestloop"))
-        conn.execute(text("RESET enable_sort"))
+    # A catch-up over a posted month hashes a million entries: it spilled to disk at the default
+    # 4 MB; and right after a bulk load the tables may have no statistics yet, on which the planner
+    # takes a large range for a few rows: it looped over the legs' index per entry and sorted two
+    # million legs on disk to group them. A long range is joined and grouped by hashing.
+    tuned = {"work_mem": COLLECTIONS_WORK_MEM}
+    if through - after > CATCH_UP_ENTRIES:
+        tuned |= {"enable_nestloop": "off", "enable_sort": "off"}
+    with planner_settings(conn, tuned):
+        frame = pd.read_sql_query(
+            _COLLECTIONS,
+            conn,
+            params={"lo": after, "hi": through, "kinds": [k.value for k in COLLECTING_KINDS],
+                    "reversal": EntryKind.REVERSAL.value},
+        )  # fmt: skip
     frame["inn"] = frame["account"].str.removeprefix("supplier:")
     frame["period"] = frame["value_date"].astype(str).str[:7]
     out = frame.groupby(["inn", "period", "service"], as_index=False)["collected"].sum()
