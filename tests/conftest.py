@@ -17,6 +17,7 @@ name_arrow_allocator()  # the tests' entry point: before the imports below load 
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from sql.engine import make_engine, migrate  # noqa: E402
 from sql.models import Base  # noqa: E402
@@ -30,6 +31,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Runs sign their manifests; the tests' key (a test of a missing key takes it away itself).
 os.environ.setdefault("RKC_SIGNING_KEY", "rkc-tests-signing-key-0123456789abcdef")
+# No timed tests: hypothesis' per-example deadline failed a test only because CI's machine was busy.
+settings.register_profile("rkc", deadline=None)
+settings.load_profile("rkc")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,6 +63,19 @@ def harness() -> Iterator[None]:
     setup_logging()
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="module")
+def reference_night(harness, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+    """The balances and the result of tests.test_flow_nightly's generated day, its night run on
+    SQLite once per module: each variant of that night must end with this ledger."""
+    from flows.nightly import nightly
+    from tests.test_flow_nightly import _day, _ledger
+
+    with pytest.MonkeyPatch.context() as patch:
+        reference, day = _day(tmp_path_factory.mktemp("reference"), None, patch)
+        result = nightly(home=str(reference.home), run_date=day.run_date)
+        return _ledger(reference)[0], result
 
 
 @pytest.fixture(scope="session")

@@ -27,10 +27,13 @@ def _table(lines: list[str]) -> list[str]:
     return lines[first : last + 1]
 
 
-def test_the_night_at_80_columns_shows_the_residual_on_one_line(tmp_path: Path) -> None:
+def test_the_night_at_80_columns_shows_the_residual_on_one_line(harness, tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RKC_DATABASE"))}
-    env |= {"COLUMNS": "80", "RKC_HOME": str(home)}
+    # The worker's server: starting one of its own is tests/test_early_server.py's subject, not this one's.
+    env |= {"COLUMNS": "80", "RKC_HOME": str(home), "PREFECT_API_URL": str(PREFECT_API_URL.value())}
     _rkc("init", env=env)
     _rkc("generate", "--dir", str(home), "--accounts", "40", "--payments", "120", env=env)
     _rkc("charges", "import", str(home / "charges.csv"), "--suppliers", str(home / "suppliers.csv"), env=env)

@@ -200,7 +200,7 @@ def _crash_then_rerun(
 
 
 @pytest.mark.postgres
-def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_empty_url, monkeypatch) -> None:
+def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_empty_url, monkeypatch, reference_night) -> None:
     from flows.nightly import nightly
     from tests.dbutil import empty_database
 
@@ -208,9 +208,6 @@ def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_empty_url, mo
     empty_database(engine)
     engine.dispose()
     config, day = _day(tmp_path / "home", pg_empty_url, monkeypatch)
-    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
-    nightly(home=str(reference.home), run_date=ref_day.run_date)
-    monkeypatch.setenv("RKC_DATABASE_URL", pg_empty_url)
 
     errors: list[BaseException] = []
 
@@ -228,21 +225,20 @@ def test_two_runs_at_once_do_not_double_post(harness, tmp_path, pg_empty_url, mo
     assert errors == []
     final, violations, _ = _ledger(config)
     assert violations == []
-    assert final == _ledger(reference)[0]
+    assert final == reference_night[0]
 
 
-def test_the_same_file_twice_in_one_night(harness, tmp_path, db_url, monkeypatch) -> None:
+def test_the_same_file_twice_in_one_night(harness, tmp_path, db_url, monkeypatch, reference_night) -> None:
     # An agent sends one register twice under two names before the run: the first copy in inbox
     # order is posted, the other is a duplicate file, and the ledger is the one of a single copy.
     from flows.nightly import nightly
 
-    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
-    expected = nightly(home=str(reference.home), run_date=ref_day.run_date)
+    balances, expected = reference_night
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
     original = sorted((config.inbox / "sber").iterdir())[0]
     shutil.copy(original, original.with_name("z-resent-" + original.name))
     result = nightly(home=str(config.home), run_date=day.run_date)
-    assert _ledger(config)[0] == _ledger(reference)[0]
+    assert _ledger(config)[0] == balances
     assert [(s["file"], s["status"]) for s in result["skipped"]] == [("z-resent-" + original.name, "duplicate_file")]
     assert result["discrepancies"].get("DUPLICATE_FILE") == 1
     assert [r["file"] for r in result["registers"]] == [r["file"] for r in expected["registers"]]
@@ -251,13 +247,11 @@ def test_the_same_file_twice_in_one_night(harness, tmp_path, db_url, monkeypatch
 
 
 @pytest.mark.parametrize("fails", ["moving the file", "recording where it went"])
-def test_filing_fails_once_after_the_commit(harness, tmp_path, db_url, monkeypatch, fails) -> None:
+def test_filing_fails_once_after_the_commit(harness, tmp_path, db_url, monkeypatch, fails, reference_night) -> None:
     # The task is retried on I/O errors; the retry finds the register committed and only files it.
     import rkc.commit
     from flows.nightly import nightly
 
-    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
-    nightly(home=str(reference.home), run_date=ref_day.run_date)
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
     target = "_set_stored" if fails == "recording where it went" else "file_away"
     real, failed = getattr(rkc.commit, target), []
@@ -270,7 +264,7 @@ def test_filing_fails_once_after_the_commit(harness, tmp_path, db_url, monkeypat
 
     monkeypatch.setattr(rkc.commit, target, once)
     result = nightly(home=str(config.home), run_date=day.run_date)
-    assert failed and _ledger(config)[0] == _ledger(reference)[0]
+    assert failed and _ledger(config)[0] == reference_night[0]
     assert sorted(result["posted_this_run"]) == sorted(r["file"] for r in result["registers"])
     assert not [p for c in config.inbox_channels for p in (config.inbox / c).iterdir()]  # everything filed away
     engine = make_engine(config.database_url)

@@ -23,11 +23,11 @@ def _registers(config) -> dict[str, tuple]:
     return {file: (rid, status, stored) for file, rid, status, stored in rows}
 
 
-def test_a_file_in_the_wrong_inbox_is_read_again_from_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:
+def test_a_file_in_the_wrong_inbox_is_read_again_from_the_right_one(
+    harness, tmp_path, db_url, monkeypatch, reference_night
+) -> None:
     from flows.nightly import nightly
 
-    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
-    nightly(home=str(reference.home), run_date=ref_day.run_date)
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
     portal = next((config.inbox / "portal").iterdir())
     shutil.move(portal, config.inbox / "gis" / portal.name)  # dropped into the wrong channel's inbox
@@ -43,7 +43,7 @@ def test_a_file_in_the_wrong_inbox_is_read_again_from_the_right_one(harness, tmp
     register_id, status, stored = _registers(config)[portal.name]
     assert (register_id, status) == (refused_id, "posted") and Path(stored).is_file()  # the row taken over
     balances, violations, _ = _ledger(config)
-    assert violations == [] and balances == _ledger(reference)[0]
+    assert violations == [] and balances == reference_night[0]
 
 
 def test_a_quarantined_register_recovered_after_a_crash_goes_to_quarantine(
@@ -98,13 +98,13 @@ def test_a_duplicate_file_whose_report_failed_is_filed_on_the_retry(harness, tmp
     assert again["discrepancies"]["DUPLICATE_FILE"] == 1
 
 
-def test_the_same_file_in_a_wrong_inbox_and_the_right_one(harness, tmp_path, db_url, monkeypatch) -> None:
+def test_the_same_file_in_a_wrong_inbox_and_the_right_one(
+    harness, tmp_path, db_url, monkeypatch, reference_night
+) -> None:
     # portal/ sorts before sber/: the wrong channel's copy is read and refused; the right copy goes
     # to quarantine beside it (not to the archive), and put back into its inbox it is read.
     from flows.nightly import nightly
 
-    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch)
-    nightly(home=str(reference.home), run_date=ref_day.run_date)
     config, day = _day(tmp_path / "home", db_url, monkeypatch)
     right = sorted((config.inbox / "sber").iterdir())[1]
     shutil.copy(right, config.inbox / "portal" / right.name)
@@ -120,7 +120,7 @@ def test_the_same_file_in_a_wrong_inbox_and_the_right_one(harness, tmp_path, db_
     second = nightly(home=str(config.home), run_date=day.run_date + timedelta(days=1))
     assert second["posted_this_run"] == [right.name]
     balances, violations, _ = _ledger(config)
-    assert violations == [] and balances == _ledger(reference)[0]
+    assert violations == [] and balances == reference_night[0]
 
 
 def test_a_refused_file_does_not_count_as_stored_for_a_killed_runs_plan(engine) -> None:

@@ -69,8 +69,11 @@ def test_a_sheet_with_a_total_row(tmp_path: Path) -> None:
     assert ws["A3"].value == "=1+1" and ws["A3"].data_type == "s"  # still text, never a formula
 
 
-def test_every_workbook_of_a_demo_night_prints(tmp_path: Path) -> None:
+def test_every_workbook_of_a_demo_night_prints(harness, tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RKC_"))}
+    env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())  # the worker's server, not a server of its own
     home = tmp_path / "demo"
     done = subprocess.run([str(Path(sys.executable).parent / "rkc"), "demo", "--dir", str(home), "--accounts", "40",
                            "--payments", "150"], env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
