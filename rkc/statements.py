@@ -37,6 +37,7 @@ from sql.reporting import (
     supplier_period_balances,
     typed_movements,
 )
+from sql.statement_spill import group_uppers, spilled_groups
 from sql.statement_stream import GROUP_ROWS, export_snapshot, movement_groups, use_snapshot
 
 PARALLEL_POSTINGS = 500_000  # below this a month renders in one process (starting a pool costs seconds)
@@ -143,9 +144,16 @@ def _supplier_groups(
     group_rows: int = GROUP_ROWS,
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """The suppliers of ``(after, upto]`` in groups with their movements, as the movements stream:
-    each group with the suppliers before it that have none; last, those after every movement."""
+    each group with the suppliers before it that have none; last, those after every movement. On
+    PostgreSQL the groups are planned from the suppliers' postings and the movements spilled to
+    local files unsorted (``sql.statement_spill``: the server's sort was half its work); SQLite
+    sorts them in the query."""
+    if is_postgres(conn):
+        groups = spilled_groups(conn, period, after, upto, group_uppers(suppliers, group_rows))
+    else:
+        groups = movement_groups(conn, period, after, upto, group_rows)
     done = after
-    for moves in movement_groups(conn, period, after, upto, group_rows):
+    for moves in groups:
         last = str(moves["inn"].iloc[-1])
         yield _between(suppliers, done, last), moves
         done = last
