@@ -89,4 +89,3 @@ def _group_of(inns: pa.ChunkedArray, uppers: list[str]) -> np.ndarray:
     encoded = pc.dictionary_encode(inns).combine_chunks()
     groups = np.array([bisect.bisect_left(uppers, inn) for inn in encoded.dictionary.to_pylist()], dtype=np.int64)
     return groups[encoded.indices.to_numpy(zero_copy_only=False)]
-

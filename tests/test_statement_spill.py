@@ -55,4 +55,3 @@ def test_spilled_groups_are_the_month_sorted(pg_empty_url: str, rows: int, monke
     pd.testing.assert_frame_equal(pd.concat(groups, ignore_index=True), whole)
     expected = whole[whole["inn"].astype(str) > B].reset_index(drop=True)
     pd.testing.assert_frame_equal(above, expected)
-
