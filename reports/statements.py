@@ -216,12 +216,20 @@ def _cols(columns: list[tuple[str, Col]]) -> list[Col]:
 
 
 def _slices(keys: pd.Series, inns: pd.Series) -> list[tuple[int, int]]:
-    """Row ranges of each supplier in a frame sorted by ``inn`` (empty range when absent)."""
-    sorted_keys = keys.to_numpy(dtype=object).astype(str)
+    """Row ranges of each supplier in a frame sorted by ``inn`` (empty range when absent): the runs
+    of equal keys found in Arrow, then one search a supplier among the distinct keys (converting
+    every key to a Python string cost more than the rest of the lookup)."""
     wanted = inns.to_numpy(dtype=object).astype(str)
-    lo = np.searchsorted(sorted_keys, wanted, side="left")
-    hi = np.searchsorted(sorted_keys, wanted, side="right")
-    return list(zip(lo.tolist(), hi.tolist(), strict=True))
+    if not len(keys):
+        return [(0, 0)] * len(wanted)
+    runs = pc.run_end_encode(strings(keys))
+    ends = runs.run_ends.to_numpy()
+    distinct = np.asarray(runs.values.to_pylist(), dtype=object).astype(str)
+    starts = np.concatenate([[0], ends[:-1]])
+    bounds = np.concatenate([starts, [ends[-1]]])
+    lo = np.searchsorted(distinct, wanted, side="left")
+    hi = np.searchsorted(distinct, wanted, side="right")
+    return list(zip(bounds[lo].tolist(), bounds[hi].tolist(), strict=True))
 
 
 def _summary(s: object, by_kind: pd.DataFrame, span: str, by_service: list[tuple[str, int, int]],
