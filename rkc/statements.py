@@ -1,9 +1,10 @@
 """Supplier statements of a month: read the ledger's movements and balances, hand them to the renderer.
 
-``write_statements`` streams: the month's movements come ordered by supplier in groups of whole
-suppliers (``sql.statement_stream.movement_groups``) and each group is rendered as it arrives
-(``reports.statements.render_group``), so memory is bounded by a group and the largest supplier,
-not by the month. A large month on PostgreSQL is cut into contiguous ranges of suppliers of about
+``write_statements`` streams: the month's movements come in groups of whole suppliers, sorted
+(on PostgreSQL read unsorted and spilled to local files a planned group at a time,
+``sql.statement_spill``; on SQLite ordered by the query, ``sql.statement_stream``), and each group
+is rendered as it arrives (``reports.statements.render_group``), so memory is bounded by a group
+and the largest supplier, not by the month. A large month on PostgreSQL is cut into contiguous ranges of suppliers of about
 equal postings (counted by the balances' query), each read and rendered by a process of its own on
 the snapshot the balances were read in; a small month, SQLite, or a caller's open connection (whose
 uncommitted rows other sessions cannot see) is rendered in this process. The workers are started
