@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -17,18 +18,62 @@ EXCEL_ERRORS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 FORMULA_LIKE = "(?i)" + DANGEROUS_START + "|^(?:" + "|".join(re.escape(e) for e in EXCEL_ERRORS) + ")"
 CELL_LIMIT = 32_767  # Excel's maximum length of a cell's text, in UTF-16 code units
 CUT_MARKER = "… [обрезано символов: {}]"
+# The bytes a ``FORMULA_LIKE`` text can start with: text starting with none of them is never guarded.
+_FORMULA_FIRST = np.zeros(256, dtype=bool)
+_FORMULA_FIRST[[ord(c) for c in "=+-@\t\r#"]] = True
 
 
 def guarded(values: pa.Array) -> pa.Array:
     """Boolean per text value: would a spreadsheet read it as a formula or an error when typed or
-    imported from CSV? (A leading ``= + - @``, tab or CR, or an Excel error literal like ``#N/A``.)"""
+    imported from CSV? (A leading ``= + - @``, tab or CR, or an Excel error literal like ``#N/A``.)
+    The regular expression runs only when some value starts with a byte it could match: a column of
+    names and numbers is answered from the first bytes alone."""
+    if isinstance(values, pa.Array) and not _may_start_formula(values):
+        return pa.array(np.zeros(len(values), dtype=bool))
     return pc.fill_null(pc.match_substring_regex(values, FORMULA_LIKE), False)
+
+
+def _text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The offsets (one more than the values) and UTF-8 bytes of Arrow text; None for other types."""
+    if pa.types.is_string(values.type):
+        width = np.int32
+    elif pa.types.is_large_string(values.type):
+        width = np.int64
+    else:
+        return None
+    buffers = values.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=width)[values.offset : values.offset + len(values) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+def _may_start_formula(values: pa.Array) -> bool:
+    """Whether any value (null slots included: the answer only errs towards the full test) starts
+    with a byte a ``FORMULA_LIKE`` text starts with; True when ``values`` is not Arrow text."""
+    found = _text_buffers(values)
+    if found is None:
+        return True
+    offsets, data = found
+    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
+    return bool(_FORMULA_FIRST[data[starts]].any())
+
+
+def longest_bytes(values: pa.Array) -> int | None:
+    """The most UTF-8 bytes any slot of Arrow text holds (an upper bound of its characters); None
+    when ``values`` is not Arrow text."""
+    found = _text_buffers(values)
+    if found is None:
+        return None
+    return int(np.diff(found[0]).max()) if len(values) else 0
 
 
 def spreadsheet_text(values: pa.Array) -> pa.Array:
     """Text a spreadsheet shows as it is: ``'`` before what it would take for a formula or an error
     (``guarded``), then cut to the cell limit (``fit_cells``; the apostrophe is part of the text)."""
-    marked = pc.if_else(guarded(values), pc.binary_join_element_wise("'", values, ""), values)
+    marks = guarded(values)
+    if isinstance(values, pa.Array) and not pc.any(marks).as_py():
+        return fit_cells(values)  # nothing to mark: no copy of the column
+    marked = pc.if_else(marks, pc.binary_join_element_wise("'", values, ""), values)
     return fit_cells(marked)
 
 
@@ -37,8 +82,10 @@ def fit_cells(values: pa.Array) -> pa.Array:
 
     A code point takes at most two UTF-16 units, so only text over half the limit can exceed it;
     those few cells (raw lines of rejected records, mostly) are cut one by one, the rest of the
-    column is returned as it is.
+    column is returned as it is (at once when no value holds more than half the limit in bytes).
     """
+    if isinstance(values, pa.Array) and (longest_bytes(values) or 0) <= CELL_LIMIT // 2:
+        return values
     long = pc.fill_null(pc.greater(pc.utf8_length(values), CELL_LIMIT // 2), False)
     if not pc.any(long).as_py():
         return values

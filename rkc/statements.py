@@ -1,15 +1,16 @@
 """Supplier statements of a month: read the ledger's movements and balances, hand them to the renderer.
 
-``write_statements`` streams: the month's movements come ordered by supplier in groups of whole
-suppliers (``sql.statement_stream.movement_groups``) and each group is rendered as it arrives
-(``reports.statements.render_group``), so memory is bounded by a group and the largest supplier,
-not by the month. A large month on PostgreSQL is cut into contiguous ranges of suppliers of about
-equal postings (counted by the balances' query), each read and rendered by a process of its own on
-the snapshot the balances were read in; a small month, SQLite, or a caller's open connection (whose
-uncommitted rows other sessions cannot see) is rendered in this process. The workers are started
-by ``spawn`` (no fork of a process holding connections and threads), which imports the caller's
-main module again: a script that calls ``write_statements`` keeps its work under
-``if __name__ == "__main__":`` (the CLI, the flows and the benchmarks do).
+``write_statements`` streams: the month's movements come in groups of whole suppliers, sorted
+(on PostgreSQL read unsorted and spilled to local files a planned group at a time,
+``sql.statement_spill``; on SQLite ordered by the query, ``sql.statement_stream``), and each group
+is rendered as it arrives (``reports.statements.render_group``), so memory is bounded by a group
+and the largest supplier, not by the month. A large month on PostgreSQL is cut into contiguous
+ranges of suppliers of about equal postings (counted by the balances' query), each read and
+rendered by a process of its own on the snapshot the balances were read in; a small month, SQLite,
+or a caller's open connection (whose uncommitted rows other sessions cannot see) is rendered in
+this process. The workers are started by ``spawn`` (no fork of a process holding connections and
+threads), which imports the caller's main module again: a script that calls ``write_statements``
+keeps its work under ``if __name__ == "__main__":`` (the CLI, the flows and the benchmarks do).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sql.reporting import (
     supplier_period_balances,
     typed_movements,
 )
+from sql.statement_spill import group_uppers, spilled_groups
 from sql.statement_stream import GROUP_ROWS, export_snapshot, movement_groups, use_snapshot
 
 PARALLEL_POSTINGS = 500_000  # below this a month renders in one process (starting a pool costs seconds)
@@ -143,9 +145,16 @@ def _supplier_groups(
     group_rows: int = GROUP_ROWS,
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """The suppliers of ``(after, upto]`` in groups with their movements, as the movements stream:
-    each group with the suppliers before it that have none; last, those after every movement."""
+    each group with the suppliers before it that have none; last, those after every movement. On
+    PostgreSQL the groups are planned from the suppliers' postings and the movements spilled to
+    local files unsorted (``sql.statement_spill``: the server's sort was half its work); SQLite
+    sorts them in the query."""
+    if is_postgres(conn):
+        groups = spilled_groups(conn, period, after, upto, group_uppers(suppliers, group_rows))
+    else:
+        groups = movement_groups(conn, period, after, upto, group_rows)
     done = after
-    for moves in movement_groups(conn, period, after, upto, group_rows):
+    for moves in groups:
         last = str(moves["inn"].iloc[-1])
         yield _between(suppliers, done, last), moves
         done = last

@@ -13,7 +13,6 @@ snapshot as the connection that read the balances (PostgreSQL; ``REPEATABLE READ
 
 from __future__ import annotations
 
-import io
 import queue
 import threading
 from collections.abc import Iterator
@@ -37,17 +36,25 @@ class MovementOrderError(RuntimeError):
     """The movements did not come ordered by supplier: a bug in the query, never bad data."""
 
 
-def ranged_movements_sql(period: str, postgres: bool, after: str | None, upto: str | None) -> str:
+def ranged_movements_sql(period: str, postgres: bool, after: str | None, upto: str | None, *,
+                         ordered: bool = True) -> str:  # fmt: skip
     """``movements_sql`` limited to supplier accounts with ``after`` < inn ≤ ``upto`` (either bound
     may be None; ``:after``, ``:upto``), ordered by account (byte order on both databases), value
-    date, entry and leg."""
+    date, entry and leg unless not ``ordered``."""
     collate = ' COLLATE "C"' if postgres else ""  # SQLite compares text bytewise already
     query = movements_sql(period)
     if after is not None:
         query += f" AND p.account{collate} > :after"
     if upto is not None:
         query += f" AND p.account{collate} <= :upto"
+    if not ordered:
+        return query
     return query + f" ORDER BY p.account{collate}, e.value_date, p.entry_id, p.leg"  # as supplier_movements sorts
+
+
+def range_params(after: str | None, upto: str | None) -> dict[str, str]:
+    """The bind parameters of ``ranged_movements_sql`` for a range of inns."""
+    return {k: SUPPLIER_PREFIX + v for k, v in (("after", after), ("upto", upto)) if v is not None}
 
 
 def movement_groups(conn: Connection, period: str, after: str | None = None, upto: str | None = None,
@@ -55,9 +62,13 @@ def movement_groups(conn: Connection, period: str, after: str | None = None, upt
     """The period's movements of suppliers with ``after`` < inn ≤ ``upto`` as frames of whole
     suppliers (``MOVEMENT_COLUMNS``, sorted by inn, value date, entry and leg), in inn order, each of
     at least ``rows`` rows but the last. ``MovementOrderError`` if the rows come out of order."""
-    params = {k: SUPPLIER_PREFIX + v for k, v in (("after", after), ("upto", upto)) if v is not None}
+    params = range_params(after, upto)
     query = ranged_movements_sql(period, is_postgres(conn), after, upto)
-    batches = _copy_batches(conn, query, params) if is_postgres(conn) else _sqlite_batches(conn, query, params)
+    batches = (
+        (table.to_pandas() for table in copy_tables(conn, query, params))
+        if is_postgres(conn)
+        else _sqlite_batches(conn, query, params)
+    )
     held: list[pd.DataFrame] = []
     complete = 0  # rows of ``held`` before the last supplier seen, which may go on in the next batch
     last: str | None = None
@@ -87,21 +98,23 @@ def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return typed_movements(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
 
 
-def _copy_batches(conn: Connection, query: str, params: dict[str, str]) -> Iterator[pd.DataFrame]:
-    """The query's rows through ``COPY`` (CSV), parsed ``_PARSE_BYTES`` at a time into frames of
-    Arrow text; a thread reads the stream meanwhile (one message a row: the Python loop is the
-    reader's main cost), at most two parsed frames ahead of the caller."""
+def copy_tables(conn: Connection, query: str, params: dict[str, str]) -> Iterator[pa.Table]:
+    """The query's rows (``MOVEMENT_COLUMNS``) through ``COPY`` (CSV), parsed ``_PARSE_BYTES`` at a
+    time into Arrow tables; a thread reads the stream meanwhile (one message a row: the Python loop is the
+    reader's main cost), at most two parsed tables ahead of the caller."""
     driver = conn.connection.driver_connection
     # COPY takes no server-side parameters: psycopg binds ``%(name)s`` on the client, safely quoted
     statement = query.replace("%", "%%").replace(":after", "%(after)s").replace(":upto", "%(upto)s")
     statement = statement if params else query
-    parsed: queue.Queue[pd.DataFrame | BaseException | None] = queue.Queue(maxsize=2)
+    parsed: queue.Queue[pa.Table | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
-    read = pacsv.ReadOptions(column_names=MOVEMENT_COLUMNS)
+    # One thread a parse: the reader's thread runs beside the renderer, and the ranges have processes
+    # of their own; Arrow's pool spent twice the CPU for the same rows.
+    read = pacsv.ReadOptions(column_names=MOVEMENT_COLUMNS, use_threads=False)
     convert = pacsv.ConvertOptions(column_types=_TYPES, strings_can_be_null=True)
 
-    def parse(blocks: list[bytes]) -> pd.DataFrame:
-        return pacsv.read_csv(io.BytesIO(b"".join(blocks)), read_options=read, convert_options=convert).to_pandas()
+    def parse(text: bytearray) -> pa.Table:
+        return pacsv.read_csv(pa.BufferReader(pa.py_buffer(text)), read_options=read, convert_options=convert)
 
     def reader() -> None:
         try:
@@ -109,18 +122,16 @@ def _copy_batches(conn: Connection, query: str, params: dict[str, str]) -> Itera
                 driver.cursor() as cursor,  # type: ignore[union-attr]
                 cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", params or None) as copy,
             ):
-                blocks: list[bytes] = []
-                size = 0
+                text = bytearray()  # appended in place: a bytes object a row cost a quarter of the loop
                 for block in copy:  # a block is whole rows (a CSV row never spans two)
-                    blocks.append(bytes(block))
-                    size += len(block)
-                    if size >= _PARSE_BYTES:
-                        parsed.put(parse(blocks))
-                        blocks, size = [], 0
+                    text += block
+                    if len(text) >= _PARSE_BYTES:
+                        parsed.put(parse(text))
+                        text = bytearray()
                         if stop.is_set():
                             return
-                if blocks:
-                    parsed.put(parse(blocks))
+                if text:
+                    parsed.put(parse(text))
             parsed.put(None)
         except BaseException as error:  # handed to the caller, which raises it
             parsed.put(error)
