@@ -148,6 +148,8 @@ def decide_night(
     rows = rows_of(m["payment_id"])
     cross_columns = ["payment_id", "channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]
     cross_input = payments.loc[live, cross_columns]
+    for spent in ("line_no", "operation_id", "paid_date", "paid_time"):  # the duplicates' and dates' columns
+        del payments[spent]  # the night's frame is held through the whole step: what is read is let go
     # The matched ПД's УИП, else the payment's own (``m`` has the same rows in the same order), in Arrow.
     own_or_matched = pc.coalesce(to_arrow(m["uip"]), to_arrow(cross_input["uip"]))
     cross_input["uip"] = pd.Series(own_or_matched, index=cross_input.index, dtype="str")
@@ -159,8 +161,6 @@ def decide_night(
     del cross_input
     live[rows_of(cross_flags["payment_id"])] = False
 
-    for spent in ("line_no", "operation_id", "paid_date", "paid_time"):  # the duplicates' and dates' columns
-        del payments[spent]  # the night's frame is held through the whole step: what is read is let go
     won = np.zeros(len(payments), dtype=bool)
     won[rows[(m["status"] == MatchStatus.MATCHED).to_numpy()]] = True
     won &= live & ~held  # ``live`` is final from here
