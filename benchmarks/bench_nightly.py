@@ -102,6 +102,8 @@ def run(home: Path, label: str) -> None:
     elapsed = time.perf_counter() - start
     whole = time.perf_counter() - STARTED
     print(f"{label}: from the child's start (imports, the server's start, the flow) {whole:.1f} s")
+    cpu = os.times()
+    print(f"{label}: CPU of the flow's process (user + sys, the server not counted) {cpu.user + cpu.system:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     skipped = [str(s["status"]) for s in result["skipped"]]
     print(f"{label}: {elapsed:.1f} s, peak RSS {peak:.0f} MiB, registers of the night {len(result['registers'])}, "
