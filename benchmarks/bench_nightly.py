@@ -1,7 +1,10 @@
 """Benchmark: `rkc generate` of N payments, then the nightly flow on PostgreSQL end to end, then the replay.
 
 Usage: .venv/bin/python benchmarks/bench_nightly.py [--payments N] [--accounts A] [--url URL] [--db NAME]
-Creates (and drops) a scratch database ``rkc_bench_nightly`` (or ``--db``). Each phase runs in a child process of
+                        [--keep DIR] [--rss-every SECONDS]
+Creates (and drops) a scratch database ``rkc_bench_nightly`` (or ``--db``). With ``--keep DIR`` the
+generated day (its home and a template database ``<db>_setup``) is kept and reused by later runs
+with the same ``--keep``; drop ``<db>_setup`` and DIR when done. Each phase runs in a child process of
 its own, so that the flow's peak memory (the child's maximum RSS, printed by the child) is the
 flow's alone, not the generator's or the charges import's. Prefect's temporary server is a
 separate process and not counted.
@@ -14,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,6 +56,33 @@ def setup(home: Path, payments: int, accounts: int) -> None:
     (home / "bench-run-date").write_text(day.run_date.isoformat())
 
 
+def sample_rss(every: float) -> None:
+    """Child: sample this process's RSS every ``every`` seconds in a thread and print, at exit,
+    the peak and the RSS at each whole second (to read against the flow log's step ends)."""
+    import atexit
+    import threading
+
+    samples: list[tuple[float, int]] = []
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def loop() -> None:
+        while True:
+            with open("/proc/self/statm") as f:
+                samples.append((time.perf_counter() - STARTED, int(f.read().split()[1]) * page))
+            time.sleep(every)
+
+    def show() -> None:
+        t, peak = max(samples, key=lambda s: s[1])
+        print(f"rss: peak {peak / 2**20:.0f} MiB at {t:.1f} s from the child's start")
+        by_second: dict[int, int] = {}
+        for t, rss in samples:
+            by_second[int(t)] = max(by_second.get(int(t), 0), rss)
+        print("rss by second (MiB):", " ".join(f"{s}:{r / 2**20:.0f}" for s, r in sorted(by_second.items())))
+
+    threading.Thread(target=loop, daemon=True).start()
+    atexit.register(show)
+
+
 def run(home: Path, label: str) -> None:
     """Child: the nightly flow once, with its time and this process's peak RSS."""
     from datetime import date
@@ -71,6 +102,8 @@ def run(home: Path, label: str) -> None:
     elapsed = time.perf_counter() - start
     whole = time.perf_counter() - STARTED
     print(f"{label}: from the child's start (imports, the server's start, the flow) {whole:.1f} s")
+    cpu = os.times()
+    print(f"{label}: CPU of the flow's process (user + sys, the server not counted) {cpu.user + cpu.system:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     skipped = [str(s["status"]) for s in result["skipped"]]
     print(f"{label}: {elapsed:.1f} s, peak RSS {peak:.0f} MiB, registers of the night {len(result['registers'])}, "
@@ -93,6 +126,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=300_000)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default="rkc_bench_nightly", help="scratch database (dropped first and after)")
+    parser.add_argument("--keep", type=Path, help="keep the generated day here (and <db>_setup) and reuse it")
+    parser.add_argument("--rss-every", type=float, default=0.0, help="sample the flow's RSS every N seconds")
     parser.add_argument("--phase", choices=["setup", "run", "replay"], help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -100,19 +135,32 @@ def main() -> None:
         setup(args.home, args.payments, args.accounts)
         return
     if args.phase in ("run", "replay"):
+        if args.rss_every:
+            sample_rss(args.rss_every)
         run(args.home, "nightly" if args.phase == "run" else "replay")
         return
     admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    template = f"{args.db}_setup"
+    kept = args.keep is not None and (args.keep / "home" / "bench-run-date").is_file()
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {args.db}"))
+        conn.execute(sa.text(f"CREATE DATABASE {args.db}" + (f" TEMPLATE {template}" if kept else "")))
     env = {**os.environ, "RKC_DATABASE_URL": args.url.rsplit("/", 1)[0] + f"/{args.db}"}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         env["PREFECT_HOME"] = str(home / ".prefect")
-        me = [sys.executable, __file__, "--home", str(home)]
-        subprocess.run([*me, "--phase", "setup", "--payments", str(args.payments), "--accounts", str(args.accounts)],
-                       env=env, check=True)  # fmt: skip
+        me = [sys.executable, __file__, "--home", str(home), "--rss-every", str(args.rss_every)]
+        if kept:
+            shutil.copytree(args.keep / "home", home, symlinks=True)
+            print(f"setup: reused from {args.keep} and {template}")
+        else:
+            subprocess.run([*me, "--phase", "setup", "--payments", str(args.payments),
+                            "--accounts", str(args.accounts)], env=env, check=True)  # fmt: skip
+            if args.keep is not None:
+                shutil.copytree(home, args.keep / "home", symlinks=True)
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+                    conn.execute(sa.text(f"CREATE DATABASE {template} TEMPLATE {args.db}"))
         subprocess.run([*me, "--phase", "run"], env=env, check=True)
         replay_files(home)
         subprocess.run([*me, "--phase", "replay"], env=env, check=True)

@@ -47,7 +47,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from parsers.base import CHUNK_ROWS, BadFile, Chunk, read_head
+from parsers.base import BadFile, Chunk, read_head
 from parsers.gis_blocks import (
     BLOCK_BYTES,
     RAW_LIMIT,
@@ -68,6 +68,10 @@ from parsers.gis_xsd import MAX_MESSAGE, REQUEST, NotificationValidator, request
 __all__ = ["NOTIFICATION", "RAW_LIMIT", "GisXmlParser", "has_doctype", "raw_xml"]
 
 WORKERS = 2
+# A notification carries ~1 KB of its own XML (the ``raw`` kept for provenance) besides its fields:
+# a chunk of the parsers' usual 100k weighed ~950 MB in the parser's hands, 40k ~500 MB, at the
+# same CPU (docs/PERFORMANCE.md, «Session 14»); intake holds the night's peak while it runs.
+GIS_CHUNK_ROWS = 40_000
 # Notifications of any namespace too: one of another namespace is a record the file holds
 # (``parsers.census`` counts it), never skipped unseen.
 _EVENT_TAGS = (*LEAVES, NOTIFICATION, NOTIFICATION_139, "{*}NotificationOfOrderExecutionType")
@@ -104,7 +108,7 @@ class GisXmlParser:
     format = "xml"
 
     def __init__(
-        self, xsd_dir: Path | None = None, *, chunk_rows: int = CHUNK_ROWS, workers: int = WORKERS,
+        self, xsd_dir: Path | None = None, *, chunk_rows: int = GIS_CHUNK_ROWS, workers: int = WORKERS,
         block_bytes: int = BLOCK_BYTES,
     ) -> None:  # fmt: skip
         self.xsd_dir = xsd_dir

@@ -55,7 +55,7 @@ FLAG_COLUMNS = ["payment_id", "code", "detail"]
 # and ``address`` is read later for the few payments left in suspense.
 DECIDE_COLUMNS = [
     "line_no", "operation_id", "paid_date", "paid_time", "account", "uip", "els", "period", "amount", "commission",
-    "supplier_inn", "services", "qr_flag", "qr_detail",
+    "services", "qr_flag", "qr_detail",
 ]  # fmt: skip
 # Per register, one row per payment of the intake file, in its order. ``document_version``: the version
 # of the matched ПД whose lines the payment's parts were split by (null when not split by a ПД).
@@ -148,6 +148,8 @@ def decide_night(
     rows = rows_of(m["payment_id"])
     cross_columns = ["payment_id", "channel", "uip", "account", "amount", "paid_date", "paid_time", "operation_id"]
     cross_input = payments.loc[live, cross_columns]
+    for spent in ("line_no", "operation_id", "paid_date", "paid_time"):  # the duplicates' and dates' columns
+        del payments[spent]  # the night's frame is held through the whole step: what is read is let go
     # The matched ПД's УИП, else the payment's own (``m`` has the same rows in the same order), in Arrow.
     own_or_matched = pc.coalesce(to_arrow(m["uip"]), to_arrow(cross_input["uip"]))
     cross_input["uip"] = pd.Series(own_or_matched, index=cross_input.index, dtype="str")
@@ -161,38 +163,44 @@ def decide_night(
 
     won = np.zeros(len(payments), dtype=bool)
     won[rows[(m["status"] == MatchStatus.MATCHED).to_numpy()]] = True
-    won &= live & ~held
+    won &= live & ~held  # ``live`` is final from here
+    m_at = np.full(len(payments), -1, dtype=np.int64)  # each row's row of ``m`` (-1: not matched against)
+    m_at[rows] = np.arange(len(rows))
+    date_flags = _with_found_document(date_flags[live[rows_of(date_flags["payment_id"])]], m, m_at, rows_of)
+    at = m_at[won]
     winners = payments.loc[won, ["payment_id", "amount", "services", "channel"]]
-    by_id = m.set_index("payment_id")
-    winners = winners.assign(uip=by_id.loc[winners["payment_id"], "uip"].to_numpy(),
-                             doc=by_id.loc[winners["payment_id"], "doc"].to_numpy())  # fmt: skip
+    winners = winners.assign(uip=m["uip"].iloc[at].to_numpy(), doc=m["doc"].to_numpy()[at])
+    payments.loc[won, "matched_uip"] = winners["uip"].to_numpy()
+    payments.loc[won, "match_rule"] = m["rule"].to_numpy()[at]
+    payments.loc[won, "document_version"] = doc_version[winners["doc"].to_numpy(dtype=np.int64)]
+    match_flags = matched.flags
+    del matched, m, m_at, at
     # Each payment's service codes are read through its own channel's map (``channel`` is per register).
     service_codes = {c.name: c.service_codes for c in config.channels.values() if c.service_codes}
     split = split_payments(winners, index, service_codes=service_codes)
+    parts, split_flags = split.parts, split.flags
+    del split, winners, payments["services"]
     tariffs = {c.name: c.tariff for c in config.channels.values()}
     commission_flags = check_commission(payments.loc[live, ["payment_id", "channel", "amount", "commission"]], tariffs)
     suspense = payments.loc[live & ~won, ["payment_id", "account", "period", "register_key", "row"]]
     proposals = _near_misses(engine, parsed, suspense, index)
+    del index, suspense
 
     outcome = payments["outcome"].to_numpy(dtype=object, copy=True)  # pandas 3: a view may be read-only
     duplicates = rows_of(pd.concat([dup_flags["payment_id"], cross_flags["payment_id"]]))
     outcome[duplicates] = Outcome.DUPLICATE
     outcome[won] = Outcome.POSTED
     payments["outcome"] = outcome
-    payments.loc[won, "matched_uip"] = winners["uip"].to_numpy()
-    payments.loc[won, "match_rule"] = by_id.loc[winners["payment_id"], "rule"].to_numpy()
-    payments.loc[won, "document_version"] = doc_version[winners["doc"].to_numpy(dtype=np.int64)]
     by_purpose = np.zeros(len(payments), dtype=bool)
     by_purpose[rows_of(purposes.index)] = True
     payments.loc[won & by_purpose, "match_rule"] = RULE_PURPOSE
-    flagged = rows_of(matched.flags["payment_id"])
-    match_flags = purpose_flags(matched.flags[live[flagged] & ~held[flagged]], payments, purposes)
-    date_flags = _with_found_document(date_flags[live[rows_of(date_flags["payment_id"])]], by_id)
-    flags = _in_row_order([dup_flags, cross_flags, match_flags, date_flags, split.flags, commission_flags,
+    flagged = rows_of(match_flags["payment_id"])
+    match_flags = purpose_flags(match_flags[live[flagged] & ~held[flagged]], payments, purposes)
+    flags = _in_row_order([dup_flags, cross_flags, match_flags, date_flags, split_flags, commission_flags,
                            _qr_flags(payments, live)], rows_of)  # fmt: skip
 
     plan = NightPlan(str(work_dir), quarantined, register_flags)
-    _write_plan(plan, parsed, payments, split.parts, flags, proposals, by_purpose, rows_of)
+    _write_plan(plan, parsed, payments, parts, flags, proposals, by_purpose, rows_of)
     # ``payment_ids``: the plan's ids are reserved ones (a plan of an earlier release numbered rows)
     record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed), "payment_ids": "reserved"}
     NightStore(work_dir).plan_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
@@ -305,13 +313,16 @@ def _qr_flags(payments: pd.DataFrame, live: np.ndarray) -> pd.DataFrame:
                          "detail": rows["qr_detail"].astype(object).to_numpy()})  # fmt: skip
 
 
-def _with_found_document(flags: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+def _with_found_document(
+    flags: pd.DataFrame, matches: pd.DataFrame, at: np.ndarray, rows_of: Callable[[object], np.ndarray]
+) -> pd.DataFrame:
     """DATE_OUT_OF_RANGE flags with the ПД the payment matched, when it did: the УИП the
-    accountant writes into the report to accept the payment."""
+    accountant writes into the report to accept the payment. ``at``: each row's row of ``matches``."""
     if flags.empty:
         return flags
-    found = matches.reindex(flags["payment_id"].to_numpy())
-    uip = found["uip"].where(found["status"] == MatchStatus.MATCHED).to_numpy(dtype=object)
+    where = at[rows_of(flags["payment_id"])]
+    found = matches.iloc[np.maximum(where, 0)]
+    uip = found["uip"].where((found["status"] == MatchStatus.MATCHED).to_numpy() & (where >= 0)).to_numpy(dtype=object)
     hint = ("; найден ПД " + pd.Series(uip, dtype=object)).fillna("")
     return flags.assign(detail=flags["detail"].to_numpy(dtype=object) + hint.to_numpy(dtype=object))
 

@@ -46,6 +46,7 @@ def return_memory_promptly() -> None:
     """
     import pyarrow as pa
 
+    map_large_blocks()
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "jemalloc") != "jemalloc":
         return
     try:
@@ -79,6 +80,32 @@ def release_memory() -> None:
     gc.collect()
     pa.default_memory_pool().release_unused()
     _malloc_trim()
+
+
+MMAP_THRESHOLD = 1 << 20  # bytes; glibc's own default is 128 KiB, raised as blocks are freed
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+
+
+def map_large_blocks() -> None:
+    """Have glibc map every block of 1 MiB or more on its own, unless the operator set
+    ``MALLOC_MMAP_THRESHOLD_``.
+
+    numpy and pandas (not Arrow: jemalloc) take their arrays from malloc. glibc raises its mapping
+    threshold to the size of each mapped block freed, up to 32 MiB, so after the first large
+    arrays of a step the next ones come from the heap, where a freed array stays resident until the
+    whole top of the heap is free: the decision step held ~150 MiB more at its peak than it used
+    (docs/PERFORMANCE.md, «Session 14»). A fixed threshold gives each large array back when it is freed.
+    """
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def _malloc_trim() -> None:

@@ -14,6 +14,7 @@ line of defence. Entries are checked to balance before the caller commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -49,6 +50,7 @@ PAYMENT_TABLE_COLUMNS = [
 ]  # fmt: skip
 KEY_COLUMNS = ["payment_id", "channel", "operation_id", "occurrence", "amount", "commission"]
 LEG_COLUMNS = ["entry_id", "leg", "account", "amount", "service", "value_date"]
+HASH_SLICE = 32_768  # entries whose contents are built and hashed at a time
 
 
 class PostingConflict(Exception):
@@ -221,19 +223,42 @@ def _entry_hashes(
     table = pa.table({f: pa.array(rows[f], from_pandas=True) for f in ENTRY_FIELDS})
     leg_table = pa.Table.from_pandas(legs[list(LEG_FIELDS)], preserve_index=False)
     offsets = leg_offsets(pid if by_pid is None else pid[by_pid], legs_pid)
-    contents = entry_contents(table, paid if by_pid is None else paid.take(by_pid), legs_part(leg_table, offsets))
+    paid = paid if by_pid is None else paid.take(by_pid)
+
+    def contents(lo: int, hi: int) -> pa.Array:
+        """The contents of rows ``lo:hi`` of ``rows`` (their legs are one run of ``leg_table``)."""
+        mine = leg_table.slice(offsets[lo], offsets[hi] - offsets[lo])
+        joined = legs_part(mine, offsets[lo : hi + 1] - offsets[lo])
+        return entry_contents(table.slice(lo, hi - lo), paid.slice(lo, hi - lo), joined).cast(pa.large_binary())
+
     # contents[k] is row by_pid[k]; the chain goes in id order: row order[0], order[1], …
     position = np.arange(len(rows)) if by_pid is None else np.argsort(by_pid)
     chain = position if order is None else position[order]
-    data = contents.cast(pa.large_binary()).to_pylist()
-    digests = chain_run(batch_seed(batch).encode(), [data[i] for i in chain.tolist()])
-    del data
-    hashes = pa.array(digests, pa.binary()).cast(pa.string())  # in id order; ASCII hex
+    # Built a slice at a time: the per-leg text of a whole register weighed ~300 MB at posting's peak.
+    slices = [(lo, min(lo + HASH_SLICE, len(rows))) for lo in range(0, len(rows), HASH_SLICE)]
+    seed = batch_seed(batch).encode()
+    if bool(np.array_equal(chain, np.arange(len(chain)))):  # the night's case: ids reserved in key order
+        hashes = _chained(seed, (contents(lo, hi) for lo, hi in slices))
+    else:
+        whole = pa.chunked_array([contents(lo, hi) for lo, hi in slices], pa.large_binary())
+        taken = (whole.take(pa.array(chain[lo:hi])) for lo, hi in slices)
+        hashes = _chained(seed, taken)
     if order is None:
         return hashes
     row_at = np.empty_like(order)
     row_at[order] = np.arange(len(order))
     return hashes.take(row_at)
+
+
+def _chained(seed: bytes, pieces: Iterator[pa.Array | pa.ChunkedArray]) -> pa.Array:
+    """The chained hashes (``domain.chain.chain_run``) of the contents in ``pieces``, one piece
+    after the other, as Arrow text: only one piece at a time is taken out as Python bytes."""
+    prev, out = seed, [pa.array([], pa.binary())]
+    for piece in pieces:
+        digests = chain_run(prev, piece.to_pylist())
+        prev = digests[-1]
+        out.append(pa.array(digests, pa.binary()))
+    return pa.concat_arrays(out).cast(pa.string())  # ASCII hex
 
 
 def _leg_dates(leg_entries: np.ndarray, entry_ids: np.ndarray, dates: pd.Series) -> np.ndarray:

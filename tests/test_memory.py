@@ -110,3 +110,23 @@ def test_importing_the_package_or_the_module_changes_nothing() -> None:
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt, /proc/self/statm")
+def test_large_arrays_freed_between_others_go_back_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """glibc alone raises its mapping threshold to a freed block's size: after a 16 MiB array is
+    freed, 4 MiB arrays come from the heap and stay resident when freed below one still alive."""
+    from rkc.memory import map_large_blocks
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    map_large_blocks()
+    big = np.ones(16 * 2**20 // 8)
+    del big
+    before = _rss()
+    arrays = [np.ones(2**19) for _ in range(40)]  # 40 arrays of 4 MiB, each written
+    held = _rss()
+    last = arrays[-1]
+    del arrays
+    assert held - before > 120 * 2**20
+    assert _rss() - before < 24 * 2**20
+    assert last[0] == 1.0
