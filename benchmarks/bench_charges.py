@@ -4,7 +4,7 @@ Usage: .venv/bin/python benchmarks/bench_charges.py [--payments N] [--accounts A
        [--first-only]
 Generates a center (the 1M-payment center of bench_nightly.py by default: ~345,000 ПД, ~1.2 M
 service lines; ``--accounts 870000``: ~1,000,000 ПД, ~3.5 M lines, 745 MB), then times in a scratch
-database ``rkc_bench_charges``: the first import (every ПД new), the same file with ``--again``
+database (``--db``, ``rkc_bench_charges`` by default): the first import (every ПД new), the same file with ``--again``
 (every ПД unchanged: no version written), a corrected export (about every tenth ПД's amounts
 changed: a version each), and the night's read of the current charges (``load_charges`` with
 versions). Each import runs in a process of its own, so that its peak RSS is its own: the figures
@@ -51,9 +51,10 @@ def _corrected(source: Path, target: Path) -> int:
 def _phase(url: str, home: str, charges: str, suppliers: str, again: bool, results: multiprocessing.Queue) -> None:
     """One import in a fresh process (spawned): wall time and this process's peak RSS, with what it did."""
     os.environ["RKC_DATABASE_URL"] = url
-    from rkc.memory import name_arrow_allocator
+    from rkc.memory import name_arrow_allocator, return_memory_promptly
 
     name_arrow_allocator()  # as the entry points do, before the imports below load pyarrow
+    return_memory_promptly()  # as the charges-import flow does
     from rkc.app import import_charges_files
     from rkc.config import load_config
 
@@ -108,12 +109,13 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--data", type=Path, help="keep the generated center here and reuse it")
     parser.add_argument("--first-only", action="store_true", help="time the first import only")
+    parser.add_argument("--db", default="rkc_bench_charges", help="the scratch database's name (dropped at the end)")
     args = parser.parse_args()
     admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_charges WITH (FORCE)"))
-        conn.execute(sa.text("CREATE DATABASE rkc_bench_charges"))
-    url = args.url.rsplit("/", 1)[0] + "/rkc_bench_charges"
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{args.db}"'))
+    url = args.url.rsplit("/", 1)[0] + "/" + args.db
     os.environ["RKC_DATABASE_URL"] = url
     from rkc.memory import name_arrow_allocator
 
@@ -148,7 +150,7 @@ def main() -> None:
         engine.dispose()
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS rkc_bench_charges WITH (FORCE)"))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

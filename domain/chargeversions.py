@@ -26,9 +26,15 @@ HEADER_FIELDS = ("account", "account_raw", "period", "payer", "address")
 LINE_FIELDS = ("supplier_inn", "service", "amount")
 FIELD_SEP = pa.scalar("\x1f", pa.large_string())
 LINE_SEP = pa.scalar("\x1e", pa.large_string())
+HASH_CHUNK = 1 << 16  # ПД whose canonical text is built and hashed at a time
 
 
 def _text(values: pd.Series) -> pa.Array:
+    if isinstance(values.dtype, pd.CategoricalDtype):  # codes: spelled out here, in Arrow
+        names = pa.array(values.cat.categories.to_numpy(dtype=object), pa.large_string())
+        return names.take(pa.array(values.cat.codes.to_numpy()))
+    if pd.api.types.is_integer_dtype(values.dtype):  # kopecks as decimal text, as ``str(int)`` spells them
+        return pa.array(values.to_numpy(dtype=np.int64)).cast(pa.large_string())
     array = pa.array(values, from_pandas=True)  # a ChunkedArray when pandas holds Arrow chunks
     return pc.cast(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array, pa.large_string())
 
@@ -43,25 +49,36 @@ def content_hashes(lines: pd.DataFrame) -> pd.Series:
         return pd.Series([], index=pd.Index([], name="uip", dtype=object), dtype=object, name="content_hash")
     encoded = pc.dictionary_encode(_text(lines["uip"]))
     doc = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    first = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+    first[doc[::-1]] = np.arange(len(doc) - 1, -1, -1)  # each ПД's first line: its header
+    headers = lines.iloc[first]
+    digests = document_hashes(headers, doc, lines)
+    index = pd.Index(encoded.dictionary.to_pylist(), name="uip", dtype=object)
+    return pd.Series(digests, index=index, dtype=object, name="content_hash")
+
+
+def document_hashes(headers: pd.DataFrame, doc: np.ndarray, lines: pd.DataFrame) -> list[str]:
+    """SHA-256 (hex) of each ПД's canonical content, one per row of ``headers`` (``HEADER_FIELDS``,
+    optionally ``els``); ``lines`` holds ``LINE_FIELDS`` per service line, ``doc`` its row of
+    ``headers``. The compact form of ``content_hashes``: the header is not repeated per line."""
     line_text = pc.binary_join_element_wise(
-        *[_text(lines[c].astype(str) if c == "amount" else lines[c]) for c in LINE_FIELDS], FIELD_SEP,
+        *[_text(lines[c]) for c in LINE_FIELDS], FIELD_SEP,
         null_handling="replace"
     )
     order = pc.sort_indices(pa.table({"doc": doc, "line": line_text}), sort_keys=[("doc", "ascending"),
                                                                               ("line", "ascending")]).to_numpy()
-    counts = np.bincount(doc, minlength=len(encoded.dictionary))
+    counts = np.bincount(doc, minlength=len(headers))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     grouped = pa.LargeListArray.from_arrays(pa.array(offsets), line_text.take(pa.array(order)))
-    body = pc.binary_join(grouped, LINE_SEP)
-    first = np.full(len(counts), -1, dtype=np.int64)
-    first[doc[::-1]] = np.arange(len(doc) - 1, -1, -1)  # each ПД's first line: its header
-    header = [_text(lines[c]).take(pa.array(first)) for c in HEADER_FIELDS]
-    head = pc.binary_join_element_wise(*header, FIELD_SEP, null_handling="replace")
-    if "els" in lines.columns:  # optional: appended only where present
-        els = _text(lines["els"]).take(pa.array(first))
+    del line_text, order
+    head = pc.binary_join_element_wise(*[_text(headers[c]) for c in HEADER_FIELDS], FIELD_SEP, null_handling="replace")
+    if "els" in headers.columns:  # optional: appended only where present
+        els = _text(headers["els"])
         present = pc.fill_null(pc.not_equal(els, ""), False)
         head = pc.if_else(present, pc.binary_join_element_wise(head, els, FIELD_SEP), head)
-    canonical = pc.binary_join_element_wise(head, body, LINE_SEP).cast(pa.large_binary())
-    digests = [hashlib.sha256(text).hexdigest() for text in canonical.to_pylist()]  # one hash per ПД
-    index = pd.Index(encoded.dictionary.to_pylist(), name="uip", dtype=object)
-    return pd.Series(digests, index=index, dtype=object, name="content_hash")
+    digests: list[str] = []
+    for start in range(0, len(headers), HASH_CHUNK):  # the canonical texts a chunk at a time: a few MB, not ~1 GB
+        body = pc.binary_join(grouped.slice(start, HASH_CHUNK), LINE_SEP)
+        canonical = pc.binary_join_element_wise(head.slice(start, HASH_CHUNK), body, LINE_SEP).cast(pa.large_binary())
+        digests += [hashlib.sha256(text).hexdigest() for text in canonical.to_pylist()]  # one hash per ПД
+    return digests

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +27,11 @@ from domain.identifiers.els import split_column
 from domain.limits import MAX_UIP
 from domain.money import register_spelling
 from domain.money_vec import kopecks_column
-from domain.records import CHARGE_COLUMNS, LineError, Supplier
+from domain.records import LineError, Supplier
 from parsers.base import BadFile, file_sha256
+from parsers.charges_compact import ChargesFile, assemble, compact_part
 from parsers.charges_lines import RAW_KEPT, TOO_LONG, read_lines
+from parsers.charges_stream import BATCH_BYTES, LineBatch, LineStream
 
 CHARGE_FIELDS = ["uip", "account", "period", "supplier_inn", "service", "amount", "payer", "address"]
 SUPPLIER_FIELDS = ["inn", "name", "kpp", "bank_account", "bic", "email"]
@@ -39,38 +40,29 @@ FEE_FIELDS = ["fee_percent", "fee_min", "fee_max", "fee_services"]
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 OPTIONAL_FIELDS = ["els"]  # ЕЛС or ИЖКУ of the ПД (docs/FORMATS.md); absent or empty: none
 TEXT_FIELDS = ["account", "period", "supplier_inn", "service", "amount", "payer", "address"]  # uip: own limit
+__all__ = ["ChargesFile", "read_charges", "read_suppliers"]
 CHUNK_LINES = 1 << 18  # lines split at a time: the split's temporaries stay a few tens of MB
 MAX_TEXT = 500  # characters of a text field, unless rkc.yaml says ``charges_max_text``
 
 
-@dataclass(frozen=True)
-class ChargesFile:
-    """A parsed billing export: good service lines (``CHARGE_COLUMNS`` + ``line_no``) and errors."""
-
-    file: str
-    sha256: str
-    lines: pd.DataFrame
-    errors: tuple[LineError, ...]
-    rows: int
-
-
 def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Data rows as a frame of strings with ``line_no``, ``raw`` and ``problem`` (why the line's text
-    cannot be trusted, or ``""``); and the lines that cannot be split into the header's fields, with
-    ``raw``, ``reason`` (``""``: the wrong number of fields) and ``uip`` (``""`` when unknown).
-
-    Column-wise with Arrow: unquoted lines (nearly all) are split on ``;`` in bulk; a line with a
-    quote goes through ``csv`` so that a quoted ``;`` stays inside its field.
-    """
+    """The whole file's data rows and the lines that cannot be split (``_split_batch``)."""
     try:
         read = read_lines(path)
     except (UnicodeError, OSError) as exc:
         raise BadFile(path, f"cannot be read as text: {exc}") from exc
-    head = read.text[0].as_py() if len(read.text) else ""
+    header = _header(path, read.text[0].as_py() if len(read.text) else "", read.problems[0], fields)
+    body, problems = read.text[1:], read.problems[1:]
+    del read
+    return _split_batch(body, problems, np.arange(1, len(body) + 1), header)
+
+
+def _header(path: Path, head: str, problem: str, fields: list[str]) -> list[str]:
+    """The header row's column names (lower case); ``BadFile`` when it is missing or unusable."""
     if not head.strip():
         raise BadFile(path, "empty file or no header row")
-    if read.problems[0]:
-        raise BadFile(path, f"header row: {read.problems[0]}")
+    if problem:
+        raise BadFile(path, f"header row: {problem}")
     header = [h.strip().lower() for h in next(csv.reader([head], delimiter=";"))]
     repeated = sorted({h for h in header if h and header.count(h) > 1})  # "a;b;;" from Excel: empty names
     if repeated:
@@ -78,9 +70,20 @@ def _split_rows(path: Path, fields: list[str]) -> tuple[pd.DataFrame, pd.DataFra
     missing = [f for f in fields if f not in header]
     if missing:
         raise BadFile(path, f"header lacks columns {missing}; expected {';'.join(fields)}")
-    body, problems = read.text[1:], read.problems[1:]
-    del read
-    index = np.arange(1, len(body) + 1)  # position in the file: line number - 1
+    return header
+
+
+def _split_batch(
+    body: pa.Array, problems: np.ndarray, index: np.ndarray, header: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Data rows as a frame of strings with ``line_no``, ``raw`` and ``problem`` (why the line's text
+    cannot be trusted, or ``""``); and the lines that cannot be split into the header's fields, with
+    ``raw``, ``reason`` (``""``: the wrong number of fields) and ``uip`` (``""`` when unknown).
+    ``index`` is each line's position in the file (line number - 1).
+
+    Column-wise with Arrow: unquoted lines (nearly all) are split on ``;`` in bulk; a line with a
+    quote goes through ``csv`` so that a quoted ``;`` stays inside its field.
+    """
     filled = _per_chunk(body, lambda part: pc.not_equal(pc.utf8_trim_whitespace(part), ""))
     body, index, problems = _kept(body, filled), index[filled], problems[filled]
     long = problems == TOO_LONG  # set aside whole: its fields are not read, only its ПД if it can be seen
@@ -170,21 +173,41 @@ def _set_aside(
     return pd.DataFrame({"raw": raw, "reason": reason, "uip": uips}, index=index, columns=["raw", "reason", "uip"])
 
 
-def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
+def read_charges(path: Path, max_text: int = MAX_TEXT, batch_bytes: int = BATCH_BYTES) -> ChargesFile:
     """Read and validate a billing export; raise ``BadFile`` only when the whole file is unusable.
 
     A field longer than ``max_text`` characters rejects its line; a line identical in every field to
     an earlier one is rejected as its duplicate (the first is kept and its ПД loaded, not summed twice).
+    The file is read ``batch_bytes`` at a time (``parsers.charges_stream``): each batch's lines are
+    judged on their own, then kept as one header per ПД and compact columns per line, and the rules
+    that need the whole file (a ПД's lines disagree, another line of it was rejected, a duplicate)
+    run on those (``parsers.charges_compact``).
     """
-    table, wrong = _split_rows(path, CHARGE_FIELDS)
+    parts = []
+    try:
+        stream = LineStream(path, batch_bytes)
+        for batch in stream:
+            if batch.start == 0:
+                problem = batch.problems[0] if len(batch.problems) else ""
+                header = _header(path, batch.text[0].as_py() if len(batch.text) else "", problem, CHARGE_FIELDS)
+                batch = LineBatch(1, batch.text[1:], batch.problems[1:])
+            index = np.arange(batch.start, batch.start + len(batch.text))
+            table, wrong = _split_batch(batch.text, batch.problems, index, header)
+            del batch
+            reasons, els_given = _judge(table, max_text)
+            parts.append(compact_part(table, wrong, reasons, els_given))
+    except (UnicodeError, OSError) as exc:
+        raise BadFile(path, f"cannot be read as text: {exc}") from exc
+    return assemble(str(path), file_sha256(path), parts, stream.lines_at)
+
+
+def _judge(table: pd.DataFrame, max_text: int) -> tuple[np.ndarray, bool]:
+    """The rules a line meets or fails on its own: per line of ``table`` its first failed rule, or ``""``;
+    and whether any line gives an ЕЛС. Sets ``amount`` (kopecks; 0 where rejected), ``els`` (compact, or
+    ``None``) and ``compact`` (the ЛС in normal form) in ``table``."""
     for column in OPTIONAL_FIELDS:
         if column not in table.columns:
             table[column] = pd.Series("", index=table.index, dtype="str")
-    name = str(path)
-    errors: list[LineError] = [
-        LineError(name, int(i) + 1, reason or f"expected {len(CHARGE_FIELDS)} fields", str(raw)[:RAW_KEPT])
-        for i, raw, reason in zip(wrong.index, wrong["raw"], wrong["reason"], strict=True)
-    ]
 
     def arrow(column: str) -> pa.Array:
         return pa.array(table[column], pa.string())
@@ -193,13 +216,13 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
         return pd.Series(values.to_numpy(zero_copy_only=False), index=table.index)
 
     kopecks = series(pc.fill_null(kopecks_column(arrow("amount"), register_spelling("any", "rubles")), -1))
-    reasons = table["problem"].astype(object).copy()  # an undecodable line is rejected for that first
-    pending = (reasons == "").to_numpy(copy=True)  # lines with no reason yet: a line keeps its first reason
+    reasons = table["problem"].astype(object).to_numpy(copy=True)  # an undecodable line is rejected for that first
+    pending = reasons == ""  # lines with no reason yet: a line keeps its first reason
 
     def flag(mask: pd.Series, reason: str) -> None:
         hit = mask.to_numpy(dtype=bool, na_value=False) & pending
         if hit.any():
-            reasons.iloc[np.flatnonzero(hit)] = reason
+            reasons[hit] = reason
             pending[hit] = False
 
     for column in TEXT_FIELDS:  # before the other rules: a 200 MB "address" is not worth judging further
@@ -221,45 +244,9 @@ def read_charges(path: Path, max_text: int = MAX_TEXT) -> ChargesFile:
         table["els"] = els.where(given, None)
     else:
         table["els"] = pd.Series(np.full(len(table), None, dtype=object), index=table.index)
-    ok = reasons == ""
-    table["amount"] = kopecks.where(ok, 0).astype("int64")
-
-    # A ПД is one account and one period: lines that disagree make the whole ПД suspect.
-    per_doc = table[ok].groupby("uip")[["account", "period", "els"]].nunique(dropna=False)
-    torn = set(per_doc[(per_doc > 1).any(axis=1)].index)
-    flag(table["uip"].isin(torn), "lines of this ПД disagree on account, period or els")
-    bad_docs = set(table.loc[reasons != "", "uip"]) | set(wrong.loc[wrong["uip"] != "", "uip"])
-    flag(table["uip"].isin(bad_docs), "another line of this ПД was rejected")
-    _reject_duplicates(table, reasons)
-
-    bad = table[reasons != ""]
-    errors += [
-        LineError(name, int(n), str(r), str(raw)[:RAW_KEPT])
-        for n, r, raw in zip(bad["line_no"], reasons[bad.index], bad["raw"], strict=True)
-    ]
-    kept = [c for c in CHARGE_COLUMNS if c != "account_raw"]  # not ``raw``: the file's text once more
-    good = table.loc[(reasons == "").to_numpy(), [*kept, "line_no"]]
-    good["account_raw"] = good["account"]
-    good["account"] = compact[good.index]
-    good = good[[*CHARGE_COLUMNS, "line_no"]].reset_index(drop=True)
-    errors.sort(key=lambda e: e.line_no)
-    return ChargesFile(name, file_sha256(path), good, tuple(errors), len(table) + len(wrong))
-
-
-def _reject_duplicates(table: pd.DataFrame, reasons: pd.Series) -> None:
-    """Mark every good line identical in all fields to an earlier good line as its duplicate.
-
-    Amounts compare in kopecks (``100,00`` repeats ``100.00``). The first copy stays good, so its ПД
-    loads with the line once: an export that repeats a line must not double a receipt.
-    """
-    good = table.loc[(reasons == "").to_numpy(), [*CHARGE_FIELDS, *OPTIONAL_FIELDS, "line_no"]]
-    twins = good.duplicated(subset=[*CHARGE_FIELDS, *OPTIONAL_FIELDS], keep=False)
-    if not twins.any():
-        return
-    group = good[twins]
-    first = group.groupby([*CHARGE_FIELDS, *OPTIONAL_FIELDS], sort=False, dropna=False)["line_no"].transform("min")
-    later = group["line_no"] != first
-    reasons[later[later].index] = "duplicate of line " + first[later].astype(str) + "; an identical line is not summed"
+    table["amount"] = kopecks.where(reasons == "", 0).astype("int64")
+    table["compact"] = compact
+    return reasons, bool(given.any())
 
 
 def read_suppliers(path: Path) -> tuple[list[Supplier], tuple[LineError, ...]]:

@@ -14,6 +14,7 @@ from reports.charges_rejections import write_rejections
 from rkc.config import Config, ConfigError
 from rkc.context import open_database
 from rkc.corrections import Accepted, accept_in
+from rkc.memory import release_memory
 from sql.charges import import_charges, previous_import, refresh_statistics, upsert_suppliers
 from sql.corrections import HeldCorrections
 from sql.uow import UnitOfWork
@@ -98,6 +99,7 @@ def import_charges_files(
                 uow.commit()
             return ChargesOutcome(0, 0, 0, written, supplier_errors, same_as=earlier)
         parsed = read_charges(charges, config.charges_max_text)
+        release_memory()  # the batches' freed text, scattered over the C heap, back to the OS before the COPYs
         with UnitOfWork(engine) as uow:
             written = upsert_suppliers(uow.conn, supplier_rows)
             report = import_charges(uow.conn, parsed)

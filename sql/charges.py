@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.chargeversions import content_hashes
+from domain.chargeversions import document_hashes
 from domain.nearmiss import normalize_address
 from domain.records import LineError, Supplier
 from sql.bulk import bulk_insert, staged
@@ -30,6 +30,7 @@ from sql.engine import is_postgres
 from sql.models import ChargesImport
 from sql.models import Supplier as SupplierRow
 
+HELD = "another line of this ПД was rejected"
 CHARGES_LOCK = 0x726B65  # serialises charges imports on PostgreSQL (version numbers); readers never wait
 DOCUMENT_COLUMNS = ["uip", "version", "content_hash", "account", "account_raw", "period", "total", "payer",
                     "address", "address_key", "els", "import_id"]  # fmt: skip
@@ -46,7 +47,9 @@ class ParsedCharges(Protocol):
     @property
     def sha256(self) -> str: ...
     @property
-    def lines(self) -> pd.DataFrame: ...  # good service lines (``domain.records.CHARGE_COLUMNS`` + ``line_no``)
+    def documents(self) -> pd.DataFrame: ...  # good ПД: uip, account, account_raw, period, payer, address, els
+    @property
+    def items(self) -> pd.DataFrame: ...  # their lines: doc (row of documents), line_no, supplier_inn, service, amount
     @property
     def errors(self) -> tuple[LineError, ...]: ...
     @property
@@ -113,21 +116,25 @@ def import_charges(conn: Connection, charges: ParsedCharges) -> ChargesReport:
     """Store a parsed billing export inside the caller's transaction: a version per new or changed ПД."""
     if is_postgres(conn):  # two imports at once would number the same versions
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHARGES_LOCK})
-    lines = charges.lines
+    documents, items = charges.documents, charges.items
     errors = list(charges.errors)
     known_suppliers = set(conn.execute(select(SupplierRow.inn)).scalars())
-    unknown = ~lines["supplier_inn"].isin(known_suppliers)
-    bad_docs = set(lines.loc[unknown, "uip"])
-    for row in lines[lines["uip"].isin(bad_docs)].itertuples():  # the rejected ПД's lines only
-        if row.supplier_inn not in known_suppliers:
-            reason = f"supplier {row.supplier_inn} is not in the suppliers directory"
-        else:
-            reason = "another line of this ПД was rejected"
-        errors.append(LineError(charges.file, int(row.line_no), reason, ""))
-    if bad_docs:
-        lines = lines[~lines["uip"].isin(bad_docs)]
+    inn = items["supplier_inn"].astype("category")
+    known = inn.cat.categories.isin(list(known_suppliers))[inn.cat.codes.to_numpy()]
+    doc = items["doc"].to_numpy(dtype=np.int64)
+    bad = np.zeros(len(documents), dtype=bool)
+    bad[doc[~known]] = True
+    if bad.any():  # the rejected ПД's lines only
+        rejected = np.flatnonzero(bad[doc])
+        for n, supplier, ok in zip(items["line_no"].to_numpy()[rejected], inn.to_numpy()[rejected], known[rejected],
+                                   strict=True):  # fmt: skip
+            reason = HELD if ok else f"supplier {supplier} is not in the suppliers directory"
+            errors.append(LineError(charges.file, int(n), reason, ""))
+        renumber = np.cumsum(~bad) - 1
+        items = items[~bad[doc]].assign(doc=lambda f: renumber[f["doc"].to_numpy()])
+        documents = documents[~bad].reset_index(drop=True)
 
-    docs = _documents(lines)
+    docs = _documents(documents, items)
     stored = _stored_versions(conn, docs[["uip"]])
     docs = docs.merge(stored, on="uip", how="left")
     new = docs["stored_version"].isna()
@@ -145,10 +152,7 @@ def import_charges(conn: Connection, charges: ParsedCharges) -> ChargesReport:
         version=docs.loc[~same, "stored_version"].fillna(0).astype("int64") + 1, import_id=import_id
     )
     bulk_insert(conn, "payment_document_version", written, VERSION_COLUMNS, _key_order(written["uip"]))
-    service = lines[["uip", "supplier_inn", "service", "amount"]]
-    service = service[service["uip"].isin(written["uip"])].copy() if same.any() else service.copy()
-    service["line_no"] = service.groupby("uip", sort=False).cumcount() + 1
-    service["version"] = service["uip"].map(written.set_index("uip")["version"]).astype("int64")
+    service = _service_lines(docs, items, same.to_numpy(), written)
     bulk_insert(conn, "service_line", service, ["uip", "version", "line_no", "supplier_inn", "service", "amount"],
                 _key_order(service["uip"]))  # fmt: skip
     fresh = written[written["is_new"]]
@@ -179,23 +183,45 @@ def refresh_statistics(engine: Engine) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def _documents(lines: pd.DataFrame) -> pd.DataFrame:
+def _documents(documents: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """One row per ПД with its total, its address in normal form and its content hash, in file order.
 
-    The header is the ПД's first line's: the parser holds back a ПД whose lines disagree on account,
-    period or ЕЛС, and a field it read is never null, so the first line is the first non-null one.
+    The header is the ПД's first line's (the parser keeps it so): the parser holds back a ПД whose
+    lines disagree on account, period or ЕЛС.
     """
-    uips = pa.array(lines["uip"], pa.large_string())  # a ChunkedArray when pandas holds Arrow chunks
-    uips = uips.combine_chunks() if isinstance(uips, pa.ChunkedArray) else uips
-    codes = pc.dictionary_encode(uips).indices.to_numpy(zero_copy_only=False)
-    first = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each ПД's first line, in order of appearance
-    docs = lines.iloc[first][["uip", "account", "account_raw", "period", "payer", "address", "els"]]
-    docs = docs.reset_index(drop=True)
-    docs["total"] = pd.Series(lines["amount"].to_numpy(dtype=np.int64)).groupby(codes).sum().to_numpy()
+    docs = documents[["uip", "account", "account_raw", "period", "payer", "address", "els"]].copy()
+    doc = items["doc"].to_numpy(dtype=np.int64)
+    docs["total"] = _sums(doc, items, len(docs))
     docs["address_key"] = normalize_address(docs["address"]).to_numpy(dtype=object)
-    docs["content_hash"] = content_hashes(lines).reindex(docs["uip"]).to_numpy(dtype=object)
+    docs["content_hash"] = document_hashes(docs, doc, items)
     return docs
+
+
+def _sums(doc: np.ndarray, items: pd.DataFrame, count: int) -> np.ndarray:
+    """Each ПД's total in kopecks, exact in int64 (no float on the way)."""
+    totals = np.zeros(count, dtype=np.int64)
+    np.add.at(totals, doc, items["amount"].to_numpy(dtype=np.int64))
+    return totals
+
+
+def _service_lines(docs: pd.DataFrame, items: pd.DataFrame, same: np.ndarray, written: pd.DataFrame) -> pd.DataFrame:
+    """The service lines of the versions written, numbered 1.. within their ПД in file order."""
+    doc = items["doc"].to_numpy(dtype=np.int64)
+    keep = ~same[doc]
+    doc = doc[keep]
+    version = np.zeros(len(docs), dtype=np.int64)
+    version[np.flatnonzero(~same)] = written["version"].to_numpy(dtype=np.int64)
+    uips = pa.array(docs["uip"], pa.large_string())
+    uips = uips.combine_chunks() if isinstance(uips, pa.ChunkedArray) else uips
+    service = pd.DataFrame({
+        "uip": uips.take(pa.array(doc)).to_pandas(),
+        "version": version[doc],
+        "line_no": pd.Series(doc).groupby(doc, sort=False).cumcount().to_numpy() + 1,
+        "supplier_inn": items["supplier_inn"][keep].reset_index(drop=True),  # categories: COPY prints their text
+        "service": items["service"][keep].reset_index(drop=True),
+        "amount": items["amount"].to_numpy(dtype=np.int64)[keep],
+    })  # fmt: skip
+    return service
 
 
 def _key_order(uips: pd.Series) -> np.ndarray:
