@@ -31,6 +31,7 @@ TORN = "lines of this ПД disagree on account, period or els"
 HELD = "another line of this ПД was rejected"
 WIDTH = "expected 8 fields"  # CHARGE_FIELDS
 _NO_ELS = "\x00"  # stands for a null ЕЛС in comparisons: a compact ЕЛС never holds it
+_RUNS = 8  # runs of kept rows a batch of headers is sliced into, at most; more: filtered
 _HEADS = ["uip", "account", "compact", "period", "els", "payer", "address"]
 
 
@@ -132,14 +133,24 @@ def assemble(
     name: str, sha256: str, parts: list[Part], lines_at: Callable[[np.ndarray], dict[int, str]]
 ) -> ChargesFile:
     """The whole file's verdicts over its compact batches (module doc), as a ``ChargesFile``.
-    ``lines_at`` gives the text of lines by position (line number - 1)."""
-    parts = [p for p in parts if p.rows] or parts[:1]
-    heads = pa.concat_tables([p.heads for p in parts]) if parts else pa.table({c: pa.array([], pa.large_string())
-                                                                                for c in _HEADS})  # fmt: skip
-    starts = np.cumsum([0, *[p.heads.num_rows for p in parts]])[:-1]
-    head = _concat([p.head + s for p, s in zip(parts, starts, strict=True)], np.int64)
-    line_no = _concat([p.line_no for p in parts], np.int64)
-    agrees = _concat([p.agrees for p in parts], bool)
+    ``lines_at`` gives the text of lines by position (line number - 1). ``parts`` is emptied."""
+    batches, parts = [p for p in parts if p.rows] or parts[:1], parts
+    parts.clear()  # consumed: a batch's arrays are freed once concatenated below, not held with their copies
+    heads = pa.concat_tables([p.heads for p in batches]) if batches else pa.table({c: pa.array([], pa.large_string())
+                                                                                    for c in _HEADS})  # fmt: skip
+    starts = np.cumsum([0, *[p.heads.num_rows for p in batches]])[:-1]
+    head = _concat([p.head + s for p, s in zip(batches, starts, strict=True)], np.int64)
+    line_no = _concat([p.line_no for p in batches], np.int64)
+    agrees = _concat([p.agrees for p in batches], bool)
+    rejected_uips = set().union(*(p.rejected_uips for p in batches)) if batches else set()
+    inn, service = (_unified([getattr(p, c) for p in batches]) for c in ("supplier_inn", "service"))
+    amount = _concat([p.amount for p in batches], np.int64)
+    own = pd.concat([p.own_text.set_axis(p.own_text.index + s) for p, s in
+                     zip(batches, np.cumsum([0, *[len(p.line_no) for p in batches]])[:-1], strict=True)])  # fmt: skip
+    own = own if len(own) else pd.DataFrame({"payer": [], "address": []}, dtype=object)
+    errors = [LineError(name, n, r, raw) for p in batches for n, r, raw in p.rejected]
+    rows, els_given = sum(p.rows for p in batches), any(p.els_given for p in batches)
+    del batches
     encoded = pc.dictionary_encode(heads["uip"].combine_chunks())
     doc_of_head = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     count = len(encoded.dictionary)
@@ -152,17 +163,11 @@ def assemble(
     torn = np.zeros(count, dtype=bool)
     torn[doc_of_head[~heads_agree]] = True
     torn[doc[~agrees]] = True
-    rejected_uips = set().union(*(p.rejected_uips for p in parts)) if parts else set()
     named = pc.is_in(encoded.dictionary, value_set=pa.array(sorted(rejected_uips), pa.large_string()))
     held = named.to_numpy(zero_copy_only=False) & ~torn
     reasons = np.full(len(doc), "", dtype=object)
     reasons[torn[doc]] = TORN
     reasons[held[doc]] = HELD
-    inn, service = (_unified([getattr(p, c) for p in parts]) for c in ("supplier_inn", "service"))
-    amount = _concat([p.amount for p in parts], np.int64)
-    own = pd.concat([p.own_text.set_axis(p.own_text.index + s) for p, s in
-                     zip(parts, np.cumsum([0, *[len(p.line_no) for p in parts]])[:-1], strict=True)])  # fmt: skip
-    own = own if len(own) else pd.DataFrame({"payer": [], "address": []}, dtype=object)
 
     def payer_address(positions: np.ndarray) -> pd.DataFrame:
         """The payer and address of lines by position: their own, else their header row's."""
@@ -173,14 +178,12 @@ def assemble(
         return frame
 
     _reject_duplicates(reasons, doc, inn, service, amount, line_no, payer_address)
-    errors = [LineError(name, n, r, raw) for p in parts for n, r, raw in p.rejected]
     late = np.flatnonzero(reasons != "")
     texts = lines_at(line_no[late] - 1) if len(late) else {}
     errors += [LineError(name, int(line_no[i]), str(reasons[i]), texts[int(line_no[i]) - 1][:RAW_KEPT]) for i in late]
     errors.sort(key=lambda e: e.line_no)
     return _charges_file(name, sha256, heads, first, torn | held, reasons == "", doc, head, line_no, inn, service,
-                         amount, payer_address, own, errors, sum(p.rows for p in parts),
-                         any(p.els_given for p in parts))  # fmt: skip
+                         amount, payer_address, own, errors, rows, els_given)  # fmt: skip
 
 
 def _charges_file(name: str, sha256: str, heads: pa.Table, first: np.ndarray, dropped: np.ndarray,
@@ -190,23 +193,36 @@ def _charges_file(name: str, sha256: str, heads: pa.Table, first: np.ndarray, dr
                   errors: list[LineError], rows: int, els_given: bool) -> ChargesFile:  # fmt: skip
     """The good ПД and lines (``ChargesFile``): ПД in order of first appearance, lines in file order."""
     kept = np.flatnonzero(~dropped)
-    documents = heads.take(pa.array(first[kept])).rename_columns(
+    documents = _rows(heads, first[kept]).rename_columns(
         ["uip", "account_raw", "account", "period", "els", "payer", "address"])  # fmt: skip
-    documents = documents.to_pandas()
-    documents["els"] = documents["els"].astype(object).where(documents["els"] != _NO_ELS, None)
+    no_els = pc.equal(documents["els"], _NO_ELS)
+    els = documents["els"]
+    documents = documents.drop_columns(["els"]).to_pandas()  # zero-copy: pandas ``str`` keeps the Arrow chunks
+    if pc.all(no_els).as_py() is not False:  # most exports: no ЕЛС, and 1M Python strings "\x00" are not made
+        documents["els"] = np.full(len(documents), None, dtype=object)
+    else:
+        documents["els"] = pd.Series(els.to_numpy(), dtype=object).where(~no_els.to_numpy(), None)
+    documents = documents[["uip", "account_raw", "account", "period", "els", "payer", "address"]]
     number = np.full(len(dropped), -1, dtype=np.int64)
     number[kept] = np.arange(len(kept))
     at = np.flatnonzero(good)
+    every = len(at) == len(good)  # nearly always: then no 28 MB copy per column (3.5M lines)
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if every else values[at]
+
+    doc = pick(doc)
     items = pd.DataFrame({
-        "doc": number[doc[at]], "line_no": line_no[at],
-        "supplier_inn": pd.Categorical.from_codes(inn.indices.to_numpy(zero_copy_only=False)[at],
+        "doc": doc if len(kept) == len(dropped) else number[doc],  # no ПД dropped: their numbers are as ever
+        "line_no": pick(line_no),
+        "supplier_inn": pd.Categorical.from_codes(pick(inn.indices.to_numpy(zero_copy_only=False)),
                                                   categories=inn.dictionary.to_pylist()),
-        "service": pd.Categorical.from_codes(service.indices.to_numpy(zero_copy_only=False)[at],
+        "service": pd.Categorical.from_codes(pick(service.indices.to_numpy(zero_copy_only=False)),
                                              categories=service.dictionary.to_pylist()),
-        "amount": amount[at],
-    })  # fmt: skip
+        "amount": pick(amount),
+    }, copy=False)  # fmt: skip
     # lines whose payer or address may differ from their ПД's header: their own text, or another batch's header
-    maybe = np.flatnonzero((head[at] != first[doc[at]]) | np.isin(at, own.index))
+    maybe = np.flatnonzero((pick(head) != first[doc]) | np.isin(at, own.index))
     texts = payer_address(at[maybe])
     header = documents.iloc[items["doc"].to_numpy()[maybe]]
     differs = (texts["payer"].to_numpy() != header["payer"].to_numpy()) | (
@@ -248,6 +264,28 @@ def _reject_duplicates(reasons: np.ndarray, doc: np.ndarray, inn: pa.DictionaryA
     later = twins["line_no"] != first
     for position, number in zip(later[later].index, first[later], strict=True):
         reasons[position] = f"duplicate of line {number}; an identical line is not summed"
+
+
+def _rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """``table.take(rows)`` for increasing ``rows``, without copying runs of consecutive rows: the ПД
+    headers are ~200 MB, and a batch's rows to drop are mostly one, its first (a ПД begun in the
+    batch before). A batch with many runs (many dropped ПД) is filtered, so chunks stay few."""
+    if len(rows) and not (np.diff(rows) > 0).all():
+        return table.take(pa.array(rows))
+    if len(rows) == table.num_rows:  # increasing and as many as the rows: all of them, in order
+        return table
+    keep = np.zeros(table.num_rows, dtype=bool)
+    keep[rows] = True
+    pieces, start = [], 0
+    for batch in table.to_batches():
+        mask = keep[start:start + batch.num_rows]
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8)))
+        if len(edges) <= 2 * _RUNS:
+            pieces += [batch.slice(a, b - a) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+        else:
+            pieces.append(batch.filter(pa.array(mask)))
+        start += batch.num_rows
+    return pa.Table.from_batches(pieces, schema=table.schema)
 
 
 def _firsts(codes: np.ndarray, count: int) -> np.ndarray:

@@ -148,22 +148,30 @@ def import_charges(conn: Connection, charges: ParsedCharges) -> ChargesReport:
             .returning(ChargesImport.id)
         ).scalar_one()
     )  # fmt: skip
-    written = docs[~same].assign(
+    written = _rows(docs, ~same).assign(
         version=docs.loc[~same, "stored_version"].fillna(0).astype("int64") + 1, import_id=import_id
     )
     bulk_insert(conn, "payment_document_version", written, VERSION_COLUMNS, _key_order(written["uip"]))
     service = _service_lines(docs, items, same.to_numpy(), written)
     bulk_insert(conn, "service_line", service, ["uip", "version", "line_no", "supplier_inn", "service", "amount"],
                 _key_order(service["uip"]))  # fmt: skip
-    fresh = written[written["is_new"]]
+    lines = len(service)
+    del service  # its 3.5M uip texts, freed before the ПД are stored
+    fresh = _rows(written, written["is_new"].to_numpy(dtype=bool))
     bulk_insert(conn, "payment_document", fresh, DOCUMENT_COLUMNS, _key_order(fresh["uip"]))
     corrected = written[~written["is_new"]]
     _point_to(conn, corrected)
     uips = tuple(corrected["uip"])
     held = held_corrections(conn, list(uips)) if uips else HeldCorrections()
     errors.sort(key=lambda e: e.line_no)
-    return ChargesReport(import_id, int(new.sum()), len(corrected), int(same.sum()), len(service), tuple(errors),
+    return ChargesReport(import_id, int(new.sum()), len(corrected), int(same.sum()), lines, tuple(errors),
                          uips, tuple(docs["uip"]), held)  # fmt: skip
+
+
+def _rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """``frame[mask]``, or ``frame`` itself when every row is taken (a first import): the copy of a
+    million ПД's texts, hashes and address keys raised the import's peak by hundreds of MB."""
+    return frame if bool(np.all(mask)) else frame[mask]
 
 
 def refresh_statistics(engine: Engine) -> None:
