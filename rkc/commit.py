@@ -123,7 +123,9 @@ def _commit_register(
     )
     rows = _discrepancy_rows(payments, flags, errors, intake, run_date, register_rows, amount_total,
                              [] if reason else _unknown_methods(intake))  # fmt: skip
-    to_post = payments[payments["outcome"].isin([Outcome.POSTED, Outcome.SUSPENSE])]
+    # Taken in payment id order (the ids were reserved in key order): posting then sends the rows as
+    # they are, with no sorted copy of the register's text and no reordering of its entries.
+    to_post = payments.take(_kept_in_id_order(payments))
     del payments
     # A payment dated out of range waits in suspense on the run date, never on its own future date.
     held = to_post["payment_id"].isin(flags.loc[flags["code"] == Code.DATE_OUT_OF_RANGE.value, "payment_id"])
@@ -189,6 +191,13 @@ def _commit_register(
     return RegisterOutcome(intake.name, intake.sha256, intake.channel, intake.format, status, rid, intake.lines,
                            len(errors), intake.records, intake.non_payment_lines, amount_total,
                            stored_path=str(stored), reason=reason or "", **amounts)  # fmt: skip
+
+
+def _kept_in_id_order(payments: pd.DataFrame) -> np.ndarray:
+    """Positions of the payments to post (matched or in suspense), in ascending ``payment_id``."""
+    kept = np.flatnonzero(payments["outcome"].isin([Outcome.POSTED, Outcome.SUSPENSE]).to_numpy())
+    ids = payments["payment_id"].to_numpy(dtype=np.int64)[kept]
+    return kept if bool(np.all(ids[1:] > ids[:-1])) else kept[np.argsort(ids, kind="stable")]
 
 
 def _store_meters(conn, plan: NightPlan, intake: Intake, stored_ids: np.ndarray) -> None:  # type: ignore[no-untyped-def]
