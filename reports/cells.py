@@ -33,7 +33,7 @@ def guarded(values: pa.Array) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(values, FORMULA_LIKE), False)
 
 
-def _text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+def text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     """The offsets (one more than the values) and UTF-8 bytes of Arrow text; None for other types."""
     if pa.types.is_string(values.type):
         width = np.int32
@@ -50,7 +50,7 @@ def _text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
 def _may_start_formula(values: pa.Array) -> bool:
     """Whether any value (null slots included: the answer only errs towards the full test) starts
     with a byte a ``FORMULA_LIKE`` text starts with; True when ``values`` is not Arrow text."""
-    found = _text_buffers(values)
+    found = text_buffers(values)
     if found is None:
         return True
     offsets, data = found
@@ -61,7 +61,7 @@ def _may_start_formula(values: pa.Array) -> bool:
 def longest_bytes(values: pa.Array) -> int | None:
     """The most UTF-8 bytes any slot of Arrow text holds (an upper bound of its characters); None
     when ``values`` is not Arrow text."""
-    found = _text_buffers(values)
+    found = text_buffers(values)
     if found is None:
         return None
     return int(np.diff(found[0]).max()) if len(values) else 0

@@ -50,7 +50,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.money_vec import format_column
-from reports.cells import fit_cells, guarded
+from reports.cells import fit_cells, guarded, text_buffers
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "DD.MM.YYYY"
@@ -167,17 +167,12 @@ def _bytes_present(s: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
     """Which of the 256 byte values occur in the text's UTF-8; None when it is not Arrow text."""
     seen = np.zeros(256, dtype=bool)
     for chunk in s.chunks if isinstance(s, pa.ChunkedArray) else [s]:
-        if pa.types.is_string(chunk.type):
-            width = np.int32
-        elif pa.types.is_large_string(chunk.type):
-            width = np.int64
-        else:
+        found = text_buffers(chunk)
+        if found is None:
             return None
-        buffers = chunk.buffers()
-        if len(chunk) == 0 or buffers[2] is None:  # no text at all (empty, or only nulls)
-            continue
-        bounds = np.frombuffer(buffers[1], dtype=width)[[chunk.offset, chunk.offset + len(chunk)]]
-        seen |= np.bincount(np.frombuffer(buffers[2], dtype=np.uint8)[bounds[0] : bounds[1]], minlength=256) > 0
+        offsets, data = found
+        if len(chunk) and len(data):  # else no text at all (empty, or only nulls)
+            seen |= np.bincount(data[offsets[0] : offsets[-1]], minlength=256) > 0
     return seen
 
 

@@ -17,7 +17,7 @@ import ctypes.util
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -98,23 +98,24 @@ def map_large_blocks() -> None:
     """
     if "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    mallopt = _libc("mallopt")
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def _malloc_trim() -> None:
     """glibc's ``malloc_trim(0)``; a no-op where the C library has none (musl, macOS, Windows)."""
+    trim = _libc("malloc_trim")
+    if trim is not None:
+        trim(0)
+
+
+def _libc(function: str) -> Callable[..., int] | None:
+    """The C library's ``function``, or None where there is no such library or function."""
     name = ctypes.util.find_library("c")
     if name is None:
-        return
+        return None
     try:
-        trim = ctypes.CDLL(name).malloc_trim
+        return getattr(ctypes.CDLL(name), function)
     except (OSError, AttributeError):
-        return
-    trim(0)
+        return None
