@@ -86,12 +86,6 @@ def _text_series(array: pa.Array, index: pd.Index) -> pd.Series:
     return series
 
 
-
-
-
-
-
-
 def post_payments(
     conn: Connection, register_id: int, payments: pd.DataFrame, splits: pd.DataFrame, *, reserved: bool = False
 ) -> PostingResult:
@@ -314,12 +308,6 @@ def _entries_of(where: np.ndarray, payment_ids: np.ndarray, entry_ids: np.ndarra
     sorted_ids = payment_ids[order]
     at = np.minimum(np.searchsorted(sorted_ids, where), len(sorted_ids) - 1)
     return np.where(sorted_ids[at] == where, entry_ids[order][at], -1)
-
-
-
-
-
-
 
 
 def _known_payments(conn: Connection, frame: pd.DataFrame) -> np.ndarray:
