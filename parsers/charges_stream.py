@@ -29,6 +29,7 @@ from parsers.charges_lines import (
     NOT_UTF8,
     UTF8_IN_CP1251,
     Lines,
+    _any_non_ascii,
     _bounded,
     _utf8_text,
     _whole,
@@ -127,7 +128,7 @@ class LineStream:
                 utf8 += int((valid & ~ascii_).sum())
                 invalid += int((~valid).sum())
                 continue
-            if _has_non_ascii(data):
+            if _any_non_ascii(data):
                 count = int(len(text) - pc.sum(pc.string_is_ascii(text)).as_py())
                 utf8, non_ascii = utf8 + count, non_ascii + count
         if not invalid:  # as ``_all_valid``: UTF-8 with a BOM or a non-ASCII byte, else (ASCII) cp1251
@@ -180,7 +181,3 @@ def _pieces(data: bytes, last: bool) -> pa.Array:
     """A block's lines as binary; a block but the last ends with ``\\n``, whose empty tail is no line."""
     raw = pc.list_flatten(pc.split_pattern(_whole(data), b"\n"))
     return raw if last else raw.slice(0, len(raw) - 1)
-
-
-def _has_non_ascii(data: bytes) -> bool:
-    return bool(data) and int(np.frombuffer(data, np.uint8).max()) >= 0x80
