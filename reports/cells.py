@@ -84,7 +84,8 @@ def fit_cells(values: pa.Array) -> pa.Array:
     those few cells (raw lines of rejected records, mostly) are cut one by one, the rest of the
     column is returned as it is (at once when no value holds more than half the limit in bytes).
     """
-    if isinstance(values, pa.Array) and (longest_bytes(values) or 0) <= CELL_LIMIT // 2:
+    longest = longest_bytes(values) if isinstance(values, pa.Array) else None
+    if longest is not None and longest <= CELL_LIMIT // 2:
         return values
     long = pc.fill_null(pc.greater(pc.utf8_length(values), CELL_LIMIT // 2), False)
     if not pc.any(long).as_py():
