@@ -65,6 +65,12 @@ def run(home: Path, workers: int) -> None:
     from flows.nightly import nightly
 
     run_date = date.fromisoformat((home / "bench-run-date").read_text())
+    from prefect import get_client
+
+    # Prefect's temporary server starts here, not in the night, and before the cluster: its workers
+    # are told its address (``local_cluster_options``) rather than each starting a server of its own.
+    with get_client(sync_client=True) as prefect:
+        prefect.api_healthcheck()
     cluster = client = None
     started = time.perf_counter()
     if workers:
@@ -76,10 +82,6 @@ def run(home: Path, workers: int) -> None:
         address = cluster.scheduler_address
         settings.write_text(settings.read_text() + f"\nexecutor: {{kind: dask, address: '{address}'}}\n")
     cluster_start = time.perf_counter() - started
-    from prefect import get_client
-
-    with get_client(sync_client=True) as prefect:  # Prefect's temporary server starts here, not in the night
-        prefect.api_healthcheck()
     start = time.perf_counter()
     state = nightly(home=str(home), run_date=run_date, return_state=True)
     elapsed = time.perf_counter() - start

@@ -40,9 +40,24 @@ class NoWorkers(RuntimeError):
     """The scheduler has no worker to run the night's tasks."""
 
 
+def prefect_api_url() -> str | None:
+    """The Prefect API this process reports to: ``PREFECT_API_URL``, or the temporary server Prefect
+    started for it (None when neither runs yet)."""
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return PREFECT_API_URL.value()
+    # Not entered: inside a flow this is the run's own client, which leaving a ``with`` would close.
+    return str(get_client(sync_client=True).api_url).rstrip("/")
+
+
 def local_cluster_options(workers: int) -> dict[str, Any]:
     """The LocalCluster of ``executor: {kind: dask, local_workers: N}`` (the benchmark and the
-    tests start the same one)."""
+    tests start the same one), its workers told this process's Prefect API: a worker process that
+    does not know it starts a temporary server of its own (~10–25 s each, docs/PERFORMANCE.md
+    «Session 15») and records the night's task runs there, out of the flow run's sight."""
+    api = prefect_api_url()
     return {
         # One task per worker process at a time: each parser and each posting already uses
         # threads of its own, and a worker's memory is then one register's.
@@ -52,6 +67,7 @@ def local_cluster_options(workers: int) -> dict[str, Any]:
         # No memory limit: the nanny would kill a worker at 95 % of it, and a register's posting
         # killed that way is only tried again elsewhere until Dask gives up on it.
         "memory_limit": 0,
+        "env": {"PREFECT_API_URL": api} if api else {},
     }  # fmt: skip
 
 

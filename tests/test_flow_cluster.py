@@ -36,9 +36,10 @@ OUTCOME_FIELDS = ("channel", "status", "lines", "amount_total", "posted", "suspe
 
 
 @pytest.fixture(scope="module")
-def cluster() -> LocalCluster:
+def cluster(harness) -> LocalCluster:
     """Two worker processes on loopback, one task at a time each: the LocalCluster a night of
-    ``local_workers: 2`` starts, here started by the test to reach it by its address."""
+    ``local_workers: 2`` starts, here started by the test to reach it by its address; its workers
+    report to the tests' Prefect server."""
     options = local_cluster_options(2)
     with dask.config.set(CLUSTER_SETTINGS), LocalCluster(**options, silence_logs=logging.ERROR) as running:
         yield running
@@ -96,6 +97,16 @@ def reference(harness, pg_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     return state
 
 
+def _task_runs(flow_run_id) -> list[tuple[str, str]]:
+    """(task name, state type) of each task run the Prefect server holds for a flow run."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as prefect:
+        runs = prefect.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return [(run.name.split(":")[0].rsplit("-", 1)[0], run.state_type.value) for run in runs]
+
+
 def _empty(url: str) -> None:
     engine = make_engine(url)
     empty_database(engine)
@@ -106,14 +117,22 @@ def test_two_workers_leave_the_ledger_the_local_runner_leaves(reference, client,
     monkeypatch.delenv("RKC_DATABASE_URL", raising=False)
     _empty(pg_url)
     config, day = _home(tmp_path / "home", pg_url, f"{{kind: dask, address: '{client.scheduler.address}'}}")
+    from flows.nightly import nightly
+
     with get_task_stream(client) as stream:
-        result = _night(config, day)
+        state = nightly(home=str(config.home), run_date=day.run_date, return_state=True)
+    result = state.result()
     assert _state(config, result) == reference
     # Every file was read and every register posted by the workers, both of them at work.
     ran = [(t["key"], t["worker"]) for t in stream.data]
     for name in ("intake", "post_register"):
         assert len([k for k, _ in ran if name in str(k)]) == len(reference["registers"]), (name, ran)
     assert len({w for _, w in ran}) == 2
+    # ...and recorded on the flow's Prefect server, where the flow run shows them: a worker not told
+    # its address started a temporary server of its own and recorded them there.
+    recorded = _task_runs(state.state_details.flow_run_id)
+    for name in ("intake", "post_register"):
+        assert recorded.count((name, "COMPLETED")) == len(reference["registers"]), (name, recorded)
 
     # Run again: nothing new, no cluster needed. An agent sends a file twice: a duplicate file,
     # this time on a LocalCluster of one worker process that the night starts and stops itself.
@@ -187,3 +206,11 @@ def test_a_worker_on_another_database_is_refused(pg_url: str, tmp_path: Path) ->
             with pytest.raises(NotTheRunsDatabase, match=r"give every worker the run's rkc\.yaml"):
                 elsewhere.check(conn)
     engine.dispose()
+
+
+def test_the_local_cluster_s_workers_are_told_the_flow_s_prefect_server(harness) -> None:
+    # Without it a worker process of a night on Prefect's temporary server started a temporary
+    # server of its own (~10–25 s) and recorded the night's task runs there.
+    from prefect.settings import PREFECT_API_URL
+
+    assert local_cluster_options(2)["env"] == {"PREFECT_API_URL": PREFECT_API_URL.value()}
