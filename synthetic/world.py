@@ -24,6 +24,7 @@ from synthetic._text import arr, encode_lines, join, money, nums, pick, where, z
 ACCOUNT_LIMIT = 8_000_000_000
 IPD_SHARE = 0.3  # share of accounts whose ПД carry a ГИС ЖКХ ИПД as their УИП
 OLD_PERIOD_SHARE = 0.15  # share of accounts that still have an unpaid ПД of the month before
+CHARGES_SLICE = 1 << 20  # service lines written to charges.csv at a time
 _ELS_LETTERS = "АБВГДЕЖИКЛМНПРСТ"
 
 
@@ -202,11 +203,18 @@ def write_suppliers(path: Path, suppliers: pd.DataFrame) -> None:
 
 def write_charges(path: Path, world: World, *, encoding: str, decimal: str) -> None:
     """``charges.csv``: one row per service line, ``uip;account;period;supplier_inn;service;amount;payer;address``."""
-    d = pa.array(world.line_doc)
-    a = pa.array(world.doc_acc[world.line_doc])
-    inns = pick(world.suppliers["inn"].tolist(), world.line_supplier)
-    period = where(world.doc_old[world.line_doc], world.old_period.strftime("%Y-%m"), world.period.strftime("%Y-%m"))
-    body = join([world.doc_uip.take(d), world.account_raw.take(a), period, inns, world.line_service,
-                 money(world.line_amount, decimal), world.payer.take(a), world.address.take(a)], ";")  # fmt: skip
     header = "uip;account;period;supplier_inn;service;amount;payer;address\n".encode(encoding)
-    path.write_bytes(header + encode_lines(body, encoding))
+    with path.open("wb") as out:
+        out.write(header)
+        # A slice of lines at a time: an Arrow string array holds at most 2 GiB, and 3M accounts'
+        # export is ~2.5 GB.
+        for start in range(0, len(world.line_doc), CHARGES_SLICE):
+            lines = slice(start, start + CHARGES_SLICE)
+            doc = world.line_doc[lines]
+            d, a = pa.array(doc), pa.array(world.doc_acc[doc])
+            period = where(world.doc_old[doc], world.old_period.strftime("%Y-%m"), world.period.strftime("%Y-%m"))
+            body = join([world.doc_uip.take(d), world.account_raw.take(a), period,
+                         pick(world.suppliers["inn"].tolist(), world.line_supplier[lines]),
+                         world.line_service[lines], money(world.line_amount[lines], decimal),
+                         world.payer.take(a), world.address.take(a)], ";")  # fmt: skip
+            out.write(encode_lines(body, encoding))
