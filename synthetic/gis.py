@@ -30,6 +30,7 @@ _NS = (
     'xmlns:ob="http://dom.gosuslugi.ru/schema/integration/organizations-base/"'
 )
 FIRST_LINE = 3
+GIS_SLICE = 1 << 19  # notifications written at a time
 
 
 def _recipients(world: World) -> np.ndarray:
@@ -58,12 +59,33 @@ def _recipient_xml(world: World) -> list[str]:
 
 def write_gis(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_day: date,
               rng: np.random.Generator, register_no: str) -> RegisterFile:  # fmt: skip
-    """Write the ГИС ЖКХ notifications of ``rows`` (payments of known ПД only)."""
-    n = len(rows)
+    """Write the ГИС ЖКХ notifications of ``rows`` (payments of known ПД only), a slice of them at a
+    time: an Arrow string array holds at most 2 GiB, and 10M payments' file is ~2.9 GB."""
+    if (plan.doc[rows] < 0).any():
+        raise ValueError("ГИС ЖКХ notifications need a ПД: unknown-account payments go to other channels")
+    guid_head = f"{int(rng.integers(0, 2**32)):08x}-{op_day:%m%d}-4{op_day:%y}0-8000-"
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<pay:importNotificationsOfOrderExecutionRequest {_NS} base:version="10.0.1.1" Id="request-{register_no}">\n'
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        out.write(head.encode())
+        for first in range(0, len(rows), GIS_SLICE):
+            part = rows[first : first + GIS_SLICE]
+            numbers = np.arange(first + 1, first + len(part) + 1)
+            out.write(encode_lines(arr(_notifications(plan, world, part, numbers, op_day, guid_head))))
+        out.write(b"</pay:importNotificationsOfOrderExecutionRequest>\n")
+    total = int(plan.amount[rows].sum())
+    return RegisterFile(path, "gis", "gis_xml", rows, FIRST_LINE, total, 0, register_no, op_day, None, {})
+
+
+def _notifications(plan: Plan, world: World, rows: np.ndarray, numbers: np.ndarray, op_day: date,
+                   guid_head: str) -> pa.Array:
+    """One ``NotificationOfOrderExecutionType`` element a payment of ``rows``, its transport GUID
+    ending in ``numbers``."""
     idx = pa.array(rows)
     doc = plan.doc[rows]
-    if (doc < 0).any():
-        raise ValueError("ГИС ЖКХ notifications need a ПД: unknown-account payments go to other channels")
     uip = world.doc_uip.take(pa.array(doc))
     els = world.els.take(pa.array(world.doc_acc[doc]))
     has_ipd = np.asarray(els.to_numpy(zero_copy_only=False)) != ""
@@ -77,20 +99,11 @@ def write_gis(path: Path, plan: Plan, rows: np.ndarray, world: World, *, op_day:
                        names.MONTHS_GENITIVE[world.period.month - 1])  # fmt: skip
     purpose = join(["Оплата ЖКУ за ", month_name, " ", year, ", ЛС ", plan.account_raw.take(idx)], "")
     recipient = pick(_recipient_xml(world), _recipients(world)[doc])
-    guid_head = f"{int(rng.integers(0, 2**32)):08x}-{op_day:%m%d}-4{op_day:%y}0-8000-"
-    notes = join([
+    return join([
         "<pay:NotificationOfOrderExecutionType><pb:SupplierInfo><pb:SupplierName>", plan.payer.take(idx),
         "</pb:SupplierName></pb:SupplierInfo>", recipient, "<pb:OrderInfo><pb:OrderID>",
         pa.array(plan.op[rows].tolist()), "</pb:OrderID><pb:OrderDate>", op_day.isoformat(),
         "</pb:OrderDate><pb:Amount>", nums(plan.amount[rows]), "</pb:Amount><pb:PaymentPurpose>", purpose,
         "</pb:PaymentPurpose>", where(has_ipd, by_ipd, by_account), "</pb:OrderInfo><base:TransportGUID>",
-        guid_head, zfill(np.arange(1, n + 1), 12), "</base:TransportGUID></pay:NotificationOfOrderExecutionType>",
+        guid_head, zfill(numbers, 12), "</base:TransportGUID></pay:NotificationOfOrderExecutionType>",
     ], "")  # fmt: skip
-    head = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<pay:importNotificationsOfOrderExecutionRequest {_NS} base:version="10.0.1.1" Id="request-{register_no}">\n'
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(head.encode() + encode_lines(arr(notes)) + b"</pay:importNotificationsOfOrderExecutionRequest>\n")
-    total = int(plan.amount[rows].sum())
-    return RegisterFile(path, "gis", "gis_xml", rows, FIRST_LINE, total, 0, register_no, op_day, None, {})
