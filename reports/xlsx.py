@@ -1,11 +1,13 @@
 """XLSX for accountants: openpyxl write-only workbooks whose data rows are serialised vectorized.
 
-openpyxl (write-only mode) builds each workbook's skeleton: the styles, sheet views with the
-frozen header, column widths, the autofilter and its defined name. Its per-cell Python path costs
-4–8 µs a cell, so 50,000 discrepancies of 16 columns would take most of the 5 s budget alone; the
-data rows are therefore rendered column by column with pyarrow compute into SpreadsheetML and
-spliced into the sheet parts openpyxl wrote (``<sheetData/>``), with the style ids openpyxl
-registered for them. The output is an ordinary workbook (Excel, LibreOffice, openpyxl, calamine).
+openpyxl (write-only mode) builds the workbook's skeleton: the styles, sheet views with the
+frozen header, column widths, the autofilter and its defined name — once per shape of workbook,
+its widths and filter ranges then filled in per workbook (``reports.xlsx_skeleton``). Its
+per-cell Python path costs 4–8 µs a cell, so 50,000 discrepancies of 16 columns would take most
+of the 5 s budget alone; the data rows are therefore rendered column by column with pyarrow
+compute into SpreadsheetML and spliced into the sheet parts openpyxl wrote (``<sheetData/>``),
+with the style ids openpyxl registered for them. The output is an ordinary workbook (Excel,
+LibreOffice, openpyxl, calamine).
 
 Cell rules, decided once for every report:
 
