@@ -243,11 +243,23 @@ def by_method(methods: Sequence[object] | pd.Series, amounts: Sequence[int] | pd
     """Payments and kopecks per method (``BY_METHOD_COLUMNS``), in the order of ``PaymentMethod``
     with payments stored without a method (None) last; only the methods present. The amounts sum
     to ``sum(amounts)``: every payment is in exactly one row."""
-    frame = pd.DataFrame({"method": pd.Series(methods, dtype=object).to_numpy(),
-                          "amount": np.asarray(amounts, dtype=np.int64)})  # fmt: skip
-    frame["method"] = frame["method"].where(frame["method"].notna(), None)
-    grouped = frame.groupby("method", dropna=False, sort=False)["amount"].agg(["size", "sum"]).reset_index()
-    grouped.columns = ["method", "payments", "amount"]
+    # Codes by first appearance, counted and summed in NumPy: a group's methods are few, and turning
+    # every payment's method into a Python object for a groupby cost ~0.5 µs a payment (statements).
+    values = methods if isinstance(methods, pd.Series) else pd.Series(list(methods), dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing (None, NaN, NA): -1
+    kopecks = np.asarray(amounts, dtype=np.int64)
+    if len(kopecks) != len(codes):
+        raise ValueError(f"{len(codes)} methods for {len(kopecks)} amounts")
+    names: list[object] = list(uniques)
+    counts = np.bincount(codes[codes >= 0], minlength=len(names)).astype(np.int64)
+    sums = np.zeros(len(names), dtype=np.int64)
+    np.add.at(sums, codes[codes >= 0], kopecks[codes >= 0])  # integer kopecks: never through float
+    missing = codes < 0
+    if missing.any():
+        names.append(None)
+        counts = np.append(counts, np.int64(missing.sum()))
+        sums = np.append(sums, kopecks[missing].sum(dtype=np.int64))
+    grouped = pd.DataFrame({"method": pd.Series(names, dtype=object), "payments": counts, "amount": sums})
     return order_methods(grouped)
 
 

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from domain.money import NBSP
 from domain.money_vec import format_column
-from reports.xlsx import Col, concat_utf8, strings
+from reports.xlsx import Col, concat_utf8, date_days, strings
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
@@ -44,7 +44,7 @@ def date_text(values: pd.Series, fmt: str = "%d.%m.%Y") -> np.ndarray:
     """Dates (date objects, ISO text or datetimes) as ``DD.MM.YYYY``; missing become "".
 
     Formats each distinct date once: a night or a month has few of them."""
-    d = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+    d = pd.Series(date_days(values))
     codes, uniques = pd.factorize(d)
     labels = np.append(pd.DatetimeIndex(uniques).strftime(fmt).to_numpy(dtype=object), "")
     return labels[np.where(codes < 0, len(labels) - 1, codes)]

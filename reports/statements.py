@@ -283,7 +283,7 @@ def _by_method(payments: pd.DataFrame) -> list[tuple[str, int, int]]:
     if payments.empty:
         return []
     method = payments["method"] if "method" in payments.columns else pd.Series(None, index=payments.index)
-    rows = by_method(method.astype(object).where(method.notna(), None), payments["amount"].to_numpy())
+    rows = by_method(method, payments["amount"].to_numpy())  # missing methods: by_method's None row
     return [(label_ru(r.method), int(r.payments), int(r.amount)) for r in rows.itertuples(index=False)]
 
 

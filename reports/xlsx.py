@@ -1,11 +1,13 @@
 """XLSX for accountants: openpyxl write-only workbooks whose data rows are serialised vectorized.
 
-openpyxl (write-only mode) builds each workbook's skeleton: the styles, sheet views with the
-frozen header, column widths, the autofilter and its defined name. Its per-cell Python path costs
-4–8 µs a cell, so 50,000 discrepancies of 16 columns would take most of the 5 s budget alone; the
-data rows are therefore rendered column by column with pyarrow compute into SpreadsheetML and
-spliced into the sheet parts openpyxl wrote (``<sheetData/>``), with the style ids openpyxl
-registered for them. The output is an ordinary workbook (Excel, LibreOffice, openpyxl, calamine).
+openpyxl (write-only mode) builds the workbook's skeleton: the styles, sheet views with the
+frozen header, column widths, the autofilter and its defined name — once per shape of workbook,
+its widths and filter ranges then filled in per workbook (``reports.xlsx_skeleton``). Its
+per-cell Python path costs 4–8 µs a cell, so 50,000 discrepancies of 16 columns would take most
+of the 5 s budget alone; the data rows are therefore rendered column by column with pyarrow
+compute into SpreadsheetML and spliced into the sheet parts openpyxl wrote (``<sheetData/>``),
+with the style ids openpyxl registered for them. The output is an ordinary workbook (Excel,
+LibreOffice, openpyxl, calamine).
 
 Cell rules, decided once for every report:
 
@@ -30,31 +32,25 @@ header row repeated on every page, and the tail rows (Итого) in bold on scr
 
 from __future__ import annotations
 
-import copy
 import os
 import re
+import time
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.money_vec import format_column
 from reports.cells import fit_cells, guarded, text_buffers
+from reports.xlsx_skeleton import Styles, filled, skeleton
 
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "DD.MM.YYYY"
-TEXT_FORMAT = "@"
 _ILLEGAL_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 # Bytes of UTF-8 text that make ``_escape`` run its regular expression: the C0 controls XML 1.0
 # forbids, and 0xEF, the lead byte of U+FFFE and U+FFFF (other characters that start with it just
@@ -94,40 +90,6 @@ def sheet_title(text: str, fallback: str) -> str:
     ``text`` with those characters replaced by ``-`` if that fits, else ``fallback``."""
     cleaned = re.sub(r"[\[\]:*?/\\]", "-", text).strip("'")
     return cleaned if 0 < len(cleaned) <= 31 else fallback[:31]
-
-
-class _Styles:
-    """Style ids registered with the workbook through openpyxl (cellXfs indices in styles.xml)."""
-
-    def __init__(self, ws: object) -> None:
-        def sid(**attrs: object) -> int:
-            cell = WriteOnlyCell(ws)
-            for key, value in attrs.items():
-                setattr(cell, key, value)
-            return int(cell.style_id)
-
-        self.header = sid(font=Font(bold=True), alignment=Alignment(wrap_text=True, vertical="top"))
-        self.text = 0
-        self.quoted = sid(quotePrefix=True)
-        self.money = sid(number_format=MONEY_FORMAT)
-        self.date = sid(number_format=DATE_FORMAT)
-        self.input = sid(number_format=TEXT_FORMAT)
-        self.int = 0
-        # The same, bold: the tail rows (Итого).
-        bold = Font(bold=True)
-        self.bold_text = sid(font=bold)
-        self.bold_quoted = sid(font=bold, quotePrefix=True)
-        self.bold_money = sid(font=bold, number_format=MONEY_FORMAT)
-        self.bold_date = sid(font=bold, number_format=DATE_FORMAT)
-        self.bold_input = sid(font=bold, number_format=TEXT_FORMAT)
-        self.bold_int = self.bold_text
-
-    def emboldened(self) -> _Styles:
-        """These styles with the bold ones in place of the plain: for the tail rows."""
-        bold = copy.copy(self)
-        for name in ("text", "quoted", "money", "date", "input", "int"):
-            setattr(bold, name, getattr(self, f"bold_{name}"))
-        return bold
 
 
 def _array(values: object) -> pa.Array:
@@ -181,15 +143,31 @@ def kopecks_text(values: pd.Series, decimal: str = ".") -> pa.Array:
     return format_column(values, decimal=decimal)
 
 
+def date_days(values: pd.Series) -> np.ndarray:
+    """Dates (ISO text, date objects or datetimes) as ``datetime64[D]``; NaT where missing or not a date.
+
+    ``pd.to_datetime`` guesses the format on every call (~3 ms, a few hundred calls a group of
+    suppliers): ISO ``YYYY-MM-DD`` text, what the movements hold, is parsed by Arrow instead, and
+    anything else (times, other formats, impossible dates) takes pandas' path as before."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        try:
+            text = strings(values)
+            if pc.all(pc.equal(pc.utf8_length(text), 10)).as_py() is not False:
+                return text.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            pass  # not ISO dates throughout: pandas decides, as it always did
+    return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").to_numpy("datetime64[D]")
+
+
 def _date_serials(values: pd.Series) -> pa.Array:
-    d = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").to_numpy("datetime64[D]")
+    d = date_days(values)
     nat = np.isnat(d)
     serial = (d - _EPOCH).astype(np.int64)
     out = pa.array(serial).cast(pa.string())
     return pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), out)
 
 
-def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: _Styles) -> pa.Array:
+def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: Styles) -> pa.Array:
     """SpreadsheetML ``<c>`` elements for one column ("" where the cell is empty)."""
     n = len(refs)
     if col.kind == "input":
@@ -239,7 +217,7 @@ def _widths(spec: SheetSpec) -> list[float]:
     ]
 
 
-def _render(spec: SheetSpec, st: _Styles) -> Iterator[bytes]:
+def _render(spec: SheetSpec, st: Styles) -> Iterator[bytes]:
     """The sheet's ``<row>`` elements (header, body, tail) as UTF-8, ``RENDER_SLICE`` rows at a time."""
     header = "".join(
         f'<c r="{get_column_letter(i)}1" s="{st.header}" t="inlineStr"><is><t>{_xml_text(c.header)}</t></is></c>'
@@ -306,51 +284,34 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec], max_rows: int = MAX_
     """Write ``sheets`` to ``path`` (atomically: a temporary file is renamed into place); a sheet
     longer than ``max_rows`` continues on further sheets (``split_sheet``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(write_only=True)
-    made = []
-    styles: _Styles | None = None
-    for spec in (part for whole in sheets for part in split_sheet(whole, max_rows)):
-        ws = wb.create_sheet(spec.title)
-        if styles is None:
-            styles = _Styles(ws)
-        for i, width in enumerate(_widths(spec), 1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = "A2"
-        _print_setup(ws)
-        last = get_column_letter(len(spec.columns))
-        ws.auto_filter.ref = f"A1:{last}{1 + len(spec.body)}"
-        made.append((ws, spec))
-    skeleton = path.with_name(path.name + ".skeleton")
+    specs = [part for whole in sheets for part in split_sheet(whole, max_rows)]
+    bones = skeleton([(spec.title, len(spec.columns)) for spec in specs])
+    widths = [_widths(spec) for spec in specs]
+    last_rows = [1 + len(spec.body) for spec in specs]
+    sheet_at = {name: k for k, name in enumerate(bones.sheet_parts)}
+    now = datetime.now(UTC)
+    stamp = time.localtime(now.timestamp())[:6]  # zip entries' time, as a fresh save would have it
     final_tmp = path.with_name(path.name + ".tmp")
     try:
-        wb.save(skeleton)
-        parts = {ws.path.lstrip("/"): spec for ws, spec in made}  # ids are assigned on save
-        with zipfile.ZipFile(skeleton) as src, zipfile.ZipFile(
-            final_tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1  # 3× faster than the default, ~15 % larger
+        with zipfile.ZipFile(
+            final_tmp,
+            "w",
+            zipfile.ZIP_DEFLATED,
+            compresslevel=1,  # 3× faster than the default, ~15 % larger
         ) as dst:
-            for item in src.infolist():
-                data = src.read(item.filename)
-                part = parts.get(item.filename)
-                if part is None:
-                    dst.writestr(item, data)
+            for name, item, data in bones.parts:
+                k = sheet_at.get(name)
+                part = filled(data, name, k, widths, last_rows, now)
+                if k is None:
+                    info = zipfile.ZipInfo(name, date_time=stamp)
+                    info.compress_type, info.external_attr = item.compress_type, item.external_attr
+                    dst.writestr(info, part)
                     continue
-                _splice(dst, item.filename, data.decode("utf-8"), part, _render(part, styles))
+                _splice(dst, name, part.decode("utf-8"), specs[k], _render(specs[k], bones.styles))
         os.replace(final_tmp, path)
     finally:
-        skeleton.unlink(missing_ok=True)
         final_tmp.unlink(missing_ok=True)
     return path
-
-
-def _print_setup(ws: object) -> None:
-    """Landscape, one page wide however many pages long, the header row on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = "1:1"
-    ws.print_options.gridLines = True  # the cells have no borders of their own
 
 
 def _splice(dst: zipfile.ZipFile, name: str, xml: str, spec: SheetSpec, rows: Iterator[bytes]) -> None:

@@ -118,6 +118,22 @@ def test_by_method_orders_methods_and_puts_the_not_stated_last() -> None:
     ]
 
 
+
+def test_by_method_reads_arrow_text_as_it_reads_a_list() -> None:
+    """The statements hand over the movements' Arrow-backed column, missing methods as NA."""
+    values = ["zz", "qr", None, "aa", "qr", None, "zz", "cashier"]
+    amounts = [10**15, 7, 3, -5, 11, 13, 17, 19]
+    arrow = by_method(pd.Series(values, dtype="string[pyarrow]"), amounts)
+    assert arrow.to_dict("records") == by_method(values, amounts).to_dict("records")
+    assert arrow.to_dict("records") == [
+        {"method": "cashier", "payments": 1, "amount": 19},
+        {"method": "qr", "payments": 2, "amount": 18},
+        {"method": "zz", "payments": 2, "amount": 10**15 + 17},  # unknown codes: first seen first
+        {"method": "aa", "payments": 1, "amount": -5},
+        {"method": None, "payments": 2, "amount": 16},
+    ]
+    assert arrow["amount"].dtype == np.int64
+
 RAW = st.sampled_from(["SBOL", "sbol", "5230099V", "60234118", "KIOSK", "", None, "СБОЛ", "123"])
 
 
