@@ -12,6 +12,8 @@ from alembic.migration import MigrationContext
 from sql.engine import migrate
 from sql.models import Base
 
+pytestmark = pytest.mark.alembic  # these test the migrations: a fresh Alembic run per test, no template
+
 
 def test_migrated_schema_matches_the_models(engine: sa.Engine) -> None:
     migrate(engine)
