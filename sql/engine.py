@@ -72,9 +72,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     One call at a time per process: two flows started in threads of one process (two nights at
     once) otherwise both install and remove Alembic's global ``context`` and one fails. A database
     already at the newest revision is left alone after one read of its revision: every flow and
-    writing command calls this at its start, and Alembic's upgrade costs a third of a second of CPU
-    even when it has nothing to do. The read is under the lock too, so a thread that waited for
-    another's upgrade sees its result and does not upgrade again."""
+    writing command calls this at its start, and Alembic's upgrade costs ~0.05 s of CPU even when
+    it has nothing to do (docs/PERFORMANCE.md, session 15). The read is under the lock too, so a
+    thread that waited for another's upgrade sees its result and does not upgrade again."""
     from alembic import command
 
     with _MIGRATING:

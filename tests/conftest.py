@@ -144,7 +144,7 @@ def _empty_all(engine: sa.Engine) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head by Alembic once per test worker, for ``db_url`` to copy: a
-    migration costs a third of a second of CPU and hundreds of tests each want a fresh database."""
+    fresh migration costs ~0.45 s of CPU, a copy under a millisecond, and ~280 tests each want one."""
     path = tmp_path_factory.mktemp("sqlite-template") / "rkc.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
