@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,10 +70,16 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to ``revision`` (the newest by default).
 
     One call at a time per process: two flows started in threads of one process (two nights at
-    once) otherwise both install and remove Alembic's global ``context`` and one fails."""
+    once) otherwise both install and remove Alembic's global ``context`` and one fails. A database
+    already at the newest revision is left alone after one read of its revision: every flow and
+    writing command calls this at its start, and Alembic's upgrade costs ~0.05 s of CPU even when
+    it has nothing to do (docs/PERFORMANCE.md, session 15). The read is under the lock too, so a
+    thread that waited for another's upgrade sees its result and does not upgrade again."""
     from alembic import command
 
     with _MIGRATING:
+        if revision == "head" and schema_revision(engine) == head_revision():
+            return
         command.upgrade(alembic_config(engine), revision)
 
 
@@ -84,6 +91,7 @@ def schema_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@cache  # the scripts do not change under a running process; reading them costs milliseconds a call
 def head_revision() -> str:
     """The newest revision of this checkout's migrations."""
     from alembic.script import ScriptDirectory

@@ -126,6 +126,7 @@ def test_a_partition_refuses_edits_like_the_table(pg: sa.Engine) -> None:
                 conn.execute(sa.text(edit.format(t=table)))
 
 
+@pytest.mark.alembic  # a test of the migration: its database migrated by Alembic, not copied
 def test_the_migration_moves_a_populated_ledger_in_and_out(engine: sa.Engine) -> None:
     _post(engine, ["2025-11-03", "2026-01-31"])
     with engine.connect() as conn:

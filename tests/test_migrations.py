@@ -12,6 +12,8 @@ from alembic.migration import MigrationContext
 from sql.engine import migrate
 from sql.models import Base
 
+pytestmark = pytest.mark.alembic  # these test the migrations: a fresh Alembic run per test, no template
+
 
 def test_migrated_schema_matches_the_models(engine: sa.Engine) -> None:
     migrate(engine)
@@ -306,3 +308,28 @@ def test_posting_partitions_come_and_go_and_keep_the_ledger_append_only(engine: 
         ]
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM ledger_posting"))
+
+
+def test_migrate_reads_a_schema_at_head_and_upgrades_one_behind(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``migrate`` skips Alembic's upgrade on a database already at head (every flow calls it at its
+    start), and still upgrades a database a revision behind, or one with no schema yet."""
+    from alembic import command
+
+    from sql.engine import alembic_config, head_revision, schema_revision
+
+    command.downgrade(alembic_config(engine), "base")
+    upgrades: list[str] = []
+    real_upgrade = command.upgrade
+    monkeypatch.setattr(command, "upgrade", lambda config, rev: (upgrades.append(rev), real_upgrade(config, rev)))
+    migrate(engine)  # from nothing
+    assert upgrades == ["head"] and schema_revision(engine) == head_revision()
+    migrate(engine)  # at head: one read, no upgrade
+    assert upgrades == ["head"]
+    command.downgrade(alembic_config(engine), "-1")
+    assert schema_revision(engine) != head_revision()
+    migrate(engine)  # one behind: upgraded
+    assert upgrades == ["head", "head"] and schema_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
