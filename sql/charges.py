@@ -201,7 +201,7 @@ def _documents(documents: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     doc = items["doc"].to_numpy(dtype=np.int64)
     docs["total"] = _sums(doc, items, len(docs))
     docs["address_key"] = normalize_address(docs["address"]).to_numpy(dtype=object)
-    docs["content_hash"] = document_hashes(docs, doc, items)
+    docs["content_hash"] = document_hashes(docs, doc, items).to_pandas().array  # Arrow text, as pandas stores it
     return docs
 
 
