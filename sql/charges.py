@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.chargeversions import document_hashes
-from domain.nearmiss import normalize_address
+from domain.nearmiss import normalized_addresses
 from domain.records import LineError, Supplier
 from sql.bulk import bulk_insert, staged
 from sql.corrections import HeldCorrections, held_corrections
@@ -200,8 +200,10 @@ def _documents(documents: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     docs = documents[["uip", "account", "account_raw", "period", "payer", "address", "els"]].copy()
     doc = items["doc"].to_numpy(dtype=np.int64)
     docs["total"] = _sums(doc, items, len(docs))
-    docs["address_key"] = normalize_address(docs["address"]).to_numpy(dtype=object)
-    docs["content_hash"] = document_hashes(docs, doc, items).to_pandas().array  # Arrow text, as pandas stores it
+    # kept as Arrow text (pandas ``str``): a million Python strings made only to be converted back were
+    # ~100 MB each of the import's peak
+    docs["address_key"] = normalized_addresses(docs["address"]).to_pandas().array
+    docs["content_hash"] = document_hashes(docs, doc, items).to_pandas().array
     return docs
 
 
