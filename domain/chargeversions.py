@@ -15,6 +15,7 @@ one hash per ПД.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 
 import numpy as np
@@ -52,33 +53,55 @@ def content_hashes(lines: pd.DataFrame) -> pd.Series:
     first = np.full(len(encoded.dictionary), -1, dtype=np.int64)
     first[doc[::-1]] = np.arange(len(doc) - 1, -1, -1)  # each ПД's first line: its header
     headers = lines.iloc[first]
-    digests = document_hashes(headers, doc, lines)
+    digests = document_hashes(headers, doc, lines).to_pylist()
     index = pd.Index(encoded.dictionary.to_pylist(), name="uip", dtype=object)
     return pd.Series(digests, index=index, dtype=object, name="content_hash")
 
 
-def document_hashes(headers: pd.DataFrame, doc: np.ndarray, lines: pd.DataFrame) -> list[str]:
+def document_hashes(
+    headers: pd.DataFrame, doc: np.ndarray, lines: pd.DataFrame, chunk: int = HASH_CHUNK
+) -> pa.LargeStringArray:
     """SHA-256 (hex) of each ПД's canonical content, one per row of ``headers`` (``HEADER_FIELDS``,
     optionally ``els``); ``lines`` holds ``LINE_FIELDS`` per service line, ``doc`` its row of
-    ``headers``. The compact form of ``content_hashes``: the header is not repeated per line."""
-    line_text = pc.binary_join_element_wise(
-        *[_text(lines[c]) for c in LINE_FIELDS], FIELD_SEP,
-        null_handling="replace"
-    )
+    ``headers``. The compact form of ``content_hashes``: the header is not repeated per line.
+
+    Built ``chunk`` ПД at a time: the lines are put in ПД order once (a stable sort of integers),
+    then each chunk's lines are spelled out, sorted and joined. Building every line's text and a
+    sorted copy of it at once held ~550 MB for 1M ПД (docs/PERFORMANCE.md, «Session 15»).
+    Returns Arrow text, not a Python string per ПД.
+    """
+    if chunk < 1:
+        raise ValueError(f"chunk must be positive, not {chunk}")
+    count = len(headers)
+    doc = np.asarray(doc, dtype=np.int64)
+    by_doc = np.argsort(doc, kind="stable")
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(doc, minlength=count), out=offsets[1:])
+    fields = lines[list(LINE_FIELDS)]
+    parts: list[bytes] = []
+    for start in range(0, count, chunk):
+        stop = min(start + chunk, count)
+        rows = by_doc[offsets[start] : offsets[stop]]
+        parts.append(_chunk_digests(headers.iloc[start:stop], doc[rows] - start, fields.iloc[rows],
+                                    offsets[start : stop + 1] - offsets[start]))  # fmt: skip
+    hexes = binascii.hexlify(b"".join(parts))
+    width = 2 * hashlib.sha256().digest_size
+    positions = pa.py_buffer(np.arange(0, count * width + 1, width, dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(count, positions, pa.py_buffer(hexes))
+
+
+def _chunk_digests(headers: pd.DataFrame, doc: np.ndarray, lines: pd.DataFrame, offsets: np.ndarray) -> bytes:
+    """The SHA-256 digests (32 bytes each, concatenated) of the ПД of ``headers``; ``lines`` are
+    theirs in ПД order, ``doc`` their row of ``headers``, ``offsets`` where each ПД's lines start."""
+    line_text = pc.binary_join_element_wise(*[_text(lines[c]) for c in LINE_FIELDS], FIELD_SEP,
+                                            null_handling="replace")  # fmt: skip
     order = pc.sort_indices(pa.table({"doc": doc, "line": line_text}), sort_keys=[("doc", "ascending"),
-                                                                              ("line", "ascending")]).to_numpy()
-    counts = np.bincount(doc, minlength=len(headers))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    grouped = pa.LargeListArray.from_arrays(pa.array(offsets), line_text.take(pa.array(order)))
-    del line_text, order
+                                                                              ("line", "ascending")])  # fmt: skip
+    grouped = pa.LargeListArray.from_arrays(pa.array(offsets), line_text.take(order))
     head = pc.binary_join_element_wise(*[_text(headers[c]) for c in HEADER_FIELDS], FIELD_SEP, null_handling="replace")
     if "els" in headers.columns:  # optional: appended only where present
         els = _text(headers["els"])
         present = pc.fill_null(pc.not_equal(els, ""), False)
         head = pc.if_else(present, pc.binary_join_element_wise(head, els, FIELD_SEP), head)
-    digests: list[str] = []
-    for start in range(0, len(headers), HASH_CHUNK):  # the canonical texts a chunk at a time: a few MB, not ~1 GB
-        body = pc.binary_join(grouped.slice(start, HASH_CHUNK), LINE_SEP)
-        canonical = pc.binary_join_element_wise(head.slice(start, HASH_CHUNK), body, LINE_SEP).cast(pa.large_binary())
-        digests += [hashlib.sha256(text).hexdigest() for text in canonical.to_pylist()]  # one hash per ПД
-    return digests
+    canonical = pc.binary_join_element_wise(head, pc.binary_join(grouped, LINE_SEP), LINE_SEP).cast(pa.large_binary())
+    return b"".join(hashlib.sha256(text).digest() for text in canonical.to_pylist())  # one hash per ПД

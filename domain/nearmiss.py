@@ -43,6 +43,12 @@ def normalize_address(addresses: pd.Series) -> pd.Series:
     look-around and its ``\\b`` is ASCII-only, so place-type words are cut as whole space-delimited
     tokens, with every space doubled first so that neighbouring tokens do not share one.
     """
+    return pd.Series(normalized_addresses(addresses).to_pylist(), index=getattr(addresses, "index", None), dtype=object)
+
+
+def normalized_addresses(addresses: pd.Series) -> pa.Array:
+    """``normalize_address`` as Arrow text, for a caller that stores the keys rather than compares
+    them: a million ПД's keys as Python strings held ~100 MB more during the charges import."""
     s = to_arrow(addresses)
     s = pc.replace_substring(pc.utf8_upper(pc.fill_null(s, "")), "Ё", "Е")
     s = pc.replace_substring_regex(s, r"(\pL)(\pN)", r"\1 \2")  # "12А" and "Д5" are two tokens
@@ -51,8 +57,7 @@ def normalize_address(addresses: pd.Series) -> pd.Series:
     pad = pa.scalar("  ", pa.large_string())
     s = pc.binary_join_element_wise(pad, s, pad, pa.scalar("", pa.large_string()))
     s = pc.replace_substring_regex(s, _ADDRESS_NOISE, " ")
-    s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r" +", " "))
-    return pd.Series(s.to_pylist(), index=getattr(addresses, "index", None), dtype=object)
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r" +", " "))
 
 
 def _docs_at(docs: pd.DataFrame, addresses: pd.Series, wanted: pd.Index) -> pd.DataFrame:

@@ -7,20 +7,25 @@ their foreign keys already known instead of being read back.
 from __future__ import annotations
 
 import io
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from psycopg.copy import QueuedLibpqWriter
+from psycopg.abc import Buffer
+from psycopg.copy import LibpqWriter
 from sqlalchemy import Connection, text
 
 from sql.engine import is_postgres
 
 COPY_BATCH_ROWS = 50_000  # rows formatted per CSV batch while the previous one is sent
+COPY_AHEAD = 2  # formatted batches that may wait for the sender: the formatter stays this far ahead at most
 POSTING_LOCK = 0x726B63  # "rkc": the advisory lock of ledger writers on PostgreSQL (see lock_ledger)
 ALLOCATION_LOCK = 0x726B64  # serialises id reservations, which concurrent register postings make
 
@@ -89,7 +94,7 @@ def bulk_insert(
         driver = conn.connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             statement = f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+            with cursor.copy(statement, writer=AheadWriter(cursor)) as copy:
                 for batch in _batches(arrow, order):
                     buffer = io.BytesIO()
                     pacsv.write_csv(batch, buffer, options)
@@ -99,6 +104,51 @@ def bulk_insert(
     statement = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})")  # noqa: S608
     conn.execute(statement, _records(frame[cols]))
     return len(frame)
+
+
+class AheadWriter(LibpqWriter):
+    """COPY data sent by a thread of its own while the caller formats the next batch, the caller
+    at most ``COPY_AHEAD`` batches ahead.
+
+    psycopg's ``QueuedLibpqWriter`` does the same with a queue of up to 1,024 slices of 128 KB:
+    when the server is slower than the formatting, ~128 MB of CSV (and the batches the slices
+    keep alive) waited in memory, part of the charges import's peak (docs/PERFORMANCE.md,
+    «Session 15: charges import»).
+    """
+
+    def __init__(self, cursor: Any) -> None:
+        super().__init__(cursor)
+        self._waiting: queue.Queue[Buffer | None] = queue.Queue(maxsize=COPY_AHEAD)
+        self._sender: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def write(self, data: Buffer) -> None:
+        """Hand ``data`` to the sending thread; blocks while ``COPY_AHEAD`` buffers wait."""
+        if self._sender is None:
+            self._sender = threading.Thread(target=self._send, name="copy-sender", daemon=True)
+            self._sender.start()
+        if self._error is not None:
+            raise self._error
+        self._waiting.put(data)
+
+    def _send(self) -> None:
+        try:
+            while (data := self._waiting.get()) is not None:
+                super().write(data)
+        except BaseException as error:  # any: re-raised in the caller's thread
+            self._error = error
+            while self._waiting.get() is not None:  # keep taking, or the caller's put would block forever
+                pass
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        """Send what waits, then end the COPY (or abort it with ``exc``)."""
+        self._waiting.put(None)
+        if self._sender is not None:
+            self._sender.join()
+            self._sender = None
+        if self._error is not None:
+            raise self._error
+        super().finish(exc)
 
 
 @contextmanager

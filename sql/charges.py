@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.chargeversions import document_hashes
-from domain.nearmiss import normalize_address
+from domain.nearmiss import normalized_addresses
 from domain.records import LineError, Supplier
 from sql.bulk import bulk_insert, staged
 from sql.corrections import HeldCorrections, held_corrections
@@ -200,8 +200,10 @@ def _documents(documents: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     docs = documents[["uip", "account", "account_raw", "period", "payer", "address", "els"]].copy()
     doc = items["doc"].to_numpy(dtype=np.int64)
     docs["total"] = _sums(doc, items, len(docs))
-    docs["address_key"] = normalize_address(docs["address"]).to_numpy(dtype=object)
-    docs["content_hash"] = document_hashes(docs, doc, items)
+    # kept as Arrow text (pandas ``str``): a million Python strings made only to be converted back were
+    # ~100 MB each of the import's peak
+    docs["address_key"] = normalized_addresses(docs["address"]).to_pandas().array
+    docs["content_hash"] = document_hashes(docs, doc, items).to_pandas().array
     return docs
 
 
@@ -224,12 +226,26 @@ def _service_lines(docs: pd.DataFrame, items: pd.DataFrame, same: np.ndarray, wr
     service = pd.DataFrame({
         "uip": uips.take(pa.array(doc)).to_pandas(),
         "version": version[doc],
-        "line_no": pd.Series(doc).groupby(doc, sort=False).cumcount().to_numpy() + 1,
+        "line_no": _line_numbers(doc, len(docs)),
         "supplier_inn": items["supplier_inn"][keep].reset_index(drop=True),  # categories: COPY prints their text
         "service": items["service"][keep].reset_index(drop=True),
         "amount": items["amount"].to_numpy(dtype=np.int64)[keep],
     })  # fmt: skip
     return service
+
+
+def _line_numbers(doc: np.ndarray, count: int) -> np.ndarray:
+    """Each line's number within its ПД (1.., in the order given), ``doc`` being its ПД's row of
+    ``count``. By integer offsets, not a pandas ``groupby().cumcount()``: that peaked ~90 MB higher
+    for 3.5M lines, at the top of the 1M import's peak (docs/PERFORMANCE.md, «Session 15»)."""
+    starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(doc, minlength=count), out=starts[1:])
+    if len(doc) < 2 or bool(np.all(doc[1:] >= doc[:-1])):  # each ПД's lines together, ПД in order: no sort
+        return np.arange(1, len(doc) + 1, dtype=np.int64) - starts[doc]
+    order = np.argsort(doc, kind="stable")  # stable: the lines of a ПД keep their order
+    numbers = np.empty(len(doc), dtype=np.int64)
+    numbers[order] = np.arange(1, len(doc) + 1, dtype=np.int64) - starts[doc[order]]
+    return numbers
 
 
 def _key_order(uips: pd.Series) -> np.ndarray:

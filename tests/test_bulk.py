@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -95,3 +96,21 @@ def test_staged_rows_are_joinable_in_the_block_and_gone_after(engine: sa.Engine)
         assert [tuple(r) for r in rows] == [("007", 1), ("010", 2)]  # leading zeros are data
         with pytest.raises(sa.exc.DBAPIError):
             conn.execute(sa.text("SELECT 1 FROM probe_staged"))
+
+
+def test_a_copy_refused_by_the_server_raises_and_stores_nothing(engine: sa.Engine) -> None:
+    n = COPY_BATCH_ROWS * 3 + 5  # the sender thread has batches waiting when the bad row arrives
+    ids = pd.array([None if i == COPY_BATCH_ROWS + 3 else i for i in range(n)], dtype="Int64")
+    frame = pd.DataFrame({"id": ids, "name": pd.Series([f"n{i}" for i in range(n)], dtype="str")})
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE bulk_refused (id BIGINT NOT NULL, name TEXT)"))
+    try:
+        # PostgreSQL's COPY runs on the driver's cursor: its error arrives unwrapped by SQLAlchemy
+        with pytest.raises((sa.exc.DBAPIError, psycopg.Error)), engine.begin() as conn:
+            bulk_insert(conn, "bulk_refused", frame, ["id", "name"])
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM bulk_refused")).scalar_one() == 0
+            assert bulk_insert(conn, "bulk_refused", frame.iloc[:10], ["id", "name"]) == 10  # the engine still works
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE bulk_refused"))
