@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine
 
+from domain.direct import REGISTER_FORMAT as DIRECT_FORMAT
 from domain.statuses import RegisterStatus
 from sql import reversals as store
 from sql.bulk import lock_ledger
@@ -62,13 +63,16 @@ def _reverse(engine: Engine, subject: str, subject_id: int, reason: str, on: dat
             register = store.register_row(conn, subject_id)
             if register is None:
                 raise ReversalRefused(f"no register {subject_id}")
+            _refuse_payers_own(register, f"register {subject_id} ({register['file']})")
             if register["status"] != RegisterStatus.POSTED:
                 raise ReversalRefused(f"register {subject_id} ({register['file']}) is {register['status']}, "
                                       "not posted: there is nothing of it in the ledger to reverse")  # fmt: skip
             entries = store.live_entries(conn, register_id=subject_id)
         else:
-            if store.payment_register(conn, subject_id) is None:
+            register_id = store.payment_register(conn, subject_id)
+            if register_id is None:
                 raise ReversalRefused(f"no payment {subject_id}")
+            _refuse_payers_own(store.register_row(conn, register_id) or {}, f"payment {subject_id}")
             entries = store.live_entries(conn, payment_id=subject_id)
             if not entries:
                 raise ReversalRefused(f"payment {subject_id} has no entry left to reverse "
@@ -81,6 +85,18 @@ def _reverse(engine: Engine, subject: str, subject_id: int, reason: str, on: dat
         store.record_request(conn, subject, subject_id, reason.strip(), written, on)
         uow.commit()
     return Reversed(subject, subject_id, written)
+
+
+def _refuse_payers_own(register: dict, what: str) -> None:
+    """Payers' own п/п (a register of format ``statement``, rkc/direct.py) are not reversed. No
+    agent recalls them or sends a corrected copy, and each п/п's receipt (Dr bank, Cr agent:direct)
+    stands: reversing the payment would leave the payer's money on ``agent:direct``, owed to nobody,
+    and the next night would tie the п/п to the reversed register again. Money that must go back
+    to the payer is a refund, which keeps the payment and takes the money from where it was split."""
+    if register.get("format") == DIRECT_FORMAT:
+        raise ReversalRefused(f"{what} is a payer's own п/п (channel {register['channel']}): its money was "
+                              "received from the payer and no agent recalls it, so it is not reversed; "
+                              "to return the money to the payer, request a refund (rkc refunds request)")  # fmt: skip
 
 
 def _refuse_over_refunds(conn: Connection, subject: str, subject_id: int) -> None:

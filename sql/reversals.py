@@ -36,8 +36,8 @@ def record_request(conn: Connection, subject: str, subject_id: int, reason: str,
 
 
 def register_row(conn: Connection, register_id: int) -> dict | None:
-    """A register's id, file, channel and status."""
-    row = conn.execute(select(Register.id, Register.file, Register.channel, Register.status)
+    """A register's id, file, channel, format and status."""
+    row = conn.execute(select(Register.id, Register.file, Register.channel, Register.format, Register.status)
                        .where(Register.id == register_id)).mappings().first()  # fmt: skip
     return None if row is None else dict(row)
 

@@ -284,3 +284,35 @@ def test_a_generated_night_with_payers_own_transfers(harness, tmp_path: Path, db
     assert set(got["method"]) == {"direct_transfer"} and set(got["tie_rule"]) == {"direct"}
     unnamed = [t["purpose"] for t in direct["transfers"] if t["expected"] == "suspense"]
     assert sorted(shown) == sorted(f"в назначении платежа нет ЛС, ИПД, ЕЛС, ИЖКУ или УИП: «{p}»" for p in unnamed)
+
+
+def test_payers_own_transfers_are_not_reversed(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A register of payers' п/п is no agent's to recall, nor is one of its payments reversed: the
+    receipt of each п/п stands, so a reversal would leave the payer's money on agent:direct owed to
+    nobody (and the next night would tie the п/п to the reversed register again). Both are refused,
+    nothing is written, and the money can still go back to the payer by a refund."""
+    from rkc.refunds import refundable
+    from rkc.reverse import ReversalRefused, reverse_payment, reverse_register
+
+    config = _home(tmp_path, db_url, monkeypatch)
+    (config.statements_inbox / "vypiska.txt").write_bytes(statement(CASES))
+    engine = sa.create_engine(config.database_url.replace("postgresql://", "postgresql+psycopg://"))
+    night(config, engine, tmp_path / "work")
+    paid = _payments(engine)
+    with engine.connect() as conn:
+        before = balances(conn)
+        register_id = conn.execute(sa.text("SELECT id FROM register WHERE channel = 'direct'")).scalar_one()
+        entries = conn.execute(sa.text("SELECT COUNT(*) FROM ledger_entry")).scalar()
+    with pytest.raises(ReversalRefused, match=r"payer's own п/п \(channel direct\).*rkc refunds request"):
+        reverse_register(engine, register_id, "ошибка", NIGHT)
+    first = int(paid.loc[0, "id"])
+    with pytest.raises(ReversalRefused, match=rf"payment {first} is a payer's own п/п"):
+        reverse_payment(engine, first, "ошибка", NIGHT)
+    with engine.connect() as conn:
+        assert balances(conn) == before and check_ledger(conn) == []
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ledger_entry")).scalar() == entries
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reversal_request")).scalar() == 0
+        status = conn.execute(sa.text("SELECT status FROM register WHERE id = :r"), {"r": register_id}).scalar()
+    assert status == "posted" and night(config, engine, tmp_path / "work") == []
+    assert refundable(engine, first) == int(paid.loc[0, "amount"])
+    engine.dispose()
