@@ -23,16 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.charges_lines import (
-    _VALID_UTF8,
     MOJIBAKE_PAIRS,
     NOT_CP1251,
     NOT_UTF8,
     UTF8_IN_CP1251,
+    VALID_UTF8,
     Lines,
-    _any_non_ascii,
-    _bounded,
-    _utf8_text,
-    _whole,
+    any_non_ascii,
+    as_one_binary,
+    bounded,
+    utf8_text,
 )
 
 BATCH_BYTES = 32 << 20  # bytes of the file per batch: ~150,000 service lines, a few tens of MB in memory
@@ -123,12 +123,12 @@ class LineStream:
             try:
                 text = raw.cast(pa.large_string())
             except pa.ArrowInvalid:
-                valid = pc.match_substring_regex(raw, _VALID_UTF8).to_numpy(zero_copy_only=False)
+                valid = pc.match_substring_regex(raw, VALID_UTF8).to_numpy(zero_copy_only=False)
                 ascii_ = pc.match_substring_regex(raw, _ASCII_LINE).to_numpy(zero_copy_only=False)
                 utf8 += int((valid & ~ascii_).sum())
                 invalid += int((~valid).sum())
                 continue
-            if _any_non_ascii(data):
+            if any_non_ascii(data):
                 count = int(len(text) - pc.sum(pc.string_is_ascii(text)).as_py())
                 utf8, non_ascii = utf8 + count, non_ascii + count
         if not invalid:  # as ``_all_valid``: UTF-8 with a BOM or a non-ASCII byte, else (ASCII) cp1251
@@ -143,10 +143,10 @@ class LineStream:
             valid = None
         except pa.ArrowInvalid:
             text = None
-            valid = pc.match_substring_regex(raw, _VALID_UTF8).to_numpy(zero_copy_only=False)
+            valid = pc.match_substring_regex(raw, VALID_UTF8).to_numpy(zero_copy_only=False)
         if self.encoding == "utf-8":
             if text is None:
-                text = _utf8_text(raw, valid)
+                text = utf8_text(raw, valid)
             broken = pc.match_substring(text, "\ufffd").to_numpy(zero_copy_only=False)
             broken = broken if valid is None else broken | ~valid
             lines = Lines("utf-8", text, np.where(broken, NOT_UTF8, "").astype(object))
@@ -168,8 +168,8 @@ class LineStream:
 
 
 def _judged_text(lines: Lines) -> tuple[pa.Array, np.ndarray]:
-    bounded = _bounded(lines)
-    return bounded.text, bounded.problems
+    cut = bounded(lines)
+    return cut.text, cut.problems
 
 
 def _normalised(data: bytes) -> bytes:
@@ -179,5 +179,5 @@ def _normalised(data: bytes) -> bytes:
 
 def _pieces(data: bytes, last: bool) -> pa.Array:
     """A block's lines as binary; a block but the last ends with ``\\n``, whose empty tail is no line."""
-    raw = pc.list_flatten(pc.split_pattern(_whole(data), b"\n"))
+    raw = pc.list_flatten(pc.split_pattern(as_one_binary(data), b"\n"))
     return raw if last else raw.slice(0, len(raw) - 1)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from domain.records import Supplier
 from parsers.charges import read_charges
-from parsers.charges_lines import _judged, _whole, read_lines
+from parsers.charges_lines import _judged, as_one_binary, read_lines
 from sql.charges import import_charges, upsert_suppliers
 from sql.uow import UnitOfWork
 
@@ -49,7 +49,7 @@ def test_the_cast_check_decides_every_line_as_the_regex_vote(tmp_path: Path, lin
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + b"\n".join(lines))
     got = read_lines(path)
     data = b"\n".join(lines).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    want = _judged(pc.list_flatten(pc.split_pattern(_whole(data), b"\n")), data, bom)
+    want = _judged(pc.list_flatten(pc.split_pattern(as_one_binary(data), b"\n")), data, bom)
     assert got.encoding == want.encoding
     assert got.text.to_pylist() == want.text.to_pylist()
     assert got.problems.tolist() == want.problems.tolist()
