@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +31,7 @@ from domain.money import register_spelling
 from domain.money_vec import kopecks_column
 from domain.records import LineError, Supplier
 from parsers.base import BadFile, file_sha256
-from parsers.charges_compact import ChargesFile, assemble, compact_part
+from parsers.charges_compact import ChargesFile, Part, assemble, compact_part
 from parsers.charges_lines import RAW_KEPT, TOO_LONG, read_lines
 from parsers.charges_stream import BATCH_BYTES, LineBatch, LineStream
 
@@ -42,6 +44,8 @@ OPTIONAL_FIELDS = ["els"]  # ЕЛС or ИЖКУ of the ПД (docs/FORMATS.md); a
 TEXT_FIELDS = ["account", "period", "supplier_inn", "service", "amount", "payer", "address"]  # uip: own limit
 __all__ = ["ChargesFile", "read_charges", "read_suppliers"]
 CHUNK_LINES = 1 << 18  # lines split at a time: the split's temporaries stay a few tens of MB
+# Batches split and judged at once: Arrow's kernels, most of the read, let go of the GIL.
+READ_THREADS = 2
 MAX_TEXT = 500  # characters of a text field, unless rkc.yaml says ``charges_max_text``
 
 
@@ -184,21 +188,31 @@ def read_charges(path: Path, max_text: int = MAX_TEXT, batch_bytes: int = BATCH_
     run on those (``parsers.charges_compact``).
     """
     parts = []
+    pending: deque[Future] = deque()
     try:
         stream = LineStream(path, batch_bytes)
-        for batch in stream:
-            if batch.start == 0:
-                problem = batch.problems[0] if len(batch.problems) else ""
-                header = _header(path, batch.text[0].as_py() if len(batch.text) else "", problem, CHARGE_FIELDS)
-                batch = LineBatch(1, batch.text[1:], batch.problems[1:])
-            index = np.arange(batch.start, batch.start + len(batch.text))
-            table, wrong = _split_batch(batch.text, batch.problems, index, header)
-            del batch
-            reasons, els_given = _judge(table, max_text)
-            parts.append(compact_part(table, wrong, reasons, els_given))
+        with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="charges-read") as pool:
+            for batch in stream:
+                if batch.start == 0:
+                    problem = batch.problems[0] if len(batch.problems) else ""
+                    header = _header(path, batch.text[0].as_py() if len(batch.text) else "", problem, CHARGE_FIELDS)
+                    batch = LineBatch(1, batch.text[1:], batch.problems[1:])
+                pending.append(pool.submit(_batch_part, batch, header, max_text))
+                del batch
+                if len(pending) >= READ_THREADS:  # bounded: at most this many batches in memory at once
+                    parts.append(pending.popleft().result())
+            parts.extend(future.result() for future in pending)
     except (UnicodeError, OSError) as exc:
         raise BadFile(path, f"cannot be read as text: {exc}") from exc
     return assemble(str(path), file_sha256(path), parts, stream.lines_at)
+
+
+def _batch_part(batch: LineBatch, header: list[str], max_text: int) -> Part:
+    """One batch's lines split, judged and kept compact: independent of every other batch."""
+    index = np.arange(batch.start, batch.start + len(batch.text))
+    table, wrong = _split_batch(batch.text, batch.problems, index, header)
+    reasons, els_given = _judge(table, max_text)
+    return compact_part(table, wrong, reasons, els_given)
 
 
 def _judge(table: pd.DataFrame, max_text: int) -> tuple[np.ndarray, bool]:
