@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from sql.engine import migrate
+from sql.ledger_queries import check_ledger
 from sql.models import Base
 
 pytestmark = pytest.mark.alembic  # these test the migrations: a fresh Alembic run per test, no template
@@ -333,3 +334,27 @@ def test_migrate_reads_a_schema_at_head_and_upgrades_one_behind(
     assert upgrades == ["head", "head"] and schema_revision(engine) == head_revision()
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_service_lines_index_by_supplier_goes_and_comes_back(engine: sa.Engine) -> None:
+    """Revision 0028 drops the index of service lines by supplier (only `ledger check` read by it);
+    the downgrade builds it again, and the ledger check still finds a line of an unknown supplier."""
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in sa.inspect(engine).get_indexes("service_line")}
+
+    migrate(engine)
+    assert "ix_service_line_supplier_inn" not in indexes()
+    command.downgrade(alembic_config(engine), "0027")
+    assert "ix_service_line_supplier_inn" in indexes()
+    migrate(engine)
+    assert "ix_service_line_supplier_inn" not in indexes()
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO service_line (uip, version, line_no, supplier_inn, service, amount)"
+                             " VALUES ('U1', 1, 1, '7707083893', 'вода', 100)"))  # fmt: skip
+    with engine.connect() as conn:
+        found = {(v.kind, v.subject) for v in check_ledger(conn)}
+    assert ("unknown_supplier", "supplier 7707083893") in found

@@ -115,7 +115,7 @@ class ServiceLine(Base):
     uip: Mapped[str] = mapped_column(String(32))  # a payment_document.uip
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # a payment_document_version
     line_no: Mapped[int] = mapped_column(Integer)
-    supplier_inn: Mapped[str] = mapped_column(String(12), index=True)  # a supplier.inn
+    supplier_inn: Mapped[str] = mapped_column(String(12))  # a supplier.inn; no index (migration 0028)
     service: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (
