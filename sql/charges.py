@@ -10,6 +10,7 @@ an accountant accepts the correction (``rkc.corrections``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -200,10 +201,14 @@ def _documents(documents: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     docs = documents[["uip", "account", "account_raw", "period", "payer", "address", "els"]].copy()
     doc = items["doc"].to_numpy(dtype=np.int64)
     docs["total"] = _sums(doc, items, len(docs))
-    # kept as Arrow text (pandas ``str``): a million Python strings made only to be converted back were
-    # ~100 MB each of the import's peak
-    docs["address_key"] = normalized_addresses(docs["address"]).to_pandas().array
-    docs["content_hash"] = document_hashes(docs, doc, items).to_pandas().array
+    # The two are independent: the addresses (Arrow's RE2, without the GIL) are normalised on a thread
+    # while this one hashes the contents. Kept as Arrow text (pandas ``str``): a million Python
+    # strings made only to be converted back were ~100 MB each of the import's peak.
+    with ThreadPoolExecutor(1, thread_name_prefix="charges-addresses") as pool:
+        keys = pool.submit(normalized_addresses, docs["address"])
+        hashes = document_hashes(docs, doc, items)
+        docs["address_key"] = keys.result().to_pandas().array
+    docs["content_hash"] = hashes.to_pandas().array
     return docs
 
 
