@@ -175,10 +175,10 @@ class ServerCpu:
         engine.dispose()
 
 
-def _cpu_seconds() -> float:
-    """User and system CPU of this process and its finished children (the workers), in seconds."""
+def _cpu_seconds() -> tuple[float, float]:
+    """User and system CPU of this process and of its finished children (the workers), in seconds."""
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    return sum(u.ru_utime + u.ru_stime for u in usage)
+    return usage[0].ru_utime + usage[0].ru_stime, usage[1].ru_utime + usage[1].ru_stime
 
 
 def timed(label: str, action):  # type: ignore[no-untyped-def]
@@ -313,12 +313,12 @@ def main() -> None:
             with ServerCpu(args.url, db) as server:
                 written = timed(f"statements of {period} (rkc statements: queries and files)",
                                 lambda: write_statements(engine, period, out))  # fmt: skip
-            used = _cpu_seconds() - cpu
+            mine, theirs = (after - at for after, at in zip(_cpu_seconds(), cpu, strict=True))
             size = sum(p.stat().st_size for p in written) / 2**20
             print(f"  {len(written)} files, {size:,.0f} MiB; load average {load:.1f} before, "
                   f"{os.getloadavg()[0]:.1f} after", flush=True)  # fmt: skip
-            print(f"  CPU: {used:.1f} s in Python (this process and its workers), {server.seconds():.1f} s in the"
-                  " server's backends", flush=True)  # fmt: skip
+            print(f"  CPU: {mine + theirs:.1f} s in Python (this process {mine:.1f} s, its workers {theirs:.1f} s),"
+                  f" {server.seconds():.1f} s in the server's backends", flush=True)  # fmt: skip
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak RSS of the process: {peak:,.0f} MiB ({before:,.0f} MiB before the statements);"
