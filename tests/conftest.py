@@ -68,13 +68,16 @@ def harness() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def reference_night(harness, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
-    """The balances and the result of tests.test_flow_nightly's generated day, its night run on
-    SQLite once per module: each variant of that night must end with this ledger."""
+    """The balances and the result of tests.test_flow_nightly's generated day, its night run
+    undisturbed on SQLite, reading one file at a time, once per module: each variant of that night
+    (two files at a time, killed and rerun, run twice at once, on either database) must end with
+    this ledger."""
     from flows.nightly import nightly
     from tests.test_flow_nightly import _day, _ledger
 
     with pytest.MonkeyPatch.context() as patch:
-        reference, day = _day(tmp_path_factory.mktemp("reference"), None, patch)
+        reference, day = _day(tmp_path_factory.mktemp("reference"), None, patch, intake_workers=1)
+        assert reference.intake_workers == 1
         result = nightly(home=str(reference.home), run_date=day.run_date)
         return _ledger(reference)[0], result
 
