@@ -33,8 +33,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # The workers' Prefect server (``harness``, a subprocess that inherits this environment) without the
 # event services no test reads: the event persister (every task's state changes written to its
 # SQLite file again as events), the reactive triggers with their actions (no automations here) and
-# the stream out. Together they cost a generated night ~2 s of CPU in the tests' process and the
-# server's (docs/PERFORMANCE.md «Session 16: the test suite's CPU»). Flow and task runs are still
+# the stream out. On an overloaded machine (load 7–8) they cost a generated night ~2 s of CPU in the
+# tests' process and the server's and doubled its wall time; at load 3 nothing measurable
+# (docs/PERFORMANCE.md «Session 16: the test suite's CPU»). Flow and task runs are still
 # recorded (the task run recorder stays). The servers test_deployment and test_early_server start
 # drop PREFECT_* from their environment and keep Prefect's defaults.
 for _service in ("SERVICES_EVENT_PERSISTER", "SERVICES_TRIGGERS", "EVENTS_STREAM_OUT"):
