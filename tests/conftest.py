@@ -30,6 +30,16 @@ PG_ADMIN_URL = os.environ.get("RKC_TEST_PG_URL", "postgresql://postgres@127.0.0.
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The workers' Prefect server (``harness``, a subprocess that inherits this environment) without the
+# event services no test reads: the event persister (every task's state changes written to its
+# SQLite file again as events), the reactive triggers with their actions (no automations here) and
+# the stream out. On an overloaded machine (load 7–8) they cost a generated night ~2 s of CPU in the
+# tests' process and the server's and doubled its wall time; at load 3 nothing measurable
+# (docs/PERFORMANCE.md «Session 16: the test suite's CPU»). Flow and task runs are still
+# recorded (the task run recorder stays). The servers test_deployment and test_early_server start
+# drop PREFECT_* from their environment and keep Prefect's defaults.
+for _service in ("SERVICES_EVENT_PERSISTER", "SERVICES_TRIGGERS", "EVENTS_STREAM_OUT"):
+    os.environ.setdefault(f"PREFECT_SERVER_{_service}_ENABLED", "false")
 # Runs sign their manifests; the tests' key (a test of a missing key takes it away itself).
 os.environ.setdefault("RKC_SIGNING_KEY", "rkc-tests-signing-key-0123456789abcdef")
 # No timed tests: hypothesis' per-example deadline failed a test only because CI's machine was busy.
@@ -68,13 +78,16 @@ def harness() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def reference_night(harness, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
-    """The balances and the result of tests.test_flow_nightly's generated day, its night run on
-    SQLite once per module: each variant of that night must end with this ledger."""
+    """The balances and the result of tests.test_flow_nightly's generated day, its night run
+    undisturbed on SQLite, reading one file at a time, once per module: each variant of that night
+    (two files at a time, killed and rerun, run twice at once, on either database) must end with
+    this ledger."""
     from flows.nightly import nightly
     from tests.test_flow_nightly import _day, _ledger
 
     with pytest.MonkeyPatch.context() as patch:
-        reference, day = _day(tmp_path_factory.mktemp("reference"), None, patch)
+        reference, day = _day(tmp_path_factory.mktemp("reference"), None, patch, intake_workers=1)
+        assert reference.intake_workers == 1
         result = nightly(home=str(reference.home), run_date=day.run_date)
         return _ledger(reference)[0], result
 

@@ -128,14 +128,14 @@ def test_nightly_end_to_end_then_replay(harness, tmp_path, db_url, monkeypatch) 
         engine.dispose()
 
 
-def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypatch) -> None:
+def test_crash_between_registers_then_rerun(harness, tmp_path, db_url, monkeypatch, reference_night) -> None:
     calls = {"n": 0}
 
     def second_register(intake) -> bool:
         calls["n"] += 1
         return calls["n"] == 2
 
-    posted_before = _crash_then_rerun(tmp_path, db_url, monkeypatch, second_register)
+    posted_before = _crash_then_rerun(tmp_path, db_url, monkeypatch, second_register, reference=reference_night)
     assert posted_before  # the first register is whole, nothing half-posted
 
 
@@ -154,18 +154,20 @@ def test_crash_before_a_cross_channel_copy_is_posted(harness, tmp_path, pg_empty
 
 def _crash_then_rerun(
     tmp_path, db_url, monkeypatch, dies_on, slow: float = 0, error: type[BaseException] = KeyboardInterrupt,
-    gis_agent: bool = False,
+    gis_agent: bool = False, reference: tuple[dict, dict] | None = None,
 ) -> dict:
     """Run the night with a kill when ``dies_on(intake)``, then again: the ledger must be the one
-    of an undisturbed run. Returns the balances left by the killed run."""
+    of an undisturbed run (``reference``: its balances and result, the module's ``reference_night``;
+    run here when not given). Returns the balances left by the killed run."""
     import rkc.commit
     from flows import nightly as nightly_module
 
-    # The same day, undisturbed, on SQLite, reading one file at a time: the same ledger either way.
-    reference, ref_day = _day(tmp_path / "reference", None, monkeypatch, intake_workers=1, gis_agent=gis_agent)
-    assert reference.intake_workers == 1
-    undisturbed = nightly_module.nightly(home=str(reference.home), run_date=ref_day.run_date)
-    expected_balances = _ledger(reference)[0]
+    if reference is None:  # the same day undisturbed, on SQLite, one file at a time: the same ledger either way
+        ref_config, ref_day = _day(tmp_path / "reference", None, monkeypatch, intake_workers=1, gis_agent=gis_agent)
+        assert ref_config.intake_workers == 1
+        undisturbed = nightly_module.nightly(home=str(ref_config.home), run_date=ref_day.run_date)
+        reference = _ledger(ref_config)[0], undisturbed
+    expected_balances, undisturbed = reference
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch, gis_agent=gis_agent)
     real = rkc.commit.commit_register
