@@ -20,7 +20,6 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from domain.statuses import COMMITTED
 from flows.cluster import let_go, night_runner, submit
 from flows.common import config_and_engine, retry_on_io, run_logger
-from flows.post_lanes import channel_chains, post_in_lanes
 from rkc.accepted_registers import return_accepted
 from rkc.bank_statements import StatementsRead
 from rkc.commit import commit_register
@@ -287,23 +286,19 @@ def _post_all(
     """Post every register, ``workers`` at a time (on a Dask ``runner``, as many as the cluster
     runs at once), largest first: the big one takes the whole run while the other workers go
     through the rest. Each register is one transaction; the ledger lock lets registers of
-    different channels overlap (``sql.bulk.lock_ledger``), and on the flow's own threads each
-    channel's registers are one lane (``flows.post_lanes``). The results keep the inbox order."""
+    different channels overlap (``sql.bulk.lock_ledger``). The results keep the inbox order."""
     if workers == 1 and runner is None:
         return [post_register(home, i, plan, run_date, lock) for i in intakes]
-    if runner is None:
-        futures = post_in_lanes(lambda i: submit(None, post_register, home, intakes[i], plan, run_date, lock),
-                                channel_chains(intakes), workers, settle)  # fmt: skip
-        return [futures[i].result() for i in range(len(intakes))]
     by_size = sorted(range(len(intakes)), key=lambda i: -intakes[i].get("lines", 0))
-    futures = {}
+    futures: dict[int, PrefectFuture] = {}
+    stop = settle if runner is None else let_go
     try:
         for i in by_size:
             futures[i] = submit(runner, post_register, home, intakes[i], plan, run_date, lock)
     except BaseException:  # interrupted while submitting: those submitted still end first
-        let_go(list(futures.values()))
+        stop(list(futures.values()))
         raise
-    finish_started(list(futures.values()), let_go)
+    finish_started(list(futures.values()), stop)
     return [futures[i].result() for i in range(len(intakes))]
 
 
