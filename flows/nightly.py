@@ -263,7 +263,7 @@ def _intake_all(
         channel, path = files[i]
         return path.stat().st_size * READ_COST_PER_BYTE.get(formats.get(channel, ""), 1.0)
 
-    by_size = sorted(range(len(files)), key=lambda i: -cost(i))
+    by_cost = sorted(range(len(files)), key=lambda i: -cost(i))
     totals = totals or {}
     results: dict[int, dict] = {}
 
@@ -271,10 +271,10 @@ def _intake_all(
         return submit(runner, intake, home, files[i][0], str(files[i][1]), work_dir, totals.get(str(files[i][1])), lock)
 
     if workers == 1 and runner is None:
-        for i in by_size:
+        for i in by_cost:
             results[i] = one(i).result()
     else:
-        futures = {i: one(i) for i in by_size}
+        futures = {i: one(i) for i in by_cost}
         results = {i: f.result() for i, f in futures.items()}
     return [results[i] for i in range(len(files))]
 
