@@ -1,7 +1,7 @@
 """Benchmark: `rkc generate` of N payments, then the nightly flow on PostgreSQL end to end, then the replay.
 
 Usage: .venv/bin/python benchmarks/bench_nightly.py [--payments N] [--accounts A] [--url URL] [--db NAME]
-                        [--keep DIR] [--rss-every SECONDS]
+                        [--keep DIR] [--rss-every SECONDS] [--profile FILE]
 Creates (and drops) a scratch database ``rkc_bench_nightly`` (or ``--db``). With ``--keep DIR`` the
 generated day (its home and a template database ``<db>_setup``) is kept and reused by later runs
 with the same ``--keep``; drop ``<db>_setup`` and DIR when done. Each phase runs in a child process of
@@ -128,6 +128,8 @@ def main() -> None:
     parser.add_argument("--db", default="rkc_bench_nightly", help="scratch database (dropped first and after)")
     parser.add_argument("--keep", type=Path, help="keep the generated day here (and <db>_setup) and reuse it")
     parser.add_argument("--rss-every", type=float, default=0.0, help="sample the flow's RSS every N seconds")
+    parser.add_argument("--profile", type=Path, help="sample the night's CPU and stacks into this file "
+                        "(benchmarks/night_profile.py reads it with the output)")
     parser.add_argument("--phase", choices=["setup", "run", "replay"], help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -137,6 +139,10 @@ def main() -> None:
     if args.phase in ("run", "replay"):
         if args.rss_every:
             sample_rss(args.rss_every)
+        if args.profile and args.phase == "run":
+            from night_profile import sample
+
+            sample(args.profile, os.environ["RKC_DATABASE_URL"].rsplit("/", 1)[1])
         run(args.home, "nightly" if args.phase == "run" else "replay")
         return
     admin = sa.create_engine(args.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
@@ -149,7 +155,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         env["PREFECT_HOME"] = str(home / ".prefect")
-        me = [sys.executable, __file__, "--home", str(home), "--rss-every", str(args.rss_every)]
+        me = [sys.executable, __file__, "--home", str(home), "--rss-every", str(args.rss_every),
+              *(["--profile", str(args.profile.resolve())] if args.profile else [])]
         if kept:
             shutil.copytree(args.keep / "home", home, symlinks=True)
             print(f"setup: reused from {args.keep} and {template}")

@@ -209,8 +209,9 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
         to_read, copies = set_copies_aside(files)
         # executor: dask — the files and the registers go to the cluster's workers, the decision stays here
         with night_runner(config.executor, logger, needed=bool(files)) as runner:
+            formats = {name: channel.format for name, channel in config.channels.items()}
             read = {i["path"]: i for i in _intake_all(home, to_read, work_dir, config.intake_workers, scan.totals,
-                                                      runner, lock.to_dict())}  # fmt: skip
+                                                      runner, lock.to_dict(), formats)}  # fmt: skip
             copies = copies_of_refused(copies, {p: Intake.from_dict(i) for p, i in read.items()})
             read |= {c.path: c.to_dict() for c in copies}
             intakes = [read[str(path)] for _, path in files]  # inbox order
@@ -239,15 +240,30 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     return night
 
 
+# What reading a byte costs, by the channel's format, relative to a text register's (CPU of the
+# 1M night's files read alone, docs/PERFORMANCE.md «Session 16»): a workbook is unzipped and its XML
+# read cell by cell (8.7 MB: 5.7 s), the ГИС ЖКХ XML is mostly markup read in two threads (287 MB:
+# 9.2 s), a text register ~0.1 s a MB. The costliest files are read first, so that the last file
+# to finish is a short one: by bytes alone the workbook came fifth and ran on after the others.
+READ_COST_PER_BYTE = {"xlsx": 6.0, "gis_xml": 0.3}
+
+
 def _intake_all(
     home: str, files: list[tuple[str, Path]], work_dir: str, workers: int, totals: dict[str, str] | None = None,
-    runner: TaskRunner | None = None, lock: dict | None = None,
+    runner: TaskRunner | None = None, lock: dict | None = None, formats: dict[str, str] | None = None,
 ) -> list[dict]:  # fmt: skip
-    """Read every file, largest first, ``workers`` at a time (1, or 2: the flow's task runner has two
-    threads; on a Dask ``runner``, as many as the cluster runs at once), each with its paired totals
-    file (``totals``: register path -> totals path); the results keep the inbox order, which
-    decides which of two copies is kept."""
-    by_size = sorted(range(len(files)), key=lambda i: -files[i][1].stat().st_size)
+    """Read every file, the costliest first (its size weighed by its channel's format in
+    ``formats``, ``READ_COST_PER_BYTE``), ``workers`` at a time (1, or 2: the flow's task runner
+    has two threads; on a Dask ``runner``, as many as the cluster runs at once), each with its
+    paired totals file (``totals``: register path -> totals path); the results keep the inbox
+    order, which decides which of two copies is kept."""
+    formats = formats or {}
+
+    def cost(i: int) -> float:
+        channel, path = files[i]
+        return path.stat().st_size * READ_COST_PER_BYTE.get(formats.get(channel, ""), 1.0)
+
+    by_cost = sorted(range(len(files)), key=lambda i: -cost(i))
     totals = totals or {}
     results: dict[int, dict] = {}
 
@@ -255,10 +271,10 @@ def _intake_all(
         return submit(runner, intake, home, files[i][0], str(files[i][1]), work_dir, totals.get(str(files[i][1])), lock)
 
     if workers == 1 and runner is None:
-        for i in by_size:
+        for i in by_cost:
             results[i] = one(i).result()
     else:
-        futures = {i: one(i) for i in by_size}
+        futures = {i: one(i) for i in by_cost}
         results = {i: f.result() for i, f in futures.items()}
     return [results[i] for i in range(len(files))]
 
