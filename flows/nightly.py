@@ -28,7 +28,7 @@ from rkc.direct import read_direct_night
 from rkc.filing import repair_filing
 from rkc.gis_cancel import apply_cancellations, set_cancellations_aside
 from rkc.inbox import log_listed, quarantine_strays, scan_inbox
-from rkc.intake import PARSED, Intake, copies_of_refused, set_copies_aside, take_in
+from rkc.intake import PARSED, Intake, copies_of_refused, costliest_first, set_copies_aside, take_in
 from rkc.intake_totals import attach_totals
 from rkc.manifest import load_signing_key, write_night_manifest
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
@@ -240,30 +240,16 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
     return night
 
 
-# What reading a byte costs, by the channel's format, relative to a text register's (CPU of the
-# 1M night's files read alone, docs/PERFORMANCE.md «Session 16»): a workbook is unzipped and its XML
-# read cell by cell (8.7 MB: 5.7 s), the ГИС ЖКХ XML is mostly markup read in two threads (287 MB:
-# 9.2 s), a text register ~0.1 s a MB. The costliest files are read first, so that the last file
-# to finish is a short one: by bytes alone the workbook came fifth and ran on after the others.
-READ_COST_PER_BYTE = {"xlsx": 6.0, "gis_xml": 0.3}
-
-
 def _intake_all(
     home: str, files: list[tuple[str, Path]], work_dir: str, workers: int, totals: dict[str, str] | None = None,
     runner: TaskRunner | None = None, lock: dict | None = None, formats: dict[str, str] | None = None,
 ) -> list[dict]:  # fmt: skip
     """Read every file, the costliest first (its size weighed by its channel's format in
-    ``formats``, ``READ_COST_PER_BYTE``), ``workers`` at a time (1, or 2: the flow's task runner
+    ``formats``, ``rkc.intake.costliest_first``), ``workers`` at a time (1, or 2: the flow's task runner
     has two threads; on a Dask ``runner``, as many as the cluster runs at once), each with its
     paired totals file (``totals``: register path -> totals path); the results keep the inbox
     order, which decides which of two copies is kept."""
-    formats = formats or {}
-
-    def cost(i: int) -> float:
-        channel, path = files[i]
-        return path.stat().st_size * READ_COST_PER_BYTE.get(formats.get(channel, ""), 1.0)
-
-    by_cost = sorted(range(len(files)), key=lambda i: -cost(i))
+    by_cost = costliest_first(files, formats or {})
     totals = totals or {}
     results: dict[int, dict] = {}
 
