@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.prefect_db import seed
+
 QUIET_ENV = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 # Prefect's temporary server migrates a new PREFECT_HOME's database before it answers, which on a
 # slow machine reached Prefect's default limit and would fail a first demo (docs/PERFORMANCE.md).
@@ -50,7 +52,8 @@ class EarlyServer:
 def start_temporary_server() -> EarlyServer | None:
     """Start Prefect's temporary server now, as Prefect would start it at the flow's call, so that it
     boots (imports, migrates a new ``PREFECT_HOME``) while this process imports the flow's modules:
-    the two took 7–8 s and ~4 s one after the other (docs/PERFORMANCE.md «Session 13»). Nothing when
+    the two took 7–8 s and ~4 s one after the other (docs/PERFORMANCE.md «Session 13»); a new
+    ``PREFECT_HOME`` gets the migrated empty database first (``flows.prefect_db.seed``). Nothing when
     the environment names a server (``PREFECT_API_URL``). Call after ``quiet_offline``, before
     Prefect is imported; hand the result to ``adopt_temporary_server``."""
     if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:  # a server named, or Prefect set up already
@@ -58,6 +61,7 @@ def start_temporary_server() -> EarlyServer | None:
     spec = importlib.util.find_spec("prefect")  # located, not imported
     if spec is None or not spec.submodule_search_locations:
         return None
+    seed()  # a new PREFECT_HOME starts from the migrated empty database instead of migrating its own
     port = _free_port()
     app_dir = str(Path(next(iter(spec.submodule_search_locations))).parent)
     # What Prefect's own ``SubprocessASGIServer`` runs, with the environment it gives it.

@@ -13,3 +13,7 @@ if [[ ! -f $stamp || requirements.lock -nt $stamp || pyproject.toml -nt $stamp ]
   .venv/bin/python -m pip install --quiet --no-deps -e .
   touch "$stamp"
 fi
+# Prefect's empty database, migrated once per Prefect version: a new home's first night copies it
+# instead of migrating its own (flows/prefect_db.py)
+.venv/bin/python -m flows.prefect_db > /dev/null ||
+  echo "setup: Prefect's empty database not prepared; a new home's first night migrates its own" >&2

@@ -39,6 +39,7 @@ CHILD = textwrap.dedent(
 def test_the_flow_runs_on_the_server_started_early_and_it_is_stopped_at_exit(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PYTHONPATH"] = str(ROOT)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "no-cache")  # no migrated copy (tests/test_prefect_db.py): Prefect migrates
     done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], env=env, capture_output=True, text=True,
                           timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
