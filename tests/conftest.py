@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
+from flows.prefect_db import is_migrated, template_path  # noqa: E402
 from sql.engine import make_engine, migrate  # noqa: E402
 from sql.models import Base  # noqa: E402
 
@@ -65,6 +67,7 @@ def cheap_password_hashes() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def harness() -> Iterator[None]:
     """One temporary Prefect server per test worker for every flow test (starting one costs seconds)."""
+    import prefect.testing.utilities
     from prefect.logging.configuration import setup_logging
     from prefect.testing.utilities import prefect_test_harness
 
@@ -72,8 +75,21 @@ def harness() -> Iterator[None]:
     # CliRunner.invoke, that is the runner's buffer, closed when the invocation ends, and the next
     # flow's log lines then failed on it (RecursionError). Set up here, it binds pytest's stream.
     setup_logging()
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prefect.testing.utilities, "mkdtemp", _with_migrated_database)
+        with prefect_test_harness(server_startup_timeout=120):
+            yield
+
+
+def _with_migrated_database(*args: object, **kwargs: object) -> str:
+    """The harness's temporary directory, holding a copy of Prefect's migrated empty database
+    (``flows.prefect_db``) under the name the harness gives its database: its server then starts
+    in ~5 s instead of ~11 s of migrations. Without the copy (no template) it migrates as before."""
+    folder = tempfile.mkdtemp(*args, **kwargs)  # type: ignore[call-overload]
+    template = template_path()
+    if template is not None and is_migrated(template):
+        shutil.copyfile(template, Path(folder) / "prefect-test.db")
+    return folder
 
 
 @pytest.fixture(scope="module")
