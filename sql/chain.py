@@ -8,7 +8,6 @@ entries themselves were hashed and copied by their writers at the same time.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 import numpy as np
@@ -32,6 +31,7 @@ from domain.chain import (
 )
 from sql import append_only
 from sql.bulk import staged
+from sql.copy_out import copy_text
 from sql.engine import is_postgres
 
 CHAIN_LOCK = 0x726B65  # the advisory lock under which batches are linked
@@ -149,19 +149,15 @@ def read_arrow(conn: Connection, query: str, params: dict, types: dict[str, pa.D
         statement = query
         for key, value in params.items():
             statement = statement.replace(f":{key}", str(int(value)))  # integer bounds only
-        buffer = io.BytesIO()
-        driver = conn.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:  # type: ignore[union-attr]
-            for block in copy:
-                buffer.write(block)
-        buffer.seek(0)
-        if not buffer.getbuffer().nbytes:
+        csv = copy_text(conn.connection.driver_connection, f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)")  # type: ignore[arg-type]
+        if not csv:
             return pa.table({n: pa.array([], t) for n, t in types.items()})
         convert = pacsv.ConvertOptions(
             column_types={n: (pa.string() if t == pa.bool_() else t) for n, t in types.items()},
             strings_can_be_null=True, quoted_strings_can_be_null=False,
         )  # fmt: skip
-        table = pacsv.read_csv(buffer, read_options=pacsv.ReadOptions(column_names=names), convert_options=convert)
+        read = pacsv.ReadOptions(column_names=names)
+        table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(csv)), read_options=read, convert_options=convert)
         return _with_flags(table, types)
     rows = conn.execute(text(query), params).all()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]

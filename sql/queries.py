@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from domain.records import CHARGE_COLUMNS
 from sql.bulk import staged
+from sql.copy_out import copy_text
 from sql.engine import is_postgres
 
 PAYMENT_KEY = ["channel", "operation_id", "occurrence"]
@@ -42,19 +42,12 @@ def read_frame(
             if not arrow:
                 frame[column] = frame[column].where(frame[column].notna(), None)
         return frame
-    buffer = io.BytesIO()
-    driver = conn.connection.driver_connection
     # COPY takes no server-side parameters: psycopg binds ``%(name)s`` on the client, safely quoted
     statement = _NAMED.sub(r"%(\1)s", query.replace("%", "%%")) if params else query
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)", params or None) as copy,
-    ):  # type: ignore[union-attr]
-        for block in copy:
-            buffer.write(block)
-    buffer.seek(0)
+    csv = copy_text(conn.connection.driver_connection, f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)",
+                    params)  # type: ignore[arg-type]  # fmt: skip
     convert = pacsv.ConvertOptions(column_types={c: "string" for c in strings}, strings_can_be_null=True)
-    table = pacsv.read_csv(buffer, convert_options=convert)
+    table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(csv)), convert_options=convert)
     frame = _exact_ints(table)
     if arrow:
         return frame

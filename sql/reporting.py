@@ -13,7 +13,6 @@ validated dates written into the query as literals so that path needs no bind pa
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
 
+from sql.copy_out import copy_text
 from sql.engine import is_postgres
 from sql.queries import read_frame
 
@@ -47,17 +47,9 @@ def read_text_frame(conn: Connection, query: str, strings: tuple[str, ...]) -> p
     if not is_postgres(conn):
         frame = pd.read_sql_query(text(query), conn)
     else:
-        buffer = io.BytesIO()
-        driver = conn.connection.driver_connection
-        with (
-            driver.cursor() as cursor,  # type: ignore[union-attr]
-            cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy,
-        ):
-            for block in copy:
-                buffer.write(block)
-        buffer.seek(0)
+        csv = copy_text(conn.connection.driver_connection, f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)")  # type: ignore[arg-type]
         convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in strings}, strings_can_be_null=True)
-        frame = pacsv.read_csv(buffer, convert_options=convert).to_pandas()
+        frame = pacsv.read_csv(pa.BufferReader(pa.py_buffer(csv)), convert_options=convert).to_pandas()
     for column in strings:
         frame[column] = frame[column].astype("str")
     return frame

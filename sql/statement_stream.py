@@ -20,10 +20,9 @@ from collections.abc import Iterator
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from psycopg import Connection as PgConnection
-from psycopg import Copy, errors, pq
 from sqlalchemy import Connection, text
 
+from sql.copy_out import copy_blocks
 from sql.engine import is_postgres
 from sql.reporting import _TEXT, MOVEMENT_COLUMNS, SUPPLIER_PREFIX, movements_sql, typed_movements
 
@@ -102,41 +101,6 @@ def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 class _Stopped(Exception):
     """The caller stopped reading: the COPY is cancelled."""
-
-
-def copy_blocks(driver: PgConnection, copy: Copy, size: int) -> Iterator[bytearray]:
-    """The rows of ``copy`` (a ``COPY … TO STDOUT`` under way on ``driver``) in blocks of whole rows
-    of at least ``size`` bytes (the last may hold fewer). The server sends a message a row: rows
-    already received are taken from libpq in a tight loop, and psycopg's ``Copy.read`` (a generator,
-    a wait and a lock a call: ~1 µs a row, the loop's main cost) only waits for the socket when none
-    is; the end, when taken here, is finished as psycopg finishes it (the command's result read)."""
-    text = bytearray()  # appended in place: a bytes object a row cost a quarter of the loop
-    get = driver.pgconn.get_copy_data
-    while True:
-        nbytes, data = get(1)  # 1: never blocks (0 when no whole row is buffered)
-        if nbytes == 0:
-            data = copy.read()
-            if not data:  # the end, finished by psycopg
-                break
-        elif nbytes < 0:
-            _copy_done(driver)
-            break
-        text += data
-        if len(text) >= size:
-            yield text
-            text = bytearray()
-    if text:
-        yield text
-
-
-def _copy_done(driver: PgConnection) -> None:
-    """Read a finished ``COPY TO``'s results; raise the server's error if it failed."""
-    results = []
-    while (result := driver.pgconn.get_result()) is not None:
-        results.append(result)
-    for result in results:
-        if result.status != pq.ExecStatus.COMMAND_OK:
-            raise errors.error_from_result(result, encoding=driver.info.encoding)
 
 
 def copy_tables(conn: Connection, query: str, params: dict[str, str]) -> Iterator[pa.Table]:

@@ -1,4 +1,4 @@
-"""The statements' COPY read (PostgreSQL): rows taken from libpq in blocks of whole rows, the end
+"""The COPY read (PostgreSQL, `sql.copy_out`): rows taken from libpq in blocks of whole rows or all at once, the end
 finished whichever side reads it, the server's error raised, the connection usable after."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from sql.statement_stream import copy_blocks
+from sql.copy_out import copy_blocks
 
 pytestmark = pytest.mark.postgres
 
@@ -48,3 +48,24 @@ def test_the_servers_error_is_raised(pg_empty_url: str) -> None:
             assert conn.execute(sa.text("SELECT 7")).scalar() == 7
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("rows", [0, 1, 50_000])
+def test_the_whole_text_in_one_buffer_with_parameters_bound(pg_empty_url: str, rows: int) -> None:
+    from sql.copy_out import copy_text
+    from sql.engine import make_engine
+
+    engine = make_engine(pg_empty_url)
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            statement = "COPY (SELECT g, %(text)s || g FROM generate_series(1, %(rows)s) g) TO STDOUT WITH (FORMAT csv)"
+            text = copy_text(driver, statement, {"text": "x,'", "rows": rows})  # type: ignore[arg-type]
+            assert conn.execute(sa.text("SELECT 7")).scalar() == 7
+            with pytest.raises(psycopg.errors.DivisionByZero):
+                copy_text(driver, "COPY (SELECT 1 / (g - 20000) FROM generate_series(1, 40000) g) TO STDOUT")  # type: ignore[arg-type]
+            conn.rollback()
+            assert conn.execute(sa.text("SELECT 7")).scalar() == 7
+    finally:
+        engine.dispose()
+    assert bytes(text) == "".join(f"{g},\"x,'{g}\"\n" for g in range(1, rows + 1)).encode()
