@@ -26,6 +26,7 @@ from sql.gis_export import rejected_items
 from sql.meters import night_meter_readings
 from sql.queries import payments_in_suspense
 from sql.registers import night_registers, quarantined_registers
+from sql.statistics import analyze_if_outgrown
 from sql.transfers import night_tieout
 
 REGISTER_FIELDS = ["register_id", "file", "channel", "format", "status", "records", "non_payment_lines", "lines",
@@ -138,7 +139,8 @@ def write_report_and_cases(
     from one read of the night's discrepancies (hundreds of thousands of rows, read once instead of
     twice). On PostgreSQL the cases are opened while the report is written: the server's index
     upkeep and the workbook's zlib each take a core."""
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        analyze_if_outgrown(conn, "discrepancy")  # a first big night: the join below planned on its rows
         night = night_discrepancies_for_report(conn, run_date)
     with ThreadPoolExecutor(max_workers=1) as pool:
         opening = pool.submit(sync_cases, config, engine, run_date, night) if is_postgres(engine) else None
