@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -115,6 +116,11 @@ def decide_night(
     if unfinished is not None:
         return unfinished
     run_date = run_date or config.today()
+    # The ПД's charges need nothing of the night: read on a thread of their own (the server's COPY
+    # and its parse) while the night's payments are read from their files and their keys looked up.
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charges")
+    reading = reader.submit(_current_charges, engine)
+    reader.shutdown(wait=False)  # the thread ends with its read; ``result()`` below waits for it
     payments, quarantined, register_flags = _read_night(config, parsed)
     live = payments["outcome"].to_numpy() != Outcome.QUARANTINED
     with engine.connect() as conn:
@@ -126,7 +132,7 @@ def decide_night(
         known = posted_keys(conn, payments.loc[live, ["channel", "operation_id", "occurrence"]])
         days = payments.loc[live, "paid_date"].dropna().unique()  # a few distinct days; not a set of 1M strings
         previous = previous_payments(conn, sorted(str(d) for d in days))
-        charges = load_charges(conn, CHARGE_NEEDS, versions=True)  # current versions, one snapshot
+    charges = reading.result()
     # Payments whose fields name no ЛС, УИП or ЕЛС are named by their purpose text, if it names one.
     purposes = identify_by_purpose(config, parsed, payments)
     dup_columns = ["payment_id", "channel", "operation_id", "occurrence", "line_no", "register_key"]
@@ -205,6 +211,12 @@ def decide_night(
     record = {"plan": plan.to_dict(), "registers": sorted(i.sha256 for i in parsed), "payment_ids": "reserved"}
     NightStore(work_dir).plan_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return plan
+
+
+def _current_charges(engine: Engine) -> pd.DataFrame:
+    """The service lines of every ПД's current version (``CHARGE_NEEDS``), read in one statement."""
+    with engine.connect() as conn:
+        return load_charges(conn, CHARGE_NEEDS, versions=True)
 
 
 def _unfinished_plan(engine: Engine, parsed: list[Intake], work_dir: Path) -> NightPlan | None:
