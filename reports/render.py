@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 
 from domain.money import NBSP
 from domain.money_vec import format_column
-from reports.xlsx import Col, concat_utf8, date_days, strings
+from reports.xlsx import Col
+from reports.xlsx_values import concat_utf8, date_days, strings
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),

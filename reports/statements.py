@@ -41,7 +41,8 @@ from domain.methods import by_method, label_ru
 from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
-from reports.xlsx import MAX_SHEET_ROWS, Col, SheetSpec, kopecks_text, strings, write_workbook
+from reports.xlsx import MAX_SHEET_ROWS, Col, SheetSpec, write_workbook
+from reports.xlsx_values import kopecks_text, strings
 
 KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесение невыясненного", EntryKind.REVERSAL: "Сторно",
            EntryKind.TRANSFER: "Перечисление", EntryKind.FEE: "Вознаграждение РКЦ",

@@ -47,17 +47,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
-from domain.money_vec import format_column
-from reports.cells import fit_cells, guarded, text_buffers
+from reports.cells import fit_cells, guarded
 from reports.xlsx_skeleton import Styles, filled, skeleton
+from reports.xlsx_values import concat_utf8, date_serials, escape_text, kopecks_text, plain_array, strings, xml_text
 
-_ILLEGAL_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
-# Bytes of UTF-8 text that make ``_escape`` run its regular expression: the C0 controls XML 1.0
-# forbids, and 0xEF, the lead byte of U+FFFE and U+FFFF (other characters that start with it just
-# take the slow path).
-_CONTROL_BYTES = np.array([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xEF])
-_MARKUP = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))  # "&" first: the others add it
-_EPOCH = np.datetime64("1899-12-30", "D")  # Excel's day 0 (1900 date system, leap-year bug included)
 MAX_WIDTH = 60
 MAX_SHEET_ROWS = 1_048_576  # Excel's rows a sheet (and LibreOffice's since 7.4)
 MIN_WIDTH = 8
@@ -92,81 +85,6 @@ def sheet_title(text: str, fallback: str) -> str:
     return cleaned if 0 < len(cleaned) <= 31 else fallback[:31]
 
 
-def _array(values: object) -> pa.Array:
-    """A plain Arrow array (pyarrow may hand back a chunked one)."""
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values  # type: ignore[return-value]
-
-
-def strings(values: pd.Series | np.ndarray) -> pa.Array:
-    """Values as Arrow strings; missing stays null (never the text 'None' or 'nan')."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return _array(pa.array(values.array)).cast(pa.string())  # already Arrow memory: no copy of the text
-    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
-    try:
-        return pa.array(arr, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text (ids as ints, say): convert each value
-        s = pd.Series(arr, dtype=object)
-        return _array(pa.array(s.where(s.notna(), None).astype("string[pyarrow]"))).cast(pa.string())
-
-
-def _escape(s: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Text fit for an XML text node: forbidden controls and non-characters dropped, markup escaped.
-
-    A regular expression and four replacements over every text cell of a 220,000-row report took
-    2.4 s of its 6 s. Each now runs only when the text holds a byte it would change (one
-    ``bincount`` over the text's bytes tells which), so names and numbers go through untouched.
-    """
-    seen = _bytes_present(s)
-    if seen is None or seen[_CONTROL_BYTES].any():
-        s = pc.replace_substring_regex(s, _ILLEGAL_XML, "")
-    for old, new in _MARKUP:
-        if seen is None or seen[ord(old)]:
-            s = pc.replace_substring(s, old, new)
-    return s
-
-
-def _bytes_present(s: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
-    """Which of the 256 byte values occur in the text's UTF-8; None when it is not Arrow text."""
-    seen = np.zeros(256, dtype=bool)
-    for chunk in s.chunks if isinstance(s, pa.ChunkedArray) else [s]:
-        found = text_buffers(chunk)
-        if found is None:
-            return None
-        offsets, data = found
-        if len(chunk) and len(data):  # else no text at all (empty, or only nulls)
-            seen |= np.bincount(data[offsets[0] : offsets[-1]], minlength=256) > 0
-    return seen
-
-
-def kopecks_text(values: pd.Series, decimal: str = ".") -> pa.Array:
-    """Int kopecks as exact two-decimal text (``-1234.56``, or ``-1234,56``); null where missing."""
-    return format_column(values, decimal=decimal)
-
-
-def date_days(values: pd.Series) -> np.ndarray:
-    """Dates (ISO text, date objects or datetimes) as ``datetime64[D]``; NaT where missing or not a date.
-
-    ``pd.to_datetime`` guesses the format on every call (~3 ms, a few hundred calls a group of
-    suppliers): ISO ``YYYY-MM-DD`` text, what the movements hold, is parsed by Arrow instead, and
-    anything else (times, other formats, impossible dates) takes pandas' path as before."""
-    if not pd.api.types.is_datetime64_any_dtype(values):
-        try:
-            text = strings(values)
-            if pc.all(pc.equal(pc.utf8_length(text), 10)).as_py() is not False:
-                return text.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            pass  # not ISO dates throughout: pandas decides, as it always did
-    return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").to_numpy("datetime64[D]")
-
-
-def _date_serials(values: pd.Series) -> pa.Array:
-    d = date_days(values)
-    nat = np.isnat(d)
-    serial = (d - _EPOCH).astype(np.int64)
-    out = pa.array(serial).cast(pa.string())
-    return pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), out)
-
-
 def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: Styles) -> pa.Array:
     """SpreadsheetML ``<c>`` elements for one column ("" where the cell is empty)."""
     n = len(refs)
@@ -175,7 +93,7 @@ def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: Styles) -
     if col.kind == "text":
         raw = fit_cells(values if isinstance(values, pa.Array) else strings(values))
         style = pc.if_else(guarded(raw), f' s="{st.quoted}"', f' s="{st.text}"' if st.text else "")
-        body = _escape(raw)
+        body = escape_text(raw)
         cell = pc.binary_join_element_wise(
             '<c r="', refs, '"', style, ' t="inlineStr"><is><t xml:space="preserve">', body, "</t></is></c>", ""
         )
@@ -184,9 +102,9 @@ def _cells(col: Col, values: pd.Series | pa.Array, refs: pa.Array, st: Styles) -
     if col.kind == "money":
         v, s = kopecks_text(values), st.money
     elif col.kind == "date":
-        v, s = _date_serials(values), st.date
+        v, s = date_serials(values), st.date
     elif col.kind == "int":
-        v, s = _array(pa.array(pd.array(pd.Series(values), dtype="Int64"))).cast(pa.string()), st.int
+        v, s = plain_array(pa.array(pd.array(pd.Series(values), dtype="Int64"))).cast(pa.string()), st.int
     else:
         raise ValueError(f"unknown column kind {col.kind!r}; expected one of {KINDS}")
     attr = f' s="{s}"' if s else ""
@@ -220,7 +138,7 @@ def _widths(spec: SheetSpec) -> list[float]:
 def _render(spec: SheetSpec, st: Styles) -> Iterator[bytes]:
     """The sheet's ``<row>`` elements (header, body, tail) as UTF-8, ``RENDER_SLICE`` rows at a time."""
     header = "".join(
-        f'<c r="{get_column_letter(i)}1" s="{st.header}" t="inlineStr"><is><t>{_xml_text(c.header)}</t></is></c>'
+        f'<c r="{get_column_letter(i)}1" s="{st.header}" t="inlineStr"><is><t>{xml_text(c.header)}</t></is></c>'
         for i, c in enumerate(spec.columns, 1)
     )
     yield f'<row r="1">{header}</row>'.encode()
@@ -243,21 +161,9 @@ def _render(spec: SheetSpec, st: Styles) -> Iterator[bytes]:
             start += len(part)
 
 
-def concat_utf8(values: pa.Array) -> bytes:
-    """All strings of ``values`` concatenated, cut from the array's data buffer (no Python str)."""
-    values = values.cast(pa.large_string())
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
-    return bytes(memoryview(values.buffers()[2])[offsets[0] : offsets[-1]])
-
-
 def _min_width(col: Col) -> int:
     """Characters a column needs whatever its data: the header (it wraps beyond 30) or the kind's."""
     return max(min(len(col.header), 30), {"money": 16, "date": 11, "input": 24}.get(col.kind, 0))
-
-
-def _xml_text(text: str) -> str:
-    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def split_sheet(spec: SheetSpec, max_rows: int = MAX_SHEET_ROWS) -> list[SheetSpec]:

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from reports.cells import CELL_LIMIT, CUT_MARKER, cut_text, fit_cells, guarded
 from reports.run_report import RunReportData, write_run_report
 from reports.statements import CSV_ENCODING, CSV_HEADER, _csv_lines, _write_csv
-from reports.xlsx import kopecks_text
+from reports.xlsx_values import kopecks_text
 from tests.test_reports_run import DAY, _discrepancies, _proposals, _registers, _tieout
 
 MARKER_RE = re.compile(r"… \[обрезано символов: (\d+)\]$")

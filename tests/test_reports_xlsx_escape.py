@@ -7,7 +7,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from reports.xlsx import _ILLEGAL_XML, _escape
+from reports.xlsx_values import ILLEGAL_XML as _ILLEGAL_XML
+from reports.xlsx_values import escape_text as _escape
 
 
 def _full(s: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

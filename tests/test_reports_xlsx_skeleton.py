@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 
 from reports import xlsx_skeleton
 from reports.render import date_text
-from reports.xlsx import Col, SheetSpec, date_days, write_workbook
+from reports.xlsx import Col, SheetSpec, write_workbook
+from reports.xlsx_values import date_days
 
 COLUMNS = [Col("Имя"), Col("Сумма", "money"), Col("Ширина", width=12.5)]
 
