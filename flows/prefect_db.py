@@ -12,15 +12,15 @@ before Prefect is imported (``flows.offline``).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from sql.sqlite_files import alembic_revision, settle
 
 DATABASE_NAME = "prefect.db"  # Prefect's default database file in PREFECT_HOME
 # Settings that point Prefect elsewhere than its default database in PREFECT_HOME: nothing to seed then.
@@ -45,11 +45,7 @@ def prefect_home() -> Path:
 
 def is_migrated(path: Path) -> bool:
     """Whether ``path`` is an SQLite database with Alembic's revision recorded (a finished migration)."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as db:
-            return db.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
-    except sqlite3.Error:
-        return False
+    return alembic_revision(path) is not None
 
 
 def seed(home: Path | None = None) -> bool:
@@ -87,8 +83,7 @@ def build_template(template: Path | None = None) -> Path | None:
         subprocess.run([sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"],
                        env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
         built = Path(scratch) / DATABASE_NAME
-        with contextlib.closing(sqlite3.connect(built)) as db:  # one self-contained file: no write-ahead log beside it
-            db.execute("PRAGMA journal_mode=DELETE")
+        settle(built)  # one self-contained file: no write-ahead log beside it
         if not is_migrated(built):
             raise RuntimeError(f"Prefect's migration left no finished database in {scratch}")
         os.replace(built, template)  # whole or not at all: a reader never sees a half-written template
