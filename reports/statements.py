@@ -38,11 +38,11 @@ import pyarrow.compute as pc
 
 from domain.ledger import EntryKind
 from domain.methods import by_method, label_ru
-from reports.cells import fit_cells, spreadsheet_text
 from reports.labels import russian_channels
 from reports.render import html_table, render_html
+from reports.statement_csv import csv_lines, write_csv
 from reports.xlsx import MAX_SHEET_ROWS, Col, SheetSpec, write_workbook
-from reports.xlsx_values import kopecks_text, strings
+from reports.xlsx_values import strings
 
 KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесение невыясненного", EntryKind.REVERSAL: "Сторно",
            EntryKind.TRANSFER: "Перечисление", EntryKind.FEE: "Вознаграждение РКЦ",
@@ -50,10 +50,6 @@ KIND_RU = {EntryKind.PAYMENT: "Платеж", EntryKind.RECLASS: "Разнесе
            EntryKind.REFUND: "Возврат плательщику", EntryKind.REFUND_SETTLED: "Возврат списан банком"}  # fmt: skip
 MONTHS_RU = ["", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
              "октябрь", "ноябрь", "декабрь"]  # fmt: skip
-CSV_HEADER = ["Дата проводки", "Вид", "Канал", "Номер операции", "Дата платежа", "Лицевой счет", "УИП",
-              "Плательщик", "Адрес", "Услуга", "Сумма"]  # fmt: skip
-CSV_ENCODING = "cp1251"
-
 SUMMARY_COLUMNS = [("label", Col("Показатель")), ("value", Col("Значение")), ("count", Col("Количество", "int")),
                    ("amount", Col("Сумма", "money"))]  # fmt: skip
 DAILY_COLUMNS = [("value_date", Col("Дата", "date")), ("channel", Col("Канал")), ("count", Col("Платежей", "int")),
@@ -148,7 +144,7 @@ def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.Da
     moves["kind_ru"] = moves["kind"].map(KIND_RU).fillna(moves["kind"])
     moves["doc_uip"] = moves["resolved_uip"].fillna(moves["matched_uip"]).fillna(moves["uip"])
     bounds = _slices(moves["inn"], suppliers["inn"])
-    bodies = _csv_bodies(_csv_lines(moves), bounds)
+    bodies = _csv_bodies(csv_lines(moves), bounds)
     moves = russian_channels(moves, channel_names or {})  # what people read; the CSV above keeps the codes
     is_payment = moves["kind"] == EntryKind.PAYMENT
     payments = moves if is_payment.all() else moves[is_payment]  # most months: no copy of every column
@@ -181,7 +177,7 @@ def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.Da
         refunded = corr[corr["kind"] == EntryKind.REFUND].reset_index(drop=True)
         stem = f"{period}-{s.inn}"
         csv_path = folder / f"register-{stem}.csv"
-        _write_csv(csv_path, bodies[i], int(s.rows), int(s.moved))
+        write_csv(csv_path, bodies[i], int(s.rows), int(s.moved))
         xlsx_path = write_workbook(
             folder / f"statement-{stem}.xlsx",
             [
@@ -305,65 +301,6 @@ def _html_with_total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_
     return html_table(pd.concat([shown, _total(frame, columns, label_at)]), columns)
 
 
-def _csv_field(values: pd.Series, *, guard: bool = True) -> pa.Array:
-    """CSV-safe text: ``'`` before what a spreadsheet would take for a formula or an error (a leading
-    ``= + - @`` tab or CR, or ``#N/A`` and the other error literals: ``reports.cells.guarded``, the
-    XLSX writer's test), cut to Excel's cell limit, quoted when it holds ``;``, ``"`` or a line
-    break; missing values are empty. Each step runs only on a column that needs it (most hold no
-    formula start, no separator and nothing long: ~10 % of a month's statements went on them)."""
-    s = pc.fill_null(strings(values), "")
-    s = spreadsheet_text(s) if guard else fit_cells(s)
-    if not _holds_any(s, (b";", b'"', b"\r", b"\n")):
-        return s
-    needs = pc.match_substring_regex(s, '[;"\r\n]')
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(s, '"', '""'), '"', "")
-    return pc.if_else(needs, quoted, s)
-
-
-def _holds_any(values: pa.Array, needles: tuple[bytes, ...]) -> bool:
-    """Whether the text's UTF-8 holds any of ``needles`` (one byte each: a search of its data)."""
-    if not pa.types.is_string(values.type) or not len(values):
-        return True  # unknown: take the full path
-    offsets = values.buffers()[1]
-    data = values.buffers()[2]
-    if data is None:
-        return False
-    bounds = np.frombuffer(offsets, dtype=np.int32)[[values.offset, values.offset + len(values)]]
-    text = data.slice(int(bounds[0]), int(bounds[1] - bounds[0])).to_pybytes()
-    return any(needle in text for needle in needles)
-
-
-def _ru_dates(iso: pd.Series) -> pa.Array:
-    """``YYYY-MM-DD`` text as ``DD.MM.YYYY`` (empty when missing); a month has few dates, so each
-    distinct one is rewritten once."""
-    encoded = pc.dictionary_encode(pc.fill_null(strings(iso), ""))
-    s = encoded.dictionary
-    out = pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(s, 8, 10), pc.utf8_slice_codeunits(s, 5, 7), pc.utf8_slice_codeunits(s, 0, 4), "."
-    )
-    return pc.if_else(pc.equal(s, ""), "", out).take(encoded.indices)
-
-
-def _csv_lines(moves: pd.DataFrame) -> pa.Array:
-    """One CSV line per movement (all suppliers), in ``moves`` order."""
-    if moves.empty:
-        return pa.array([], type=pa.string())
-    fields = [
-        _ru_dates(moves["value_date"]),
-        _csv_field(moves["kind_ru"]),
-        _csv_field(moves["channel"]),
-        _csv_field(moves["operation_id"]),
-        _ru_dates(moves["paid_date"]),
-        _csv_field(moves["account_raw"]),
-        _csv_field(moves["doc_uip"]),
-        _csv_field(moves["payer"]),
-        _csv_field(moves["address"]),
-        _csv_field(moves["service"]),
-        kopecks_text(moves["amount"], decimal=","),  # our own number: never guarded
-    ]
-    return pc.binary_join_element_wise(*fields, ";")
-
-
 def _csv_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[str]:
     """Each supplier's lines joined by CRLF, in one Arrow call over contiguous per-supplier ranges."""
     if not bounds:
@@ -374,15 +311,3 @@ def _csv_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[str]:
     offsets = pa.array([*starts, bounds[-1][1]], type=pa.int32())
     lists = pa.ListArray.from_arrays(offsets, lines.cast(pa.string()))
     return pc.binary_join(lists, "\r\n").to_pylist()
-
-
-def _write_csv(path: Path, body: str, count: int, total: int) -> None:
-    """Header, lines, footer ``ИТОГО;<count>;;…;<sum>``; cp1251 (unencodable characters become ?)."""
-    amount = kopecks_text(pd.Series([total]), decimal=",")[0].as_py()
-    footer = ";".join(["ИТОГО", str(count)] + [""] * (len(CSV_HEADER) - 3) + [amount])
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as out:  # part by part: joining them first copied every supplier's text once more
-        for part in (";".join(CSV_HEADER), *([body] if count else []), footer):
-            out.write(part.encode(CSV_ENCODING, errors="replace"))
-            out.write(b"\r\n")
-    tmp.replace(path)

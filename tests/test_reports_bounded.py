@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from reports.cells import CELL_LIMIT, CUT_MARKER, cut_text, fit_cells, guarded
 from reports.run_report import RunReportData, write_run_report
-from reports.statements import CSV_ENCODING, CSV_HEADER, _csv_lines, _write_csv
+from reports.statement_csv import CSV_ENCODING, CSV_HEADER, csv_lines, write_csv
 from reports.xlsx_values import kopecks_text
 from tests.test_reports_run import DAY, _discrepancies, _proposals, _registers, _tieout
 
@@ -154,7 +154,7 @@ def test_csv_round_trip_neutralises_and_keeps_numbers(tmp_path: Path) -> None:
         }
     )
     path = tmp_path / "register.csv"
-    _write_csv(path, "\r\n".join(_csv_lines(moves).to_pylist()), n, -123456 * n)
+    write_csv(path, "\r\n".join(csv_lines(moves).to_pylist()), n, -123456 * n)
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode(CSV_ENCODING), newline=""), delimiter=";"))
     assert rows[0] == CSV_HEADER
     body = rows[1:-1]
