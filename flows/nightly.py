@@ -23,7 +23,7 @@ from flows.common import config_and_engine, retry_on_io, run_logger
 from rkc.accepted_registers import return_accepted
 from rkc.bank_statements import StatementsRead
 from rkc.commit import commit_register
-from rkc.decide import NightPlan, decide_night
+from rkc.decide import decide_night
 from rkc.direct import read_direct_night
 from rkc.filing import repair_filing
 from rkc.gis_cancel import apply_cancellations, set_cancellations_aside
@@ -32,6 +32,7 @@ from rkc.intake import PARSED, Intake, copies_of_refused, costliest_first, set_c
 from rkc.intake_totals import attach_totals
 from rkc.manifest import load_signing_key, write_night_manifest
 from rkc.memory import libraries_out_of_the_collector, release_memory, return_memory_promptly
+from rkc.night_plan import NightPlan
 from rkc.report import night_outcomes, write_report_and_cases
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock

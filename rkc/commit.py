@@ -24,9 +24,9 @@ from domain.records import PAYMENT_COLUMNS
 from domain.statuses import Outcome, RegisterStatus
 from rkc.accepted_registers import note_posted
 from rkc.config import Config
-from rkc.decide import NightPlan, read_plan_payments
 from rkc.filing import file_away, file_or_find, filed_folder
 from rkc.intake import BAD_FILE, DUPLICATE_FILE, RECOVERED, Intake
+from rkc.night_plan import NightPlan, read_plan_payments
 from rkc.workfiles import PlanKind, read_errors, read_payments, read_raw_lines
 from sql.discrepancies import add_discrepancies
 from sql.meters import meter_rows, store_meter_readings

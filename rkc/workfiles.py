@@ -41,7 +41,7 @@ ERROR_SCHEMA = pa.schema(
 
 
 class PlanKind(StrEnum):
-    """The decision files of one register (``rkc.decide.NightPlan``)."""
+    """The decision files of one register (``rkc.night_plan.NightPlan``)."""
 
     DECISIONS = "decisions"  # one row per payment: outcome, match, amounts
     PARTS = "parts"  # the supplier split of its matched payments

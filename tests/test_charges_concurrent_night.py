@@ -19,8 +19,8 @@ from flows import nightly as tasks
 from parsers.charges import read_charges, read_suppliers
 from rkc.app import import_charges_files
 from rkc.config import init_home
-from rkc.decide import NightPlan, read_plan_payments
 from rkc.intake import PARSED, Intake, collect_inbox
+from rkc.night_plan import NightPlan, read_plan_payments
 from sql.corrections import held_payments, version_lines
 from sql.engine import make_engine
 from sql.ledger_queries import check_ledger

@@ -42,8 +42,8 @@ def test_an_unfinished_plan_is_finished_only_while_its_ids_are_free(engine: sa.E
     and a plan written before ids were reserved (rows numbered from 0) is never finished."""
     import json
 
-    from rkc.decide import NightPlan, _unfinished_plan
     from rkc.intake import PARSED, Intake
+    from rkc.night_plan import NightPlan, unfinished_plan
     from rkc.workfiles import NightStore, PlanKind
 
     sha = "a" * 64
@@ -59,12 +59,12 @@ def test_an_unfinished_plan_is_finished_only_while_its_ids_are_free(engine: sa.E
     record = NightStore(tmp_path).plan_record
     record.write_text(json.dumps({"plan": plan.to_dict(), "registers": [sha]}), encoding="utf-8")
     parsed = [Intake(str(tmp_path / "r.txt"), "sber", sha, PARSED)]
-    assert _unfinished_plan(engine, parsed, tmp_path) is None  # an earlier release's plan
+    assert unfinished_plan(engine, parsed, tmp_path) is None  # an earlier release's plan
     record.write_text(json.dumps({"plan": plan.to_dict(), "registers": [sha], "payment_ids": "reserved"}),
                       encoding="utf-8")  # fmt: skip
-    assert _unfinished_plan(engine, parsed, tmp_path) == plan
+    assert unfinished_plan(engine, parsed, tmp_path) == plan
     payments = payment_frame([{"operation_id": "1", "amount": 1}]).assign(payment_id=[ids[1]])
     with UnitOfWork(engine) as uow:  # another night's payment took one of them
         post_payments(uow.conn, new_register(uow.conn), payments, split_frame([]), reserved=True)
         uow.commit()
-    assert _unfinished_plan(engine, parsed, tmp_path) is None
+    assert unfinished_plan(engine, parsed, tmp_path) is None
