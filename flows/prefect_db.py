@@ -50,18 +50,22 @@ def is_migrated(path: Path) -> bool:
 
 def seed(home: Path | None = None) -> bool:
     """Copy the migrated empty database into ``home`` (default: ``prefect_home()``) when it has no
-    database yet and the environment leaves Prefect on its default one; return whether it did.
-    Never replaces a database: the copy is linked into place, which fails if one appeared meanwhile."""
+    database yet and the environment leaves Prefect on its default one; return whether it did."""
+    if any(os.environ.get(name) for name in ELSEWHERE):
+        return False
+    return copy_template((home or prefect_home()) / DATABASE_NAME)
+
+
+def copy_template(target: Path) -> bool:
+    """Put a copy of the migrated empty database at ``target`` if there is none there and the
+    template is built; return whether it did. Never replaces a database: the copy is linked into
+    place, which fails if one appeared meanwhile."""
     template = template_path()
-    if any(os.environ.get(name) for name in ELSEWHERE) or template is None or not is_migrated(template):
+    if template is None or not is_migrated(template) or target.exists():
         return False
-    home = home or prefect_home()
-    target = home / DATABASE_NAME
-    if target.exists():
-        return False
-    home.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=home) as scratch:
-        copy = Path(scratch) / DATABASE_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        copy = Path(scratch) / target.name
         shutil.copyfile(template, copy)
         try:
             os.link(copy, target)

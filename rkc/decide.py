@@ -4,8 +4,8 @@ cross-channel copies, splitting, commission, near misses.
 All registers of the night are decided together (a cross-channel copy may sit in another file)
 but nothing is written to the ledger here. Only the columns the rules need are read (not the raw
 lines, payers or printed ЛС), and the outcome goes to small Parquet files per register in the
-work directory, row for row beside intake's payment file, so that posting reads its own
-register's files and nothing else.
+work directory, row for row beside intake's payment file (``rkc.night_plan``), so that posting
+reads its own register's files and nothing else.
 """
 
 from __future__ import annotations

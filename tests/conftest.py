@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
-from flows.prefect_db import is_migrated, template_path  # noqa: E402
+from flows.prefect_db import copy_template  # noqa: E402
 from sql.engine import make_engine, migrate  # noqa: E402
 from sql.models import Base  # noqa: E402
 
@@ -86,9 +86,7 @@ def _with_migrated_database(*args: object, **kwargs: object) -> str:
     (``flows.prefect_db``) under the name the harness gives its database: its server then starts
     in ~5 s instead of ~11 s of migrations. Without the copy (no template) it migrates as before."""
     folder = tempfile.mkdtemp(*args, **kwargs)  # type: ignore[call-overload]
-    template = template_path()
-    if template is not None and is_migrated(template):
-        shutil.copyfile(template, Path(folder) / "prefect-test.db")
+    copy_template(Path(folder) / "prefect-test.db")
     return folder
 
 
@@ -98,14 +96,10 @@ def reference_night(harness, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     undisturbed on SQLite, reading one file at a time, once per module: each variant of that night
     (two files at a time, killed and rerun, run twice at once, on either database) must end with
     this ledger."""
-    from flows.nightly import nightly
-    from tests.test_flow_nightly import _day, _ledger
+    from tests.test_flow_nightly import undisturbed_night
 
     with pytest.MonkeyPatch.context() as patch:
-        reference, day = _day(tmp_path_factory.mktemp("reference"), None, patch, intake_workers=1)
-        assert reference.intake_workers == 1
-        result = nightly(home=str(reference.home), run_date=day.run_date)
-        return _ledger(reference)[0], result
+        return undisturbed_night(tmp_path_factory.mktemp("reference"), patch)
 
 
 @pytest.fixture(scope="session")

@@ -152,6 +152,18 @@ def test_crash_before_a_cross_channel_copy_is_posted(harness, tmp_path, pg_empty
                       error=RuntimeError, gis_agent=True)  # fmt: skip
 
 
+def undisturbed_night(folder: Path, monkeypatch, gis_agent: bool = False) -> tuple[dict, dict]:
+    """``_day``'s night run undisturbed on SQLite, reading one file at a time: its balances and the
+    flow's result, the ledger every variant of that night (two files at once, killed and rerun, run
+    twice at once, on either database) must end with."""
+    from flows import nightly as nightly_module
+
+    config, day = _day(folder, None, monkeypatch, intake_workers=1, gis_agent=gis_agent)
+    assert config.intake_workers == 1
+    result = nightly_module.nightly(home=str(config.home), run_date=day.run_date)
+    return _ledger(config)[0], result
+
+
 def _crash_then_rerun(
     tmp_path, db_url, monkeypatch, dies_on, slow: float = 0, error: type[BaseException] = KeyboardInterrupt,
     gis_agent: bool = False, reference: tuple[dict, dict] | None = None,
@@ -162,11 +174,8 @@ def _crash_then_rerun(
     import rkc.commit
     from flows import nightly as nightly_module
 
-    if reference is None:  # the same day undisturbed, on SQLite, one file at a time: the same ledger either way
-        ref_config, ref_day = _day(tmp_path / "reference", None, monkeypatch, intake_workers=1, gis_agent=gis_agent)
-        assert ref_config.intake_workers == 1
-        undisturbed = nightly_module.nightly(home=str(ref_config.home), run_date=ref_day.run_date)
-        reference = _ledger(ref_config)[0], undisturbed
+    if reference is None:
+        reference = undisturbed_night(tmp_path / "reference", monkeypatch, gis_agent=gis_agent)
     expected_balances, undisturbed = reference
 
     config, day = _day(tmp_path / "home", db_url, monkeypatch, gis_agent=gis_agent)
