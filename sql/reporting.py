@@ -135,19 +135,27 @@ def typed_movements(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.take(order).reset_index(drop=True)[MOVEMENT_COLUMNS]
 
 
-def movements_sql(period: str) -> str:
+PAYMENT_MOVEMENT_COLUMNS = ("channel", "operation_id", "paid_date", "account_raw", "uip", "matched_uip", "payer",
+                            "address", "method")  # fmt: skip
+_MOVEMENT_EXPRESSIONS = {"inn": "SUBSTR(p.account, 10)", "entry_id": "p.entry_id", "leg": "p.leg", "kind": "e.kind",
+                         "value_date": "e.value_date", "payment_id": "e.payment_id", "reverses_id": "e.reverses_id",
+                         "description": "e.description", "resolved_uip": "r.target_uip", "service": "p.service",
+                         "amount": "-p.amount"} | {c: f"pay.{c}" for c in PAYMENT_MOVEMENT_COLUMNS}  # fmt: skip
+
+
+def movements_sql(period: str, *, payments: bool = True) -> str:
     """The query of ``supplier_movements``: the month's supplier legs (its partition, on
-    PostgreSQL) joined to their entries (by the entries' value-date index), payments and resolutions."""
+    PostgreSQL) joined to their entries (by the entries' value-date index), payments and resolutions.
+    Without ``payments`` the payments' columns (``PAYMENT_MOVEMENT_COLUMNS``) are left out, and so is
+    their join: the caller joins them (``sql.statement_spill``)."""
     start, end = period_bounds(period)
+    columns = [c for c in MOVEMENT_COLUMNS if payments or c not in PAYMENT_MOVEMENT_COLUMNS]
     return (
-        "SELECT SUBSTR(p.account, 10) AS inn, p.entry_id, p.leg, e.kind, e.value_date, e.payment_id,"  # noqa: S608
-        " e.reverses_id, e.description, pay.channel, pay.operation_id, pay.paid_date, pay.account_raw,"
-        " pay.uip, pay.matched_uip, r.target_uip AS resolved_uip, pay.payer, pay.address, p.service,"
-        " -p.amount AS amount, pay.method"
-        " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
-        " LEFT JOIN payment pay ON pay.id = e.payment_id"
-        " LEFT JOIN resolution r ON r.entry_id = e.id"
-        f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
+        "SELECT " + ", ".join(f"{_MOVEMENT_EXPRESSIONS[c]} AS {c}" for c in columns)  # noqa: S608
+        + " FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id"
+        + (" LEFT JOIN payment pay ON pay.id = e.payment_id" if payments else "")
+        + " LEFT JOIN resolution r ON r.entry_id = e.id"
+        + f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
         f" AND p.value_date >= '{start.isoformat()}' AND p.value_date < '{end.isoformat()}'"
         f" AND e.value_date >= '{start.isoformat()}' AND e.value_date < '{end.isoformat()}'"
     )

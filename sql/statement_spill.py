@@ -26,11 +26,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from sql.planner import planner_settings
-from sql.reporting import typed_movements
+from sql.reporting import MOVEMENT_COLUMNS, PAYMENT_MOVEMENT_COLUMNS, period_bounds, typed_movements
 from sql.statement_stream import copy_tables, range_params, ranged_movements_sql
+
+# A serial plan: the ranges are read in processes of their own already, and the server's parallel
+# workers cost ~60 % more CPU for the same rows. Joins by merge: a hash join of the payments spilled
+# every payment of the ledger to temporary files and back, once a range (docs/PERFORMANCE.md).
+MERGE_SETTINGS = {"max_parallel_workers_per_gather": "0", "enable_hashjoin": "off", "work_mem": "32MB"}
+OLDER_PAYMENTS = 2  # payments a month's entry before the lowest payment of the month is looked up first
 
 
 def group_uppers(suppliers: pd.DataFrame, rows: int) -> list[str]:
@@ -51,12 +57,11 @@ def spilled_groups(conn: Connection, period: str, after: str | None, upto: str |
     """The period's movements of suppliers with ``after`` < inn ≤ ``upto``, one frame a group of
     ``uppers`` (group k holds the inns ≤ ``uppers[k]`` above the group before it; the last, the
     rest), each sorted and typed as ``supplier_movements`` returns them; empty groups skipped."""
-    query = ranged_movements_sql(period, True, after, upto, ordered=False)
     with tempfile.TemporaryDirectory(prefix="rkc-statements-") as tmp:
-        # A serial plan: the ranges are read in processes of their own already, and the server's
-        # parallel workers cost ~60 % more CPU for the same rows (3M postings: 10.0 s against 6.4 s).
-        with planner_settings(conn, {"max_parallel_workers_per_gather": "0"}):
-            paths = _spill(copy_tables(conn, query, range_params(after, upto)), uppers, Path(tmp))
+        with planner_settings(conn, MERGE_SETTINGS):
+            entries, first_payment = month_bounds(conn, period)
+            query = payment_ordered_sql(period, after, upto, entries[0], first_payment) if entries else None
+            paths = _spill(copy_tables(conn, query, range_params(after, upto)), uppers, Path(tmp)) if query else []
         for path in paths:
             with pa.memory_map(str(path)) as source:
                 table = _by_supplier(pa.ipc.open_stream(source).read_all())
@@ -64,6 +69,42 @@ def spilled_groups(conn: Connection, period: str, after: str | None, upto: str |
             del table
             path.unlink()
             yield typed_movements(frame)
+
+
+def month_bounds(conn: Connection, period: str) -> tuple[tuple[int, int] | None, int | None]:
+    """The lowest and highest entry id of the period's postings (None: it has none; from the
+    partition's key, at once), and the lowest payment id its entries name, looked up (a scan of
+    the month's entries) only when the ledger holds more than ``OLDER_PAYMENTS`` payments a month's
+    entry (or it is not known yet): else None, and the join reads the payments before the month
+    rather than look."""
+    start, end = (d.isoformat() for d in period_bounds(period))
+    month = f"value_date >= '{start}' AND value_date < '{end}'"
+    first, last = conn.execute(text(f"SELECT min(entry_id), max(entry_id) FROM ledger_posting WHERE {month}")).one()  # noqa: S608
+    if first is None:
+        return None, None
+    payments = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'payment'::regclass")).scalar_one()
+    if 0 <= payments <= OLDER_PAYMENTS * (last - first + 1):  # reltuples is -1 before the first analysis
+        return (first, last), None
+    # OFFSET 0 keeps the planner on the month's range of entries: walking the payment ids' index up
+    # to the first of the month's would read every older entry.
+    named = f"SELECT payment_id FROM ledger_entry WHERE id BETWEEN {first} AND {last} AND {month} OFFSET 0"  # noqa: S608
+    lowest = conn.execute(text(f"SELECT min(payment_id) FROM ({named}) s")).scalar_one()  # noqa: S608
+    return (first, last), lowest
+
+
+def payment_ordered_sql(period: str, after: str | None, upto: str | None, first_entry: int,
+                        first_payment: int | None) -> str:  # fmt: skip
+    """The movements of ``ranged_movements_sql`` (unordered; ``:after``, ``:upto``) with their
+    payments joined by merge: the range's postings and their entries (read in id order from
+    ``first_entry``, the month's lowest: ``month_bounds``) sorted by payment id, then the payments
+    read in id order, from ``first_payment`` when given (the lowest the month's entries name)."""
+    legs = ranged_movements_sql(period, True, after, upto, ordered=False, payments=False)
+    # Only a lower bound on the entries: the join ends with the postings, and an upper one led the
+    # planner to a plan ~15 % slower at 30M postings (docs/PERFORMANCE.md).
+    inner = f"{legs} AND e.id >= {int(first_entry)} ORDER BY e.payment_id OFFSET 0"
+    columns = ", ".join(f"pay.{c}" if c in PAYMENT_MOVEMENT_COLUMNS else f"m.{c}" for c in MOVEMENT_COLUMNS)
+    bound = "" if first_payment is None else f" AND pay.id >= {int(first_payment)}"
+    return f"SELECT {columns} FROM ({inner}) m LEFT JOIN payment pay ON pay.id = m.payment_id{bound}"  # noqa: S608
 
 
 def _spill(tables: Iterator[pa.Table], uppers: list[str], folder: Path) -> list[Path]:

@@ -38,12 +38,12 @@ class MovementOrderError(RuntimeError):
 
 
 def ranged_movements_sql(period: str, postgres: bool, after: str | None, upto: str | None, *,
-                         ordered: bool = True) -> str:  # fmt: skip
-    """``movements_sql`` limited to supplier accounts with ``after`` < inn ≤ ``upto`` (either bound
-    may be None; ``:after``, ``:upto``), ordered by account (byte order on both databases), value
-    date, entry and leg unless not ``ordered``."""
+                         ordered: bool = True, payments: bool = True) -> str:  # fmt: skip
+    """``movements_sql`` (with or without ``payments``) limited to supplier accounts with ``after`` <
+    inn ≤ ``upto`` (either bound may be None; ``:after``, ``:upto``), ordered by account (byte order
+    on both databases), value date, entry and leg unless not ``ordered``."""
     collate = ' COLLATE "C"' if postgres else ""  # SQLite compares text bytewise already
-    query = movements_sql(period)
+    query = movements_sql(period, payments=payments)
     if after is not None:
         query += f" AND p.account{collate} > :after"
     if upto is not None:
