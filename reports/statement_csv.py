@@ -60,9 +60,10 @@ def ru_dates(iso: pd.Series) -> pa.Array:
 
 
 def csv_lines(moves: pd.DataFrame) -> pa.Array:
-    """One CSV line per movement (all suppliers), in ``moves`` order."""
+    """One CSV line per movement (all suppliers), in ``moves`` order, in ``CSV_ENCODING`` (a binary
+    array: the fields are encoded a column at a time, ``encoded``)."""
     if moves.empty:
-        return pa.array([], type=pa.string())
+        return pa.array([], type=pa.binary())
     fields = [
         ru_dates(moves["value_date"]),
         csv_field(moves["kind_ru"]),
@@ -76,16 +77,42 @@ def csv_lines(moves: pd.DataFrame) -> pa.Array:
         csv_field(moves["service"]),
         kopecks_text(moves["amount"], decimal=","),  # our own number: never guarded
     ]
-    return pc.binary_join_element_wise(*fields, ";")
+    return pc.binary_join_element_wise(*(encoded(field) for field in fields), b";")
 
 
-def write_csv(path: Path, body: str, count: int, total: int) -> None:
-    """Header, lines, footer ``ИТОГО;<count>;;…;<sum>``; cp1251 (unencodable characters become ?)."""
+def encoded(values: pa.Array) -> pa.Array:
+    """Text as ``CSV_ENCODING`` bytes (a binary array; missing values empty), each character the
+    encoding lacks as ``?`` (``str.encode``'s ``errors="replace"``). ASCII is the same bytes in both,
+    so an ASCII column is only relabelled; any other is decoded and encoded once, whole: cp1251 gives
+    every character one byte, so each value's bounds are its count of characters. (Encoding each
+    supplier's register whole, as before, decoded and encoded every line's ASCII too.)"""
+    text = pc.fill_null(values, "").cast(pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if not len(text) or pc.all(pc.string_is_ascii(text)).as_py():
+        return text.cast(pa.binary())
+    bounds = np.frombuffer(text.buffers()[1], dtype=np.int32)[[text.offset, text.offset + len(text)]]
+    data = text.buffers()[2]
+    utf8 = data.slice(int(bounds[0]), int(bounds[1] - bounds[0])).to_pybytes() if data is not None else b""
+    single = utf8.decode("utf-8").encode(CSV_ENCODING, errors="replace")
+    offsets = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(pc.utf8_length(text).to_numpy(zero_copy_only=False), out=offsets[1:])
+    if offsets[-1] != len(single):  # a multi-byte CSV_ENCODING: a bug, never the data
+        raise ValueError(f"{CSV_ENCODING} gave {len(single)} bytes for {offsets[-1]} characters")
+    return pa.Array.from_buffers(pa.binary(), len(text), [None, pa.py_buffer(offsets.astype(np.int32)),
+                                                          pa.py_buffer(single)])  # fmt: skip
+
+
+def write_csv(path: Path, body: bytes, count: int, total: int) -> None:
+    """Header, lines (``body``: already in ``CSV_ENCODING``, CRLF between), footer
+    ``ИТОГО;<count>;;…;<sum>``; cp1251 (unencodable characters become ?)."""
     amount = kopecks_text(pd.Series([total]), decimal=",")[0].as_py()
     footer = ";".join(["ИТОГО", str(count)] + [""] * (len(CSV_HEADER) - 3) + [amount])
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as out:  # part by part: joining them first copied every supplier's text once more
-        for part in (";".join(CSV_HEADER), *([body] if count else []), footer):
-            out.write(part.encode(CSV_ENCODING, errors="replace"))
+        out.write(";".join(CSV_HEADER).encode(CSV_ENCODING) + b"\r\n")
+        if count:
+            out.write(body)
             out.write(b"\r\n")
+        out.write(footer.encode(CSV_ENCODING, errors="replace") + b"\r\n")
     tmp.replace(path)

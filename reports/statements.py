@@ -301,13 +301,14 @@ def _html_with_total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_
     return html_table(pd.concat([shown, _total(frame, columns, label_at)]), columns)
 
 
-def _csv_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[str]:
-    """Each supplier's lines joined by CRLF, in one Arrow call over contiguous per-supplier ranges."""
+def _csv_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[bytes]:
+    """Each supplier's lines (encoded: ``csv_lines``) joined by CRLF, in one Arrow call over
+    contiguous per-supplier ranges."""
     if not bounds:
         return []
     starts = [lo for lo, _ in bounds]
     if any(hi != nxt for (_, hi), nxt in zip(bounds, [*starts[1:], bounds[-1][1]], strict=True)):
         raise StatementError("movements are not contiguous per supplier")  # a bug in the ordering
     offsets = pa.array([*starts, bounds[-1][1]], type=pa.int32())
-    lists = pa.ListArray.from_arrays(offsets, lines.cast(pa.string()))
-    return pc.binary_join(lists, "\r\n").to_pylist()
+    lists = pa.ListArray.from_arrays(offsets, lines.cast(pa.binary()))
+    return pc.binary_join(lists, b"\r\n").to_pylist()
