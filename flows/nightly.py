@@ -3,23 +3,21 @@ report and summary. Tasks pass paths and small dicts; the work is in ``rkc.*``."
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
-import logging
 import time
-from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.futures import PrefectConcurrentFuture, PrefectFuture, wait
+from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from domain.statuses import COMMITTED
 from flows.cluster import let_go, night_runner, submit
 from flows.common import config_and_engine, retry_on_io, run_logger
+from flows.interrupts import finish_started, settle
+from flows.night_artifacts import publish_artifacts
 from rkc.accepted_registers import return_accepted
 from rkc.bank_statements import StatementsRead
 from rkc.commit import commit_register
@@ -37,8 +35,6 @@ from rkc.report import night_outcomes, write_report_and_cases
 from rkc.resolve import apply_resolutions
 from rkc.runlock import RunLock, run_lock
 from rkc.summary import (
-    BRIDGE_FIELDS,
-    bridge_lines,
     discrepancy_counts,
     methods_of_night,
     render_methods,
@@ -237,7 +233,7 @@ def nightly(home: str | None = None, run_date: date | None = None) -> dict:
                     len(result["registers"]))  # fmt: skip
     night = {"date": run_date.isoformat(), "files": len(files), "posted_this_run": this_run, "skipped": skipped,
              **result}  # fmt: skip
-    _artifacts(night, {name: c.agent_name for name, c in config.channels.items()})
+    publish_artifacts(night, {name: c.agent_name for name, c in config.channels.items()})
     return night
 
 
@@ -287,74 +283,3 @@ def _post_all(
         raise
     finish_started(list(futures.values()), stop)
     return [futures[i].result() for i in range(len(intakes))]
-
-
-def finish_started(futures: list[PrefectFuture], stop: Callable[[list], None] | None = None) -> None:
-    """Wait for every posting. On an interrupt (Ctrl-C, a stop signal) drop those not yet started
-    and wait for those under way before the interrupt goes on: the run lock must not be let go
-    while a register is still being committed (a run waiting for the lock would decide the night
-    without it), and each of them commits or rolls back whole. On a Dask cluster ``stop`` is
-    ``flows.cluster.let_go``: a worker's posting is out of the flow's reach, and fenced off by
-    the run lock instead."""
-    try:
-        wait(futures)
-    except BaseException:
-        (stop or settle)(futures)
-        raise
-
-
-def settle(futures: list[PrefectConcurrentFuture]) -> None:
-    """Drop the postings still queued and wait for those running to commit or roll back, through
-    further interrupts (a second Ctrl-C, a stop signal): none may outlive the run lock."""
-    for future in futures:
-        future.wrapped_future.cancel()  # only those still queued: a running one cannot be
-    queued_or_running = [f.wrapped_future for f in futures]
-    logger = logging.getLogger("rkc.nightly")
-    while under_way := [f for f in queued_or_running if not f.done()]:
-        logger.warning("Interrupted: waiting for %d register(s) being posted to commit or roll back", len(under_way))
-        try:
-            concurrent.futures.wait(under_way)
-        except BaseException as again:  # interrupted again: still not while a transaction is open
-            logger.warning("Interrupted again (%s); the wait goes on", type(again).__name__)
-
-
-def _artifacts(result: dict, channels: dict[str, str]) -> None:
-    """The night's bridge as a table and the discrepancy counts as markdown, for the Prefect UI, in
-    Russian like everything the center's people read."""
-    day = date.fromisoformat(result["date"]).strftime("%d.%m.%Y")
-    create_table_artifact(bridge_rows(result["registers"], channels), key="nightly-bridge",
-                          description=f"Сверка за {day} по реестрам, руб.; остаток должен быть 0,00")  # fmt: skip
-    create_markdown_artifact(discrepancy_markdown(result), key="nightly-discrepancies")
-
-
-BRIDGE_HEADERS_RU = {"amount_total": "Поступило", "posted": "Проведено", "suspense": "Невыясненные",
-                     "rejected": "Отклонено", "duplicate": "Дубли", "quarantined": "Карантин",
-                     "residual": "Остаток"}  # fmt: skip
-
-
-def bridge_rows(registers: list[dict], channels: dict[str, str] | None = None) -> list[dict]:
-    """One row per register in rubles (``1 234,56``) with its residual, and an Итого row: what the
-    operator checks first is that every residual is 0,00. Channels by their agents' names."""
-    from domain.money import format_ru
-    from reports.console import channel_ru, status_ru
-
-    rows = []
-    for line in bridge_lines(registers):
-        amounts = {BRIDGE_HEADERS_RU[k]: format_ru(line[k]) for k in (*BRIDGE_FIELDS, "residual")}
-        rows.append({"Файл": line["file"] or "Итого", "Канал": channel_ru(line["channel"], channels or {}),
-                     "Статус": status_ru(line["status"]), **amounts})  # fmt: skip
-    return rows
-
-
-def discrepancy_markdown(result: dict) -> str:
-    """The night's discrepancy counts (codes with their Russian titles) and where its report is."""
-    from reports.console import code_ru
-
-    found = result.get("discrepancies", {})
-    counts = "\n".join(f"| {code_ru(code)} | {n} |" for code, n in found.items()) or "| нет | 0 |"
-    day = date.fromisoformat(result["date"]).strftime("%d.%m.%Y")
-    return (
-        f"# Расхождения за {day}\n\n| Расхождение | Количество |\n|---|---|\n{counts}\n\n"
-        f"Отчёт: [{result.get('xlsx')}](file://{result.get('xlsx')}) (на машине, где шёл прогон)\n\n"
-        f"Итоги (JSON): `{result.get('summary')}`\n"
-    )

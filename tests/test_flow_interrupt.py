@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prefect.futures import PrefectConcurrentFuture
 
+from flows import interrupts as posting_interrupts
 from flows import nightly as nightly_module
 
 
@@ -29,11 +30,11 @@ def test_interrupt_waits_for_the_posting_under_way_and_drops_the_queued(monkeypa
         started.wait()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(nightly_module, "wait", interrupted)
+    monkeypatch.setattr(posting_interrupts, "wait", interrupted)
     with ThreadPoolExecutor(max_workers=1) as pool:
         futures = [PrefectConcurrentFuture(uuid.uuid4(), pool.submit(posting, name, 0.3)) for name in ("big", "small")]
         with pytest.raises(KeyboardInterrupt):
-            nightly_module.finish_started(futures)
+            posting_interrupts.finish_started(futures)
         # The interrupt went on only once the register under way had committed.
         assert events == ["big started", "big committed"]
     assert futures[1].wrapped_future.cancelled()
@@ -54,7 +55,7 @@ def test_a_second_interrupt_does_not_cut_the_wait_short(monkeypatch) -> None:
         started.wait()
         raise KeyboardInterrupt
 
-    real_wait = nightly_module.concurrent.futures.wait
+    real_wait = posting_interrupts.concurrent.futures.wait
 
     def impatient(futures, *args, **kwargs):
         if interrupts["left"]:
@@ -62,12 +63,12 @@ def test_a_second_interrupt_does_not_cut_the_wait_short(monkeypatch) -> None:
             raise KeyboardInterrupt  # Ctrl-C pressed again while waiting
         return real_wait(futures, *args, **kwargs)
 
-    monkeypatch.setattr(nightly_module, "wait", interrupted)
-    monkeypatch.setattr(nightly_module.concurrent.futures, "wait", impatient)
+    monkeypatch.setattr(posting_interrupts, "wait", interrupted)
+    monkeypatch.setattr(posting_interrupts.concurrent.futures, "wait", impatient)
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = PrefectConcurrentFuture(uuid.uuid4(), pool.submit(posting))
         with pytest.raises(KeyboardInterrupt):
-            nightly_module.finish_started([future])
+            posting_interrupts.finish_started([future])
         assert committed.is_set() and interrupts["left"] == 0
 
 

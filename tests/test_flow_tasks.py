@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from domain.money import format_amount
+from flows import night_artifacts
 from flows import nightly as tasks
 from flows.common import retry_on_io
 from rkc.app import import_charges_files
@@ -82,15 +83,15 @@ def test_the_bridge_artifact_has_residuals_and_a_total() -> None:
         {"file": "b.xlsx", "channel": "portal", "status": "quarantined", "amount_total": 2_50, "posted": 0,
          "suspense": 0, "rejected": 0, "duplicate": 0, "quarantined": 2_50},
     ]  # fmt: skip
-    rows = tasks.bridge_rows(registers, {"sber": "ПАО Сбербанк"})
+    rows = night_artifacts.bridge_rows(registers, {"sber": "ПАО Сбербанк"})
     assert [r["Файл"] for r in rows] == ["a.txt", "b.xlsx", "Итого"]
     assert [r["Канал"] for r in rows[:2]] == ["ПАО Сбербанк (sber)", "portal"]
     assert [r["Статус"] for r in rows[:2]] == ["проведён", "карантин"]
     assert [r["Остаток"] for r in rows] == ["0,00", "0,00", "0,00"]
     assert rows[-1]["Поступило"] == "102,50" and rows[-1]["Проведено"] == "70,00"
-    big = tasks.bridge_rows([{**registers[0], "amount_total": 584_444_208, "posted": 584_441_208}])
+    big = night_artifacts.bridge_rows([{**registers[0], "amount_total": 584_444_208, "posted": 584_441_208}])
     assert big[0]["Поступило"] == "5\u00a0844\u00a0442,08"
-    short = tasks.bridge_rows([{**registers[0], "posted": 6_000}])
+    short = night_artifacts.bridge_rows([{**registers[0], "posted": 6_000}])
     assert short[0]["Остаток"] == short[-1]["Остаток"] == "10,00"
 
 
