@@ -1,12 +1,13 @@
 """Benchmark: the server's CPU for one range's unsorted movements read (``sql.statement_spill``).
 
-Runs the ``COPY`` a statements worker runs for one range of suppliers (serial plan, as the
-worker sets it), optionally with planner settings local to the transaction, and prints the
+Runs the ``COPY`` a statements worker runs for one range of suppliers (its query and planner
+settings: payments joined by merge, a serial plan; ``--hash``: the query before session 18, the
+payments joined by hash), optionally with planner settings local to the transaction, and prints the
 backend's user and system CPU (its /proc stat: this machine's PostgreSQL) and the bytes sent. The
 rows are counted, not parsed, so the figure is the server's alone. For comparing plans of that
 read on a database built by ``bench_partitions.py --keep``:
 
-    bench_range_copy.py --db rkc_h_x --period 2026-02 [--range 1 --ranges 2] [work_mem=64MB ...]
+    bench_range_copy.py --db rkc_h_x --period 2026-02 [--range 1 --ranges 2] [--hash] [work_mem=64MB ...]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from rkc.statements import _ranges, _suppliers
 from sql.planner import planner_settings
+from sql.statement_spill import MERGE_SETTINGS, month_bounds, payment_ordered_sql
 from sql.statement_stream import range_params, ranged_movements_sql
 
 
@@ -37,14 +39,22 @@ def main() -> None:
     parser.add_argument("--period", required=True)
     parser.add_argument("--ranges", type=int, default=2, help="ranges the month is cut into (workers)")
     parser.add_argument("--range", type=int, default=0, help="which range to read; -1: the whole month")
+    parser.add_argument("--hash", action="store_true", help="the payments joined by hash (before session 18)")
     parser.add_argument("settings", nargs="*", help="planner settings name=value for the read")
     args = parser.parse_args()
-    settings = {"max_parallel_workers_per_gather": "0"} | dict(s.split("=", 1) for s in args.settings)
+    base = {"max_parallel_workers_per_gather": "0"} if args.hash else MERGE_SETTINGS
+    settings = base | dict(s.split("=", 1) for s in args.settings)
     engine = create_engine(args.url + args.db)
     with engine.connect() as conn, conn.begin():
         bounds = _ranges(_suppliers(conn, args.period), args.ranges)
         after, upto = (None, None) if args.range < 0 else bounds[args.range]
-        query = ranged_movements_sql(args.period, True, after, upto, ordered=False)
+        if args.hash:
+            query = ranged_movements_sql(args.period, True, after, upto, ordered=False)
+        else:
+            entries, first_payment = month_bounds(conn, args.period)
+            if entries is None:
+                raise SystemExit(f"no postings in {args.period}")
+            query = payment_ordered_sql(args.period, after, upto, entries[0], first_payment)
         params = range_params(after, upto)
         statement = query.replace("%", "%%").replace(":after", "%(after)s").replace(":upto", "%(upto)s")
         pid = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
