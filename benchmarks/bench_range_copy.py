@@ -68,8 +68,9 @@ def main() -> None:
                     sent += len(block)
             cpu, wall = _backend_cpu(pid) - cpu, time.perf_counter() - wall
     engine.dispose()
-    print(f"range {args.range} of {args.ranges} {args.settings}: server CPU {cpu:.2f} s, wall {wall:.2f} s,"
-          f" {sent:,} bytes")  # fmt: skip
+    join = "hash" if args.hash else "merge"
+    print(f"range {args.range} of {args.ranges}, payments by {join} {args.settings}:"
+          f" server CPU {cpu:.2f} s, wall {wall:.2f} s, {sent:,} bytes")  # fmt: skip
 
 
 if __name__ == "__main__":
