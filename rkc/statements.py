@@ -38,7 +38,7 @@ from sql.reporting import (
     supplier_period_balances,
     typed_movements,
 )
-from sql.statement_spill import group_uppers, spilled_groups
+from sql.statement_spill import group_uppers, month_entries, spilled_groups
 from sql.statement_stream import GROUP_ROWS, export_snapshot, movement_groups, use_snapshot
 
 PARALLEL_POSTINGS = 500_000  # below this a month renders in one process (starting a pool costs seconds)
@@ -72,21 +72,40 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
                                 group_rows, sheet_rows)  # fmt: skip
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            suppliers = _suppliers(conn, period)
-            bounds = _ranges(suppliers, workers) if int(suppliers["postings"].sum()) >= parallel_postings else []
-            if len(bounds) < 2:
-                return _write_range(conn, period, suppliers, None, None, out_root, channel_names, group_rows,
-                                    sheet_rows)  # fmt: skip
-            snapshot = export_snapshot(conn)  # the workers read the movements the balances were read with
-            url = engine.url.render_as_string(hide_password=False)
-            context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
-            with ProcessPoolExecutor(len(bounds), mp_context=context) as pool:
+            entries = month_entries(conn, period)
+            # A month that looks large starts its workers now: their imports overlap the balances' query.
+            pool = _started_pool(workers) if entries and entries[1] - entries[0] + 1 >= parallel_postings // 2 else None
+            try:
+                suppliers = _suppliers(conn, period)
+                bounds = _ranges(suppliers, workers) if int(suppliers["postings"].sum()) >= parallel_postings else []
+                if len(bounds) < 2:
+                    return _write_range(conn, period, suppliers, None, None, out_root, channel_names, group_rows,
+                                        sheet_rows)  # fmt: skip
+                snapshot = export_snapshot(conn)  # the workers read the movements the balances were read with
+                url = engine.url.render_as_string(hide_password=False)
+                pool = pool or _started_pool(len(bounds))
                 futures = [
                     pool.submit(_write_range_of, url, snapshot, period, _between(suppliers, after, upto), after, upto,
                                 out_root, dict(channel_names or {}), group_rows, sheet_rows)
                     for after, upto in bounds
                 ]  # fmt: skip
                 return [path for future in futures for path in future.result()]
+            finally:
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
+
+
+def _started_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes started by ``spawn`` (no fork of a process holding connections), each
+    importing the renderer at once: they start while the caller reads the balances."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_ready)  # a process a task while none is idle: all of them start
+    return pool
+
+
+def _ready() -> None:
+    """Nothing: run in a new worker, it has imported this module (and the renderer) to find it."""
 
 
 def _suppliers(conn: Connection, period: str) -> pd.DataFrame:

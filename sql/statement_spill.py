@@ -73,25 +73,36 @@ def spilled_groups(conn: Connection, period: str, after: str | None, upto: str |
             yield typed_movements(frame)
 
 
+def month_entries(conn: Connection, period: str) -> tuple[int, int] | None:
+    """The lowest and highest entry id of the period's postings (None: it has none), from the
+    partition's key at once."""
+    query = f"SELECT min(entry_id), max(entry_id) FROM ledger_posting WHERE {_month(period)}"  # noqa: S608
+    first, last = conn.execute(text(query)).one()
+    return None if first is None else (int(first), int(last))
+
+
 def month_bounds(conn: Connection, period: str) -> tuple[tuple[int, int] | None, int | None]:
-    """The lowest and highest entry id of the period's postings (None: it has none; from the
-    partition's key, at once), and the lowest payment id its entries name, looked up (a scan of
+    """``month_entries``, and the lowest payment id the period's entries name, looked up (a scan of
     the month's entries) only when the ledger holds more than ``OLDER_PAYMENTS`` payments a month's
     entry (or it is not known yet): else None, and the join reads the payments before the month
     rather than look."""
-    start, end = (d.isoformat() for d in period_bounds(period))
-    month = f"value_date >= '{start}' AND value_date < '{end}'"
-    first, last = conn.execute(text(f"SELECT min(entry_id), max(entry_id) FROM ledger_posting WHERE {month}")).one()  # noqa: S608
-    if first is None:
+    entries = month_entries(conn, period)
+    if entries is None:
         return None, None
+    first, last = entries
     payments = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'payment'::regclass")).scalar_one()
     if 0 <= payments <= OLDER_PAYMENTS * (last - first + 1):  # reltuples is -1 before the first analysis
-        return (first, last), None
+        return entries, None
     # OFFSET 0 keeps the planner on the month's range of entries: walking the payment ids' index up
     # to the first of the month's would read every older entry.
-    named = f"SELECT payment_id FROM ledger_entry WHERE id BETWEEN {first} AND {last} AND {month} OFFSET 0"  # noqa: S608
-    lowest = conn.execute(text(f"SELECT min(payment_id) FROM ({named}) s")).scalar_one()  # noqa: S608
-    return (first, last), lowest
+    named = f"SELECT payment_id FROM ledger_entry WHERE id BETWEEN {first} AND {last} AND {_month(period)} OFFSET 0"  # noqa: S608
+    return entries, conn.execute(text(f"SELECT min(payment_id) FROM ({named}) s")).scalar_one()  # noqa: S608
+
+
+def _month(period: str) -> str:
+    """The condition on ``value_date`` of the period's rows (validated dates: literals)."""
+    start, end = (d.isoformat() for d in period_bounds(period))
+    return f"value_date >= '{start}' AND value_date < '{end}'"
 
 
 def payment_ordered_sql(period: str, after: str | None, upto: str | None, first_entry: int,

@@ -84,6 +84,43 @@ def test_worker_processes_write_the_same_files(pg_empty_url: str, tmp_path: Path
     _same_as_golden(tmp_path / "out")
 
 
+@pytest.mark.postgres
+def test_workers_started_for_a_month_that_then_renders_alone(pg_empty_url: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A month whose entries look large starts its workers before the balances are read; when its
+    postings then fall below the threshold it renders in this process, and the workers end."""
+    import multiprocessing
+
+    import rkc.statements as statements
+    from sql.engine import make_engine, migrate
+    from sql.statement_spill import month_entries
+
+    started: list[int] = []
+    start = statements._started_pool
+    monkeypatch.setattr(statements, "_started_pool", lambda n: started.append(n) or start(n))
+
+    engine = make_engine(pg_empty_url)
+    try:
+        migrate(engine)
+        _ledger(engine)
+        with engine.connect() as conn:
+            entries = month_entries(conn, PERIOD)
+        assert entries is not None
+        span = entries[1] - entries[0] + 1
+        with engine.connect() as conn:
+            march = "value_date >= '2026-03-01' AND value_date < '2026-04-01'"
+            query = f"SELECT count(*) FROM ledger_posting WHERE account LIKE 'supplier:%' AND {march}"
+            postings = int(conn.execute(sa.text(query)).scalar_one())
+        assert postings < 2 * span  # the workers start (span ≥ threshold / 2), the month renders alone
+        written = write_statements(engine, PERIOD, tmp_path / "out", NAMES, workers=2, parallel_postings=2 * span)
+    finally:
+        engine.dispose()
+    assert started == [2]  # before the balances: the month looked large
+    assert len({p.parent.name for p in written}) == 3
+    assert multiprocessing.active_children() == []
+    _same_as_golden(tmp_path / "out")
+
+
 @pytest.mark.parametrize("group_rows", [1, 2, 3, 4, 100])
 def test_groups_hold_whole_suppliers_and_every_movement(ledger: sa.Engine, group_rows: int,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
