@@ -145,7 +145,10 @@ def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.Da
     suppliers = suppliers[keep].sort_values("inn", ignore_index=True)
 
     moves["kind_ru"] = moves["kind"].map(KIND_RU).fillna(moves["kind"])
-    moves["doc_uip"] = moves["resolved_uip"].fillna(moves["matched_uip"]).fillna(moves["uip"])
+    # The receipt a movement is for: the accountant's resolution, else the matched one, else the
+    # payment's own. Arrow's coalesce: pandas' fillna of one column by another cost ~6 % of a group.
+    doc_uip = pc.coalesce(*(strings(moves[c]) for c in ("resolved_uip", "matched_uip", "uip")))
+    moves["doc_uip"] = pd.Series(doc_uip, index=moves.index, dtype="str")
     bounds = _slices(moves["inn"], suppliers["inn"])
     bodies = _csv_bodies(csv_lines(moves), bounds)
     moves = russian_channels(moves, channel_names or {})  # what people read; the CSV above keeps the codes
