@@ -148,7 +148,6 @@ def movements_sql(period: str, *, payments: bool = True) -> str:
     PostgreSQL) joined to their entries (by the entries' value-date index), payments and resolutions.
     Without ``payments`` the payments' columns (``PAYMENT_MOVEMENT_COLUMNS``) are left out, and so is
     their join: the caller joins them (``sql.statement_spill``)."""
-    start, end = period_bounds(period)
     columns = [c for c in MOVEMENT_COLUMNS if payments or c not in PAYMENT_MOVEMENT_COLUMNS]
     return (
         "SELECT " + ", ".join(f"{_MOVEMENT_EXPRESSIONS[c]} AS {c}" for c in columns)  # noqa: S608
@@ -156,6 +155,12 @@ def movements_sql(period: str, *, payments: bool = True) -> str:
         + (" LEFT JOIN payment pay ON pay.id = e.payment_id" if payments else "")
         + " LEFT JOIN resolution r ON r.entry_id = e.id"
         + f" WHERE p.account LIKE '{SUPPLIER_PREFIX}%'"
-        f" AND p.value_date >= '{start.isoformat()}' AND p.value_date < '{end.isoformat()}'"
-        f" AND e.value_date >= '{start.isoformat()}' AND e.value_date < '{end.isoformat()}'"
+        + f" AND {in_month(period, 'p.value_date')} AND {in_month(period, 'e.value_date')}"
     )
+
+
+def in_month(period: str, column: str = "value_date") -> str:
+    """The condition that ``column`` (a date) falls in ``period``: its bounds validated dates
+    written as literals (PostgreSQL then prunes the postings' partitions when planning)."""
+    start, end = (d.isoformat() for d in period_bounds(period))
+    return f"{column} >= '{start}' AND {column} < '{end}'"

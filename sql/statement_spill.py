@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, text
 
 from sql.planner import planner_settings
-from sql.reporting import MOVEMENT_COLUMNS, PAYMENT_MOVEMENT_COLUMNS, period_bounds, typed_movements
+from sql.reporting import MOVEMENT_COLUMNS, PAYMENT_MOVEMENT_COLUMNS, in_month, typed_movements
 from sql.statement_stream import copy_tables, range_params, ranged_movements_sql
 
 # A serial plan: the ranges are read in processes of their own already, and the server's parallel
@@ -76,7 +76,7 @@ def spilled_groups(conn: Connection, period: str, after: str | None, upto: str |
 def month_entries(conn: Connection, period: str) -> tuple[int, int] | None:
     """The lowest and highest entry id of the period's postings (None: it has none), from the
     partition's key at once."""
-    query = f"SELECT min(entry_id), max(entry_id) FROM ledger_posting WHERE {_month(period)}"  # noqa: S608
+    query = f"SELECT min(entry_id), max(entry_id) FROM ledger_posting WHERE {in_month(period)}"  # noqa: S608
     first, last = conn.execute(text(query)).one()
     return None if first is None else (int(first), int(last))
 
@@ -95,14 +95,8 @@ def month_bounds(conn: Connection, period: str) -> tuple[tuple[int, int] | None,
         return entries, None
     # OFFSET 0 keeps the planner on the month's range of entries: walking the payment ids' index up
     # to the first of the month's would read every older entry.
-    named = f"SELECT payment_id FROM ledger_entry WHERE id BETWEEN {first} AND {last} AND {_month(period)} OFFSET 0"  # noqa: S608
+    named = f"SELECT payment_id FROM ledger_entry WHERE id BETWEEN {first} AND {last} AND {in_month(period)} OFFSET 0"  # noqa: S608
     return entries, conn.execute(text(f"SELECT min(payment_id) FROM ({named}) s")).scalar_one()  # noqa: S608
-
-
-def _month(period: str) -> str:
-    """The condition on ``value_date`` of the period's rows (validated dates: literals)."""
-    start, end = (d.isoformat() for d in period_bounds(period))
-    return f"value_date >= '{start}' AND value_date < '{end}'"
 
 
 def payment_ordered_sql(period: str, after: str | None, upto: str | None, first_entry: int,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.prefect_db import seed
+from flows.prefect_db import DATABASE_NAME, copy_template
 from rkc.config import load_config
 from synthetic import generate
 
@@ -75,7 +75,7 @@ def test_the_documented_deployment_runs_the_night(tmp_path: Path) -> None:
     # Not what the steps are about, and ~20 s of waiting: Prefect's migrations of the server's new
     # database (it starts from the migrated empty one, flows/prefect_db.py) and the worker's 10 s
     # between looks at its pool.
-    seed(tmp_path / "prefect-home")
+    copy_template(tmp_path / "prefect-home" / DATABASE_NAME)  # the server's environment has no PREFECT_ override
     env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
     cwd, background, log = Path.cwd(), [], tmp_path / "background.log"
     try:
