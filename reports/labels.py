@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from reports.xlsx_values import strings
 
 FORMAT_KIND_RU = {"text": "текст", "xlsx": "Excel", "dbf": "DBF", "gis_xml": "XML ГИС ЖКХ",
                   "statement": "п/п плательщиков в выписке"}  # fmt: skip
@@ -60,6 +64,16 @@ def rule_ru(rule: object) -> object:
 def russian_channels(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
     """``frame`` with its ``channel`` column (if any) in agents' names; one lookup per distinct code."""
     if "channel" in frame.columns and names and len(frame):
+        if isinstance(frame["channel"].dtype, pd.StringDtype):  # Arrow text: no Python string a row
+            return frame.assign(channel=relabelled(frame["channel"], lambda c: channel_word(c, names)))
         codes = frame["channel"].astype(object)
         frame = frame.assign(channel=codes.map({c: channel_word(c, names) for c in pd.unique(codes)}))
     return frame
+
+
+def relabelled(values: pd.Series, label: Callable[[str], object]) -> pd.Series:
+    """Text ``values`` each replaced by ``label(value)`` (text), called once a distinct value (Arrow's
+    dictionary); missing stays missing (a dict mapped over every row made a Python string of each)."""
+    encoded = pc.dictionary_encode(strings(values))
+    words = pa.array([label(v) for v in encoded.dictionary.to_pylist()], type=pa.string())
+    return pd.Series(words.take(encoded.indices), index=values.index, dtype="str")

@@ -60,8 +60,10 @@ def ru_dates(iso: pd.Series) -> pa.Array:
 
 
 def csv_lines(moves: pd.DataFrame) -> pa.Array:
-    """One CSV line per movement (all suppliers), in ``moves`` order, in ``CSV_ENCODING`` (a binary
-    array: the fields are encoded a column at a time, ``encoded``)."""
+    """One CSV line per movement (all suppliers), in ``moves`` order, each ending in CRLF, in
+    ``CSV_ENCODING`` (a binary array: the fields are encoded a column at a time, ``encoded``). The
+    lines lie end to end in the array's data, so a run of them is a register's body as it is
+    (``line_bodies``)."""
     if moves.empty:
         return pa.array([], type=pa.binary())
     fields = [
@@ -75,9 +77,20 @@ def csv_lines(moves: pd.DataFrame) -> pa.Array:
         csv_field(moves["payer"]),
         csv_field(moves["address"]),
         csv_field(moves["service"]),
-        kopecks_text(moves["amount"], decimal=","),  # our own number: never guarded
+        # Our own number, never guarded; the line's CRLF joined to it (no pass over whole lines).
+        pc.binary_join_element_wise(kopecks_text(moves["amount"], decimal=","), "\r\n", ""),
     ]
     return pc.binary_join_element_wise(*(encoded(field) for field in fields), b";")
+
+
+def line_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[pa.Buffer]:
+    """The runs ``[lo, hi)`` of ``lines`` (``csv_lines``: each ends in CRLF) as bytes, each cut from
+    the array's data without a copy (joining them copied every line once more)."""
+    if not len(lines):
+        return [pa.py_buffer(b"") for _ in bounds]
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+    data = lines.buffers()[2] or pa.py_buffer(b"")
+    return [data.slice(int(offsets[lo]), int(offsets[hi] - offsets[lo])) for lo, hi in bounds]
 
 
 def encoded(values: pa.Array) -> pa.Array:
@@ -103,16 +116,14 @@ def encoded(values: pa.Array) -> pa.Array:
                                                           pa.py_buffer(single)])  # fmt: skip
 
 
-def write_csv(path: Path, body: bytes, count: int, total: int) -> None:
-    """Header, lines (``body``: already in ``CSV_ENCODING``, CRLF between), footer
+def write_csv(path: Path, body: bytes | pa.Buffer, count: int, total: int) -> None:
+    """Header, lines (``body``: already in ``CSV_ENCODING``, each ending in CRLF), footer
     ``ИТОГО;<count>;;…;<sum>``; cp1251 (unencodable characters become ?)."""
     amount = kopecks_text(pd.Series([total]), decimal=",")[0].as_py()
     footer = ";".join(["ИТОГО", str(count)] + [""] * (len(CSV_HEADER) - 3) + [amount])
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as out:  # part by part: joining them first copied every supplier's text once more
         out.write(";".join(CSV_HEADER).encode(CSV_ENCODING) + b"\r\n")
-        if count:
-            out.write(body)
-            out.write(b"\r\n")
+        out.write(body)
         out.write(footer.encode(CSV_ENCODING, errors="replace") + b"\r\n")
     tmp.replace(path)

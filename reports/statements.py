@@ -38,9 +38,9 @@ import pyarrow.compute as pc
 
 from domain.ledger import EntryKind
 from domain.methods import by_method, label_ru
-from reports.labels import russian_channels
+from reports.labels import relabelled, russian_channels
 from reports.render import html_table, render_html
-from reports.statement_csv import csv_lines, write_csv
+from reports.statement_csv import csv_lines, line_bodies, write_csv
 from reports.xlsx import MAX_SHEET_ROWS, Col, SheetSpec, write_workbook
 from reports.xlsx_values import strings
 
@@ -144,7 +144,7 @@ def render_group(period: str, start: date, suppliers: pd.DataFrame, moves: pd.Da
     keep = (suppliers["rows"] > 0) | (suppliers["opening"] != 0) | (suppliers["closing"] != 0)
     suppliers = suppliers[keep].sort_values("inn", ignore_index=True)
 
-    moves["kind_ru"] = moves["kind"].map(KIND_RU).fillna(moves["kind"])
+    moves["kind_ru"] = relabelled(moves["kind"], lambda kind: KIND_RU.get(kind, kind))
     # The receipt a movement is for: the accountant's resolution, else the matched one, else the
     # payment's own. Arrow's coalesce: pandas' fillna of one column by another cost ~6 % of a group.
     doc_uip = pc.coalesce(*(strings(moves[c]) for c in ("resolved_uip", "matched_uip", "uip")))
@@ -309,14 +309,10 @@ def _html_with_total(frame: pd.DataFrame, columns: list[tuple[str, Col]], label_
     return html_table(pd.concat([shown, _total(frame, columns, label_at)]), columns)
 
 
-def _csv_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[bytes]:
-    """Each supplier's lines (encoded: ``csv_lines``) joined by CRLF, in one Arrow call over
-    contiguous per-supplier ranges."""
-    if not bounds:
-        return []
-    starts = [lo for lo, _ in bounds]
-    if any(hi != nxt for (_, hi), nxt in zip(bounds, [*starts[1:], bounds[-1][1]], strict=True)):
+def _csv_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[pa.Buffer]:
+    """Each supplier's register body: its run of ``lines`` (``csv_lines``, each ending in CRLF), cut
+    without a copy (``line_bodies``); the runs must tile the lines in order."""
+    ends = [hi for _, hi in bounds]
+    if bounds and any(lo != end for (lo, _), end in zip(bounds[1:], ends, strict=False)):
         raise StatementError("movements are not contiguous per supplier")  # a bug in the ordering
-    offsets = pa.array([*starts, bounds[-1][1]], type=pa.int32())
-    lists = pa.ListArray.from_arrays(offsets, lines.cast(pa.binary()))
-    return pc.binary_join(lists, b"\r\n").to_pylist()
+    return line_bodies(lines, bounds)

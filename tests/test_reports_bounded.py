@@ -154,7 +154,7 @@ def test_csv_round_trip_neutralises_and_keeps_numbers(tmp_path: Path) -> None:
         }
     )
     path = tmp_path / "register.csv"
-    write_csv(path, b"\r\n".join(csv_lines(moves).to_pylist()), n, -123456 * n)
+    write_csv(path, b"".join(csv_lines(moves).to_pylist()), n, -123456 * n)
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode(CSV_ENCODING), newline=""), delimiter=";"))
     assert rows[0] == CSV_HEADER
     body = rows[1:-1]
