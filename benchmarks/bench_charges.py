@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
+from server_cpu import ServerCpu  # beside this file
 
 
 def _corrected(source: Path, target: Path) -> int:
@@ -147,8 +148,10 @@ def main() -> None:
                                    ("corrected export", corrected, False)):  # fmt: skip
             if args.first_only and label != "first import":
                 continue
-            wall, cpu, peak, new, fixed, same, lines, rejected = _run_phase(url, home, path, suppliers_csv, again)
-            print(f"{label}: wall {wall:.1f} s (client CPU {cpu:.1f} s), peak RSS {peak:.0f} MB — new {new}, "
+            with ServerCpu(args.url, args.db) as server:
+                wall, cpu, peak, new, fixed, same, lines, rejected = _run_phase(url, home, path, suppliers_csv, again)
+            print(f"{label}: wall {wall:.1f} s (client CPU {cpu:.1f} s, server CPU {server.seconds():.1f} s), "
+                  f"peak RSS {peak:.0f} MB — new {new}, "
                   f"corrected {fixed}, unchanged {same}, lines {lines}, rejected {rejected}", flush=True)  # fmt: skip
         engine = open_database(config)
         for _ in range(2):

@@ -152,14 +152,24 @@ def import_charges(conn: Connection, charges: ParsedCharges) -> ChargesReport:
     written = _rows(docs, ~same).assign(
         version=docs.loc[~same, "stored_version"].fillna(0).astype("int64") + 1, import_id=import_id
     )
-    bulk_insert(conn, "payment_document_version", written, VERSION_COLUMNS, _key_order(written["uip"]))
-    service = _service_lines(docs, items, same.to_numpy(), written)
+    # Every table is sent in uip order (``_key_order``) from one sort of the ПД: a service line's
+    # place is its ПД's, then its number (a string sort of 3.5M lines cost more than the rest).
+    rank = _key_ranks(docs["uip"])
+    at = np.flatnonzero(~same.to_numpy())  # the written ПД's rows of ``docs``
+    by_key = np.argsort(rank[at], kind="stable")
+    is_new = written["is_new"].to_numpy(dtype=bool)
+    # A first import stores every ПД it writes: the same order serves both tables.
+    fresh_by_key = by_key if is_new.all() else np.argsort(rank[at[is_new]], kind="stable")
+    del at
+    bulk_insert(conn, "payment_document_version", written, VERSION_COLUMNS, by_key)
+    service, order = _service_lines(docs, items, same.to_numpy(), written, rank)
+    del rank
     bulk_insert(conn, "service_line", service, ["uip", "version", "line_no", "supplier_inn", "service", "amount"],
-                _key_order(service["uip"]))  # fmt: skip
+                order)  # fmt: skip
     lines = len(service)
-    del service  # its 3.5M uip texts, freed before the ПД are stored
-    fresh = _rows(written, written["is_new"].to_numpy(dtype=bool))
-    bulk_insert(conn, "payment_document", fresh, DOCUMENT_COLUMNS, _key_order(fresh["uip"]))
+    del service, order, by_key  # its 3.5M uip texts, freed before the ПД are stored
+    fresh = _rows(written, is_new)
+    bulk_insert(conn, "payment_document", fresh, DOCUMENT_COLUMNS, fresh_by_key)
     corrected = written[~written["is_new"]]
     _point_to(conn, corrected)
     uips = tuple(corrected["uip"])
@@ -219,24 +229,33 @@ def _sums(doc: np.ndarray, items: pd.DataFrame, count: int) -> np.ndarray:
     return totals
 
 
-def _service_lines(docs: pd.DataFrame, items: pd.DataFrame, same: np.ndarray, written: pd.DataFrame) -> pd.DataFrame:
-    """The service lines of the versions written, numbered 1.. within their ПД in file order."""
+def _service_lines(docs: pd.DataFrame, items: pd.DataFrame, same: np.ndarray, written: pd.DataFrame,
+                   rank: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:  # fmt: skip
+    """The service lines of the versions written, numbered 1.. within their ПД in file order, and
+    their order by key: their ПД's ``rank`` (``_key_ranks`` of ``docs``), then their number."""
     doc = items["doc"].to_numpy(dtype=np.int64)
     keep = ~same[doc]
-    doc = doc[keep]
-    version = np.zeros(len(docs), dtype=np.int64)
-    version[np.flatnonzero(~same)] = written["version"].to_numpy(dtype=np.int64)
+    every = bool(keep.all())  # a first import: every line, no copy of a column to drop none
+
+    def kept(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+        return values if every else values[keep]
+
+    doc = kept(doc)
+    # The order first: its temporaries come before the frame's columns (the import's peak is here).
+    order = np.argsort(rank[doc], kind="stable")
+    version = np.zeros(len(docs), dtype=np.int32)
+    version[np.flatnonzero(~same)] = written["version"].to_numpy(dtype=np.int32)
     uips = pa.array(docs["uip"], pa.large_string())
     uips = uips.combine_chunks() if isinstance(uips, pa.ChunkedArray) else uips
     service = pd.DataFrame({
         "uip": uips.take(pa.array(doc)).to_pandas(),
         "version": version[doc],
-        "line_no": _line_numbers(doc, len(docs)),
-        "supplier_inn": items["supplier_inn"][keep].reset_index(drop=True),  # categories: COPY prints their text
-        "service": items["service"][keep].reset_index(drop=True),
-        "amount": items["amount"].to_numpy(dtype=np.int64)[keep],
+        "line_no": _line_numbers(doc, len(docs)).astype(np.int32),
+        "supplier_inn": kept(items["supplier_inn"]).reset_index(drop=True),  # categories: COPY prints their text
+        "service": kept(items["service"]).reset_index(drop=True),
+        "amount": kept(items["amount"].to_numpy(dtype=np.int64)),
     })  # fmt: skip
-    return service
+    return service, order
 
 
 def _line_numbers(doc: np.ndarray, count: int) -> np.ndarray:
@@ -257,6 +276,14 @@ def _key_order(uips: pd.Series) -> np.ndarray:
     """Row positions by ``uip`` (byte order, stable): COPY in key order fills the unique indexes
     left to right instead of touching a random leaf page per row."""
     return np.asarray(pc.sort_indices(pa.array(uips, pa.large_string())))
+
+
+def _key_ranks(uips: pd.Series) -> np.ndarray:
+    """Each row's place in ``_key_order``: rows ordered by their ranks (stable) are in key order,
+    and so are the rows of another table ordered by the rank of the row they belong to."""
+    rank = np.empty(len(uips), dtype=np.int32)  # int32: the import's peak is at the COPYs that keep it
+    rank[_key_order(uips)] = np.arange(len(uips), dtype=np.int32)
+    return rank
 
 
 def _stored_versions(conn: Connection, uips: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -109,16 +108,15 @@ class ServiceLine(Base):
     """One line of one version of a ПД: a service owed to one supplier; append-only."""
 
     __tablename__ = "service_line"
-    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    # No foreign keys: a trigger call per row on a million-line export (migration 0003). The charges
-    # import writes both references in one transaction; `rkc ledger check` looks for orphans.
-    uip: Mapped[str] = mapped_column(String(32))  # a payment_document.uip
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # a payment_document_version
-    line_no: Mapped[int] = mapped_column(Integer)
+    # Keyed by what identifies a line, no surrogate id (migration 0029). No foreign keys: a trigger
+    # call per row on a million-line export (migration 0003). The charges import writes both
+    # references in one transaction; `rkc ledger check` looks for orphans.
+    uip: Mapped[str] = mapped_column(String(32), primary_key=True)  # a payment_document.uip
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, default=1, server_default="1")  # its version
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     supplier_inn: Mapped[str] = mapped_column(String(12))  # a supplier.inn; no index (migration 0028)
     service: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (
-        UniqueConstraint("uip", "version", "line_no", name="uq_service_line_uip_version_line"),
         CheckConstraint("amount >= 0", name="amount_nonneg"),
     )
