@@ -358,3 +358,25 @@ def test_service_lines_index_by_supplier_goes_and_comes_back(engine: sa.Engine) 
     with engine.connect() as conn:
         found = {(v.kind, v.subject) for v in check_ledger(conn)}
     assert ("unknown_supplier", "supplier 7707083893") in found
+
+
+def test_service_lines_keep_their_rows_and_guards_when_keyed_by_uip_version_line(engine: sa.Engine) -> None:
+    from alembic import command
+
+    from sql.engine import alembic_config
+
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0028")
+    insert = ("INSERT INTO service_line (uip, version, line_no, supplier_inn, service, amount)"
+              " VALUES ('U1', 1, 1, '7707083893', 'ЖКУ', 100), ('U1', 1, 2, '7830002293', 'Свет', 50)")  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.text(insert))
+    migrate(engine)
+    assert "id" not in {c["name"] for c in sa.inspect(engine).get_columns("service_line")}
+    assert sa.inspect(engine).get_pk_constraint("service_line")["constrained_columns"] == ["uip", "version", "line_no"]
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT uip, version, line_no, service, amount FROM service_line ORDER BY line_no"))
+        assert [tuple(r) for r in rows] == [("U1", 1, 1, "ЖКУ", 100), ("U1", 1, 2, "Свет", 50)]
+    for statement in ("UPDATE service_line SET amount = 1", "DELETE FROM service_line", insert):
+        with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:  # append-only still; the key unique
+            conn.execute(sa.text(statement))
