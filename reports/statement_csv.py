@@ -88,7 +88,8 @@ def line_bodies(lines: pa.Array, bounds: list[tuple[int, int]]) -> list[pa.Buffe
     the array's data without a copy (joining them copied every line once more)."""
     if not len(lines):
         return [pa.py_buffer(b"") for _ in bounds]
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+    width = np.int64 if pa.types.is_large_binary(lines.type) else np.int32
+    offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset : lines.offset + len(lines) + 1]
     data = lines.buffers()[2] or pa.py_buffer(b"")
     return [data.slice(int(offsets[lo]), int(offsets[hi] - offsets[lo])) for lo, hi in bounds]
 
