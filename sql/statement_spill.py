@@ -8,8 +8,8 @@ join spilled every payment of the ledger to temporary files and back, once a ran
 ``COPY`` parsed into Arrow a few megabytes at a time as in ``statement_stream``. Each batch is cut
 by supplier into groups of whole suppliers planned ahead from the postings the balances' query
 counted (``group_uppers``) and appended to that group's Arrow IPC file in a temporary directory
-(``TMPDIR``), each batch's slice ordered by inn. Then each group
-is read back supplier after supplier (each batch's run of an inn laid end to end), sorted as
+(``TMPDIR``), each batch's slice ordered by inn. Then each group is read back supplier after
+supplier (each batch's run of an inn laid end to end), sorted as
 ``sql.reporting.supplier_movements`` sorts (``typed_movements``: within a supplier only, as the
 server's join interleaves its rows) and handed on, in inn order: the caller sees the same frames as
 from the ordered stream, memory is bounded by a group and one batch, and the disk holds the range's
