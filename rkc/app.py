@@ -14,7 +14,7 @@ from reports.charges_rejections import write_rejections
 from rkc.config import Config, ConfigError
 from rkc.context import open_database
 from rkc.corrections import Accepted, accept_in
-from rkc.memory import release_memory
+from rkc.memory import libraries_out_of_the_collector, release_memory
 from sql.charges import import_charges, previous_import, refresh_statistics, upsert_suppliers
 from sql.corrections import HeldCorrections
 from sql.uow import UnitOfWork
@@ -98,13 +98,15 @@ def import_charges_files(
                 written = upsert_suppliers(uow.conn, supplier_rows)
                 uow.commit()
             return ChargesOutcome(0, 0, 0, written, supplier_errors, same_as=earlier)
-        parsed = read_charges(charges, config.charges_max_text)
-        release_memory()  # the batches' freed text, scattered over the C heap, back to the OS before the COPYs
-        with UnitOfWork(engine) as uow:
-            written = upsert_suppliers(uow.conn, supplier_rows)
-            report = import_charges(uow.conn, parsed)
-            accepted = accept_in(uow.conn, config.today(), report.documents) if accept else None
-            uow.commit()
+        # The collections of the parse and of release_memory skip the libraries' objects
+        with libraries_out_of_the_collector():
+            parsed = read_charges(charges, config.charges_max_text)
+            release_memory()  # the batches' freed text, scattered over the C heap, back to the OS before the COPYs
+            with UnitOfWork(engine) as uow:
+                written = upsert_suppliers(uow.conn, supplier_rows)
+                report = import_charges(uow.conn, parsed)
+                accepted = accept_in(uow.conn, config.today(), report.documents) if accept else None
+                uow.commit()
         if report.documents_new or report.documents_corrected:  # else nothing of theirs was written
             refresh_statistics(engine)  # the night's lookups then start from settled tables
     finally:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import os
 import sys
@@ -64,8 +65,11 @@ def libraries_out_of_the_collector() -> Iterator[None]:
     import, and every full collection of the night walks them all (docs/PERFORMANCE.md, «The
     garbage collector»); frozen (``gc.freeze``), they are skipped. They are thawed on exit, so a
     process that runs many flows (the tests) does not keep one run's garbage forever.
+
+    No collection first: a night's process holds a few hundred objects of garbage when it starts,
+    frozen with the rest until the block ends, while a full collection cost 0.17 s there and
+    ~0.4 s a night in a test worker's larger heap (docs/PERFORMANCE.md «Session 20: the suite»).
     """
-    gc.collect()
     gc.freeze()
     try:
         yield
@@ -110,6 +114,7 @@ def _malloc_trim() -> None:
         trim(0)
 
 
+@functools.cache  # find_library runs ``ldconfig -p`` in a subprocess at every call
 def _libc(function: str) -> Callable[..., int] | None:
     """The C library's ``function``, or None where there is no such library or function."""
     name = ctypes.util.find_library("c")
