@@ -66,7 +66,7 @@ def libraries_out_of_the_collector() -> Iterator[None]:
     garbage collector»); frozen (``gc.freeze``), they are skipped. They are thawed on exit, so a
     process that runs many flows (the tests) does not keep one run's garbage forever.
 
-    No collection first: a night's process holds a few hundred objects of garbage when it starts,
+    No collection first: a night's process holds about a thousand objects of garbage when it starts,
     frozen with the rest until the block ends, while a full collection cost 0.17 s there and
     ~0.4 s a night in a test worker's larger heap (docs/PERFORMANCE.md «Session 20: the suite»).
     """
