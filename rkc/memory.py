@@ -114,13 +114,19 @@ def _malloc_trim() -> None:
         trim(0)
 
 
-@functools.cache  # find_library runs ``ldconfig -p`` in a subprocess at every call
 def _libc(function: str) -> Callable[..., int] | None:
     """The C library's ``function``, or None where there is no such library or function."""
+    library = _c_library()
+    return getattr(library, function, None) if library is not None else None
+
+
+@functools.cache  # find_library runs ``ldconfig -p`` in a subprocess at every call
+def _c_library() -> ctypes.CDLL | None:
+    """The C library, loaded once a process (None where there is none)."""
     name = ctypes.util.find_library("c")
     if name is None:
         return None
     try:
-        return getattr(ctypes.CDLL(name), function)
-    except (OSError, AttributeError):
+        return ctypes.CDLL(name)
+    except OSError:
         return None

@@ -30,30 +30,30 @@ def test_freed_arrow_memory_goes_back_to_the_os() -> None:
 
 
 def test_no_c_library_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rkc.memory import _libc
+    from rkc.memory import _c_library, _libc
 
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
-    _libc.cache_clear()  # the C library is looked up once a process: look again without one
+    _c_library.cache_clear()  # the C library is looked up once a process: look again without one
     try:
         release_memory()
         assert _libc("malloc_trim") is None
     finally:
-        _libc.cache_clear()
+        _c_library.cache_clear()
 
 
 def test_the_c_library_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """``find_library`` runs ``ldconfig -p`` in a subprocess: each step's release_memory paid it."""
-    from rkc.memory import _libc
+    from rkc.memory import _c_library
 
     calls: list[str] = []
     real = ctypes.util.find_library
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: calls.append(name) or real(name))
-    _libc.cache_clear()
+    _c_library.cache_clear()
     try:
         release_memory()
         release_memory()
     finally:
-        _libc.cache_clear()
+        _c_library.cache_clear()
     assert calls == ["c"]
 
 
