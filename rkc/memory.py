@@ -18,6 +18,7 @@ import functools
 import gc
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -57,6 +58,10 @@ def return_memory_promptly() -> None:
         return
 
 
+_freeze_lock = threading.Lock()
+_frozen_blocks = 0  # blocks of libraries_out_of_the_collector open in this process
+
+
 @contextmanager
 def libraries_out_of_the_collector() -> Iterator[None]:
     """Within the block, the garbage collector does not scan the objects that exist on entry.
@@ -69,12 +74,22 @@ def libraries_out_of_the_collector() -> Iterator[None]:
     No collection first: a night's process holds about a thousand objects of garbage when it starts,
     frozen with the rest until the block ends, while a full collection cost 0.17 s there and
     ~0.4 s a night in a test worker's larger heap (docs/PERFORMANCE.md «Session 20: the suite»).
+
+    Blocks nest, in one thread or several (a charges import inside a night's process): the first
+    to enter freezes, the last to leave thaws, so an inner block's end does not thaw the outer's.
     """
-    gc.freeze()
+    global _frozen_blocks
+    with _freeze_lock:
+        if _frozen_blocks == 0:
+            gc.freeze()
+        _frozen_blocks += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _freeze_lock:
+            _frozen_blocks -= 1
+            if _frozen_blocks == 0:
+                gc.unfreeze()
 
 
 def release_memory() -> None:

@@ -20,6 +20,7 @@ from parsers.charges import read_charges, read_suppliers
 from rkc.app import import_charges_files
 from rkc.config import init_home
 from rkc.intake import PARSED, Intake, collect_inbox
+from rkc.memory import libraries_out_of_the_collector
 from rkc.night_plan import NightPlan, read_plan_payments
 from sql.corrections import held_payments, version_lines
 from sql.engine import make_engine
@@ -75,16 +76,17 @@ def test_a_corrected_export_imported_between_decide_and_post_changes_no_split(
     import_charges_files(config, day.charges_csv, day.suppliers_csv)
     home, work_dir = str(config.home), str(config.home / "work" / day.run_date.isoformat())
 
-    intakes = [tasks.intake.fn(home, channel, str(path), work_dir) for channel, path in collect_inbox(config)]
-    plan = tasks.decide.fn(home, intakes, work_dir)
-    corrected = _corrected_export(day, tmp_path / "corrected.csv")
-    outcome: dict = {}
-    importing = threading.Thread(
-        target=lambda: outcome.update(done=import_charges_files(config, tmp_path / "corrected.csv"))
-    )
-    importing.start()  # the import runs while the registers are posted
-    for intake in intakes:
-        tasks.post_register.fn(home, intake, plan, day.run_date)
+    with libraries_out_of_the_collector():  # the flow runs its tasks so (rkc.memory)
+        intakes = [tasks.intake.fn(home, channel, str(path), work_dir) for channel, path in collect_inbox(config)]
+        plan = tasks.decide.fn(home, intakes, work_dir)
+        corrected = _corrected_export(day, tmp_path / "corrected.csv")
+        outcome: dict = {}
+        importing = threading.Thread(
+            target=lambda: outcome.update(done=import_charges_files(config, tmp_path / "corrected.csv"))
+        )
+        importing.start()  # the import runs while the registers are posted
+        for intake in intakes:
+            tasks.post_register.fn(home, intake, plan, day.run_date)
     importing.join()
     assert outcome["done"].documents_corrected == len(corrected) and not outcome["done"].errors
 

@@ -94,6 +94,42 @@ def test_objects_of_before_are_left_out_of_the_collector_until_the_block_ends() 
     assert old_ref() is None  # thawed: collected again after the block
 
 
+def test_a_block_inside_another_does_not_thaw_it() -> None:
+    """A charges import (its own block) inside a night's block, in another thread: its end must not
+    thaw what the night froze, and the night's end thaws it."""
+    import gc
+    import threading
+    import weakref
+
+    from rkc.memory import libraries_out_of_the_collector
+
+    old = _Cycle()
+    old_ref = weakref.ref(old)
+    inner_entered, inner_may_leave = threading.Event(), threading.Event()
+
+    def inner() -> None:
+        with libraries_out_of_the_collector():
+            inner_entered.set()
+            inner_may_leave.wait(10)
+
+    with libraries_out_of_the_collector():
+        frozen = gc.get_freeze_count()
+        other = threading.Thread(target=inner)
+        other.start()
+        inner_entered.wait(10)
+        inner_may_leave.set()
+        other.join(10)
+        with libraries_out_of_the_collector():  # nested in this thread too
+            pass
+        assert gc.get_freeze_count() >= frozen > 0  # still frozen after both inner blocks ended
+        del old
+        gc.collect()
+        assert old_ref() is not None
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert old_ref() is None
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="jemalloc is in pyarrow's Linux wheels only")
 @pytest.mark.parametrize(("chosen", "expected"), [(None, "jemalloc"), ("system", "system")])
 def test_arrow_s_own_code_allocates_from_the_pool_the_package_names(chosen: str | None, expected: str) -> None:
