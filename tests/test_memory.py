@@ -130,6 +130,18 @@ def test_a_block_inside_another_does_not_thaw_it() -> None:
     assert old_ref() is None
 
 
+def test_a_dask_worker_leaves_what_it_imported_out_of_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker runs tasks, not the flow: its preload freezes the libraries once they are imported."""
+    import gc
+
+    from flows.dask_worker import dask_setup
+
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    dask_setup(object())
+    assert calls == ["freeze"]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="jemalloc is in pyarrow's Linux wheels only")
 @pytest.mark.parametrize(("chosen", "expected"), [(None, "jemalloc"), ("system", "system")])
 def test_arrow_s_own_code_allocates_from_the_pool_the_package_names(chosen: str | None, expected: str) -> None:
