@@ -221,6 +221,20 @@ def _may_hold_nul(array: pa.Array) -> bool:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts of plain Python values (ints, strs, None) for the DB-API."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return clean.to_dict("records")
+    """Rows as dicts of plain Python values (ints, strs, None) for the DB-API.
+
+    Column by column, not ``astype(object).where(...).to_dict``: a night's small frames paid
+    pandas' fixed costs, ~4x this (docs/PERFORMANCE.md «Session 21: the suite»)."""
+    columns = list(frame.columns)
+    values = [_plain(frame[c]) for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain(column: pd.Series) -> list:
+    """A column's values as Python objects, None where missing (NaN, NA, NaT alike)."""
+    values = column.to_numpy(dtype=object)
+    missing = column.isna().to_numpy()
+    if missing.any():
+        values = values.copy()  # an object column's array is pandas' own, read-only
+        values[missing] = None
+    return values.tolist()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import psycopg
 import pytest
 import sqlalchemy as sa
 
-from sql.bulk import COPY_BATCH_ROWS, bulk_insert
+from sql.bulk import COPY_BATCH_ROWS, _records, bulk_insert
 
 TRICKY = ["0012", "Иванов; \"Ёж\", д.1\r\nкв.2", "", None, "tab\there", "a,b", "x\x00y", "'", "\\N", "  "]
 
@@ -114,3 +116,25 @@ def test_a_copy_refused_by_the_server_raises_and_stores_nothing(engine: sa.Engin
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE bulk_refused"))
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        (pd.Series([7, 0], dtype="int64"), [7, 0]),
+        (pd.array([None, 10**15], dtype="Int64"), [None, 10**15]),
+        (pd.Series([np.nan, 1.5]), [None, 1.5]),
+        (pd.Series([None, "0012"], dtype="str"), [None, "0012"]),
+        (pd.Series([np.nan, "0012"], dtype=object), [None, "0012"]),
+        (pd.Categorical([None, "supplier:7701"]), [None, "supplier:7701"]),
+        (pd.to_datetime([None, "2026-11-20 02:30"]), [None, pd.Timestamp("2026-11-20 02:30")]),
+        (pd.Series([None, date(2026, 11, 20)], dtype=object), [None, date(2026, 11, 20)]),
+        (pd.Series([True, False]), [True, False]),
+    ],
+    ids=["int64", "Int64", "float", "str", "object", "category", "datetime", "date", "bool"],
+)
+def test_rows_for_the_db_api_hold_plain_values_and_none_for_missing(column: object, expected: list) -> None:
+    rows = _records(pd.DataFrame({"id": [1, 2], "value": column}))
+    assert rows == [{"id": 1, "value": expected[0]}, {"id": 2, "value": expected[1]}]
+    plain = (int, float, str, bool, date, type(None))
+    assert all(isinstance(v, plain) and not isinstance(v, np.generic) for row in rows for v in row.values())
