@@ -16,6 +16,7 @@ shorter ones, so the ЕЛС of "ИПД 77АБ000042-01-1026" is 77АБ000042. Co
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -74,9 +75,15 @@ def compile_patterns(specs: Iterable[tuple[str, str]] | Iterable[Mapping[str, st
     Raises ``PurposePatternError`` for an unknown field, a regex Python cannot compile (RE2 is
     stricter still, and is tried on an empty text) or a missing named group.
     """
+    pairs = tuple((s["field"], s["pattern"]) if isinstance(s, Mapping) else tuple(s) for s in specs)
+    return _checked(pairs)
+
+
+@functools.lru_cache(maxsize=32)  # every load of rkc.yaml checks the same patterns: RE2 compiles each
+def _checked(pairs: tuple[tuple[str, str], ...]) -> tuple[PurposePattern, ...]:
+    """``compile_patterns`` of ``(field, regex)`` pairs; a failure raises and is not cached."""
     out = []
-    for spec in specs:
-        field, regex = (spec["field"], spec["pattern"]) if isinstance(spec, Mapping) else spec
+    for field, regex in pairs:
         if field not in FIELDS:
             raise PurposePatternError(f"purpose pattern field {field!r} is not one of {', '.join(FIELDS)}")
         groups = ("month", "year") if field == "period" else ("v",)
