@@ -8,24 +8,23 @@ start, so that each task's ``release_memory`` returns a register's peak to the s
 worker takes the next one. The night's modules are imported here, once, not by the first task.
 
 What exists once they are imported (the libraries, Dask's own state) is then left out of the
-garbage collector for the worker's life (``gc.freeze``): a worker runs no flow, so no
+garbage collector for the worker's life (``keep_out_of_the_collector``): a worker runs no flow, so no
 ``libraries_out_of_the_collector`` block does it, and each task's ``release_memory`` walked all of
 it again (docs/PERFORMANCE.md «Session 21: the suite»).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 
-from rkc.memory import return_memory_promptly
+from rkc import memory
 
 
 def dask_setup(worker: object) -> None:
     """Called by Dask once in each worker process before it takes tasks."""
-    return_memory_promptly()
+    memory.return_memory_promptly()
     import flows.nightly  # noqa: F401  the night's tasks and everything they import
 
-    gc.freeze()  # never thawed: these objects live as long as the worker
+    memory.keep_out_of_the_collector()  # these objects live as long as the worker
 
     logging.getLogger("rkc.flows").info("worker %s ready for the night's tasks", getattr(worker, "address", "?"))

@@ -92,6 +92,18 @@ def libraries_out_of_the_collector() -> Iterator[None]:
                 gc.unfreeze()
 
 
+def keep_out_of_the_collector() -> None:
+    """Leave every object that exists now out of the garbage collector for the rest of the process.
+
+    For a process that runs the night's tasks but not the flow (a Dask worker, after its preload):
+    no block covers its tasks, and each task's ``release_memory`` would walk the whole heap. Counted
+    as a block that never ends, so that no block's end thaws it.
+    """
+    global _frozen_blocks
+    with _freeze_lock:
+        gc.freeze()
+        _frozen_blocks += 1
+
 def release_memory() -> None:
     """Collect garbage, then return unused memory of Arrow's pool and of the C heap to the OS."""
     import pyarrow as pa

@@ -132,13 +132,27 @@ def test_a_block_inside_another_does_not_thaw_it() -> None:
 
 def test_a_dask_worker_leaves_what_it_imported_out_of_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker runs tasks, not the flow: its preload freezes the libraries once they are imported."""
+    from flows.dask_worker import dask_setup
+    from rkc import memory
+
+    calls: list[str] = []
+    monkeypatch.setattr(memory, "keep_out_of_the_collector", lambda: calls.append("kept"))
+    dask_setup(object())
+    assert calls == ["kept"]
+
+
+def test_what_is_kept_out_for_good_is_not_thawed_by_a_block(monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
-    from flows.dask_worker import dask_setup
+    from rkc import memory
 
     calls: list[str] = []
     monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
-    dask_setup(object())
+    monkeypatch.setattr(gc, "unfreeze", lambda: calls.append("unfreeze"))
+    monkeypatch.setattr(memory, "_frozen_blocks", 0)
+    memory.keep_out_of_the_collector()
+    with memory.libraries_out_of_the_collector():
+        pass
     assert calls == ["freeze"]
 
 
