@@ -104,6 +104,7 @@ def keep_out_of_the_collector() -> None:
         gc.freeze()
         _frozen_blocks += 1
 
+
 def release_memory() -> None:
     """Collect garbage, then return unused memory of Arrow's pool and of the C heap to the OS."""
     import pyarrow as pa
