@@ -64,12 +64,14 @@ _frozen_blocks = 0  # blocks of libraries_out_of_the_collector open in this proc
 
 @contextmanager
 def libraries_out_of_the_collector() -> Iterator[None]:
-    """Within the block, the garbage collector does not scan the objects that exist on entry.
+    """Within the block, the garbage collector does not scan the objects that existed when the
+    outermost open block was entered.
 
     Prefect, pydantic, SQLAlchemy and pandas leave hundreds of thousands of objects behind at
     import, and every full collection of the night walks them all (docs/PERFORMANCE.md, «The
-    garbage collector»); frozen (``gc.freeze``), they are skipped. They are thawed on exit, so a
-    process that runs many flows (the tests) does not keep one run's garbage forever.
+    garbage collector»); frozen (``gc.freeze``), they are skipped. They are thawed when the last
+    open block ends, so a process that runs many flows (the tests) does not keep one run's garbage
+    forever.
 
     No collection first: a night's process holds about a thousand objects of garbage when it starts,
     frozen with the rest until the block ends, while a full collection cost 0.17 s there and
