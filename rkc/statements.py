@@ -6,9 +6,11 @@
 is rendered as it arrives (``reports.statements.render_group``), so memory is bounded by a group
 and the largest supplier, not by the month. A large month on PostgreSQL is cut into contiguous
 ranges of suppliers of about equal postings (counted by the balances' query), each read and
-rendered by a process of its own on the snapshot the balances were read in; a small month, SQLite,
-or a caller's open connection (whose uncommitted rows other sessions cannot see) is rendered in
-this process. The workers are started by ``spawn`` (no fork of a process holding connections and
+rendered by a process of its own on the snapshot the balances were read in, after the workers
+have read the month's payments once, a part each, into files they all map
+(``sql.statement_payments``); a small
+month, SQLite, or a caller's open connection (whose uncommitted rows other sessions cannot see) is
+rendered in this process. The workers are started by ``spawn`` (no fork of a process holding connections and
 threads), which imports the caller's main module again: a script that calls ``write_statements``
 keeps its work under ``if __name__ == "__main__":`` (the CLI, the flows and the benchmarks do).
 """
@@ -17,9 +19,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import date
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +43,7 @@ from sql.reporting import (
     supplier_period_balances,
     typed_movements,
 )
+from sql.statement_payments import payment_file, payment_parts, payment_span, spill_payments
 from sql.statement_spill import group_uppers, month_entries, spilled_groups
 from sql.statement_stream import GROUP_ROWS, export_snapshot, movement_groups, use_snapshot
 
@@ -84,28 +90,70 @@ def write_statements(conn_or_engine: Connection | Engine, period: str, out_root:
                 snapshot = export_snapshot(conn)  # the workers read the movements the balances were read with
                 url = engine.url.render_as_string(hide_password=False)
                 pool = pool or _started_pool(len(bounds))
-                futures = [
-                    pool.submit(_write_range_of, url, snapshot, period, _between(suppliers, after, upto), after, upto,
-                                out_root, dict(channel_names or {}), group_rows, sheet_rows)
-                    for after, upto in bounds
-                ]  # fmt: skip
-                return [path for future in futures for path in future.result()]
+                span = payment_span(conn, period, entries) if entries else None
+                parts = payment_parts(span, len(bounds)) if span else []
+                with tempfile.TemporaryDirectory(prefix="rkc-statements-") as shared:
+                    futures = [
+                        pool.executor.submit(_write_range_of, url, snapshot, period, _between(suppliers, after, upto),
+                                             after, upto, out_root, dict(channel_names or {}), group_rows, sheet_rows,
+                                             (shared, parts, k))
+                        for k, (after, upto) in enumerate(bounds)
+                    ]  # fmt: skip
+                    done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                    if any(future.exception() for future in done):
+                        pool.abandoned.set()  # the others stop waiting for a part of the payments
+                    return [path for future in futures for path in future.result()]
             finally:
                 if pool is not None:
-                    pool.shutdown(cancel_futures=True)
+                    pool.executor.shutdown(cancel_futures=True)
 
 
-def _started_pool(workers: int) -> ProcessPoolExecutor:
+@dataclass(frozen=True)
+class _Pool:
+    """The workers, and the event by which the caller tells them the month is abandoned (a worker failed)."""
+
+    executor: ProcessPoolExecutor
+    abandoned: EventType
+
+
+def _started_pool(workers: int) -> _Pool:
     """``workers`` processes started by ``spawn`` (no fork of a process holding connections), each
     importing the renderer at once: they start while the caller reads the balances."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")
+    abandoned = context.Event()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_remember, initargs=(abandoned,))
     for _ in range(workers):
         pool.submit(_ready)  # a process a task while none is idle: all of them start
-    return pool
+    return _Pool(pool, abandoned)
+
+
+_abandoned: EventType | None = None  # a worker's: set when another worker has failed
+
+
+def _remember(abandoned: EventType) -> None:
+    """A worker's start: keep the event that says the month is abandoned."""
+    global _abandoned  # one per worker process, set before any task
+    _abandoned = abandoned
 
 
 def _ready() -> None:
     """Nothing: run in a new worker, it has imported this module (and the renderer) to find it."""
+
+
+def _payments_spilled(conn: Connection, folder: Path, parts: list[tuple[int, int]], part: int) -> list[Path]:
+    """A worker's share of the month's payments: spill the part ``part`` of ``parts`` (when there is
+    one), then wait for the other workers' parts; the files, in id order. RuntimeError when the
+    month is abandoned (another worker failed) or the caller has ended."""
+    if part < len(parts):
+        spill_payments(conn, parts[part], folder, part)
+    paths = [payment_file(folder, k) for k in range(len(parts))]
+    while not all(path.exists() for path in paths):
+        if _abandoned is None or _abandoned.wait(0.02):
+            raise RuntimeError("another worker failed: the month's statements are abandoned")
+        parent = multiprocessing.parent_process()
+        if parent is not None and not parent.is_alive():
+            raise RuntimeError("the statements' process ended before the month's payments were read")
+    return paths
 
 
 def _suppliers(conn: Connection, period: str) -> pd.DataFrame:
@@ -136,40 +184,44 @@ def _between(suppliers: pd.DataFrame, after: str | None, upto: str | None) -> pd
 
 def _write_range_of(url: str, snapshot: str | None, period: str, suppliers: pd.DataFrame, after: str | None,
                     upto: str | None, out_root: Path, channel_names: Mapping[str, str], group_rows: int,
-                    sheet_rows: int) -> list[Path]:  # fmt: skip
-    """A worker process: the statements of one range of suppliers, on the snapshot ``snapshot``."""
+                    sheet_rows: int, payments: tuple[str, list[tuple[int, int]], int]) -> list[Path]:  # fmt: skip
+    """A worker process: the statements of one range of suppliers, on the snapshot ``snapshot``;
+    ``payments``: the folder the workers spill the month's payments into, its parts (spans of ids)
+    and the part this worker reads (``_payments_spilled``)."""
+    folder, parts, part = payments
     engine = make_engine(url)
     try:
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
             if snapshot is not None:
                 use_snapshot(conn, snapshot)
             return _write_range(conn, period, suppliers, after, upto, out_root, channel_names, group_rows,
-                                sheet_rows)  # fmt: skip
+                                sheet_rows, lambda: _payments_spilled(conn, Path(folder), parts, part))  # fmt: skip
     finally:
         engine.dispose()
 
 
 def _write_range(conn: Connection, period: str, suppliers: pd.DataFrame, after: str | None, upto: str | None,
-                 out_root: Path, channel_names: Mapping[str, str] | None, group_rows: int,
-                 sheet_rows: int) -> list[Path]:  # fmt: skip
+                 out_root: Path, channel_names: Mapping[str, str] | None, group_rows: int, sheet_rows: int,
+                 payments: Callable[[], list[Path]] | None = None) -> list[Path]:  # fmt: skip
     """Stream the movements of the suppliers in ``(after, upto]`` and render them group by group;
-    ``suppliers`` are those of the range, with or without movements."""
+    ``suppliers`` are those of the range, with or without movements; ``payments`` as
+    ``spilled_groups`` takes it."""
     start, _ = period_bounds(period)
-    return [path for group, moves in _supplier_groups(conn, period, suppliers, after, upto, group_rows)
+    return [path for group, moves in _supplier_groups(conn, period, suppliers, after, upto, group_rows, payments)
             for path in render_group(period, start, group, moves, out_root, channel_names, sheet_rows)]  # fmt: skip
 
 
-def _supplier_groups(
-    conn: Connection, period: str, suppliers: pd.DataFrame, after: str | None = None, upto: str | None = None,
-    group_rows: int = GROUP_ROWS,
-) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+def _supplier_groups(conn: Connection, period: str, suppliers: pd.DataFrame, after: str | None = None,
+                     upto: str | None = None, group_rows: int = GROUP_ROWS,
+                     payments: Callable[[], list[Path]] | None = None,
+                     ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:  # fmt: skip
     """The suppliers of ``(after, upto]`` in groups with their movements, as the movements stream:
     each group with the suppliers before it that have none; last, those after every movement. On
     PostgreSQL the groups are planned from the suppliers' postings and the movements spilled to
     local files unsorted (``sql.statement_spill``: the server's sort was half its work); SQLite
     sorts them in the query."""
     if is_postgres(conn):
-        groups = spilled_groups(conn, period, after, upto, group_uppers(suppliers, group_rows))
+        groups = spilled_groups(conn, period, after, upto, group_uppers(suppliers, group_rows), payments)
     else:
         groups = movement_groups(conn, period, after, upto, group_rows)
     done = after

@@ -2,18 +2,19 @@
 
 Sorting a month's movements by supplier on the server (``sql.statement_stream.movement_groups``)
 doubled the server's work: at 30M postings the sort of 18.6M wide rows cost as much as the join
-and the text of the rows together. Here the server sends the range's movements in the order its
-joins give them: by payment id, as the payments are joined by merge (``payment_ordered_sql``: a hash
-join spilled every payment of the ledger to temporary files and back, once a range), through
-``COPY`` parsed into Arrow a few megabytes at a time as in ``statement_stream``. Each batch is cut
-by supplier into groups of whole suppliers planned ahead from the postings the balances' query
-counted (``group_uppers``) and appended to that group's Arrow IPC file in a temporary directory
-(``TMPDIR``), each batch's slice ordered by inn. Then each group is read back supplier after
-supplier (each batch's run of an inn laid end to end), sorted as
-``sql.reporting.supplier_movements`` sorts (``typed_movements``: within a supplier only, as the
-server's join interleaves its rows) and handed on, in inn order: the caller sees the same frames as
-from the ordered stream, memory is bounded by a group and one batch, and the disk holds the range's
-movements once (~200 bytes a movement) until they are rendered.
+and the text of the rows together. Here the server sends the range's legs (``LEG_COLUMNS``: the
+postings joined to their entries by merge, in the order the join gives them, without their
+payments' columns) through ``COPY`` parsed into Arrow a few megabytes at a time as in
+``statement_stream``. Each batch takes its payments' columns from the month's payments, read
+once beforehand (``sql.statement_payments``), is cut by supplier into groups of whole suppliers
+planned ahead from the postings the balances' query counted (``group_uppers``) and appended to that
+group's Arrow IPC file in a temporary directory (``TMPDIR``), each batch's slice ordered by inn.
+Then each group is read back supplier after supplier (each batch's run of an inn laid end to end),
+sorted as ``sql.reporting.supplier_movements`` sorts (``typed_movements``: within a supplier only,
+as the server's join interleaves its rows) and handed on, in inn order: the caller sees the same
+frames as from the ordered stream, memory is bounded by a group and one batch, and the disk holds
+the range's movements once (~200 bytes a movement) until they are rendered, beside the month's
+payments (~175 bytes a payment).
 PostgreSQL only (SQLite's small centers read the ordered query).
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +33,14 @@ from sqlalchemy import Connection, text
 
 from sql.planner import planner_settings
 from sql.reporting import MOVEMENT_COLUMNS, PAYMENT_MOVEMENT_COLUMNS, in_month, typed_movements
+from sql.statement_payments import SpilledPayments, payment_span, spill_payments
 from sql.statement_stream import copy_tables, range_params, ranged_movements_sql
 
 # A serial plan: the ranges are read in processes of their own already, and the server's parallel
-# workers cost ~60 % more CPU for the same rows. Joins by merge: a hash join of the payments spilled
-# every payment of the ledger to temporary files and back, once a range (docs/PERFORMANCE.md).
+# workers cost ~60 % more CPU for the same rows. The postings join their entries by merge: by hash
+# the read of a range cost the server ~60 % more at 30M postings (docs/PERFORMANCE.md «Session 22»).
 MERGE_SETTINGS = {"max_parallel_workers_per_gather": "0", "enable_hashjoin": "off", "work_mem": "32MB"}
-OLDER_PAYMENTS = 2  # payments a month's entry before the lowest payment of the month is looked up first
+LEG_COLUMNS = [c for c in MOVEMENT_COLUMNS if c not in PAYMENT_MOVEMENT_COLUMNS]  # what the server joins
 
 
 def group_uppers(suppliers: pd.DataFrame, rows: int) -> list[str]:
@@ -54,20 +56,34 @@ def group_uppers(suppliers: pd.DataFrame, rows: int) -> list[str]:
     return uppers[:-1] if held == 0 and uppers else uppers  # the last group reaches the range's end
 
 
-def spilled_groups(conn: Connection, period: str, after: str | None, upto: str | None,
-                   uppers: list[str]) -> Iterator[pd.DataFrame]:  # fmt: skip
+def spilled_groups(conn: Connection, period: str, after: str | None, upto: str | None, uppers: list[str],
+                   payments: Callable[[], list[Path]] | None = None) -> Iterator[pd.DataFrame]:  # fmt: skip
     """The period's movements of suppliers with ``after`` < inn ≤ ``upto``, one frame a group of
     ``uppers`` (group k holds the inns ≤ ``uppers[k]`` above the group before it; the last, the
-    rest), each sorted and typed as ``supplier_movements`` returns them; empty groups skipped."""
+    rest), each sorted and typed as ``supplier_movements`` returns them; empty groups skipped.
+    ``payments``: returns the files of the month's payments, spilled in parts by this process and
+    others (``sql.statement_payments.spill_payments``); without it they are read here, whole. Either
+    way they are in hand before the legs are read."""
     with tempfile.TemporaryDirectory(prefix="rkc-statements-") as tmp:
-        with planner_settings(conn, MERGE_SETTINGS):
-            entries, first_payment = month_bounds(conn, period)
-            query = payment_ordered_sql(period, after, upto, entries[0], first_payment) if entries else None
-            paths = _spill(copy_tables(conn, query, range_params(after, upto)), uppers, Path(tmp)) if query else []
+        entries = month_entries(conn, period)
+        if entries is None:
+            return
+        # The payments first: the legs come in entry order, near enough payment order, so each batch
+        # takes its payments' columns from a narrow stretch of them (a group's legs, read back by
+        # supplier, would take from all of them: ~4 times the CPU, docs/PERFORMANCE.md «Session 22»).
+        parts = payments() if payments else [spill_payments(conn, payment_span(conn, period, entries), Path(tmp))]
+        source = SpilledPayments(parts)
+        try:
+            with planner_settings(conn, MERGE_SETTINGS):
+                legs = copy_tables(conn, legs_sql(period, after, upto, entries[0]), range_params(after, upto),
+                                   LEG_COLUMNS)  # fmt: skip
+                paths = _spill((source.with_payments(table) for table in legs), uppers, Path(tmp))
+        finally:
+            source.close()
         for path in paths:
-            with pa.memory_map(str(path)) as source:
-                table = _by_supplier(pa.ipc.open_stream(source).read_all())
-                frame = table.to_pandas()
+            with pa.memory_map(str(path)) as spilled:
+                table = _by_supplier(pa.ipc.open_stream(spilled).read_all())
+                frame = table.select(MOVEMENT_COLUMNS).to_pandas()
             del table
             path.unlink()
             yield typed_movements(frame)
@@ -81,37 +97,13 @@ def month_entries(conn: Connection, period: str) -> tuple[int, int] | None:
     return None if first is None else (int(first), int(last))
 
 
-def month_bounds(conn: Connection, period: str) -> tuple[tuple[int, int] | None, int | None]:
-    """``month_entries``, and the lowest payment id the period's entries name, looked up (a scan of
-    the month's entries) only when the ledger holds more than ``OLDER_PAYMENTS`` payments a month's
-    entry (or it is not known yet): else None, and the join reads the payments before the month
-    rather than look."""
-    entries = month_entries(conn, period)
-    if entries is None:
-        return None, None
-    first, last = entries
-    payments = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'payment'::regclass")).scalar_one()
-    if 0 <= payments <= OLDER_PAYMENTS * (last - first + 1):  # reltuples is -1 before the first analysis
-        return entries, None
-    # OFFSET 0 keeps the planner on the month's range of entries: walking the payment ids' index up
-    # to the first of the month's would read every older entry.
-    named = f"SELECT payment_id FROM ledger_entry WHERE id BETWEEN {first} AND {last} AND {in_month(period)} OFFSET 0"  # noqa: S608
-    return entries, conn.execute(text(f"SELECT min(payment_id) FROM ({named}) s")).scalar_one()  # noqa: S608
-
-
-def payment_ordered_sql(period: str, after: str | None, upto: str | None, first_entry: int,
-                        first_payment: int | None) -> str:  # fmt: skip
-    """The movements of ``ranged_movements_sql`` (unordered; ``:after``, ``:upto``) with their
-    payments joined by merge: the range's postings and their entries (read in id order from
-    ``first_entry``, the month's lowest: ``month_bounds``) sorted by payment id, then the payments
-    read in id order, from ``first_payment`` when given (the lowest the month's entries name)."""
+def legs_sql(period: str, after: str | None, upto: str | None, first_entry: int) -> str:
+    """The movements of ``ranged_movements_sql`` (unordered; ``:after``, ``:upto``) without their
+    payments' columns (``LEG_COLUMNS``), the entries read in id order from ``first_entry`` (the
+    month's lowest: ``month_entries``) and joined to the postings by merge."""
     legs = ranged_movements_sql(period, True, after, upto, ordered=False, payments=False)
-    # Only a lower bound on the entries: the join ends with the postings, and an upper one led the
-    # planner to a plan ~15 % slower at 30M postings (docs/PERFORMANCE.md).
-    inner = f"{legs} AND e.id >= {int(first_entry)} ORDER BY e.payment_id OFFSET 0"
-    columns = ", ".join(f"pay.{c}" if c in PAYMENT_MOVEMENT_COLUMNS else f"m.{c}" for c in MOVEMENT_COLUMNS)
-    bound = "" if first_payment is None else f" AND pay.id >= {int(first_payment)}"
-    return f"SELECT {columns} FROM ({inner}) m LEFT JOIN payment pay ON pay.id = m.payment_id{bound}"  # noqa: S608
+    # Only a lower bound on the entries: an upper one led the planner to a slower plan at 30M postings.
+    return f"{legs} AND e.id >= {int(first_entry)}"
 
 
 def _spill(tables: Iterator[pa.Table], uppers: list[str], folder: Path) -> list[Path]:

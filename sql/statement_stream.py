@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -103,10 +103,12 @@ class _Stopped(Exception):
     """The caller stopped reading: the COPY is cancelled."""
 
 
-def copy_tables(conn: Connection, query: str, params: dict[str, str]) -> Iterator[pa.Table]:
-    """The query's rows (``MOVEMENT_COLUMNS``) through ``COPY`` (CSV), parsed ``_PARSE_BYTES`` at a
-    time into Arrow tables; a thread reads the stream meanwhile (one message a row: the Python loop is the
-    reader's main cost), at most two parsed tables ahead of the caller."""
+def copy_tables(conn: Connection, query: str, params: dict[str, str],
+                columns: Sequence[str] = MOVEMENT_COLUMNS) -> Iterator[pa.Table]:  # fmt: skip
+    """The query's rows (``columns``, each a movement column: its type is the movements') through
+    ``COPY`` (CSV), parsed ``_PARSE_BYTES`` at a time into Arrow tables; a thread reads the stream
+    meanwhile (one message a row: the Python loop is the reader's main cost), at most two parsed
+    tables ahead of the caller."""
     driver = conn.connection.driver_connection
     # COPY takes no server-side parameters: psycopg binds ``%(name)s`` on the client, safely quoted
     statement = query.replace("%", "%%").replace(":after", "%(after)s").replace(":upto", "%(upto)s")
@@ -115,8 +117,8 @@ def copy_tables(conn: Connection, query: str, params: dict[str, str]) -> Iterato
     stop = threading.Event()
     # One thread a parse: the reader's thread runs beside the renderer, and the ranges have processes
     # of their own; Arrow's pool spent twice the CPU for the same rows.
-    read = pacsv.ReadOptions(column_names=MOVEMENT_COLUMNS, use_threads=False)
-    convert = pacsv.ConvertOptions(column_types=_TYPES, strings_can_be_null=True)
+    read = pacsv.ReadOptions(column_names=list(columns), use_threads=False)
+    convert = pacsv.ConvertOptions(column_types={c: _TYPES[c] for c in columns}, strings_can_be_null=True)
 
     def parse(text: bytearray) -> pa.Table:
         return pacsv.read_csv(pa.BufferReader(pa.py_buffer(text)), read_options=read, convert_options=convert)

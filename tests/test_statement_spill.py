@@ -60,17 +60,16 @@ def test_spilled_groups_are_the_month_sorted(pg_empty_url: str, rows: int, monke
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("older", [0, 10**9])
-def test_a_month_naming_an_older_payment(pg_empty_url: str, older: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A March reversal of a February payment: the merge join finds it whether the month's lowest
-    payment is looked up first (``older`` 0) or the payments before the month are read (10**9)."""
+def test_a_month_naming_an_older_payment(pg_empty_url: str) -> None:
+    """A March reversal of a February payment: the month's payments span back to it, and the
+    reversal's leg shows the February payment's own columns."""
     from sqlalchemy import text
 
-    import sql.statement_spill as spill
     from sql.engine import make_engine
     from sql.entries import reverse_entry
+    from sql.statement_payments import payment_span
+    from sql.statement_spill import month_entries
 
-    monkeypatch.setattr(spill, "OLDER_PAYMENTS", older)
     engine = make_engine(pg_empty_url)
     try:
         _ledger(engine)
@@ -78,19 +77,19 @@ def test_a_month_naming_an_older_payment(pg_empty_url: str, older: int, monkeypa
             february = conn.execute(text("SELECT id, payment_id FROM ledger_entry WHERE kind = 'payment'"
                                          " ORDER BY value_date, id LIMIT 1")).one()  # fmt: skip
             reverse_entry(conn, february.id, on=date(2026, 3, 26), reason="возврат февральского платежа")
-            conn.execute(text("ANALYZE payment"))
         with engine.connect() as conn:
-            entries, first_payment = spill.month_bounds(conn, PERIOD)
+            entries = month_entries(conn, PERIOD)
             march = "value_date >= '2026-03-01' AND value_date < '2026-04-01'"
-            query = f"SELECT min(id), max(id), min(payment_id) FROM ledger_entry WHERE {march}"
+            query = f"SELECT min(id), max(id), min(payment_id), max(payment_id) FROM ledger_entry WHERE {march}"
             named = conn.execute(text(query)).one()
+            span = payment_span(conn, PERIOD, entries) if entries else None
             whole = supplier_movements(conn, PERIOD)
             spilled = pd.concat(list(spilled_groups(conn, PERIOD, None, None, [])), ignore_index=True)
             empty = list(spilled_groups(conn, "2031-01", None, None, []))
     finally:
         engine.dispose()
     assert entries == (named[0], named[1])
-    assert first_payment == (february.payment_id if older == 0 else None)
+    assert span == (february.payment_id, named[3])
     assert named[2] == february.payment_id  # the month names a payment of February
     pd.testing.assert_frame_equal(spilled, whole)
     reversal = whole[whole["description"].str.contains("февральского")]

@@ -85,6 +85,38 @@ def test_worker_processes_write_the_same_files(pg_empty_url: str, tmp_path: Path
 
 
 @pytest.mark.postgres
+def test_workers_end_when_the_payments_cannot_be_read(pg_empty_url: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The workers read the month's payments a part each and wait for each other's: when one
+    cannot write its part, the other stops waiting, the failure is what the user sees, and no
+    worker process is left."""
+    import multiprocessing
+    import tempfile
+
+    import rkc.statements as statements
+    from sql.engine import make_engine, migrate
+
+    class Blocked(tempfile.TemporaryDirectory):
+        """The shared folder, where the first part's file cannot be written (a directory is in its way)."""
+
+        def __enter__(self) -> str:
+            folder = super().__enter__()
+            (Path(folder) / "payments-000.arrow.partial").mkdir()
+            return folder
+
+    monkeypatch.setattr(statements.tempfile, "TemporaryDirectory", Blocked)
+    engine = make_engine(pg_empty_url)
+    try:
+        migrate(engine)
+        _ledger(engine)
+        with pytest.raises(OSError, match="payments-000"):
+            write_statements(engine, PERIOD, tmp_path / "out", NAMES, workers=2, parallel_postings=0)
+    finally:
+        engine.dispose()
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.postgres
 def test_workers_started_for_a_month_that_then_renders_alone(pg_empty_url: str, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """A month whose entries look large starts its workers before the balances are read; when its
