@@ -6,13 +6,13 @@
 is rendered as it arrives (``reports.statements.render_group``), so memory is bounded by a group
 and the largest supplier, not by the month. A large month on PostgreSQL is cut into contiguous
 ranges of suppliers of about equal postings (counted by the balances' query), each read and
-rendered by a process of its own on the snapshot the balances were read in, after the workers
-have read the month's payments once, a part each, into files they all map
-(``sql.statement_payments``); a small
-month, SQLite, or a caller's open connection (whose uncommitted rows other sessions cannot see) is
-rendered in this process. The workers are started by ``spawn`` (no fork of a process holding connections and
-threads), which imports the caller's main module again: a script that calls ``write_statements``
-keeps its work under ``if __name__ == "__main__":`` (the CLI, the flows and the benchmarks do).
+rendered by a process of its own on the snapshot the balances were read in, once the workers
+have read the month's payments, a part each, into files they all map (``sql.statement_payments``);
+a small month, SQLite, or a caller's open connection (whose uncommitted rows other sessions cannot
+see) is rendered in this process. The workers are started by ``spawn`` (no fork of a process
+holding connections and threads), which imports the caller's main module again: a script that
+calls ``write_statements`` keeps its work under ``if __name__ == "__main__":`` (the CLI, the flows
+and the benchmarks do).
 """
 
 from __future__ import annotations
