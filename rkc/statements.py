@@ -18,8 +18,10 @@ and the benchmarks do).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -131,9 +133,20 @@ _abandoned: EventType | None = None  # a worker's: set when another worker has f
 
 
 def _remember(abandoned: EventType) -> None:
-    """A worker's start: keep the event that says the month is abandoned."""
+    """A worker's start: keep the event that says the month is abandoned, and end this process
+    when the one that started it ends (a pool's workers otherwise wait for tasks forever once their
+    caller is killed, each holding its memory)."""
     global _abandoned  # one per worker process, set before any task
     _abandoned = abandoned
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="statements-orphan", daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    """Wait for the process behind ``sentinel`` to end, then end this one at once."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _ready() -> None:

@@ -239,3 +239,51 @@ def test_statement_corrections_split_over_sheets(ledger: sa.Engine, tmp_path: Pa
     assert wb["Корректировки"]["B2"].value == "Разнесение невыясненного"
     assert wb["Корректировки (2)"]["B2"].value == "Итого"
     assert wb["Поступления по дням (2)"]["B2"].value == "Итого"  # B was paid on one day
+
+
+def test_workers_end_when_their_caller_is_killed(tmp_path: Path) -> None:
+    """A pool's worker waits for tasks forever once the process that started it is gone: the
+    statements' workers watch their caller and end with it (a killed ``rkc statements``)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "import time\n"
+        "from rkc.statements import _started_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = _started_pool(2)\n"
+        "    pool.executor.submit(time.sleep, 0).result()\n"
+        "    while len(pool.executor._processes) < 2:\n"
+        "        time.sleep(0.05)\n"
+        "    print(*pool.executor._processes, flush=True)\n"
+        "    time.sleep(600)\n",
+        encoding="utf-8",
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    caller = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=root, env={**os.environ, "PYTHONPATH": root})  # fmt: skip
+    try:
+        workers = [int(pid) for pid in caller.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(workers) == 2
+        caller.send_signal(signal.SIGKILL)
+        caller.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_running(pid) for pid in workers)
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+
+
+def _running(pid: int) -> bool:
+    """Whether the process ``pid`` exists and is not a zombie awaiting its reaper."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
