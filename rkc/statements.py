@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Engine
 from reports.act import Party, act_lines, write_act
 from reports.statements import StatementData, render_group, statement_dir, statement_suppliers
 from reports.xlsx import MAX_SHEET_ROWS
+from rkc.memory import children_keep_freed_memory, keep_freed_memory
 from sql.engine import is_postgres, make_engine
 from sql.reporting import (
     MOVEMENT_COLUMNS,
@@ -124,8 +125,9 @@ def _started_pool(workers: int) -> _Pool:
     context = multiprocessing.get_context("spawn")
     abandoned = context.Event()
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_remember, initargs=(abandoned,))
-    for _ in range(workers):
-        pool.submit(_ready)  # a process a task while none is idle: all of them start
+    with children_keep_freed_memory():  # they stream the month a batch at a time, then end
+        for _ in range(workers):
+            pool.submit(_ready)  # a process a task while none is idle: all of them start
     return _Pool(pool, abandoned)
 
 
@@ -138,6 +140,7 @@ def _remember(abandoned: EventType) -> None:
     caller is killed, each holding its memory)."""
     global _abandoned  # one per worker process, set before any task
     _abandoned = abandoned
+    keep_freed_memory()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_end_with, args=(parent.sentinel,), name="statements-orphan", daemon=True).start()

@@ -215,3 +215,43 @@ def test_large_arrays_freed_between_others_go_back_at_once(monkeypatch: pytest.M
     assert held - before > 120 * 2**20
     assert _rss() - before < 24 * 2**20
     assert last[0] == 1.0
+
+
+def test_children_started_in_the_block_find_the_settings_and_this_process_keeps_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Arrow's allocators read their settings when pyarrow loads: they reach a child through its
+    environment, set only while the block starts it; an operator's own value stays."""
+    import os
+    import subprocess
+
+    from rkc.memory import KEEP_FREED_ARROW, children_keep_freed_memory
+
+    monkeypatch.delenv("MIMALLOC_PURGE_DELAY", raising=False)
+    monkeypatch.setenv("JE_ARROW_MALLOC_CONF", "dirty_decay_ms:5")  # the operator's
+    probe = "import os; print(os.environ.get('MIMALLOC_PURGE_DELAY'), os.environ.get('JE_ARROW_MALLOC_CONF'))"
+    with children_keep_freed_memory():
+        seen = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert seen.split() == [KEEP_FREED_ARROW["MIMALLOC_PURGE_DELAY"], "dirty_decay_ms:5"]
+    assert "MIMALLOC_PURGE_DELAY" not in os.environ
+    assert os.environ["JE_ARROW_MALLOC_CONF"] == "dirty_decay_ms:5"
+
+
+def test_glibc_keeps_freed_memory_unless_the_operator_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rkc.memory as memory
+
+    calls: list[tuple[int, int]] = []
+
+    def mallopt(parameter: int, value: int) -> int:
+        calls.append((parameter, value))
+        return 1
+
+    monkeypatch.setattr(memory, "_libc", lambda name: mallopt if name == "mallopt" else None)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.setenv("MALLOC_TOP_PAD_", "0")
+    memory.keep_freed_memory()
+    assert calls == [(memory._M_TRIM_THRESHOLD, memory.KEEP_TRIM_THRESHOLD),
+                     (memory._M_MMAP_THRESHOLD, memory.KEEP_MMAP_THRESHOLD)]  # fmt: skip
+    monkeypatch.setattr(memory, "_libc", lambda name: None)
+    memory.keep_freed_memory()  # no C library (musl, macOS): nothing to do, no error

@@ -280,6 +280,25 @@ def test_workers_end_when_their_caller_is_killed(tmp_path: Path) -> None:
             caller.kill()
 
 
+def test_workers_keep_the_memory_they_free(tmp_path: Path) -> None:
+    """The workers stream the month a batch at a time: Arrow's allocators in them keep freed pages
+    for the next batch (``rkc.memory.children_keep_freed_memory``); the caller's environment is as
+    it was."""
+    import os
+
+    from rkc.memory import KEEP_FREED_ARROW
+    from rkc.statements import _started_pool
+
+    before = dict(os.environ)
+    pool = _started_pool(1)
+    try:
+        seen = {name: pool.executor.submit(os.getenv, name).result(timeout=120) for name in KEEP_FREED_ARROW}
+    finally:
+        pool.executor.shutdown()
+    assert seen == {name: before.get(name, value) for name, value in KEEP_FREED_ARROW.items()}
+    assert dict(os.environ) == before
+
+
 def _running(pid: int) -> bool:
     """Whether the process ``pid`` exists and is not a zombie awaiting its reaper."""
     try:
