@@ -5,10 +5,10 @@ doubled the server's work: at 30M postings the sort of 18.6M wide rows cost as m
 and the text of the rows together. Here the server sends the range's legs (``LEG_COLUMNS``: the
 postings joined to their entries by merge, in the order the join gives them, without their
 payments' columns) through ``COPY`` parsed into Arrow a few megabytes at a time as in
-``statement_stream``. Each batch takes its payments' columns from the month's payments, read
-once beforehand (``sql.statement_payments``), is cut by supplier into groups of whole suppliers
-planned ahead from the postings the balances' query counted (``group_uppers``) and appended to that
-group's Arrow IPC file in a temporary directory (``TMPDIR``), each batch's slice ordered by inn.
+``statement_stream``. Each batch is ordered by inn, takes its payments' columns from the month's
+payments, read once beforehand (``sql.statement_payments``), is cut by supplier into groups of
+whole suppliers planned ahead from the postings the balances' query counted (``group_uppers``) and
+appended to that group's Arrow IPC file in a temporary directory (``TMPDIR``).
 Then each group is read back supplier after supplier (each batch's run of an inn laid end to end),
 sorted as ``sql.reporting.supplier_movements`` sorts (``typed_movements``: within a supplier only,
 as the server's join interleaves its rows) and handed on, in inn order: the caller sees the same
@@ -77,7 +77,7 @@ def spilled_groups(conn: Connection, period: str, after: str | None, upto: str |
             with planner_settings(conn, MERGE_SETTINGS):
                 legs = copy_tables(conn, legs_sql(period, after, upto, entries[0]), range_params(after, upto),
                                    LEG_COLUMNS)  # fmt: skip
-                paths = _spill((source.with_payments(table) for table in legs), uppers, Path(tmp))
+                paths = _spill(legs, uppers, Path(tmp), source.with_payments)
         finally:
             source.close()
         for path in paths:
@@ -106,9 +106,13 @@ def legs_sql(period: str, after: str | None, upto: str | None, first_entry: int)
     return f"{legs} AND e.id >= {int(first_entry)}"
 
 
-def _spill(tables: Iterator[pa.Table], uppers: list[str], folder: Path) -> list[Path]:
+def _spill(tables: Iterator[pa.Table], uppers: list[str], folder: Path,
+           join: Callable[[pa.Table], pa.Table]) -> list[Path]:  # fmt: skip
     """Append each table's rows to its groups' files, each table's slice of a group ordered by inn
-    (the rows of an inn in the order they came); return the files written, in group order."""
+    (the rows of an inn in the order they came) and given the columns ``join`` adds (row for row);
+    return the files written, in group order. The legs are ordered before the join: the payments'
+    wide columns are then taken once, in their final order (a take of every column after the join
+    copied them twice; docs/PERFORMANCE.md «Session 23»)."""
     writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
     paths: dict[int, Path] = {}
     try:
@@ -118,12 +122,12 @@ def _spill(tables: Iterator[pa.Table], uppers: list[str], folder: Path) -> list[
             rank, group = _inn_order(table.column("inn"), uppers)
             order = np.argsort(rank, kind="stable")  # by inn, hence by group: the groups are ranges of inns
             sizes = np.bincount(group, minlength=len(uppers) + 1)
-            cut = table.take(pa.array(order))
+            cut = join(table.take(pa.array(order)))
             start = 0
             for k in np.flatnonzero(sizes).tolist():
                 if k not in writers:
                     paths[k] = folder / f"group-{k:06d}.arrow"
-                    writers[k] = pa.ipc.new_stream(str(paths[k]), table.schema)
+                    writers[k] = pa.ipc.new_stream(str(paths[k]), cut.schema)
                 writers[k].write_table(cut.slice(start, int(sizes[k])))
                 start += int(sizes[k])
     finally:
