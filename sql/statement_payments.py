@@ -30,6 +30,7 @@ from sql.statement_stream import copy_tables
 
 PAYMENT_COLUMNS = ["payment_id", *PAYMENT_MOVEMENT_COLUMNS]  # as the spilled file holds them
 _TEXT_FIELDS = [pa.field(c, pa.string()) for c in PAYMENT_MOVEMENT_COLUMNS]
+_NARROW = 4  # payments' rows spanned per leg below which a batch's stretch of the file is copied whole
 _SERIAL = {"max_parallel_workers_per_gather": "0"}  # the ranges' processes use the other cores already
 
 
@@ -128,6 +129,35 @@ class SpilledPayments:
             missing = ids[named & ~found][:5].tolist()
             raise MissingPaymentError(f"movements name payments the month's payments lack: {missing}")
         rows = at[found]
+        index = np.zeros(len(ids), dtype=np.int64)
+        if len(rows) and rows.max() - rows.min() < _NARROW * len(rows):
+            # The usual batch: its payments lie in a narrow stretch of the file, copied once, and
+            # the legs take from it (two copies of the columns instead of three).
+            low = int(rows.min())
+            index[found] = rows - low
+            stretch = self._stretch(low, int(rows.max()) + 1)
+        else:
+            stretch, index[found] = self._taken(rows)
+        joined = stretch.take(pa.array(index, mask=~found))
+        for name in PAYMENT_MOVEMENT_COLUMNS:
+            legs = legs.append_column(name, joined.column(name))
+        return legs
+
+    def _stretch(self, low: int, high: int) -> pa.Table:
+        """The payments' rows ``[low, high)`` of the file, as one table of contiguous columns."""
+        first = int(np.searchsorted(self._starts, low, side="right")) - 1
+        last = int(np.searchsorted(self._starts, high - 1, side="right")) - 1
+        pieces = [
+            self._batches[k].select(PAYMENT_MOVEMENT_COLUMNS).slice(
+                max(low - int(self._starts[k]), 0), min(high, int(self._starts[k + 1])) - max(low, int(self._starts[k]))
+            )
+            for k in range(first, last + 1)
+        ]  # fmt: skip
+        return pa.Table.from_batches(pieces, schema=pa.schema(_TEXT_FIELDS)).combine_chunks()
+
+    def _taken(self, rows: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+        """The payments' ``rows`` of the file, scattered over it (a leg naming an old payment),
+        taken batch by batch into one table; and each row's place in it."""
         order = np.argsort(rows, kind="stable")  # the rows to take, batch by batch
         ordered = rows[order]
         cuts = np.searchsorted(ordered, self._starts)
@@ -138,10 +168,5 @@ class SpilledPayments:
         ]  # fmt: skip
         taken = pa.Table.from_batches(pieces, schema=pa.schema(_TEXT_FIELDS)).combine_chunks()
         back = np.empty(len(rows), dtype=np.int64)
-        back[order] = np.arange(len(rows), dtype=np.int64)  # each found leg's row of ``taken``
-        index = np.zeros(len(ids), dtype=np.int64)
-        index[found] = back
-        joined = taken.take(pa.array(index, mask=~found))
-        for name in PAYMENT_MOVEMENT_COLUMNS:
-            legs = legs.append_column(name, joined.column(name))
-        return legs
+        back[order] = np.arange(len(rows), dtype=np.int64)
+        return taken, back

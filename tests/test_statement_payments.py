@@ -78,6 +78,31 @@ def test_each_leg_gets_its_payments_columns(tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.mark.parametrize(
+    ("named", "scattered"),
+    [
+        ([41, 45, 45, 52, 60, 44], False),  # a narrow stretch, over a cut between batches
+        ([86, 95, 95, 89, 91], False),  # over the cut between the two parts
+        ([2, 199], True),  # a reversal of an old payment beside this month's: taken batch by batch
+        ([199, 2, 2, 120], True),
+    ],
+)
+def test_a_narrow_stretch_and_scattered_payments_join_alike(tmp_path: Path, named: list[int], scattered: bool,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    ids = list(range(1, 200, 1))
+    source = SpilledPayments(_spilled_parts(tmp_path, ids, [30, 48, 90, 150]))
+    taken: list[int] = []
+    real = source._taken
+    monkeypatch.setattr(source, "_taken", lambda rows: taken.append(len(rows)) or real(rows))
+    legs = pd.DataFrame({"leg": range(len(named) + 1), "payment_id": pd.array([*named, None], dtype="Int64")})
+    try:
+        got = _joined(source, legs)
+    finally:
+        source.close()
+    pd.testing.assert_frame_equal(got, _left_join(legs, tmp_path), check_dtype=False)
+    assert bool(taken) == scattered
+
+
+@pytest.mark.parametrize(
     ("ids", "named", "problem"),
     [
         ([1, 2, 3], [4], "lack"),  # above the file's last
