@@ -156,7 +156,8 @@ _environment_lock = threading.Lock()
 @contextmanager
 def children_keep_freed_memory() -> Iterator[None]:
     """Processes started within the block find ``KEEP_FREED_ARROW`` in their environment (where the
-    operator has not set those names); this process's own allocator, already loaded, is unchanged.
+    operator has not set those names); this process's own allocator, already loaded, and its
+    ``os.environ`` are unchanged.
 
     For short-lived workers that stream a large input a batch at a time (the statements' ranges):
     each batch's arrays are freed before the next batch's are made, and an allocator that hands
@@ -164,14 +165,17 @@ def children_keep_freed_memory() -> Iterator[None]:
     machine whose host takes freed memory back those are the slowest pages there are
     (docs/PERFORMANCE.md «Session 23»). The workers call ``keep_freed_memory`` for glibc's part.
     """
+    # The C library's environment only, which children inherit: ``os.environ``'s mapping, which
+    # other threads may be iterating, never changes size.
     with _environment_lock:
         added = [name for name in KEEP_FREED_ARROW if name not in os.environ]
-        os.environ.update({name: KEEP_FREED_ARROW[name] for name in added})
+        for name in added:
+            os.putenv(name, KEEP_FREED_ARROW[name])
         try:
             yield
         finally:
             for name in added:
-                os.environ.pop(name, None)
+                os.unsetenv(name)
 
 
 def keep_freed_memory() -> None:
