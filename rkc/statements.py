@@ -135,9 +135,10 @@ _abandoned: EventType | None = None  # a worker's: set when another worker has f
 
 
 def _remember(abandoned: EventType) -> None:
-    """A worker's start: keep the event that says the month is abandoned, and end this process
-    when the one that started it ends (a pool's workers otherwise wait for tasks forever once their
-    caller is killed, each holding its memory)."""
+    """A worker's start: keep the event that says the month is abandoned, keep the memory it frees
+    (``rkc.memory.keep_freed_memory``), and end this process when the one that started it ends (a
+    pool's workers otherwise wait for tasks forever once their caller is killed, each holding its
+    memory)."""
     global _abandoned  # one per worker process, set before any task
     _abandoned = abandoned
     keep_freed_memory()

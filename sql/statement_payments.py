@@ -118,8 +118,9 @@ class SpilledPayments:
 
     def with_payments(self, legs: pa.Table) -> pa.Table:
         """``legs`` (with ``payment_id``) with each leg's payment's ``PAYMENT_MOVEMENT_COLUMNS`` added
-        (missing where the leg names no payment), in the legs' order. The file's batches are taken
-        from one by one (a take over all of them would first copy the whole file into memory)."""
+        (missing where the leg names no payment), in the legs' order. Payments in a narrow stretch
+        of the file are copied once and taken from; scattered ones are taken batch by batch (a take
+        over all the file's batches would first copy the whole file into memory)."""
         wanted = legs.column("payment_id")
         named = pc.is_valid(wanted).to_numpy(zero_copy_only=False)
         ids = pc.fill_null(wanted, -1).to_numpy()
