@@ -133,11 +133,7 @@ def map_large_blocks() -> None:
     whole top of the heap is free: the decision step held ~150 MiB more at its peak than it used
     (docs/PERFORMANCE.md, «Session 14»). A fixed threshold gives each large array back when it is freed.
     """
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return
-    mallopt = _libc("mallopt")
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    _malloc_option(_M_MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_", MMAP_THRESHOLD)
 
 
 KEEP_TRIM_THRESHOLD = 1 << 30  # bytes of free heap top glibc keeps before giving it back
@@ -184,14 +180,17 @@ def keep_freed_memory() -> None:
     the operator set ``MALLOC_*_``. For a worker that ends when its work does
     (``children_keep_freed_memory``): its peak grows a little (~0.1–0.2 GB for a statements'
     worker at 30M postings), what it keeps ends with it."""
+    _malloc_option(_M_TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_", KEEP_TRIM_THRESHOLD)
+    _malloc_option(_M_TOP_PAD, "MALLOC_TOP_PAD_", KEEP_TOP_PAD)
+    _malloc_option(_M_MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_", KEEP_MMAP_THRESHOLD)
+
+
+def _malloc_option(parameter: int, name: str, value: int) -> None:
+    """glibc's ``mallopt(parameter, value)``, unless the operator set it by the environment variable
+    ``name`` (glibc read it at the start); nothing where the C library has no ``mallopt``."""
     mallopt = _libc("mallopt")
-    if mallopt is None:
-        return
-    for parameter, name, value in ((_M_TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_", KEEP_TRIM_THRESHOLD),
-                                   (_M_TOP_PAD, "MALLOC_TOP_PAD_", KEEP_TOP_PAD),
-                                   (_M_MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_", KEEP_MMAP_THRESHOLD)):  # fmt: skip
-        if name not in os.environ:
-            mallopt(parameter, value)
+    if mallopt is not None and name not in os.environ:
+        mallopt(parameter, value)
 
 
 def _malloc_trim() -> None:
