@@ -113,7 +113,6 @@ def test_a_block_inside_another_does_not_thaw_it() -> None:
             inner_may_leave.wait(10)
 
     with libraries_out_of_the_collector():
-        frozen = gc.get_freeze_count()
         other = threading.Thread(target=inner)
         other.start()
         inner_entered.wait(10)
@@ -121,7 +120,9 @@ def test_a_block_inside_another_does_not_thaw_it() -> None:
         other.join(10)
         with libraries_out_of_the_collector():  # nested in this thread too
             pass
-        assert gc.get_freeze_count() >= frozen > 0  # still frozen after both inner blocks ended
+        # Still frozen after both inner blocks ended (the count itself may fall a little: a frozen
+        # object whose last reference goes is freed, as the other thread's frames are).
+        assert gc.get_freeze_count() > 0
         del old
         gc.collect()
         assert old_ref() is not None
