@@ -56,7 +56,10 @@ def _joined(source: SpilledPayments, legs: pd.DataFrame) -> pd.DataFrame:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    ids=st.lists(st.integers(1, 10_000), min_size=0, max_size=40, unique=True).map(sorted),
+    ids=st.one_of(
+        st.lists(st.integers(1, 10_000), min_size=0, max_size=40, unique=True).map(sorted),
+        st.tuples(st.integers(1, 100), st.integers(0, 40)).map(lambda run: list(range(run[0], sum(run)))),  # no gap
+    ),
     data=st.data(),
 )
 def test_each_leg_gets_its_payments_columns(tmp_path_factory: pytest.TempPathFactory, ids: list[int],
@@ -107,6 +110,9 @@ def test_a_narrow_stretch_and_scattered_payments_join_alike(tmp_path: Path, name
     [
         ([1, 2, 3], [4], "lack"),  # above the file's last
         ([1, 3], [2], "lack"),  # between two of its ids
+        ([5, 6, 7], [4, 6], "lack"),  # below the first of ids without a gap
+        ([5, 6, 7], [6, 8], "lack"),  # above the last of them
+        ([5, 6, 7, 9], [6, 8], "lack"),  # in the one gap
         ([], [1], "lack"),  # an empty file
         ([1, 3, 2], [1], "not ordered"),
     ],
