@@ -216,3 +216,25 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+# Modules of a few long tests (seconds of one -n 2 run, docs/PERFORMANCE.md «Session 24: the
+# suite»): handed out first. pytest-xdist's loadfile gives the files to its workers in the order
+# collected; its default reordering by count of tests put exactly these last, and the suite ended
+# with one worker running the documented deployment (~65 s) while the other had nothing to do.
+LONGEST_MODULES = (
+    "test_deployment.py", "test_month_money_out.py", "test_web_month.py", "test_flow_cluster.py",
+    "test_ledger_properties.py", "test_refunds_properties.py", "test_console_bridge.py",
+    "test_reports_print.py", "test_early_server.py", "test_prefect_db.py", "test_payouts_properties.py",
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest modules first, then the others by their count of tests, most first (what
+    pytest-xdist's own reordering did; ``scripts/test.sh`` turns that off to keep this order); a
+    module's tests stay in their order."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.path.name] = counts.get(item.path.name, 0) + 1
+    rank = {name: k for k, name in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -counts[item.path.name], str(item.path)))
