@@ -218,8 +218,8 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     eng.dispose()
 
 
-# Modules of a few long tests (seconds of one -n 2 run, docs/PERFORMANCE.md «Session 24: the
-# suite»): handed out first. pytest-xdist's loadfile gives the files to its workers in the order
+# Modules of a few long tests (chosen by their junit seconds in one -n 2 run, docs/PERFORMANCE.md
+# «Session 24», its suite): handed out first. pytest-xdist's loadfile gives the files to its workers in the order
 # collected; its default reordering by count of tests put exactly these last, and the suite ended
 # with one worker running the documented deployment (~65 s) while the other had nothing to do.
 LONGEST_MODULES = (
