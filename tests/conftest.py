@@ -218,10 +218,10 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     eng.dispose()
 
 
-# Modules of a few long tests (chosen by their junit seconds in one -n 2 run, docs/PERFORMANCE.md
-# «Session 24», its suite): handed out first. pytest-xdist's loadfile gives the files to its workers in the order
-# collected; its default reordering by count of tests put exactly these last, and the suite ended
-# with one worker running the documented deployment (~65 s) while the other had nothing to do.
+# Modules of a few long tests, handed out first (chosen by their junit seconds in one -n 2 run,
+# docs/PERFORMANCE.md «Session 24», its suite). pytest-xdist's loadfile gives the files to its
+# workers in the order collected; its default reordering by count of tests put exactly these last,
+# and the suite ended with one worker running the documented deployment (~65 s) and the other idle.
 LONGEST_MODULES = (
     "test_deployment.py", "test_month_money_out.py", "test_web_month.py", "test_flow_cluster.py",
     "test_ledger_properties.py", "test_refunds_properties.py", "test_console_bridge.py",
